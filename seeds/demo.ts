@@ -1,0 +1,49 @@
+// The demo organization that `npm start` creates on an empty database: an admin user, a partner
+// key and an internal key, and a season of growers, packhouses and batches. Idempotent.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createApiKey, createOrganization, createUser, findOrganizationBySlug } from '../src/modules/identity/service.ts';
+import type { Db, Sql } from '../src/resources.ts';
+import { seedPackhouse } from './packhouse.ts';
+
+export const DEMO = {
+  slug: 'demo',
+  name: 'Demo Orchards',
+  email: 'demo@harvest.example',
+  password: 'demo-password-123',
+  sizes: { growers: 40, packhouses: 6, batches: 2_000 },
+};
+
+export type DemoCredentials = { email: string; password: string; partnerKey?: string; internalKey?: string };
+
+export async function seedDemo(
+  deps: { sql: Sql; db: Db },
+  options: { log: Logger; credentialsDir?: string },
+): Promise<DemoCredentials> {
+  const file = options.credentialsDir ? join(options.credentialsDir, 'demo-credentials.json') : undefined;
+  const existing = await findOrganizationBySlug(deps.db, DEMO.slug);
+  if (existing) {
+    const saved = file ? await readFile(file, 'utf8').then(JSON.parse, () => ({})) : {};
+    return { email: DEMO.email, password: DEMO.password, ...saved };
+  }
+  options.log.info('empty database: creating the demo organization');
+  const org = await createOrganization(deps.db, { slug: DEMO.slug, name: DEMO.name });
+  const user = await createUser(deps.db, {
+    organizationId: org.id,
+    email: DEMO.email,
+    name: 'Demo Admin',
+    password: DEMO.password,
+    role: 'admin',
+  });
+  const partner = await createApiKey(deps.db, org.id, { name: 'Demo partner', kind: 'partner', scopes: ['read', 'write'], createdByUserId: user.id });
+  const internal = await createApiKey(deps.db, org.id, { name: 'Demo internal', kind: 'internal', scopes: ['read', 'write', 'admin'], createdByUserId: user.id });
+  await seedPackhouse(deps, org.id, DEMO.sizes);
+  const credentials = { partnerKey: partner.key, internalKey: internal.key };
+  if (file && options.credentialsDir) {
+    // Local demo only: keys are shown once, so keep them where the next `npm start` can print them.
+    await mkdir(options.credentialsDir, { recursive: true });
+    await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  }
+  return { email: DEMO.email, password: DEMO.password, ...credentials };
+}

@@ -1,0 +1,67 @@
+// createApp(resources): the yoga instance. No env reads, no listen: tests call app.fetch() directly.
+import { randomUUID } from 'node:crypto';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import type { Context } from './context.ts';
+import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
+import { stateOf } from './http/request-state.ts';
+import { useAuth } from './http/use-auth.ts';
+import { useHealth } from './http/use-health.ts';
+import { useRequestHeaders } from './http/use-request-headers.ts';
+import { useSqlStats } from './http/use-sql-stats.ts';
+import type { Resources } from './resources.ts';
+import { schema } from './schema/index.ts';
+
+export type App = YogaServerInstance<Record<string, unknown>, Context>;
+
+export function createApp(resources: Resources): App {
+  const { config, log, db, kv, redis } = resources;
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // Our /health and /ready (src/http/use-health.ts) replace yoga's built-in one.
+    healthCheckEndpoint: '/__yoga/health',
+    logging: {
+      debug: (...args) => log.debug(args),
+      info: (...args) => log.info(args),
+      warn: (...args) => log.warn(args),
+      error: (...args) => log.error(args),
+    },
+    graphiql: { title: 'Harvest Graph', defaultQuery: EXAMPLE_OPERATIONS },
+    // The order is part of correctness (STACK.md): headers, health, auth, then the rest.
+    plugins: [
+      useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
+      useHealth(resources),
+      useAuth({ db, config }),
+      useSqlStats(),
+    ],
+    context: ({ request }) => {
+      const state = stateOf(request);
+      return {
+        requestId: state.requestId,
+        principal: state.principal,
+        sqlStats: state.sqlStats,
+        config,
+        db,
+        kv,
+        redis,
+        log: log.child({ requestId: state.requestId }),
+      } satisfies Context;
+    },
+    maskedErrors: {
+      // Expected errors (GraphQLErrors we throw, validation, parse) pass through; anything else is
+      // replaced by an id that is logged with the real error.
+      maskError(error) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        const errorId = randomUUID();
+        log.error({ err: original, errorId, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error');
+        return new GraphQLError(`Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, {
+          path: error instanceof GraphQLError ? error.path : undefined,
+          extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+        });
+      },
+    },
+  });
+}

@@ -1,0 +1,161 @@
+// Configuration is read once, here, from an env-like object. Nothing else reads process.env.
+// Every problem is reported at once, each with the fix, so a bad deploy fails with one clear message.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Each variable with its schema and the sentence that tells an operator how to fix it. */
+const variables = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'test', 'production']).default('development'),
+    fix: 'set NODE_ENV to development, test or production',
+  },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), fix: 'set HOST to an interface address such as 0.0.0.0' },
+  PORT: { schema: int(0, 65535).default(4000), fix: 'set PORT to a TCP port between 0 and 65535' },
+  SERVER_ID: {
+    schema: z.string().min(1).max(64).optional(),
+    fix: 'set SERVER_ID to a short name for this instance (1-64 characters)',
+  },
+  DATABASE_URL: {
+    schema: url(['postgres:', 'postgresql:']).optional(),
+    fix: 'set DATABASE_URL to postgres://user:password@host:5432/database, or unset it to use the embedded PostgreSQL',
+  },
+  DATABASE_POOL_MAX: { schema: int(1, 500).default(10), fix: 'set DATABASE_POOL_MAX to 1-500 connections' },
+  STATEMENT_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(5_000),
+    fix: 'set STATEMENT_TIMEOUT_MS to 100-600000 milliseconds',
+  },
+  REQUEST_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(10_000),
+    fix: 'set REQUEST_TIMEOUT_MS to 100-600000 milliseconds',
+  },
+  EMBEDDED_PG_DIR: {
+    schema: z.string().min(1).default('.data/postgres'),
+    fix: 'set EMBEDDED_PG_DIR to a writable directory for the embedded PostgreSQL data',
+  },
+  EMBEDDED_PG_PORT: {
+    schema: int(1, 65535).default(54329),
+    fix: 'set EMBEDDED_PG_PORT to a free TCP port for the embedded PostgreSQL',
+  },
+  REDIS_URL: {
+    schema: url(['redis:', 'rediss:']).optional(),
+    fix: 'set REDIS_URL to redis://host:6379, or unset it to use the in-memory cache',
+  },
+  REDIS_PREFIX: {
+    schema: z.string().max(64).default('hg:'),
+    fix: 'set REDIS_PREFIX to a short key prefix such as hg:',
+  },
+  REDIS_TIMEOUT_MS: {
+    schema: int(1, 10_000).default(30),
+    fix: 'set REDIS_TIMEOUT_MS to 1-10000 milliseconds (how long a request waits on Redis before going on without it)',
+  },
+  JWT_SECRET: {
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    fix: 'set JWT_SECRET to a random string of 32+ characters, e.g. `openssl rand -base64 48`',
+  },
+  JWT_TTL_SECONDS: { schema: int(60, 86_400).default(900), fix: 'set JWT_TTL_SECONDS to 60-86400 seconds' },
+  MAX_BODY_BYTES: {
+    schema: int(1_024, 100 * 1024 * 1024).default(1024 * 1024),
+    fix: 'set MAX_BODY_BYTES to a byte count between 1024 and 104857600',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    fix: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
+  },
+  DIAGNOSTIC_HEADERS: {
+    schema: bool.optional(),
+    fix: 'set DIAGNOSTIC_HEADERS to true or false',
+  },
+  SEED_DEMO: {
+    schema: bool.optional(),
+    fix: 'set SEED_DEMO to true or false',
+  },
+} as const;
+
+type Vars = typeof variables;
+type Parsed = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  serverId: string;
+  database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
+  embeddedPostgres: { dir: string; port: number };
+  redis: { url: string | undefined; prefix: string; timeoutMs: number };
+  auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number };
+  http: { maxBodyBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
+  logLevel: Parsed['LOG_LEVEL'];
+  seedDemo: boolean;
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable and its fix. */
+export function loadConfig(env: Record<string, string | undefined>, randomSecret?: () => string): Config {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, { schema, fix }] of Object.entries(variables)) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const result = (schema as z.ZodType).safeParse(raw);
+    if (result.success) values[name] = result.data;
+    else problems.push(`${name}=${JSON.stringify(raw)} ${result.error.issues[0]?.message ?? 'is invalid'}: ${fix}`);
+  }
+  const v = values as Parsed;
+  if (!problems.length && v.NODE_ENV === 'production') {
+    if (!v.JWT_SECRET) problems.push(`JWT_SECRET is required in production: ${variables.JWT_SECRET.fix}`);
+    if (!v.DATABASE_URL) problems.push(`DATABASE_URL is required in production: ${variables.DATABASE_URL.fix}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const jwtSecret = v.JWT_SECRET ?? (randomSecret ?? defaultRandomSecret)();
+  return {
+    env: v.NODE_ENV,
+    host: v.HOST,
+    port: v.PORT,
+    serverId: v.SERVER_ID ?? env.FLY_MACHINE_ID ?? hostname(),
+    database: { url: v.DATABASE_URL, poolMax: v.DATABASE_POOL_MAX, statementTimeoutMs: v.STATEMENT_TIMEOUT_MS },
+    embeddedPostgres: { dir: v.EMBEDDED_PG_DIR, port: v.EMBEDDED_PG_PORT },
+    redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, timeoutMs: v.REDIS_TIMEOUT_MS },
+    auth: { jwtSecret, jwtSecretGenerated: !v.JWT_SECRET, jwtTtlSeconds: v.JWT_TTL_SECONDS },
+    http: {
+      maxBodyBytes: v.MAX_BODY_BYTES,
+      requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
+      diagnosticHeaders: v.DIAGNOSTIC_HEADERS ?? v.NODE_ENV !== 'production',
+    },
+    logLevel: v.LOG_LEVEL,
+    seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
+  };
+}
+
+function defaultRandomSecret(): string {
+  return crypto.getRandomValues(new Uint8Array(48)).reduce((s, b) => s + b.toString(16).padStart(2, '0'), '');
+}

@@ -1,0 +1,62 @@
+// What every resolver receives. Built once per request from the verified principal (src/http/use-auth.ts).
+import type { Logger } from 'pino';
+import type { Keyv } from 'keyv';
+import type { Config } from './config.ts';
+import type { Db, Redis } from './resources.ts';
+import type { SqlStats } from './db/sql-stats.ts';
+import { unauthenticated } from './lib/errors.ts';
+
+export type Scope = 'read' | 'write' | 'admin';
+export type ClientTier = 'anonymous' | 'user' | 'partner' | 'internal';
+
+export type Principal =
+  | { kind: 'anonymous' }
+  | {
+      kind: 'user';
+      userId: number;
+      organizationId: number;
+      role: 'admin' | 'member';
+      scopes: Scope[];
+      tokenId: string;
+      expiresAt: number;
+    }
+  | {
+      kind: 'apiKey';
+      apiKeyId: number;
+      organizationId: number;
+      keyKind: 'partner' | 'internal';
+      scopes: Scope[];
+      persistedOnly: boolean;
+      rateLimitPerMinute: number | null;
+    };
+
+export type Context = {
+  requestId: string;
+  principal: Principal;
+  config: Config;
+  db: Db;
+  kv: Keyv;
+  redis: Redis | undefined;
+  log: Logger;
+  sqlStats: SqlStats;
+};
+
+export function clientTier(principal: Principal): ClientTier {
+  if (principal.kind === 'anonymous') return 'anonymous';
+  if (principal.kind === 'user') return 'user';
+  return principal.keyKind;
+}
+
+/** A stable string naming who is calling: used as the rate-limit key and the response-cache session. */
+export function principalKey(principal: Principal): string | null {
+  if (principal.kind === 'user') return `user:${principal.userId}`;
+  if (principal.kind === 'apiKey') return `key:${principal.apiKeyId}`;
+  return null;
+}
+
+/** The caller's tenant. Every tenant-owned read and write is scoped by it. */
+export function organizationOf(ctx: Pick<Context, 'principal'>): number {
+  const { principal } = ctx;
+  if (principal.kind === 'anonymous') throw unauthenticated('Sign in or send an API key to use this field.');
+  return principal.organizationId;
+}

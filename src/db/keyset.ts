@@ -1,0 +1,171 @@
+// Keyset (cursor) pagination for lists and for per-parent nested lists.
+// Lists order by (sort column, id) in one direction, so the row comparison `(a, id) > (x, y)` is
+// served by an index on (organization_id, [filter,] a, id) in either direction. Nested lists load
+// the first N children of every parent in one statement with `unnest(parents) cross join lateral`.
+import { and, asc, desc, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { decodeCursor, encodeCursor, type CursorValue, type CursorValueKind } from '../lib/cursor.ts';
+import { badUserInput } from '../lib/errors.ts';
+import type { Db } from '../resources.ts';
+
+export type PageArgs = {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+};
+
+export type Ordering<Row> = {
+  /** Names the list and ordering; a cursor only works where it was issued. */
+  list: string;
+  columns: PgColumn[];
+  direction: 'asc' | 'desc';
+  key: (row: Row) => CursorValue[];
+};
+
+export type Edge<Row> = { cursor: string; node: Row };
+export type Page<Row> = {
+  edges: Edge<Row>[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+};
+
+export type PageSize = { defaultSize: number; maxSize: number };
+export const LIST_PAGE: PageSize = { defaultSize: 50, maxSize: 500 };
+export const NESTED_PAGE: PageSize = { defaultSize: 10, maxSize: 100 };
+
+type Window = { limit: number; backward: boolean; cursor: string | undefined };
+
+/** Checks first/last/after/before; out-of-range sizes are refused, never silently clamped. */
+export function pageWindow(args: PageArgs, size: PageSize): Window {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badUserInput('Pass either `first` or `last`, not both.');
+  if (after != null && before != null) throw badUserInput('Pass either `after` or `before`, not both.');
+  if (last != null && after != null) throw badUserInput('`after` pages forwards: use it with `first`.');
+  if (first != null && before != null) throw badUserInput('`before` pages backwards: use it with `last`.');
+  const backward = last != null || before != null;
+  const requested = (backward ? last : first) ?? size.defaultSize;
+  const name = backward ? 'last' : 'first';
+  if (!Number.isInteger(requested) || requested < 0 || requested > size.maxSize) {
+    throw badUserInput(
+      `\`${name}\` must be between 0 and ${size.maxSize} (got ${requested}). Fetch more rows by paging with the returned cursors.`,
+      { argument: name, maximum: size.maxSize },
+    );
+  }
+  return { limit: requested, backward, cursor: (backward ? before : after) ?? undefined };
+}
+
+function cursorKinds(columns: PgColumn[]): CursorValueKind[] {
+  return columns.map((c) => {
+    switch (c.columnType) {
+      case 'PgInteger':
+      case 'PgSerial':
+      case 'PgSmallInt':
+        return 'int';
+      case 'PgDateString':
+      case 'PgDate':
+        return 'date';
+      case 'PgTimestampString':
+      case 'PgTimestamp':
+        return 'timestamp';
+      case 'PgNumeric':
+        return 'decimal';
+      default:
+        return 'text';
+    }
+  });
+}
+
+function keysetCondition(ordering: Ordering<unknown>, window: Window): { after: SQL | undefined; order: SQL[] } {
+  const forward = ordering.direction === 'asc' ? !window.backward : window.backward;
+  const order = ordering.columns.map((c) => (forward ? asc(c) : desc(c)));
+  if (!window.cursor) return { after: undefined, order };
+  const values = decodeCursor(window.cursor, ordering.list, cursorKinds(ordering.columns));
+  const cols = sql.join(ordering.columns, sql`, `);
+  const vals = sql.join(
+    ordering.columns.map((c, i) => sql`cast(${values[i]} as ${sql.raw(c.getSQLType())})`),
+    sql`, `,
+  );
+  return { after: forward ? sql`(${cols}) > (${vals})` : sql`(${cols}) < (${vals})`, order };
+}
+
+function toPage<Row>(rows: Row[], ordering: Ordering<Row>, window: Window): Page<Row> {
+  const hasMore = rows.length > window.limit;
+  const slice = rows.slice(0, window.limit);
+  if (window.backward) slice.reverse();
+  const edges = slice.map((node) => ({ cursor: encodeCursor(ordering.list, ordering.key(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: window.backward ? window.cursor !== undefined : hasMore,
+      hasPreviousPage: window.backward ? hasMore : window.cursor !== undefined,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** One page of `table` rows matching `where`, in `ordering`, as a Relay connection. */
+export async function keysetPage<T extends PgTable>(
+  db: Db,
+  table: T,
+  where: SQL | undefined,
+  ordering: Ordering<T['$inferSelect']>,
+  args: PageArgs,
+  size: PageSize = LIST_PAGE,
+): Promise<Page<T['$inferSelect']>> {
+  const window = pageWindow(args, size);
+  if (window.limit === 0) return toPage([], ordering, window);
+  const { after, order } = keysetCondition(ordering as Ordering<unknown>, window);
+  const rows = await db
+    .select()
+    .from(table as PgTable)
+    .where(and(where, after))
+    .orderBy(...order)
+    .limit(window.limit + 1);
+  return toPage(rows as T['$inferSelect'][], ordering, window);
+}
+
+/** Maps a raw row (column names) to the table's typed shape (property names). */
+export function mapRow<T extends PgTable>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    out[key] = value == null ? value : column.mapFromDriverValue(value);
+  }
+  return out as T['$inferSelect'];
+}
+
+/**
+ * The same page for many parents in ONE statement: for each parent id, the first N children where
+ * `parentColumn = parent`, filtered by `where`, in `ordering`. Returns a page for every parent id.
+ */
+export async function lateralPages<T extends PgTable>(
+  db: Db,
+  table: T,
+  parentColumn: PgColumn,
+  parentIds: readonly number[],
+  where: SQL | undefined,
+  ordering: Ordering<T['$inferSelect']>,
+  args: PageArgs,
+  size: PageSize = NESTED_PAGE,
+): Promise<Page<T['$inferSelect']>[]> {
+  const window = pageWindow(args, size);
+  const byParent = new Map<number, T['$inferSelect'][]>(parentIds.map((id) => [id, []]));
+  if (window.limit > 0 && parentIds.length > 0) {
+    const { after, order } = keysetCondition(ordering as Ordering<unknown>, window);
+    const ids = `{${[...new Set(parentIds)].map((id) => Math.trunc(id)).join(',')}}`;
+    const result = await db.execute(sql`
+      select p.parent_id as "__parent", c.*
+      from unnest(${ids}::int[]) as p(parent_id)
+      cross join lateral (
+        select * from ${table}
+        where ${and(sql`${parentColumn} = p.parent_id`, where, after)}
+        order by ${sql.join(order, sql`, `)}
+        limit ${window.limit + 1}
+      ) c`);
+    for (const raw of result as unknown as Record<string, unknown>[]) {
+      byParent.get(Number(raw.__parent))?.push(mapRow(table, raw));
+    }
+  }
+  return parentIds.map((id) => toPage(byParent.get(id) ?? [], ordering, window));
+}

@@ -1,0 +1,89 @@
+// Tenants (organizations), their users and their API keys.
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow();
+
+export const organizationTable = pgTable(
+  'organizations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('organizations_slug_key').on(t.slug),
+    check('organizations_slug_format', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
+  ],
+);
+
+export const USER_ROLES = ['admin', 'member'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const userTable = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: USER_ROLES }).notNull().default('member'),
+    disabledAt: timestamp('disabled_at', { precision: 3, withTimezone: true, mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // Sign-in looks users up by e-mail across tenants, so e-mails are unique platform-wide.
+    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    index('users_organization_idx').on(t.organizationId),
+    check('users_role_valid', sql`${t.role} in ('admin', 'member')`),
+  ],
+);
+
+export const API_KEY_KINDS = ['partner', 'internal'] as const;
+export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
+
+export const apiKeyTable = pgTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Public half of the key (`hgk_<keyId>_…`), used to find the row; the secret is only stored hashed. */
+    keyId: text('key_id').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    kind: text('kind', { enum: API_KEY_KINDS }).notNull().default('partner'),
+    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    persistedOnly: boolean('persisted_only').notNull().default(false),
+    /** Requests per minute for this key; null means the platform default. */
+    rateLimitPerMinute: integer('rate_limit_per_minute'),
+    expiresAt: timestamp('expires_at', { precision: 3, withTimezone: true, mode: 'string' }),
+    revokedAt: timestamp('revoked_at', { precision: 3, withTimezone: true, mode: 'string' }),
+    createdByUserId: integer('created_by_user_id').references(() => userTable.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('api_keys_key_id_key').on(t.keyId),
+    index('api_keys_organization_idx').on(t.organizationId, t.createdAt),
+    check('api_keys_kind_valid', sql`${t.kind} in ('partner', 'internal')`),
+    check('api_keys_rate_limit_positive', sql`${t.rateLimitPerMinute} is null or ${t.rateLimitPerMinute} > 0`),
+  ],
+);
+
+/** Sign-in tokens ended early by signOut; kept until they would have expired anyway. */
+export const revokedTokenTable = pgTable(
+  'revoked_tokens',
+  {
+    tokenId: text('token_id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => userTable.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull(),
+  },
+  (t) => [index('revoked_tokens_expires_idx').on(t.expiresAt)],
+);

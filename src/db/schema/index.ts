@@ -1,0 +1,3 @@
+// Every table, for drizzle's schema-aware client and for drizzle-kit.
+export * from './identity.ts';
+export * from './packhouse.ts';

@@ -1,0 +1,116 @@
+// Domain 1: growers deliver batches of fruit to packhouses. Every row carries its organization_id,
+// and child rows reference their parents through (organization_id, id), so a batch can never point
+// at another tenant's grower or packhouse, whatever the application code does.
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { organizationTable } from './identity.ts';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+};
+
+const organizationId = () =>
+  integer('organization_id')
+    .notNull()
+    .references(() => organizationTable.id, { onDelete: 'cascade' });
+
+export const growerTable = pgTable(
+  'growers',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    region: text('region'),
+    contactEmail: text('contact_email'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('growers_organization_id_id_key').on(t.organizationId, t.id),
+    uniqueIndex('growers_organization_code_key').on(t.organizationId, t.code),
+    index('growers_organization_name_idx').on(t.organizationId, t.name, t.id),
+    check('growers_code_not_blank', sql`length(trim(${t.code})) > 0`),
+    check('growers_name_not_blank', sql`length(trim(${t.name})) > 0`),
+  ],
+);
+
+export const packhouseTable = pgTable(
+  'packhouses',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    name: text('name').notNull(),
+    location: text('location'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('packhouses_organization_id_id_key').on(t.organizationId, t.id),
+    uniqueIndex('packhouses_organization_name_key').on(t.organizationId, t.name),
+    index('packhouses_organization_name_idx').on(t.organizationId, t.name, t.id),
+    check('packhouses_name_not_blank', sql`length(trim(${t.name})) > 0`),
+  ],
+);
+
+export const FRUIT_TYPES = ['apple', 'pear', 'citrus', 'stone_fruit', 'kiwifruit', 'avocado', 'grape', 'berry'] as const;
+export type FruitType = (typeof FRUIT_TYPES)[number];
+
+export const BATCH_STATUSES = ['received', 'graded', 'packed', 'dispatched', 'rejected'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+export const batchTable = pgTable(
+  'batches',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    code: text('code').notNull(),
+    growerId: integer('grower_id').notNull(),
+    packhouseId: integer('packhouse_id').notNull(),
+    fruitType: text('fruit_type', { enum: FRUIT_TYPES }).notNull(),
+    harvestDate: date('harvest_date', { mode: 'string' }).notNull(),
+    intakeDate: date('intake_date', { mode: 'string' }).notNull(),
+    status: text('status', { enum: BATCH_STATUSES }).notNull().default('received'),
+    grossWeightKg: numeric('gross_weight_kg', { precision: 12, scale: 3 }).notNull(),
+    netWeightKg: numeric('net_weight_kg', { precision: 12, scale: 3 }),
+    ...timestamps,
+  },
+  (t) => [
+    foreignKey({
+      name: 'batches_grower_fk',
+      columns: [t.organizationId, t.growerId],
+      foreignColumns: [growerTable.organizationId, growerTable.id],
+    }),
+    foreignKey({
+      name: 'batches_packhouse_fk',
+      columns: [t.organizationId, t.packhouseId],
+      foreignColumns: [packhouseTable.organizationId, packhouseTable.id],
+    }),
+    uniqueIndex('batches_organization_code_key').on(t.organizationId, t.code),
+    // Keyset orderings: (organization_id, sort column, id) serves both directions.
+    index('batches_organization_intake_idx').on(t.organizationId, t.intakeDate, t.id),
+    index('batches_grower_intake_idx').on(t.organizationId, t.growerId, t.intakeDate, t.id),
+    index('batches_packhouse_intake_idx').on(t.organizationId, t.packhouseId, t.intakeDate, t.id),
+    index('batches_status_intake_idx').on(t.organizationId, t.status, t.intakeDate, t.id),
+    index('batches_fruit_type_intake_idx').on(t.organizationId, t.fruitType, t.intakeDate, t.id),
+    check('batches_fruit_type_valid', sql`${t.fruitType} in (${inList(FRUIT_TYPES)})`),
+    check('batches_status_valid', sql`${t.status} in (${inList(BATCH_STATUSES)})`),
+    check('batches_gross_weight_positive', sql`${t.grossWeightKg} > 0`),
+    check('batches_net_weight_range', sql`${t.netWeightKg} is null or (${t.netWeightKg} >= 0 and ${t.netWeightKg} <= ${t.grossWeightKg})`),
+    check('batches_intake_after_harvest', sql`${t.intakeDate} >= ${t.harvestDate}`),
+    check('batches_code_not_blank', sql`length(trim(${t.code})) > 0`),
+  ],
+);

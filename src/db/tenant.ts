@@ -1,0 +1,37 @@
+// Loading tenant-owned rows by id. Every lookup is scoped to the caller's organization, so another
+// tenant's id loads as null, exactly like an id that does not exist.
+import { and, eq, inArray, type InferSelectModel } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from '../resources.ts';
+import { organizationOf, type Context } from '../context.ts';
+
+type TenantTable = PgTable & { id: PgColumn; organizationId: PgColumn };
+
+/**
+ * DataLoader batch function body: one statement for all ids, results in key order (the DataLoader
+ * contract), null where the row is missing or belongs to another organization.
+ */
+export async function loadTenantRows<T extends TenantTable>(
+  db: Db,
+  table: T,
+  organizationId: number,
+  ids: readonly (string | number)[],
+): Promise<(T['$inferSelect'] | null)[]> {
+  const wanted = [...new Set(ids.map(Number).filter(Number.isSafeInteger))];
+  if (wanted.length === 0) return ids.map(() => null);
+  const rows = (await db
+    .select()
+    .from(table as PgTable)
+    .where(and(eq(table.organizationId, organizationId), inArray(table.id, wanted)))) as (T['$inferSelect'] & { id: number })[];
+  // Keys may arrive as strings (decoded global ids) or numbers (foreign keys): match on the number.
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  return ids.map((id) => byId.get(Number(id)) ?? null);
+}
+
+/**
+ * For a Pothos `loadableNode` load function. Missing rows are null (Pothos resolves them to a null
+ * node, as if the id did not exist); the cast only hides that from the row type.
+ */
+export function loadTenantNodes<T extends TenantTable>(ctx: Context, table: T, ids: string[]): Promise<InferSelectModel<T>[]> {
+  return loadTenantRows(ctx.db, table, organizationOf(ctx), ids) as Promise<InferSelectModel<T>[]>;
+}

@@ -1,0 +1,21 @@
+// Per-request facts shared by the HTTP plugins and the context factory, keyed by the Request object.
+import type { Principal } from '../context.ts';
+import type { SqlStats } from '../db/sql-stats.ts';
+
+export type RequestState = {
+  requestId: string;
+  startedAt: number;
+  principal: Principal;
+  sqlStats: SqlStats;
+};
+
+const states = new WeakMap<Request, RequestState>();
+
+export function stateOf(request: Request): RequestState {
+  let state = states.get(request);
+  if (!state) {
+    state = { requestId: '', startedAt: performance.now(), principal: { kind: 'anonymous' }, sqlStats: { statements: 0 } };
+    states.set(request, state);
+  }
+  return state;
+}

@@ -1,0 +1,65 @@
+// Verifies the API key or sign-in token before anything else runs, and puts the principal in the
+// request state. A bad credential ends the request with 401 and a message naming the fix; no
+// resolver runs. Requests without credentials may only sign in (and introspect the schema).
+import type { Plugin } from 'graphql-yoga';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { Config } from '../config.ts';
+import { authenticate } from '../modules/identity/authenticate.ts';
+import type { Db } from '../resources.ts';
+import { unauthenticated } from '../lib/errors.ts';
+import { stateOf } from './request-state.ts';
+
+const ANONYMOUS_ROOT_FIELDS = new Set(['signIn', '__typename', '__schema', '__type']);
+
+export function unauthorizedResponse(message: string): Response {
+  return Response.json(
+    { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] },
+    { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+  );
+}
+
+export function useAuth(deps: { db: Db; config: Config }): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (!url.pathname.startsWith('/graphql')) return;
+      const result = await authenticate(deps.db, deps.config, request.headers);
+      if (!result.ok) {
+        endResponse(unauthorizedResponse(result.message));
+        return;
+      }
+      stateOf(request).principal = result.principal;
+    },
+    onExecute({ args }) {
+      const ctx = args.contextValue as { principal?: { kind: string } };
+      if (ctx.principal?.kind !== 'anonymous') return;
+      const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
+      if (denied) {
+        throw unauthenticated(
+          `"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`,
+        );
+      }
+    },
+  };
+}
+
+function rootFields(document: DocumentNode, operationName: string | null | undefined): string[] {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  const fragments = new Map(
+    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const names: string[] = [];
+  const visit = (selections: OperationDefinitionNode['selectionSet']['selections'], seen: Set<string>) => {
+    for (const s of selections) {
+      if (s.kind === Kind.FIELD) names.push(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet.selections, seen);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = fragments.get(s.name.value);
+        if (fragment) visit(fragment.selectionSet.selections, seen);
+      }
+    }
+  };
+  if (operation) visit(operation.selectionSet.selections, new Set());
+  return names;
+}

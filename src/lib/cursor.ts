@@ -1,0 +1,46 @@
+// Opaque keyset cursors. A cursor names the list and ordering it belongs to and carries the sort
+// values of one row, so a page continues exactly after that row even when sort values repeat.
+// A cursor from another list or ordering, or one that was edited, is refused with a clear message.
+import { badUserInput } from './errors.ts';
+
+export type CursorValue = string | number;
+export type CursorValueKind = 'int' | 'date' | 'timestamp' | 'text' | 'decimal';
+
+const validators: Record<CursorValueKind, (v: unknown) => boolean> = {
+  int: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  date: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
+  timestamp: (v) => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v.replace(' ', 'T'))),
+  text: (v) => typeof v === 'string' && v.length <= 1000,
+  decimal: (v) => typeof v === 'string' && /^-?\d{1,20}(\.\d{1,10})?$/.test(v),
+};
+
+export function encodeCursor(list: string, values: CursorValue[]): string {
+  return Buffer.from(JSON.stringify([list, ...values]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, list: string, kinds: CursorValueKind[]): CursorValue[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string') {
+    throw badUserInput(`The cursor "${cursor.slice(0, 40)}" is malformed. Use a cursor returned by this list.`, {
+      argument: 'cursor',
+    });
+  }
+  const [owner, ...values] = parsed as [string, ...unknown[]];
+  if (owner !== list) {
+    throw badUserInput(
+      `The cursor belongs to another list or ordering (${owner}), not ${list}. Cursors only work with the list and orderBy they came from.`,
+      { argument: 'cursor' },
+    );
+  }
+  if (values.length !== kinds.length || !values.every((v, i) => validators[kinds[i]](v))) {
+    throw badUserInput(`The cursor "${cursor.slice(0, 40)}" is malformed. Use a cursor returned by this list.`, {
+      argument: 'cursor',
+    });
+  }
+  return values as CursorValue[];
+}

@@ -1,0 +1,23 @@
+// Relay global ids: base64url("Typename:localId"). Decoding never throws a raw error: a malformed id
+// is the client's mistake and gets a BAD_USER_INPUT naming it.
+import { badUserInput } from './errors.ts';
+
+export function encodeGlobalId(typename: string, id: string | number | bigint): string {
+  return Buffer.from(`${typename}:${id}`, 'utf8').toString('base64url');
+}
+
+export function decodeGlobalId(globalId: string): { typename: string; id: string } {
+  const text = /^[A-Za-z0-9_-]{1,200}={0,2}$/.test(globalId) ? Buffer.from(globalId, 'base64url').toString('utf8') : '';
+  const match = /^([A-Z][A-Za-z0-9]*):([0-9]{1,12})$/.exec(text);
+  if (!match) throw badUserInput(`"${globalId.slice(0, 64)}" is not a valid id. Use an id returned by this API.`);
+  return { typename: match[1], id: match[2] };
+}
+
+/** Decodes a global id that must name a `typename`; returns the numeric local id. */
+export function localId(globalId: string, typename: string): number {
+  const decoded = decodeGlobalId(globalId);
+  if (decoded.typename !== typename) {
+    throw badUserInput(`Expected the id of a ${typename}, got the id of a ${decoded.typename}.`);
+  }
+  return Number(decoded.id);
+}

@@ -1,0 +1,108 @@
+// The API process: config → database (embedded when DATABASE_URL is unset) → migrations → resources
+// → demo data → app → listen; SIGINT/SIGTERM close it gracefully within a few seconds.
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createApp } from './app.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createLogger, createResources } from './resources.ts';
+import { seedDemo } from '../seeds/demo.ts';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+async function main() {
+  const started = performance.now();
+  const config = loadConfigOrExit();
+  const log = createLogger(config);
+  const databaseLabel = config.database.url
+    ? `PostgreSQL at ${redactUrl(config.database.url)}`
+    : `embedded PostgreSQL (data in ${config.embeddedPostgres.dir}, port ${config.embeddedPostgres.port}; set DATABASE_URL to use your own)`;
+  const cacheLabel = config.redis.url ? `Redis at ${redactUrl(config.redis.url)}` : 'in-memory cache and rate limits (set REDIS_URL to share them between instances)';
+  log.info({ database: databaseLabel, cache: cacheLabel }, `starting: database = ${databaseLabel}; cache = ${cacheLabel}`);
+  if (config.auth.jwtSecretGenerated) {
+    log.warn('JWT_SECRET is not set: sign-in tokens are signed with a random key and end when the process restarts');
+  }
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config, log);
+    databaseUrl = embedded.url;
+  }
+  const { applied } = await runMigrations(databaseUrl, config);
+  log.info({ applied }, applied ? `applied ${applied} migration(s)` : 'database schema is current');
+
+  const resources = await createResources(config, { log, databaseUrl });
+  const demo = config.seedDemo ? await seedDemo(resources, { log, credentialsDir: '.data' }) : undefined;
+
+  const app = createApp(resources);
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+
+  const lines = [
+    '',
+    `  Harvest Graph is ready in ${Math.round(performance.now() - started)} ms`,
+    `  GraphiQL:  ${base}/graphql`,
+    `  Health:    ${base}/health   ${base}/ready`,
+    `  Database:  ${databaseLabel}`,
+    `  Cache:     ${cacheLabel}`,
+  ];
+  if (demo) {
+    lines.push(
+      `  Demo user: ${demo.email} / ${demo.password}  (sign in with the signIn mutation)`,
+      `  Demo API key (partner, read+write): ${demo.partnerKey ?? '(shown on first start only; see .data/demo-credentials.json)'}`,
+      `  Try: curl -s ${base}/graphql -H 'Authorization: Bearer ${demo.partnerKey ?? '<key>'}' -H 'Content-Type: application/json' -d '{"query":"{ viewer { organization { name } } }"}'`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, draining requests in flight');
+    const forced = setTimeout(() => {
+      log.error('shutdown took longer than 4 s; exiting');
+      process.exit(1);
+    }, 4_000);
+    forced.unref();
+    server.close();
+    server.closeIdleConnections();
+    const drain = setTimeout(() => server.closeAllConnections(), 2_500);
+    drain.unref();
+    await once(server, 'close').catch(() => undefined);
+    await resources.close();
+    await embedded?.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Harvest Graph failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+// Turns the request's credentials into a verified principal, or a 401 reason that names the fix.
+// Runs before anything else in the request (src/http/use-auth.ts).
+import { and, eq, sql } from 'drizzle-orm';
+import type { Config } from '../../config.ts';
+import type { Principal, Scope } from '../../context.ts';
+import { apiKeyTable, revokedTokenTable, userTable } from '../../db/schema/index.ts';
+import { isoFromPg } from '../../lib/time.ts';
+import type { Db } from '../../resources.ts';
+import { looksLikeApiKey, parseApiKey, sameHash, verifyToken } from './secrets.ts';
+import { scopesOfRole } from './service.ts';
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; message: string };
+
+const deny = (message: string): AuthResult => ({ ok: false, message });
+
+/** Reads `Authorization: Bearer …` (API key or sign-in token) or `X-API-Key`. */
+export function credentialsOf(headers: Headers): { kind: 'none' } | { kind: 'bad'; message: string } | { kind: 'key' | 'token'; value: string } {
+  const apiKey = headers.get('x-api-key');
+  const authorization = headers.get('authorization');
+  if (apiKey && authorization) return { kind: 'bad', message: 'Send either an Authorization header or an X-API-Key header, not both.' };
+  if (apiKey) return { kind: 'key', value: apiKey.trim() };
+  if (!authorization) return { kind: 'none' };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) {
+    return { kind: 'bad', message: 'The Authorization header must be "Bearer <API key or sign-in token>".' };
+  }
+  return looksLikeApiKey(match[1]) ? { kind: 'key', value: match[1] } : { kind: 'token', value: match[1] };
+}
+
+export async function authenticate(db: Db, config: Config, headers: Headers): Promise<AuthResult> {
+  const credentials = credentialsOf(headers);
+  switch (credentials.kind) {
+    case 'none':
+      return { ok: true, principal: { kind: 'anonymous' } };
+    case 'bad':
+      return deny(credentials.message);
+    case 'key':
+      return authenticateKey(db, credentials.value);
+    case 'token':
+      return authenticateToken(db, config, credentials.value);
+  }
+}
+
+async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
+  const [key] = await db.select().from(apiKeyTable).where(eq(apiKeyTable.keyId, parsed.keyId));
+  if (!key || !sameHash(key.secretHash, parsed.secretHash)) {
+    return deny('The API key is not valid. Check that you copied it whole, or ask an admin of your organization for a new one.');
+  }
+  if (key.revokedAt) {
+    return deny(`The API key "${key.name}" was revoked at ${isoFromPg(key.revokedAt)}. Ask an admin of your organization for a new key.`);
+  }
+  if (key.expiresAt && Date.parse(isoFromPg(key.expiresAt)) <= Date.now()) {
+    return deny(`The API key "${key.name}" expired at ${isoFromPg(key.expiresAt)}. Ask an admin of your organization for a new key.`);
+  }
+  return {
+    ok: true,
+    principal: {
+      kind: 'apiKey',
+      apiKeyId: key.id,
+      organizationId: key.organizationId,
+      keyKind: key.kind,
+      scopes: key.scopes as Scope[],
+      persistedOnly: key.persistedOnly,
+      rateLimitPerMinute: key.rateLimitPerMinute,
+    },
+  };
+}
+
+async function authenticateToken(db: Db, config: Config, token: string): Promise<AuthResult> {
+  const check = await verifyToken(token, config.auth.jwtSecret);
+  if (!check.ok) {
+    return deny(
+      check.reason === 'expired'
+        ? 'Your sign-in token has expired. Call the signIn mutation again for a new one.'
+        : 'The bearer token is neither an API key nor a valid sign-in token. Call signIn for a token, or send an API key.',
+    );
+  }
+  const { claims } = check;
+  const [row] = await db
+    .select({
+      role: userTable.role,
+      disabledAt: userTable.disabledAt,
+      revoked: sql<boolean>`exists (select 1 from ${revokedTokenTable} where ${revokedTokenTable.tokenId} = ${claims.tokenId})`,
+    })
+    .from(userTable)
+    .where(and(eq(userTable.id, claims.userId), eq(userTable.organizationId, claims.organizationId)));
+  if (!row || row.disabledAt) return deny('This user account is disabled or no longer exists.');
+  if (row.revoked) return deny('This sign-in token was ended by signOut. Call signIn again for a new one.');
+  return {
+    ok: true,
+    principal: {
+      kind: 'user',
+      userId: claims.userId,
+      organizationId: claims.organizationId,
+      // The role is read from the database, so a demotion takes effect at once.
+      role: row.role,
+      scopes: scopesOfRole(row.role),
+      tokenId: claims.tokenId,
+      expiresAt: claims.expiresAt,
+    },
+  };
+}

@@ -1,0 +1,218 @@
+// Sign-in, the caller's identity and API key management.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { clientTier, organizationOf, type Context, type Scope } from '../../context.ts';
+import { API_KEY_KINDS, apiKeyTable, organizationTable, userTable } from '../../db/schema/index.ts';
+import { keysetPage, LIST_PAGE } from '../../db/keyset.ts';
+import { loadTenantNodes } from '../../db/tenant.ts';
+import { forbidden, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { builder, ErrorInterface, mutationErrors } from '../../schema/builder.ts';
+import { connectionComplexity, enumValues, inputId } from '../../schema/common.ts';
+import * as service from './service.ts';
+
+const ScopeEnum = builder.enumType('Scope', {
+  description: 'READ: queries. WRITE: mutations on your data. ADMIN: manage keys and run maintenance.',
+  values: enumValues(service.SCOPES),
+});
+const ApiKeyKindEnum = builder.enumType('ApiKeyKind', {
+  description: 'PARTNER keys are for integrations; INTERNAL keys are for our own services and have larger budgets.',
+  values: enumValues(API_KEY_KINDS),
+});
+const ClientTierEnum = builder.enumType('ClientTier', {
+  values: enumValues(['anonymous', 'user', 'partner', 'internal'] as const),
+});
+
+export const OrganizationRef = builder.loadableNode('Organization', {
+  id: { resolve: (o) => o.id },
+  // Callers only ever see their own organization.
+  load: async (ids: string[], ctx: Context) => {
+    const own = organizationOf(ctx);
+    const [org] = await ctx.db.select().from(organizationTable).where(eq(organizationTable.id, own));
+    return ids.map((id) => (Number(id) === own ? org : null)) as (typeof org)[];
+  },
+  fields: (t) => ({
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const UserRef = builder.loadableNode('User', {
+  id: { resolve: (u) => u.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, userTable, ids),
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    name: t.exposeString('name'),
+    role: t.exposeString('role'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ApiKeyRef = builder.loadableNode('ApiKey', {
+  description: 'An API key. Its secret is shown once, when it is created; only a hash is stored.',
+  id: { resolve: (k) => k.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, apiKeyTable, ids),
+  authScopes: { admin: true },
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    prefix: t.string({ description: 'The public start of the key, to recognise it.', resolve: (k) => `hgk_${k.keyId}` }),
+    kind: t.expose('kind', { type: ApiKeyKindEnum }),
+    scopes: t.field({ type: [ScopeEnum], resolve: (k) => k.scopes as Scope[] }),
+    persistedOnly: t.exposeBoolean('persistedOnly'),
+    rateLimitPerMinute: t.exposeInt('rateLimitPerMinute', { nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+const ApiKeyConnection = builder.connectionObject({ type: ApiKeyRef, name: 'ApiKeyConnection' });
+
+type Viewer = { ctx: Context };
+const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
+  description: 'Who is calling: the verified user or API key, its organization and what it may do.',
+  fields: (t) => ({
+    tier: t.field({ type: ClientTierEnum, resolve: ({ ctx }) => clientTier(ctx.principal) }),
+    scopes: t.field({
+      type: [ScopeEnum],
+      resolve: ({ ctx }) => (ctx.principal.kind === 'anonymous' ? [] : ctx.principal.scopes),
+    }),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      resolve: ({ ctx }) => (ctx.principal.kind === 'anonymous' ? null : String(ctx.principal.organizationId)),
+    }),
+    user: t.field({
+      type: UserRef,
+      nullable: true,
+      resolve: ({ ctx }) => (ctx.principal.kind === 'user' ? String(ctx.principal.userId) : null),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ({ ctx }) }),
+  apiKeys: t.field({
+    type: ApiKeyConnection,
+    authScopes: { admin: true },
+    description: "Your organization's API keys, newest first.",
+    args: t.arg.connectionArgs(),
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) =>
+      keysetPage(
+        ctx.db,
+        apiKeyTable,
+        eq(apiKeyTable.organizationId, organizationOf(ctx)),
+        { list: 'apiKeys', columns: [apiKeyTable.createdAt, apiKeyTable.id], direction: 'desc', key: (k) => [k.createdAt, k.id] },
+        args,
+      ),
+  }),
+}));
+
+// ---- sign-in ---------------------------------------------------------------------------------
+
+class InvalidCredentialsError extends Error {
+  constructor() {
+    super('The e-mail or password is wrong, or the account is disabled.');
+  }
+}
+builder.objectType(InvalidCredentialsError, {
+  name: 'InvalidCredentialsError',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+const SignInPayload = builder
+  .objectRef<{ token: string; expiresAt: number; user: typeof userTable.$inferSelect }>('SignInPayload')
+  .implement({
+    fields: (t) => ({
+      token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`.' }),
+      expiresAt: t.field({ type: 'DateTime', resolve: (p) => new Date(p.expiresAt * 1000).toISOString() }),
+      user: t.field({ type: UserRef, resolve: (p) => p.user }),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  signIn: t.field({
+    type: SignInPayload,
+    description: 'Exchanges an e-mail and password for a short-lived bearer token. Needs no credentials.',
+    errors: { types: [InvalidCredentialsError, ValidationError] },
+    args: {
+      email: t.arg.string({ required: true, validate: z.string().max(320) }),
+      password: t.arg.string({ required: true, validate: z.string().max(1024) }),
+    },
+    resolve: async (_root, { email, password }, ctx) => {
+      const result = await service.signIn(ctx.db, ctx.config, email, password);
+      if (!result) throw new InvalidCredentialsError();
+      return result;
+    },
+  }),
+  signOut: t.boolean({
+    description: 'Ends the sign-in token used for this request.',
+    authScopes: { authenticated: true },
+    resolve: async (_root, _args, ctx) => {
+      if (ctx.principal.kind !== 'user') throw forbidden('signOut ends sign-in tokens; API keys are revoked with revokeApiKey.');
+      await service.signOut(ctx.db, ctx.principal);
+      return true;
+    },
+  }),
+}));
+
+// ---- API keys --------------------------------------------------------------------------------
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, validate: z.string().trim().min(1).max(100) }),
+    kind: t.field({ type: ApiKeyKindEnum, defaultValue: 'partner' }),
+    scopes: t.field({ type: [ScopeEnum], required: true, validate: z.array(z.string()).min(1, 'give at least one scope') }),
+    persistedOnly: t.boolean({ defaultValue: false, description: 'When true the key may only run its persisted operations.' }),
+    expiresAt: t.field({ type: 'DateTime' }),
+    rateLimitPerMinute: t.int({ validate: z.number().int().min(1).max(100_000) }),
+  }),
+});
+
+const CreatedApiKey = builder.objectRef<{ key: string; record: typeof apiKeyTable.$inferSelect }>('CreatedApiKey').implement({
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'The secret key. Shown only now: store it safely.' }),
+    apiKey: t.field({ type: ApiKeyRef, resolve: (c) => c.record }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    type: CreatedApiKey,
+    authScopes: { admin: true },
+    errors: mutationErrors,
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const { principal } = ctx;
+      if (principal.kind === 'anonymous') throw forbidden('Sign in first.');
+      // A key never gets more than its creator has: only internal callers make internal keys.
+      const kind = input.kind ?? 'partner';
+      if (kind === 'internal' && clientTier(principal) !== 'internal') {
+        throw ValidationError.of('input.kind', 'Only internal keys can create internal keys.');
+      }
+      const extra = input.scopes.filter((s) => !principal.scopes.includes(s));
+      if (extra.length) throw ValidationError.of('input.scopes', `You cannot grant scopes you do not have: ${extra.join(', ')}.`);
+      return service.createApiKey(ctx.db, principal.organizationId, {
+        ...input,
+        kind,
+        persistedOnly: input.persistedOnly ?? false,
+        createdByUserId: principal.kind === 'user' ? principal.userId : null,
+      });
+    },
+  }),
+  revokeApiKey: t.field({
+    type: ApiKeyRef,
+    authScopes: { admin: true },
+    errors: mutationErrors,
+    description: 'Revokes a key at once, on every server. Revoking a revoked key returns it unchanged.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const localId = inputId(String(id), 'ApiKey', 'id');
+      const record = await service.revokeApiKey(ctx.db, organizationOf(ctx), localId);
+      if (!record) throw new NotFoundError('ApiKey', String(id));
+      return record;
+    },
+  }),
+}));
+

@@ -1,0 +1,117 @@
+// Organizations, users, sign-in and API keys. No GraphQL here: seeds, tests and the auth plugin reuse it.
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Config } from '../../config.ts';
+import type { Principal, Scope } from '../../context.ts';
+import { apiKeyTable, organizationTable, revokedTokenTable, userTable, type ApiKeyKind, type UserRole } from '../../db/schema/index.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import type { Db } from '../../resources.ts';
+import { DUMMY_PASSWORD_HASH, hashPassword, newApiKey, signToken, verifyPassword } from './secrets.ts';
+
+export const SCOPES = ['read', 'write', 'admin'] as const satisfies readonly Scope[];
+
+export function scopesOfRole(role: UserRole): Scope[] {
+  return role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
+}
+
+export async function createOrganization(db: Db, input: { slug: string; name: string }) {
+  const [org] = await db.insert(organizationTable).values(input).returning();
+  return org;
+}
+
+export async function findOrganizationBySlug(db: Db, slug: string) {
+  const [org] = await db.select().from(organizationTable).where(eq(organizationTable.slug, slug));
+  return org ?? null;
+}
+
+export async function createUser(
+  db: Db,
+  input: { organizationId: number; email: string; name: string; password: string; role?: UserRole },
+) {
+  if (input.password.length < 12) throw ValidationError.of('password', 'Passwords need at least 12 characters.');
+  const [user] = await db
+    .insert(userTable)
+    .values({
+      organizationId: input.organizationId,
+      email: input.email.trim().toLowerCase(),
+      name: input.name,
+      role: input.role ?? 'member',
+      passwordHash: await hashPassword(input.password),
+    })
+    .returning();
+  return user;
+}
+
+export type SignInResult = { token: string; expiresAt: number; user: typeof userTable.$inferSelect };
+
+/** Returns null for an unknown e-mail, a wrong password or a disabled user, taking the same time for each. */
+export async function signIn(db: Db, config: Config, email: string, password: string): Promise<SignInResult | null> {
+  const [user] = await db
+    .select()
+    .from(userTable)
+    .where(sql`lower(${userTable.email}) = ${email.trim().toLowerCase()}`);
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!user || !ok || user.disabledAt) return null;
+  const { token, expiresAt } = await signToken(
+    { userId: user.id, organizationId: user.organizationId, role: user.role },
+    config.auth.jwtSecret,
+    config.auth.jwtTtlSeconds,
+  );
+  return { token, expiresAt, user };
+}
+
+/** Ends the caller's token now rather than at its expiry. */
+export async function signOut(db: Db, principal: Extract<Principal, { kind: 'user' }>): Promise<void> {
+  await db
+    .insert(revokedTokenTable)
+    .values({ tokenId: principal.tokenId, userId: principal.userId, expiresAt: new Date(principal.expiresAt * 1000).toISOString() })
+    .onConflictDoNothing();
+}
+
+export type CreateApiKeyInput = {
+  name: string;
+  kind?: ApiKeyKind;
+  scopes: Scope[];
+  persistedOnly?: boolean;
+  expiresAt?: string | null;
+  rateLimitPerMinute?: number | null;
+  createdByUserId?: number | null;
+};
+
+/** Creates a key and returns its secret form once; only a hash of the secret is stored. */
+export async function createApiKey(db: Db, organizationId: number, input: CreateApiKeyInput) {
+  if (!input.name.trim()) throw ValidationError.of('name', 'Give the key a name that says who uses it.');
+  if (input.expiresAt && Date.parse(input.expiresAt) <= Date.now()) {
+    throw ValidationError.of('expiresAt', 'The expiry must be in the future.');
+  }
+  const { key, keyId, secretHash } = newApiKey();
+  const [record] = await db
+    .insert(apiKeyTable)
+    .values({
+      organizationId,
+      name: input.name.trim(),
+      keyId,
+      secretHash,
+      kind: input.kind ?? 'partner',
+      scopes: [...new Set(input.scopes)],
+      persistedOnly: input.persistedOnly ?? false,
+      expiresAt: input.expiresAt ?? null,
+      rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+      createdByUserId: input.createdByUserId ?? null,
+    })
+    .returning();
+  return { key, record };
+}
+
+export async function revokeApiKey(db: Db, organizationId: number, id: number) {
+  const [record] = await db
+    .update(apiKeyTable)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeyTable.id, id), eq(apiKeyTable.organizationId, organizationId), isNull(apiKeyTable.revokedAt)))
+    .returning();
+  if (record) return record;
+  const [already] = await db
+    .select()
+    .from(apiKeyTable)
+    .where(and(eq(apiKeyTable.id, id), eq(apiKeyTable.organizationId, organizationId)));
+  return already ?? null;
+}

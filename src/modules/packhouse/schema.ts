@@ -1,0 +1,279 @@
+// GraphQL types, queries and mutations for growers, packhouses and batches. Thin: the work is in service.ts.
+import { z } from 'zod';
+import { organizationOf, type Context } from '../../context.ts';
+import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/schema/index.ts';
+import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
+import { loadTenantNodes } from '../../db/tenant.ts';
+import { builder, mutationErrors } from '../../schema/builder.ts';
+import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import * as service from './service.ts';
+
+const BatchStatusEnum = builder.enumType('BatchStatus', {
+  description: 'Where a batch is: RECEIVED → GRADED → PACKED → DISPATCHED, or REJECTED before packing.',
+  values: enumValues(BATCH_STATUSES),
+});
+const FruitTypeEnum = builder.enumType('FruitType', { values: enumValues(FRUIT_TYPES) });
+const NameOrderEnum = builder.enumType('NameOrder', { values: enumValues(service.GROWER_ORDERS) });
+const BatchOrderEnum = builder.enumType('BatchOrder', { values: enumValues(service.BATCH_ORDERS) });
+
+export const GrowerRef = builder.loadableNode('Grower', {
+  description: 'A grower who delivers fruit to your packhouses.',
+  id: { resolve: (g) => g.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, growerTable, ids),
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
+    region: t.exposeString('region', { nullable: true }),
+    contactEmail: t.exposeString('contactEmail', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const PackhouseRef = builder.loadableNode('Packhouse', {
+  description: 'A packhouse where batches are received, graded and packed.',
+  id: { resolve: (p) => p.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, packhouseTable, ids),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    location: t.exposeString('location', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const BatchRef = builder.loadableNode('Batch', {
+  description: 'A batch of one fruit type from one grower, received at one packhouse.',
+  id: { resolve: (b) => b.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, batchTable, ids),
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    fruitType: t.expose('fruitType', { type: FruitTypeEnum }),
+    status: t.expose('status', { type: BatchStatusEnum }),
+    harvestDate: t.expose('harvestDate', { type: 'Date' }),
+    intakeDate: t.expose('intakeDate', { type: 'Date' }),
+    grossWeightKg: t.expose('grossWeightKg', { type: 'Decimal' }),
+    netWeightKg: t.expose('netWeightKg', { type: 'Decimal', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    grower: t.field({ type: GrowerRef, resolve: (b) => String(b.growerId) }),
+    packhouse: t.field({ type: PackhouseRef, resolve: (b) => String(b.packhouseId) }),
+  }),
+});
+
+export const GrowerConnection = builder.connectionObject({ type: GrowerRef, name: 'GrowerConnection' });
+export const PackhouseConnection = builder.connectionObject({ type: PackhouseRef, name: 'PackhouseConnection' });
+export const BatchConnection = builder.connectionObject({ type: BatchRef, name: 'BatchConnection' });
+
+const BatchFilter = builder.inputType('BatchFilter', {
+  description: 'All given conditions must hold. Intake dates are inclusive.',
+  fields: (t) => ({
+    status: t.field({ type: BatchStatusEnum }),
+    fruitType: t.field({ type: FruitTypeEnum }),
+    grower: t.id({ description: 'Only batches of this grower.' }),
+    packhouse: t.id({ description: 'Only batches received at this packhouse.' }),
+    intakeFrom: t.field({ type: 'Date' }),
+    intakeTo: t.field({ type: 'Date' }),
+  }),
+});
+
+type BatchFilterArg = typeof BatchFilter.$inferInput | null | undefined;
+
+function batchFilter(filter: BatchFilterArg): service.BatchFilter {
+  return {
+    status: filter?.status,
+    fruitType: filter?.fruitType,
+    growerId: filter?.grower ? queryId(String(filter.grower), 'Grower') : null,
+    packhouseId: filter?.packhouse ? queryId(String(filter.packhouse), 'Packhouse') : null,
+    intakeFrom: filter?.intakeFrom,
+    intakeTo: filter?.intakeTo,
+  };
+}
+
+builder.queryFields((t) => ({
+  growers: t.field({
+    type: GrowerConnection,
+    authScopes: { read: true },
+    description: `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) => service.listGrowers(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
+  }),
+  packhouses: t.field({
+    type: PackhouseConnection,
+    authScopes: { read: true },
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) => service.listPackhouses(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
+  }),
+  batches: t.field({
+    type: BatchConnection,
+    authScopes: { read: true },
+    description: `Batches of your organization, newest intake first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
+    args: {
+      ...t.arg.connectionArgs(),
+      filter: t.arg({ type: BatchFilter }),
+      orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
+    },
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) =>
+      service.listBatches(ctx.db, organizationOf(ctx), batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
+  }),
+}));
+
+function nestedBatches(parent: 'grower' | 'packhouse') {
+  return builder.objectField(parent === 'grower' ? GrowerRef : PackhouseRef, 'batches', (t) =>
+    t.loadable({
+      type: BatchConnection,
+      description: `This ${parent}'s batches, ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}. Loaded for all ${parent}s of a list in one statement.`,
+      // byPath: every parent at the same place in the query shares these arguments, so one
+      // LATERAL statement serves them all.
+      byPath: true,
+      args: {
+        ...t.arg.connectionArgs(),
+        filter: t.arg({ type: BatchFilter }),
+        orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
+      },
+      complexity: connectionComplexity(NESTED_PAGE),
+      load: (ids: number[], ctx: Context, args) =>
+        service.batchesByParent(ctx.db, organizationOf(ctx), parent, ids, batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
+      resolve: (p) => p.id,
+    }),
+  );
+}
+nestedBatches('grower');
+nestedBatches('packhouse');
+
+// ---- mutations -------------------------------------------------------------------------------
+
+const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+const weight = z
+  .string()
+  .regex(/^\d{1,9}(\.\d{1,3})?$/, 'must be a weight in kg with at most 3 decimals, e.g. "1250.500"')
+  .refine((v) => Number(v) > 0, 'must be more than zero');
+
+const GrowerInput = builder.inputType('GrowerInput', {
+  fields: (t) => ({
+    code: t.string({ required: true, validate: text(64) }),
+    name: t.string({ required: true, validate: text(200) }),
+    region: t.string({ validate: text(200) }),
+    contactEmail: t.string({ validate: z.email('must be an e-mail address') }),
+  }),
+});
+const GrowerPatch = builder.inputType('GrowerPatch', {
+  description: 'Only the fields given are changed.',
+  fields: (t) => ({
+    code: t.string({ validate: text(64) }),
+    name: t.string({ validate: text(200) }),
+    region: t.string({ validate: text(200) }),
+    contactEmail: t.string({ validate: z.email('must be an e-mail address') }),
+  }),
+});
+const PackhouseInput = builder.inputType('PackhouseInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, validate: text(200) }),
+    location: t.string({ validate: text(200) }),
+  }),
+});
+const PackhousePatch = builder.inputType('PackhousePatch', {
+  fields: (t) => ({ name: t.string({ validate: text(200) }), location: t.string({ validate: text(200) }) }),
+});
+const BatchInput = builder.inputType('BatchInput', {
+  fields: (t) => ({
+    code: t.string({ required: true, validate: text(64) }),
+    grower: t.id({ required: true }),
+    packhouse: t.id({ required: true }),
+    fruitType: t.field({ type: FruitTypeEnum, required: true }),
+    harvestDate: t.field({ type: 'Date', required: true }),
+    intakeDate: t.field({ type: 'Date', required: true }),
+    grossWeightKg: t.field({ type: 'Decimal', required: true, validate: weight }),
+    netWeightKg: t.field({ type: 'Decimal', validate: weight }),
+  }),
+});
+const BatchPatch = builder.inputType('BatchPatch', {
+  fields: (t) => ({
+    code: t.string({ validate: text(64) }),
+    grower: t.id(),
+    packhouse: t.id(),
+    fruitType: t.field({ type: FruitTypeEnum }),
+    harvestDate: t.field({ type: 'Date' }),
+    intakeDate: t.field({ type: 'Date' }),
+    grossWeightKg: t.field({ type: 'Decimal', validate: weight }),
+    netWeightKg: t.field({ type: 'Decimal', validate: weight }),
+  }),
+});
+
+/** Drops keys whose value is null or undefined, so a patch only touches what the client sent. */
+function defined<T extends Record<string, unknown>>(patch: T): { [K in keyof T]?: NonNullable<T[K]> } {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as { [K in keyof T]?: NonNullable<T[K]> };
+}
+
+builder.mutationFields((t) => ({
+  createGrower: t.field({
+    type: GrowerRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    args: { input: t.arg({ type: GrowerInput, required: true }) },
+    resolve: (_root, { input }, ctx) => service.createGrower(ctx.db, organizationOf(ctx), input),
+  }),
+  updateGrower: t.field({
+    type: GrowerRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: GrowerPatch, required: true }) },
+    resolve: (_root, { id, input }, ctx) =>
+      service.updateGrower(ctx.db, organizationOf(ctx), inputId(String(id), 'Grower', 'id'), defined(input)),
+  }),
+  createPackhouse: t.field({
+    type: PackhouseRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    args: { input: t.arg({ type: PackhouseInput, required: true }) },
+    resolve: (_root, { input }, ctx) => service.createPackhouse(ctx.db, organizationOf(ctx), input),
+  }),
+  updatePackhouse: t.field({
+    type: PackhouseRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: PackhousePatch, required: true }) },
+    resolve: (_root, { id, input }, ctx) =>
+      service.updatePackhouse(ctx.db, organizationOf(ctx), inputId(String(id), 'Packhouse', 'id'), defined(input)),
+  }),
+  createBatch: t.field({
+    type: BatchRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    args: { input: t.arg({ type: BatchInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const { grower, packhouse, ...rest } = input;
+      return service.createBatch(ctx.db, organizationOf(ctx), {
+        ...rest,
+        growerId: inputId(String(grower), 'Grower', 'input.grower'),
+        packhouseId: inputId(String(packhouse), 'Packhouse', 'input.packhouse'),
+      });
+    },
+  }),
+  updateBatch: t.field({
+    type: BatchRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: BatchPatch, required: true }) },
+    resolve: (_root, { id, input }, ctx) => {
+      const { grower, packhouse, ...rest } = defined(input);
+      return service.updateBatch(ctx.db, organizationOf(ctx), inputId(String(id), 'Batch', 'id'), {
+        ...rest,
+        growerId: grower ? inputId(String(grower), 'Grower', 'input.grower') : undefined,
+        packhouseId: packhouse ? inputId(String(packhouse), 'Packhouse', 'input.packhouse') : undefined,
+      });
+    },
+  }),
+  changeBatchStatus: t.field({
+    type: BatchRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: 'Moves a batch to its next status; a move the workflow does not allow is a ValidationError on `status`.',
+    args: { id: t.arg.id({ required: true }), status: t.arg({ type: BatchStatusEnum, required: true }) },
+    resolve: (_root, { id, status }, ctx) =>
+      service.changeBatchStatus(ctx.db, organizationOf(ctx), inputId(String(id), 'Batch', 'id'), status),
+  }),
+}));

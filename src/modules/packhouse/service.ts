@@ -1,0 +1,293 @@
+// Growers, packhouses and batches: reads and every write. No GraphQL here.
+// Every function takes the caller's organization id and never reads or writes outside it.
+import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/schema/index.ts';
+import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import type { Db } from '../../resources.ts';
+
+export type Grower = typeof growerTable.$inferSelect;
+export type Packhouse = typeof packhouseTable.$inferSelect;
+export type Batch = typeof batchTable.$inferSelect;
+
+// ---- orderings -------------------------------------------------------------------------------
+
+export const GROWER_ORDERS = ['NAME_ASC', 'NAME_DESC'] as const;
+export type GrowerOrder = (typeof GROWER_ORDERS)[number];
+export const PACKHOUSE_ORDERS = GROWER_ORDERS;
+export const BATCH_ORDERS = ['INTAKE_DATE_DESC', 'INTAKE_DATE_ASC', 'CODE_ASC', 'CODE_DESC'] as const;
+export type BatchOrder = (typeof BATCH_ORDERS)[number];
+
+export function growerOrdering(order: GrowerOrder): Ordering<Grower> {
+  return {
+    list: `growers:${order}`,
+    columns: [growerTable.name, growerTable.id],
+    direction: order === 'NAME_ASC' ? 'asc' : 'desc',
+    key: (g) => [g.name, g.id],
+  };
+}
+
+export function packhouseOrdering(order: GrowerOrder): Ordering<Packhouse> {
+  return {
+    list: `packhouses:${order}`,
+    columns: [packhouseTable.name, packhouseTable.id],
+    direction: order === 'NAME_ASC' ? 'asc' : 'desc',
+    key: (p) => [p.name, p.id],
+  };
+}
+
+/** `scope` distinguishes the top-level list from nested ones, so their cursors are not interchangeable. */
+export function batchOrdering(order: BatchOrder, scope = 'batches'): Ordering<Batch> {
+  const byCode = order.startsWith('CODE');
+  return {
+    list: `${scope}:${order}`,
+    columns: byCode ? [batchTable.code, batchTable.id] : [batchTable.intakeDate, batchTable.id],
+    direction: order.endsWith('ASC') ? 'asc' : 'desc',
+    key: (b) => (byCode ? [b.code, b.id] : [b.intakeDate, b.id]),
+  };
+}
+
+// ---- reads -----------------------------------------------------------------------------------
+
+export function listGrowers(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
+  return keysetPage(db, growerTable, eq(growerTable.organizationId, organizationId), growerOrdering(order), page);
+}
+
+export function listPackhouses(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
+  return keysetPage(db, packhouseTable, eq(packhouseTable.organizationId, organizationId), packhouseOrdering(order), page);
+}
+
+export type BatchFilter = {
+  status?: BatchStatus | null;
+  fruitType?: FruitType | null;
+  growerId?: number | null;
+  packhouseId?: number | null;
+  intakeFrom?: string | null;
+  intakeTo?: string | null;
+};
+
+export function batchFilterSql(organizationId: number, filter: BatchFilter): SQL | undefined {
+  if (filter.intakeFrom && filter.intakeTo && filter.intakeFrom > filter.intakeTo) {
+    throw badUserInput(
+      `The intake date range is reversed: intakeFrom (${filter.intakeFrom}) is after intakeTo (${filter.intakeTo}).`,
+      { argument: 'filter.intakeFrom' },
+    );
+  }
+  return and(
+    eq(batchTable.organizationId, organizationId),
+    filter.status ? eq(batchTable.status, filter.status) : undefined,
+    filter.fruitType ? eq(batchTable.fruitType, filter.fruitType) : undefined,
+    filter.growerId != null ? eq(batchTable.growerId, filter.growerId) : undefined,
+    filter.packhouseId != null ? eq(batchTable.packhouseId, filter.packhouseId) : undefined,
+    filter.intakeFrom ? gte(batchTable.intakeDate, filter.intakeFrom) : undefined,
+    filter.intakeTo ? lte(batchTable.intakeDate, filter.intakeTo) : undefined,
+  );
+}
+
+export function listBatches(db: Db, organizationId: number, filter: BatchFilter, order: BatchOrder, page: PageArgs) {
+  return keysetPage(db, batchTable, batchFilterSql(organizationId, filter), batchOrdering(order), page);
+}
+
+/** First page of batches for each grower (or packhouse), all parents in one statement. */
+export function batchesByParent(
+  db: Db,
+  organizationId: number,
+  parent: 'grower' | 'packhouse',
+  parentIds: readonly number[],
+  filter: BatchFilter,
+  order: BatchOrder,
+  page: PageArgs,
+) {
+  const column = parent === 'grower' ? batchTable.growerId : batchTable.packhouseId;
+  return lateralPages(
+    db,
+    batchTable,
+    column,
+    parentIds,
+    batchFilterSql(organizationId, filter),
+    batchOrdering(order, `${parent}.batches`),
+    page,
+  );
+}
+
+// ---- writes ----------------------------------------------------------------------------------
+
+export type GrowerInput = { code: string; name: string; region?: string | null; contactEmail?: string | null };
+export type PackhouseInput = { name: string; location?: string | null };
+export type BatchInput = {
+  code: string;
+  growerId: number;
+  packhouseId: number;
+  fruitType: FruitType;
+  harvestDate: string;
+  intakeDate: string;
+  grossWeightKg: string;
+  netWeightKg?: string | null;
+};
+
+/** Turns unique-constraint violations into a ValidationError naming the input field. */
+async function uniquely<T>(write: Promise<T>, constraint: string, field: string, message: string): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    const cause = (err as { cause?: { constraint_name?: string } }).cause ?? (err as { constraint_name?: string });
+    if (cause?.constraint_name === constraint) throw ValidationError.of(field, message);
+    throw err;
+  }
+}
+
+export async function createGrower(db: Db, organizationId: number, input: GrowerInput): Promise<Grower> {
+  const [row] = await uniquely(
+    db.insert(growerTable).values({ ...input, organizationId }).returning(),
+    'growers_organization_code_key',
+    'input.code',
+    `A grower with code "${input.code}" already exists in your organization.`,
+  );
+  return row;
+}
+
+export async function updateGrower(db: Db, organizationId: number, id: number, patch: Partial<GrowerInput>): Promise<Grower> {
+  const [row] = await uniquely(
+    db
+      .update(growerTable)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(and(eq(growerTable.id, id), eq(growerTable.organizationId, organizationId)))
+      .returning(),
+    'growers_organization_code_key',
+    'input.code',
+    `A grower with code "${patch.code}" already exists in your organization.`,
+  );
+  if (!row) throw new NotFoundError('Grower', String(id));
+  return row;
+}
+
+export async function createPackhouse(db: Db, organizationId: number, input: PackhouseInput): Promise<Packhouse> {
+  const [row] = await uniquely(
+    db.insert(packhouseTable).values({ ...input, organizationId }).returning(),
+    'packhouses_organization_name_key',
+    'input.name',
+    `A packhouse named "${input.name}" already exists in your organization.`,
+  );
+  return row;
+}
+
+export async function updatePackhouse(
+  db: Db,
+  organizationId: number,
+  id: number,
+  patch: Partial<PackhouseInput>,
+): Promise<Packhouse> {
+  const [row] = await uniquely(
+    db
+      .update(packhouseTable)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(and(eq(packhouseTable.id, id), eq(packhouseTable.organizationId, organizationId)))
+      .returning(),
+    'packhouses_organization_name_key',
+    'input.name',
+    `A packhouse named "${patch.name}" already exists in your organization.`,
+  );
+  if (!row) throw new NotFoundError('Packhouse', String(id));
+  return row;
+}
+
+async function requireOwned(db: Db, organizationId: number, growerId: number | undefined, packhouseId: number | undefined) {
+  const [found] = await db.execute<{ grower: boolean; packhouse: boolean }>(sql`
+    select
+      exists (select 1 from ${growerTable} where ${growerTable.organizationId} = ${organizationId} and ${growerTable.id} = ${growerId ?? -1}) as grower,
+      exists (select 1 from ${packhouseTable} where ${packhouseTable.organizationId} = ${organizationId} and ${packhouseTable.id} = ${packhouseId ?? -1}) as packhouse`);
+  if (growerId !== undefined && !found.grower) throw new NotFoundError('Grower', String(growerId));
+  if (packhouseId !== undefined && !found.packhouse) throw new NotFoundError('Packhouse', String(packhouseId));
+}
+
+function checkBatchValues(values: Pick<BatchInput, 'harvestDate' | 'intakeDate' | 'grossWeightKg'> & { netWeightKg?: string | null }) {
+  const issues: { field: string; message: string }[] = [];
+  if (values.intakeDate < values.harvestDate) {
+    issues.push({ field: 'input.intakeDate', message: `Intake (${values.intakeDate}) cannot be before harvest (${values.harvestDate}).` });
+  }
+  if (values.netWeightKg != null && compareDecimal(values.netWeightKg, values.grossWeightKg) > 0) {
+    issues.push({ field: 'input.netWeightKg', message: 'Net weight cannot exceed gross weight.' });
+  }
+  if (issues.length) throw new ValidationError(issues);
+}
+
+/** Compares two non-negative decimal strings exactly. */
+export function compareDecimal(a: string, b: string): number {
+  const [ai, af = ''] = a.split('.');
+  const [bi, bf = ''] = b.split('.');
+  const width = Math.max(af.length, bf.length);
+  const x = BigInt(ai + af.padEnd(width, '0'));
+  const y = BigInt(bi + bf.padEnd(width, '0'));
+  return x === y ? 0 : x > y ? 1 : -1;
+}
+
+export async function createBatch(db: Db, organizationId: number, input: BatchInput): Promise<Batch> {
+  checkBatchValues(input);
+  await requireOwned(db, organizationId, input.growerId, input.packhouseId);
+  const [row] = await uniquely(
+    db.insert(batchTable).values({ ...input, organizationId, status: 'received' }).returning(),
+    'batches_organization_code_key',
+    'input.code',
+    `A batch with code "${input.code}" already exists in your organization.`,
+  );
+  return row;
+}
+
+export type BatchPatch = Partial<Omit<BatchInput, 'growerId' | 'packhouseId'>> & { growerId?: number; packhouseId?: number };
+
+export async function updateBatch(db: Db, organizationId: number, id: number, patch: BatchPatch): Promise<Batch> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(batchTable)
+      .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
+      .for('update');
+    if (!current) throw new NotFoundError('Batch', String(id));
+    checkBatchValues({ ...current, ...patch });
+    if (patch.growerId !== undefined || patch.packhouseId !== undefined) {
+      await requireOwned(tx, organizationId, patch.growerId, patch.packhouseId);
+    }
+    const [row] = await uniquely(
+      tx
+        .update(batchTable)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
+        .returning(),
+      'batches_organization_code_key',
+      'input.code',
+      `A batch with code "${patch.code}" already exists in your organization.`,
+    );
+    return row;
+  });
+}
+
+/** Where a batch may go next. Dispatched and rejected batches are final. */
+export const BATCH_TRANSITIONS: Record<BatchStatus, BatchStatus[]> = {
+  received: ['graded', 'rejected'],
+  graded: ['packed', 'rejected'],
+  packed: ['dispatched'],
+  dispatched: [],
+  rejected: [],
+};
+
+export async function changeBatchStatus(db: Db, organizationId: number, id: number, to: BatchStatus): Promise<Batch> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(batchTable)
+      .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
+      .for('update');
+    if (!current) throw new NotFoundError('Batch', String(id));
+    const allowed = BATCH_TRANSITIONS[current.status];
+    if (!allowed.includes(to)) {
+      const next = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it is final';
+      throw ValidationError.of('status', `Batch ${current.code} is ${current.status}; it cannot move to ${to} (${next}).`);
+    }
+    const [row] = await tx
+      .update(batchTable)
+      .set({ status: to, updatedAt: sql`now()` })
+      .where(eq(batchTable.id, id))
+      .returning();
+    return row;
+  });
+}

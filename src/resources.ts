@@ -1,0 +1,99 @@
+// The one place where clients are made: PostgreSQL (postgres.js + drizzle), Redis and the KV store.
+// Everything else receives them as arguments, so tests can build as many independent sets as they need.
+import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
+import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { Keyv } from 'keyv';
+import pino, { type Logger } from 'pino';
+import postgres from 'postgres';
+import type { Config } from './config.ts';
+import * as tables from './db/schema/index.ts';
+import { sqlStatsLogger } from './db/sql-stats.ts';
+
+/** The database or a transaction on it: services accept either (house habit 1). */
+export type Db = PgDatabase<PostgresJsQueryResultHKT, typeof tables>;
+export type Sql = postgres.Sql;
+export type Redis = RedisClientType;
+
+export type Resources = {
+  config: Config;
+  log: Logger;
+  sql: Sql;
+  db: Db;
+  /** Present only when REDIS_URL is set; features that need atomic counters fall back to memory without it. */
+  redis: Redis | undefined;
+  kv: Keyv;
+  close(): Promise<void>;
+};
+
+export type ResourceOptions = { log?: Logger; databaseUrl?: string };
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { server: config.serverId } });
+}
+
+export function createSql(url: string, config: Config, max = config.database.poolMax): Sql {
+  return postgres(url, {
+    max,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: {
+      application_name: `harvest-graph:${config.serverId}`,
+      statement_timeout: config.database.statementTimeoutMs,
+      idle_in_transaction_session_timeout: config.database.statementTimeoutMs * 2,
+      // JIT compilation costs more than it saves on this OLTP workload (STACK.md).
+      jit: 'off',
+    },
+  });
+}
+
+export function createDb(sql: Sql): Db {
+  return drizzle(sql, { schema: tables, logger: sqlStatsLogger });
+}
+
+export async function createRedis(config: Config, log: Logger): Promise<Redis | undefined> {
+  if (!config.redis.url) return undefined;
+  const client: Redis = createClient({
+    url: config.redis.url,
+    // A stalled Redis must not queue commands and hang requests: fail fast and let callers fall back.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2_000,
+      socketTimeout: 5_000,
+      reconnectStrategy: (attempts) => Math.min(attempts * 200, 2_000),
+    },
+  });
+  client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+  await client.connect();
+  return client;
+}
+
+export async function createResources(config: Config, options: ResourceOptions = {}): Promise<Resources> {
+  const log = options.log ?? createLogger(config);
+  const url = options.databaseUrl ?? config.database.url;
+  if (!url) throw new Error('createResources needs a database URL: set DATABASE_URL or start the embedded PostgreSQL first');
+  const sql = createSql(url, config);
+  const db = createDb(sql);
+  const redis = await createRedis(config, log);
+  const kv = redis
+    ? new Keyv({ store: new KeyvRedis(redis, { namespace: config.redis.prefix.replace(/:$/, '') }), useKeyPrefix: false })
+    : new Keyv();
+  kv.on('error', (err: Error) => log.warn({ err: err.message }, 'kv error'));
+
+  let closed = false;
+  return {
+    config,
+    log,
+    sql,
+    db,
+    redis,
+    kv,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sql.end({ timeout: 3 });
+      if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
+    },
+  };
+}

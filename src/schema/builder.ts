@@ -1,0 +1,135 @@
+// The schema builder: plugins, scalars, auth scopes and the shared error types. No domain types here.
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import type { Context } from '../context.ts';
+import { clientTier } from '../context.ts';
+import { badUserInput, forbidden, NotFoundError, ValidationError } from '../lib/errors.ts';
+import { isoFromPg } from '../lib/time.ts';
+import { decodeGlobalId, encodeGlobalId } from '../lib/global-id.ts';
+import { complexityLimitFor } from './complexity.ts';
+import { parseDate, parseDateTime, parseDecimal } from './scalars.ts';
+
+export type AuthScopes = {
+  authenticated: boolean;
+  read: boolean;
+  write: boolean;
+  admin: boolean;
+  internal: boolean;
+};
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: AuthScopes;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    ID: { Input: string; Output: string | number };
+    Date: { Input: string; Output: string };
+    DateTime: { Input: string; Output: string };
+    Decimal: { Input: string; Output: string };
+  };
+}>({
+  // Order matters (STACK.md): auth wraps resolvers before complexity, errors and validation see them.
+  plugins: [RelayPlugin, ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
+    decodeGlobalID: (globalId) => decodeGlobalId(globalId),
+  },
+  scopeAuth: {
+    authScopes: (ctx) => {
+      const p = ctx.principal;
+      const scopes = p.kind === 'anonymous' ? [] : p.scopes;
+      return {
+        authenticated: p.kind !== 'anonymous',
+        read: scopes.includes('read'),
+        write: scopes.includes('write'),
+        admin: scopes.includes('admin'),
+        internal: clientTier(p) === 'internal',
+      };
+    },
+    unauthorizedError: (_parent, _ctx, info) =>
+      forbidden(`You are not allowed to use ${info.parentType.name}.${info.fieldName}: your key or role lacks the scope it needs.`),
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => complexityLimitFor(clientTier(ctx.principal)),
+  },
+  errors: {
+    // Invalid input becomes the ValidationError member of the field's result union.
+    unsafelyHandleInputErrors: true,
+  },
+  validation: {
+    validationError: (result) =>
+      new ValidationError(
+        result.issues.map((issue) => ({
+          field: (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'),
+          message: issue.message,
+        })),
+      ),
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+
+builder.scalarType('Date', {
+  description: 'A calendar date, YYYY-MM-DD.',
+  serialize: (value) => String(value),
+  parseValue: (value) => parseDate(value),
+});
+builder.scalarType('DateTime', {
+  description: 'An instant, ISO 8601 with milliseconds and time zone, e.g. 2026-05-01T08:30:00.000Z.',
+  serialize: (value) => isoFromPg(String(value)),
+  parseValue: (value) => parseDateTime(value),
+});
+builder.scalarType('Decimal', {
+  description:
+    'An exact decimal number sent and received as a string, e.g. "1234.50". Never a float: amounts and weights keep every digit.',
+  serialize: (value) => String(value),
+  parseValue: (value) => parseDecimal(value),
+});
+
+/** Shared shape of every expected error returned in a result union. */
+export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+const FieldIssue = builder.objectRef<{ field: string; message: string }>('FieldIssue').implement({
+  description: 'One problem with one input field.',
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'Path of the input field, e.g. "input.grossWeightKg".' }),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'The input was refused; `field` names the first bad input field and `issues` lists all of them.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    field: t.exposeString('field'),
+    issues: t.field({ type: [FieldIssue], resolve: (e) => e.issues }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'The id names nothing in your organization.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.exposeString('id') }),
+});
+
+/** Error members every mutation result may carry. */
+export const mutationErrors = { types: [ValidationError, NotFoundError] };
+
+export { badUserInput };

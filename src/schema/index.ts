@@ -1,0 +1,6 @@
+// The schema: each module's schema file, then toSchema(). Adding a domain adds one import line here.
+import { builder } from './builder.ts';
+import '../modules/identity/schema.ts';
+import '../modules/packhouse/schema.ts';
+
+export const schema = builder.toSchema({ sortSchema: false });
