@@ -9,7 +9,7 @@ import { createProgress } from '../src/lib/progress.ts';
 import { between, pick, rowRandom } from '../src/lib/random.ts';
 import type { Db, Sql } from '../src/resources.ts';
 
-export type PackhouseSizes = { growers: number; packhouses: number; batches: number; seed?: number };
+export type PackhouseSizes = { growers: number; packhouses: number; batches: number; seed?: number; quiet?: boolean };
 
 const REGIONS = ["Hawke's Bay", 'Nelson', 'Bay of Plenty', 'Central Otago', 'Gisborne', 'Marlborough', 'Waikato', 'Northland'];
 const FIRST = ['Green', 'Golden', 'River', 'Hill', 'Sunny', 'Old', 'Red', 'Silver', 'Valley', 'Orchard'];
@@ -86,8 +86,9 @@ async function copyInsert(
   columns: string[],
   row: (i: number) => (string | number | null)[],
   insert: string,
+  quiet = false,
 ): Promise<number> {
-  const progress = createProgress(label, count);
+  const progress = createProgress(label, count, quiet ? null : process.stderr);
   const conn = await sql.reserve();
   try {
     await conn.unsafe(`create temp table ${staging} (${columns.map((c) => `${c} text`).join(', ')}) on commit preserve rows`);
@@ -127,6 +128,7 @@ export async function seedPackhouse(
     `insert into growers (organization_id, code, name, region, contact_email)
      select ${org}, code, name, region, contact_email from seed_growers
      on conflict (organization_id, code) do nothing`,
+    sizes.quiet,
   );
   const packhouses = await copyInsert(
     deps.sql,
@@ -138,6 +140,7 @@ export async function seedPackhouse(
     `insert into packhouses (organization_id, name, location)
      select ${org}, name, location from seed_packhouses
      on conflict (organization_id, name) do nothing`,
+    sizes.quiet,
   );
   const growerIds = await idsByKey(deps.db, 'growers', 'code', org);
   const packhouseIds = await idsByKey(deps.db, 'packhouses', 'name', org);
@@ -158,6 +161,7 @@ export async function seedPackhouse(
             gross_weight_kg::numeric, net_weight_kg::numeric
      from seed_batches
      on conflict (organization_id, code) do nothing`,
+    sizes.quiet,
   );
   await deps.sql`analyze growers, packhouses, batches`;
   return { growers, packhouses, batches };

@@ -12,6 +12,11 @@ import { useSqlStats } from './http/use-sql-stats.ts';
 import type { Resources } from './resources.ts';
 import { schema } from './schema/index.ts';
 
+// By name, not instanceof: graphql ships CJS and ESM builds, and a library may load the other one.
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError';
+}
+
 export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
 export function createApp(resources: Resources): App {
@@ -53,12 +58,12 @@ export function createApp(resources: Resources): App {
       // Expected errors (GraphQLErrors we throw, validation, parse) pass through; anything else is
       // replaced by an id that is logged with the real error.
       maskError(error) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        const original = isGraphQLError(error) ? error.originalError : error;
+        if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
         const errorId = randomUUID();
-        log.error({ err: original, errorId, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error');
+        log.error({ err: original, errorId, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
         return new GraphQLError(`Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, {
-          path: error instanceof GraphQLError ? error.path : undefined,
+          path: isGraphQLError(error) ? error.path : undefined,
           extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
         });
       },

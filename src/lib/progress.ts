@@ -2,7 +2,8 @@
 // every 10% otherwise, so CI logs stay short.
 export type Progress = { add(n: number): void; done(message?: string): void };
 
-export function createProgress(label: string, total: number, out: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(label: string, total: number, out: NodeJS.WriteStream | null = process.stderr): Progress {
+  if (!out) return { add() {}, done() {} };
   const started = performance.now();
   let current = 0;
   let lastDecile = -1;

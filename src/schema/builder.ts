@@ -1,5 +1,6 @@
 // The schema builder: plugins, scalars, auth scopes and the shared error types. No domain types here.
 import SchemaBuilder from '@pothos/core';
+import { GraphQLError } from 'graphql';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
@@ -39,7 +40,8 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    edgesFieldOptions: { nullable: false },
+    // The page size (first/last) already multiplies a connection's cost; edges must not add ×10.
+    edgesFieldOptions: { nullable: false, complexity: { field: 0, multiplier: 1 } },
     nodeFieldOptions: { nullable: false },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
     decodeGlobalID: (globalId) => decodeGlobalId(globalId),
@@ -63,6 +65,14 @@ export const builder = new SchemaBuilder<{
     defaultComplexity: 1,
     defaultListMultiplier: 10,
     limit: (ctx) => complexityLimitFor(clientTier(ctx.principal)),
+    complexityError: (kind, result) => {
+      const name = kind.toLowerCase() as 'complexity' | 'depth' | 'breadth';
+      const limit = { complexity: result.maxComplexity, depth: result.maxDepth, breadth: result.maxBreadth }[name];
+      return new GraphQLError(
+        `Query ${name} is ${result[name]}, over your limit of ${limit}. Ask for fewer rows (smaller first/last) or fewer fields.`,
+        { extensions: { code: 'QUERY_TOO_COMPLEX', kind: name, cost: result[name], limit } },
+      );
+    },
   },
   errors: {
     // Invalid input becomes the ValidationError member of the field's result union.
