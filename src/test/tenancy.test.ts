@@ -1,0 +1,167 @@
+// Two organizations; every root query and mutation is tried from one against the other's data.
+// Nothing of the other tenant may be returned or changed: its ids behave as if they did not exist.
+// The last test fails when a root field is added to the schema without a case here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPackhouse } from '../../seeds/packhouse.ts';
+import { schema } from '../schema/index.ts';
+import { encodeGlobalId } from '../lib/global-id.ts';
+import { startHarness, type Harness, type Tenant } from './harness.ts';
+
+let h: Harness;
+let a: Tenant;
+let b: Tenant;
+const covered = new Set<string>();
+
+/** Everything tenant-owned of one organization, to prove it did not change. */
+async function snapshot(organizationId: number) {
+  const { sql } = h.resources;
+  const [growers, packhouses, batches, keys] = await Promise.all([
+    sql`select * from growers where organization_id = ${organizationId} order by id`,
+    sql`select * from packhouses where organization_id = ${organizationId} order by id`,
+    sql`select * from batches where organization_id = ${organizationId} order by id`,
+    sql`select id, name, revoked_at from api_keys where organization_id = ${organizationId} order by id`,
+  ]);
+  return JSON.stringify({ growers, packhouses, batches, keys });
+}
+
+async function idsOf(organizationId: number) {
+  const { sql } = h.resources;
+  const [g] = await sql<{ id: number }[]>`select id from growers where organization_id = ${organizationId} order by id limit 1`;
+  const [p] = await sql<{ id: number }[]>`select id from packhouses where organization_id = ${organizationId} order by id limit 1`;
+  const [bt] = await sql<{ id: number }[]>`select id from batches where organization_id = ${organizationId} order by id limit 1`;
+  const [k] = await sql<{ id: number }[]>`select id from api_keys where organization_id = ${organizationId} order by id limit 1`;
+  const [u] = await sql<{ id: number }[]>`select id from users where organization_id = ${organizationId} order by id limit 1`;
+  return {
+    grower: encodeGlobalId('Grower', g.id),
+    packhouse: encodeGlobalId('Packhouse', p.id),
+    batch: encodeGlobalId('Batch', bt.id),
+    apiKey: encodeGlobalId('ApiKey', k.id),
+    user: encodeGlobalId('User', u.id),
+    organization: encodeGlobalId('Organization', organizationId),
+  };
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  a = await h.tenant('alpha');
+  b = await h.tenant('bravo');
+  await seedPackhouse(h.resources, a.organizationId, { growers: 10, packhouses: 3, batches: 200, quiet: true });
+  await seedPackhouse(h.resources, b.organizationId, { growers: 10, packhouses: 3, batches: 200, seed: 7, quiet: true });
+});
+afterAll(() => h?.close());
+
+describe('reads never return another tenant’s rows', () => {
+  it('lists and nested lists hold only the caller’s rows', async () => {
+    covered.add('Query.growers').add('Query.packhouses').add('Query.batches');
+    const r = await h.gql(
+      `{ growers(first: 20) { edges { node { id batches(first: 50) { edges { node { id grower { id } packhouse { id } } } } } } }
+         packhouses(first: 10) { edges { node { id batches(first: 100) { edges { node { id } } } } } }
+         batches(first: 500) { edges { node { id grower { id } packhouse { id } } } } }`,
+      { auth: b.internalKey },
+    );
+    expect(r.body.errors).toBeUndefined();
+    const ids = JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1));
+    const { sql } = h.resources;
+    for (const id of new Set(ids)) {
+      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
+      const table = { Grower: 'growers', Packhouse: 'packhouses', Batch: 'batches' }[typename]!;
+      const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
+      expect(row.organization_id, id).toBe(b.organizationId);
+    }
+  });
+
+  it('node and nodes with the other tenant’s ids return null', async () => {
+    covered.add('Query.node').add('Query.nodes');
+    const other = await idsOf(a.organizationId);
+    for (const id of Object.values(other)) {
+      const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: b.internalKey, variables: { id } });
+      expect(r.body.data, id).toEqual({ node: null, nodes: [null] });
+    }
+  });
+
+  it('filters by the other tenant’s grower or packhouse find nothing', async () => {
+    const other = await idsOf(a.organizationId);
+    const r = await h.gql(
+      `query($g: ID!, $p: ID!) { g: batches(filter: { grower: $g }) { edges { node { id } } } p: batches(filter: { packhouse: $p }) { edges { node { id } } } }`,
+      { auth: b.partnerKey, variables: { g: other.grower, p: other.packhouse } },
+    );
+    expect(r.body.data).toEqual({ g: { edges: [] }, p: { edges: [] } });
+  });
+
+  it('viewer and apiKeys show only the caller’s organization', async () => {
+    covered.add('Query.viewer').add('Query.apiKeys');
+    const r = await h.gql(`{ viewer { organization { id slug } } apiKeys(first: 100) { edges { node { id name } } } }`, {
+      auth: b.adminToken,
+    });
+    expect(r.body.data.viewer.organization.slug).toBe(b.slug);
+    const [{ n }] = await h.resources.sql`select count(*)::int as n from api_keys where organization_id = ${b.organizationId}`;
+    expect(r.body.data.apiKeys.edges).toHaveLength(n);
+  });
+});
+
+describe('writes never touch another tenant’s rows', () => {
+  const mutations: [string, (o: Awaited<ReturnType<typeof idsOf>>, own: Awaited<ReturnType<typeof idsOf>>) => [string, Record<string, unknown>]][] = [
+    ['updateGrower', (o) => [`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, { id: o.grower }]],
+    ['updatePackhouse', (o) => [`mutation($id: ID!) { updatePackhouse(id: $id, input: { name: "x" }) { __typename } }`, { id: o.packhouse }]],
+    ['updateBatch', (o) => [`mutation($id: ID!) { updateBatch(id: $id, input: { grossWeightKg: "1" }) { __typename } }`, { id: o.batch }]],
+    ['changeBatchStatus', (o) => [`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, { id: o.batch }]],
+    ['revokeApiKey', (o) => [`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: o.apiKey }]],
+    [
+      'createBatch',
+      (o, own) => [
+        `mutation($g: ID!, $p: ID!) { createBatch(input: { code: "X-1", grower: $g, packhouse: $p, fruitType: APPLE, harvestDate: "2025-01-01", intakeDate: "2025-01-02", grossWeightKg: "10" }) { __typename } }`,
+        { g: o.grower, p: own.packhouse },
+      ],
+    ],
+    [
+      'updateBatch',
+      (o, own) => [`mutation($id: ID!, $g: ID!) { updateBatch(id: $id, input: { grower: $g }) { __typename } }`, { id: own.batch, g: o.grower }],
+    ],
+  ];
+
+  it('each mutation on the other tenant’s ids answers NotFoundError and changes nothing', async () => {
+    const before = await snapshot(a.organizationId);
+    const other = await idsOf(a.organizationId);
+    const own = await idsOf(b.organizationId);
+    const ownBefore = await snapshot(b.organizationId);
+    for (const [name, make] of mutations) {
+      covered.add(`Mutation.${name}`);
+      const [query, variables] = make(other, own);
+      const r = await h.gql(query, { auth: b.adminToken, variables });
+      expect(r.body.data?.[name]?.__typename, name).toBe('NotFoundError');
+    }
+    expect(await snapshot(a.organizationId)).toBe(before);
+    expect(await snapshot(b.organizationId)).toBe(ownBefore);
+  });
+
+  it('creates land in the caller’s organization only', async () => {
+    covered.add('Mutation.createGrower').add('Mutation.createPackhouse').add('Mutation.createBatch');
+    const before = await snapshot(a.organizationId);
+    const g = await h.gql(`mutation { createGrower(input: { code: "T-1", name: "Tenant B grower" }) { __typename } }`, { auth: b.partnerKey });
+    const p = await h.gql(`mutation { createPackhouse(input: { name: "Tenant B shed" }) { __typename } }`, { auth: b.partnerKey });
+    expect([g.body.data.createGrower.__typename, p.body.data.createPackhouse.__typename]).toEqual([
+      'MutationCreateGrowerSuccess',
+      'MutationCreatePackhouseSuccess',
+    ]);
+    expect(await snapshot(a.organizationId)).toBe(before);
+  });
+
+  it('the other tenant’s keys keep working after attempts to revoke them', async () => {
+    const r = await h.gql(`{ viewer { organization { slug } } }`, { auth: a.partnerKey });
+    expect(r.body.data.viewer.organization.slug).toBe(a.slug);
+  });
+});
+
+describe('coverage', () => {
+  // Fields whose tenancy is covered by other test files.
+  const elsewhere = new Set(['Mutation.signIn', 'Mutation.signOut', 'Mutation.createApiKey']);
+
+  it('every root field has a tenancy case (add one here when you add a field)', () => {
+    const fields = [
+      ...Object.keys(schema.getQueryType()!.getFields()).map((f) => `Query.${f}`),
+      ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `Mutation.${f}`),
+    ];
+    const missing = fields.filter((f) => !covered.has(f) && !elsewhere.has(f));
+    expect(missing).toEqual([]);
+  });
+});
