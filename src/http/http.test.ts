@@ -1,0 +1,82 @@
+// Response headers on every response, masked unexpected errors, health and readiness.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
+
+let h: Harness;
+let t: Tenant;
+beforeAll(async () => {
+  h = await startHarness();
+  t = await h.tenant('http');
+});
+afterAll(() => h?.close());
+
+describe('response headers', () => {
+  const routes: [string, RequestInit][] = [
+    ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }],
+    ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: '{}' }],
+    ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ broken"}' }],
+    ['/graphql', { method: 'GET', headers: { accept: 'text/html' } }],
+    ['/health', { method: 'GET' }],
+    ['/ready', { method: 'GET' }],
+    ['/nowhere', { method: 'GET' }],
+  ];
+  for (const [path, init] of routes) {
+    it(`${init.method} ${path} ${init.body ?? init.headers ? JSON.stringify(init.headers) : ''} carries X-Request-ID, X-Response-Time and X-Server-ID`, async () => {
+      const r = await h.fetch(path, init);
+      expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.headers.get('x-response-time')).toMatch(/^\d+\.\d{2}ms$/);
+      expect(r.headers.get('x-server-id')).toBe('test');
+    });
+  }
+
+  it('echoes a sane client request id and replaces an unsafe one', async () => {
+    const echoed = await h.fetch('/health', { headers: { 'x-request-id': 'client-abc_123.4' } });
+    expect(echoed.headers.get('x-request-id')).toBe('client-abc_123.4');
+    const replaced = await h.fetch('/health', { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('errors', () => {
+  it('a malformed query is a clear 400, not a masked error', async () => {
+    const r = await h.gql('{ batches(first: 1) { edges { node { code } }', { auth: t.partnerKey });
+    // 200 for application/json clients, 400 for application/graphql-response+json (GraphQL over HTTP).
+    expect([200, 400]).toContain(r.status);
+    expect(r.body.data).toBeUndefined();
+    expect(r.body.errors?.[0].message).toMatch(/Syntax Error/);
+  });
+
+  it('an unknown field names itself', async () => {
+    const r = await h.gql('{ batches { edges { node { colour } } } }', { auth: t.partnerKey });
+    expect(r.body.errors?.[0].message).toMatch(/Cannot query field "colour" on type "Batch"/);
+  });
+
+  it('a wrong argument type is refused before any SQL', async () => {
+    const r = await h.gql('{ batches(first: "ten") { edges { node { code } } } }', { auth: t.partnerKey });
+    expect(r.body.errors?.[0].message).toMatch(/Int cannot represent/);
+    expect(r.statements).toBe(0);
+  });
+
+  it('an unexpected failure is masked with an error id, and the real error is not leaked', async () => {
+    // A failure the client did not cause: the database no longer matches the code.
+    await h.resources.sql`alter table batches rename column code to code_renamed`;
+    try {
+      const r = await h.gql('{ batches(first: 1) { edges { node { code } } } }', { auth: t.partnerKey });
+      const error = r.body.errors?.[0];
+      expect(error?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(error?.extensions?.errorId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(error?.message).toBe(`Unexpected error. It has been logged with id ${error?.extensions?.errorId}; quote it when you report this.`);
+      expect(JSON.stringify(r.body)).not.toMatch(/code_renamed|column|select/i);
+    } finally {
+      await h.resources.sql`alter table batches rename column code_renamed to code`;
+    }
+  });
+});
+
+describe('health', () => {
+  it('/health answers and /ready checks the database and migrations', async () => {
+    expect(await (await h.fetch('/health')).json()).toMatchObject({ status: 'ok' });
+    expect(await (await h.fetch('/ready')).json()).toMatchObject({ status: 'ready', checks: { postgres: true, migrations: true } });
+  });
+});
+

@@ -1,0 +1,54 @@
+// The zero-setup path: with no DATABASE_URL (and no REDIS_URL) the server starts its own PostgreSQL
+// under a data directory, migrates, seeds the demo organization, answers queries with the demo key,
+// starts again warm on the same data, and shuts down cleanly on SIGTERM and SIGINT.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { freePort, startServerProcess } from './server-process.ts';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+it('starts with an embedded PostgreSQL, serves the demo data, restarts warm and stops on signals', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hg-embedded-'));
+  dirs.push(dir);
+  // Run as root, PostgreSQL runs as the `postgres` user, which must be able to enter the directory.
+  await chmod(dir, 0o755);
+  const env = {
+    DATABASE_URL: undefined,
+    REDIS_URL: undefined,
+    NODE_ENV: 'development',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    EMBEDDED_PG_DIR: join(dir, 'postgres'),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+  };
+
+  const cold = await startServerProcess(env);
+  expect(cold.output()).toMatch(/Database:\s+embedded PostgreSQL/);
+  expect(cold.output()).toMatch(/Cache:\s+in-memory/);
+  expect(cold.demoKey).toMatch(/^hgk_/);
+  const query = (server: typeof cold) =>
+    fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cold.demoKey}` },
+      body: JSON.stringify({ query: '{ viewer { organization { slug } } batches(first: 3) { edges { node { code grower { name } } } } }' }),
+    }).then((r) => r.json());
+  const first = await query(cold);
+  expect(first.data.viewer.organization.slug).toBe('demo');
+  expect(first.data.batches.edges).toHaveLength(3);
+  expect((await fetch(`${cold.url}/ready`)).status).toBe(200);
+  const stopped = await cold.stop('SIGTERM');
+  expect(stopped.code).toBe(0);
+  expect(stopped.ms).toBeLessThan(4_000);
+
+  const warm = await startServerProcess(env);
+  expect(warm.demoKey).toBe(cold.demoKey);
+  expect(await query(warm)).toEqual(first);
+  const stoppedAgain = await warm.stop('SIGINT');
+  expect(stoppedAgain.code).toBe(0);
+}, 180_000);
