@@ -8,6 +8,7 @@ import { stateOf } from './http/request-state.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useHealth } from './http/use-health.ts';
 import { useRequestHeaders } from './http/use-request-headers.ts';
+import { useRequestDeadline } from './http/use-request-deadline.ts';
 import { useSqlStats } from './http/use-sql-stats.ts';
 import type { Resources } from './resources.ts';
 import { schema } from './schema/index.ts';
@@ -40,6 +41,7 @@ export function createApp(resources: Resources): App {
       useHealth(resources),
       useAuth({ db, config }),
       useSqlStats(),
+      useRequestDeadline(config.http.requestTimeoutMs),
     ],
     context: ({ request }) => {
       const state = stateOf(request);

@@ -80,3 +80,33 @@ describe('health', () => {
   });
 });
 
+
+describe('request deadline', () => {
+  it('a request stuck waiting for a database connection gets a 503 with Retry-After, and the next one succeeds', async () => {
+    const { createResources } = await import('../resources.ts');
+    const { createApp } = await import('../app.ts');
+    const { testConfig } = await import('../test/harness.ts');
+    const resources = await createResources(testConfig({ DATABASE_URL: h.db.url, DATABASE_POOL_MAX: '1', REQUEST_TIMEOUT_MS: '300' }));
+    const app = createApp(resources);
+    const ask = () =>
+      Promise.resolve(
+        app.fetch('http://test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.partnerKey}` },
+          body: JSON.stringify({ query: '{ viewer { tier } }' }),
+        }),
+      );
+    try {
+      const held = await resources.sql.reserve(); // the pool's only connection
+      const stuck = await ask();
+      held.release();
+      expect(stuck.status).toBe(503);
+      expect(stuck.headers.get('retry-after')).toBe('1');
+      expect((await stuck.json()).errors[0]).toMatchObject({ extensions: { code: 'REQUEST_TIMEOUT' } });
+      const next = await ask();
+      expect(next.status).toBe(200);
+    } finally {
+      await resources.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { authenticate } from '../modules/identity/authenticate.ts';
 import type { Db } from '../resources.ts';
 import { unauthenticated } from '../lib/errors.ts';
 import { stateOf } from './request-state.ts';
+import { beforeDeadline, DEADLINE_EXCEEDED, deadlineError } from './use-request-deadline.ts';
 
 const ANONYMOUS_ROOT_FIELDS = new Set(['signIn', '__typename', '__schema', '__type']);
 
@@ -19,15 +20,22 @@ export function unauthorizedResponse(message: string): Response {
 }
 
 export function useAuth(deps: { db: Db; config: Config }): Plugin {
+  const timeoutMs = deps.config.http.requestTimeoutMs;
   return {
     async onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith('/graphql')) return;
-      const result = await authenticate(deps.db, deps.config, request.headers);
+      const state = stateOf(request);
+      const result = await beforeDeadline(authenticate(deps.db, deps.config, request.headers), state, timeoutMs);
+      if (result === DEADLINE_EXCEEDED) {
+        const error = deadlineError(timeoutMs);
+        endResponse(Response.json({ errors: [{ message: error.message, extensions: { code: 'REQUEST_TIMEOUT' } }] }, { status: 503, headers: { 'Retry-After': '1' } }));
+        return;
+      }
       if (!result.ok) {
         endResponse(unauthorizedResponse(result.message));
         return;
       }
-      stateOf(request).principal = result.principal;
+      state.principal = result.principal;
     },
     onExecute({ args }) {
       const ctx = args.contextValue as { principal?: { kind: string } };
