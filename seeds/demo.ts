@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApiKey, createOrganization, createUser, findOrganizationBySlug } from '../src/modules/identity/service.ts';
 import type { Db, Sql } from '../src/resources.ts';
+import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { seedPackhouse } from './packhouse.ts';
+import { seedPackhouseOperations } from './packhouse-operations.ts';
 
 export const DEMO = {
   slug: 'demo',
   name: 'Demo Orchards',
   email: 'demo@harvest.example',
   password: 'demo-password-123',
-  sizes: { growers: 40, packhouses: 6, batches: 2_000 },
+  sizes: { growers: 40, packhouses: 6, batches: 2_000, payments: 500 },
 };
 
 export type DemoCredentials = { email: string; password: string; partnerKey?: string; internalKey?: string };
@@ -39,6 +41,8 @@ export async function seedDemo(
   const partner = await createApiKey(deps.db, org.id, { name: 'Demo partner', kind: 'partner', scopes: ['read', 'write'], createdByUserId: user.id });
   const internal = await createApiKey(deps.db, org.id, { name: 'Demo internal', kind: 'internal', scopes: ['read', 'write', 'admin'], createdByUserId: user.id });
   await seedPackhouse(deps, org.id, DEMO.sizes);
+  await seedPackhouseOperations(deps, org.id, DEMO.sizes);
+  await refreshDailyIntake(deps.db, { wait: true });
   const credentials = { partnerKey: partner.key, internalKey: internal.key };
   if (file && options.credentialsDir) {
     // Local demo only: keys are shown once, so keep them where the next `npm start` can print them.

@@ -64,7 +64,7 @@ export function batchRow(seed: number, i: number, sizes: PackhouseSizes) {
   };
 }
 
-async function idsByKey(db: Db, table: 'growers' | 'packhouses', key: 'code' | 'name', organizationId: number) {
+export async function idsByKey(db: Db, table: 'growers' | 'packhouses', key: 'code' | 'name', organizationId: number) {
   const rows = await db.execute<{ id: number; k: string }>(
     dsql`select id, ${dsql.identifier(key)} as k from ${dsql.identifier(table)} where organization_id = ${organizationId}`,
   );
@@ -78,7 +78,7 @@ function copyValue(v: string | number | null): string {
 }
 
 /** Streams `count` rows made by `row(i)` through COPY into a temp table, then inserts the missing ones. */
-async function copyInsert(
+export async function copyInsert(
   sql: Sql,
   label: string,
   count: number,

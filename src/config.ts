@@ -87,6 +87,10 @@ const variables = {
     schema: bool.optional(),
     fix: 'set DIAGNOSTIC_HEADERS to true or false',
   },
+  INTAKE_REFRESH_SECONDS: {
+    schema: int(0, 86_400).default(300),
+    fix: 'set INTAKE_REFRESH_SECONDS to how often (0-86400 s) the daily intake view is refreshed; 0 turns the schedule off',
+  },
   SEED_DEMO: {
     schema: bool.optional(),
     fix: 'set SEED_DEMO to true or false',
@@ -108,6 +112,7 @@ export type Config = {
   http: { maxBodyBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
   logLevel: Parsed['LOG_LEVEL'];
   seedDemo: boolean;
+  packhouse: { intakeRefreshSeconds: number };
 };
 
 export class ConfigError extends Error {
@@ -153,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     },
     logLevel: v.LOG_LEVEL,
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
+    packhouse: { intakeRefreshSeconds: v.INTAKE_REFRESH_SECONDS },
   };
 }
 

@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { openDatabase } from './db/embedded.ts';
 import { createLogger, createResources } from './resources.ts';
 import { seedDemo } from '../seeds/demo.ts';
+import { scheduleDailyIntakeRefresh } from './modules/packhouse/tasks.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -48,6 +49,8 @@ async function main() {
   const credentialsDir = embedded ? dirname(config.embeddedPostgres.dir) : undefined;
   const demo = config.seedDemo ? await seedDemo(resources, { log, credentialsDir }) : undefined;
 
+  const stopIntakeRefresh = scheduleDailyIntakeRefresh(resources, config.packhouse.intakeRefreshSeconds);
+
   const app = createApp(resources);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -84,6 +87,7 @@ async function main() {
       process.exit(1);
     }, 4_000);
     forced.unref();
+    stopIntakeRefresh();
     server.close();
     server.closeIdleConnections();
     const drain = setTimeout(() => server.closeAllConnections(), 2_500);

@@ -3,7 +3,7 @@
 // served by an index on (organization_id, [filter,] a, id) in either direction. Nested lists load
 // the first N children of every parent in one statement with `unnest(parents) cross join lateral`.
 import { and, asc, desc, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgMaterializedView, PgTable } from 'drizzle-orm/pg-core';
 import { decodeCursor, encodeCursor, type CursorValue, type CursorValueKind } from '../lib/cursor.ts';
 import { badUserInput } from '../lib/errors.ts';
 import type { Db } from '../resources.ts';
@@ -33,7 +33,7 @@ export type PageSize = { defaultSize: number; maxSize: number };
 export const LIST_PAGE: PageSize = { defaultSize: 50, maxSize: 500 };
 export const NESTED_PAGE: PageSize = { defaultSize: 10, maxSize: 100 };
 
-type Window = { limit: number; backward: boolean; cursor: string | undefined };
+export type Window = { limit: number; backward: boolean; cursor: string | undefined };
 
 /** Checks first/last/after/before; out-of-range sizes are refused, never silently clamped. */
 export function pageWindow(args: PageArgs, size: PageSize): Window {
@@ -88,7 +88,7 @@ function keysetCondition(ordering: Ordering<unknown>, window: Window): { after: 
   return { after: forward ? sql`(${cols}) > (${vals})` : sql`(${cols}) < (${vals})`, order };
 }
 
-function toPage<Row>(rows: Row[], ordering: Ordering<Row>, window: Window): Page<Row> {
+export function toPage<Row>(rows: Row[], ordering: Ordering<Row>, window: Window): Page<Row> {
   const hasMore = rows.length > window.limit;
   const slice = rows.slice(0, window.limit);
   if (window.backward) slice.reverse();
@@ -104,8 +104,8 @@ function toPage<Row>(rows: Row[], ordering: Ordering<Row>, window: Window): Page
   };
 }
 
-/** One page of `table` rows matching `where`, in `ordering`, as a Relay connection. */
-export async function keysetPage<T extends PgTable>(
+/** One page of `table` (or materialized view) rows matching `where`, in `ordering`, as a Relay connection. */
+export async function keysetPage<T extends PgTable | PgMaterializedView>(
   db: Db,
   table: T,
   where: SQL | undefined,

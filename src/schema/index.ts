@@ -2,5 +2,8 @@
 import { builder } from './builder.ts';
 import '../modules/identity/schema.ts';
 import '../modules/packhouse/schema.ts';
+import '../modules/packhouse/history-schema.ts';
+import '../modules/packhouse/payments-schema.ts';
+import '../modules/packhouse/reports-schema.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,3 +1,4 @@
 // Every table, for drizzle's schema-aware client and for drizzle-kit.
 export * from './identity.ts';
 export * from './packhouse.ts';
+export * from './packhouse-operations.ts';

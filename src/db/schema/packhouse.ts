@@ -99,6 +99,8 @@ export const batchTable = pgTable(
       columns: [t.organizationId, t.packhouseId],
       foreignColumns: [packhouseTable.organizationId, packhouseTable.id],
     }),
+    // Lets tenant-owned children (batch_events) reference (organization_id, id), as batches do growers.
+    unique('batches_organization_id_id_key').on(t.organizationId, t.id),
     uniqueIndex('batches_organization_code_key').on(t.organizationId, t.code),
     // Keyset orderings: (organization_id, sort column, id) serves both directions.
     index('batches_organization_intake_idx').on(t.organizationId, t.intakeDate, t.id),

@@ -6,13 +6,14 @@ import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { actorOf } from './history.ts';
 import * as service from './service.ts';
 
-const BatchStatusEnum = builder.enumType('BatchStatus', {
+export const BatchStatusEnum = builder.enumType('BatchStatus', {
   description: 'Where a batch is: RECEIVED → GRADED → PACKED → DISPATCHED, or REJECTED before packing.',
   values: enumValues(BATCH_STATUSES),
 });
-const FruitTypeEnum = builder.enumType('FruitType', { values: enumValues(FRUIT_TYPES) });
+export const FruitTypeEnum = builder.enumType('FruitType', { values: enumValues(FRUIT_TYPES) });
 const NameOrderEnum = builder.enumType('NameOrder', { values: enumValues(service.GROWER_ORDERS) });
 const BatchOrderEnum = builder.enumType('BatchOrder', { values: enumValues(service.BATCH_ORDERS) });
 
@@ -246,11 +247,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: BatchInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { grower, packhouse, ...rest } = input;
-      return service.createBatch(ctx.db, organizationOf(ctx), {
+      const batch = {
         ...rest,
         growerId: inputId(String(grower), 'Grower', 'input.grower'),
         packhouseId: inputId(String(packhouse), 'Packhouse', 'input.packhouse'),
-      });
+      };
+      return service.createBatch(ctx.db, organizationOf(ctx), batch, actorOf(ctx.principal));
     },
   }),
   updateBatch: t.field({
@@ -260,11 +262,12 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: BatchPatch, required: true }) },
     resolve: (_root, { id, input }, ctx) => {
       const { grower, packhouse, ...rest } = defined(input);
-      return service.updateBatch(ctx.db, organizationOf(ctx), inputId(String(id), 'Batch', 'id'), {
+      const patch = {
         ...rest,
         growerId: grower ? inputId(String(grower), 'Grower', 'input.grower') : undefined,
         packhouseId: packhouse ? inputId(String(packhouse), 'Packhouse', 'input.packhouse') : undefined,
-      });
+      };
+      return service.updateBatch(ctx.db, organizationOf(ctx), inputId(String(id), 'Batch', 'id'), patch, actorOf(ctx.principal));
     },
   }),
   changeBatchStatus: t.field({
@@ -274,6 +277,12 @@ builder.mutationFields((t) => ({
     description: 'Moves a batch to its next status; a move the workflow does not allow is a ValidationError on `status`.',
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: BatchStatusEnum, required: true }) },
     resolve: (_root, { id, status }, ctx) =>
-      service.changeBatchStatus(ctx.db, organizationOf(ctx), inputId(String(id), 'Batch', 'id'), status),
+      service.changeBatchStatus(
+        ctx.db,
+        organizationOf(ctx),
+        inputId(String(id), 'Batch', 'id'),
+        status,
+        actorOf(ctx.principal),
+      ),
   }),
 }));

@@ -5,6 +5,7 @@ import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitTy
 import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
+import { correctionEvent, createdEvent, recordBatchEvent, statusEvent, SYSTEM_ACTOR, type Actor } from './history.ts';
 
 export type Grower = typeof growerTable.$inferSelect;
 export type Packhouse = typeof packhouseTable.$inferSelect;
@@ -221,21 +222,31 @@ export function compareDecimal(a: string, b: string): number {
   return x === y ? 0 : x > y ? 1 : -1;
 }
 
-export async function createBatch(db: Db, organizationId: number, input: BatchInput): Promise<Batch> {
+export async function createBatch(db: Db, organizationId: number, input: BatchInput, actor: Actor = SYSTEM_ACTOR): Promise<Batch> {
   checkBatchValues(input);
-  await requireOwned(db, organizationId, input.growerId, input.packhouseId);
-  const [row] = await uniquely(
-    db.insert(batchTable).values({ ...input, organizationId, status: 'received' }).returning(),
-    'batches_organization_code_key',
-    'input.code',
-    `A batch with code "${input.code}" already exists in your organization.`,
-  );
-  return row;
+  return db.transaction(async (tx) => {
+    await requireOwned(tx, organizationId, input.growerId, input.packhouseId);
+    const [row] = await uniquely(
+      tx.insert(batchTable).values({ ...input, organizationId, status: 'received' }).returning(),
+      'batches_organization_code_key',
+      'input.code',
+      `A batch with code "${input.code}" already exists in your organization.`,
+    );
+    await recordBatchEvent(tx, row, createdEvent(row), actor);
+    return row;
+  });
 }
 
 export type BatchPatch = Partial<Omit<BatchInput, 'growerId' | 'packhouseId'>> & { growerId?: number; packhouseId?: number };
 
-export async function updateBatch(db: Db, organizationId: number, id: number, patch: BatchPatch): Promise<Batch> {
+/** Corrects a batch; a change of weights or details writes its history event in the same transaction. */
+export async function updateBatch(
+  db: Db,
+  organizationId: number,
+  id: number,
+  patch: BatchPatch,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<Batch> {
   return db.transaction(async (tx) => {
     const [current] = await tx
       .select()
@@ -257,6 +268,8 @@ export async function updateBatch(db: Db, organizationId: number, id: number, pa
       'input.code',
       `A batch with code "${patch.code}" already exists in your organization.`,
     );
+    const event = correctionEvent(current, row);
+    if (event) await recordBatchEvent(tx, row, event, actor);
     return row;
   });
 }
@@ -270,7 +283,13 @@ export const BATCH_TRANSITIONS: Record<BatchStatus, BatchStatus[]> = {
   rejected: [],
 };
 
-export async function changeBatchStatus(db: Db, organizationId: number, id: number, to: BatchStatus): Promise<Batch> {
+export async function changeBatchStatus(
+  db: Db,
+  organizationId: number,
+  id: number,
+  to: BatchStatus,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<Batch> {
   return db.transaction(async (tx) => {
     const [current] = await tx
       .select()
@@ -288,6 +307,7 @@ export async function changeBatchStatus(db: Db, organizationId: number, id: numb
       .set({ status: to, updatedAt: sql`now()` })
       .where(eq(batchTable.id, id))
       .returning();
+    await recordBatchEvent(tx, row, statusEvent(current, row), actor);
     return row;
   });
 }

@@ -1,0 +1,29 @@
+// Scheduled packhouse work. For now a small in-process interval; a job queue can call the same
+// service functions later without change.
+import type { Logger } from 'pino';
+import type { Db } from '../../resources.ts';
+import { refreshDailyIntake } from './intake.ts';
+
+/**
+ * Refreshes the daily intake view every `intervalSeconds` (0 turns it off). Several processes may
+ * run it: a refresh already under way elsewhere makes this one skip its turn. Returns a stop function.
+ */
+export function scheduleDailyIntakeRefresh(deps: { db: Db; log: Logger }, intervalSeconds: number): () => void {
+  if (intervalSeconds <= 0) return () => {};
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const result = await refreshDailyIntake(deps.db, { wait: false });
+      if (result.refreshed) deps.log.info({ durationMs: result.durationMs }, 'daily intake view refreshed');
+      else deps.log.debug('daily intake view refresh skipped: another process is refreshing it');
+    } catch (err) {
+      deps.log.error({ err }, 'daily intake view refresh failed; the next turn will try again');
+    } finally {
+      running = false;
+    }
+  }, intervalSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
