@@ -9,7 +9,11 @@ export type CursorValueKind = 'int' | 'date' | 'timestamp' | 'text' | 'decimal';
 const validators: Record<CursorValueKind, (v: unknown) => boolean> = {
   int: (v) => typeof v === 'number' && Number.isSafeInteger(v),
   date: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
-  timestamp: (v) => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v.replace(' ', 'T'))),
+  // PostgreSQL writes offsets as "+00", which Date.parse refuses: normalise to "+00:00" to check.
+  timestamp: (v) =>
+    typeof v === 'string' &&
+    /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/.test(v) &&
+    !Number.isNaN(Date.parse(v.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))),
   text: (v) => typeof v === 'string' && v.length <= 1000,
   decimal: (v) => typeof v === 'string' && /^-?\d{1,20}(\.\d{1,10})?$/.test(v),
 };

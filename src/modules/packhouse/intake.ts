@@ -22,7 +22,7 @@ const ORDERING: Ordering<DailyIntake> = {
 
 /** Newest day first; `growerId` narrows to one grower (daily_grower_intake_key serves it). */
 export function listDailyIntake(db: Db, organizationId: number, filter: IntakeFilter, page: PageArgs) {
-  checkPeriod(filter.from, filter.to, 'dailyIntake');
+  checkPeriod(filter.from, filter.to);
   const v = dailyGrowerIntakeView;
   const where = and(
     eq(v.organizationId, organizationId),

@@ -119,11 +119,11 @@ export function paymentOrdering(order: PaymentOrder, scope = 'payments'): Orderi
 export type PaymentFilter = { from?: string | null; to?: string | null; growerId?: number | null; currency?: string | null };
 
 /** Inclusive paid-date range; a reversed range or an unknown currency is the caller's mistake. */
-export function paymentFilterSql(organizationId: number, filter: PaymentFilter, argument = 'filter'): SQL | undefined {
-  checkPeriod(filter.from, filter.to, argument);
+export function paymentFilterSql(organizationId: number, filter: PaymentFilter, prefix = 'filter.'): SQL | undefined {
+  checkPeriod(filter.from, filter.to, prefix);
   let currency: string | undefined;
   if (filter.currency) {
-    const checked = checkCurrency(filter.currency, `${argument}.currency`);
+    const checked = checkCurrency(filter.currency, `${prefix}currency`);
     if ('field' in checked) throw badUserInput(checked.message, { argument: checked.field });
     currency = checked.currency;
   }
@@ -136,10 +136,11 @@ export function paymentFilterSql(organizationId: number, filter: PaymentFilter, 
   );
 }
 
-export function checkPeriod(from: string | null | undefined, to: string | null | undefined, argument: string) {
+/** An inclusive date range; `prefix` makes the error name the argument as the client wrote it ("filter."). */
+export function checkPeriod(from: string | null | undefined, to: string | null | undefined, prefix = '') {
   if (from && to && from > to) {
-    throw badUserInput(`The date range is reversed: ${argument}.from (${from}) is after ${argument}.to (${to}). Swap them.`, {
-      argument: `${argument}.from`,
+    throw badUserInput(`The date range is reversed: ${prefix}from (${from}) is after ${prefix}to (${to}). Swap them.`, {
+      argument: `${prefix}from`,
     });
   }
 }
@@ -170,7 +171,7 @@ export async function paymentTotalsByGrower(
   growerIds: readonly number[],
   filter: PaymentFilter,
 ): Promise<PaymentTotal[][]> {
-  const where = paymentFilterSql(organizationId, { ...filter, growerId: null });
+  const where = paymentFilterSql(organizationId, { ...filter, growerId: null }, '');
   const rows = await db
     .select({
       growerId: growerPaymentTable.growerId,

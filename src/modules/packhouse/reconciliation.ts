@@ -43,7 +43,7 @@ const ORDERING: Ordering<GrowerReconciliation> = {
 };
 
 function checkArgs(args: ReconciliationArgs) {
-  checkPeriod(args.from, args.to, 'period');
+  checkPeriod(args.from, args.to);
   const currency = checkCurrency(args.currency, 'currency');
   if ('field' in currency) throw badUserInput(currency.message, { argument: 'currency' });
   if (compareDecimals(args.threshold, '0') < 0) {
