@@ -41,6 +41,26 @@ query GrowersWithBatches {
   }
 }
 
+query BatchHistory {
+  batches(first: 5) {
+    edges { node { code status history(first: 5) { edges { node { kind fromStatus toStatus toNetWeightKg actor { kind } recordedAt } } } } }
+  }
+}
+
+query Reconciliation {
+  reconciliation(from: "2024-07-01", to: "2024-12-31", currency: "NZD", threshold: "1000", first: 10) {
+    edges { node { grower { name } batches deliveredValue paid variance unpricedBatches } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query DailyIntake {
+  dailyIntake(from: "2024-03-01", to: "2024-03-31", first: 20) {
+    refreshedAt
+    edges { node { day grower { name } batches grossWeightKg netWeightKg } }
+  }
+}
+
 mutation CreateGrower {
   createGrower(input: { code: "G-NEW-1", name: "New Orchard Ltd", region: "Hawke's Bay" }) {
     __typename

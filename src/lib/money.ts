@@ -1,5 +1,5 @@
-// Exact decimal arithmetic on strings, through BigInt scaled integers. Amounts and weights never pass
-// through a JS number: 0.1 + 0.2 is 0.3 here, and a 1e15 sum keeps its cents.
+// Exact decimal strings through BigInt scaled integers: amounts and weights are checked, normalised
+// and compared here without ever passing through a JS number. Sums are left to PostgreSQL's numeric.
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 
@@ -33,30 +33,4 @@ export function compareDecimals(a: string, b: string): number {
   const x = toUnits(a, scale);
   const y = toUnits(b, scale);
   return x === y ? 0 : x > y ? 1 : -1;
-}
-
-/** Sum of decimal strings, with the largest scale among them. */
-export function sumDecimals(values: readonly string[]): string {
-  const scale = values.reduce((s, v) => Math.max(s, scaleOf(v)), 0);
-  return fromUnits(
-    values.reduce((total, v) => total + toUnits(v, scale), 0n),
-    scale,
-  );
-}
-
-/**
- * a × b rounded to `scale` decimals, half away from zero (what PostgreSQL's round(numeric) does),
- * so an amount computed here and one computed in SQL agree to the last digit.
- */
-export function multiplyRounded(a: string, b: string, scale: number): string {
-  const sa = scaleOf(a);
-  const sb = scaleOf(b);
-  const product = toUnits(a, sa) * toUnits(b, sb); // scale sa + sb
-  const drop = sa + sb - scale;
-  if (drop <= 0) return fromUnits(product * 10n ** BigInt(-drop), scale);
-  const divisor = 10n ** BigInt(drop);
-  const magnitude = product < 0n ? -product : product;
-  let rounded = magnitude / divisor;
-  if ((magnitude % divisor) * 2n >= divisor) rounded += 1n;
-  return fromUnits(product < 0n ? -rounded : rounded, scale);
 }

@@ -6,6 +6,7 @@ import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { compareDecimals } from '../../lib/money.ts';
 import { actorOf } from './history.ts';
 import * as service from './service.ts';
 
@@ -151,7 +152,7 @@ const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(
 const weight = z
   .string()
   .regex(/^\d{1,9}(\.\d{1,3})?$/, 'must be a weight in kg with at most 3 decimals, e.g. "1250.500"')
-  .refine((v) => Number(v) > 0, 'must be more than zero');
+  .refine((v) => compareDecimals(v, '0') > 0, 'must be more than zero');
 
 const GrowerInput = builder.inputType('GrowerInput', {
   fields: (t) => ({

@@ -4,6 +4,7 @@ import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/schema/index.ts';
 import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
 import { correctionEvent, createdEvent, recordBatchEvent, statusEvent, SYSTEM_ACTOR, type Actor } from './history.ts';
 
@@ -206,20 +207,10 @@ function checkBatchValues(values: Pick<BatchInput, 'harvestDate' | 'intakeDate' 
   if (values.intakeDate < values.harvestDate) {
     issues.push({ field: 'input.intakeDate', message: `Intake (${values.intakeDate}) cannot be before harvest (${values.harvestDate}).` });
   }
-  if (values.netWeightKg != null && compareDecimal(values.netWeightKg, values.grossWeightKg) > 0) {
+  if (values.netWeightKg != null && compareDecimals(values.netWeightKg, values.grossWeightKg) > 0) {
     issues.push({ field: 'input.netWeightKg', message: 'Net weight cannot exceed gross weight.' });
   }
   if (issues.length) throw new ValidationError(issues);
-}
-
-/** Compares two non-negative decimal strings exactly. */
-export function compareDecimal(a: string, b: string): number {
-  const [ai, af = ''] = a.split('.');
-  const [bi, bf = ''] = b.split('.');
-  const width = Math.max(af.length, bf.length);
-  const x = BigInt(ai + af.padEnd(width, '0'));
-  const y = BigInt(bi + bf.padEnd(width, '0'));
-  return x === y ? 0 : x > y ? 1 : -1;
 }
 
 export async function createBatch(db: Db, organizationId: number, input: BatchInput, actor: Actor = SYSTEM_ACTOR): Promise<Batch> {
