@@ -3,6 +3,7 @@
 // The last test fails when a root field is added to the schema without a case here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
+import { seedPackhouseOperations } from '../../seeds/packhouse-operations.ts';
 import { schema } from '../schema/index.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from './harness.ts';
@@ -15,13 +16,16 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [growers, packhouses, batches, keys] = await Promise.all([
+  const [growers, packhouses, batches, keys, events, payments, prices] = await Promise.all([
     sql`select * from growers where organization_id = ${organizationId} order by id`,
     sql`select * from packhouses where organization_id = ${organizationId} order by id`,
     sql`select * from batches where organization_id = ${organizationId} order by id`,
     sql`select id, name, revoked_at from api_keys where organization_id = ${organizationId} order by id`,
+    sql`select * from batch_events where organization_id = ${organizationId} order by id`,
+    sql`select * from grower_payments where organization_id = ${organizationId} order by id`,
+    sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
   ]);
-  return JSON.stringify({ growers, packhouses, batches, keys });
+  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices });
 }
 
 async function idsOf(organizationId: number) {
@@ -47,6 +51,9 @@ beforeAll(async () => {
   b = await h.tenant('bravo');
   await seedPackhouse(h.resources, a.organizationId, { growers: 10, packhouses: 3, batches: 200, quiet: true });
   await seedPackhouse(h.resources, b.organizationId, { growers: 10, packhouses: 3, batches: 200, seed: 7, quiet: true });
+  await seedPackhouseOperations(h.resources, a.organizationId, { growers: 10, payments: 100, quiet: true });
+  await seedPackhouseOperations(h.resources, b.organizationId, { growers: 10, payments: 100, seed: 7, quiet: true });
+  await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: a.adminToken });
 });
 afterAll(() => h?.close());
 
@@ -64,10 +71,43 @@ describe('reads never return another tenant’s rows', () => {
     const { sql } = h.resources;
     for (const id of new Set(ids)) {
       const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
-      const table = { Grower: 'growers', Packhouse: 'packhouses', Batch: 'batches' }[typename]!;
+      const table = {
+        Grower: 'growers', Packhouse: 'packhouses', Batch: 'batches', BatchEvent: 'batch_events', GrowerPayment: 'grower_payments', FruitPrice: 'fruit_prices',
+      }[typename]!;
       const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
       expect(row.organization_id, id).toBe(b.organizationId);
     }
+  });
+
+  it('payments, prices, history, reconciliation and daily intake hold only the caller’s rows', async () => {
+    covered.add('Query.payments').add('Query.fruitPrices').add('Query.reconciliation').add('Query.dailyIntake');
+    const r = await h.gql(
+      `{ payments(first: 500) { edges { node { id grower { id } } } }
+         fruitPrices(first: 100) { edges { node { id } } }
+         reconciliation(from: "2024-01-01", to: "2025-12-31", currency: "NZD", first: 100) { edges { node { grower { id } } } }
+         dailyIntake(first: 500) { edges { node { grower { id } } } }
+         growers(first: 20) { edges { node { payments(first: 50) { edges { node { id } } } } } }
+         batches(first: 100) { edges { node { history(first: 10) { edges { node { id batch { id } } } } } } } }`,
+      { auth: b.internalKey },
+    );
+    expect(r.body.errors).toBeUndefined();
+    for (const list of ['payments', 'fruitPrices', 'reconciliation', 'dailyIntake']) expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
+    const { sql } = h.resources;
+    const ids = new Set(JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)));
+    const tables: Record<string, string> = {
+      Grower: 'growers', Batch: 'batches', BatchEvent: 'batch_events', GrowerPayment: 'grower_payments', FruitPrice: 'fruit_prices',
+    };
+    for (const id of ids) {
+      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
+      const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
+      expect(row.organization_id, id).toBe(b.organizationId);
+    }
+    const other = await idsOf(a.organizationId);
+    const filtered = await h.gql(
+      `query($g: ID!) { payments(filter: { grower: $g }) { edges { node { id } } } dailyIntake(grower: $g) { edges { node { day } } } }`,
+      { auth: b.partnerKey, variables: { g: other.grower } },
+    );
+    expect(filtered.body.data).toEqual({ payments: { edges: [] }, dailyIntake: { edges: [] } });
   });
 
   it('node and nodes with the other tenant’s ids return null', async () => {
@@ -117,6 +157,13 @@ describe('writes never touch another tenant’s rows', () => {
       'updateBatch',
       (o, own) => [`mutation($id: ID!, $g: ID!) { updateBatch(id: $id, input: { grower: $g }) { __typename } }`, { id: own.batch, g: o.grower }],
     ],
+    [
+      'recordGrowerPayment',
+      (o) => [
+        `mutation($g: ID!) { recordGrowerPayment(input: { grower: $g, amount: "10.00", currency: "NZD", paidOn: "2025-01-01", reference: "X-1" }) { __typename } }`,
+        { g: o.grower },
+      ],
+    ],
   ];
 
   it('each mutation on the other tenant’s ids answers NotFoundError and changes nothing', async () => {
@@ -135,14 +182,23 @@ describe('writes never touch another tenant’s rows', () => {
   });
 
   it('creates land in the caller’s organization only', async () => {
-    covered.add('Mutation.createGrower').add('Mutation.createPackhouse').add('Mutation.createBatch');
+    covered.add('Mutation.createGrower').add('Mutation.createPackhouse').add('Mutation.createBatch').add('Mutation.setFruitPrice');
+    covered.add('Mutation.refreshDailyIntake');
     const before = await snapshot(a.organizationId);
     const g = await h.gql(`mutation { createGrower(input: { code: "T-1", name: "Tenant B grower" }) { __typename } }`, { auth: b.partnerKey });
     const p = await h.gql(`mutation { createPackhouse(input: { name: "Tenant B shed" }) { __typename } }`, { auth: b.partnerKey });
-    expect([g.body.data.createGrower.__typename, p.body.data.createPackhouse.__typename]).toEqual([
+    const price = await h.gql(
+      `mutation { setFruitPrice(input: { fruitType: APPLE, currency: "NZD", validFrom: "2024-01-01", pricePerKg: "9.99" }) { __typename } }`,
+      { auth: b.adminToken },
+    );
+    // Refreshing the shared roll-up recomputes every tenant's rows from their own batches only.
+    const refresh = await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: b.adminToken });
+    expect([g.body.data.createGrower.__typename, p.body.data.createPackhouse.__typename, price.body.data.setFruitPrice.__typename]).toEqual([
       'MutationCreateGrowerSuccess',
       'MutationCreatePackhouseSuccess',
+      'MutationSetFruitPriceSuccess',
     ]);
+    expect(refresh.body.errors).toBeUndefined();
     expect(await snapshot(a.organizationId)).toBe(before);
   });
 
