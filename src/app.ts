@@ -9,6 +9,7 @@ import { useAuth } from './http/use-auth.ts';
 import { useHealth } from './http/use-health.ts';
 import { useRequestHeaders } from './http/use-request-headers.ts';
 import { useRequestDeadline } from './http/use-request-deadline.ts';
+import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
 import { useSqlStats } from './http/use-sql-stats.ts';
 import type { Resources } from './resources.ts';
 import { schema } from './schema/index.ts';
@@ -40,6 +41,8 @@ export function createApp(resources: Resources): App {
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useHealth(resources),
       useAuth({ db, config }),
+      // persisted operations, then rate limits, go here: before the cache (STACK.md)
+      useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useSqlStats(),
       useRequestDeadline(config.http.requestTimeoutMs),
     ],
@@ -47,7 +50,8 @@ export function createApp(resources: Resources): App {
       const state = stateOf(request);
       return {
         requestId: state.requestId,
-        principal: state.principal,
+        // Resolvers reading who exactly is calling keep their answer out of the shared cache.
+        principal: watchedPrincipal(state),
         sqlStats: state.sqlStats,
         config,
         db,

@@ -70,6 +70,10 @@ const variables = {
     schema: int(1, 10_000).default(30),
     fix: 'set REDIS_TIMEOUT_MS to 1-10000 milliseconds (how long a request waits on Redis before going on without it)',
   },
+  RESPONSE_CACHE_TTL_SECONDS: {
+    schema: int(0, 3_600).default(60),
+    fix: 'set RESPONSE_CACHE_TTL_SECONDS to 0-3600 seconds (how long a query answer is reused; 0 turns the response cache off)',
+  },
   JWT_SECRET: {
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
     fix: 'set JWT_SECRET to a random string of 32+ characters, e.g. `openssl rand -base64 48`',
@@ -108,6 +112,8 @@ export type Config = {
   database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
   embeddedPostgres: { dir: string; port: number };
   redis: { url: string | undefined; prefix: string; timeoutMs: number };
+  /** Default lifetime of a cached query answer; 0 = cache off. Per-type and per-field lifetimes: src/cache/policy.ts. */
+  responseCache: { ttlMs: number };
   auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number };
   http: { maxBodyBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
   logLevel: Parsed['LOG_LEVEL'];
@@ -150,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     database: { url: v.DATABASE_URL, poolMax: v.DATABASE_POOL_MAX, statementTimeoutMs: v.STATEMENT_TIMEOUT_MS },
     embeddedPostgres: { dir: v.EMBEDDED_PG_DIR, port: v.EMBEDDED_PG_PORT },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, timeoutMs: v.REDIS_TIMEOUT_MS },
+    responseCache: { ttlMs: v.RESPONSE_CACHE_TTL_SECONDS * 1000 },
     auth: { jwtSecret, jwtSecretGenerated: !v.JWT_SECRET, jwtTtlSeconds: v.JWT_TTL_SECONDS },
     http: {
       maxBodyBytes: v.MAX_BODY_BYTES,

@@ -6,6 +6,9 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { Keyv } from 'keyv';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
+import { cachePolicy } from './cache/policy.ts';
+import { createResponseCache, type ResponseCache } from './cache/response-cache.ts';
+import { createMemoryStore, createRedisStore } from './cache/store.ts';
 import type { Config } from './config.ts';
 import * as tables from './db/schema/index.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
@@ -23,6 +26,8 @@ export type Resources = {
   /** Present only when REDIS_URL is set; features that need atomic counters fall back to memory without it. */
   redis: Redis | undefined;
   kv: Keyv;
+  /** Query answers shared by every instance using the same Redis (memory without it); src/cache/. */
+  responseCache: ResponseCache;
   close(): Promise<void>;
 };
 
@@ -80,6 +85,11 @@ export async function createResources(config: Config, options: ResourceOptions =
     ? new Keyv({ store: new KeyvRedis(redis, { namespace: config.redis.prefix.replace(/:$/, '') }), useKeyPrefix: false })
     : new Keyv();
   kv.on('error', (err: Error) => log.warn({ err: err.message }, 'kv error'));
+  const responseCache = createResponseCache(redis ? createRedisStore(redis, config.redis.prefix) : createMemoryStore(), {
+    log,
+    timeoutMs: config.redis.timeoutMs,
+    maxTtlMs: Math.max(config.responseCache.ttlMs, ...Object.values(cachePolicy.ttlMs)),
+  });
 
   let closed = false;
   return {
@@ -89,6 +99,7 @@ export async function createResources(config: Config, options: ResourceOptions =
     db,
     redis,
     kv,
+    responseCache,
     async close() {
       if (closed) return;
       closed = true;

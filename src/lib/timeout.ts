@@ -10,3 +10,24 @@ export async function withFallback<T>(promise: Promise<T>, ms: number, fallback:
     clearTimeout(timer);
   }
 }
+
+export type Deadlined<T> = { ok: true; value: T } | { ok: false; reason: 'timeout' | 'error'; error?: unknown };
+
+/** Like withFallback, but says whether `promise` settled in time, so callers can tell trouble from a value. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<Deadlined<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Deadlined<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: 'timeout' }), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (value): Deadlined<T> => ({ ok: true, value }),
+        (error: unknown): Deadlined<T> => ({ ok: false, reason: 'error', error }),
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

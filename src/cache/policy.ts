@@ -1,0 +1,28 @@
+// What the response cache may keep, for how long, and for whom. Edit here when a module adds a field
+// whose answer depends on who asks (add it to `private`) or that must stay fresher than the default
+// RESPONSE_CACHE_TTL_SECONDS (add it to `ttlMs`).
+
+export const cachePolicy = {
+  /**
+   * Lifetimes in milliseconds by type ("Batch") or field ("Query.batches"). An answer lives as long as
+   * the shortest lifetime among the fields it selects and the types it contains; 0 = never cached.
+   */
+  ttlMs: {
+    // Introspection is cheap to compute and must follow deploys at once.
+    'Query.__schema': 0,
+    'Query.__type': 0,
+    // Key lists are for admins managing credentials: keep them close to the truth.
+    ApiKey: 10_000,
+    // Tier and scopes change with a key's or user's role; short so a change shows quickly even without a write.
+    Viewer: 30_000,
+  } as Record<string, number>,
+
+  /**
+   * Fields ("Type.field") or types whose answer depends on the caller's identity, not only on their
+   * organization and permissions. An operation that selects one is cached per user or API key; every
+   * other answer is shared by callers of the same organization, client tier and scopes.
+   * Reading the caller's identity in a resolver without listing the field here is caught at run time:
+   * the answer is not cached and a warning names the operation (src/http/use-response-cache.ts).
+   */
+  private: new Set<string>(['Query.viewer', 'Viewer']),
+};
