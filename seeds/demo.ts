@@ -4,7 +4,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApiKey, createOrganization, createUser, findOrganizationBySlug } from '../src/modules/identity/service.ts';
-import type { Db, Sql } from '../src/resources.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { seedPackhouse } from './packhouse.ts';
 import { seedPackhouseOperations } from './packhouse-operations.ts';
@@ -20,7 +19,7 @@ export const DEMO = {
 export type DemoCredentials = { email: string; password: string; partnerKey?: string; internalKey?: string };
 
 export async function seedDemo(
-  deps: { sql: Sql; db: Db },
+  deps: Parameters<typeof seedPackhouse>[0],
   options: { log: Logger; credentialsDir?: string },
 ): Promise<DemoCredentials> {
   const file = options.credentialsDir ? join(options.credentialsDir, 'demo-credentials.json') : undefined;

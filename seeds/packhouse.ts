@@ -7,6 +7,7 @@ import { sql as dsql } from 'drizzle-orm';
 import { FRUIT_TYPES, type BatchStatus } from '../src/db/schema/index.ts';
 import { createProgress } from '../src/lib/progress.ts';
 import { between, pick, rowRandom } from '../src/lib/random.ts';
+import { invalidateTypes, type ResponseCache } from '../src/cache/response-cache.ts';
 import type { Db, Sql } from '../src/resources.ts';
 
 export type PackhouseSizes = { growers: number; packhouses: number; batches: number; seed?: number; quiet?: boolean };
@@ -115,7 +116,7 @@ export async function copyInsert(
 }
 
 export async function seedPackhouse(
-  deps: { sql: Sql; db: Db },
+  deps: { sql: Sql; db: Db; responseCache?: ResponseCache },
   organizationId: number,
   sizes: PackhouseSizes,
 ): Promise<{ growers: number; packhouses: number; batches: number }> {
@@ -167,6 +168,8 @@ export async function seedPackhouse(
     sizes.quiet,
   );
   await deps.sql.begin((tx) => [tx`set local statement_timeout = 0`, tx`analyze growers, packhouses, batches`]);
+  // Rows went in by COPY, not through mutations: cached answers of this organization must not miss them.
+  if (deps.responseCache) await invalidateTypes({ responseCache: deps.responseCache }, org, ['Grower', 'Packhouse', 'Batch']);
   return { growers, packhouses, batches };
 }
 

@@ -9,8 +9,20 @@ import type { DocumentNode, GraphQLObjectType, GraphQLOutputType, GraphQLSchema 
 // have no ESM entry point for graphql); under vitest our own imports get its ESM build, and graphql
 // refuses to mix the two in TypeInfo. Loading it like the libraries do keeps one copy everywhere.
 const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
-const { getNamedType, getNullableType, getOperationAST, isAbstractType, isListType, isObjectType, Kind, parse, TypeInfo, visit, visitWithTypeInfo } =
-  graphql;
+const {
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  isAbstractType,
+  isListType,
+  isObjectType,
+  Kind,
+  parse,
+  TypeInfo,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+} = graphql;
 
 export type OperationFacts = {
   operation: 'query' | 'mutation' | 'subscription' | null;
@@ -90,6 +102,40 @@ export function analyzeDocument(
     listTypes: [...listTypes],
     writtenTypes: [...writtenTypes],
   };
+}
+
+/**
+ * The ids a mutation's root fields are given as `ID` arguments (`updateGrower(id: …)`): the entities
+ * it changes, whether or not the client selects them in its answer.
+ */
+export function mutationTargetIds(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): string[] {
+  const operation = getOperationAST(document, operationName);
+  const mutationType = schema.getMutationType();
+  if (operation?.operation !== 'mutation' || !mutationType) return [];
+  const fields = mutationType.getFields();
+  const ids: string[] = [];
+  const collect = (value: unknown) => {
+    if (Array.isArray(value)) value.forEach(collect);
+    else if (typeof value === 'string') ids.push(value);
+  };
+  const visitSelections = (selections: readonly (typeof operation.selectionSet.selections)[number][]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) visitSelections(selection.selectionSet.selections);
+      if (selection.kind !== Kind.FIELD) continue;
+      for (const argument of selection.arguments ?? []) {
+        const definition = fields[selection.name.value]?.args.find((a) => a.name === argument.name.value);
+        if (!definition || getNamedType(definition.type).name !== 'ID') continue;
+        collect(valueFromAST(argument.value, definition.type, variables ?? undefined));
+      }
+    }
+  };
+  visitSelections(operation.selectionSet.selections);
+  return ids;
 }
 
 /** Facts about documents already parsed by yoga, computed once per document object. */

@@ -56,7 +56,7 @@ export type ResponseCacheOptions = {
   timeoutMs: number;
   /** No answer is kept longer than this, whatever TTL the plugin asks for. */
   maxTtlMs: number;
-  /** After a failure, the store is left alone this long: lookups are misses at once. */
+  /** After two timeouts in a row, the store is left alone this long: lookups are misses at once. */
   pauseMs?: number;
 };
 
@@ -71,8 +71,11 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
   let recovering: Promise<boolean> | undefined;
   let lastWarning = 0;
 
+  let timeouts = 0;
   function trouble(op: string, result: Deadlined<unknown>) {
-    pausedUntil = Date.now() + pauseMs;
+    // A refused command fails at once (no offline queue) and costs nothing; a stalled store costs the
+    // full timeout each time, so after two in a row it is left alone for a while.
+    if (!result.ok && result.reason === 'timeout' && ++timeouts >= 2) pausedUntil = Date.now() + pauseMs;
     if (Date.now() - lastWarning < 10_000) return;
     lastWarning = Date.now();
     const err = result.ok ? undefined : (result.error as Error | undefined)?.message;
@@ -82,7 +85,8 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
   async function attempt<T>(op: string, run: () => Promise<T>): Promise<Deadlined<T>> {
     // Memory answers at once; the deadline only matters for a store across the network.
     const result = await withDeadline(run(), store.kind === 'memory' ? 60_000 : timeoutMs);
-    if (!result.ok) trouble(op, result);
+    if (result.ok) timeouts = 0;
+    else trouble(op, result);
     return result;
   }
 

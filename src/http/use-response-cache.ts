@@ -14,10 +14,11 @@ import type { GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { useResponseCache as useYogaResponseCache } from '@graphql-yoga/plugin-response-cache';
 import type { Logger } from 'pino';
-import { createFactsCache } from '../cache/operation-facts.ts';
+import { createFactsCache, mutationTargetIds } from '../cache/operation-facts.ts';
 import { cachePolicy } from '../cache/policy.ts';
 import { CACHE_INFO, CACHE_META, tags, type CacheInfo, type CacheMeta, type ResponseCache } from '../cache/response-cache.ts';
 import { clientTier, principalKey, type Principal } from '../context.ts';
+import { decodeGlobalId, encodeGlobalId } from '../lib/global-id.ts';
 import { stateOf, type RequestState } from './request-state.ts';
 
 export type ResponseCacheDeps = { cache: ResponseCache; schema: GraphQLSchema; ttlMs: number; log: Logger };
@@ -73,9 +74,12 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
       const organizationId = principal.organizationId;
       if (operation.operation === 'mutation') {
         own.mutation = true;
+        const targets = mutationTargetIds(schema, args.document, args.operationName, args.variableValues).flatMap(entityTagOf);
         return {
           async onExecuteDone() {
-            await cache.invalidateTags(operation.writtenTypes.map((t) => tags.list(organizationId, t)));
+            // The plugin stamps the entities the answer contains; these are the ones the mutation was
+            // pointed at and the lists of the types it writes, whatever the client selected.
+            await cache.invalidateTags([...targets, ...operation.writtenTypes.map((t) => tags.list(organizationId, t))]);
           },
         };
       }
@@ -159,6 +163,16 @@ export function watchedPrincipal(state: RequestState): Principal {
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+/** The entity tag of a client-sent global id, in the form the API emits; nothing for a malformed id. */
+function entityTagOf(globalId: string): string[] {
+  try {
+    const { typename, id } = decodeGlobalId(globalId);
+    return [tags.entity(typename, encodeGlobalId(typename, id))];
+  } catch {
+    return [];
+  }
 }
 
 function etagMatches(header: string | null, etag: string): boolean {
