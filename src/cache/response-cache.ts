@@ -40,7 +40,8 @@ type CacheEntityRecord = { typename: string; id?: number | string };
 
 type StoredEntry = { t: string[]; v: string[]; e: string; r: ExecutionResult };
 
-export type ResponseCache = Cache & {
+export type ResponseCache = Omit<Cache, 'get'> & {
+  get(key: string): Promise<ExecutionResult | undefined>;
   readonly storeKind: CacheStore['kind'];
   /** The invalidation clock, read before an operation runs; undefined when the store is unavailable. */
   startClock(): Promise<number | undefined>;
