@@ -63,6 +63,9 @@ export async function createRedis(config: Config, log: Logger): Promise<Redis | 
     url: config.redis.url,
     // A stalled Redis must not queue commands and hang requests: fail fast and let callers fall back.
     disableOfflineQueue: true,
+    // socketTimeout is an idle timeout: without traffic the socket was dropped every 5 s, and commands
+    // sent while it reconnected failed (a lost cache invalidation among them). A PING keeps it busy.
+    pingInterval: 1_000,
     socket: {
       connectTimeout: 2_000,
       socketTimeout: 5_000,

@@ -49,6 +49,12 @@ export type ResponseCache = Omit<Cache, 'get'> & {
   invalidateTags(tagList: readonly string[]): Promise<boolean>;
   /** Resolves when every invalidation started so far has finished (a mutation's answer waits for it). */
   settled(): Promise<void>;
+  /**
+   * The next get(key) answers "miss" without asking the store. The plugin looks a key up twice per
+   * request (before parsing and before executing); a request that just missed skips the second. Should
+   * another request with the same key take the skip instead, it only misses once more.
+   */
+  skipNextLookup(key: string): void;
 };
 
 export type ResponseCacheOptions = {
@@ -67,6 +73,7 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
   // Versions outlive the answers that record them; when one expires anyway, its answers only miss.
   const tagTtlMs = 2 * maxTtlMs + 60_000;
   const pending = new Set<Promise<unknown>>();
+  const skipLookup = new Set<string>();
   let pausedUntil = 0;
   let lostInvalidations = false;
   let recovering: Promise<boolean> | undefined;
@@ -115,7 +122,7 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
 
   async function get(key: string): Promise<ExecutionResult | undefined> {
     // The plugin also calls get() with a client's If-None-Match value; our ETags are not keys.
-    if (!CACHE_KEY.test(key)) return undefined;
+    if (!CACHE_KEY.test(key) || skipLookup.delete(key)) return undefined;
     const found = await call('get', () => store.getEntry(key));
     if (!found.ok || !found.value) return undefined;
     let entry: StoredEntry;
@@ -191,6 +198,10 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
     invalidateTags: (tagList) => track(invalidateTags(tagList)),
     async settled() {
       await Promise.all(pending);
+    },
+    skipNextLookup(key) {
+      if (skipLookup.size > 1_000) skipLookup.clear();
+      skipLookup.add(key);
     },
   };
 }

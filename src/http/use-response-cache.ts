@@ -53,7 +53,7 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
         .update(JSON.stringify([documentString, operationName ?? null, stableJson(variableValues ?? {}), session]))
         .digest('hex');
       const key = `${principal.organizationId}:${hash}`;
-      state.responseCache = { scope, status: 'BYPASS', mutation: false };
+      state.responseCache = { key, scope, status: 'BYPASS', mutation: false };
       return key;
     },
     shouldCacheResult: ({ result }) => !result.errors?.length,
@@ -86,6 +86,8 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
       if (operation.operation !== 'query') return;
       // Read before the resolvers read the database: a write stamped later keeps this answer out.
       const startClock = await cache.startClock();
+      // This request looked the key up moments ago (onParams); the plugin's second lookup is skipped.
+      cache.skipNextLookup(own.key);
       return {
         onExecuteDone({ result }) {
           if (Symbol.asyncIterator in result) return;
@@ -134,6 +136,7 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
 }
 
 export type ResponseCacheState = {
+  key: string;
   scope: 'public' | 'private';
   status: 'HIT' | 'MISS' | 'BYPASS';
   etag?: string;

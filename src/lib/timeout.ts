@@ -13,11 +13,16 @@ export async function withFallback<T>(promise: Promise<T>, ms: number, fallback:
 
 export type Deadlined<T> = { ok: true; value: T } | { ok: false; reason: 'timeout' | 'error'; error?: unknown };
 
-/** Like withFallback, but says whether `promise` settled in time, so callers can tell trouble from a value. */
+/**
+ * Like withFallback, but says whether `promise` settled in time, so callers can tell trouble from a value.
+ * When the event loop was busy past the deadline, the timer and a reply that already arrived are due
+ * together, and timers run first: the timeout waits for one setImmediate, after pending I/O, so only a
+ * late reply counts as late, not our own lag.
+ */
 export async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<Deadlined<T>> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<Deadlined<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: 'timeout' }), ms);
+    timer = setTimeout(() => setImmediate(() => resolve({ ok: false, reason: 'timeout' })), ms);
   });
   try {
     return await Promise.race([
