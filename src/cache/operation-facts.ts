@@ -28,7 +28,7 @@ export type OperationFacts = {
   operation: 'query' | 'mutation' | 'subscription' | null;
   /** Selects a field or type listed in cachePolicy.private. */
   touchesPrivate: boolean;
-  /** Types with an `id` that the answer may contain anywhere. */
+  /** Entity (Node) types that the answer may contain anywhere. */
   entityTypes: string[];
   /** Types that appear as the rows of a list or connection. */
   listTypes: string[];
@@ -42,7 +42,8 @@ function objectTypesOf(schema: GraphQLSchema, type: GraphQLOutputType): readonly
   return isObjectType(named) ? [named] : [];
 }
 
-const hasId = (type: GraphQLObjectType) => 'id' in type.getFields();
+/** Entities are the types with a global id: the Relay `Node` interface (NotFoundError has an `id` too). */
+const hasId = (type: GraphQLObjectType) => type.getInterfaces().some((i) => i.name === 'Node');
 
 /** A list's row types: the node type for connection edges, else the item type itself. */
 function rowTypesOf(schema: GraphQLSchema, listType: GraphQLOutputType): GraphQLObjectType[] {
