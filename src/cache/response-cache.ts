@@ -29,7 +29,8 @@ export const CACHE_INFO = Symbol.for('harvest-graph.response-cache.info');
 /** On a result, before it is offered to the cache: what its tags are made from. */
 export const CACHE_META = Symbol.for('harvest-graph.response-cache.meta');
 
-export type CacheInfo = { status: 'HIT' | 'MISS'; etag: string };
+/** `stored` (MISS only) settles once the answer is written, or known not to be. */
+export type CacheInfo = { status: 'HIT' | 'MISS'; etag: string; stored?: Promise<void> };
 export type CacheMeta = { organizationId: number; facts: OperationFacts; startClock: number | undefined; noStore: boolean };
 
 /** Keys are made by src/http/use-response-cache.ts: "<organization id>:<sha256 hex>". */
@@ -162,12 +163,12 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
     const { http: _http, ...extensions } = (result.extensions ?? {}) as Record<string, unknown>;
     const body = JSON.stringify({ ...result, extensions: Object.keys(extensions).length ? extensions : undefined });
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-    const info: CacheInfo = { status: 'MISS', etag };
-    (result as Record<symbol, unknown>)[CACHE_INFO] = info;
     const tagList = tagsOf(meta, entities);
-    keep(key, body, etag, tagList, meta.startClock, Math.round(ttlMs)).catch((err: Error) =>
+    const stored = keep(key, body, etag, tagList, meta.startClock, Math.round(ttlMs)).catch((err: Error) =>
       log.warn({ err: err.message }, 'response cache: storing an answer failed'),
     );
+    const info: CacheInfo = { status: 'MISS', etag, stored };
+    (result as Record<symbol, unknown>)[CACHE_INFO] = info;
   }
 
   function track<T>(promise: Promise<T>): Promise<T> {

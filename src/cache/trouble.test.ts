@@ -1,8 +1,8 @@
 // Redis trouble never hurts a request: on a private redis-server that is stalled (SIGSTOP), killed and
 // restarted, lookups turn into misses within REDIS_TIMEOUT_MS (30 ms), answers stay correct, and
 // invalidations lost meanwhile never let a stale answer out once Redis is back.
-// The only wall-clock bounds here are an order of magnitude above the deadline and far below the
-// 5 s socket timeout a missing deadline would show; the figures are printed.
+// The only wall-clock bounds here (2.5 s) are far above the deadline and half the
+// 5 s socket timeout a missing deadline would show, so a busy machine cannot fail them; the figures are printed.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { createApp, type App } from '../app.ts';
@@ -82,9 +82,9 @@ it('a stalled Redis turns lookups into misses within the deadline, and lost inva
     `stalled Redis: a lookup ${lookupMs.toFixed(1)} ms, then a request ${firstMs.toFixed(1)} ms, a lookup while paused ${pausedLookupMs.toFixed(1)} ms, ` +
       `20 concurrent requests ${restMs.toFixed(1)} ms, a mutation ${mutationMs.toFixed(1)} ms`,
   );
-  expect(firstMs).toBeLessThan(1_000);
-  expect(lookupMs).toBeLessThan(1_000);
-  expect(mutationMs).toBeLessThan(1_000);
+  expect(firstMs).toBeLessThan(2_500);
+  expect(lookupMs).toBeLessThan(2_500);
+  expect(mutationMs).toBeLessThan(2_500);
 
   redis.resume();
   // Every read from now on is fresh: the entry cached before the stall is never served again.
@@ -101,7 +101,7 @@ it('a killed Redis refuses at once: requests go on without it, and caching resum
   const [, lookupMs] = await timed(() => resources.responseCache.get(`${t.organizationId}:${'0'.repeat(64)}`));
   const [answers, ms] = await timed(async () => Promise.all(Array.from({ length: 20 }, read)));
   console.log(`killed Redis: a lookup ${lookupMs.toFixed(1)} ms, 20 concurrent requests ${ms.toFixed(1)} ms`);
-  expect(lookupMs).toBeLessThan(1_000);
+  expect(lookupMs).toBeLessThan(2_500);
   expect(answers.every((r) => r.status === 200 && r.body.data.batches.edges.length === 5)).toBe(true);
   expect(answers.every((r) => status(r) !== 'HIT')).toBe(true);
 

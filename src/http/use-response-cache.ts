@@ -103,7 +103,13 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
       if (!own) return;
       if (result && !Array.isArray(result) && !(Symbol.asyncIterator in result)) {
         const info = (result as Record<symbol, unknown>)[CACHE_INFO] as CacheInfo | undefined;
-        if (info) Object.assign(own, info);
+        if (info) {
+          own.status = info.status;
+          own.etag = info.etag;
+          // The answer leaves once it is in the cache (two short Redis calls, each within the deadline),
+          // so the caller's next identical request is a hit on any instance.
+          await info.stored;
+        }
       }
       if (own.mutation) await cache.settled();
     },
