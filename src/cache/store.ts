@@ -61,10 +61,11 @@ export function createRedisStore(redis: Redis, prefix: string): CacheStore {
 
 type Stored = { value: string; expiresAt: number };
 
-/** One process only: entries are capped (oldest dropped first); versions are never dropped before they expire. */
-export function createMemoryStore(options: { maxEntries?: number } = {}): CacheStore {
-  const maxEntries = options.maxEntries ?? 5_000;
+/** One process only. Entries are capped by total size (oldest dropped first); versions are swept when expired. */
+export function createMemoryStore(options: { maxChars?: number } = {}): CacheStore {
+  const maxChars = options.maxChars ?? 64 * 1024 * 1024;
   const entries = new Map<string, Stored>();
+  let chars = 0;
   const versions = new Map<string, Stored>();
   let clock = 0;
   const read = (map: Map<string, Stored>, key: string): string | null => {
@@ -72,6 +73,7 @@ export function createMemoryStore(options: { maxEntries?: number } = {}): CacheS
     if (!found) return null;
     if (found.expiresAt > Date.now()) return found.value;
     map.delete(key);
+    if (map === entries) chars -= found.value.length;
     return null;
   };
   const sweep = () => {
@@ -89,9 +91,15 @@ export function createMemoryStore(options: { maxEntries?: number } = {}): CacheS
       for (const [tag, version] of initialVersions) {
         if (read(versions, tag) === null) versions.set(tag, { value: version, expiresAt: now + tagTtlMs });
       }
+      chars -= entries.get(key)?.value.length ?? 0;
       entries.delete(key);
       entries.set(key, { value, expiresAt: now + ttlMs });
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      chars += value.length;
+      for (const [oldest, stored] of entries) {
+        if (chars <= maxChars) break;
+        entries.delete(oldest);
+        chars -= stored.value.length;
+      }
       if (++writes % 1_000 === 0) sweep();
     },
     async bump(tags, tagTtlMs) {
