@@ -8,6 +8,7 @@ import { openDatabase } from '../src/db/embedded.ts';
 import { createOrganization, findOrganizationBySlug } from '../src/modules/identity/service.ts';
 import { createLogger, createResources } from '../src/resources.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
+import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { seedDemo } from './demo.ts';
 import { seedPackhouse } from './packhouse.ts';
 import { seedPackhouseOperations } from './packhouse-operations.ts';
@@ -80,6 +81,8 @@ try {
   const added = await seedPackhouse(resources, org!.id, sizes);
   const operations = await seedPackhouseOperations(resources, org!.id, sizes);
   await refreshDailyIntake(resources.db, { wait: true });
+  // A server sharing this Redis may hold answers from before the seed.
+  await invalidateDerived(resources, ['DailyIntake']);
   process.stderr.write(
     `Done in ${((performance.now() - started) / 1000).toFixed(1)} s: added ${added.growers} growers, ${added.packhouses} packhouses, ${added.batches} batches, ` +
       `${operations.events} history events, ${operations.payments} payments; set ${operations.prices} fruit prices.\n`,

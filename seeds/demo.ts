@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApiKey, createOrganization, createUser, findOrganizationBySlug } from '../src/modules/identity/service.ts';
+import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { seedPackhouse } from './packhouse.ts';
 import { seedPackhouseOperations } from './packhouse-operations.ts';
@@ -42,6 +43,7 @@ export async function seedDemo(
   await seedPackhouse(deps, org.id, DEMO.sizes);
   await seedPackhouseOperations(deps, org.id, DEMO.sizes);
   await refreshDailyIntake(deps.db, { wait: true });
+  if (deps.responseCache) await invalidateDerived({ responseCache: deps.responseCache }, ['DailyIntake']);
   const credentials = { partnerKey: partner.key, internalKey: internal.key };
   if (file && options.credentialsDir) {
     // Local demo only: keys are shown once, so keep them where the next `npm start` can print them.

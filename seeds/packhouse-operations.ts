@@ -5,6 +5,7 @@
 // exist in the database, so nothing needs to travel through COPY); payments stream through COPY.
 import { FRUIT_TYPES } from '../src/db/schema/index.ts';
 import { between, pick, rowRandom } from '../src/lib/random.ts';
+import { invalidateTypes, type ResponseCache } from '../src/cache/response-cache.ts';
 import type { Db, Sql } from '../src/resources.ts';
 import { copyInsert, growerRow, idsByKey } from './packhouse.ts';
 
@@ -105,10 +106,18 @@ export async function seedPayments(deps: { db: Db; sql: Sql }, organizationId: n
 }
 
 /** Prices, history and payments, then fresh statistics for the planner. */
-export async function seedPackhouseOperations(deps: { db: Db; sql: Sql }, organizationId: number, sizes: OperationsSizes) {
+export async function seedPackhouseOperations(
+  deps: { db: Db; sql: Sql; responseCache?: ResponseCache },
+  organizationId: number,
+  sizes: OperationsSizes,
+) {
   const prices = await seedFruitPrices(deps, organizationId, sizes.currency, sizes.seed);
   const events = await seedBatchEvents(deps, organizationId);
   const payments = await seedPayments(deps, organizationId, sizes);
   await deps.sql`analyze fruit_prices, batch_events, grower_payments`;
+  // Written by COPY and insert … select, not mutations: cached answers of the organization must see them.
+  if (deps.responseCache) {
+    await invalidateTypes({ responseCache: deps.responseCache }, organizationId, ['FruitPrice', 'BatchEvent', 'GrowerPayment']);
+  }
   return { prices, events, payments };
 }

@@ -57,6 +57,7 @@ export function createApp(resources: Resources): App {
         db,
         kv,
         redis,
+        responseCache: resources.responseCache,
         log: log.child({ requestId: state.requestId }),
       } satisfies Context;
     },

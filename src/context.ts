@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Keyv } from 'keyv';
 import type { Config } from './config.ts';
+import type { ResponseCache } from './cache/response-cache.ts';
 import type { Db, Redis } from './resources.ts';
 import type { SqlStats } from './db/sql-stats.ts';
 import { unauthenticated } from './lib/errors.ts';
@@ -37,6 +38,8 @@ export type Context = {
   db: Db;
   kv: Keyv;
   redis: Redis | undefined;
+  /** For resolvers whose writes the response cache cannot see (src/cache/response-cache.ts invalidate*). */
+  responseCache: ResponseCache;
   log: Logger;
   sqlStats: SqlStats;
 };

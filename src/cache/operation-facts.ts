@@ -32,6 +32,11 @@ export type OperationFacts = {
   entityTypes: string[];
   /** Types that appear as the rows of a list or connection. */
   listTypes: string[];
+  /**
+   * Other object types (not entities, not connections, edges or PageInfo): values computed from rows
+   * the cache cannot see, such as totals, reconciliations and roll-ups.
+   */
+  derivedTypes: string[];
   /** Mutations: the entity types their root fields return (directly or as `data` of a result union). */
   writtenTypes: string[];
 };
@@ -44,6 +49,18 @@ function objectTypesOf(schema: GraphQLSchema, type: GraphQLOutputType): readonly
 
 /** Entities are the types with a global id: the Relay `Node` interface (NotFoundError has an `id` too). */
 const hasId = (type: GraphQLObjectType) => type.getInterfaces().some((i) => i.name === 'Node');
+
+/** Connections, edges, PageInfo and root types only carry other types' data. */
+function isStructural(schema: GraphQLSchema, type: GraphQLObjectType): boolean {
+  const fields = type.getFields();
+  return (
+    type === schema.getQueryType() ||
+    type === schema.getMutationType() ||
+    type.name === 'PageInfo' ||
+    ('edges' in fields && 'pageInfo' in fields) ||
+    ('node' in fields && 'cursor' in fields)
+  );
+}
 
 /** A list's row types: the node type for connection edges, else the item type itself. */
 function rowTypesOf(schema: GraphQLSchema, listType: GraphQLOutputType): GraphQLObjectType[] {
@@ -70,6 +87,7 @@ export function analyzeDocument(
   const operation = getOperationAST(document, operationName);
   const entityTypes = new Set<string>();
   const listTypes = new Set<string>();
+  const derivedTypes = new Set<string>();
   const writtenTypes = new Set<string>();
   let touchesPrivate = false;
   const typeInfo = new TypeInfo(schema);
@@ -86,6 +104,7 @@ export function analyzeDocument(
         for (const t of objectTypesOf(schema, field.type)) {
           if (privateCoordinates.has(t.name)) touchesPrivate = true;
           if (hasId(t)) entityTypes.add(t.name);
+          else if (!isStructural(schema, t)) derivedTypes.add(t.name);
         }
         if (isListType(getNullableType(field.type))) {
           for (const row of rowTypesOf(schema, field.type)) if (hasId(row)) listTypes.add(row.name);
@@ -101,6 +120,7 @@ export function analyzeDocument(
     touchesPrivate,
     entityTypes: [...entityTypes],
     listTypes: [...listTypes],
+    derivedTypes: [...derivedTypes],
     writtenTypes: [...writtenTypes],
   };
 }

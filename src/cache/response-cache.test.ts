@@ -283,6 +283,46 @@ describe('writes show up in the next read', () => {
   });
 });
 
+describe('derived values (totals, reconciliation, roll-ups)', () => {
+  it('a payment recorded by mutation refreshes cached totals and reconciliation, which hold no payment entity', async () => {
+    const growers = await h.gql(`{ growers(first: 1, orderBy: NAME_ASC) { edges { node { id } } } }`, { auth: t.partnerKey });
+    const grower = growers.body.data.growers.edges[0].node.id;
+    const totals = `query($id: ID!) { node(id: $id) { ... on Grower { paymentTotals { currency amount payments } } } }`;
+    const reconciliation = `{ reconciliation(from: "2020-01-01", to: "2031-12-31", currency: "NZD") { edges { node { grower { id } paid payments } } } }`;
+    const before = (await twice(totals, { auth: t.partnerKey, variables: { id: grower } })).second;
+    expect(status(before)).toBe('HIT');
+    const paidBefore = (await twice(reconciliation, { auth: t.partnerKey })).second;
+    expect(status(paidBefore)).toBe('HIT');
+
+    const recorded = await h.gql(
+      `mutation($input: GrowerPaymentInput!) { recordGrowerPayment(input: $input) { __typename } }`,
+      { auth: t.partnerKey, variables: { input: { grower, amount: '123.45', currency: 'NZD', paidOn: '2025-02-01', reference: 'CACHE-PAY-1' } } },
+    );
+    expect(recorded.body.data.recordGrowerPayment.__typename).toBe('MutationRecordGrowerPaymentSuccess');
+
+    const after = await h.gql(totals, { auth: t.partnerKey, variables: { id: grower } });
+    expect(status(after)).toBe('MISS');
+    const nzd = (r: typeof after) => r.body.data.node.paymentTotals.find((p: any) => p.currency === 'NZD')?.payments ?? 0;
+    expect(nzd(after)).toBe(nzd(before) + 1);
+    const row = (r: typeof after) => r.body.data.reconciliation.edges.find((e: any) => e.node.grower.id === grower)?.node.payments ?? 0;
+    expect(row(await h.gql(reconciliation, { auth: t.partnerKey }))).toBe(row(paidBefore) + 1);
+  });
+
+  it('a roll-up refreshed for every organization drops its cached answers in every organization', async () => {
+    const query = `{ dailyIntake(first: 3) { refreshedAt edges { node { day batches } } } }`;
+    const mine = (await twice(query, { auth: t.partnerKey })).second;
+    const theirs = (await twice(query, { auth: other.partnerKey })).second;
+    expect([status(mine), status(theirs)]).toEqual(['HIT', 'HIT']);
+    const refreshed = await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: t.internalKey });
+    const at = refreshed.body.data.refreshDailyIntake.refreshedAt;
+    for (const auth of [t.partnerKey, other.partnerKey]) {
+      const r = await h.gql(query, { auth });
+      expect(status(r)).toBe('MISS');
+      expect(r.body.data.dailyIntake.refreshedAt).toBe(at);
+    }
+  });
+});
+
 describe('revoked credentials', () => {
   it('every request after revocation is refused, even with its answer in the cache', async () => {
     const key = await t.key(['read']);

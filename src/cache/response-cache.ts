@@ -8,6 +8,9 @@
 //   t:<org>:<Type>     every answer of the organization that may contain a <Type> (bulk writes, imports)
 //   l:<org>:<Type>     answers that list <Type>s (bumped by any write of a <Type>: membership and order change)
 //   e:<Type>:<id>      answers that contain this entity outside a list of its type (a batch list's growers)
+//   w:<org>            answers holding derived values (totals, reconciliations, roll-ups: non-entity types
+//                      computed from rows the cache cannot see): bumped by every write in the organization
+//   d:<Type>           answers holding that derived type, in every organization (a roll-up refreshed for all)
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import type { ExecutionResult } from 'graphql';
@@ -22,6 +25,8 @@ export const tags = {
   type: (organizationId: number, typename: string) => `t:${organizationId}:${typename}`,
   list: (organizationId: number, typename: string) => `l:${organizationId}:${typename}`,
   entity: (typename: string, globalId: string | number) => `e:${typename}:${globalId}`,
+  writes: (organizationId: number) => `w:${organizationId}`,
+  derived: (typename: string) => `d:${typename}`,
 };
 
 /** On a result: served from the cache (HIT) or offered to it (MISS), with the ETag of its body. */
@@ -213,6 +218,8 @@ function tagsOf(meta: CacheMeta, entities: Iterable<CacheEntityRecord>): string[
   const out = new Set<string>([tags.global]);
   for (const t of facts.entityTypes) out.add(tags.type(organizationId, t));
   for (const t of listed) out.add(tags.list(organizationId, t));
+  if (facts.derivedTypes.length) out.add(tags.writes(organizationId));
+  for (const t of facts.derivedTypes) out.add(tags.derived(t));
   // Rows of a listed type are covered by its list tag: every write of that type bumps it.
   for (const e of entities) if (e.id != null && !listed.has(e.typename)) out.add(tags.entity(e.typename, e.id));
   return [...out];
@@ -232,7 +239,7 @@ export function invalidateEntities(
   organizationId: number,
   entities: readonly { typename: string; id: string | number }[],
 ): Promise<boolean> {
-  const tagList = new Set<string>();
+  const tagList = new Set<string>([tags.writes(organizationId)]);
   for (const { typename, id } of entities) {
     tagList.add(tags.entity(typename, encodeGlobalId(typename, id)));
     tagList.add(tags.list(organizationId, typename));
@@ -242,5 +249,13 @@ export function invalidateEntities(
 
 /** Bulk form: every cached answer of the organization that may contain one of these types is dropped. */
 export function invalidateTypes(deps: HasCache, organizationId: number, typenames: readonly string[]): Promise<boolean> {
-  return deps.responseCache.invalidateTags(typenames.map((t) => tags.type(organizationId, t)));
+  return deps.responseCache.invalidateTags([tags.writes(organizationId), ...typenames.map((t) => tags.type(organizationId, t))]);
+}
+
+/**
+ * For jobs that recompute derived values of every organization at once (a roll-up refresh): cached
+ * answers holding these non-entity types ("DailyIntake") are dropped everywhere.
+ */
+export function invalidateDerived(deps: HasCache, typenames: readonly string[]): Promise<boolean> {
+  return deps.responseCache.invalidateTags(typenames.map((t) => tags.derived(t)));
 }

@@ -7,8 +7,9 @@
 // - Shared answers are keyed by organization, client tier and scopes (what decides what a caller may
 //   see and how much it may ask); answers that select a private field (src/cache/policy.ts) also by
 //   user or API key. Anonymous callers, mutations and answers with errors are never cached.
-// - A mutation stamps the entities it returns and the lists of the types it writes, and its answer
-//   waits for that, so the caller's next read is fresh on every instance.
+// - A mutation stamps the entities it returns or is given by id, the lists of the types it writes and
+//   the organization's derived values (src/cache/response-cache.ts), and its answer waits for that,
+//   so the caller's next read is fresh on every instance.
 import { createHash, randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -79,7 +80,12 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
           async onExecuteDone() {
             // The plugin stamps the entities the answer contains; these are the ones the mutation was
             // pointed at and the lists of the types it writes, whatever the client selected.
-            await cache.invalidateTags([...targets, ...operation.writtenTypes.map((t) => tags.list(organizationId, t))]);
+            await cache.invalidateTags([
+              ...targets,
+              ...operation.writtenTypes.map((t) => tags.list(organizationId, t)),
+              // Totals and roll-ups may depend on anything the mutation changed.
+              tags.writes(organizationId),
+            ]);
           },
         };
       }

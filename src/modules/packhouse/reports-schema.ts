@@ -1,4 +1,5 @@
 // Reconciliation and daily intake in GraphQL. Thin: see reconciliation.ts and intake.ts.
+import { invalidateDerived } from '../../cache/response-cache.ts';
 import { organizationOf, type Context } from '../../context.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
 import { builder } from '../../schema/builder.ts';
@@ -97,6 +98,8 @@ builder.mutationFields((t) => ({
     description: 'Refreshes the daily intake roll-up now (it is also refreshed on a schedule). Readers are not blocked while it runs.',
     resolve: async (_root, _args, ctx: Context) => {
       const result = await intake.refreshDailyIntake(ctx.db, { wait: true });
+      // The view is shared: cached daily intake of every organization is dropped, not only the caller's.
+      await invalidateDerived(ctx, ['DailyIntake']);
       return { refreshedAt: result.refreshedAt ?? '', durationMs: result.durationMs ?? 0 };
     },
   }),
