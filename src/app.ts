@@ -7,6 +7,8 @@ import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useHealth } from './http/use-health.ts';
+import { useMetrics } from './http/use-metrics.ts';
+import { useObservability } from './http/use-observability.ts';
 import { useRequestHeaders } from './http/use-request-headers.ts';
 import { useRequestDeadline } from './http/use-request-deadline.ts';
 import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
@@ -22,7 +24,7 @@ function isGraphQLError(error: unknown): error is GraphQLError {
 export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
 export function createApp(resources: Resources): App {
-  const { config, log, db, kv, redis } = resources;
+  const { config, log, db, kv, redis, metrics } = resources;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -39,7 +41,9 @@ export function createApp(resources: Resources): App {
     // The order is part of correctness (STACK.md): headers, health, auth, then the rest.
     plugins: [
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
+      useMetrics(metrics),
       useHealth(resources),
+      useObservability({ db, config, metrics }),
       useAuth({ db, config }),
       // persisted operations, then rate limits, go here: before the cache (STACK.md)
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),

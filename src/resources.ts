@@ -12,6 +12,7 @@ import { createMemoryStore, createRedisStore } from './cache/store.ts';
 import type { Config } from './config.ts';
 import * as tables from './db/schema/index.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
+import { createMetrics, type Metrics, type PoolUsage } from './observability/metrics.ts';
 
 /** The database or a transaction on it: services accept either (house habit 1). */
 export type Db = PgDatabase<PostgresJsQueryResultHKT, typeof tables>;
@@ -28,6 +29,8 @@ export type Resources = {
   kv: Keyv;
   /** Query answers shared by every instance using the same Redis (memory without it); src/cache/. */
   responseCache: ResponseCache;
+  /** Prometheus registry and the rolling performance window of this process. */
+  metrics: Metrics;
   close(): Promise<void>;
 };
 
@@ -93,6 +96,7 @@ export async function createResources(config: Config, options: ResourceOptions =
     timeoutMs: config.redis.timeoutMs,
     maxTtlMs: Math.max(config.responseCache.ttlMs, ...Object.values(cachePolicy.ttlMs)),
   });
+  const metrics = createMetrics({ poolUsage: () => poolUsage(sql, config) });
 
   let closed = false;
   return {
@@ -103,6 +107,7 @@ export async function createResources(config: Config, options: ResourceOptions =
     redis,
     kv,
     responseCache,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
@@ -110,4 +115,15 @@ export async function createResources(config: Config, options: ResourceOptions =
       if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
     },
   };
+}
+
+/** postgres.js keeps its pool counters private, so the database is asked what this process holds. */
+async function poolUsage(sql: Sql, config: Config): Promise<PoolUsage> {
+  const [row] = await sql<{ open: number; active: number; idle: number }[]>`
+    select count(*)::int as open,
+           count(*) filter (where state = 'active')::int as active,
+           count(*) filter (where state like 'idle%')::int as idle
+    from pg_stat_activity
+    where application_name = ${`harvest-graph:${config.serverId}`} and datname = current_database()`;
+  return { ...row, max: config.database.poolMax };
 }

@@ -2,11 +2,12 @@
 // Lists order by (sort column, id) in one direction, so the row comparison `(a, id) > (x, y)` is
 // served by an index on (organization_id, [filter,] a, id) in either direction. Nested lists load
 // the first N children of every parent in one statement with `unnest(parents) cross join lateral`.
-import { and, asc, desc, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgMaterializedView, PgTable } from 'drizzle-orm/pg-core';
 import { decodeCursor, encodeCursor, type CursorValue, type CursorValueKind } from '../lib/cursor.ts';
 import { badUserInput } from '../lib/errors.ts';
 import type { Db } from '../resources.ts';
+import { recordLoaderBatch } from './sql-stats.ts';
 
 export type PageArgs = {
   first?: number | null;
@@ -153,7 +154,9 @@ export async function lateralPages<T extends PgTable>(
   const byParent = new Map<number, T['$inferSelect'][]>(parentIds.map((id) => [id, []]));
   if (window.limit > 0 && parentIds.length > 0) {
     const { after, order } = keysetCondition(ordering as Ordering<unknown>, window);
-    const ids = `{${[...new Set(parentIds)].map((id) => Math.trunc(id)).join(',')}}`;
+    const unique = [...new Set(parentIds)];
+    recordLoaderBatch(`${getTableName(table)}.${parentColumn.name}`, unique.length);
+    const ids = `{${unique.map((id) => Math.trunc(id)).join(',')}}`;
     const result = await db.execute(sql`
       select p.parent_id as "__parent", c.*
       from unnest(${ids}::int[]) as p(parent_id)

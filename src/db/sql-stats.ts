@@ -5,7 +5,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'drizzle-orm/logger';
 
-export type SqlStats = { statements: number };
+export type SqlStats = {
+  statements: number;
+  /** Keys per DataLoader batch in this operation, for the batch-size histogram of /metrics. */
+  loaderBatches?: { loader: string; size: number }[];
+};
 
 const scope = new AsyncLocalStorage<SqlStats>();
 
@@ -19,3 +23,9 @@ export const sqlStatsLogger: Logger = {
     if (stats) stats.statements += 1;
   },
 };
+
+/** Called by batch functions: how many keys one batch (one statement) served. */
+export function recordLoaderBatch(loader: string, size: number): void {
+  const stats = scope.getStore();
+  if (stats) (stats.loaderBatches ??= []).push({ loader, size });
+}

@@ -1,7 +1,8 @@
 // Loading tenant-owned rows by id. Every lookup is scoped to the caller's organization, so another
 // tenant's id loads as null, exactly like an id that does not exist.
-import { and, eq, inArray, type InferSelectModel } from 'drizzle-orm';
+import { and, eq, getTableName, inArray, type InferSelectModel } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { recordLoaderBatch } from './sql-stats.ts';
 import type { Db } from '../resources.ts';
 import { organizationOf, type Context } from '../context.ts';
 
@@ -19,6 +20,7 @@ export async function loadTenantRows<T extends TenantTable>(
 ): Promise<(T['$inferSelect'] | null)[]> {
   const wanted = [...new Set(ids.map(Number).filter(Number.isSafeInteger))];
   if (wanted.length === 0) return ids.map(() => null);
+  recordLoaderBatch(getTableName(table), wanted.length);
   const rows = (await db
     .select()
     .from(table as PgTable)

@@ -1,0 +1,98 @@
+// /metrics (Prometheus text), /metrics/performance (rolling p50/p95/p99, success rate, request count,
+// peak concurrency) and /health/performance (status, response time, connections, CPU, memory, running
+// generations, queue depth). These paths are outside /graphql, so they authenticate here: detail is
+// for internal API keys only; anyone may read the one-word status of /health/performance.
+import { loadavg } from 'node:os';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+import { authenticate } from '../modules/identity/authenticate.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Db } from '../resources.ts';
+import { withFallback } from '../lib/timeout.ts';
+import { unauthorizedResponse } from './use-auth.ts';
+
+/** The SLA, as /health/performance judges the last minute. */
+export const SLA = { p99Ms: 200, successRate: 0.999 };
+
+type Deps = { db: Db; config: Config; metrics: Metrics };
+type Access = { ok: true } | { ok: false; response: Response };
+
+async function internalOnly(deps: Deps, request: Request): Promise<Access> {
+  const result = await authenticate(deps.db, deps.config, request.headers);
+  if (!result.ok) return { ok: false, response: unauthorizedResponse(result.message) };
+  const p = result.principal;
+  if (p.kind === 'apiKey' && p.keyKind === 'internal') return { ok: true };
+  if (p.kind === 'anonymous') {
+    return { ok: false, response: unauthorizedResponse('This endpoint needs an internal API key: send "Authorization: Bearer <internal key>".') };
+  }
+  return {
+    ok: false,
+    response: Response.json(
+      { errors: [{ message: 'This endpoint is for internal API keys only; ask an admin for a key of kind INTERNAL.', extensions: { code: 'FORBIDDEN' } }] },
+      { status: 403 },
+    ),
+  };
+}
+
+function cpuMeter() {
+  let last = { at: performance.now(), usage: process.cpuUsage() };
+  return () => {
+    const now = { at: performance.now(), usage: process.cpuUsage() };
+    const cpuMicros = now.usage.user - last.usage.user + (now.usage.system - last.usage.system);
+    const wallMicros = Math.max(1, (now.at - last.at) * 1000);
+    last = now;
+    // Percent of one core since the previous reading.
+    return Math.round((cpuMicros / wallMicros) * 1000) / 10;
+  };
+}
+
+export function useObservability(deps: Deps): Plugin {
+  const { metrics } = deps;
+  const cpu = cpuMeter();
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const path = url.pathname;
+      if (path !== '/metrics' && path !== '/metrics/performance' && path !== '/health/performance') return;
+      if (path === '/health/performance') {
+        const snapshot = metrics.window.snapshot();
+        const degraded =
+          (snapshot.latencyMs.p99 ?? 0) > SLA.p99Ms || (snapshot.successRate !== null && snapshot.successRate < SLA.successRate);
+        const status = degraded ? 'degraded' : 'ok';
+        if (!request.headers.has('authorization') && !request.headers.has('x-api-key')) {
+          endResponse(Response.json({ status }));
+          return;
+        }
+        const access = await internalOnly(deps, request);
+        if (!access.ok) return endResponse(access.response);
+        const [pool, runningGenerations, queueDepth] = await Promise.all([
+          withFallback(metrics.poolUsage(), 1_000, null),
+          metrics.read('runningGenerations'),
+          metrics.read('queueDepth'),
+        ]);
+        const memory = process.memoryUsage();
+        endResponse(
+          Response.json({
+            status,
+            sla: SLA,
+            responseTimeMs: snapshot.latencyMs,
+            requestsPerSecond: snapshot.requestsPerSecond,
+            activeConnections: { httpRequestsInFlight: snapshot.inFlight, database: pool },
+            cpu: { processPercentOfOneCore: cpu(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 },
+            memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal },
+            runningGenerations,
+            queueDepth,
+            uptimeSeconds: Math.round(process.uptime()),
+          }),
+        );
+        return;
+      }
+      const access = await internalOnly(deps, request);
+      if (!access.ok) return endResponse(access.response);
+      if (path === '/metrics') {
+        endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+      } else {
+        endResponse(Response.json(metrics.window.snapshot()));
+      }
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// /metrics, /metrics/performance and /health/performance through the real app: who may read them,
+// and that GraphQL traffic shows up in them (per-operation durations, SQL statements, batch sizes).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPackhouse } from '../../seeds/packhouse.ts';
+import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
+import { PerformanceWindow } from './performance-window.ts';
+import { createMetrics } from './metrics.ts';
+
+let h: Harness;
+let t: Tenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await h.tenant('observed');
+  await seedPackhouse(h.resources, t.organizationId, { growers: 12, packhouses: 3, batches: 200, quiet: true });
+});
+afterAll(() => h?.close());
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+describe('who may read the observability endpoints', () => {
+  it('/metrics and /metrics/performance need an internal key', async () => {
+    const partnerAdmin = await t.key(['read', 'write', 'admin']);
+    for (const path of ['/metrics', '/metrics/performance']) {
+      const anonymous = await h.fetch(path);
+      expect(anonymous.status).toBe(401);
+      expect((await anonymous.json()).errors[0].message).toMatch(/internal API key/);
+      expect((await h.fetch(path, bearer(t.partnerKey))).status).toBe(403);
+      expect((await h.fetch(path, bearer(partnerAdmin))).status).toBe(403);
+      expect((await h.fetch(path, bearer('hgk_bad'))).status).toBe(401);
+      expect((await h.fetch(path, bearer(t.internalKey))).status).toBe(200);
+    }
+  });
+
+  it('/health/performance tells anyone its status, and only internal keys the detail', async () => {
+    const anonymous = await h.fetch('/health/performance');
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: 'ok' });
+    expect((await h.fetch('/health/performance', bearer(t.partnerKey))).status).toBe(403);
+    const internal = await h.fetch('/health/performance', bearer(t.internalKey));
+    const body = await internal.json();
+    expect(body).toMatchObject({
+      status: 'ok',
+      sla: { p99Ms: 200 },
+      activeConnections: { httpRequestsInFlight: expect.any(Number), database: { max: h.config.database.poolMax } },
+      cpu: { processPercentOfOneCore: expect.any(Number) },
+      memory: { rssBytes: expect.any(Number) },
+      runningGenerations: null,
+      queueDepth: null,
+    });
+    expect(body.activeConnections.database.open).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('what the endpoints report', () => {
+  it('counts GraphQL requests per operation, their SQL statements and DataLoader batch sizes', async () => {
+    const before = (await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json()).requestCount;
+    for (let i = 0; i < 3; i++) {
+      const r = await h.gql(
+        `query GrowerBoard { growers(first: 10) { edges { node { name batches(first: 5) { edges { node { code packhouse { name } } } } } } } }`,
+        { auth: t.partnerKey },
+      );
+      expect(r.body.errors).toBeUndefined();
+      expect(r.statements).toBe(3);
+    }
+    const text = await (await h.fetch('/metrics', bearer(t.internalKey))).text();
+    expect(text).toMatch(/graphql_yoga_http_duration_count\{operationName="GrowerBoard",operationType="query",statusCode="200"\} 3/);
+    expect(text).toMatch(/hg_sql_statements_per_request_sum\{operation="GrowerBoard"\} 9/);
+    expect(text).toMatch(/hg_sql_statements_per_request_count\{operation="GrowerBoard"\} 3/);
+    // One LATERAL statement for the 10 growers' batches, one loader batch for their packhouses.
+    expect(text).toMatch(/hg_dataloader_batch_size_sum\{loader="batches.grower_id"\} 30/);
+    expect(text).toMatch(/hg_dataloader_batch_size_count\{loader="packhouses"\} 3/);
+    expect(text).toMatch(/hg_db_pool_connections\{state="max"\} 10/);
+    expect(text).toContain('# TYPE hg_response_cache_requests_total counter');
+    expect(text).toContain('process_cpu_seconds_total');
+
+    const perf = await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json();
+    expect(perf.requestCount - before).toBe(3);
+    expect(perf).toMatchObject({ windowSeconds: 60, successRate: 1, latencyMs: { p50: expect.any(Number), p99: expect.any(Number) } });
+    expect(perf.peakConcurrency).toBeGreaterThanOrEqual(1);
+  });
+
+  it('shows gauges once their source is registered, and cache hits when counted', async () => {
+    h.resources.metrics.setSource('queueDepth', () => 7);
+    h.resources.metrics.cacheRequests.inc({ result: 'hit' });
+    const text = await (await h.fetch('/metrics', bearer(t.internalKey))).text();
+    expect(text).toMatch(/^hg_job_queue_depth 7$/m);
+    expect(text).toMatch(/^hg_response_cache_requests_total\{result="hit"\} 1$/m);
+    const health = await (await h.fetch('/health/performance', bearer(t.internalKey))).json();
+    expect(health.queueDepth).toBe(7);
+  });
+});
+
+describe('rolling performance window', () => {
+  it('reports percentiles, success rate and peak concurrency over the last minute only', () => {
+    let now = 1_000_000;
+    const w = new PerformanceWindow({ now: () => now });
+    for (let i = 1; i <= 100; i++) {
+      w.started();
+      w.finished(i, i !== 100);
+    }
+    for (let i = 0; i < 5; i++) w.started();
+    for (let i = 0; i < 5; i++) w.finished(1, true);
+    let s = w.snapshot();
+    expect(s.requestCount).toBe(105);
+    expect(s.latencyMs.p50).toBe(48);
+    expect(s.latencyMs.p99).toBe(99);
+    expect(s.latencyMs.max).toBe(100);
+    expect(s.successRate).toBeCloseTo(104 / 105);
+    expect(s.peakConcurrency).toBe(5);
+    now += 61_000;
+    s = w.snapshot();
+    expect(s).toMatchObject({ requestCount: 0, successRate: null, peakConcurrency: 0, latencyMs: { p99: null } });
+  });
+
+  it('bounds operation-name labels, since clients choose them', () => {
+    const m = createMetrics({ poolUsage: async () => ({ open: 0, active: 0, idle: 0, max: 0 }), defaultMetrics: false });
+    for (let i = 0; i < 200; i++) expect(m.operationLabel(`Op${i}`)).toBe(`Op${i}`);
+    expect(m.operationLabel('OneTooMany')).toBe('other');
+    expect(m.operationLabel('Op7')).toBe('Op7');
+    expect(m.operationLabel('bad name; drop')).toBe('Anonymous');
+  });
+});
