@@ -5,7 +5,7 @@ import type postgres from 'postgres';
 
 const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 
-async function cpuMsOf(pid: number): Promise<number | null> {
+export async function cpuMsOf(pid: number): Promise<number | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at ") ".
