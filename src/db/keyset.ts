@@ -89,11 +89,25 @@ function keysetCondition(ordering: Ordering<unknown>, window: Window): { after: 
   return { after: forward ? sql`(${cols}) > (${vals})` : sql`(${cols}) < (${vals})`, order };
 }
 
+/** An edge whose cursor is encoded only if the query asks for it (most list queries do not). */
+class LazyEdge<Row> {
+  readonly node: Row;
+  readonly #ordering: Ordering<Row>;
+  #cursor: string | undefined;
+  constructor(node: Row, ordering: Ordering<Row>) {
+    this.node = node;
+    this.#ordering = ordering;
+  }
+  get cursor(): string {
+    return (this.#cursor ??= encodeCursor(this.#ordering.list, this.#ordering.key(this.node)));
+  }
+}
+
 export function toPage<Row>(rows: Row[], ordering: Ordering<Row>, window: Window): Page<Row> {
   const hasMore = rows.length > window.limit;
   const slice = rows.slice(0, window.limit);
   if (window.backward) slice.reverse();
-  const edges = slice.map((node) => ({ cursor: encodeCursor(ordering.list, ordering.key(node)), node }));
+  const edges: Edge<Row>[] = slice.map((node) => new LazyEdge(node, ordering));
   return {
     edges,
     pageInfo: {
@@ -126,10 +140,15 @@ export async function keysetPage<T extends PgTable | PgMaterializedView>(
   return toPage(rows as T['$inferSelect'][], ordering, window);
 }
 
+// Per table, computed once: mapRow runs for every row of every nested list.
+const columnsOf = new WeakMap<PgTable, [string, PgColumn][]>();
+
 /** Maps a raw row (column names) to the table's typed shape (property names). */
 export function mapRow<T extends PgTable>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  let columns = columnsOf.get(table);
+  if (!columns) columnsOf.set(table, (columns = Object.entries(getTableColumns(table))));
   const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
+  for (const [key, column] of columns) {
     const value = raw[column.name];
     out[key] = value == null ? value : column.mapFromDriverValue(value);
   }
