@@ -34,7 +34,7 @@ async function main() {
   const db = await createTestDatabase(await ensureTemplateDatabase());
   try {
     const tenant = await seedLoadTestTenant(db.url, secret, LOADTEST_SIZES);
-    const extra = Object.fromEntries((args.env ?? []).map((kv) => kv.split('=') as [string, string]));
+    const extra = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const { child, url } = await startApiProcess({
       NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: secret, DATABASE_URL: db.url,
       DIAGNOSTIC_HEADERS: 'true', ...extra, NODE_OPTIONS: `${args['no-profile'] ? '' : `--cpu-prof --cpu-prof-dir=${dir}`} ${extra.NODE_OPTIONS ?? ''}`,
