@@ -39,7 +39,12 @@ async function main() {
       NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: secret, DATABASE_URL: db.url,
       DIAGNOSTIC_HEADERS: 'true', ...extra, NODE_OPTIONS: `${args['no-profile'] ? '' : `--cpu-prof --cpu-prof-dir=${dir}`} ${extra.NODE_OPTIONS ?? ''}`,
     });
-    const keys: Keys = { ours: [], postgraphile: [], run: randomBytes(3).toString('hex') };
+    const ids = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.internalKey}` },
+      body: JSON.stringify({ query: '{ batches(first: 50) { edges { node { id } } } }' }),
+    }).then((r) => r.json() as Promise<{ data: { batches: { edges: { node: { id: string } }[] } } }>);
+    const keys: Keys = { ours: ids.data.batches.edges.map((e) => e.node.id), postgraphile: [], run: randomBytes(3).toString('hex') };
     const target = { url: `${url}/graphql`, headers: { authorization: `Bearer ${tenant.internalKey}` }, body: (i: number) => JSON.stringify({ query: pair!.ours.query, variables: pair!.ours.variables(i, keys) }) };
     await closedLoop(target, { concurrency: 4, durationMs: 1_000, startIndex: 1e6 });
     const before = (await cpuMsOf(child.pid ?? 0)) ?? 0;
