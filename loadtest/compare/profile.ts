@@ -9,7 +9,9 @@ import { createTestDatabase, ensureTemplateDatabase } from '../../src/test/db.ts
 import { seedLoadTestTenant, startApiProcess, stopProcess, LOADTEST_SIZES } from '../runner/target.ts';
 import { closedLoop } from './load.ts';
 import { PAIRS, type Keys } from './queries.ts';
-import { cpuMsOf } from './probe.ts';
+import { cost, snapshot } from './probe.ts';
+import postgres from 'postgres';
+import { ADMIN_URL } from '../../src/test/db.ts';
 
 const { values: args } = parseArgs({ options: { only: { type: 'string', default: '50 growers' }, seconds: { type: 'string', default: '8' }, 'no-profile': { type: 'boolean' }, env: { type: 'string', short: 'e', multiple: true } } });
 const pair = PAIRS.find((p) => p.name.includes(args.only));
@@ -47,10 +49,14 @@ async function main() {
     const keys: Keys = { ours: ids.data.batches.edges.map((e) => e.node.id), postgraphile: [], run: randomBytes(3).toString('hex') };
     const target = { url: `${url}/graphql`, headers: { authorization: `Bearer ${tenant.internalKey}` }, body: (i: number) => JSON.stringify({ query: pair!.ours.query, variables: pair!.ours.variables(i, keys) }) };
     await closedLoop(target, { concurrency: 4, durationMs: 1_000, startIndex: 1e6 });
-    const before = (await cpuMsOf(child.pid ?? 0)) ?? 0;
+    const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+    const before = await snapshot(admin, child.pid ?? 0, db.name);
     const r = await closedLoop(target, { concurrency: 8, durationMs: loadMs, startIndex: 2e6 });
-    const cpuMs = ((await cpuMsOf(child.pid ?? 0)) ?? 0) - before;
-    process.stdout.write(`${pair!.name}: ${r.rps.toFixed(0)} req/s, ${(cpuMs / r.requests).toFixed(2)} server CPU ms/request, ${r.errors} errors\n`);
+    const spent = cost(before, await snapshot(admin, child.pid ?? 0, db.name));
+    await admin.end();
+    process.stdout.write(
+      `${pair!.name}: ${r.rps.toFixed(0)} req/s, CPU ms/request: server ${(spent.serverCpuMs / r.requests).toFixed(2)}, PostgreSQL ${(spent.postgresCpuMs / r.requests).toFixed(2)}; ${r.errors} errors\n`,
+    );
     await stopProcess(child);
   } finally {
     await db.drop();
