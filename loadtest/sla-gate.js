@@ -1,4 +1,5 @@
-// The SLA gate CI runs after the unit tests: one short open-model run at a fixed rate, above the
+// The SLA gate CI runs after the unit tests (with the response cache off, so every request takes the
+// full query path): one short open-model run at a fixed rate, above the
 // published 1,000 requests/min, mixing front-end reads, writes and partner persisted operations.
 // Every operation must meet p99 < 200 ms and p95 < 100 ms; < 0.1% failed; > 99.9% checks; nothing dropped.
 //   npm run loadtest:gate      (or: k6 run -e BASE_URL=… -e USER_TOKEN=… -e PARTNER_KEY=… loadtest/sla-gate.js)

@@ -124,7 +124,7 @@ async function main() {
     await preparePostGraphileDatabase(databases[1].url);
     const common = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, DATABASE_POOL_MAX: '10' };
     const cpu = pinned ? '0' : undefined;
-    const ours = await startApiProcess({ ...common, NODE_ENV: 'production', SERVER_ID: 'bench', DATABASE_URL: databases[0].url, DIAGNOSTIC_HEADERS: 'true' }, { cpus: cpu });
+    const ours = await startApiProcess({ ...common, NODE_ENV: 'production', SERVER_ID: 'bench', DATABASE_URL: databases[0].url, DIAGNOSTIC_HEADERS: 'true', RESPONSE_CACHE_TTL_SECONDS: '0' }, { cpus: cpu });
     servers.push({ name: 'ours', url: ours.url, pid: ours.child.pid ?? 0, database: databases[0].name, headers: { authorization: `Bearer ${oursTenant.internalKey}` }, stop: () => stopProcess(ours.child) });
     const pgl = await startApiProcess({ ...common, DATABASE_URL: databases[1].url }, { cpus: cpu, entry: 'loadtest/compare/postgraphile-server.ts' });
     servers.push({ name: 'postgraphile', url: pgl.url, pid: pgl.child.pid ?? 0, database: databases[1].name, headers: { authorization: `Bearer ${pglTenant.userToken}` }, stop: () => stopProcess(pgl.child) });

@@ -39,7 +39,7 @@ async function main() {
     const extra = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const { child, url } = await startApiProcess({
       NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: secret, DATABASE_URL: db.url,
-      DIAGNOSTIC_HEADERS: 'true', ...extra, NODE_OPTIONS: `${args['no-profile'] ? '' : `--cpu-prof --cpu-prof-dir=${dir}`} ${extra.NODE_OPTIONS ?? ''}`,
+      DIAGNOSTIC_HEADERS: 'true', RESPONSE_CACHE_TTL_SECONDS: '0', ...extra, NODE_OPTIONS: `${args['no-profile'] ? '' : `--cpu-prof --cpu-prof-dir=${dir}`} ${extra.NODE_OPTIONS ?? ''}`,
     });
     const ids = await fetch(`${url}/graphql`, {
       method: 'POST',

@@ -1,5 +1,5 @@
 // npm run loadtest -- <script.js> [--url http://host:port] [-e KEY=VALUE]… [--summary-export file]
-//                                 [--redis redis://…] [--cpus 0]
+//                                 [--redis redis://…] [--cpus 0] [--server-env KEY=VALUE]…
 // Without --url it starts the API on an ephemeral port with seeded data (target.ts) and stops it at
 // the end. Exits like k6: 0 when every threshold holds, 99 when one was crossed.
 import { basename, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { probePersistedOperations } from './persisted.ts';
 import { runScript, EXIT } from './runner.ts';
 import { startTarget, type Target } from './target.ts';
 
-const USAGE = 'usage: npm run loadtest -- <script.js> [--url URL] [-e KEY=VALUE]... [--summary-export FILE] [--redis URL] [--cpus LIST]';
+const USAGE = 'usage: npm run loadtest -- <script.js> [--url URL] [-e KEY=VALUE]... [--summary-export FILE] [--redis URL] [--cpus LIST] [--server-env KEY=VALUE]...';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -16,6 +16,7 @@ async function main(): Promise<number> {
     options: {
       url: { type: 'string' },
       env: { type: 'string', short: 'e', multiple: true },
+      'server-env': { type: 'string', multiple: true },
       'summary-export': { type: 'string' },
       redis: { type: 'string' },
       cpus: { type: 'string' },
@@ -33,6 +34,12 @@ async function main(): Promise<number> {
     if (at < 1) throw new Error(`-e ${pair}: write KEY=VALUE`);
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const serverEnv: Record<string, string> = values.redis ? { REDIS_URL: values.redis, REDIS_PREFIX: `hg_lt_${process.pid}:` } : {};
+  for (const pair of values['server-env'] ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--server-env ${pair}: write KEY=VALUE`);
+    serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let target: Target | undefined;
   const stop = async () => {
@@ -45,7 +52,7 @@ async function main(): Promise<number> {
   try {
     if (values.url) env.BASE_URL = values.url.replace(/\/$/, '');
     else {
-      target = await startTarget({ log, cpus: values.cpus, serverEnv: values.redis ? { REDIS_URL: values.redis, REDIS_PREFIX: `hg_lt_${process.pid}:` } : {} });
+      target = await startTarget({ log, cpus: values.cpus, serverEnv });
       Object.assign(env, target.env, env);
     }
     const partnerKey = env.PARTNER_KEY ?? process.env.PARTNER_KEY;

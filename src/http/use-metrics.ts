@@ -1,6 +1,6 @@
 // Feeds /metrics and the rolling window of /metrics/performance from every GraphQL request:
 // duration per operation (yoga's Prometheus plugin), SQL statements per operation, DataLoader batch
-// sizes, success and concurrency. Operation names are bounded before they become label values.
+// sizes, response cache hits and misses, success and concurrency. Operation names are bounded before they become label values.
 import { usePrometheus, createHistogram, createCounter } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../observability/metrics.ts';
@@ -82,6 +82,8 @@ export function useMetrics(metrics: Metrics): Plugin {
       metrics.window.finished(performance.now() - state.startedAt, response.status < 500 && !entry.failed);
       metrics.sqlStatements.observe({ operation: entry.operation }, state.sqlStats.statements);
       for (const batch of state.sqlStats.loaderBatches ?? []) metrics.loaderBatchSize.observe({ loader: batch.loader }, batch.size);
+      const cache = state.responseCache?.status;
+      if (cache === 'HIT' || cache === 'MISS') metrics.cacheRequests.inc({ result: cache === 'HIT' ? 'hit' : 'miss' });
     },
   };
 }
@@ -89,3 +91,4 @@ export function useMetrics(metrics: Metrics): Plugin {
 function operationNameOf(document: { definitions: readonly { kind: string; name?: { value: string } }[] }): string | undefined {
   return document.definitions.find((d) => d.kind === 'OperationDefinition')?.name?.value;
 }
+

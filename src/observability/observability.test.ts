@@ -56,8 +56,9 @@ describe('what the endpoints report', () => {
   it('counts GraphQL requests per operation, their SQL statements and DataLoader batch sizes', async () => {
     const before = (await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json()).requestCount;
     for (let i = 0; i < 3; i++) {
+      // A different alias each time, so the response cache cannot answer.
       const r = await h.gql(
-        `query GrowerBoard { growers(first: 10) { edges { node { name batches(first: 5) { edges { node { code packhouse { name } } } } } } } }`,
+        `query GrowerBoard { g${i}: growers(first: 10) { edges { node { name batches(first: 5) { edges { node { code packhouse { name } } } } } } } }`,
         { auth: t.partnerKey },
       );
       expect(r.body.errors).toBeUndefined();
@@ -80,12 +81,18 @@ describe('what the endpoints report', () => {
     expect(perf.peakConcurrency).toBeGreaterThanOrEqual(1);
   });
 
-  it('shows gauges once their source is registered, and cache hits when counted', async () => {
+  it('shows gauges once their source is registered, and counts response cache hits and misses', async () => {
     h.resources.metrics.setSource('queueDepth', () => 7);
-    h.resources.metrics.cacheRequests.inc({ result: 'hit' });
+    const statuses = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await h.gql(`query CachedGrowers { growers(first: 3) { edges { node { name } } } }`, { auth: t.readKey });
+      statuses.push(r.headers.get('x-cache-status'));
+    }
+    expect(statuses).toEqual(['MISS', 'HIT']);
     const text = await (await h.fetch('/metrics', bearer(t.internalKey))).text();
     expect(text).toMatch(/^hg_job_queue_depth 7$/m);
     expect(text).toMatch(/^hg_response_cache_requests_total\{result="hit"\} 1$/m);
+    expect(text).toMatch(/^hg_response_cache_requests_total\{result="miss"\} [1-9]\d*$/m);
     const health = await (await h.fetch('/health/performance', bearer(t.internalKey))).json();
     expect(health.queueDepth).toBe(7);
   });
