@@ -44,7 +44,7 @@ export function createApp(resources: Resources): App {
       useMetrics(metrics),
       useHealth(resources),
       useObservability({ db, config, metrics }),
-      useAuth({ db, config }),
+      useAuth({ db, config, log }),
       // persisted operations, then rate limits, go here: before the cache (STACK.md)
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useSqlStats(),

@@ -73,6 +73,21 @@ describe('errors', () => {
   });
 });
 
+describe('failures before execution', () => {
+  it('a database failure during authentication is masked with an error id, never the SQL', async () => {
+    await h.resources.sql`alter table api_keys rename column secret_hash to secret_hash_renamed`;
+    try {
+      const r = await h.gql('{ viewer { tier } }', { auth: t.partnerKey });
+      expect(r.status).toBe(503);
+      const error = r.body.errors?.[0];
+      expect(error?.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(JSON.stringify(r.body)).not.toMatch(/secret_hash|select|api_keys/i);
+    } finally {
+      await h.resources.sql`alter table api_keys rename column secret_hash_renamed to secret_hash`;
+    }
+  });
+});
+
 describe('health', () => {
   it('/health answers and /ready checks the database and migrations', async () => {
     expect(await (await h.fetch('/health')).json()).toMatchObject({ status: 'ok' });

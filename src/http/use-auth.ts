@@ -1,7 +1,9 @@
 // Verifies the API key or sign-in token before anything else runs, and puts the principal in the
 // request state. A bad credential ends the request with 401 and a message naming the fix; no
 // resolver runs. Requests without credentials may only sign in (and introspect the schema).
+import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config.ts';
 import { authenticate } from '../modules/identity/authenticate.ts';
@@ -19,13 +21,32 @@ export function unauthorizedResponse(message: string): Response {
   );
 }
 
-export function useAuth(deps: { db: Db; config: Config }): Plugin {
+/**
+ * An unexpected failure before execution (yoga would answer it with the raw error, SQL included):
+ * logged with an id, answered with only the id.
+ */
+export function internalErrorResponse(log: Logger, err: unknown): Response {
+  const errorId = randomUUID();
+  log.error({ err, errorId }, 'unexpected error before execution');
+  return Response.json(
+    { errors: [{ message: `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } }] },
+    { status: 503, headers: { 'Retry-After': '1' } },
+  );
+}
+
+export function useAuth(deps: { db: Db; config: Config; log: Logger }): Plugin {
   const timeoutMs = deps.config.http.requestTimeoutMs;
   return {
     async onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith('/graphql')) return;
       const state = stateOf(request);
-      const result = await beforeDeadline(authenticate(deps.db, deps.config, request.headers), state, timeoutMs);
+      let result: Awaited<ReturnType<typeof authenticate>> | typeof DEADLINE_EXCEEDED;
+      try {
+        result = await beforeDeadline(authenticate(deps.db, deps.config, request.headers), state, timeoutMs);
+      } catch (err) {
+        endResponse(internalErrorResponse(deps.log, err));
+        return;
+      }
       if (result === DEADLINE_EXCEEDED) {
         const error = deadlineError(timeoutMs);
         endResponse(Response.json({ errors: [{ message: error.message, extensions: { code: 'REQUEST_TIMEOUT' } }] }, { status: 503, headers: { 'Retry-After': '1' } }));
