@@ -38,7 +38,7 @@ function appWith(order: 'persisted first' | 'cache first') {
   const middle: Plugin[] = order === 'persisted first' ? [persisted, cache] : [cache, persisted];
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    plugins: [useRequestHeaders({ serverId: 'order', diagnosticHeaders: true }), useAuth({ db, config }), ...middle, useSqlStats()],
+    plugins: [useRequestHeaders({ serverId: 'order', diagnosticHeaders: true }), useAuth({ db, config, log }), ...middle, useSqlStats()],
     context: ({ request }) => {
       const state = stateOf(request);
       return { ...h.resources, requestId: state.requestId, principal: watchedPrincipal(state), sqlStats: state.sqlStats };
