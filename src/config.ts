@@ -99,6 +99,61 @@ const variables = {
     schema: bool.optional(),
     fix: 'set SEED_DEMO to true or false',
   },
+  RECOMMENDATION_PROVIDER: {
+    schema: z.enum(['builtin', 'http']).default('builtin'),
+    fix: 'set RECOMMENDATION_PROVIDER to builtin (score from the card catalog) or http (call PROVIDER_URL)',
+  },
+  PROVIDER_URL: {
+    schema: url(['http:', 'https:']).optional(),
+    fix: 'set PROVIDER_URL to the scoring API endpoint, e.g. http://127.0.0.1:6101/v1/score',
+  },
+  PROVIDER_API_KEY: { schema: z.string().min(1).optional(), fix: 'set PROVIDER_API_KEY to the key the scoring API gave you' },
+  PROVIDER_RATE_LIMIT: {
+    schema: int(1, 100_000).default(10),
+    fix: 'set PROVIDER_RATE_LIMIT to the requests per second the scoring API allows (1-100000)',
+  },
+  PROVIDER_BURST: {
+    schema: int(1, 100_000).default(1),
+    fix: 'set PROVIDER_BURST to how many calls may start at once above the steady rate (1-100000)',
+  },
+  PROVIDER_LATENCY_MS: {
+    schema: int(1, 120_000).default(1_500),
+    fix: 'set PROVIDER_LATENCY_MS to the usual response time of the scoring API in milliseconds',
+  },
+  PROVIDER_TIMEOUT_MS: {
+    schema: int(50, 600_000).default(10_000),
+    fix: 'set PROVIDER_TIMEOUT_MS to how long one scoring call may take before it is retried (50-600000 ms)',
+  },
+  PROVIDER_MAX_ATTEMPTS: {
+    schema: int(1, 50).default(6),
+    fix: 'set PROVIDER_MAX_ATTEMPTS to the calls made for one customer before it is recorded as failed (1-50)',
+  },
+  PROVIDER_RETRY_BASE_MS: { schema: int(1, 60_000).default(500), fix: 'set PROVIDER_RETRY_BASE_MS to 1-60000 milliseconds' },
+  PROVIDER_RETRY_MAX_MS: { schema: int(1, 600_000).default(30_000), fix: 'set PROVIDER_RETRY_MAX_MS to 1-600000 milliseconds' },
+  JOB_CHUNK_SIZE: {
+    schema: int(1, 100_000).optional(),
+    fix: 'set JOB_CHUNK_SIZE to the customers per chunk (1-100000), or unset it to size chunks from the provider rate',
+  },
+  JOB_DEDUPE_SECONDS: {
+    schema: int(0, 86_400).default(600),
+    fix: 'set JOB_DEDUPE_SECONDS to how long an identical job request returns the same job (0-86400 s)',
+  },
+  IMPORT_MAX_BYTES: {
+    schema: int(1_024, 10 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
+    fix: 'set IMPORT_MAX_BYTES to the largest customer file an import accepts, in bytes',
+  },
+  WORKER_CONCURRENCY: {
+    schema: int(1, 64).default(4),
+    fix: 'set WORKER_CONCURRENCY to how many job chunks one worker process runs at once (1-64)',
+  },
+  WORKER_HEARTBEAT_SECONDS: {
+    schema: int(10, 3_600).default(10),
+    fix: 'set WORKER_HEARTBEAT_SECONDS to 10-3600: a chunk whose worker stops beating this long is run again',
+  },
+  WORKER_SUPERVISE_SECONDS: {
+    schema: int(1, 3_600).default(5),
+    fix: 'set WORKER_SUPERVISE_SECONDS to how often workers look for chunks of crashed workers (1-3600 s)',
+  },
 } as const;
 
 type Vars = typeof variables;
@@ -119,6 +174,26 @@ export type Config = {
   logLevel: Parsed['LOG_LEVEL'];
   seedDemo: boolean;
   packhouse: { intakeRefreshSeconds: number };
+  provider: {
+    default: 'builtin' | 'http';
+    url: string | undefined;
+    apiKey: string | undefined;
+    rateLimit: number;
+    burst: number;
+    latencyMs: number;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  };
+  jobs: {
+    chunkSize: number | undefined;
+    dedupeSeconds: number;
+    importMaxBytes: number;
+    workerConcurrency: number;
+    heartbeatSeconds: number;
+    superviseSeconds: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -145,6 +220,9 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     if (!v.JWT_SECRET) problems.push(`JWT_SECRET is required in production: ${variables.JWT_SECRET.fix}`);
     if (!v.DATABASE_URL) problems.push(`DATABASE_URL is required in production: ${variables.DATABASE_URL.fix}`);
   }
+  if (!problems.length && v.RECOMMENDATION_PROVIDER === 'http' && !v.PROVIDER_URL) {
+    problems.push(`PROVIDER_URL is required when RECOMMENDATION_PROVIDER=http: ${variables.PROVIDER_URL.fix}`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const jwtSecret = v.JWT_SECRET ?? (randomSecret ?? defaultRandomSecret)();
@@ -166,6 +244,26 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     logLevel: v.LOG_LEVEL,
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
     packhouse: { intakeRefreshSeconds: v.INTAKE_REFRESH_SECONDS },
+    provider: {
+      default: v.RECOMMENDATION_PROVIDER,
+      url: v.PROVIDER_URL,
+      apiKey: v.PROVIDER_API_KEY,
+      rateLimit: v.PROVIDER_RATE_LIMIT,
+      burst: v.PROVIDER_BURST,
+      latencyMs: v.PROVIDER_LATENCY_MS,
+      timeoutMs: v.PROVIDER_TIMEOUT_MS,
+      maxAttempts: v.PROVIDER_MAX_ATTEMPTS,
+      retryBaseMs: v.PROVIDER_RETRY_BASE_MS,
+      retryMaxMs: v.PROVIDER_RETRY_MAX_MS,
+    },
+    jobs: {
+      chunkSize: v.JOB_CHUNK_SIZE,
+      dedupeSeconds: v.JOB_DEDUPE_SECONDS,
+      importMaxBytes: v.IMPORT_MAX_BYTES,
+      workerConcurrency: v.WORKER_CONCURRENCY,
+      heartbeatSeconds: v.WORKER_HEARTBEAT_SECONDS,
+      superviseSeconds: v.WORKER_SUPERVISE_SECONDS,
+    },
   };
 }
 

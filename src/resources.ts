@@ -11,6 +11,7 @@ import { createResponseCache, type ResponseCache } from './cache/response-cache.
 import { createMemoryStore, createRedisStore } from './cache/store.ts';
 import type { Config } from './config.ts';
 import * as tables from './db/schema/index.ts';
+import { createJobQueue, type JobQueue } from './db/queue.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
 import { createMetrics, type Metrics, type PoolUsage } from './observability/metrics.ts';
 
@@ -31,6 +32,10 @@ export type Resources = {
   responseCache: ResponseCache;
   /** Prometheus registry and the rolling performance window of this process. */
   metrics: Metrics;
+  /** Enqueues background jobs (pg-boss) inside a transaction; they run in src/worker.ts. */
+  jobs: JobQueue;
+  /** The database URL, for clients that open their own connections (pg-boss workers, COPY tools). */
+  databaseUrl: string;
   close(): Promise<void>;
 };
 
@@ -97,6 +102,7 @@ export async function createResources(config: Config, options: ResourceOptions =
     maxTtlMs: Math.max(config.responseCache.ttlMs, ...Object.values(cachePolicy.ttlMs)),
   });
   const metrics = createMetrics({ poolUsage: () => poolUsage(sql, config) });
+  const jobs = createJobQueue(url, config, log);
 
   let closed = false;
   return {
@@ -108,9 +114,12 @@ export async function createResources(config: Config, options: ResourceOptions =
     kv,
     responseCache,
     metrics,
+    jobs,
+    databaseUrl: url,
     async close() {
       if (closed) return;
       closed = true;
+      await jobs.close();
       await sql.end({ timeout: 3 });
       if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
     },

@@ -1,4 +1,4 @@
-// Applies pending drizzle-kit migrations. Several instances may start at once (a deploy, a test run),
+// Applies pending drizzle-kit migrations, then installs the job queue schema (pg-boss). Several instances may start at once (a deploy, a test run),
 // so they take turns under a PostgreSQL advisory lock on a dedicated single connection.
 import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { Config } from '../config.ts';
 import { createSql, type Sql } from '../resources.ts';
+import { installQueues } from './queue.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const MIGRATION_LOCK = 7_201_001;
@@ -17,6 +18,8 @@ export async function runMigrations(databaseUrl: string, config: Config): Promis
     const before = await appliedCount(sql);
     await migrate(drizzle(sql), { migrationsFolder });
     const after = await appliedCount(sql);
+    // pg-boss keeps its own schema version; it installs or upgrades it under its own lock.
+    await installQueues(databaseUrl, config);
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     return { applied: after - before };
   } finally {

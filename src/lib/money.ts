@@ -34,3 +34,38 @@ export function compareDecimals(a: string, b: string): number {
   const y = toUnits(b, scale);
   return x === y ? 0 : x > y ? 1 : -1;
 }
+
+// ---- rupees and paise (card scoring: integer paise fit a JS number exactly) --------------------
+
+const RUPEES = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+
+/** "1234.5" → 123450 paise; null when the text is not a non-negative amount with at most 2 decimals. */
+export function paiseFromRupees(text: string): number | null {
+  const match = RUPEES.exec(text.trim());
+  if (!match) return null;
+  const paise = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+  return Number.isSafeInteger(paise) ? paise : null;
+}
+
+/** 123450 → "1234.50"; negative amounts keep their sign. */
+export function rupeesFromPaise(paise: number): string {
+  if (!Number.isSafeInteger(paise)) throw new RangeError(`${paise} is not a whole number of paise`);
+  const sign = paise < 0 ? '-' : '';
+  const abs = Math.abs(paise);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+const PERCENT = /^(\d{1,3})(?:\.(\d{1,2}))?$/;
+
+/** "3.25" (percent) → 325 basis points; null when malformed or above 100%. */
+export function bpsFromPercent(text: string): number | null {
+  const match = PERCENT.exec(text.trim());
+  if (!match) return null;
+  const bps = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+  return bps <= 10_000 ? bps : null;
+}
+
+/** 325 basis points → "3.25". */
+export function percentFromBps(bps: number): string {
+  return `${Math.floor(bps / 100)}.${String(bps % 100).padStart(2, '0')}`;
+}

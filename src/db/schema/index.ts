@@ -2,3 +2,4 @@
 export * from './identity.ts';
 export * from './packhouse.ts';
 export * from './packhouse-operations.ts';
+export * from './recommendations.ts';

@@ -1,0 +1,225 @@
+// Domain 4: the card catalog and recommendation jobs. Money is integer paise (bigint), rates are basis
+// points: exact, never floats. Every row carries organization_id, and child rows reference their
+// parents through (organization_id, id), so no row can point into another tenant.
+//
+// A job's customers are numbered 1..total (seq). Chunks are seq ranges; a customer's outcome (scored
+// or failed) is one row keyed by (job_id, seq), so a chunk run twice — after a crash, or by two workers
+// at once — can never store a customer twice: the second insert does nothing.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  type PgColumn,
+} from 'drizzle-orm/pg-core';
+import { organizationTable } from './identity.ts';
+
+const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
+const paise = (name: string) => bigint(name, { mode: 'number' });
+const organizationId = () =>
+  integer('organization_id')
+    .notNull()
+    .references(() => organizationTable.id, { onDelete: 'cascade' });
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+export const SPEND_CATEGORY_VALUES = ['online_shopping', 'groceries', 'dining', 'travel', 'fuel', 'utilities', 'other'] as const;
+
+export const cardTable = pgTable(
+  'cards',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    issuer: text('issuer').notNull(),
+    annualFeePaise: paise('annual_fee_paise').notNull().default(0),
+    joiningFeePaise: paise('joining_fee_paise').notNull().default(0),
+    feeWaiverSpendPaise: paise('fee_waiver_spend_paise'),
+    welcomeBenefitPaise: paise('welcome_benefit_paise').notNull().default(0),
+    baseRateBps: integer('base_rate_bps').notNull().default(0),
+    active: boolean('active').notNull().default(true),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('cards_organization_id_id_key').on(t.organizationId, t.id),
+    unique('cards_organization_code_key').on(t.organizationId, t.code),
+    index('cards_organization_code_idx').on(t.organizationId, t.code, t.id),
+    check('cards_code_format', sql`${t.code} ~ '^[A-Z0-9][A-Z0-9-]{1,63}$'`),
+    check('cards_amounts_not_negative', sql`${t.annualFeePaise} >= 0 and ${t.joiningFeePaise} >= 0 and ${t.welcomeBenefitPaise} >= 0 and coalesce(${t.feeWaiverSpendPaise}, 0) >= 0`),
+    check('cards_base_rate_range', sql`${t.baseRateBps} between 0 and 10000`),
+  ],
+);
+
+export const cardRewardRateTable = pgTable(
+  'card_reward_rates',
+  {
+    organizationId: organizationId(),
+    cardId: integer('card_id').notNull(),
+    category: text('category', { enum: SPEND_CATEGORY_VALUES }).notNull(),
+    rateBps: integer('rate_bps').notNull(),
+    monthlyCapPaise: paise('monthly_cap_paise'),
+  },
+  (t) => [
+    primaryKey({ name: 'card_reward_rates_pkey', columns: [t.cardId, t.category] }),
+    foreignKey({ name: 'card_reward_rates_card_fkey', columns: [t.organizationId, t.cardId], foreignColumns: [cardTable.organizationId, cardTable.id] }).onDelete('cascade'),
+    check('card_reward_rates_category_valid', sql`${t.category} in (${inList(SPEND_CATEGORY_VALUES)})`),
+    check('card_reward_rates_rate_range', sql`${t.rateBps} between 0 and 10000`),
+    check('card_reward_rates_cap_not_negative', sql`coalesce(${t.monthlyCapPaise}, 0) >= 0`),
+  ],
+);
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const JOB_SOURCES = ['inline', 'csv', 'xlsx'] as const;
+export type JobSource = (typeof JOB_SOURCES)[number];
+export const PROVIDER_KINDS = ['builtin', 'http'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+export const recommendationJobTable = pgTable(
+  'recommendation_jobs',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    name: text('name'),
+    source: text('source', { enum: JOB_SOURCES }).notNull(),
+    provider: text('provider', { enum: PROVIDER_KINDS }).notNull(),
+    status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
+    total: integer('total').notNull(),
+    doneCount: integer('done_count').notNull().default(0),
+    failedCount: integer('failed_count').notNull().default(0),
+    /** Input rows refused at import (listed in recommendation_job_input_errors). */
+    rejectedRows: integer('rejected_rows').notNull().default(0),
+    chunkSize: integer('chunk_size').notNull(),
+    chunkCount: integer('chunk_count').notNull(),
+    /** sha256 of the normalized request: the same request within the dedupe window returns this job. */
+    requestHash: text('request_hash').notNull(),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    cancelledAt: ts('cancelled_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('recommendation_jobs_organization_id_id_key').on(t.organizationId, t.id),
+    index('recommendation_jobs_organization_created_idx').on(t.organizationId, t.id),
+    index('recommendation_jobs_dedupe_idx').on(t.organizationId, t.requestHash, t.createdAt),
+    check('recommendation_jobs_status_valid', sql`${t.status} in (${inList(JOB_STATUSES)})`),
+    check('recommendation_jobs_source_valid', sql`${t.source} in (${inList(JOB_SOURCES)})`),
+    check('recommendation_jobs_provider_valid', sql`${t.provider} in (${inList(PROVIDER_KINDS)})`),
+    check('recommendation_jobs_counts_valid', sql`${t.total} > 0 and ${t.doneCount} >= 0 and ${t.failedCount} >= 0 and ${t.doneCount} + ${t.failedCount} <= ${t.total}`),
+  ],
+);
+
+const jobRef = (name: string, t: { organizationId: PgColumn; jobId: PgColumn }) =>
+  foreignKey({ name, columns: [t.organizationId, t.jobId], foreignColumns: [recommendationJobTable.organizationId, recommendationJobTable.id] }).onDelete('cascade');
+
+/** The job's input, one row per customer: the staging table imports COPY into. */
+export const jobCustomerTable = pgTable(
+  'recommendation_job_customers',
+  {
+    organizationId: integer('organization_id').notNull(),
+    jobId: integer('job_id').notNull(),
+    seq: integer('seq').notNull(),
+    /** Line (or spreadsheet row) of the input file, or the position in an inline request. */
+    line: integer('line').notNull(),
+    customerRef: text('customer_ref').notNull(),
+    onlineShoppingPaise: paise('online_shopping_paise').notNull(),
+    groceriesPaise: paise('groceries_paise').notNull(),
+    diningPaise: paise('dining_paise').notNull(),
+    travelPaise: paise('travel_paise').notNull(),
+    fuelPaise: paise('fuel_paise').notNull(),
+    utilitiesPaise: paise('utilities_paise').notNull(),
+    otherPaise: paise('other_paise').notNull(),
+    gmvPaise: paise('gmv_paise'),
+  },
+  (t) => [
+    primaryKey({ name: 'recommendation_job_customers_pkey', columns: [t.jobId, t.seq] }),
+    jobRef('recommendation_job_customers_job_fkey', t),
+  ],
+);
+
+export const CHUNK_STATUSES = ['pending', 'running', 'done', 'cancelled'] as const;
+export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
+
+export const jobChunkTable = pgTable(
+  'recommendation_job_chunks',
+  {
+    organizationId: integer('organization_id').notNull(),
+    jobId: integer('job_id').notNull(),
+    chunkNo: integer('chunk_no').notNull(),
+    firstSeq: integer('first_seq').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+    status: text('status', { enum: CHUNK_STATUSES }).notNull().default('pending'),
+    /** How many times a worker started this chunk (more than once after a crash or a retry). */
+    attempts: integer('attempts').notNull().default(0),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    primaryKey({ name: 'recommendation_job_chunks_pkey', columns: [t.jobId, t.chunkNo] }),
+    jobRef('recommendation_job_chunks_job_fkey', t),
+    check('recommendation_job_chunks_status_valid', sql`${t.status} in (${inList(CHUNK_STATUSES)})`),
+    check('recommendation_job_chunks_range_valid', sql`${t.firstSeq} >= 1 and ${t.lastSeq} >= ${t.firstSeq}`),
+  ],
+);
+
+export const OUTCOME_STATUSES = ['scored', 'failed'] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+/** Stored recommendation: card, rank and amounts in paise. */
+export type StoredRecommendation = { rank: number; cardId: number | null; code: string; name: string; net: number; rewards: number; fees: number };
+
+/** One row per customer of a job: its top cards, or why it could not be scored. */
+export const jobResultTable = pgTable(
+  'recommendation_results',
+  {
+    organizationId: integer('organization_id').notNull(),
+    jobId: integer('job_id').notNull(),
+    seq: integer('seq').notNull(),
+    customerRef: text('customer_ref').notNull(),
+    status: text('status', { enum: OUTCOME_STATUSES }).notNull(),
+    recommendations: jsonb('recommendations').$type<StoredRecommendation[]>(),
+    /** Failure kind (rate_limited, server_error, timeout, connection_reset, rejected, invalid_response, worker_error). */
+    reason: text('reason'),
+    detail: text('detail'),
+    /** Provider calls made for this customer (1 when it succeeded at once). */
+    attempts: integer('attempts').notNull(),
+    completedAt: ts('completed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'recommendation_results_pkey', columns: [t.jobId, t.seq] }),
+    jobRef('recommendation_results_job_fkey', t),
+    check('recommendation_results_status_valid', sql`${t.status} in (${inList(OUTCOME_STATUSES)})`),
+    check(
+      'recommendation_results_shape_valid',
+      sql`(${t.status} = 'scored' and jsonb_typeof(${t.recommendations}) = 'array' and jsonb_array_length(${t.recommendations}) <= 10)
+          or (${t.status} = 'failed' and ${t.reason} is not null)`,
+    ),
+  ],
+);
+
+/** Input rows an import refused, with their line numbers (the first 1,000 of a file are kept). */
+export const jobInputErrorTable = pgTable(
+  'recommendation_job_input_errors',
+  {
+    organizationId: integer('organization_id').notNull(),
+    jobId: integer('job_id').notNull(),
+    line: integer('line').notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'recommendation_job_input_errors_pkey', columns: [t.jobId, t.line] }),
+    jobRef('recommendation_job_input_errors_job_fkey', t),
+  ],
+);
