@@ -99,6 +99,7 @@ CREATE TABLE "recommendation_jobs" (
 	"done_count" integer DEFAULT 0 NOT NULL,
 	"failed_count" integer DEFAULT 0 NOT NULL,
 	"rejected_rows" integer DEFAULT 0 NOT NULL,
+	"base_processed" integer DEFAULT 0 NOT NULL,
 	"chunk_size" integer NOT NULL,
 	"chunk_count" integer NOT NULL,
 	"request_hash" text NOT NULL,

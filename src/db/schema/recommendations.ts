@@ -99,6 +99,8 @@ export const recommendationJobTable = pgTable(
     failedCount: integer('failed_count').notNull().default(0),
     /** Input rows refused at import (listed in recommendation_job_input_errors). */
     rejectedRows: integer('rejected_rows').notNull().default(0),
+    /** Customers already finished when the current run started (non-zero after a retry), for the rate. */
+    baseProcessed: integer('base_processed').notNull().default(0),
     chunkSize: integer('chunk_size').notNull(),
     chunkCount: integer('chunk_count').notNull(),
     /** sha256 of the normalized request: the same request within the dedupe window returns this job. */

@@ -1,0 +1,244 @@
+// A stand-in for the external scoring API, for tests and benchmarks. It scores with the seed card
+// catalog (so its answers match the built-in scorer on a seeded organization), answers after a
+// configurable latency, enforces a rate limit (token bucket: R a second, bursts of B) with 429 and
+// Retry-After, and injects 429s, 500s, timeouts (no answer) and connection resets at given rates.
+// It counts everything it receives, so callers can check they never went over its limit.
+// Listens on 127.0.0.1 only.
+//
+//   npm run mock:provider -- [--port 6101] [--latency 1500] [--limit 10] [--burst 2]
+//                            [--fail-429 0.1] [--fail-500 0.1] [--timeout 0.1] [--reset 0.1] [--key secret]
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { seededRandom } from '../src/lib/random.ts';
+import { recommend, type CatalogCard } from '../src/modules/recommendations/scoring.ts';
+import { fromWireRequest, toWireRecommendations } from '../src/modules/recommendations/wire.ts';
+import { SEED_CATALOG } from '../seeds/cards.ts';
+
+export type MockFaults = { rateLimited?: number; serverError?: number; timeout?: number; reset?: number };
+
+export type MockProviderOptions = {
+  port?: number;
+  latencyMs?: number;
+  /** Requests per second the provider accepts. */
+  rateLimit?: number;
+  /** Requests above the steady rate it accepts at once. */
+  burst?: number;
+  retryAfterSeconds?: number;
+  faults?: MockFaults;
+  seed?: number;
+  apiKey?: string;
+  catalog?: readonly CatalogCard[];
+};
+
+export type MockProviderStats = {
+  received: number;
+  ok: number;
+  /** Refused because the caller went over the rate limit (not injected). */
+  overLimit: number;
+  injected: { rateLimited: number; serverError: number; timeout: number; reset: number };
+  badRequests: number;
+  /** Most requests that arrived within any 1-second window. */
+  peakPerSecond: number;
+  peakInFlight: number;
+  /** Customers answered 200 more than once. */
+  customersScoredTwice: number;
+  distinctCustomersScored: number;
+};
+
+export type MockProvider = { url: string; port: number; stats(): MockProviderStats; resetStats(): void; close(): Promise<void> };
+
+export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  const latencyMs = options.latencyMs ?? 1_500;
+  const rate = options.rateLimit ?? 10;
+  const burst = options.burst ?? Math.max(2, Math.ceil(rate / 10));
+  const faults = { rateLimited: 0, serverError: 0, timeout: 0, reset: 0, ...options.faults };
+  const catalog = options.catalog ?? SEED_CATALOG;
+  const random = seededRandom(options.seed ?? 42);
+
+  let stats = emptyStats();
+  let okByRef = new Map<string, number>();
+  let arrivals: number[] = [];
+  let inFlight = 0;
+  let tokens = burst;
+  let refilledAt = performance.now();
+  const held = new Set<ServerResponse>();
+
+  /** Seconds until a token is free, 0 when the request is admitted. */
+  function admit(now: number): number {
+    tokens = Math.min(burst, tokens + ((now - refilledAt) * rate) / 1000);
+    refilledAt = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - tokens) / rate);
+  }
+
+  function countArrival(now: number) {
+    arrivals.push(now);
+    let drop = 0;
+    while (drop < arrivals.length && arrivals[drop] <= now - 1000) drop++;
+    if (drop) arrivals = arrivals.slice(drop);
+    stats.peakPerSecond = Math.max(stats.peakPerSecond, arrivals.length);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (req.method === 'GET' && req.url === '/stats') return json(res, 200, snapshot());
+    if (req.method === 'POST' && req.url === '/stats/reset') {
+      reset();
+      return json(res, 200, { ok: true });
+    }
+    const now = performance.now();
+    stats.received++;
+    countArrival(now);
+    const body = await readBody(req);
+    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return json(res, 401, { error: 'bad api key' });
+    const customer = fromWireRequest(safeJson(body));
+    if (!customer) {
+      stats.badRequests++;
+      return json(res, 400, { error: 'invalid request' });
+    }
+    const waitSeconds = admit(now);
+    if (waitSeconds > 0) {
+      stats.overLimit++;
+      return json(res, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(Math.max(1, waitSeconds)) });
+    }
+    let roll = random();
+    if ((roll -= faults.rateLimited) < 0) {
+      stats.injected.rateLimited++;
+      return json(res, 429, { error: 'slow down' }, { 'retry-after': String(options.retryAfterSeconds ?? 1) });
+    }
+    inFlight++;
+    stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+    try {
+      if ((roll -= faults.serverError) < 0) {
+        stats.injected.serverError++;
+        await sleep(latencyMs);
+        return json(res, 500, { error: 'internal error' });
+      }
+      if ((roll -= faults.timeout) < 0) {
+        stats.injected.timeout++;
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        return; // never answers: the client's timeout decides
+      }
+      if ((roll -= faults.reset) < 0) {
+        stats.injected.reset++;
+        await sleep(Math.min(latencyMs, 50));
+        req.socket.destroy();
+        return;
+      }
+      await sleep(latencyMs);
+      stats.ok++;
+      okByRef.set(customer.customerRef, (okByRef.get(customer.customerRef) ?? 0) + 1);
+      return json(res, 200, { customer_ref: customer.customerRef, recommendations: toWireRecommendations(recommend(catalog, customer)) });
+    } finally {
+      inFlight--;
+    }
+  }
+
+  function snapshot(): MockProviderStats {
+    let twice = 0;
+    for (const count of okByRef.values()) if (count > 1) twice++;
+    return { ...stats, injected: { ...stats.injected }, customersScoredTwice: twice, distinctCustomersScored: okByRef.size };
+  }
+
+  function reset() {
+    stats = emptyStats();
+    okByRef = new Map();
+    arrivals = [];
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(options.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/v1/score`,
+    port,
+    stats: snapshot,
+    resetStats: reset,
+    async close() {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close').catch(() => undefined);
+    },
+  };
+}
+
+function emptyStats(): MockProviderStats {
+  return {
+    received: 0,
+    ok: 0,
+    overLimit: 0,
+    injected: { rateLimited: 0, serverError: 0, timeout: 0, reset: 0 },
+    badRequests: 0,
+    peakPerSecond: 0,
+    peakInFlight: 0,
+    customersScoredTwice: 0,
+    distinctCustomersScored: 0,
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function flag(args: string[], name: string): number | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : undefined;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const keyAt = args.indexOf('--key');
+  const provider = await startMockProvider({
+    port: flag(args, 'port') ?? 6101,
+    latencyMs: flag(args, 'latency'),
+    rateLimit: flag(args, 'limit'),
+    burst: flag(args, 'burst'),
+    apiKey: keyAt >= 0 ? args[keyAt + 1] : undefined,
+    faults: {
+      rateLimited: flag(args, 'fail-429') ?? 0,
+      serverError: flag(args, 'fail-500') ?? 0,
+      timeout: flag(args, 'timeout') ?? 0,
+      reset: flag(args, 'reset') ?? 0,
+    },
+  });
+  process.stdout.write(`mock scoring provider listening: ${provider.url} (GET /stats for counts)\n`);
+  process.send?.({ url: provider.url });
+  const stop = async () => {
+    process.stdout.write(`${JSON.stringify(provider.stats())}\n`);
+    await provider.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,133 @@
+// The card catalog of an organization: reads, the scorer's view of it, and every write (admin only).
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { cardRewardRateTable, cardTable } from '../../db/schema/index.ts';
+import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import type { Db } from '../../resources.ts';
+import type { CatalogCard, RewardRate, SpendCategory } from './scoring.ts';
+
+export type Card = typeof cardTable.$inferSelect;
+export type CardRate = typeof cardRewardRateTable.$inferSelect;
+
+export const cardOrdering: Ordering<Card> = {
+  list: 'cards:CODE_ASC',
+  columns: [cardTable.code, cardTable.id],
+  direction: 'asc',
+  key: (c) => [c.code, c.id],
+};
+
+export function listCards(db: Db, organizationId: number, activeOnly: boolean, page: PageArgs) {
+  return keysetPage(
+    db,
+    cardTable,
+    and(eq(cardTable.organizationId, organizationId), activeOnly ? eq(cardTable.active, true) : undefined),
+    cardOrdering,
+    page,
+  );
+}
+
+/** Reward rates of many cards in one statement, in card-id order of the request. */
+export async function ratesByCard(db: Db, organizationId: number, cardIds: readonly number[]): Promise<CardRate[][]> {
+  const rows = cardIds.length
+    ? await db
+        .select()
+        .from(cardRewardRateTable)
+        .where(and(eq(cardRewardRateTable.organizationId, organizationId), inArray(cardRewardRateTable.cardId, [...cardIds])))
+        .orderBy(asc(cardRewardRateTable.cardId), asc(cardRewardRateTable.category))
+    : [];
+  return cardIds.map((id) => rows.filter((r) => r.cardId === id));
+}
+
+/** The active catalog as the scorer needs it: two statements whatever its size. */
+export async function loadCatalog(db: Db, organizationId: number): Promise<CatalogCard[]> {
+  const cards = await db
+    .select()
+    .from(cardTable)
+    .where(and(eq(cardTable.organizationId, organizationId), eq(cardTable.active, true)))
+    .orderBy(asc(cardTable.code));
+  const rates = await db.select().from(cardRewardRateTable).where(eq(cardRewardRateTable.organizationId, organizationId));
+  const byCard = new Map<number, Partial<Record<SpendCategory, RewardRate>>>();
+  for (const r of rates) {
+    const entry = byCard.get(r.cardId) ?? {};
+    entry[r.category] = { rateBps: r.rateBps, monthlyCapPaise: r.monthlyCapPaise };
+    byCard.set(r.cardId, entry);
+  }
+  return cards.map((c) => ({
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    issuer: c.issuer,
+    annualFeePaise: c.annualFeePaise,
+    joiningFeePaise: c.joiningFeePaise,
+    feeWaiverSpendPaise: c.feeWaiverSpendPaise,
+    welcomeBenefitPaise: c.welcomeBenefitPaise,
+    baseRateBps: c.baseRateBps,
+    rates: byCard.get(c.id) ?? {},
+  }));
+}
+
+export type CardInput = {
+  code: string;
+  name: string;
+  issuer: string;
+  annualFeePaise: number;
+  joiningFeePaise: number;
+  feeWaiverSpendPaise: number | null;
+  welcomeBenefitPaise: number;
+  baseRateBps: number;
+  active: boolean;
+  rates: { category: SpendCategory; rateBps: number; monthlyCapPaise: number | null }[];
+};
+
+function checkRates(rates: CardInput['rates'] | undefined) {
+  if (!rates) return;
+  const seen = new Set<string>();
+  rates.forEach((r, i) => {
+    if (seen.has(r.category)) throw ValidationError.of(`input.rewardRates.${i}.category`, `${r.category.toUpperCase()} is listed twice; give each category one rate.`);
+    seen.add(r.category);
+  });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code === '23505' || e.cause?.code === '23505';
+}
+
+export async function createCard(db: Db, organizationId: number, input: CardInput): Promise<Card> {
+  checkRates(input.rates);
+  try {
+    return await db.transaction(async (tx) => {
+      const { rates, ...card } = input;
+      const [row] = await tx.insert(cardTable).values({ ...card, organizationId }).returning();
+      if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: row.id })));
+      return row;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ValidationError.of('input.code', `A card with code ${input.code} already exists in your catalog; choose another code or update that card.`);
+    throw err;
+  }
+}
+
+/** Changes the given fields; `rates`, when given, replaces all of the card's category rates. */
+export async function updateCard(db: Db, organizationId: number, id: number, patch: Partial<CardInput>): Promise<Card> {
+  checkRates(patch.rates);
+  try {
+    return await db.transaction(async (tx) => {
+      const { rates, ...fields } = patch;
+      const [row] = await tx
+        .update(cardTable)
+        .set({ ...fields, updatedAt: new Date().toISOString() })
+        .where(and(eq(cardTable.organizationId, organizationId), eq(cardTable.id, id)))
+        .returning();
+      if (!row) throw new NotFoundError('Card', String(id));
+      if (rates) {
+        await tx.delete(cardRewardRateTable).where(and(eq(cardRewardRateTable.organizationId, organizationId), eq(cardRewardRateTable.cardId, id)));
+        if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: id })));
+      }
+      return row;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ValidationError.of('input.code', `A card with code ${patch.code} already exists in your catalog.`);
+    throw err;
+  }
+}

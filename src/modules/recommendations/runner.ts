@@ -1,0 +1,150 @@
+// Scores a list of customers through a provider. The built-in scorer runs in process, in slices that
+// yield to the event loop. The HTTP provider runs calls in parallel, as many as the provider's rate
+// × latency needs to stay busy (a bit more, to absorb jitter), each call waiting for a token of the
+// bucket every worker shares, retried per retry.ts; each customer ends scored or failed with a reason.
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import type { ProviderKind } from '../../db/schema/index.ts';
+import type { Redis } from '../../resources.ts';
+import { createHttpProvider, type HttpProvider } from './http-provider.ts';
+import { withRetries, type FailureReason, type RetryPolicy } from './retry.ts';
+import { recommend, type CatalogCard, type CustomerSpend, type Recommendation } from './scoring.ts';
+import { bucketKey, memoryBucket, redisBucket, type TokenBucket } from './token-bucket.ts';
+
+export type JobCustomer = CustomerSpend & { seq: number };
+
+export type Outcome =
+  | { seq: number; customerRef: string; status: 'scored'; recommendations: Recommendation[]; attempts: number }
+  | { seq: number; customerRef: string; status: 'failed'; reason: FailureReason; detail: string; attempts: number };
+
+/** In-flight calls that keep a provider of `rate`/s and `latencyMs` busy, with 25% headroom for jitter. */
+export function concurrencyFor(rate: number, latencyMs: number, burst: number): number {
+  return Math.min(2_000, Math.max(1, Math.ceil(((rate * latencyMs) / 1000) * 1.25) + burst));
+}
+
+/** A semaphore whose size follows the latency actually observed (never below the configured one). */
+export function createCallLimiter(rate: number, configuredLatencyMs: number, burst: number) {
+  let active = 0;
+  let observed = configuredLatencyMs;
+  const waiters: (() => void)[] = [];
+  const limit = () => concurrencyFor(rate, Math.max(configuredLatencyMs, observed), burst);
+  const next = () => {
+    while (active < limit() && waiters.length) {
+      active++;
+      waiters.shift()!();
+    }
+  };
+  return {
+    get limit() {
+      return limit();
+    },
+    get active() {
+      return active;
+    },
+    async run<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+      if (active < limit()) active++;
+      else {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => {
+            const i = waiters.indexOf(go);
+            if (i >= 0) waiters.splice(i, 1);
+            reject(signal.reason);
+          };
+          const go = () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          };
+          if (signal.aborted) return onAbort();
+          waiters.push(go);
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+      }
+      const started = performance.now();
+      try {
+        return await fn();
+      } finally {
+        // Exponentially weighted: follows a provider that slows down within a few dozen calls.
+        observed = observed * 0.95 + (performance.now() - started) * 0.05;
+        active--;
+        next();
+      }
+    },
+  };
+}
+
+export type ProviderRuntime = {
+  http: { provider: HttpProvider; bucket: TokenBucket; limiter: ReturnType<typeof createCallLimiter>; policy: RetryPolicy } | null;
+  close(): void;
+};
+
+export function createProviderRuntime(config: Config, redis: Redis | undefined, log: Logger): ProviderRuntime {
+  const p = config.provider;
+  if (!p.url) return { http: null, close() {} };
+  const options = { ratePerSecond: p.rateLimit, capacity: p.burst };
+  const bucket = redis ? redisBucket(redis, bucketKey(config.redis.prefix, p.url), options, log) : memoryBucket(options);
+  if (!redis) log.warn('REDIS_URL is not set: the provider rate limit is enforced per worker process; run one worker or set REDIS_URL');
+  const provider = createHttpProvider({ url: p.url, apiKey: p.apiKey, timeoutMs: p.timeoutMs });
+  return {
+    http: {
+      provider,
+      bucket,
+      limiter: createCallLimiter(p.rateLimit, p.latencyMs, p.burst),
+      policy: { maxAttempts: p.maxAttempts, baseMs: p.retryBaseMs, maxMs: p.retryMaxMs },
+    },
+    close: () => provider.close(),
+  };
+}
+
+export type ScoreInput = {
+  kind: ProviderKind;
+  customers: JobCustomer[];
+  catalog: CatalogCard[];
+  onOutcome(outcome: Outcome): void;
+  signal: AbortSignal;
+};
+
+export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput): Promise<void> {
+  if (input.kind === 'builtin') return scoreBuiltin(input);
+  if (!runtime.http) {
+    for (const c of input.customers) {
+      input.onOutcome({ seq: c.seq, customerRef: c.customerRef, status: 'failed', reason: 'worker_error', detail: 'this worker has no PROVIDER_URL configured; set it and retry the failed customers', attempts: 0 });
+    }
+    return;
+  }
+  const http = runtime.http;
+  const cardIds = new Map(input.catalog.map((c) => [c.code, { id: c.id ?? 0, name: c.name }]));
+  await Promise.all(
+    input.customers.map(async (customer) => {
+      const result = await withRetries(
+        http.policy,
+        () =>
+          http.limiter.run(async () => {
+            await http.bucket.take(input.signal);
+            return http.provider.score(customer, cardIds, input.signal);
+          }, input.signal),
+        input.signal,
+      ).catch((err) => {
+        if (input.signal.aborted) return null;
+        throw err;
+      });
+      if (!result) return;
+      input.onOutcome(
+        result.ok
+          ? { seq: customer.seq, customerRef: customer.customerRef, status: 'scored', recommendations: result.value, attempts: result.attempts }
+          : { seq: customer.seq, customerRef: customer.customerRef, status: 'failed', reason: result.error.reason, detail: result.error.message, attempts: result.attempts },
+      );
+    }),
+  );
+}
+
+async function scoreBuiltin(input: ScoreInput): Promise<void> {
+  const SLICE = 250;
+  for (let i = 0; i < input.customers.length; i += SLICE) {
+    if (input.signal.aborted) return;
+    for (const c of input.customers.slice(i, i + SLICE)) {
+      input.onOutcome({ seq: c.seq, customerRef: c.customerRef, status: 'scored', recommendations: recommend(input.catalog, c), attempts: 1 });
+    }
+    // Let heartbeats, flushes and other chunks run between slices.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -1,0 +1,230 @@
+// Chunk work, run by src/worker.ts through pg-boss. A chunk is a seq range of one job; running it
+// scores the customers of that range that have no outcome yet, writing outcomes every 250 ms (the
+// checkpoint). Outcomes insert with ON CONFLICT DO NOTHING and the job's counters grow by the rows
+// actually inserted, in the same transaction — so a chunk that runs again after a crash, or twice at
+// once, neither loses a customer nor stores or counts one twice.
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import {
+  jobChunkTable,
+  jobCustomerTable,
+  jobResultTable,
+  recommendationJobTable,
+  type StoredRecommendation,
+} from '../../db/schema/index.ts';
+import { createBoss, QUEUES } from '../../db/queue.ts';
+import type { Db, Resources } from '../../resources.ts';
+import { loadCatalog } from './catalog.ts';
+import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from './runner.ts';
+import type { ChunkPayload, Job } from './service.ts';
+
+const FLUSH_EVERY_MS = 250;
+const FLUSH_ROWS = 500;
+
+export type ChunkDeps = { db: Db; runtime: ProviderRuntime; log: Logger };
+
+export async function pendingCustomers(db: Db, jobId: number, firstSeq: number, lastSeq: number): Promise<JobCustomer[]> {
+  const rows = await db
+    .select()
+    .from(jobCustomerTable)
+    .where(
+      and(
+        eq(jobCustomerTable.jobId, jobId),
+        sql`${jobCustomerTable.seq} between ${firstSeq} and ${lastSeq}`,
+        sql`not exists (select 1 from ${jobResultTable} r where r.job_id = ${jobId} and r.seq = ${jobCustomerTable.seq})`,
+      ),
+    )
+    .orderBy(asc(jobCustomerTable.seq));
+  return rows.map((r) => ({
+    seq: r.seq,
+    customerRef: r.customerRef,
+    gmv: r.gmvPaise,
+    spend: {
+      online_shopping: r.onlineShoppingPaise,
+      groceries: r.groceriesPaise,
+      dining: r.diningPaise,
+      travel: r.travelPaise,
+      fuel: r.fuelPaise,
+      utilities: r.utilitiesPaise,
+      other: r.otherPaise,
+    },
+  }));
+}
+
+function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
+  const base = { organizationId: job.organizationId, jobId: job.id, seq: o.seq, customerRef: o.customerRef, attempts: o.attempts };
+  if (o.status === 'failed') return { ...base, status: 'failed' as const, reason: o.reason, detail: o.detail.slice(0, 500) };
+  const recommendations: StoredRecommendation[] = o.recommendations.map((r) => ({
+    rank: r.rank,
+    cardId: r.cardId,
+    code: r.code,
+    name: r.name,
+    net: r.netSavingsPaise,
+    rewards: r.yearlyRewardsPaise,
+    fees: r.feesPaise,
+  }));
+  return { ...base, status: 'scored' as const, recommendations };
+}
+
+/** Stores outcomes and counts the ones that were new; returns the job's status after the write. */
+export async function writeOutcomes(db: Db, job: Pick<Job, 'id' | 'organizationId'>, outcomes: Outcome[]): Promise<Job['status']> {
+  return db.transaction(async (tx) => {
+    const inserted = outcomes.length
+      ? await tx.insert(jobResultTable).values(outcomes.map((o) => toRow(job, o))).onConflictDoNothing().returning({ status: jobResultTable.status })
+      : [];
+    const done = inserted.filter((r) => r.status === 'scored').length;
+    const [row] = await tx
+      .update(recommendationJobTable)
+      .set({
+        doneCount: sql`${recommendationJobTable.doneCount} + ${done}`,
+        failedCount: sql`${recommendationJobTable.failedCount} + ${inserted.length - done}`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(recommendationJobTable.id, job.id))
+      .returning({ status: recommendationJobTable.status });
+    return row?.status ?? 'cancelled';
+  });
+}
+
+/** Marks the job completed once every chunk is done (a no-op until then, and when it already is). */
+export async function finishJobIfDone(db: Db, jobId: number): Promise<void> {
+  await db.execute(sql`
+    update recommendation_jobs set status = 'completed', finished_at = now(), updated_at = now()
+    where id = ${jobId} and status = 'running'
+      and not exists (select 1 from recommendation_job_chunks c where c.job_id = ${jobId} and c.status <> 'done')`);
+}
+
+function createFlusher(db: Db, job: Pick<Job, 'id' | 'organizationId'>, onCancelled: () => void) {
+  let buffer: Outcome[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!buffer.length) return;
+    const batch = buffer;
+    buffer = [];
+    chain = chain.then(async () => {
+      if (failure) return;
+      try {
+        if ((await writeOutcomes(db, job, batch)) === 'cancelled') onCancelled();
+      } catch (err) {
+        failure = err;
+        onCancelled();
+      }
+    });
+  };
+  return {
+    push(outcome: Outcome) {
+      buffer.push(outcome);
+      if (buffer.length >= FLUSH_ROWS) flush();
+      else timer ??= setTimeout(flush, FLUSH_EVERY_MS);
+    },
+    async close() {
+      flush();
+      await chain;
+      if (failure) throw failure;
+    },
+  };
+}
+
+export type ChunkResult = 'done' | 'cancelled' | 'skipped';
+
+export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signal: AbortSignal): Promise<ChunkResult> {
+  const { db } = deps;
+  const [job] = await db
+    .select()
+    .from(recommendationJobTable)
+    .where(and(eq(recommendationJobTable.id, payload.jobId), eq(recommendationJobTable.organizationId, payload.organizationId)));
+  const chunkWhere = and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo));
+  if (!job) return 'skipped';
+  if (job.status === 'cancelled') {
+    await db.update(jobChunkTable).set({ status: 'cancelled' }).where(and(chunkWhere, sql`${jobChunkTable.status} <> 'done'`));
+    return 'cancelled';
+  }
+  const [chunk] = await db
+    .update(jobChunkTable)
+    .set({ status: 'running', attempts: sql`${jobChunkTable.attempts} + 1`, startedAt: sql`coalesce(${jobChunkTable.startedAt}, now())` })
+    .where(and(chunkWhere, sql`${jobChunkTable.status} in ('pending', 'running')`))
+    .returning();
+  if (!chunk) {
+    await finishJobIfDone(db, job.id);
+    return 'skipped';
+  }
+  if (job.status === 'queued') {
+    await db.execute(sql`update recommendation_jobs set status = 'running', started_at = coalesce(started_at, now()), updated_at = now() where id = ${job.id} and status = 'queued'`);
+  }
+  const customers = await pendingCustomers(db, job.id, chunk.firstSeq, chunk.lastSeq);
+  const catalog = await loadCatalog(db, job.organizationId);
+  const cancelled = new AbortController();
+  const flusher = createFlusher(db, job, () => cancelled.abort(new Error('job cancelled')));
+  await scoreCustomers(deps.runtime, {
+    kind: job.provider,
+    customers,
+    catalog,
+    onOutcome: (o) => flusher.push(o),
+    signal: AbortSignal.any([signal, cancelled.signal]),
+  });
+  await flusher.close();
+  if (cancelled.signal.aborted) {
+    await db.update(jobChunkTable).set({ status: 'cancelled' }).where(and(chunkWhere, sql`${jobChunkTable.status} <> 'done'`));
+    return 'cancelled';
+  }
+  // Stopping (or the claim lost): what was written stays; the rest runs when the chunk is retried.
+  if (signal.aborted) throw signal.reason;
+  await db.update(jobChunkTable).set({ status: 'done', finishedAt: sql`now()` }).where(and(chunkWhere, eq(jobChunkTable.status, 'running')));
+  await finishJobIfDone(db, job.id);
+  return 'done';
+}
+
+/** Last attempt of a chunk failed: its customers without an outcome are recorded as failed, so the job can finish. */
+export async function failRemaining(deps: ChunkDeps, payload: ChunkPayload, detail: string): Promise<void> {
+  const [chunk] = await deps.db.select().from(jobChunkTable).where(and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo)));
+  if (!chunk) return;
+  const customers = await pendingCustomers(deps.db, payload.jobId, chunk.firstSeq, chunk.lastSeq);
+  const job = { id: payload.jobId, organizationId: payload.organizationId };
+  await writeOutcomes(deps.db, job, customers.map((c) => ({ seq: c.seq, customerRef: c.customerRef, status: 'failed', reason: 'worker_error', detail, attempts: 0 })));
+  await deps.db.update(jobChunkTable).set({ status: 'done', finishedAt: sql`now()` }).where(and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo), sql`${jobChunkTable.status} <> 'cancelled'`));
+  await finishJobIfDone(deps.db, payload.jobId);
+}
+
+export type RecommendationWorker = { runtime: ProviderRuntime; stop(): Promise<void> };
+
+/** Consumes chunk jobs until stopped. Used by src/worker.ts (and tests, which are not the API process). */
+export async function startRecommendationWorker(
+  resources: Pick<Resources, 'config' | 'db' | 'redis' | 'log' | 'databaseUrl'>,
+  options: { concurrency?: number } = {},
+): Promise<RecommendationWorker> {
+  const { config, log } = resources;
+  const boss = createBoss(resources.databaseUrl, config, 'worker', log);
+  await boss.start();
+  const runtime = createProviderRuntime(config, resources.redis, log);
+  const deps: ChunkDeps = { db: resources.db, runtime, log };
+  const stopping = new AbortController();
+  await boss.work(
+    QUEUES.recommendationChunk,
+    { localConcurrency: options.concurrency ?? config.jobs.workerConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+    async ([job]) => {
+      const payload = job.data as ChunkPayload;
+      const signal = AbortSignal.any([job.signal, stopping.signal]);
+      try {
+        const result = await processChunk(deps, payload, signal);
+        log.debug({ ...payload, result }, 'chunk finished');
+      } catch (err) {
+        if (stopping.signal.aborted || job.signal.aborted) throw err;
+        log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'chunk failed');
+        if (job.retryCount >= job.retryLimit) return failRemaining(deps, payload, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
+        throw err;
+      }
+    },
+  );
+  return {
+    runtime,
+    async stop() {
+      stopping.abort(new Error('worker stopping'));
+      await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+      runtime.close();
+    },
+  };
+}

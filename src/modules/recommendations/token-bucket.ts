@@ -1,0 +1,124 @@
+// One token bucket per provider, shared by every worker process through Redis, so N workers together
+// never call the provider faster than its limit. Each call *reserves* a token: the script subtracts
+// one (the level may go below zero) and answers how long the caller must wait for its token to
+// exist. A caller then sleeps exactly that long — one Redis round trip per call, no polling herd.
+// Without Redis (or while Redis is down) the same algorithm runs in process memory.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Redis } from '../../resources.ts';
+
+export type TokenBucket = {
+  /** Resolves when the caller may start one call. Rejects with the signal's reason when aborted. */
+  take(signal?: AbortSignal): Promise<void>;
+  readonly shared: boolean;
+};
+
+export type BucketOptions = { ratePerSecond: number; capacity: number };
+
+// A reservation further out than this is not made; the caller waits and asks again, so an aborted
+// burst of callers cannot push the bucket minutes into debt.
+const MAX_RESERVE_MS = 5_000;
+
+// KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
+// -wait when no token was reserved because the wait would be longer than the max.
+const RESERVE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local maxWait = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000) - 1
+local wait = 0
+if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
+if wait > maxWait then return -wait end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + wait + 60000)
+return wait
+`;
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The in-process bucket: same reservation rule, for one process. */
+export function memoryBucket(options: BucketOptions, now: () => number = () => performance.now()): TokenBucket & { reserve(): number } {
+  let tokens = options.capacity;
+  let ts = now();
+  const reserve = () => {
+    const t = now();
+    const level = Math.min(options.capacity, tokens + ((t - ts) * options.ratePerSecond) / 1000) - 1;
+    const wait = level < 0 ? Math.ceil((-level * 1000) / options.ratePerSecond) : 0;
+    if (wait > MAX_RESERVE_MS) return -wait;
+    tokens = level;
+    ts = t;
+    return wait;
+  };
+  return {
+    shared: false,
+    reserve,
+    async take(signal) {
+      for (;;) {
+        const wait = reserve();
+        if (wait >= 0) return sleep(wait, signal);
+        await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+      }
+    },
+  };
+}
+
+export function bucketKey(prefix: string, providerUrl: string): string {
+  return `${prefix}provider-bucket:${createHash('sha256').update(providerUrl).digest('hex').slice(0, 16)}`;
+}
+
+/** The shared bucket in Redis, falling back to memory for any call Redis cannot answer. */
+export function redisBucket(redis: Redis, key: string, options: BucketOptions, log?: Logger): TokenBucket {
+  const fallback = memoryBucket(options);
+  let sha: string | undefined;
+  let warned = false;
+  const reserve = async (): Promise<number> => {
+    const args = { keys: [key], arguments: [String(options.ratePerSecond), String(options.capacity), String(MAX_RESERVE_MS)] };
+    if (sha) {
+      try {
+        return Number(await redis.evalSha(sha, args));
+      } catch (err) {
+        if (!/NOSCRIPT/.test((err as Error).message)) throw err;
+      }
+    }
+    sha = await redis.scriptLoad(RESERVE_SCRIPT);
+    return Number(await redis.evalSha(sha, args));
+  };
+  return {
+    shared: true,
+    async take(signal) {
+      for (;;) {
+        let wait: number;
+        try {
+          wait = await reserve();
+        } catch (err) {
+          if (!warned) {
+            warned = true;
+            log?.warn({ err: (err as Error).message }, 'provider rate limit: Redis unavailable, limiting this worker alone until it answers');
+          }
+          wait = fallback.reserve();
+        }
+        if (wait >= 0) return sleep(wait, signal);
+        await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+      }
+    },
+  };
+}
