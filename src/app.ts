@@ -9,6 +9,7 @@ import { useAuth } from './http/use-auth.ts';
 import { useHealth } from './http/use-health.ts';
 import { useMetrics } from './http/use-metrics.ts';
 import { useObservability } from './http/use-observability.ts';
+import { useRecommendationFiles } from './http/use-recommendation-files.ts';
 import { useRequestHeaders } from './http/use-request-headers.ts';
 import { useRequestDeadline } from './http/use-request-deadline.ts';
 import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
@@ -24,7 +25,7 @@ function isGraphQLError(error: unknown): error is GraphQLError {
 export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
 export function createApp(resources: Resources): App {
-  const { config, log, db, kv, redis, metrics } = resources;
+  const { config, log, db, kv, redis, metrics, sql, jobs } = resources;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -45,6 +46,8 @@ export function createApp(resources: Resources): App {
       useHealth(resources),
       useObservability({ db, config, metrics }),
       useAuth({ db, config, log }),
+      // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate on their own and end there.
+      useRecommendationFiles({ db, sql, config, jobs }),
       // persisted operations, then rate limits, go here: before the cache (STACK.md)
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useSqlStats(),
@@ -62,6 +65,7 @@ export function createApp(resources: Resources): App {
         kv,
         redis,
         responseCache: resources.responseCache,
+        jobs,
         log: log.child({ requestId: state.requestId }),
       } satisfies Context;
     },

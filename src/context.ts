@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import type { ResponseCache } from './cache/response-cache.ts';
 import type { Db, Redis } from './resources.ts';
 import type { SqlStats } from './db/sql-stats.ts';
+import type { JobQueue } from './db/queue.ts';
 import { unauthenticated } from './lib/errors.ts';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -40,6 +41,8 @@ export type Context = {
   redis: Redis | undefined;
   /** For resolvers whose writes the response cache cannot see (src/cache/response-cache.ts invalidate*). */
   responseCache: ResponseCache;
+  /** Enqueues background jobs in a transaction (src/db/queue.ts). */
+  jobs: JobQueue;
   log: Logger;
   sqlStats: SqlStats;
 };

@@ -33,6 +33,7 @@ export const builder = new SchemaBuilder<{
     Date: { Input: string; Output: string };
     DateTime: { Input: string; Output: string };
     Decimal: { Input: string; Output: string };
+    File: { Input: File; Output: never };
   };
 }>({
   // Order matters (STACK.md): auth wraps resolvers before complexity, errors and validation see them.
@@ -91,6 +92,7 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 builder.scalarType('Date', {
   description: 'A calendar date, YYYY-MM-DD.',
@@ -107,6 +109,13 @@ builder.scalarType('Decimal', {
     'An exact decimal number sent and received as a string, e.g. "1234.50". Never a float: amounts and weights keep every digit.',
   serialize: (value) => String(value),
   parseValue: (value) => parseDecimal(value),
+});
+
+builder.scalarType('File', {
+  description: 'A file sent with a multipart request (GraphQL multipart request spec).',
+  serialize: () => {
+    throw new Error('File is an input-only scalar');
+  },
 });
 
 /** Shared shape of every expected error returned in a result union. */

@@ -5,5 +5,6 @@ import '../modules/packhouse/schema.ts';
 import '../modules/packhouse/history-schema.ts';
 import '../modules/packhouse/payments-schema.ts';
 import '../modules/packhouse/reports-schema.ts';
+import '../modules/recommendations/schema.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

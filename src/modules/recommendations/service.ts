@@ -15,6 +15,7 @@ import {
 import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isoFromPg } from '../../lib/time.ts';
 import type { Db } from '../../resources.ts';
 import { parseCustomerRecord, type InputColumn } from './input.ts';
 import { SPEND_CATEGORIES, type CustomerSpend } from './scoring.ts';
@@ -101,17 +102,14 @@ export function parseInlineCustomers(customers: InlineCustomer[]): CustomerSpend
   const seen = new Map<string, number>();
   customers.forEach((customer, i) => {
     const result = parseCustomerRecord((column: InputColumn) => customer[column === 'customer_ref' ? 'customerRef' : camel(column)]);
+    const ref = String(customer.customerRef ?? '').trim();
+    const first = seen.get(ref);
+    if (ref && first !== undefined) {
+      issues.push({ field: `input.customers.${i}.customerRef`, message: `customer_ref ${ref} already appears at input.customers.${first}` });
+    } else if (ref) seen.set(ref, i);
     if (!result.ok) {
       for (const p of result.problems) issues.push({ field: `input.customers.${i}.${camel(p.column)}`, message: p.message });
-      return;
-    }
-    const first = seen.get(result.value.customerRef);
-    if (first !== undefined) {
-      issues.push({ field: `input.customers.${i}.customerRef`, message: `customer_ref ${result.value.customerRef} already appears at input.customers.${first}` });
-      return;
-    }
-    seen.set(result.value.customerRef, i);
-    parsed.push(result.value);
+    } else parsed.push(result.value);
   });
   if (issues.length) throw new ValidationError(issues);
   return parsed;
@@ -254,6 +252,14 @@ export function listJobs(db: Db, organizationId: number, page: PageArgs) {
 const resultOrdering: Ordering<JobResult> = { list: 'recommendationJob.results', columns: [jobResultTable.seq], direction: 'asc', key: (r) => [r.seq] };
 export const RESULT_PAGE = { defaultSize: 100, maxSize: 1_000 };
 
+/**
+ * Query cost of a results page. A result is one row whose cards live in the row itself, so a page of
+ * any size is one index range scan: it costs a tenth of a nested list of the same length.
+ */
+export function resultsComplexity(args: { first?: number | null }) {
+  return { field: 1, multiplier: Math.max(1, Math.ceil((args.first ?? RESULT_PAGE.defaultSize) / 10)) };
+}
+
 /** A job's results in input order; the caller has loaded the job, so it is in their organization. */
 export function listResults(db: Db, job: Pick<Job, 'id' | 'organizationId'>, status: OutcomeStatus | null, page: PageArgs) {
   return keysetPage(
@@ -283,8 +289,8 @@ export function listInputErrors(db: Db, job: Pick<Job, 'id' | 'organizationId'>,
 export function jobProgress(job: Job, now = Date.now()) {
   const processed = job.doneCount + job.failedCount;
   const remaining = job.total - processed;
-  const started = job.startedAt ? Date.parse(job.startedAt.replace(' ', 'T')) : null;
-  const end = job.finishedAt ? Date.parse(job.finishedAt.replace(' ', 'T')) : now;
+  const started = job.startedAt ? Date.parse(isoFromPg(job.startedAt)) : null;
+  const end = job.finishedAt ? Date.parse(isoFromPg(job.finishedAt)) : now;
   const seconds = started === null ? 0 : Math.max(0.001, (end - started) / 1000);
   const rate = started === null ? 0 : Math.max(0, processed - job.baseProcessed) / seconds;
   const active = job.status === 'queued' || job.status === 'running';

@@ -204,7 +204,14 @@ export async function startRecommendationWorker(
   const stopping = new AbortController();
   await boss.work(
     QUEUES.recommendationChunk,
-    { localConcurrency: options.concurrency ?? config.jobs.workerConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+    {
+      localConcurrency: options.concurrency ?? config.jobs.workerConcurrency,
+      batchSize: 1,
+      includeMetadata: true,
+      // NOTIFY wakes idle workers at once; a worker that just finished a chunk polls again within 0.5 s.
+      pollingIntervalSeconds: 0.5,
+      notifyPollingIntervalSeconds: 0.5,
+    },
     async ([job]) => {
       const payload = job.data as ChunkPayload;
       const signal = AbortSignal.any([job.signal, stopping.signal]);

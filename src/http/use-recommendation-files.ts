@@ -1,0 +1,126 @@
+// File routes of recommendation jobs, outside GraphQL because their bodies are files, streamed:
+//   POST /jobs/import?format=csv|xlsx[&name=…][&provider=builtin|http]   body: the file (any size up to IMPORT_MAX_BYTES)
+//   GET  /jobs/:id/results.csv | /jobs/:id/results.xlsx                   the job's results as a download
+// Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), which a browser
+// cannot send cross-site without a CORS preflight, so these routes need no extra CSRF token.
+import { Readable } from 'node:stream';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+import type { Principal, Scope } from '../context.ts';
+import type { JobQueue } from '../db/queue.ts';
+import { decodeGlobalId } from '../lib/global-id.ts';
+import { authenticate } from '../modules/identity/authenticate.ts';
+import { EXPORT_CONTENT_TYPES, exportResults, type ExportFormat } from '../modules/recommendations/export.ts';
+import { ImportError, importJob, type ImportFormat } from '../modules/recommendations/import.ts';
+import { getJob } from '../modules/recommendations/service.ts';
+import { encodeGlobalId } from '../lib/global-id.ts';
+import { ValidationError } from '../lib/errors.ts';
+import type { Db, Sql } from '../resources.ts';
+import { unauthorizedResponse } from './use-auth.ts';
+import { stateOf } from './request-state.ts';
+
+type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue };
+
+const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+function problem(status: number, code: string, message: string, extra: Record<string, unknown> = {}): Response {
+  return Response.json({ error: { code, message, ...extra } }, { status });
+}
+
+function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.kind !== 'anonymous' && principal.scopes.includes(scope);
+}
+
+function importFormat(url: URL, contentType: string): ImportFormat | null {
+  const format = url.searchParams.get('format')?.toLowerCase();
+  if (format === 'csv' || format === 'xlsx') return format;
+  if (contentType.startsWith(XLSX_TYPE)) return 'xlsx';
+  if (contentType.startsWith('text/csv')) return 'csv';
+  return null;
+}
+
+async function handleImport(deps: Deps, request: Request, url: URL, principal: Principal & { organizationId: number }): Promise<Response> {
+  if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST the file to /jobs/import.');
+  if (!hasScope(principal, 'write')) return problem(403, 'FORBIDDEN', 'Importing a job needs the write scope.');
+  const format = importFormat(url, request.headers.get('content-type') ?? '');
+  if (!format) return problem(415, 'UNSUPPORTED_FORMAT', `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_TYPE}.`);
+  const length = Number(request.headers.get('content-length') ?? 0);
+  if (length > deps.config.jobs.importMaxBytes) return problem(413, 'TOO_LARGE', `The file is larger than the import limit of ${deps.config.jobs.importMaxBytes} bytes; split it into several jobs.`);
+  if (!request.body) return problem(400, 'EMPTY_FILE', 'The request has no body: send the file as the body.');
+  const provider = url.searchParams.get('provider')?.toLowerCase();
+  if (provider && provider !== 'builtin' && provider !== 'http') return problem(400, 'BAD_PROVIDER', 'provider must be builtin or http.');
+  const createdBy = principal.kind === 'user' ? `user:${principal.userId}` : principal.kind === 'apiKey' ? `key:${principal.apiKeyId}` : null;
+  try {
+    const result = await importJob(deps, principal.organizationId, createdBy, {
+      source: request.body as unknown as AsyncIterable<Uint8Array>,
+      format,
+      name: url.searchParams.get('name'),
+      provider: (provider as 'builtin' | 'http' | undefined) ?? null,
+    });
+    const id = encodeGlobalId('RecommendationJob', result.job.id);
+    return Response.json(
+      {
+        job: { id, status: result.job.status.toUpperCase(), total: result.job.total },
+        deduplicated: result.deduplicated,
+        imported: result.imported,
+        rejectedRows: result.rejectedRows,
+        errors: result.errors,
+        links: { results: { csv: `/jobs/${id}/results.csv`, xlsx: `/jobs/${id}/results.xlsx` } },
+      },
+      { status: result.deduplicated ? 200 : 201 },
+    );
+  } catch (err) {
+    if (err instanceof ImportError) {
+      return problem(err.code === 'TOO_LARGE' ? 413 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
+    }
+    if (err instanceof ValidationError) return problem(422, 'VALIDATION', err.message);
+    throw err;
+  }
+}
+
+async function handleExport(deps: Deps, request: Request, globalId: string, format: ExportFormat, principal: Principal & { organizationId: number }): Promise<Response> {
+  if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Download results with GET.');
+  if (!hasScope(principal, 'read')) return problem(403, 'FORBIDDEN', 'Downloading results needs the read scope.');
+  let id: number | null = null;
+  try {
+    const decoded = decodeGlobalId(globalId);
+    if (decoded.typename === 'RecommendationJob') id = Number(decoded.id);
+  } catch {
+    id = null;
+  }
+  const job = id === null ? null : await getJob(deps.db, principal.organizationId, id);
+  if (!job) return problem(404, 'NOT_FOUND', `No recommendation job with id ${globalId.slice(0, 64)} exists in your organization.`);
+  const body = Readable.toWeb(exportResults(deps.sql, job, format)) as ReadableStream;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': EXPORT_CONTENT_TYPES[format],
+      'content-disposition': `attachment; filename="recommendations-${job.id}.${format}"`,
+      'cache-control': 'no-store',
+      'x-job-status': job.status.toUpperCase(),
+    },
+  });
+}
+
+export function useRecommendationFiles(deps: Deps): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const isImport = url.pathname === '/jobs/import';
+      const exportMatch = isImport ? null : EXPORT_PATH.exec(url.pathname);
+      if (!isImport && !exportMatch) return;
+      const auth = await authenticate(deps.db, deps.config, request.headers);
+      if (!auth.ok) return endResponse(unauthorizedResponse(auth.message));
+      const principal = auth.principal;
+      if (principal.kind === 'anonymous') {
+        return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to use job files.'));
+      }
+      stateOf(request).principal = principal;
+      endResponse(
+        isImport
+          ? await handleImport(deps, request, url, principal)
+          : await handleExport(deps, request, exportMatch![1], exportMatch![2] as ExportFormat, principal),
+      );
+    },
+  };
+}

@@ -1,0 +1,227 @@
+// Imports a job's customers from a CSV or XLSX stream, any size, without holding the file: rows are
+// parsed as the bytes arrive and go straight into recommendation_job_customers through COPY, all in
+// one transaction with the job row, its chunks and their queue entries — a failed import leaves
+// nothing behind. Bad rows are refused with their line numbers while the rest import; file-level
+// problems (empty, unknown or missing columns, nothing importable, too large) refuse the whole file.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import { eq, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
+import { recommendationJobTable, type ProviderKind } from '../../db/schema/index.ts';
+import type { Db } from '../../resources.ts';
+import { checkHeader, parseCustomerRecord, type InputColumn } from './input.ts';
+import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from './service.ts';
+
+export type ImportFormat = 'csv' | 'xlsx';
+export type ImportInput = {
+  source: AsyncIterable<Uint8Array>;
+  format: ImportFormat;
+  name?: string | null;
+  provider?: ProviderKind | null;
+  /** Called as bytes are read (for progress bars). */
+  onBytes?(total: number): void;
+};
+export type RowError = { line: number; message: string };
+export type ImportResult = { job: Job; deduplicated: boolean; imported: number; rejectedRows: number; errors: RowError[] };
+
+export const KEPT_ROW_ERRORS = 1_000;
+
+export type ImportErrorCode = 'EMPTY_FILE' | 'BAD_HEADER' | 'NO_VALID_ROWS' | 'TOO_LARGE' | 'UNREADABLE';
+
+/** The file as a whole was refused; nothing was imported. */
+export class ImportError extends Error {
+  readonly code: ImportErrorCode;
+  readonly errors: RowError[];
+  constructor(code: ImportErrorCode, message: string, errors: RowError[] = []) {
+    super(message);
+    this.name = 'ImportError';
+    this.code = code;
+    this.errors = errors;
+  }
+}
+
+type Row = { line: number; cells: unknown[] };
+
+async function* csvRows(input: Readable): AsyncGenerator<Row | RowError> {
+  const skipped: RowError[] = [];
+  const parser = input.pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, info: true }),
+  );
+  parser.on('skip', (err: Error & { lines?: number }) => {
+    skipped.push({ line: err.lines ?? 0, message: `malformed CSV: ${err.message.replace(/^Invalid Record Length: |\.$/g, '')}` });
+  });
+  input.on('error', (err) => parser.destroy(err));
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    while (skipped.length) yield skipped.shift()!;
+    yield { line: info.lines, cells: record };
+  }
+  while (skipped.length) yield skipped.shift()!;
+}
+
+/** An XLSX cell as the value a user sees: formulas by their result, rich text as plain text. */
+function cellValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object') return value;
+  if (value instanceof Date) return value.toISOString();
+  const v = value as { result?: unknown; richText?: { text: string }[]; text?: unknown; error?: string };
+  if ('result' in v) return cellValue(v.result);
+  if (v.richText) return v.richText.map((t) => t.text).join('');
+  if (v.error) return v.error;
+  if (v.text !== undefined) return cellValue(v.text);
+  return String(value);
+}
+
+async function* xlsxRows(input: Readable): AsyncGenerator<Row> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
+  for await (const sheet of reader) {
+    for await (const row of sheet as unknown as AsyncIterable<ExcelJS.Row>) {
+      const values = Array.isArray(row.values) ? row.values.slice(1).map(cellValue) : [];
+      if (values.some((v) => v !== null && String(v).trim() !== '')) yield { line: row.number, cells: values };
+    }
+    return; // the first worksheet holds the customers
+  }
+}
+
+function copyText(value: string | number | null): string {
+  return value === null ? '\\N' : String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/** Wraps the upload: counts and hashes bytes as they pass, and stops a file over the size limit. */
+async function* metered(source: AsyncIterable<Uint8Array>, maxBytes: number, hash: ReturnType<typeof createHash>, onBytes?: (n: number) => void) {
+  let bytes = 0;
+  for await (const chunk of source) {
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes) throw new ImportError('TOO_LARGE', `The file is larger than the ${Math.round(maxBytes / 1048576)} MB import limit (IMPORT_MAX_BYTES); split it into several jobs.`);
+    hash.update(chunk);
+    onBytes?.(bytes);
+    yield chunk;
+  }
+}
+
+type CopyState = { imported: number; rejected: number; errors: RowError[]; header: boolean };
+
+/** Thrown inside the import transaction to roll the copy back when the same file was just imported. */
+class DuplicateImport extends Error {
+  readonly job: Job;
+  readonly state: CopyState;
+  constructor(job: Job, state: CopyState) {
+    super('duplicate import');
+    this.job = job;
+    this.state = state;
+  }
+}
+
+async function copyRows(client: postgres.TransactionSql, ids: { organizationId: number; jobId: number }, rows: AsyncIterable<Row | RowError>): Promise<CopyState> {
+  const state: CopyState = { imported: 0, rejected: 0, errors: [], header: false };
+  const reject = (e: RowError) => {
+    state.rejected++;
+    if (state.errors.length < KEPT_ROW_ERRORS) state.errors.push(e);
+  };
+  const copy = await client`copy recommendation_job_customers (organization_id, job_id, seq, line, customer_ref,
+    online_shopping_paise, groceries_paise, dining_paise, travel_paise, fuel_paise, utilities_paise, other_paise, gmv_paise) from stdin`.writable();
+  let positions: Map<InputColumn, number> | undefined;
+  let width = 0;
+  const seen = new Map<string, number>();
+  let batch = '';
+  const prefix = `${ids.organizationId}\t${ids.jobId}\t`;
+  try {
+    for await (const row of rows) {
+      if (!('cells' in row)) {
+        reject(row);
+        continue;
+      }
+      if (!positions) {
+        const header = checkHeader(row.cells);
+        if (!header.ok) throw new ImportError('BAD_HEADER', header.message);
+        positions = header.positions;
+        width = Math.max(...positions.values()) + 1;
+        state.header = true;
+        continue;
+      }
+      const trailing = row.cells.slice(width).filter((c) => c !== null && String(c).trim() !== '');
+      if (trailing.length) {
+        reject({ line: row.line, message: `the row has ${row.cells.length} values but the header has ${width} columns` });
+        continue;
+      }
+      const cols = positions;
+      const parsed = parseCustomerRecord((column) => (cols.has(column) ? row.cells[cols.get(column)!] : undefined));
+      if (!parsed.ok) {
+        reject({ line: row.line, message: parsed.problems.map((p) => p.message).join('; ') });
+        continue;
+      }
+      const ref = parsed.value.customerRef;
+      if (seen.has(ref)) {
+        reject({ line: row.line, message: `customer_ref ${ref} already appears on line ${seen.get(ref)}` });
+        continue;
+      }
+      seen.set(ref, row.line);
+      state.imported++;
+      batch += `${prefix}${state.imported}\t${row.line}\t${customerTuple(parsed.value).map(copyText).join('\t')}\n`;
+      if (batch.length >= 65_536) {
+        if (!copy.write(batch)) await once(copy, 'drain');
+        batch = '';
+      }
+    }
+    copy.end(batch);
+    await finished(copy);
+  } catch (err) {
+    copy.destroy();
+    throw err;
+  }
+  return state;
+}
+
+export async function importJob(deps: JobDeps, organizationId: number, createdBy: string | null, input: ImportInput): Promise<ImportResult> {
+  const provider = resolveProvider(deps.config, input.provider);
+  const name = input.name?.trim() || null;
+  const chunkSize = chunkSizeFor(deps.config, provider);
+  const hash = createHash('sha256').update(JSON.stringify({ source: input.format, provider, name })).update('\n');
+  const bytes = Readable.from(metered(input.source, deps.config.jobs.importMaxBytes, hash, input.onBytes), { objectMode: false });
+  try {
+    return await deps.db.transaction(async (tx) => {
+      // The COPY lasts as long as the upload does, far beyond the usual per-statement limit.
+      await tx.execute(sql`set local statement_timeout = '1h'`);
+      // The row must exist before its customers (foreign key); its totals are set once they are known.
+      const [job] = await tx
+        .insert(recommendationJobTable)
+        .values({ organizationId, name, source: input.format, provider, total: 1, chunkSize, chunkCount: 0, requestHash: 'importing', createdBy })
+        .returning();
+      const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
+      const rows = input.format === 'csv' ? csvRows(bytes) : xlsxRows(bytes);
+      const state = await copyRows(client, { organizationId, jobId: job.id }, rows).catch((err: Error) => {
+        if (err instanceof ImportError) throw err;
+        throw new ImportError('UNREADABLE', `The file could not be read as ${input.format.toUpperCase()}: ${err.message}. Check that the file type matches its content.`);
+      });
+      if (!state.header) throw new ImportError('EMPTY_FILE', 'The file is empty: expected a header line (customer_ref, online_shopping, groceries, dining, travel, fuel, utilities, other[, gmv]) and one customer per line.');
+      if (state.imported === 0) {
+        throw new ImportError('NO_VALID_ROWS', state.rejected ? `No customer could be imported: all ${state.rejected} rows were refused (see errors).` : 'The file has a header but no customer rows.', state.errors);
+      }
+      const requestHash = hash.digest('hex');
+      await lockRequest(tx, organizationId, requestHash);
+      const duplicate = await findRecentDuplicate(tx, organizationId, requestHash, deps.config.jobs.dedupeSeconds);
+      if (duplicate) throw new DuplicateImport(duplicate, state);
+      const [updated] = await tx
+        .update(recommendationJobTable)
+        .set({ total: state.imported, chunkCount: Math.ceil(state.imported / chunkSize), rejectedRows: state.rejected, requestHash })
+        .where(eq(recommendationJobTable.id, job.id))
+        .returning();
+      if (state.errors.length) {
+        await tx.execute(sql`
+          insert into recommendation_job_input_errors (organization_id, job_id, line, message)
+          select ${organizationId}::int, ${job.id}::int, line, message
+          from json_to_recordset(${JSON.stringify(state.errors)}::json) as e(line int, message text)
+          on conflict do nothing`);
+      }
+      await planChunks(tx, deps.jobs, updated);
+      return { job: updated, deduplicated: false, imported: state.imported, rejectedRows: state.rejected, errors: state.errors.slice(0, 100) };
+    });
+  } catch (err) {
+    if (!(err instanceof DuplicateImport)) throw err;
+    // The same file within the dedupe window: the copy was rolled back and the earlier job answers.
+    return { job: err.job, deduplicated: true, imported: err.job.total, rejectedRows: err.job.rejectedRows, errors: err.state.errors.slice(0, 100) };
+  }
+}

@@ -1,0 +1,246 @@
+// GraphQL for recommendation jobs: submit inline (≤ 500) or import a file, follow progress (query or
+// SSE subscription), page through results, cancel, retry the failed customers. Thin: the work is in
+// service.ts, import.ts and tasks.ts. Big files stream through POST /jobs/import and results
+// download from /jobs/:id/results.csv|xlsx (src/http/use-recommendation-files.ts).
+import './catalog-schema.ts';
+import { organizationOf, principalKey, type Context } from '../../context.ts';
+import { JOB_SOURCES, JOB_STATUSES, OUTCOME_STATUSES, recommendationJobTable, type StoredRecommendation } from '../../db/schema/index.ts';
+import { LIST_PAGE } from '../../db/keyset.ts';
+import { loadTenantNodes } from '../../db/tenant.ts';
+import { encodeGlobalId } from '../../lib/global-id.ts';
+import { rupeesFromPaise } from '../../lib/money.ts';
+import { builder, ErrorInterface, mutationErrors } from '../../schema/builder.ts';
+import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { CardRef } from './catalog-schema.ts';
+import { ImportError, importJob } from './import.ts';
+import { FAILURE_REASONS } from './retry.ts';
+import * as service from './service.ts';
+import { watchJob } from './watch.ts';
+
+const JobStatusEnum = builder.enumType('RecommendationJobStatus', { values: enumValues(JOB_STATUSES) });
+const JobSourceEnum = builder.enumType('RecommendationJobSource', { values: enumValues(JOB_SOURCES) });
+const ProviderEnum = builder.enumType('RecommendationProvider', {
+  description: 'BUILTIN scores from your card catalog in our workers; HTTP calls the external scoring API (rate-limited).',
+  values: { BUILTIN: { value: 'builtin' as const }, HTTP: { value: 'http' as const } },
+});
+const ResultStatusEnum = builder.enumType('RecommendationResultStatus', { values: enumValues(OUTCOME_STATUSES) });
+const FailureReasonEnum = builder.enumType('RecommendationFailureReason', { values: enumValues(FAILURE_REASONS) });
+
+const CardRecommendationRef = builder.objectRef<StoredRecommendation>('CardRecommendation').implement({
+  description: 'One recommended card; net savings = yearly rewards + welcome benefit − fees, never negative.',
+  fields: (t) => ({
+    rank: t.exposeInt('rank'),
+    cardCode: t.exposeString('code'),
+    cardName: t.exposeString('name'),
+    card: t.field({ type: CardRef, nullable: true, description: 'The catalog card, when the provider named one of yours.', resolve: (r) => (r.cardId === null ? null : String(r.cardId)) }),
+    netSavings: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.net) }),
+    yearlyRewards: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.rewards) }),
+    fees: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.fees) }),
+  }),
+});
+
+const FailureRef = builder.objectRef<service.JobResult>('RecommendationFailure').implement({
+  fields: (t) => ({
+    reason: t.field({ type: FailureReasonEnum, resolve: (r) => r.reason as (typeof FAILURE_REASONS)[number] }),
+    detail: t.string({ resolve: (r) => r.detail ?? '' }),
+    attempts: t.exposeInt('attempts', { description: 'Provider calls made before giving up.' }),
+  }),
+});
+
+const ResultRef = builder.objectRef<service.JobResult>('RecommendationResult').implement({
+  description: "One customer's outcome: up to 10 cards ranked by net savings, or why it failed.",
+  fields: (t) => ({
+    customerRef: t.exposeString('customerRef'),
+    status: t.expose('status', { type: ResultStatusEnum }),
+    recommendations: t.field({ type: [CardRecommendationRef], complexity: { field: 1, multiplier: 1 }, resolve: (r) => r.recommendations ?? [] }),
+    failure: t.field({ type: FailureRef, nullable: true, resolve: (r) => (r.status === 'failed' ? r : null) }),
+    attempts: t.exposeInt('attempts'),
+    completedAt: t.expose('completedAt', { type: 'DateTime' }),
+  }),
+});
+const ResultConnection = builder.connectionObject({ type: ResultRef, name: 'RecommendationResultConnection' });
+
+const InputRowErrorRef = builder.objectRef<{ line: number; message: string }>('InputRowError').implement({
+  description: 'A row of an imported file that was refused; the other rows were imported.',
+  fields: (t) => ({ line: t.exposeInt('line'), message: t.exposeString('message') }),
+});
+const InputErrorConnection = builder.connectionObject({ type: InputRowErrorRef, name: 'InputRowErrorConnection' });
+
+export const RecommendationJobRef = builder.loadableNode('RecommendationJob', {
+  description: 'A batch of customers to score. Counts and rate update as workers finish chunks.',
+  id: { resolve: (j) => j.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, recommendationJobTable, ids),
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: true }),
+    status: t.expose('status', { type: JobStatusEnum }),
+    source: t.expose('source', { type: JobSourceEnum }),
+    provider: t.expose('provider', { type: ProviderEnum }),
+    total: t.exposeInt('total', { description: 'Customers in the job.' }),
+    done: t.exposeInt('doneCount', { description: 'Customers scored.' }),
+    failed: t.exposeInt('failedCount', { description: 'Customers that could not be scored (see results with status FAILED).' }),
+    pending: t.int({ resolve: (j) => j.total - j.doneCount - j.failedCount }),
+    rejectedRows: t.exposeInt('rejectedRows', { description: 'Input rows refused at import (see inputErrors).' }),
+    ratePerSecond: t.float({ description: 'Customers finished per second in the current run.', resolve: (j) => service.jobProgress(j).ratePerSecond }),
+    etaSeconds: t.int({ nullable: true, description: 'Seconds left at the current rate; null until there is a rate.', resolve: (j) => service.jobProgress(j).etaSeconds }),
+    elapsedSeconds: t.float({ resolve: (j) => service.jobProgress(j).elapsedSeconds }),
+    chunkCount: t.exposeInt('chunkCount'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    resultsCsvUrl: t.string({ description: 'Download path of all results as CSV (send your credentials).', resolve: (j) => `/jobs/${encodeGlobalId('RecommendationJob', j.id)}/results.csv` }),
+    resultsXlsxUrl: t.string({ resolve: (j) => `/jobs/${encodeGlobalId('RecommendationJob', j.id)}/results.xlsx` }),
+    results: t.field({
+      type: ResultConnection,
+      description: `Outcomes in input order, ${service.RESULT_PAGE.defaultSize} a page by default, at most ${service.RESULT_PAGE.maxSize}.`,
+      args: { first: t.arg.int(), after: t.arg.string(), status: t.arg({ type: ResultStatusEnum }) },
+      complexity: service.resultsComplexity,
+      resolve: (j, args, ctx) => service.listResults(ctx.db, j, args.status ?? null, args),
+    }),
+    inputErrors: t.field({
+      type: InputErrorConnection,
+      description: 'Rows refused at import with their line numbers (the first 1,000).',
+      args: { first: t.arg.int(), after: t.arg.string() },
+      complexity: connectionComplexity(service.RESULT_PAGE),
+      resolve: (j, args, ctx) => service.listInputErrors(ctx.db, j, args),
+    }),
+  }),
+});
+const JobConnection = builder.connectionObject({ type: RecommendationJobRef, name: 'RecommendationJobConnection' });
+
+builder.queryFields((t) => ({
+  recommendationJob: t.field({
+    type: RecommendationJobRef,
+    nullable: true,
+    authScopes: { read: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => service.getJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
+  }),
+  recommendationJobs: t.field({
+    type: JobConnection,
+    authScopes: { read: true },
+    description: 'Your jobs, newest first.',
+    args: t.arg.connectionArgs(),
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) => service.listJobs(ctx.db, organizationOf(ctx), args),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  recommendationJobProgress: t.field({
+    type: RecommendationJobRef,
+    authScopes: { read: true },
+    description: 'The job each time its progress changes (checked every 500 ms), ending once it has completed or been cancelled. Works over SSE (Accept: text/event-stream).',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, { id }, ctx) => watchJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
+    resolve: (job) => job,
+  }),
+}));
+
+const CustomerSpendInput = builder.inputType('CustomerSpendInput', {
+  description: 'One customer and their monthly spend in rupees per category (blank = 0). gmv, the total monthly spend, is optional.',
+  fields: (t) => ({
+    customerRef: t.string({ required: true }),
+    onlineShopping: t.field({ type: 'Decimal' }),
+    groceries: t.field({ type: 'Decimal' }),
+    dining: t.field({ type: 'Decimal' }),
+    travel: t.field({ type: 'Decimal' }),
+    fuel: t.field({ type: 'Decimal' }),
+    utilities: t.field({ type: 'Decimal' }),
+    other: t.field({ type: 'Decimal' }),
+    gmv: t.field({ type: 'Decimal' }),
+  }),
+});
+
+const SubmitJobInput = builder.inputType('SubmitRecommendationJobInput', {
+  fields: (t) => ({
+    customers: t.field({ type: [CustomerSpendInput], required: true, description: `1 to ${service.MAX_INLINE_CUSTOMERS} customers; import a file for more.` }),
+    name: t.string(),
+    provider: t.field({ type: ProviderEnum, description: 'Defaults to the server setting (RECOMMENDATION_PROVIDER).' }),
+  }),
+});
+
+type JobPayload = { job: service.Job; deduplicated: boolean; imported?: number; rejectedRows?: number; errors?: { line: number; message: string }[] };
+const SubmitPayload = builder.objectRef<JobPayload>('SubmitRecommendationJobPayload').implement({
+  fields: (t) => ({
+    job: t.field({ type: RecommendationJobRef, resolve: (p) => p.job }),
+    deduplicated: t.exposeBoolean('deduplicated', { description: 'True when the same request was submitted within the dedupe window: this is that job.' }),
+  }),
+});
+const ImportPayload = builder.objectRef<JobPayload>('ImportRecommendationJobPayload').implement({
+  fields: (t) => ({
+    job: t.field({ type: RecommendationJobRef, resolve: (p) => p.job }),
+    deduplicated: t.exposeBoolean('deduplicated'),
+    imported: t.int({ resolve: (p) => p.imported ?? 0 }),
+    rejectedRows: t.int({ resolve: (p) => p.rejectedRows ?? 0 }),
+    errors: t.field({ type: [InputRowErrorRef], description: 'The first 100 refused rows.', resolve: (p) => p.errors ?? [] }),
+  }),
+});
+
+builder.objectType(ImportError, {
+  name: 'ImportRefused',
+  description: 'The whole file was refused (empty, unknown or missing columns, nothing importable, too large); nothing was imported.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    errors: t.field({ type: [InputRowErrorRef], resolve: (e) => e.errors.slice(0, 100) }),
+  }),
+});
+
+// The multipart request is buffered whole by the server before a resolver sees it, so this path
+// takes moderate files; bigger ones go to POST /jobs/import, which streams.
+export const MULTIPART_MAX_BYTES = 32 * 1024 * 1024;
+
+const deps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
+
+builder.mutationFields((t) => ({
+  submitRecommendationJob: t.field({
+    type: SubmitPayload,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: `Scores 1 to ${service.MAX_INLINE_CUSTOMERS} customers in the background; follow it with recommendationJob or recommendationJobProgress.`,
+    args: { input: t.arg({ type: SubmitJobInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      service.submitInlineJob(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
+        name: input.name,
+        provider: input.provider,
+        customers: input.customers as service.InlineCustomer[],
+      }),
+  }),
+  importRecommendationJob: t.field({
+    type: ImportPayload,
+    authScopes: { write: true },
+    errors: { types: [...mutationErrors.types, ImportError] },
+    description: `Imports customers from a CSV or XLSX file sent as a multipart request (up to ${MULTIPART_MAX_BYTES / 1048576} MB; POST bigger files to /jobs/import).`,
+    args: { file: t.arg({ type: 'File', required: true }), name: t.arg.string(), provider: t.arg({ type: ProviderEnum }) },
+    resolve: async (_root, { file, name, provider }, ctx) => {
+      const format = /\.xlsx$/i.test(file.name) || file.type.includes('spreadsheetml') ? 'xlsx' : 'csv';
+      if (file.size > MULTIPART_MAX_BYTES) {
+        throw new ImportError('TOO_LARGE', `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`);
+      }
+      return importJob(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
+        source: file.stream() as unknown as AsyncIterable<Uint8Array>,
+        format,
+        name,
+        provider,
+      });
+    },
+  }),
+  cancelRecommendationJob: t.field({
+    type: RecommendationJobRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: 'Stops a queued or running job; customers already scored keep their results.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => service.cancelJob(ctx.db, organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
+  }),
+  retryFailedRecommendations: t.field({
+    type: RecommendationJobRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: 'Scores again the customers of a completed job that failed.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => service.retryFailedCustomers(deps(ctx), organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
+  }),
+}));
