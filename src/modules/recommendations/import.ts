@@ -13,7 +13,7 @@ import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { recommendationJobTable, type ProviderKind } from '../../db/schema/index.ts';
 import type { Db } from '../../resources.ts';
-import { checkHeader, parseCustomerRecord, type InputColumn } from './input.ts';
+import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from './input.ts';
 import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from './service.ts';
 
 export type ImportFormat = 'csv' | 'xlsx';
@@ -125,6 +125,7 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
     online_shopping_paise, groceries_paise, dining_paise, travel_paise, fuel_paise, utilities_paise, other_paise, gmv_paise) from stdin`.writable();
   let positions: Map<InputColumn, number> | undefined;
   let width = 0;
+  let required = 0;
   const seen = new Map<string, number>();
   let batch = '';
   const prefix = `${ids.organizationId}\t${ids.jobId}\t`;
@@ -139,11 +140,13 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
         if (!header.ok) throw new ImportError('BAD_HEADER', header.message);
         positions = header.positions;
         width = Math.max(...positions.values()) + 1;
+        required = Math.max(...REQUIRED_COLUMNS.map((c) => positions!.get(c)!)) + 1;
         state.header = true;
         continue;
       }
       const trailing = row.cells.slice(width).filter((c) => c !== null && String(c).trim() !== '');
-      if (trailing.length) {
+      // Only an optional last column (gmv) may be left off a row.
+      if (trailing.length || row.cells.length < required) {
         reject({ line: row.line, message: `the row has ${row.cells.length} values but the header has ${width} columns` });
         continue;
       }
@@ -168,6 +171,8 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
     }
     copy.end(batch);
     await finished(copy);
+    // The CSV parser reports broken records as it reads ahead, so they can arrive out of order.
+    state.errors.sort((a, b) => a.line - b.line);
   } catch (err) {
     copy.destroy();
     throw err;
