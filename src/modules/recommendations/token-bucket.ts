@@ -19,6 +19,19 @@ export type BucketOptions = { ratePerSecond: number; capacity: number };
 // burst of callers cannot push the bucket minutes into debt.
 const MAX_RESERVE_MS = 5_000;
 
+// A caller that wakes this much after its slot (a stalled event loop, a busy machine) gives the slot
+// up and reserves again: otherwise every call delayed by a stall goes out at once, a burst the
+// provider never allowed. With calls at most 50 ms late, a provider that allows bursts of
+// B ≥ 1 + rate × 0.05 never sees us over its limit.
+export const LATE_MS = 50;
+
+/** Sleeps until a reserved slot; false when the caller woke too late to use it. */
+async function waitForSlot(wait: number, signal?: AbortSignal): Promise<boolean> {
+  const target = performance.now() + wait;
+  await sleep(wait, signal);
+  return performance.now() - target <= LATE_MS;
+}
+
 // KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
 // -wait when no token was reserved because the wait would be longer than the max.
 const RESERVE_SCRIPT = `
@@ -74,8 +87,8 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
     async take(signal) {
       for (;;) {
         const wait = reserve();
-        if (wait >= 0) return sleep(wait, signal);
-        await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+        if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+        else if (await waitForSlot(wait, signal)) return;
       }
     },
   };
@@ -116,8 +129,8 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
           }
           wait = fallback.reserve();
         }
-        if (wait >= 0) return sleep(wait, signal);
-        await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+        if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+        else if (await waitForSlot(wait, signal)) return;
       }
     },
   };
