@@ -1,11 +1,11 @@
 // A stand-in for the external scoring API, for tests and benchmarks. It scores with the seed card
 // catalog (so its answers match the built-in scorer on a seeded organization), answers after a
-// configurable latency, enforces a rate limit (token bucket: R a second, bursts of B) with 429 and
+// configurable latency, enforces a rate limit (token bucket: R a second, bursts of B = R) with 429 and
 // Retry-After, and injects 429s, 500s, timeouts (no answer) and connection resets at given rates.
 // It counts everything it receives, so callers can check they never went over its limit.
 // Listens on 127.0.0.1 only.
 //
-//   npm run mock:provider -- [--port 6101] [--latency 1500] [--limit 10] [--burst 2]
+//   npm run mock:provider -- [--port 6101] [--latency 1500] [--limit 10] [--burst 10]
 //                            [--fail-429 0.1] [--fail-500 0.1] [--timeout 0.1] [--reset 0.1] [--key secret]
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
@@ -21,7 +21,7 @@ export type MockProviderOptions = {
   latencyMs?: number;
   /** Requests per second the provider accepts. */
   rateLimit?: number;
-  /** Requests above the steady rate it accepts at once. */
+  /** Requests it accepts at once above the steady rate; one second's worth by default, as most APIs count. */
   burst?: number;
   retryAfterSeconds?: number;
   faults?: MockFaults;
@@ -40,6 +40,8 @@ export type MockProviderStats = {
   /** Most requests that arrived within any 1-second window. */
   peakPerSecond: number;
   peakInFlight: number;
+  /** Calls received in each second since the first one. */
+  perSecond: number[];
   /** Customers answered 200 more than once. */
   customersScoredTwice: number;
   distinctCustomersScored: number;
@@ -50,7 +52,7 @@ export type MockProvider = { url: string; port: number; stats(): MockProviderSta
 export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
   const latencyMs = options.latencyMs ?? 1_500;
   const rate = options.rateLimit ?? 10;
-  const burst = options.burst ?? Math.max(2, Math.ceil(rate / 10));
+  const burst = options.burst ?? rate;
   const faults = { rateLimited: 0, serverError: 0, timeout: 0, reset: 0, ...options.faults };
   const catalog = options.catalog ?? SEED_CATALOG;
   const random = seededRandom(options.seed ?? 42);
@@ -74,7 +76,12 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     return Math.ceil((1 - tokens) / rate);
   }
 
+  let firstArrival: number | undefined;
   function countArrival(now: number) {
+    firstArrival ??= now;
+    const second = Math.floor((now - firstArrival) / 1000);
+    while (stats.perSecond.length <= second) stats.perSecond.push(0);
+    stats.perSecond[second]++;
     arrivals.push(now);
     let drop = 0;
     while (drop < arrivals.length && arrivals[drop] <= now - 1000) drop++;
@@ -140,13 +147,14 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   function snapshot(): MockProviderStats {
     let twice = 0;
     for (const count of okByRef.values()) if (count > 1) twice++;
-    return { ...stats, injected: { ...stats.injected }, customersScoredTwice: twice, distinctCustomersScored: okByRef.size };
+    return { ...stats, injected: { ...stats.injected }, perSecond: [...stats.perSecond], customersScoredTwice: twice, distinctCustomersScored: okByRef.size };
   }
 
   function reset() {
     stats = emptyStats();
     okByRef = new Map();
     arrivals = [];
+    firstArrival = undefined;
   }
 
   const server = createServer((req, res) => {
@@ -180,6 +188,7 @@ function emptyStats(): MockProviderStats {
     badRequests: 0,
     peakPerSecond: 0,
     peakInFlight: 0,
+    perSecond: [],
     customersScoredTwice: 0,
     distinctCustomersScored: 0,
   };

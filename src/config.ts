@@ -114,7 +114,7 @@ const variables = {
   },
   PROVIDER_BURST: {
     schema: int(1, 100_000).default(1),
-    fix: 'set PROVIDER_BURST to how many calls may start at once above the steady rate (1-100000)',
+    fix: 'set PROVIDER_BURST to the burst the scoring API allows above its rate (1-100000; 1 when it does not say)',
   },
   PROVIDER_LATENCY_MS: {
     schema: int(1, 120_000).default(1_500),

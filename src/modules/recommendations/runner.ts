@@ -77,10 +77,27 @@ export type ProviderRuntime = {
   close(): void;
 };
 
+// We aim 1% under the provider's limit, for clocks that do not quite agree.
+export const RATE_HEADROOM = 0.99;
+
+/**
+ * Our bucket, from the provider's limit: R calls a second with bursts of B (PROVIDER_BURST). Calls
+ * bunch when we start late (lateMs × R of them) or when the network or the provider pauses; a
+ * provider's token bucket absorbs bunching as long as it stays under B. We start at most a fifth of
+ * B at once and allow lateness worth 30% of it, leaving half of B to jitter we cannot see.
+ */
+export function bucketOptions(rate: number, providerBurst: number) {
+  return {
+    ratePerSecond: rate * RATE_HEADROOM,
+    capacity: Math.max(1, Math.floor(providerBurst / 5)),
+    lateMs: Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
+  };
+}
+
 export function createProviderRuntime(config: Config, redis: Redis | undefined, log: Logger): ProviderRuntime {
   const p = config.provider;
   if (!p.url) return { http: null, close() {} };
-  const options = { ratePerSecond: p.rateLimit, capacity: p.burst };
+  const options = bucketOptions(p.rateLimit, p.burst);
   const bucket = redis ? redisBucket(redis, bucketKey(config.redis.prefix, p.url), options, log) : memoryBucket(options);
   if (!redis) log.warn('REDIS_URL is not set: the provider rate limit is enforced per worker process; run one worker or set REDIS_URL');
   const provider = createHttpProvider({ url: p.url, apiKey: p.apiKey, timeoutMs: p.timeoutMs });

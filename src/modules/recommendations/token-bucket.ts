@@ -13,23 +13,32 @@ export type TokenBucket = {
   readonly shared: boolean;
 };
 
-export type BucketOptions = { ratePerSecond: number; capacity: number };
+export type BucketOptions = {
+  ratePerSecond: number;
+  /** Calls that may start at once. */
+  capacity: number;
+  /** How late after its slot a call may still start (see waitForSlot); 50 ms when not given. */
+  lateMs?: number;
+};
 
 // A reservation further out than this is not made; the caller waits and asks again, so an aborted
 // burst of callers cannot push the bucket minutes into debt.
 const MAX_RESERVE_MS = 5_000;
 
-// A caller that wakes this much after its slot (a stalled event loop, a busy machine) gives the slot
-// up and reserves again: otherwise every call delayed by a stall goes out at once, a burst the
-// provider never allowed. With calls at most 50 ms late, a provider that allows bursts of
-// B ≥ 1 + rate × 0.05 never sees us over its limit.
-export const LATE_MS = 50;
+// A caller that wakes too long after its slot (a stalled event loop, a busy machine) gives the slot
+// up and reserves again: otherwise every call a stall delayed goes out at once with the ones on
+// time, a burst. Calls at most L late bunch at most L × rate, so L is sized from the burst the
+// provider allows (runner.ts), never below 50 ms.
+export const DEFAULT_LATE_MS = 50;
 
-/** Sleeps until a reserved slot; false when the caller woke too late to use it. */
-async function waitForSlot(wait: number, signal?: AbortSignal): Promise<boolean> {
-  const target = performance.now() + wait;
-  await sleep(wait, signal);
-  return performance.now() - target <= LATE_MS;
+/**
+ * Sleeps until a reserved slot; false when the caller woke too late to use it. `askedAt` is when the
+ * reservation was requested: the slot is at least that plus the wait, so a reply that sat in a
+ * stalled event loop counts as late too.
+ */
+async function waitForSlot(askedAt: number, wait: number, lateMs: number, signal?: AbortSignal): Promise<boolean> {
+  await sleep(askedAt + wait - performance.now(), signal);
+  return performance.now() - (askedAt + wait) <= lateMs;
 }
 
 // KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
@@ -86,9 +95,10 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
     reserve,
     async take(signal) {
       for (;;) {
+        const askedAt = performance.now();
         const wait = reserve();
         if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(wait, signal)) return;
+        else if (await waitForSlot(askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
       }
     },
   };
@@ -119,6 +129,7 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
     shared: true,
     async take(signal) {
       for (;;) {
+        const askedAt = performance.now();
         let wait: number;
         try {
           wait = await reserve();
@@ -130,7 +141,7 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
           wait = fallback.reserve();
         }
         if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(wait, signal)) return;
+        else if (await waitForSlot(askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
       }
     },
   };
