@@ -15,6 +15,11 @@ export const cachePolicy = {
     ApiKey: 10_000,
     // Tier and scopes change with a key's or user's role; short so a change shows quickly even without a write.
     Viewer: 30_000,
+    // Job progress and results are written by workers, outside GraphQL, several times a second; imports
+    // create jobs through /jobs/import. The cache cannot see those writes: never keep these answers.
+    RecommendationJob: 0,
+    'Query.recommendationJob': 0,
+    'Query.recommendationJobs': 0,
   } as Record<string, number>,
 
   /**

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { seedPackhouseOperations } from '../../seeds/packhouse-operations.ts';
+import { seedCards } from '../../seeds/cards.ts';
+import { customerInputs } from '../modules/recommendations/testing.ts';
 import { schema } from '../schema/index.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from './harness.ts';
@@ -16,7 +18,7 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [growers, packhouses, batches, keys, events, payments, prices] = await Promise.all([
+  const [growers, packhouses, batches, keys, events, payments, prices, cards, jobs] = await Promise.all([
     sql`select * from growers where organization_id = ${organizationId} order by id`,
     sql`select * from packhouses where organization_id = ${organizationId} order by id`,
     sql`select * from batches where organization_id = ${organizationId} order by id`,
@@ -24,8 +26,10 @@ async function snapshot(organizationId: number) {
     sql`select * from batch_events where organization_id = ${organizationId} order by id`,
     sql`select * from grower_payments where organization_id = ${organizationId} order by id`,
     sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
+    sql`select c.*, (select json_agg(r order by r.category) from card_reward_rates r where r.card_id = c.id) as rates from cards c where organization_id = ${organizationId} order by id`,
+    sql`select * from recommendation_jobs where organization_id = ${organizationId} order by id`,
   ]);
-  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices });
+  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices, cards, jobs });
 }
 
 async function idsOf(organizationId: number) {
@@ -35,6 +39,8 @@ async function idsOf(organizationId: number) {
   const [bt] = await sql<{ id: number }[]>`select id from batches where organization_id = ${organizationId} order by id limit 1`;
   const [k] = await sql<{ id: number }[]>`select id from api_keys where organization_id = ${organizationId} order by id limit 1`;
   const [u] = await sql<{ id: number }[]>`select id from users where organization_id = ${organizationId} order by id limit 1`;
+  const [c] = await sql<{ id: number }[]>`select id from cards where organization_id = ${organizationId} order by id limit 1`;
+  const [j] = await sql<{ id: number }[]>`select id from recommendation_jobs where organization_id = ${organizationId} order by id limit 1`;
   return {
     grower: encodeGlobalId('Grower', g.id),
     packhouse: encodeGlobalId('Packhouse', p.id),
@@ -42,6 +48,8 @@ async function idsOf(organizationId: number) {
     apiKey: encodeGlobalId('ApiKey', k.id),
     user: encodeGlobalId('User', u.id),
     organization: encodeGlobalId('Organization', organizationId),
+    card: encodeGlobalId('Card', c.id),
+    job: encodeGlobalId('RecommendationJob', j.id),
   };
 }
 
@@ -54,6 +62,14 @@ beforeAll(async () => {
   await seedPackhouseOperations(h.resources, a.organizationId, { growers: 10, payments: 100, quiet: true });
   await seedPackhouseOperations(h.resources, b.organizationId, { growers: 10, payments: 100, seed: 7, quiet: true });
   await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: a.adminToken });
+  for (const t of [a, b]) {
+    await seedCards(h.resources.db, t.organizationId);
+    // Jobs stay queued: no worker runs in this file.
+    await h.gql(`mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`, {
+      auth: t.partnerKey,
+      variables: { input: { customers: customerInputs(3, t === a ? 0 : 100) } },
+    });
+  }
 });
 afterAll(() => h?.close());
 
@@ -128,6 +144,29 @@ describe('reads never return another tenant’s rows', () => {
     expect(r.body.data).toEqual({ g: { edges: [] }, p: { edges: [] } });
   });
 
+  it('cards and recommendation jobs hold only the caller’s rows', async () => {
+    covered.add('Query.cards').add('Query.recommendationJobs').add('Query.recommendationJob');
+    const r = await h.gql(
+      `{ cards(first: 100) { edges { node { id } } } recommendationJobs(first: 50) { edges { node { id results(first: 10) { edges { node { customerRef } } } } } } }`,
+      { auth: b.internalKey },
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data.cards.edges.length).toBeGreaterThan(0);
+    expect(r.body.data.recommendationJobs.edges.length).toBeGreaterThan(0);
+    const { sql } = h.resources;
+    for (const id of new Set(JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)))) {
+      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
+      const table = { Card: 'cards', RecommendationJob: 'recommendation_jobs' }[typename]!;
+      const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
+      expect(row.organization_id, id).toBe(b.organizationId);
+    }
+    const other = await idsOf(a.organizationId);
+    const job = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { id } }`, { auth: b.internalKey, variables: { id: other.job } });
+    expect(job.body.data.recommendationJob).toBeNull();
+    const file = await h.fetch(`/jobs/${other.job}/results.csv`, { headers: { authorization: `Bearer ${b.internalKey}` } });
+    expect(file.status).toBe(404);
+  });
+
   it('viewer and apiKeys show only the caller’s organization', async () => {
     covered.add('Query.viewer').add('Query.apiKeys');
     const r = await h.gql(`{ viewer { organization { id slug } } apiKeys(first: 100) { edges { node { id name } } } }`, {
@@ -157,6 +196,9 @@ describe('writes never touch another tenant’s rows', () => {
       'updateBatch',
       (o, own) => [`mutation($id: ID!, $g: ID!) { updateBatch(id: $id, input: { grower: $g }) { __typename } }`, { id: own.batch, g: o.grower }],
     ],
+    ['updateCard', (o) => [`mutation($id: ID!) { updateCard(id: $id, input: { annualFee: "1.00" }) { __typename } }`, { id: o.card }]],
+    ['cancelRecommendationJob', (o) => [`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename } }`, { id: o.job }]],
+    ['retryFailedRecommendations', (o) => [`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename } }`, { id: o.job }]],
     [
       'recordGrowerPayment',
       (o) => [
@@ -183,8 +225,20 @@ describe('writes never touch another tenant’s rows', () => {
 
   it('creates land in the caller’s organization only', async () => {
     covered.add('Mutation.createGrower').add('Mutation.createPackhouse').add('Mutation.createBatch').add('Mutation.setFruitPrice');
-    covered.add('Mutation.refreshDailyIntake');
+    covered.add('Mutation.refreshDailyIntake').add('Mutation.createCard').add('Mutation.submitRecommendationJob');
     const before = await snapshot(a.organizationId);
+    const card = await h.gql(
+      `mutation { createCard(input: { code: "B-ONLY", name: "B card", issuer: "B bank", annualFee: "0", joiningFee: "0", baseRewardPercent: "1.00" }) { __typename } }`,
+      { auth: b.adminToken },
+    );
+    const job = await h.gql(`mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`, {
+      auth: b.partnerKey,
+      variables: { input: { customers: customerInputs(2, 500) } },
+    });
+    expect([card.body.data.createCard.__typename, job.body.data.submitRecommendationJob.__typename]).toEqual([
+      'MutationCreateCardSuccess',
+      'MutationSubmitRecommendationJobSuccess',
+    ]);
     const g = await h.gql(`mutation { createGrower(input: { code: "T-1", name: "Tenant B grower" }) { __typename } }`, { auth: b.partnerKey });
     const p = await h.gql(`mutation { createPackhouse(input: { name: "Tenant B shed" }) { __typename } }`, { auth: b.partnerKey });
     const price = await h.gql(
@@ -210,7 +264,7 @@ describe('writes never touch another tenant’s rows', () => {
 
 describe('coverage', () => {
   // Fields whose tenancy is covered by other test files.
-  const elsewhere = new Set(['Mutation.signIn', 'Mutation.signOut', 'Mutation.createApiKey']);
+  const elsewhere = new Set(['Mutation.signIn', 'Mutation.signOut', 'Mutation.createApiKey', 'Mutation.importRecommendationJob']);
 
   it('every root field has a tenancy case (add one here when you add a field)', () => {
     const fields = [
