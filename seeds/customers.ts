@@ -6,8 +6,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import ExcelJS from 'exceljs';
 import { createProgress } from '../src/lib/progress.ts';
+import { createXlsxWriter, decimalCell } from '../src/lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../src/lib/money.ts';
 import { rowRandom } from '../src/lib/random.ts';
 import { SPEND_CATEGORIES, type SpendCategory } from '../src/modules/recommendations/scoring.ts';
@@ -93,19 +93,21 @@ export async function writeCustomersCsv(path: string, options: FileOptions): Pro
 }
 
 export async function writeCustomersXlsx(path: string, options: FileOptions): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: false });
-  const sheet = workbook.addWorksheet('customers');
+  const out = createWriteStream(path);
+  const xlsx = await createXlsxWriter(out, 'customers');
   const progress = createProgress(`writing ${path}`, options.count, options.quiet ? null : process.stderr);
-  sheet.addRow([...CUSTOMER_COLUMNS]).commit();
+  await xlsx.addRow([...CUSTOMER_COLUMNS]);
   const start = options.start ?? 0;
   for (let i = 0; i < options.count; i++) {
     const c = customerRow(options.seed ?? 1, start + i);
     // Amounts as numbers, as a spreadsheet user would type them.
-    sheet.addRow([c.customerRef, ...SPEND_CATEGORIES.map((k) => c.spendPaise[k] / 100), c.gmvPaise / 100]).commit();
-    if ((i + 1) % 1000 === 0 || i + 1 === options.count) progress.add(((i + 1) % 1000) || 1000);
+    await xlsx.addRow([c.customerRef, ...SPEND_CATEGORIES.map((k) => decimalCell(rupeesFromPaise(c.spendPaise[k]))), decimalCell(rupeesFromPaise(c.gmvPaise))]);
+    if ((i + 1) % 1000 === 0) progress.add(1000);
   }
-  sheet.commit();
-  await workbook.commit();
+  progress.add(options.count % 1000);
+  await xlsx.finish();
+  out.end();
+  await finished(out);
   progress.done();
 }
 

@@ -2,10 +2,10 @@
 // no cursor held open across the download) and written as they come, so a 200,000-customer export
 // needs memory for one batch, not the file. One row per customer, in input order, with its top
 // cards side by side (an XLSX sheet holds at most 1,048,576 rows, so one row per card would not fit).
-import { once } from 'node:events';
+// XLSX goes through src/lib/xlsx-writer.ts, which streams; exceljs's writer holds the sheet whole.
 import { PassThrough, Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { StoredRecommendation } from '../../db/schema/index.ts';
+import { createXlsxWriter, decimalCell, type Cell } from '../../lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../../lib/money.ts';
 import type { Sql } from '../../resources.ts';
 import { TOP_N } from './scoring.ts';
@@ -64,18 +64,20 @@ async function* csvLines(sql: Sql, job: { id: number; organizationId: number }, 
   }
 }
 
+/** The same row for a spreadsheet: net savings as numbers (written digit for digit), not text. */
+function xlsxCells(row: ResultRow): (Cell | { decimal: string })[] {
+  return cells(row).map((value, i) => (i >= 2 && i < 2 + TOP_N * 3 && (i - 2) % 3 === 2 && value !== '' ? decimalCell(String(value)) : value));
+}
+
 async function writeXlsx(sql: Sql, job: { id: number; organizationId: number }, out: PassThrough, onRows?: (n: number) => void) {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
-  const sheet = workbook.addWorksheet('recommendations');
-  sheet.addRow(EXPORT_COLUMNS).commit();
+  const xlsx = await createXlsxWriter(out, 'recommendations');
+  await xlsx.addRow(EXPORT_COLUMNS);
   for await (const rows of resultBatches(sql, job)) {
-    for (const r of rows) sheet.addRow(cells(r)).commit();
+    for (const r of rows) await xlsx.addRow(xlsxCells(r));
     onRows?.(rows.length);
-    // exceljs does not wait for a slow reader; pause the producer here instead.
-    if (out.writableNeedDrain) await once(out, 'drain');
   }
-  sheet.commit();
-  await workbook.commit();
+  await xlsx.finish();
+  out.end();
 }
 
 /** The export as a byte stream; the caller has checked that the job belongs to the caller. */
