@@ -190,6 +190,32 @@ describe('bad files are refused whole', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('a quarter of the connection pool at most imports at once; the next upload is told to come back', async () => {
+    // Uploads that send their header and then wait, as a slow client does.
+    const held: ReadableStreamDefaultController<Uint8Array>[] = [];
+    const slowUpload = () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`${CUSTOMER_COLUMNS.join(',')}\n`));
+          held.push(controller);
+        },
+      });
+      return h.fetch('/jobs/import?format=csv', { method: 'POST', headers: { authorization: `Bearer ${t.partnerKey}` }, body, duplex: 'half' } as RequestInit);
+    };
+    const slots = Math.floor(h.config.database.poolMax / 4);
+    const uploads = Array.from({ length: slots }, slowUpload);
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = await upload(csvOf(2, 3000), 'format=csv');
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: 'BUSY', message: expect.stringContaining('send the file again') });
+    for (const controller of held) {
+      controller.enqueue(new TextEncoder().encode(`${csvOf(1, 4000 + held.indexOf(controller)).split('\n')[1]}\n`));
+      controller.close();
+    }
+    expect((await Promise.all(uploads)).map((r) => r.status)).toEqual(Array(slots).fill(201));
+    expect((await upload(csvOf(2, 3000), 'format=csv')).status).toBe(201);
+  });
+
   it('the job is visible to its tenant only', async () => {
     const r = await upload(csvOf(5, 2000), 'format=csv');
     const other = await h.tenant('stranger');

@@ -12,7 +12,6 @@ import ExcelJS from 'exceljs';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { recommendationJobTable, type ProviderKind } from '../../db/schema/index.ts';
-import type { Db } from '../../resources.ts';
 import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from './input.ts';
 import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from './service.ts';
 
@@ -30,7 +29,7 @@ export type ImportResult = { job: Job; deduplicated: boolean; imported: number; 
 
 export const KEPT_ROW_ERRORS = 1_000;
 
-export type ImportErrorCode = 'EMPTY_FILE' | 'BAD_HEADER' | 'NO_VALID_ROWS' | 'TOO_LARGE' | 'UNREADABLE';
+export type ImportErrorCode = 'EMPTY_FILE' | 'BAD_HEADER' | 'NO_VALID_ROWS' | 'TOO_LARGE' | 'UNREADABLE' | 'BUSY';
 
 /** The file as a whole was refused; nothing was imported. */
 export class ImportError extends Error {
@@ -180,7 +179,24 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
   return state;
 }
 
+// An import holds one pooled connection for as long as its upload lasts: a few slow uploads must not
+// take the connections every other request needs. Per process, a quarter of the pool at most.
+const importsRunning = new WeakMap<object, number>();
+
 export async function importJob(deps: JobDeps, organizationId: number, createdBy: string | null, input: ImportInput): Promise<ImportResult> {
+  const running = importsRunning.get(deps.db) ?? 0;
+  if (running >= Math.max(1, Math.floor(deps.config.database.poolMax / 4))) {
+    throw new ImportError('BUSY', `${running} imports are running on this server already; send the file again in a few seconds.`);
+  }
+  importsRunning.set(deps.db, running + 1);
+  try {
+    return await importOnce(deps, organizationId, createdBy, input);
+  } finally {
+    importsRunning.set(deps.db, (importsRunning.get(deps.db) ?? 1) - 1);
+  }
+}
+
+async function importOnce(deps: JobDeps, organizationId: number, createdBy: string | null, input: ImportInput): Promise<ImportResult> {
   const provider = resolveProvider(deps.config, input.provider);
   const name = input.name?.trim() || null;
   const chunkSize = chunkSizeFor(deps.config, provider);
