@@ -99,6 +99,10 @@ const variables = {
     schema: bool.optional(),
     fix: 'set SEED_DEMO to true or false',
   },
+  START_WORKER: {
+    schema: bool.optional(),
+    fix: 'set START_WORKER to true (npm start also runs one job worker process) or false (run `npm run worker` yourself)',
+  },
   RECOMMENDATION_PROVIDER: {
     schema: z.enum(['builtin', 'http']).default('builtin'),
     fix: 'set RECOMMENDATION_PROVIDER to builtin (score from the card catalog) or http (call PROVIDER_URL)',
@@ -173,6 +177,8 @@ export type Config = {
   http: { maxBodyBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
   logLevel: Parsed['LOG_LEVEL'];
   seedDemo: boolean;
+  /** `npm start` also runs one worker process beside the API (zero-setup development). */
+  startWorker: boolean;
   packhouse: { intakeRefreshSeconds: number };
   provider: {
     default: 'builtin' | 'http';
@@ -243,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     },
     logLevel: v.LOG_LEVEL,
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
+    startWorker: v.START_WORKER ?? !v.DATABASE_URL,
     packhouse: { intakeRefreshSeconds: v.INTAKE_REFRESH_SECONDS },
     provider: {
       default: v.RECOMMENDATION_PROVIDER,

@@ -1,7 +1,10 @@
 // The API process: config → database (embedded when DATABASE_URL is unset) → migrations → resources
 // → demo data → app → listen; SIGINT/SIGTERM close it gracefully within a few seconds.
 import { createServer } from 'node:http';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import { dirname } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -20,6 +23,31 @@ function loadConfigOrExit(): Config {
     }
     throw err;
   }
+}
+
+/** Runs `src/worker.ts` as a child process on the same database; it stops with the API. */
+function startWorkerProcess(databaseUrl: string, log: Logger) {
+  const child = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: 'inherit',
+  });
+  let exited = false;
+  const exit = once(child, 'exit').then(() => {
+    exited = true;
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) log.warn({ code, signal }, 'the job worker process exited; run `npm run worker` to process jobs');
+  });
+  let stopping = false;
+  return {
+    async stop() {
+      stopping = true;
+      if (!exited) child.kill('SIGTERM');
+      // Within the API's own 4 s shutdown budget; a worker checkpoints its chunks on SIGTERM.
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 2_500))]);
+      if (!exited) child.kill('SIGKILL');
+    },
+  };
 }
 
 function redactUrl(url: string): string {
@@ -50,6 +78,8 @@ async function main() {
   const demo = config.seedDemo ? await seedDemo(resources, { log, credentialsDir }) : undefined;
 
   const stopIntakeRefresh = scheduleDailyIntakeRefresh(resources, config.packhouse.intakeRefreshSeconds);
+  // Zero-setup development: background jobs need a worker, which is always its own process.
+  const worker = config.startWorker ? startWorkerProcess(databaseUrl, log) : undefined;
 
   const app = createApp(resources);
   const server = createServer(app);
@@ -67,6 +97,7 @@ async function main() {
     `  Health:    ${base}/health   ${base}/ready`,
     `  Database:  ${databaseLabel}`,
     `  Cache:     ${cacheLabel}`,
+    `  Jobs:      ${worker ? 'one worker process started beside the API (START_WORKER=false to run `npm run worker` yourself)' : 'run `npm run worker` to process background jobs'}`,
   ];
   if (demo) {
     lines.push(
@@ -93,6 +124,7 @@ async function main() {
     const drain = setTimeout(() => server.closeAllConnections(), 2_500);
     drain.unref();
     await once(server, 'close').catch(() => undefined);
+    await worker?.stop();
     await resources.close();
     await embedded?.stop();
     log.info('stopped');

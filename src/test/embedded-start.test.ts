@@ -42,6 +42,27 @@ it('starts with an embedded PostgreSQL, serves the demo data, restarts warm and 
   expect(first.data.viewer.organization.slug).toBe('demo');
   expect(first.data.batches.edges).toHaveLength(3);
   expect((await fetch(`${cold.url}/ready`)).status).toBe(200);
+  expect(cold.output()).toMatch(/Jobs:\s+one worker process started/);
+
+  // Background jobs run in the worker process `npm start` started beside the API.
+  const gql = (query: string, variables?: object) =>
+    fetch(`${cold.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cold.demoKey}` },
+      body: JSON.stringify({ query, variables }),
+    }).then((r) => r.json());
+  const submitted = await gql(
+    `mutation($c: [CustomerSpendInput!]!) { submitRecommendationJob(input: { customers: $c }) {
+      __typename ... on MutationSubmitRecommendationJobSuccess { data { job { id } } } } }`,
+    { c: [{ customerRef: 'c-1', groceries: '12000', dining: '5000' }, { customerRef: 'c-2', travel: '40000', fuel: '3000' }] },
+  );
+  const jobId = submitted.data.submitRecommendationJob.data.job.id;
+  let job: { status: string; done: number } | undefined;
+  for (let i = 0; i < 120 && job?.status !== 'COMPLETED'; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    job = (await gql(`query($id: ID!) { recommendationJob(id: $id) { status done } }`, { id: jobId })).data.recommendationJob;
+  }
+  expect(job).toEqual({ status: 'COMPLETED', done: 2 });
   const stopped = await cold.stop('SIGTERM');
   expect(stopped.code).toBe(0);
   expect(stopped.ms).toBeLessThan(4_000);
