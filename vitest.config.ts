@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Node loads graphql's CommonJS build for every library (and for our code in production); vite would
+  // give our sources the ESM build, and graphql's instanceof checks then fail across the two copies.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['src/**/*.test.ts', 'seeds/**/*.test.ts', 'loadtest/**/*.test.ts'],
     globalSetup: ['src/test/global-setup.ts'],

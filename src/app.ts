@@ -5,15 +5,27 @@ import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
+import { UPLOAD_MUTATIONS } from './http/uploads.ts';
+import { useArmor } from './http/use-armor.ts';
 import { useAuth } from './http/use-auth.ts';
+import { useBodyLimit } from './http/use-body-limit.ts';
+import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { useHealth } from './http/use-health.ts';
 import { useMetrics } from './http/use-metrics.ts';
 import { useObservability } from './http/use-observability.ts';
 import { useRecommendationFiles } from './http/use-recommendation-files.ts';
+import { usePersistedOperations } from './http/use-persisted-operations.ts';
+import { useQueryCost } from './http/use-query-cost.ts';
+import { useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestHeaders } from './http/use-request-headers.ts';
 import { useRequestDeadline } from './http/use-request-deadline.ts';
 import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
 import { useSqlStats } from './http/use-sql-stats.ts';
+import { CostBuckets } from './limits/cost-bucket.ts';
+import { RedisGuard } from './limits/redis-guard.ts';
+import { SlidingWindowLimiter } from './limits/sliding-window.ts';
+import { loadManifestFiles } from './modules/persisted/manifests.ts';
+import { PersistedOperationStore } from './modules/persisted/service.ts';
 import type { Resources } from './resources.ts';
 import { schema } from './schema/index.ts';
 
@@ -24,8 +36,15 @@ function isGraphQLError(error: unknown): error is GraphQLError {
 
 export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
-export function createApp(resources: Resources): App {
+export type AppOptions = { manifestDir?: string };
+
+export function createApp(resources: Resources, options: AppOptions = {}): App {
   const { config, log, db, kv, redis, metrics, sql, jobs } = resources;
+  const guard = new RedisGuard(redis, config.redis.timeoutMs, log);
+  const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
+  const buckets = new CostBuckets(guard, `${config.redis.prefix}cost:`);
+  const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));
+  const uploadsEnabled = UPLOAD_MUTATIONS.size > 0;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -39,17 +58,29 @@ export function createApp(resources: Resources): App {
       error: (...args) => log.error(args),
     },
     graphiql: { title: 'Harvest Graph', defaultQuery: EXAMPLE_OPERATIONS },
-    // The order is part of correctness (STACK.md): headers, health, auth, then the rest.
+    // JSON batching stays off (yoga's default): one operation per request, one rate-limit point.
+    batching: false,
+    multipart: uploadsEnabled,
+    // use-body-limit.ts replaces yoga's single limit with one per content type.
+    maxRequestBodySize: false,
+    // The order is part of correctness (STACK.md): headers, health, auth, persisted operations, rate
+    // limit, response cache, armor, cost. Body size and CSRF come before auth: they refuse without a
+    // database lookup.
     plugins: [
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
       useObservability({ db, config, metrics }),
+      useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
+      useCsrfPrevention({ uploadMutations: UPLOAD_MUTATIONS }),
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs }),
-      // persisted operations, then rate limits, go here: before the cache (STACK.md)
+      usePersistedOperations(persisted),
+      useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
+      useArmor(config),
+      useQueryCost({ buckets, config }),
       useSqlStats(),
       useRequestDeadline(config.http.requestTimeoutMs),
     ],

@@ -83,6 +83,38 @@ const variables = {
     schema: int(1_024, 100 * 1024 * 1024).default(1024 * 1024),
     fix: 'set MAX_BODY_BYTES to a byte count between 1024 and 104857600',
   },
+  MAX_UPLOAD_BYTES: {
+    schema: int(1_024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    fix: 'set MAX_UPLOAD_BYTES to a byte count between 1024 and 1073741824 (multipart uploads only, see src/http/uploads.ts)',
+  },
+  RATE_LIMIT_POINTS: {
+    schema: int(1, 1_000_000_000).default(100),
+    fix: 'set RATE_LIMIT_POINTS to the requests each API key or user may make per RATE_LIMIT_WINDOW_SECONDS (e.g. 100)',
+  },
+  RATE_LIMIT_WINDOW_SECONDS: {
+    schema: int(1, 86_400).default(60),
+    fix: 'set RATE_LIMIT_WINDOW_SECONDS to 1-86400 seconds',
+  },
+  RATE_LIMIT_BURST_POINTS: {
+    schema: int(1, 1_000_000_000).default(20),
+    fix: 'set RATE_LIMIT_BURST_POINTS to the requests allowed per RATE_LIMIT_BURST_WINDOW_SECONDS (e.g. 20)',
+  },
+  RATE_LIMIT_BURST_WINDOW_SECONDS: {
+    schema: int(1, 86_400).default(10),
+    fix: 'set RATE_LIMIT_BURST_WINDOW_SECONDS to 1-86400 seconds, shorter than RATE_LIMIT_WINDOW_SECONDS',
+  },
+  COST_BUCKET_REFILL_SECONDS: {
+    schema: int(0, 3_600).default(20),
+    fix: 'set COST_BUCKET_REFILL_SECONDS to the seconds an empty query-cost bucket takes to refill (0-3600; 0 turns the budget off)',
+  },
+  CLIENT_IP_HEADER: {
+    schema: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name').optional(),
+    fix: 'set CLIENT_IP_HEADER to the header your proxy puts the client address in (e.g. Fly-Client-IP), or unset it to use the socket address',
+  },
+  SCHEMA_INTROSPECTION: {
+    schema: z.enum(['internal', 'open']).optional(),
+    fix: 'set SCHEMA_INTROSPECTION to internal (only internal keys see the schema) or open (everyone but partner keys)',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     fix: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
@@ -174,7 +206,16 @@ export type Config = {
   /** Default lifetime of a cached query answer; 0 = cache off. Per-type and per-field lifetimes: src/cache/policy.ts. */
   responseCache: { ttlMs: number };
   auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number };
-  http: { maxBodyBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
+  http: { maxBodyBytes: number; maxUploadBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
+  limits: {
+    /** Both windows must hold (sliding windows): `points` per `windowSeconds` and `burstPoints` per `burstWindowSeconds`. */
+    rate: { points: number; windowSeconds: number; burstPoints: number; burstWindowSeconds: number };
+    /** Seconds for an empty query-cost bucket to refill; 0 = no per-minute cost budget. */
+    costRefillSeconds: number;
+    clientIpHeader: string | undefined;
+    /** Who may introspect and see "Did you mean" suggestions: internal keys only, or everyone but partner keys. */
+    introspection: 'internal' | 'open';
+  };
   logLevel: Parsed['LOG_LEVEL'];
   seedDemo: boolean;
   /** `npm start` also runs one worker process beside the API (zero-setup development). */
@@ -229,6 +270,11 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   if (!problems.length && v.RECOMMENDATION_PROVIDER === 'http' && !v.PROVIDER_URL) {
     problems.push(`PROVIDER_URL is required when RECOMMENDATION_PROVIDER=http: ${variables.PROVIDER_URL.fix}`);
   }
+  if (!problems.length && v.RATE_LIMIT_BURST_WINDOW_SECONDS >= v.RATE_LIMIT_WINDOW_SECONDS) {
+    problems.push(
+      `RATE_LIMIT_BURST_WINDOW_SECONDS=${v.RATE_LIMIT_BURST_WINDOW_SECONDS} must be shorter than RATE_LIMIT_WINDOW_SECONDS=${v.RATE_LIMIT_WINDOW_SECONDS}: ${variables.RATE_LIMIT_BURST_WINDOW_SECONDS.fix}`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const jwtSecret = v.JWT_SECRET ?? (randomSecret ?? defaultRandomSecret)();
@@ -244,8 +290,21 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     auth: { jwtSecret, jwtSecretGenerated: !v.JWT_SECRET, jwtTtlSeconds: v.JWT_TTL_SECONDS },
     http: {
       maxBodyBytes: v.MAX_BODY_BYTES,
+      maxUploadBytes: v.MAX_UPLOAD_BYTES,
       requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
       diagnosticHeaders: v.DIAGNOSTIC_HEADERS ?? v.NODE_ENV !== 'production',
+    },
+    limits: {
+      rate: {
+        points: v.RATE_LIMIT_POINTS,
+        windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS,
+        burstPoints: v.RATE_LIMIT_BURST_POINTS,
+        burstWindowSeconds: v.RATE_LIMIT_BURST_WINDOW_SECONDS,
+      },
+      costRefillSeconds: v.COST_BUCKET_REFILL_SECONDS,
+      clientIpHeader: v.CLIENT_IP_HEADER,
+      // GraphiQL on a laptop needs the schema; deployed instances show it to internal keys only.
+      introspection: v.SCHEMA_INTROSPECTION ?? (v.NODE_ENV === 'development' ? 'open' : 'internal'),
     },
     logLevel: v.LOG_LEVEL,
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,

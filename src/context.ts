@@ -29,6 +29,8 @@ export type Principal =
       keyKind: 'partner' | 'internal';
       scopes: Scope[];
       persistedOnly: boolean;
+      /** The partner manifest whose persisted operations this key may run by hash. */
+      manifest: string | null;
       rateLimitPerMinute: number | null;
     };
 

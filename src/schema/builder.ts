@@ -1,6 +1,5 @@
 // The schema builder: plugins, scalars, auth scopes and the shared error types. No domain types here.
 import SchemaBuilder from '@pothos/core';
-import { GraphQLError } from 'graphql';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
@@ -12,7 +11,6 @@ import { clientTier } from '../context.ts';
 import { badUserInput, forbidden, NotFoundError, ValidationError } from '../lib/errors.ts';
 import { isoFromPg } from '../lib/time.ts';
 import { decodeGlobalId, encodeGlobalId } from '../lib/global-id.ts';
-import { complexityLimitFor } from './complexity.ts';
 import { parseDate, parseDateTime, parseDecimal } from './scalars.ts';
 
 export type AuthScopes = {
@@ -44,6 +42,8 @@ export const builder = new SchemaBuilder<{
     // The page size (first/last) already multiplies a connection's cost; edges must not add ×10.
     edgesFieldOptions: { nullable: false, complexity: { field: 0, multiplier: 1 } },
     nodeFieldOptions: { nullable: false },
+    // nodes(ids) loads one node per id: it costs like a page of that many rows.
+    nodesQueryOptions: { complexity: (args: { ids: readonly unknown[] }) => ({ field: 1, multiplier: Math.max(1, args.ids.length) }) },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
     decodeGlobalID: (globalId) => decodeGlobalId(globalId),
   },
@@ -62,18 +62,11 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, _ctx, info) =>
       forbidden(`You are not allowed to use ${info.parentType.name}.${info.fieldName}: your key or role lacks the scope it needs.`),
   },
+  // Field costs only: the per-client limits and the per-minute budget are enforced before execution
+  // by src/http/use-query-cost.ts, so an over-budget query runs no resolver at all.
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: (ctx) => complexityLimitFor(clientTier(ctx.principal)),
-    complexityError: (kind, result) => {
-      const name = kind.toLowerCase() as 'complexity' | 'depth' | 'breadth';
-      const limit = { complexity: result.maxComplexity, depth: result.maxDepth, breadth: result.maxBreadth }[name];
-      return new GraphQLError(
-        `Query ${name} is ${result[name]}, over your limit of ${limit}. Ask for fewer rows (smaller first/last) or fewer fields.`,
-        { extensions: { code: 'QUERY_TOO_COMPLEX', kind: name, cost: result[name], limit } },
-      );
-    },
   },
   errors: {
     // Invalid input becomes the ValidationError member of the field's result union.

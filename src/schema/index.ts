@@ -1,10 +1,12 @@
 // The schema: each module's schema file, then toSchema(). Adding a domain adds one import line here.
 import { builder } from './builder.ts';
+import { withActualCost } from './cost.ts';
 import '../modules/identity/schema.ts';
 import '../modules/packhouse/schema.ts';
 import '../modules/packhouse/history-schema.ts';
 import '../modules/packhouse/payments-schema.ts';
 import '../modules/packhouse/reports-schema.ts';
 import '../modules/recommendations/schema.ts';
+import '../modules/persisted/schema.ts';
 
-export const schema = builder.toSchema({ sortSchema: false });
+export const schema = withActualCost(builder.toSchema({ sortSchema: false }));

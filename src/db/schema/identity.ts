@@ -60,6 +60,8 @@ export const apiKeyTable = pgTable(
     kind: text('kind', { enum: API_KEY_KINDS }).notNull().default('partner'),
     scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
     persistedOnly: boolean('persisted_only').notNull().default(false),
+    /** The partner manifest of persisted operations this key may run by hash (src/modules/persisted). */
+    manifest: text('manifest'),
     /** Requests per minute for this key; null means the platform default. */
     rateLimitPerMinute: integer('rate_limit_per_minute'),
     expiresAt: timestamp('expires_at', { precision: 3, withTimezone: true, mode: 'string' }),
@@ -71,6 +73,7 @@ export const apiKeyTable = pgTable(
     uniqueIndex('api_keys_key_id_key').on(t.keyId),
     index('api_keys_organization_idx').on(t.organizationId, t.createdAt),
     check('api_keys_kind_valid', sql`${t.kind} in ('partner', 'internal')`),
+    check('api_keys_manifest_format', sql`${t.manifest} is null or ${t.manifest} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
     check('api_keys_rate_limit_positive', sql`${t.rateLimitPerMinute} is null or ${t.rateLimitPerMinute} > 0`),
   ],
 );

@@ -3,3 +3,4 @@ export * from './identity.ts';
 export * from './packhouse.ts';
 export * from './packhouse-operations.ts';
 export * from './recommendations.ts';
+export * from './persisted.ts';

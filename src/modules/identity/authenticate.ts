@@ -63,6 +63,7 @@ async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
       keyKind: key.kind,
       scopes: key.scopes as Scope[],
       persistedOnly: key.persistedOnly,
+      manifest: key.manifest,
       rateLimitPerMinute: key.rateLimitPerMinute,
     },
   };

@@ -72,6 +72,7 @@ export type CreateApiKeyInput = {
   kind?: ApiKeyKind;
   scopes: Scope[];
   persistedOnly?: boolean;
+  manifest?: string | null;
   expiresAt?: string | null;
   rateLimitPerMinute?: number | null;
   createdByUserId?: number | null;
@@ -94,6 +95,7 @@ export async function createApiKey(db: Db, organizationId: number, input: Create
       kind: input.kind ?? 'partner',
       scopes: [...new Set(input.scopes)],
       persistedOnly: input.persistedOnly ?? false,
+      manifest: input.manifest ?? null,
       expiresAt: input.expiresAt ?? null,
       rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       createdByUserId: input.createdByUserId ?? null,

@@ -1,0 +1,27 @@
+// Persisted operations registered by an organization's admins for one of its partner manifests.
+// Manifests shipped in the repository (seeds/persisted/*.json) are not stored here.
+import { sql } from 'drizzle-orm';
+import { check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { organizationTable, userTable } from './identity.ts';
+
+export const persistedOperationTable = pgTable(
+  'persisted_operations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    manifest: text('manifest').notNull(),
+    /** Hex SHA-256 of `document`, the id clients send (`extensions.persistedQuery.sha256Hash`). */
+    hash: text('hash').notNull(),
+    document: text('document').notNull(),
+    operationName: text('operation_name'),
+    createdByUserId: integer('created_by_user_id').references(() => userTable.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('persisted_operations_lookup_key').on(t.organizationId, t.manifest, t.hash),
+    check('persisted_operations_hash_format', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
+    check('persisted_operations_manifest_format', sql`${t.manifest} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
+  ],
+);

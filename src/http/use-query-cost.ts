@@ -1,0 +1,79 @@
+// Query cost, checked before execution so an over-budget query runs no resolver at all:
+// 1. the requested cost (Pothos complexity with the request's variables) against the caller's
+//    per-query limit (src/schema/complexity.ts): QUERY_TOO_COMPLEX, HTTP 400;
+// 2. then charged to the caller's per-minute budget, a leaky bucket shared through Redis: THROTTLED,
+//    HTTP 429 with Retry-After when it holds too little. Unused points are refunded afterwards.
+// Every executed (or cost-refused) operation answers with extensions.cost:
+//   { requested, actual, limit, throttleStatus: { maximumAvailable, currentlyAvailable, restoreRate } }.
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+import { clientTier, principalKey, type Context } from '../context.ts';
+import type { CostBuckets } from '../limits/cost-bucket.ts';
+import { complexityLimitFor, costBucketFor } from '../schema/complexity.ts';
+import { countActualCost, requestedCost } from '../schema/cost.ts';
+
+type ThrottleStatus = { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+export type CostExtension = { requested: number; actual: number; limit: number; breadth: number; throttleStatus?: ThrottleStatus };
+
+function refused(cost: CostExtension, error: GraphQLError): ExecutionResult {
+  return { errors: [error], extensions: { cost } };
+}
+
+export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Plugin {
+  const refillSeconds = deps.config.limits.costRefillSeconds;
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as unknown as Context;
+      const tier = clientTier(ctx.principal);
+      const limit = complexityLimitFor(tier);
+      const requested = requestedCost(args.schema, args.document, args.operationName, args.variableValues, ctx);
+      if (!requested) return;
+      const cost: CostExtension = { requested: requested.complexity, actual: 0, limit: limit.complexity, breadth: requested.breadth };
+
+      const over = requested.complexity > limit.complexity ? 'complexity' : requested.breadth > limit.breadth ? 'breadth' : null;
+      if (over) {
+        const [value, max] = over === 'complexity' ? [requested.complexity, limit.complexity] : [requested.breadth, limit.breadth];
+        const message =
+          over === 'complexity'
+            ? `Query cost is ${value}, over your limit of ${max} per query. Ask for fewer rows (smaller first/last) or fewer nested lists.`
+            : `Query selects ${value} fields, over your limit of ${max}. Select fewer fields.`;
+        setResultAndStopExecution(refused(cost, new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', kind: over, cost: value, limit: max, http: { status: 400 } } })));
+        return;
+      }
+
+      const bucket = costBucketFor(tier, refillSeconds);
+      const key = principalKey(ctx.principal);
+      let available: number | undefined;
+      if (bucket && key) {
+        const state = await deps.buckets.take(key, bucket, requested.complexity);
+        available = state.available;
+        cost.throttleStatus = { maximumAvailable: bucket.capacity, currentlyAvailable: Math.floor(available), restoreRate: bucket.refillPerSecond };
+        if (!state.ok) {
+          const retryAfter = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
+          const message = `Query cost ${requested.complexity} is more than your cost budget holds now (${Math.floor(available)} of ${bucket.capacity}, refilling ${bucket.refillPerSecond} a second). Retry after ${retryAfter} s, or ask for fewer rows.`;
+          const error = new GraphQLError(message, {
+            extensions: { code: 'THROTTLED', retryAfterSeconds: retryAfter, http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
+          });
+          setResultAndStopExecution(refused(cost, error));
+          return;
+        }
+      }
+
+      const counter = countActualCost(ctx);
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return;
+          cost.actual = counter.actual;
+          const unused = Math.max(0, cost.requested - cost.actual);
+          if (bucket && key && available !== undefined && cost.throttleStatus) {
+            cost.throttleStatus.currentlyAvailable = Math.floor(Math.min(bucket.capacity, available + unused));
+            // The answer does not wait for the refund.
+            if (unused > 0) void deps.buckets.refund(key, bucket, unused);
+          }
+          setResult({ ...result, extensions: { ...result.extensions, cost } });
+        },
+      };
+    },
+  };
+}

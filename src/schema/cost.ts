@@ -1,0 +1,82 @@
+// Requested and actual cost of an operation.
+// Requested: Pothos complexity of the selected operation with its variables, before execution.
+// Actual: the cost of what really resolved, counted as resolvers run: every field instance adds its
+// own cost once, so a connection that returns 3 rows of the 50 asked for costs 3 rows, and a
+// page-info block is counted once rather than once per row. Actual is below requested unless a
+// plain list (costed ×10 by default) returns more than 10 items.
+import { complexityFromQuery } from '@pothos/plugin-complexity';
+import {
+  defaultFieldResolver,
+  getOperationAST,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type GraphQLField,
+  type GraphQLSchema,
+} from 'graphql';
+
+export type RequestedCost = { complexity: number; depth: number; breadth: number };
+
+/** Pothos complexity of the operation that will run; undefined when its variables are invalid (execution reports that). */
+export function requestedCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  ctx: object,
+): RequestedCost | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  // complexityFromQuery measures the first operation of a document: give it only the selected one.
+  const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+  try {
+    return complexityFromQuery({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }, { schema, variables: variables ?? {}, ctx });
+  } catch {
+    return undefined;
+  }
+}
+
+type Counter = { actual: number };
+const counters = new WeakMap<object, Counter>();
+
+/** Starts counting the actual cost of the execution that uses this context. */
+export function countActualCost(ctx: object): Counter {
+  const counter = { actual: 0 };
+  counters.set(ctx, counter);
+  return counter;
+}
+
+type Complexity = number | { field?: number; multiplier?: number } | ((args: object, ctx: object, field: unknown) => Complexity);
+
+function ownCost(field: GraphQLField<unknown, unknown>): (args: object, ctx: object) => number {
+  const option = field.extensions?.complexity as Complexity | undefined;
+  const costOf = (c: Complexity | undefined): number => (typeof c === 'number' ? c : typeof c === 'object' && c ? (c.field ?? 1) : 1);
+  if (typeof option !== 'function') {
+    const cost = costOf(option);
+    return () => cost;
+  }
+  return (args, ctx) => {
+    try {
+      return costOf(option(args, ctx, field));
+    } catch {
+      return 1;
+    }
+  };
+}
+
+/** Wraps every resolver so each field instance adds its own cost to the execution's counter. */
+export function withActualCost(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const cost = ownCost(field);
+      field.resolve = (parent, args, ctx, info) => {
+        const counter = counters.get(ctx as object);
+        if (counter) counter.actual += cost(args, ctx as object);
+        return resolve(parent, args, ctx, info);
+      };
+    }
+  }
+  return schema;
+}
