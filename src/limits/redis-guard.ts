@@ -1,12 +1,14 @@
 // Redis calls on the request path go through here, so a slow or dead Redis never slows a request:
-// each call gets `timeoutMs` (REDIS_TIMEOUT_MS, ~30 ms), then the caller decides in memory. After a
-// timeout or error Redis is skipped for a pause, so during an outage only one request per pause
-// pays the timeout and the others do not wait at all.
+// each call gets `timeoutMs` (REDIS_TIMEOUT_MS, ~30 ms), then the caller decides in memory. After an
+// error, or a few timeouts in a row, Redis is skipped for a pause, so during an outage only one
+// request per pause pays the timeout and the others do not wait at all. A single slow answer (a GC
+// pause, a busy machine) only sends that one request to memory.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../resources.ts';
 
 const PAUSE_AFTER_FAILURE_MS = 1_000;
+const TIMEOUTS_BEFORE_PAUSE = 3;
 
 export type LuaScript = { source: string; sha: string };
 
@@ -19,6 +21,7 @@ export class RedisGuard {
   readonly timeoutMs: number;
   private readonly log: Logger;
   private skipUntil = 0;
+  private timeoutsInARow = 0;
   private failing = false;
 
   constructor(redis: Redis | undefined, timeoutMs: number, log: Logger) {
@@ -46,16 +49,20 @@ export class RedisGuard {
       });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+      // setImmediate: when a busy event loop runs the timer late, an answer that has arrived in
+      // the meantime is read (poll phase) before this gives up, so load alone is not an outage.
+      timer = setTimeout(() => setImmediate(() => resolve('timeout')), this.timeoutMs);
     });
     try {
       const result = await Promise.race([call, late]);
       if (result === 'timeout') {
         // The command may still complete later; nothing waits for it.
         call.catch(() => undefined);
-        this.fail(`no answer within ${this.timeoutMs} ms`);
+        this.timeoutsInARow += 1;
+        if (this.timeoutsInARow >= TIMEOUTS_BEFORE_PAUSE) this.fail(`no answer within ${this.timeoutMs} ms, ${this.timeoutsInARow} times in a row`);
         return undefined;
       }
+      this.timeoutsInARow = 0;
       if (this.failing) {
         this.failing = false;
         this.log.info('redis answers again: limits are shared between instances again');
@@ -70,6 +77,7 @@ export class RedisGuard {
   }
 
   private fail(reason: string) {
+    this.timeoutsInARow = 0;
     this.skipUntil = performance.now() + PAUSE_AFTER_FAILURE_MS;
     if (!this.failing) {
       this.failing = true;
