@@ -1,14 +1,15 @@
-// Redis calls on the request path go through here, so a slow or dead Redis never slows a request:
-// each call gets `timeoutMs` (REDIS_TIMEOUT_MS, ~30 ms), then the caller decides in memory. After an
-// error, or a few timeouts in a row, Redis is skipped for a pause, so during an outage only one
-// request per pause pays the timeout and the others do not wait at all. A single slow answer (a GC
-// pause, a busy machine) only sends that one request to memory.
+// Redis calls on the request path go through here, so a slow or dead Redis never slows a request by
+// more than REDIS_TIMEOUT_MS (~30 ms) once: a call that gets no answer in time is decided in memory
+// by the caller, and from then on calls go straight to memory, without waiting, until a PING shows
+// Redis answering again (one PING in flight at a time, so a stalled Redis does not pile up
+// commands). A dead connection skips Redis at once. A single slow answer (a GC pause, a busy
+// machine) sends only the next few decisions to memory: the PING comes back within milliseconds.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../resources.ts';
 
-const PAUSE_AFTER_FAILURE_MS = 1_000;
-const TIMEOUTS_BEFORE_PAUSE = 3;
+const PROBE_RETRY_MS = 1_000;
+const LOG_EVERY_MS = 10_000;
 
 export type LuaScript = { source: string; sha: string };
 
@@ -19,10 +20,13 @@ export function luaScript(source: string): LuaScript {
 export class RedisGuard {
   readonly redis: Redis | undefined;
   readonly timeoutMs: number;
+  /** Calls decided in memory because Redis was slow, down or recovering (for benchmarks and metrics). */
+  fallbacks = 0;
   private readonly log: Logger;
-  private skipUntil = 0;
-  private timeoutsInARow = 0;
-  private failing = false;
+  private suspect = false;
+  private probeSentAt = -Infinity;
+  private lastWarnAt = -Infinity;
+  private announced = false;
 
   constructor(redis: Redis | undefined, timeoutMs: number, log: Logger) {
     this.redis = redis;
@@ -30,23 +34,22 @@ export class RedisGuard {
     this.log = log;
   }
 
-  /** Whether a call would be tried now (Redis configured, connected and not paused after a failure). */
-  get available(): boolean {
-    return !!this.redis && this.redis.isReady && performance.now() >= this.skipUntil;
-  }
-
   /** Runs a Lua script; resolves undefined (never rejects) when Redis is absent, slow or failing. */
   async eval(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     const redis = this.redis;
-    if (!redis || !this.available) return undefined;
+    if (!redis) return undefined;
+    if (!redis.isReady || this.suspect) {
+      this.fallbacks += 1;
+      if (redis.isReady) this.probe(redis);
+      else this.markSuspect('not connected');
+      return undefined;
+    }
     const argv = args.map(String);
-    const call = redis
-      .evalSha(script.sha, { keys, arguments: argv })
-      .catch((err: Error) => {
-        // A restarted Redis has lost its script cache.
-        if (/NOSCRIPT/.test(err.message)) return redis.eval(script.source, { keys, arguments: argv });
-        throw err;
-      });
+    const call = redis.evalSha(script.sha, { keys, arguments: argv }).catch((err: Error) => {
+      // A restarted Redis has lost its script cache.
+      if (/NOSCRIPT/.test(err.message)) return redis.eval(script.source, { keys, arguments: argv });
+      throw err;
+    });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'timeout'>((resolve) => {
       // setImmediate: when a busy event loop runs the timer late, an answer that has arrived in
@@ -55,33 +58,42 @@ export class RedisGuard {
     });
     try {
       const result = await Promise.race([call, late]);
-      if (result === 'timeout') {
-        // The command may still complete later; nothing waits for it.
-        call.catch(() => undefined);
-        this.timeoutsInARow += 1;
-        if (this.timeoutsInARow >= TIMEOUTS_BEFORE_PAUSE) this.fail(`no answer within ${this.timeoutMs} ms, ${this.timeoutsInARow} times in a row`);
-        return undefined;
-      }
-      this.timeoutsInARow = 0;
-      if (this.failing) {
-        this.failing = false;
-        this.log.info('redis answers again: limits are shared between instances again');
-      }
-      return result;
+      if (result !== 'timeout') return result;
+      // The command may still complete later; nothing waits for it.
+      call.catch(() => undefined);
+      this.markSuspect(`no answer within ${this.timeoutMs} ms`);
     } catch (err) {
-      this.fail((err as Error).message);
-      return undefined;
+      this.markSuspect((err as Error).message);
     } finally {
       clearTimeout(timer);
     }
+    this.fallbacks += 1;
+    return undefined;
   }
 
-  private fail(reason: string) {
-    this.timeoutsInARow = 0;
-    this.skipUntil = performance.now() + PAUSE_AFTER_FAILURE_MS;
-    if (!this.failing) {
-      this.failing = true;
-      this.log.warn({ reason }, 'redis is slow or down: rate limits and cost budgets fall back to this instance\'s memory');
-    }
+  private markSuspect(reason: string) {
+    if (this.suspect) return;
+    this.suspect = true;
+    this.probeSentAt = -Infinity;
+    // Under load Redis may flap between slow and fine: say so at most every 10 s.
+    if (performance.now() - this.lastWarnAt < LOG_EVERY_MS) return;
+    this.lastWarnAt = performance.now();
+    this.announced = true;
+    this.log.warn({ reason }, "redis is slow or down: rate limits and cost budgets fall back to this instance's memory");
+  }
+
+  private probe(redis: Redis) {
+    const now = performance.now();
+    if (now - this.probeSentAt < PROBE_RETRY_MS) return;
+    this.probeSentAt = now;
+    redis.ping().then(
+      () => {
+        if (!this.suspect) return;
+        this.suspect = false;
+        if (this.announced) this.log.info('redis answers again: limits are shared between instances again');
+        this.announced = false;
+      },
+      () => undefined,
+    );
   }
 }
