@@ -36,7 +36,11 @@ function isGraphQLError(error: unknown): error is GraphQLError {
 
 export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
-export type AppOptions = { manifestDir?: string };
+export type AppOptions = {
+  manifestDir?: string;
+  /** Mutations that may be sent as multipart/form-data; src/http/uploads.ts by default. */
+  uploadMutations?: ReadonlySet<string>;
+};
 
 export function createApp(resources: Resources, options: AppOptions = {}): App {
   const { config, log, db, kv, redis, metrics, sql, jobs } = resources;
@@ -44,7 +48,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
   const buckets = new CostBuckets(guard, `${config.redis.prefix}cost:`);
   const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));
-  const uploadsEnabled = UPLOAD_MUTATIONS.size > 0;
+  const uploadMutations = options.uploadMutations ?? UPLOAD_MUTATIONS;
+  const uploadsEnabled = uploadMutations.size > 0;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -72,7 +77,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useHealth(resources),
       useObservability({ db, config, metrics }),
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
-      useCsrfPrevention({ uploadMutations: UPLOAD_MUTATIONS }),
+      useCsrfPrevention({ uploadMutations }),
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs }),
