@@ -31,7 +31,9 @@ function countResolvers() {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600' } });
+  // REDIS_TIMEOUT_MS 1 s: the budget test checks sharing between instances, and on a busy machine
+  // an answer slower than the production 30 ms would send one charge to an instance's memory.
+  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600', REDIS_TIMEOUT_MS: '1000' } });
   t = await h.tenant('costs');
   await seedPackhouse(h.resources, t.organizationId, { growers: 10, packhouses: 3, batches: 120, quiet: true });
   countResolvers();
