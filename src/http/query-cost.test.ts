@@ -33,7 +33,8 @@ function countResolvers() {
 beforeAll(async () => {
   // REDIS_TIMEOUT_MS 1 s: the budget test checks sharing between instances, and on a busy machine
   // an answer slower than the production 30 ms would send one charge to an instance's memory.
-  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600', REDIS_TIMEOUT_MS: '1000' } });
+  // Response cache off: repeated queries here must execute. Cached answers have their own test below.
+  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600', REDIS_TIMEOUT_MS: '1000', RESPONSE_CACHE_TTL_SECONDS: '0' } });
   t = await h.tenant('costs');
   await seedPackhouse(h.resources, t.organizationId, { growers: 10, packhouses: 3, batches: 120, quiet: true });
   countResolvers();
@@ -162,5 +163,24 @@ describe('per-minute cost budget (leaky bucket)', () => {
     // Another key's bucket is untouched.
     const fresh = await h.gql('{ viewer { tier } }', { auth: otherKey });
     expect(fresh.body.extensions?.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(10_000 - 2);
+  });
+});
+
+describe('answers from the response cache', () => {
+  it('cost nothing and say so', async () => {
+    const cached = createApp({ ...h.resources, config: { ...h.config, responseCache: { ttlMs: 60_000 } } });
+    const key = await t.key(['read']);
+    const query = '{ batches(first: 10) { edges { node { code } } } }';
+    const miss = await gql(cached, query, { auth: key });
+    expect(miss.headers.get('x-cache-status')).toBe('MISS');
+    expect(miss.body.extensions?.cost).toMatchObject({ requested: 21, actual: 21, throttleStatus: { currentlyAvailable: 10_000 - 21 } });
+    resolverCalls = 0;
+    const hit = await gql(cached, query, { auth: key });
+    expect(hit.headers.get('x-cache-status')).toBe('HIT');
+    expect(hit.body.data).toEqual(miss.body.data);
+    expect(hit.body.extensions?.cost).toEqual({ requested: 0, actual: 0, limit: 10_000, cached: true });
+    expect(resolverCalls).toBe(0);
+    const after = await gql(cached, '{ viewer { tier } }', { auth: key });
+    expect(after.body.extensions?.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(10_000 - 21 - 2);
   });
 });

@@ -5,6 +5,7 @@
 //    HTTP 429 with Retry-After when it holds too little. Unused points are refunded afterwards.
 // Every executed (or cost-refused) operation answers with extensions.cost:
 //   { requested, actual, limit, throttleStatus: { maximumAvailable, currentlyAvailable, restoreRate } }.
+// An answer from the response cache ran nothing and is charged nothing: { requested: 0, actual: 0, cached: true }.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
@@ -12,6 +13,7 @@ import { clientTier, principalKey, type Context } from '../context.ts';
 import type { CostBuckets } from '../limits/cost-bucket.ts';
 import { complexityLimitFor, costBucketFor } from '../schema/complexity.ts';
 import { countActualCost, requestedCost } from '../schema/cost.ts';
+import { stateOf } from './request-state.ts';
 
 type ThrottleStatus = { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
 export type CostExtension = { requested: number; actual: number; limit: number; breadth: number; throttleStatus?: ThrottleStatus };
@@ -22,14 +24,18 @@ function refused(cost: CostExtension, error: GraphQLError): ExecutionResult {
 
 export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Plugin {
   const refillSeconds = deps.config.limits.costRefillSeconds;
+  const costed = new WeakSet<Request>();
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as unknown as Context;
-      const tier = clientTier(ctx.principal);
+      const ctx = args.contextValue as unknown as Context & { request: Request };
+      // The verified principal itself: ctx.principal notes which fields resolvers read, for the response cache.
+      const principal = stateOf(ctx.request).principal;
+      const tier = clientTier(principal);
       const limit = complexityLimitFor(tier);
       const requested = requestedCost(args.schema, args.document, args.operationName, args.variableValues, ctx);
       if (!requested) return;
       const cost: CostExtension = { requested: requested.complexity, actual: 0, limit: limit.complexity, breadth: requested.breadth };
+      costed.add(ctx.request);
 
       const over = requested.complexity > limit.complexity ? 'complexity' : requested.breadth > limit.breadth ? 'breadth' : null;
       if (over) {
@@ -43,7 +49,7 @@ export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Pl
       }
 
       const bucket = costBucketFor(tier, refillSeconds);
-      const key = principalKey(ctx.principal);
+      const key = principalKey(principal);
       let available: number | undefined;
       if (bucket && key) {
         const state = await deps.buckets.take(key, bucket, requested.complexity);
@@ -74,6 +80,12 @@ export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Pl
           setResult({ ...result, extensions: { ...result.extensions, cost } });
         },
       };
+    },
+    onResultProcess({ request, result, setResult }) {
+      // Only a cached answer has data without an execution here; it is shared, so it is copied.
+      if (costed.has(request) || Array.isArray(result) || Symbol.asyncIterator in result || !('data' in result) || !result.data) return;
+      const limit = complexityLimitFor(clientTier(stateOf(request).principal)).complexity;
+      setResult({ ...result, extensions: { ...result.extensions, cost: { requested: 0, actual: 0, limit, cached: true } } });
     },
   };
 }

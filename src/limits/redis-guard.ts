@@ -6,6 +6,7 @@
 // machine) sends only the next few decisions to memory: the PING comes back within milliseconds.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withDeadline } from '../lib/timeout.ts';
 import type { Redis } from '../resources.ts';
 
 const PROBE_RETRY_MS = 1_000;
@@ -50,22 +51,14 @@ export class RedisGuard {
       if (/NOSCRIPT/.test(err.message)) return redis.eval(script.source, { keys, arguments: argv });
       throw err;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'timeout'>((resolve) => {
-      // setImmediate: when a busy event loop runs the timer late, an answer that has arrived in
-      // the meantime is read (poll phase) before this gives up, so load alone is not an outage.
-      timer = setTimeout(() => setImmediate(() => resolve('timeout')), this.timeoutMs);
-    });
-    try {
-      const result = await Promise.race([call, late]);
-      if (result !== 'timeout') return result;
+    const outcome = await withDeadline(call, this.timeoutMs);
+    if (outcome.ok) return outcome.value;
+    if (outcome.reason === 'timeout') {
       // The command may still complete later; nothing waits for it.
       call.catch(() => undefined);
       this.markSuspect(`no answer within ${this.timeoutMs} ms`);
-    } catch (err) {
-      this.markSuspect((err as Error).message);
-    } finally {
-      clearTimeout(timer);
+    } else {
+      this.markSuspect((outcome.error as Error)?.message ?? 'error');
     }
     this.fallbacks += 1;
     return undefined;

@@ -73,7 +73,8 @@ export function withActualCost(schema: GraphQLSchema): GraphQLSchema {
       const cost = ownCost(field);
       field.resolve = (parent, args, ctx, info) => {
         const counter = counters.get(ctx as object);
-        if (counter) counter.actual += cost(args, ctx as object);
+        // The response cache adds aliased id/__typename fields of its own; the client did not ask for them.
+        if (counter && !String(info.path.key).startsWith('__responseCache')) counter.actual += cost(args, ctx as object);
         return resolve(parent, args, ctx, info);
       };
     }

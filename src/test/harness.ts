@@ -78,6 +78,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+/** A response body without extensions.cost, which describes one request (src/http/use-query-cost.ts), not the answer. */
+export function withoutCost<B extends { extensions?: Record<string, any> }>(body: B): B {
+  if (!body.extensions || !('cost' in body.extensions)) return body;
+  const { cost: _cost, ...extensions } = body.extensions;
+  return Object.keys(extensions).length ? { ...body, extensions } : (({ extensions: _e, ...rest }) => rest as B)(body);
+}
+
 export async function gql<T = any>(app: App, query: string, options: GqlOptions = {}): Promise<GqlResult<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.auth) headers.authorization = `Bearer ${options.auth}`;

@@ -178,6 +178,29 @@ describe('reads never return another tenant’s rows', () => {
   });
 });
 
+describe('persisted operations', () => {
+  it('an organization’s registered operations are invisible to the other, by list, node or hash', async () => {
+    covered.add('Query.persistedOperations').add('Mutation.registerPersistedOperations');
+    const document = 'query TenancyGrowers { growers(first: 1) { edges { node { id } } } }';
+    const register = `mutation($d: String!) { registerPersistedOperations(input: { manifest: "tenancy", documents: [$d] }) { __typename } }`;
+    const list = '{ persistedOperations(manifest: "tenancy") { edges { node { id hash } } } }';
+    const reg = await h.gql(register, { auth: a.adminToken, variables: { d: document } });
+    expect(reg.body.data.registerPersistedOperations.__typename).toBe('MutationRegisterPersistedOperationsSuccess');
+    const own = (await h.gql(list, { auth: a.adminToken })).body.data.persistedOperations.edges;
+    expect(own).toHaveLength(1);
+    expect((await h.gql(list, { auth: b.adminToken })).body.data.persistedOperations.edges).toEqual([]);
+    const node = await h.gql('query($id: ID!) { node(id: $id) { id } }', { auth: b.internalKey, variables: { id: own[0].node.id } });
+    expect(node.body.data.node).toBeNull();
+    const key = await b.key(['read'], { persistedOnly: true, manifest: 'tenancy' });
+    const byHash = await h.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: own[0].node.hash } } }),
+    });
+    expect((await byHash.json()).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+});
+
 describe('writes never touch another tenant’s rows', () => {
   const mutations: [string, (o: Awaited<ReturnType<typeof idsOf>>, own: Awaited<ReturnType<typeof idsOf>>) => [string, Record<string, unknown>]][] = [
     ['updateGrower', (o) => [`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, { id: o.grower }]],
