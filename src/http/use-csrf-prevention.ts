@@ -3,7 +3,7 @@
 // before authentication. GET never runs a mutation (yoga answers 405), so a GET needs no header and
 // partners can send persisted queries by GET. JSON POSTs are always preflighted by browsers.
 // Multipart is refused unless a mutation is listed in src/http/uploads.ts, and then serves only those.
-import { GraphQLError, getOperationAST } from 'graphql';
+import { GraphQLError, getOperationAST, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { errorResponse } from './responses.ts';
 
@@ -31,11 +31,16 @@ export function useCsrfPrevention(options: { uploadMutations: ReadonlySet<string
         endResponse(errorResponse(415, 'This API takes no file uploads: send Content-Type: application/json.', { code: 'UNSUPPORTED_MEDIA_TYPE' }));
       }
     },
-    onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      if (!request || contentTypeOf(request) !== 'multipart/form-data') return;
-      const operation = getOperationAST(args.document, args.operationName);
-      const fields = operation?.selectionSet.selections.map((s) => (s.kind === 'Field' ? s.name.value : '…')) ?? [];
+    // In onParams, before the response cache could answer: multipart serves the uploads and nothing else.
+    onParams({ request, params }) {
+      if (contentTypeOf(request) !== 'multipart/form-data') return;
+      let operation: OperationDefinitionNode | null | undefined;
+      try {
+        operation = params.query ? getOperationAST(parse(params.query), params.operationName) : undefined;
+      } catch {
+        return; // yoga reports the syntax error
+      }
+      const fields = operation?.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')) ?? [];
       if (operation?.operation !== 'mutation' || !fields.every((f) => options.uploadMutations.has(f))) {
         throw new GraphQLError(`Multipart requests may only run the upload mutations ${uploads.join(', ')}; send other operations as application/json.`, {
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
