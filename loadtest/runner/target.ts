@@ -7,10 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
 import { createApiKey, createOrganization, createUser } from '../../src/modules/identity/service.ts';
+import { registerOperations } from '../../src/modules/persisted/service.ts';
+import { schema } from '../../src/schema/index.ts';
 import { signToken } from '../../src/modules/identity/secrets.ts';
 import { createResources } from '../../src/resources.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../../src/test/db.ts';
 import { seedPackhouse, type PackhouseSizes } from '../../seeds/packhouse.ts';
+import { readManifest } from './persisted.ts';
+
+/**
+ * One signed-in user and one key of each kind send the whole SLA load (1,000+ requests a minute),
+ * which the per-caller rate limits and cost budgets would mostly refuse. They are measured by their
+ * own tests (src/http/rate-limit*.test.ts, query-cost.test.ts); the SLA suite measures latency.
+ */
+export const LOADTEST_LIMITS = { RATE_LIMIT_POINTS: '1000000000', RATE_LIMIT_BURST_POINTS: '1000000000', COST_BUCKET_REFILL_SECONDS: '0' };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const LOADTEST_SIZES: PackhouseSizes = { growers: 200, packhouses: 12, batches: 20_000, quiet: true };
@@ -43,7 +53,10 @@ export async function seedLoadTestTenant(databaseUrl: string, jwtSecret: string,
     const user = await createUser(db, { organizationId: org.id, email: `loadtest-${suffix}@harvest.example`, name: 'Load Test', password: 'load-test-password', role: 'member' });
     // Keys get a high per-key budget: the SLA gate measures latency, not the rate limiter.
     const budget = { rateLimitPerMinute: 1_000_000 };
-    const partner = await createApiKey(db, org.id, { name: 'load test partner', kind: 'partner', scopes: ['read'], persistedOnly: true, ...budget });
+    // The partner runs the operations of loadtest/partner-operations.json, registered as its manifest.
+    const documents = Object.values(await readManifest());
+    await registerOperations(db, schema, { organizationId: org.id, manifest: 'load-test', documents, createdByUserId: null });
+    const partner = await createApiKey(db, org.id, { name: 'load test partner', kind: 'partner', scopes: ['read'], persistedOnly: true, manifest: 'load-test', ...budget });
     const internal = await createApiKey(db, org.id, { name: 'load test internal', kind: 'internal', scopes: ['read', 'write', 'admin'], ...budget });
     const frontendKey = await createApiKey(db, org.id, { name: 'load test front end', kind: 'partner', scopes: ['read', 'write'], ...budget });
     const { token } = await signToken({ userId: user.id, organizationId: org.id, role: 'member' }, jwtSecret, 6 * 3600);
@@ -106,6 +119,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
         JWT_SECRET: jwtSecret,
         LOG_LEVEL: 'warn',
         DIAGNOSTIC_HEADERS: 'true',
+        ...LOADTEST_LIMITS,
         ...options.serverEnv,
       },
       { cpus: options.cpus },

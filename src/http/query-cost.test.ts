@@ -93,6 +93,15 @@ describe('requested and actual cost', () => {
   });
 });
 
+describe('budget per key', () => {
+  it("scales with the key's own rate limit", async () => {
+    // The harness allows 1,000,000 requests a minute by default: this key has ten times that.
+    const key = await t.key(['read'], { rateLimitPerMinute: 10_000_000 });
+    const r = await h.gql('{ viewer { tier } }', { auth: key });
+    expect(r.body.extensions?.cost.throttleStatus).toMatchObject({ maximumAvailable: 100_000, restoreRate: 100_000 / 3600 });
+  });
+});
+
 describe('over the per-query limit', () => {
   const refusedBeforeResolvers = async (query: string, auth: string, limit: number, requested: number, variables?: object) => {
     const r = await h.gql(query, { auth, variables: variables as Record<string, unknown> });

@@ -9,7 +9,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
-import { clientTier, principalKey, type Context } from '../context.ts';
+import { clientTier, principalKey, type Context, type Principal } from '../context.ts';
 import type { CostBuckets } from '../limits/cost-bucket.ts';
 import { complexityLimitFor, costBucketFor } from '../schema/complexity.ts';
 import { countActualCost, requestedCost } from '../schema/cost.ts';
@@ -17,6 +17,12 @@ import { stateOf } from './request-state.ts';
 
 type ThrottleStatus = { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
 export type CostExtension = { requested: number; actual: number; limit: number; breadth: number; throttleStatus?: ThrottleStatus };
+
+/** A key's own requests per minute against the default: its cost budget scales the same way. */
+function budgetScale(principal: Principal, rate: Config['limits']['rate']): number {
+  const own = principal.kind === 'apiKey' ? principal.rateLimitPerMinute : null;
+  return own ? own / ((rate.points * 60) / rate.windowSeconds) : 1;
+}
 
 function refused(cost: CostExtension, error: GraphQLError): ExecutionResult {
   return { errors: [error], extensions: { cost } };
@@ -48,7 +54,7 @@ export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Pl
         return;
       }
 
-      const bucket = costBucketFor(tier, refillSeconds);
+      const bucket = costBucketFor(tier, refillSeconds, budgetScale(principal, deps.config.limits.rate));
       const key = principalKey(principal);
       let available: number | undefined;
       if (bucket && key) {
