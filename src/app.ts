@@ -22,7 +22,6 @@ import { useRequestDeadline } from './http/use-request-deadline.ts';
 import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
 import { useSqlStats } from './http/use-sql-stats.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
-import { RedisGuard } from './limits/redis-guard.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
 import { PersistedOperationStore } from './modules/persisted/service.ts';
@@ -44,7 +43,7 @@ export type AppOptions = {
 
 export function createApp(resources: Resources, options: AppOptions = {}): App {
   const { config, log, db, kv, redis, metrics, sql, jobs } = resources;
-  const guard = new RedisGuard(redis, config.redis.timeoutMs, log);
+  const guard = resources.redisGuard;
   const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
   const buckets = new CostBuckets(guard, `${config.redis.prefix}cost:`);
   const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
 import { cachePolicy } from './cache/policy.ts';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.ts';
+import { RedisGuard } from './limits/redis-guard.ts';
 import { createMemoryStore, createRedisStore } from './cache/store.ts';
 import type { Config } from './config.ts';
 import * as tables from './db/schema/index.ts';
@@ -30,6 +31,8 @@ export type Resources = {
   kv: Keyv;
   /** Query answers shared by every instance using the same Redis (memory without it); src/cache/. */
   responseCache: ResponseCache;
+  /** Bounds every Redis wait on the request path; one per process, so one stall is noticed once (src/limits/redis-guard.ts). */
+  redisGuard: RedisGuard;
   /** Prometheus registry and the rolling performance window of this process. */
   metrics: Metrics;
   /** Enqueues background jobs (pg-boss) inside a transaction; they run in src/worker.ts. */
@@ -96,9 +99,11 @@ export async function createResources(config: Config, options: ResourceOptions =
     ? new Keyv({ store: new KeyvRedis(redis, { namespace: config.redis.prefix.replace(/:$/, '') }), useKeyPrefix: false })
     : new Keyv();
   kv.on('error', (err: Error) => log.warn({ err: err.message }, 'kv error'));
+  const redisGuard = new RedisGuard(redis, config.redis.timeoutMs, log);
   const responseCache = createResponseCache(redis ? createRedisStore(redis, config.redis.prefix) : createMemoryStore(), {
     log,
     timeoutMs: config.redis.timeoutMs,
+    redisHealth: { skip: () => redisGuard.skip(), trouble: (reason) => redisGuard.reportTrouble(reason) },
     maxTtlMs: Math.max(config.responseCache.ttlMs, ...Object.values(cachePolicy.ttlMs)),
   });
   const metrics = createMetrics({ poolUsage: () => poolUsage(sql, config) });
@@ -113,6 +118,7 @@ export async function createResources(config: Config, options: ResourceOptions =
     redis,
     kv,
     responseCache,
+    redisGuard,
     metrics,
     jobs,
     databaseUrl: url,

@@ -71,6 +71,8 @@ export type ResponseCacheOptions = {
   maxTtlMs: number;
   /** After two timeouts in a row, the store is left alone this long: lookups are misses at once. */
   pauseMs?: number;
+  /** Shared with the rate limits (src/limits/redis-guard.ts): a stall one of them saw is skipped by all. */
+  redisHealth?: { skip(): boolean; trouble(reason: string): void };
 };
 
 export function createResponseCache(store: CacheStore, options: ResponseCacheOptions): ResponseCache {
@@ -90,6 +92,7 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
     // A refused command fails at once (no offline queue) and costs nothing; a stalled store costs the
     // full timeout each time, so after two in a row it is left alone for a while.
     if (!result.ok && result.reason === 'timeout' && ++timeouts >= 2) pausedUntil = Date.now() + pauseMs;
+    if (!result.ok && result.reason === 'timeout') options.redisHealth?.trouble(`response cache ${op}: no answer in time`);
     if (Date.now() - lastWarning < 10_000) return;
     lastWarning = Date.now();
     const err = result.ok ? undefined : (result.error as Error | undefined)?.message;
@@ -121,7 +124,7 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
   }
 
   async function call<T>(op: string, run: () => Promise<T>): Promise<Deadlined<T>> {
-    if (Date.now() < pausedUntil) return { ok: false, reason: 'error' };
+    if (Date.now() < pausedUntil || (store.kind !== 'memory' && options.redisHealth?.skip())) return { ok: false, reason: 'error' };
     if (lostInvalidations && !(await recover())) return { ok: false, reason: 'error' };
     return attempt(op, run);
   }

@@ -1,5 +1,6 @@
 // Redis calls on the request path go through here, so a slow or dead Redis never slows a request by
-// more than REDIS_TIMEOUT_MS (~30 ms) once: a call that gets no answer in time is decided in memory
+// more than REDIS_TIMEOUT_MS (~30 ms) once. One guard per process (resources.redisGuard), shared with
+// the response cache, so the first timeout anywhere sends every Redis user to memory: a call that gets no answer in time is decided in memory
 // by the caller, and from then on calls go straight to memory, without waiting, until a PING shows
 // Redis answering again (one PING in flight at a time, so a stalled Redis does not pile up
 // commands). A dead connection skips Redis at once. A single slow answer (a GC pause, a busy
@@ -62,6 +63,20 @@ export class RedisGuard {
     }
     this.fallbacks += 1;
     return undefined;
+  }
+
+  /**
+   * For other Redis users (the response cache): true while Redis is believed slow or down, so they
+   * skip it at once instead of each waiting out its own timeout. Starts the recovery PING when due.
+   */
+  skip(): boolean {
+    if (this.suspect && this.redis?.isReady) this.probe(this.redis);
+    return this.suspect;
+  }
+
+  /** Another Redis user saw a timeout: everyone goes to memory until a PING answers. */
+  reportTrouble(reason: string): void {
+    this.markSuspect(reason);
   }
 
   private markSuspect(reason: string) {

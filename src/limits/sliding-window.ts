@@ -23,35 +23,38 @@ export type WindowState = Window & {
 export type Decision = { allowed: boolean; retryAfterMs: number; windows: WindowState[]; source: 'redis' | 'memory' };
 
 // KEYS[1] the caller's log; ARGV[1] a unique member; then limit, windowMs for each window.
+// Scores are Redis TIME in microseconds, written with %.0f: Lua would print 16 digits as 1.7e+15,
+// and whole milliseconds would leave a window up to 1 ms short.
 const SCRIPT = luaScript(`
 local key = KEYS[1]
 local n = (#ARGV - 1) / 2
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local function us(x) return string.format('%.0f', x) end
 local longest = 0
-for i = 1, n do longest = math.max(longest, tonumber(ARGV[2 * i + 1])) end
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - longest)
+for i = 1, n do longest = math.max(longest, tonumber(ARGV[2 * i + 1]) * 1000) end
+redis.call('ZREMRANGEBYSCORE', key, '-inf', us(now - longest))
 local allowed = 1
 for i = 1, n do
-  if redis.call('ZCOUNT', key, '(' .. (now - tonumber(ARGV[2 * i + 1])), '+inf') >= tonumber(ARGV[2 * i]) then allowed = 0 end
+  if redis.call('ZCOUNT', key, '(' .. us(now - tonumber(ARGV[2 * i + 1]) * 1000), '+inf') >= tonumber(ARGV[2 * i]) then allowed = 0 end
 end
 if allowed == 1 then
-  redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, longest)
+  redis.call('ZADD', key, us(now), ARGV[1])
+  redis.call('PEXPIRE', key, us(longest / 1000))
 end
 local out = { allowed }
 for i = 1, n do
   local limit = tonumber(ARGV[2 * i])
-  local w = tonumber(ARGV[2 * i + 1])
-  local from = '(' .. (now - w)
+  local w = tonumber(ARGV[2 * i + 1]) * 1000
+  local from = '(' .. us(now - w)
   local used = redis.call('ZCOUNT', key, from, '+inf')
   local reset = 0
   local oldest = redis.call('ZRANGEBYSCORE', key, from, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-  if oldest[2] then reset = tonumber(oldest[2]) + w - now end
+  if oldest[2] then reset = math.ceil((tonumber(oldest[2]) + w - now) / 1000) end
   local retry = 0
   if used >= limit and allowed == 0 then
     local entry = redis.call('ZRANGEBYSCORE', key, from, '+inf', 'WITHSCORES', 'LIMIT', used - limit, 1)
-    retry = tonumber(entry[2]) + w - now
+    retry = math.ceil((tonumber(entry[2]) + w - now) / 1000)
   end
   table.insert(out, used)
   table.insert(out, reset)
@@ -68,7 +71,7 @@ export class SlidingWindowLimiter {
   private readonly memory = new Map<string, Log>();
   private readonly memberPrefix = randomBytes(6).toString('hex');
   private counter = 0;
-  private lastSweep = Date.now();
+  private lastSweep = performance.now();
 
   constructor(guard: RedisGuard, prefix: string) {
     this.guard = guard;
@@ -93,7 +96,7 @@ export class SlidingWindowLimiter {
 
   /** Same rule in this process only; `decide` false records the request without refusing it. */
   private takeInMemory(key: string, windows: Window[], decide: boolean): Decision {
-    const now = Date.now();
+    const now = performance.now();
     this.sweep(now);
     const longestMs = Math.max(...windows.map((w) => w.windowMs));
     let log = this.memory.get(key);
