@@ -84,7 +84,8 @@ const variables = {
     fix: 'set MAX_BODY_BYTES to a byte count between 1024 and 104857600',
   },
   MAX_UPLOAD_BYTES: {
-    schema: int(1_024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    // 10 MB of file (importRecommendationJob) and the multipart envelope around it.
+    schema: int(1_024, 1024 * 1024 * 1024).default(11 * 1024 * 1024),
     fix: 'set MAX_UPLOAD_BYTES to a byte count between 1024 and 1073741824 (multipart uploads only, see src/http/uploads.ts)',
   },
   RATE_LIMIT_POINTS: {

@@ -128,8 +128,9 @@ describe('CSRF', () => {
     expect((await h.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { authorization: `Bearer ${t.partnerKey}` } })).status).toBe(200);
   });
 
-  it('refuses multipart even with the header while no upload mutation is configured', async () => {
-    const r = await h.fetch('/graphql', {
+  it('refuses multipart even with the header when no upload mutation is configured', async () => {
+    const app = createApp(h.resources, { uploadMutations: new Set() });
+    const r = await app.fetch('http://test/graphql', {
       method: 'POST',
       headers: { authorization: `Bearer ${t.partnerKey}`, 'content-type': 'multipart/form-data; boundary=b', 'x-graphql-yoga-csrf': '1' },
       body: '--b--\r\n',
@@ -138,7 +139,7 @@ describe('CSRF', () => {
   });
 });
 
-describe('one upload mutation, when configured (src/http/uploads.ts)', () => {
+describe('an upload mutation, as configured in src/http/uploads.ts', () => {
   const form = (operations: object) => {
     const data = new FormData();
     data.set('operations', JSON.stringify(operations));
