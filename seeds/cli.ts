@@ -3,7 +3,7 @@
 // batches, their history, fruit prices and grower payments, then refreshes the daily intake view.
 // Idempotent: running it again with the same sizes adds nothing; larger sizes add only the missing rows.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfigOrExit } from '../src/config.ts';
 import { openDatabase } from '../src/db/embedded.ts';
 import { createOrganization, findOrganizationBySlug } from '../src/modules/identity/service.ts';
 import { createLogger, createResources } from '../src/resources.ts';
@@ -42,16 +42,7 @@ if (values.help) {
   process.exit(0);
 }
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 const growers = count('growers', values.growers, 200);
 const sizes = {
   growers,

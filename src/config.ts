@@ -337,3 +337,16 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
 function defaultRandomSecret(): string {
   return crypto.getRandomValues(new Uint8Array(48)).reduce((s, b) => s + b.toString(16).padStart(2, '0'), '');
 }
+
+/** For entry points (API, worker, CLIs): a bad configuration prints every problem and exits 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -6,24 +6,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { dirname } from 'node:path';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createApp } from './app.ts';
 import { openDatabase } from './db/embedded.ts';
 import { createLogger, createResources } from './resources.ts';
 import { seedDemo } from '../seeds/demo.ts';
 import { scheduleDailyIntakeRefresh } from './modules/packhouse/tasks.ts';
-
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
 
 /** Runs `src/worker.ts` as a child process on the same database; it stops with the API. */
 function startWorkerProcess(databaseUrl: string, log: Logger) {

@@ -2,29 +2,18 @@
 // Run as many as you like (`npm run worker`); they share the provider's rate limit through Redis.
 // SIGINT/SIGTERM stop taking chunks, checkpoint the ones in hand and exit; a SIGKILLed worker's
 // chunks are picked up by another worker after WORKER_HEARTBEAT_SECONDS.
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
+import { embeddedDatabaseUrl } from './db/embedded.ts';
 import { runMigrations } from './db/migrate.ts';
 import { startRecommendationWorker } from './modules/recommendations/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/runner.ts';
 import { createLogger, createResources } from './resources.ts';
 
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
-
 async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config).child({ process: 'worker' });
   // Without DATABASE_URL, join the embedded PostgreSQL that `npm start` runs.
-  const databaseUrl = config.database.url ?? `postgres://postgres:postgres@127.0.0.1:${config.embeddedPostgres.port}/harvest`;
+  const databaseUrl = config.database.url ?? embeddedDatabaseUrl(config);
   await runMigrations(databaseUrl, config).catch((err: Error) => {
     throw new Error(`cannot reach the database at ${new URL(databaseUrl).host} (${err.message}); set DATABASE_URL, or start the API first with \`npm start\` to run the embedded PostgreSQL`);
   });

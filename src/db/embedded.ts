@@ -8,6 +8,11 @@ import { runMigrations } from './migrate.ts';
 
 export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
 
+/** Where the embedded PostgreSQL of a running `npm start` listens (for the worker and CLIs). */
+export function embeddedDatabaseUrl(config: Config): string {
+  return `postgres://postgres:postgres@127.0.0.1:${config.embeddedPostgres.port}/harvest`;
+}
+
 export async function startEmbeddedPostgres(config: Config, log: Logger): Promise<EmbeddedDatabase> {
   const dir = resolve(config.embeddedPostgres.dir);
   const { port } = config.embeddedPostgres;
@@ -51,7 +56,7 @@ export async function startEmbeddedPostgres(config: Config, log: Logger): Promis
   }
   if (fresh) await pg.createDatabase('harvest');
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/harvest`,
+    url: embeddedDatabaseUrl(config),
     stop: () => pg.stop(),
   };
 }

@@ -5,7 +5,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { ConfigError, loadConfig } from '../../config.ts';
+import { loadConfigOrExit } from '../../config.ts';
+import { embeddedDatabaseUrl } from '../../db/embedded.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
 import { createProgress } from '../../lib/progress.ts';
 import { createResources, type Resources } from '../../resources.ts';
@@ -87,16 +88,17 @@ async function runExport(resources: Resources, args: string[]) {
 
 async function main() {
   const [command, ...args] = process.argv.slice(2);
-  let config;
+  const config = loadConfigOrExit();
+  // Without DATABASE_URL, use the embedded PostgreSQL of a running `npm start`.
+  const databaseUrl = config.database.url ?? embeddedDatabaseUrl(config);
+  const resources = await createResources(config, { databaseUrl });
   try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
-  if (!config.database.url) fail('Set DATABASE_URL to the database of the API (postgres://user@host:5432/db).');
-  const resources = await createResources(config);
-  try {
+    await resources.sql`select 1`.catch((err: Error) =>
+      fail(
+        `Cannot reach the database at ${new URL(databaseUrl).host} (${err.message}). ` +
+          (config.database.url ? 'Check DATABASE_URL.' : 'Start the API first with `npm start` (it runs the embedded PostgreSQL), or set DATABASE_URL.'),
+      ),
+    );
     if (command === 'import') await runImport(resources, args);
     else if (command === 'export') await runExport(resources, args);
     else fail('usage: cli.ts import <file> | export <job id> <file>');
