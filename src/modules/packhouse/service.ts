@@ -228,6 +228,17 @@ export async function createBatch(db: Db, organizationId: number, input: BatchIn
   });
 }
 
+/** The caller's batch, locked until the transaction ends, so concurrent changes queue behind it. */
+async function lockBatch(tx: Db, organizationId: number, id: number): Promise<Batch> {
+  const [current] = await tx
+    .select()
+    .from(batchTable)
+    .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
+    .for('update');
+  if (!current) throw new NotFoundError('Batch', String(id));
+  return current;
+}
+
 export type BatchPatch = Partial<Omit<BatchInput, 'growerId' | 'packhouseId'>> & { growerId?: number; packhouseId?: number };
 
 /** Corrects a batch; a change of weights or details writes its history event in the same transaction. */
@@ -239,12 +250,7 @@ export async function updateBatch(
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<Batch> {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(batchTable)
-      .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
-      .for('update');
-    if (!current) throw new NotFoundError('Batch', String(id));
+    const current = await lockBatch(tx, organizationId, id);
     checkBatchValues({ ...current, ...patch });
     if (patch.growerId !== undefined || patch.packhouseId !== undefined) {
       await requireOwned(tx, organizationId, patch.growerId, patch.packhouseId);
@@ -282,12 +288,7 @@ export async function changeBatchStatus(
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<Batch> {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(batchTable)
-      .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
-      .for('update');
-    if (!current) throw new NotFoundError('Batch', String(id));
+    const current = await lockBatch(tx, organizationId, id);
     const allowed = BATCH_TRANSITIONS[current.status];
     if (!allowed.includes(to)) {
       const next = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it is final';
