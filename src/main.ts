@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { createApp } from './app.ts';
 import { openDatabase } from './db/embedded.ts';
-import { createLogger, createResources } from './resources.ts';
+import { createLogger, createResources, warmPool } from './resources.ts';
 import { seedDemo } from '../seeds/demo.ts';
 import { scheduleDailyIntakeRefresh } from './modules/packhouse/tasks.ts';
 
@@ -70,6 +70,7 @@ async function main() {
   const worker = config.startWorker ? startWorkerProcess(databaseUrl, log) : undefined;
 
   const app = createApp(resources);
+  await warmPool(resources.sql, Math.min(config.database.poolMax, 20));
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host);

@@ -51,7 +51,9 @@ export function createLogger(config: Config): Logger {
 export function createSql(url: string, config: Config, max = config.database.poolMax): Sql {
   return postgres(url, {
     max,
-    idle_timeout: 30,
+    // Opening a connection (a new PostgreSQL backend with cold caches) costs a request tens of ms;
+    // connections idle for a few minutes are closed, not after each lull in traffic.
+    idle_timeout: 300,
     connect_timeout: 10,
     onnotice: () => {},
     connection: {
@@ -62,6 +64,22 @@ export function createSql(url: string, config: Config, max = config.database.poo
       jit: 'off',
     },
   });
+}
+
+/**
+ * Opens up to `connections` pool connections at once (postgres.js opens them lazily), so the first
+ * burst of requests after a start does not wait for backends to start. A connection that cannot be
+ * opened (max_connections reached) is left to open on demand; returns how many were opened.
+ */
+export async function warmPool(sql: Sql, connections: number): Promise<number> {
+  const reserved = await Promise.allSettled(Array.from({ length: connections }, () => sql.reserve()));
+  let opened = 0;
+  for (const r of reserved) {
+    if (r.status !== 'fulfilled') continue;
+    opened += 1;
+    r.value.release();
+  }
+  return opened;
 }
 
 export function createDb(sql: Sql): Db {

@@ -1,10 +1,13 @@
 // Loading tenant-owned rows by id. Every lookup is scoped to the caller's organization, so another
 // tenant's id loads as null, exactly like an id that does not exist.
-import { and, eq, getTableName, inArray, type InferSelectModel } from 'drizzle-orm';
+import { and, eq, getTableName, sql, type InferSelectModel } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { preparedQuery } from './prepared.ts';
 import { recordLoaderBatch } from './sql-stats.ts';
 import type { Db } from '../resources.ts';
 import { organizationOf, type Context } from '../context.ts';
+
+const MAX_INT4 = 2_147_483_647;
 
 type TenantTable = PgTable & { id: PgColumn; organizationId: PgColumn };
 
@@ -18,13 +21,19 @@ export async function loadTenantRows<T extends TenantTable>(
   organizationId: number,
   ids: readonly (string | number)[],
 ): Promise<(T['$inferSelect'] | null)[]> {
-  const wanted = [...new Set(ids.map(Number).filter(Number.isSafeInteger))];
+  // Ids are int4: anything outside its range cannot exist (and PostgreSQL would refuse it).
+  const wanted = [...new Set(ids.map(Number).filter((id) => Number.isInteger(id) && id > 0 && id <= MAX_INT4))];
   if (wanted.length === 0) return ids.map(() => null);
-  recordLoaderBatch(getTableName(table), wanted.length);
-  const rows = (await db
-    .select()
-    .from(table as PgTable)
-    .where(and(eq(table.organizationId, organizationId), inArray(table.id, wanted)))) as (T['$inferSelect'] & { id: number })[];
+  const name = getTableName(table);
+  recordLoaderBatch(name, wanted.length);
+  const query = preparedQuery(db, `tenant rows of ${name}`, (d) =>
+    d
+      .select()
+      .from(table as PgTable)
+      .where(and(eq(table.organizationId, sql.placeholder('organizationId')), sql`${table.id} = any(${sql.placeholder('ids')}::int4[])`))
+      .prepare(`tenant_rows_${name}`),
+  );
+  const rows = (await query.execute({ organizationId, ids: wanted })) as (T['$inferSelect'] & { id: number })[];
   // Keys may arrive as strings (decoded global ids) or numbers (foreign keys): match on the number.
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
   return ids.map((id) => byId.get(Number(id)) ?? null);

@@ -135,6 +135,16 @@ describe('reads never return another tenant’s rows', () => {
     }
   });
 
+  it('ids that cannot exist (zero, negative, beyond int4, fractional) load as null, not as an error', async () => {
+    for (const local of ['0', '-1', '2147483648', '99999999999999', '1.5']) {
+      for (const typename of ['Batch', 'Grower', 'Packhouse']) {
+        const id = encodeGlobalId(typename, local);
+        const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: b.internalKey, variables: { id } });
+        expect(r.body, `${typename}:${local}`).toEqual({ data: { node: null, nodes: [null] } });
+      }
+    }
+  });
+
   it('filters by the other tenant’s grower or packhouse find nothing', async () => {
     const other = await idsOf(a.organizationId);
     const r = await h.gql(

@@ -6,6 +6,7 @@ import type { Principal, Scope } from '../../context.ts';
 import { apiKeyTable, revokedTokenTable, userTable } from '../../db/schema/index.ts';
 import { isoFromPg } from '../../lib/time.ts';
 import type { Db } from '../../resources.ts';
+import { preparedQuery } from '../../db/prepared.ts';
 import { looksLikeApiKey, parseApiKey, sameHash, verifyToken } from './secrets.ts';
 import { scopesOfRole } from './service.ts';
 
@@ -44,7 +45,10 @@ export async function authenticate(db: Db, config: Config, headers: Headers): Pr
 async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
   const parsed = parseApiKey(presented);
   if (!parsed) return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
-  const [key] = await db.select().from(apiKeyTable).where(eq(apiKeyTable.keyId, parsed.keyId));
+  const lookup = preparedQuery(db, 'api key by key id', (d) =>
+    d.select().from(apiKeyTable).where(eq(apiKeyTable.keyId, sql.placeholder('keyId'))).prepare('api_key_by_key_id'),
+  );
+  const [key] = await lookup.execute({ keyId: parsed.keyId });
   if (!key || !sameHash(key.secretHash, parsed.secretHash)) {
     return deny('The API key is not valid. Check that you copied it whole, or ask an admin of your organization for a new one.');
   }
@@ -79,14 +83,18 @@ async function authenticateToken(db: Db, config: Config, token: string): Promise
     );
   }
   const { claims } = check;
-  const [row] = await db
-    .select({
-      role: userTable.role,
-      disabledAt: userTable.disabledAt,
-      revoked: sql<boolean>`exists (select 1 from ${revokedTokenTable} where ${revokedTokenTable.tokenId} = ${claims.tokenId})`,
-    })
-    .from(userTable)
-    .where(and(eq(userTable.id, claims.userId), eq(userTable.organizationId, claims.organizationId)));
+  const lookup = preparedQuery(db, 'token user', (d) =>
+    d
+      .select({
+        role: userTable.role,
+        disabledAt: userTable.disabledAt,
+        revoked: sql<boolean>`exists (select 1 from ${revokedTokenTable} where ${revokedTokenTable.tokenId} = ${sql.placeholder('tokenId')})`,
+      })
+      .from(userTable)
+      .where(and(eq(userTable.id, sql.placeholder('userId')), eq(userTable.organizationId, sql.placeholder('organizationId'))))
+      .prepare('token_user'),
+  );
+  const [row] = await lookup.execute({ tokenId: claims.tokenId, userId: claims.userId, organizationId: claims.organizationId });
   if (!row || row.disabledAt) return deny('This user account is disabled or no longer exists.');
   if (row.revoked) return deny('This sign-in token was ended by signOut. Call signIn again for a new one.');
   return {
