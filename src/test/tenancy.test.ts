@@ -135,12 +135,13 @@ describe('reads never return another tenant’s rows', () => {
     }
   });
 
-  it('ids that cannot exist (zero, negative, beyond int4, fractional) load as null, not as an error', async () => {
-    for (const local of ['0', '-1', '2147483648', '99999999999999', '1.5']) {
+  it('well-formed ids that cannot exist (zero, beyond int4) load as null, not as an error', async () => {
+    for (const local of ['0', '2147483648']) {
       for (const typename of ['Batch', 'Grower', 'Packhouse']) {
         const id = encodeGlobalId(typename, local);
         const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: b.internalKey, variables: { id } });
-        expect(r.body, `${typename}:${local}`).toEqual({ data: { node: null, nodes: [null] } });
+        expect(r.body.errors, `${typename}:${local}`).toBeUndefined();
+        expect(r.body.data, `${typename}:${local}`).toEqual({ node: null, nodes: [null] });
       }
     }
   });
