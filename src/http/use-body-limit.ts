@@ -62,6 +62,9 @@ export function useBodyLimit(limits: Limits): Plugin {
     },
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (!requestParser || !request.body) return;
+      // A declared length was checked in onRequest, and the HTTP parser reads exactly that many bytes:
+      // only bodies without one (chunked) need counting, which costs a stream pipeline per request.
+      if (request.headers.get('content-length') != null) return;
       const limit = limitFor(request);
       setRequestParser((req) => requestParser(countingRequest(req, limit, fetchAPI)));
     },
