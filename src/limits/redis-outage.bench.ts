@@ -17,6 +17,9 @@ const redis = await startRedisServer();
 const database = await createTestDatabase(await ensureTemplateDatabase());
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: 'bench:' });
 const resources = await createResources(config);
+// The limiter on its own client, as the app builds it; closed at the end like the app's, or its
+// reconnects and pings would keep the benchmark from exiting.
+const soloClient = await createRedis(config, resources.log);
 try {
   const app = createApp(resources);
   const org = await createOrganization(resources.db, { slug: 'outage-bench', name: 'Outage bench' });
@@ -32,8 +35,7 @@ try {
     await res.text();
     return { ms: performance.now() - started, status: res.status };
   };
-  // The limiter on its own client, as the app builds it.
-  const limiter = new SlidingWindowLimiter(new RedisGuard(await createRedis(config, resources.log), config.redis.timeoutMs, resources.log), 'bench:solo:');
+  const limiter = new SlidingWindowLimiter(new RedisGuard(soloClient, config.redis.timeoutMs, resources.log), 'bench:solo:');
   const decide = async () => {
     const started = performance.now();
     await limiter.take('solo', [{ limit: 1e9, windowMs: 60_000 }, { limit: 1e9, windowMs: 10_000 }]);
@@ -76,6 +78,7 @@ try {
   await new Promise((r) => setTimeout(r, 3_000));
   console.log(line('Redis back', await phase(REQUESTS), normal));
 } finally {
+  if (soloClient?.isOpen) await soloClient.quit().catch(() => soloClient.destroy());
   await resources.close();
   await database.drop();
   await redis.stop();
