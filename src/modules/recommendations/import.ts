@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+// exceljs is loaded on the first XLSX import: it is a quarter of a second of every start otherwise.
+import type ExcelJS from 'exceljs';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { recommendationJobTable, type ProviderKind } from '../../db/schema/index.ts';
@@ -75,7 +76,8 @@ function cellValue(value: unknown): unknown {
 }
 
 async function* xlsxRows(input: Readable): AsyncGenerator<Row> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
+  const { default: excel } = await import('exceljs');
+  const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
   for await (const sheet of reader) {
     for await (const row of sheet as unknown as AsyncIterable<ExcelJS.Row>) {
       const values = Array.isArray(row.values) ? row.values.slice(1).map(cellValue) : [];
