@@ -78,8 +78,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
       useCsrfPrevention({ uploadMutations }),
       useAuth({ db, config, log }),
-      // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate on their own and end there.
-      useRecommendationFiles({ db, sql, config, jobs }),
+      // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
+      useRecommendationFiles({ db, sql, config, jobs, limiter }),
       usePersistedOperations(persisted),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),

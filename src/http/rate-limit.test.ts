@@ -78,3 +78,41 @@ describe('per user and per address', () => {
     expect((await from('203.0.113.8')).status).toBe(200);
   });
 });
+
+describe('job file routes', () => {
+  const download = (auth: string) => h.fetch('/jobs/UmVjb21tZW5kYXRpb25Kb2I6OTk5OTk5/results.csv', { headers: { authorization: `Bearer ${auth}` } });
+
+  it('count against the same limit as GraphQL, with the same 429 answer and headers', async () => {
+    // 5 per minute: a burst window of 1 request per 10 s.
+    const key = await t.key(['read'], { rateLimitPerMinute: 5 });
+    const first = await download(key);
+    expect(first.status).toBe(404);
+    expect(first.headers.get('ratelimit-policy')).toBe('5;w=60, 1;w=10');
+    expect(first.headers.get('ratelimit-remaining')).toBe('0');
+    const refused = await download(key);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
+    const body = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(body.errors[0].message).toMatch(/this API key/);
+    // The budget is shared: the GraphQL request after the download is refused too, and the other way round.
+    expect((await ping(key)).status).toBe(429);
+    const other = await t.key(['read'], { rateLimitPerMinute: 5 });
+    expect((await ping(other)).status).toBe(200);
+    expect((await download(other)).status).toBe(429);
+  });
+
+  it('a refused import reads none of its body and creates no job', async () => {
+    const key = await t.key(['read', 'write'], { rateLimitPerMinute: 5 });
+    expect((await ping(key)).status).toBe(200);
+    const jobsBefore = await h.resources.sql`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
+    const r = await h.fetch('/jobs/import?format=csv', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+      body: 'customer_id,online_shopping\nc1,100\n',
+    });
+    expect(r.status).toBe(429);
+    const jobsAfter = await h.resources.sql`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
+    expect(jobsAfter[0].n).toBe(jobsBefore[0].n);
+  });
+});

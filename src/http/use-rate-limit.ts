@@ -51,6 +51,26 @@ function tooManyRequests(decision: Decision, who: string): Response {
   );
 }
 
+function who(principal: Principal): string {
+  return principal.kind === 'apiKey' ? 'this API key' : principal.kind === 'user' ? 'this user' : 'your address';
+}
+
+/**
+ * Counts one request of `principal` (anonymous callers by `address`) against its windows; the
+ * decision, and the 429 answer when it is refused. GraphQL and the job file routes share the budget.
+ */
+export async function takeRateLimit(
+  limiter: SlidingWindowLimiter,
+  rate: RateConfig,
+  principal: Principal,
+  address: string | null,
+): Promise<{ decision: Decision; refused: Response | null } | null> {
+  const key = principalKey(principal) ?? (address ? `ip:${address}` : null);
+  if (!key) return null;
+  const decision = await limiter.take(key, windowsFor(principal, rate));
+  return { decision, refused: decision.allowed ? null : tooManyRequests(decision, who(principal)) };
+}
+
 export function useRateLimit(deps: { limiter: SlidingWindowLimiter; config: Config }): Plugin {
   const { rate, clientIpHeader } = deps.config.limits;
   const decisions = new WeakMap<Request, Decision>();
@@ -59,13 +79,10 @@ export function useRateLimit(deps: { limiter: SlidingWindowLimiter; config: Conf
       if (!url.pathname.startsWith('/graphql')) return;
       const { principal } = stateOf(request);
       const address = principal.kind === 'anonymous' ? clientAddress(request, serverContext, clientIpHeader) : null;
-      const key = principalKey(principal) ?? (address ? `ip:${address}` : null);
-      if (!key) return;
-      const decision = await deps.limiter.take(key, windowsFor(principal, rate));
-      decisions.set(request, decision);
-      if (!decision.allowed) {
-        endResponse(tooManyRequests(decision, principal.kind === 'apiKey' ? 'this API key' : principal.kind === 'user' ? 'this user' : 'your address'));
-      }
+      const taken = await takeRateLimit(deps.limiter, rate, principal, address);
+      if (!taken) return;
+      decisions.set(request, taken.decision);
+      if (taken.refused) endResponse(taken.refused);
     },
     onResponse({ request, response }) {
       const decision = decisions.get(request);

@@ -16,10 +16,12 @@ import { getJob } from '../modules/recommendations/service.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { ValidationError } from '../lib/errors.ts';
 import type { Db, Sql } from '../resources.ts';
+import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
 import { unauthorizedResponse } from './use-auth.ts';
+import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 import { stateOf } from './request-state.ts';
 
-type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue };
+type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter };
 
 const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -117,11 +119,14 @@ export function useRecommendationFiles(deps: Deps): Plugin {
         return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to use job files.'));
       }
       stateOf(request).principal = principal;
-      endResponse(
-        isImport
-          ? await handleImport(deps, request, url, principal)
-          : await handleExport(deps, request, exportMatch![1], exportMatch![2] as ExportFormat, principal),
-      );
+      // The caller's rate limit covers these routes too: an export streams a whole job.
+      const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
+      if (taken?.refused) return endResponse(taken.refused);
+      const response = isImport
+        ? await handleImport(deps, request, url, principal)
+        : await handleExport(deps, request, exportMatch![1], exportMatch![2] as ExportFormat, principal);
+      if (taken) for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
+      endResponse(response);
     },
   };
 }
