@@ -66,17 +66,10 @@ export async function loadCatalog(db: Db, organizationId: number): Promise<Catal
   }));
 }
 
-export type CardInput = {
-  code: string;
-  name: string;
-  issuer: string;
-  annualFeePaise: number;
-  joiningFeePaise: number;
-  feeWaiverSpendPaise: number | null;
-  welcomeBenefitPaise: number;
-  baseRateBps: number;
+/** A card as written by an admin: the catalog card's own fields, whether it is offered, and its rates as a list. */
+export type CardInput = Omit<CatalogCard, 'id' | 'rates'> & {
   active: boolean;
-  rates: { category: SpendCategory; rateBps: number; monthlyCapPaise: number | null }[];
+  rates: ({ category: SpendCategory } & RewardRate)[];
 };
 
 function checkRates(rates: CardInput['rates'] | undefined) {
