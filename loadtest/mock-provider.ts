@@ -10,8 +10,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { seededRandom } from '../src/lib/random.ts';
-import { recommend, type CatalogCard } from '../src/modules/recommendations/scoring.ts';
-import { fromWireRequest, toWireRecommendations } from '../src/modules/recommendations/wire.ts';
+import { recommend, type CatalogCard } from '../src/modules/recommendations/catalog/scoring.ts';
+import { fromWireRequest, toWireRecommendations } from '../src/modules/recommendations/provider/wire.ts';
 import { SEED_CATALOG } from '../seeds/cards.ts';
 
 export type MockFaults = { rateLimited?: number; serverError?: number; timeout?: number; reset?: number };

@@ -2,8 +2,8 @@
 // per spend category with monthly caps, approximated from the issuers' published terms (reward
 // points converted to their rupee value). Used to seed an organization's catalog and by the mock
 // scoring provider, so both score a customer the same way. Idempotent: existing codes are kept.
-import { cardRewardRateTable, cardTable } from '../src/db/schema/index.ts';
-import type { CatalogCard, SpendCategory } from '../src/modules/recommendations/scoring.ts';
+import { cardRewardRateTable, cardTable } from '../src/db/tables/index.ts';
+import type { CatalogCard, SpendCategory } from '../src/modules/recommendations/catalog/scoring.ts';
 import type { Db } from '../src/resources.ts';
 
 /** [rate in basis points of spend, monthly cap in rupees or null] */

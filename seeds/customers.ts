@@ -10,7 +10,7 @@ import { createProgress } from '../src/lib/progress.ts';
 import { createXlsxWriter, decimalCell } from '../src/lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../src/lib/money.ts';
 import { rowRandom } from '../src/lib/random.ts';
-import { SPEND_CATEGORIES, type SpendCategory } from '../src/modules/recommendations/scoring.ts';
+import { SPEND_CATEGORIES, type SpendCategory } from '../src/modules/recommendations/catalog/scoring.ts';
 
 export type Segment = 'high' | 'medium' | 'low';
 export const SEGMENTS: { segment: Segment; share: number; minRupees: number; maxRupees: number }[] = [

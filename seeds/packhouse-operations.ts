@@ -3,7 +3,7 @@
 // are upserted by period and payments skip references that exist.
 // History is derived from each batch's status in one set-based insert … select (the rows already
 // exist in the database, so nothing needs to travel through COPY); payments stream through COPY.
-import { FRUIT_TYPES } from '../src/db/schema/index.ts';
+import { FRUIT_TYPES } from '../src/db/tables/index.ts';
 import { between, pick, rowRandom } from '../src/lib/random.ts';
 import { invalidateTypes, type ResponseCache } from '../src/cache/response-cache.ts';
 import type { Db, Sql } from '../src/resources.ts';

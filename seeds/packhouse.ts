@@ -4,7 +4,7 @@
 // temporary staging table, then one insert … select moves them, so 200,000 batches take seconds.
 import { finished } from 'node:stream/promises';
 import { sql as dsql } from 'drizzle-orm';
-import { FRUIT_TYPES, type BatchStatus } from '../src/db/schema/index.ts';
+import { FRUIT_TYPES, type BatchStatus } from '../src/db/tables/index.ts';
 import { createProgress } from '../src/lib/progress.ts';
 import { between, pick, rowRandom } from '../src/lib/random.ts';
 import { invalidateTypes, type ResponseCache } from '../src/cache/response-cache.ts';

@@ -11,7 +11,7 @@ import { createResponseCache, type ResponseCache } from './cache/response-cache.
 import { RedisGuard } from './limits/redis-guard.ts';
 import { createMemoryStore, createRedisStore } from './cache/store.ts';
 import type { Config } from './config.ts';
-import * as tables from './db/schema/index.ts';
+import * as tables from './db/tables/index.ts';
 import { createJobQueue, type JobQueue } from './db/queue.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
 import { createMetrics, type Metrics, type PoolUsage } from './observability/metrics.ts';

@@ -5,8 +5,8 @@
 import { loadConfigOrExit } from './config.ts';
 import { embeddedDatabaseUrl } from './db/embedded.ts';
 import { runMigrations } from './db/migrate.ts';
-import { startRecommendationWorker } from './modules/recommendations/tasks.ts';
-import { concurrencyFor } from './modules/recommendations/runner.ts';
+import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
+import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
 
 async function main() {

@@ -6,7 +6,7 @@ import '../modules/packhouse/schema.ts';
 import '../modules/packhouse/history-schema.ts';
 import '../modules/packhouse/payments-schema.ts';
 import '../modules/packhouse/reports-schema.ts';
-import '../modules/recommendations/schema.ts';
+import '../modules/recommendations/jobs/schema.ts';
 import '../modules/persisted/schema.ts';
 
 export const schema = withActualCost(builder.toSchema({ sortSchema: false }));

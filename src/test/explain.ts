@@ -1,7 +1,7 @@
 // Plans of the statements our services really send: a drizzle client that records each statement
 // instead of counting it, and EXPLAIN (FORMAT JSON) of a recorded statement, flattened for checks.
 import { drizzle } from 'drizzle-orm/postgres-js';
-import * as tables from '../db/schema/index.ts';
+import * as tables from '../db/tables/index.ts';
 import type { Db, Sql } from '../resources.ts';
 
 export type Statement = { query: string; params: unknown[] };

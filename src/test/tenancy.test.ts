@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { seedPackhouseOperations } from '../../seeds/packhouse-operations.ts';
 import { seedCards } from '../../seeds/cards.ts';
-import { customerInputs } from '../modules/recommendations/testing.ts';
+import { customerInputs } from './recommendations.ts';
 import { schema } from '../schema/index.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from './harness.ts';

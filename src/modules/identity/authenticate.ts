@@ -3,7 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import type { Principal, Scope } from '../../context.ts';
-import { apiKeyTable, revokedTokenTable, userTable } from '../../db/schema/index.ts';
+import { apiKeyTable, revokedTokenTable, userTable } from '../../db/tables/index.ts';
 import { isoFromPg } from '../../lib/time.ts';
 import type { Db } from '../../resources.ts';
 import { preparedQuery } from '../../db/prepared.ts';

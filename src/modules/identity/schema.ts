@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { clientTier, organizationOf, type Context, type Scope } from '../../context.ts';
-import { API_KEY_KINDS, apiKeyTable, organizationTable, userTable } from '../../db/schema/index.ts';
+import { API_KEY_KINDS, apiKeyTable, organizationTable, userTable } from '../../db/tables/index.ts';
 import { keysetPage, LIST_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { forbidden, NotFoundError, ValidationError } from '../../lib/errors.ts';

@@ -2,7 +2,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import type { Principal, Scope } from '../../context.ts';
-import { apiKeyTable, organizationTable, revokedTokenTable, userTable, type ApiKeyKind, type UserRole } from '../../db/schema/index.ts';
+import { apiKeyTable, organizationTable, revokedTokenTable, userTable, type ApiKeyKind, type UserRole } from '../../db/tables/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, newApiKey, signToken, verifyPassword } from './secrets.ts';

@@ -1,6 +1,6 @@
 // Batch history in GraphQL: BatchEvent, who made it (Actor), and Batch.history. Thin: see history.ts.
 import { organizationOf, type Context } from '../../context.ts';
-import { ACTOR_KINDS, BATCH_EVENT_KINDS, batchEventTable } from '../../db/schema/index.ts';
+import { ACTOR_KINDS, BATCH_EVENT_KINDS, batchEventTable } from '../../db/tables/index.ts';
 import { NESTED_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';

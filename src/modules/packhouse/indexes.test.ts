@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
 import { seedPackhouseOperations } from '../../../seeds/packhouse-operations.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
-import { batchTable } from '../../db/schema/index.ts';
+import { batchTable } from '../../db/tables/index.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
 import { describePlan, planOf, recordingDb, type Statement } from '../../test/explain.ts';
 import type { Db } from '../../resources.ts';

@@ -1,7 +1,7 @@
 // Daily grower intake: a materialized view (batches, gross and net kg per grower per day), read
 // tenant-scoped and refreshed CONCURRENTLY so readers never wait on a refresh. No GraphQL here.
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
-import { dailyGrowerIntakeView, viewRefreshTable } from '../../db/schema/index.ts';
+import { dailyGrowerIntakeView, viewRefreshTable } from '../../db/tables/index.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import type { Db } from '../../resources.ts';
 import { checkPeriod } from './payments.ts';

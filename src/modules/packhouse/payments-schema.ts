@@ -1,7 +1,7 @@
 // Grower payments and fruit prices in GraphQL. Thin: see payments.ts and prices.ts.
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
-import { fruitPriceTable, growerPaymentTable } from '../../db/schema/index.ts';
+import { fruitPriceTable, growerPaymentTable } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';

@@ -1,7 +1,7 @@
 // Grower payments: recording them (exact decimals, ISO 4217 currencies) and reading them back,
 // listed, per grower, and totalled per grower in SQL. No GraphQL here.
 import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
-import { growerPaymentTable } from '../../db/schema/index.ts';
+import { growerPaymentTable } from '../../db/tables/index.ts';
 import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { minorUnits } from '../../lib/currency.ts';

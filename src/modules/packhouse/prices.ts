@@ -2,7 +2,7 @@
 // reconciliation. A price applies from its valid-from date until the next one for the same fruit
 // type and currency. No GraphQL here.
 import { and, eq, sql } from 'drizzle-orm';
-import { fruitPriceTable, type FruitType } from '../../db/schema/index.ts';
+import { fruitPriceTable, type FruitType } from '../../db/tables/index.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { fromUnits, toUnits } from '../../lib/money.ts';

@@ -2,7 +2,7 @@
 // cent: integer arithmetic on minor units, independent of the code under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
-import { BATCH_STATUSES, FRUIT_TYPES } from '../../db/schema/index.ts';
+import { BATCH_STATUSES, FRUIT_TYPES } from '../../db/tables/index.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { seededRandom } from '../../lib/random.ts';
 import type { Sql } from '../../resources.ts';

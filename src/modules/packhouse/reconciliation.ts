@@ -3,7 +3,7 @@
 // only growers whose |variance| is above the threshold, and pages by a keyset cursor on
 // (|variance|, grower id), largest first. No GraphQL here.
 import { sql } from 'drizzle-orm';
-import { batchTable, fruitPriceTable, growerPaymentTable } from '../../db/schema/index.ts';
+import { batchTable, fruitPriceTable, growerPaymentTable } from '../../db/tables/index.ts';
 import { pageWindow, toPage, LIST_PAGE, type Ordering, type Page, type PageArgs } from '../../db/keyset.ts';
 import { decodeCursor } from '../../lib/cursor.ts';
 import { badUserInput } from '../../lib/errors.ts';

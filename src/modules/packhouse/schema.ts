@@ -1,7 +1,7 @@
 // GraphQL types, queries and mutations for growers, packhouses and batches. Thin: the work is in service.ts.
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
-import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/schema/index.ts';
+import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';

@@ -1,7 +1,7 @@
 // Growers, packhouses and batches: reads and every write. No GraphQL here.
 // Every function takes the caller's organization id and never reads or writes outside it.
 import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
-import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/schema/index.ts';
+import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';

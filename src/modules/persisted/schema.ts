@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
-import { persistedOperationTable } from '../../db/schema/index.ts';
+import { persistedOperationTable } from '../../db/tables/index.ts';
 import { keysetPage, LIST_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';

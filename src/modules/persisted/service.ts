@@ -3,7 +3,7 @@
 import { and, eq } from 'drizzle-orm';
 import { parse, validate, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../context.ts';
-import { persistedOperationTable } from '../../db/schema/index.ts';
+import { persistedOperationTable } from '../../db/tables/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { MANIFEST_NAME, sha256Hex, singleOperation } from './documents.ts';

@@ -1,11 +1,11 @@
 // Helpers for the recommendation tests: a tenant with the seed catalog, generated customers, waiting
 // for a job through the API, and the answers the built-in scorer gives for the same customers.
 import { expect } from 'vitest';
-import { customerInput, customerRow } from '../../../seeds/customers.ts';
-import { SEED_CATALOG, seedCards } from '../../../seeds/cards.ts';
-import { rupeesFromPaise } from '../../lib/money.ts';
-import type { Harness, Tenant } from '../../test/harness.ts';
-import { recommend } from './scoring.ts';
+import { customerInput, customerRow } from '../../seeds/customers.ts';
+import { SEED_CATALOG, seedCards } from '../../seeds/cards.ts';
+import { rupeesFromPaise } from '../lib/money.ts';
+import type { Harness, Tenant } from './harness.ts';
+import { recommend } from '../modules/recommendations/catalog/scoring.ts';
 
 export async function catalogTenant(h: Harness, name: string): Promise<Tenant> {
   const t = await h.tenant(name);

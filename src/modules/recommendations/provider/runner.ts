@@ -3,12 +3,12 @@
 // × latency needs to stay busy (a bit more, to absorb jitter), each call waiting for a token of the
 // bucket every worker shares, retried per retry.ts; each customer ends scored or failed with a reason.
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
-import type { ProviderKind } from '../../db/schema/index.ts';
-import type { Redis } from '../../resources.ts';
+import type { Config } from '../../../config.ts';
+import type { ProviderKind } from '../../../db/tables/index.ts';
+import type { Redis } from '../../../resources.ts';
 import { createHttpProvider, type HttpProvider } from './http-provider.ts';
 import { withRetries, type FailureReason, type RetryPolicy } from './retry.ts';
-import { recommend, type CatalogCard, type CustomerSpend, type Recommendation } from './scoring.ts';
+import { recommend, type CatalogCard, type CustomerSpend, type Recommendation } from '../catalog/scoring.ts';
 import { bucketKey, memoryBucket, redisBucket, type TokenBucket } from './token-bucket.ts';
 
 export type JobCustomer = CustomerSpend & { seq: number };

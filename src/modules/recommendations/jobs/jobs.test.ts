@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { startRecommendationWorker, type RecommendationWorker } from './tasks.ts';
-import { allResults, catalogTenant, customerInputs, expectedTop, expectValidRanking, JOB, submit, SUBMIT, waitForJob } from './testing.ts';
+import { allResults, catalogTenant, customerInputs, expectedTop, expectValidRanking, JOB, submit, SUBMIT, waitForJob } from '../../../test/recommendations.ts';
 
 let h: Harness;
 let t: Tenant;

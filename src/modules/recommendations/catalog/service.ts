@@ -1,9 +1,9 @@
 // The card catalog of an organization: reads, the scorer's view of it, and every write (admin only).
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { cardRewardRateTable, cardTable } from '../../db/schema/index.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
-import { NotFoundError, ValidationError } from '../../lib/errors.ts';
-import type { Db } from '../../resources.ts';
+import { cardRewardRateTable, cardTable } from '../../../db/tables/index.ts';
+import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
+import type { Db } from '../../../resources.ts';
 import type { CatalogCard, RewardRate, SpendCategory } from './scoring.ts';
 
 export type Card = typeof cardTable.$inferSelect;

@@ -12,9 +12,9 @@ import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import { recommendationJobTable, type ProviderKind } from '../../db/schema/index.ts';
-import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from './input.ts';
-import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from './service.ts';
+import { recommendationJobTable, type ProviderKind } from '../../../db/tables/index.ts';
+import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from '../jobs/input.ts';
+import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from '../jobs/service.ts';
 
 export type ImportFormat = 'csv' | 'xlsx';
 export type ImportInput = {

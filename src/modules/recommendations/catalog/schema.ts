@@ -1,14 +1,14 @@
 // GraphQL for the card catalog: cards with their reward rates (read), and admin mutations to edit it.
 // Amounts are Decimal rupees and rates Decimal percents on the wire; paise and basis points inside.
 import { z } from 'zod';
-import { organizationOf, type Context } from '../../context.ts';
-import { cardTable } from '../../db/schema/index.ts';
-import { LIST_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { bpsFromPercent, paiseFromRupees, percentFromBps, rupeesFromPaise } from '../../lib/money.ts';
-import { builder, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId } from '../../schema/common.ts';
-import * as catalog from './catalog.ts';
+import { organizationOf, type Context } from '../../../context.ts';
+import { cardTable } from '../../../db/tables/index.ts';
+import { LIST_PAGE } from '../../../db/keyset.ts';
+import { loadTenantNodes } from '../../../db/tenant.ts';
+import { bpsFromPercent, paiseFromRupees, percentFromBps, rupeesFromPaise } from '../../../lib/money.ts';
+import { builder, mutationErrors } from '../../../schema/builder.ts';
+import { connectionComplexity, enumValues, inputId } from '../../../schema/common.ts';
+import * as catalog from './service.ts';
 import { SPEND_CATEGORIES } from './scoring.ts';
 
 export const SpendCategoryEnum = builder.enumType('SpendCategory', { values: enumValues(SPEND_CATEGORIES) });

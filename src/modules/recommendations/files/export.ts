@@ -4,11 +4,11 @@
 // cards side by side (an XLSX sheet holds at most 1,048,576 rows, so one row per card would not fit).
 // XLSX goes through src/lib/xlsx-writer.ts, which streams; exceljs's writer holds the sheet whole.
 import { PassThrough, Readable } from 'node:stream';
-import type { StoredRecommendation } from '../../db/schema/index.ts';
-import { createXlsxWriter, decimalCell, type Cell } from '../../lib/xlsx-writer.ts';
-import { rupeesFromPaise } from '../../lib/money.ts';
-import type { Sql } from '../../resources.ts';
-import { TOP_N } from './scoring.ts';
+import type { StoredRecommendation } from '../../../db/tables/index.ts';
+import { createXlsxWriter, decimalCell, type Cell } from '../../../lib/xlsx-writer.ts';
+import { rupeesFromPaise } from '../../../lib/money.ts';
+import type { Sql } from '../../../resources.ts';
+import { TOP_N } from '../catalog/scoring.ts';
 
 export type ExportFormat = 'csv' | 'xlsx';
 

@@ -3,14 +3,14 @@
 // Prints p50/p99/max per phase and what each phase adds to the normal times, the same for the rate
 // limit decision alone (the only part that waits on Redis, so machine noise does not hide it), and
 // shows that a key still gets exactly its 20 requests per 10 s while Redis is stalled.
-import { createApp } from '../app.ts';
-import { loadConfig } from '../config.ts';
-import { createApiKey, createOrganization } from '../modules/identity/service.ts';
-import { createRedis, createResources } from '../resources.ts';
-import { RedisGuard } from './redis-guard.ts';
-import { SlidingWindowLimiter } from './sliding-window.ts';
-import { createTestDatabase, ensureTemplateDatabase } from '../test/db.ts';
-import { startRedisServer } from '../test/redis-server.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createApiKey, createOrganization } from '../../src/modules/identity/service.ts';
+import { createRedis, createResources } from '../../src/resources.ts';
+import { RedisGuard } from '../../src/limits/redis-guard.ts';
+import { SlidingWindowLimiter } from '../../src/limits/sliding-window.ts';
+import { createTestDatabase, ensureTemplateDatabase } from '../../src/test/db.ts';
+import { startRedisServer } from '../../src/test/redis-server.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const redis = await startRedisServer();

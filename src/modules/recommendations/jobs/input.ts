@@ -1,8 +1,8 @@
 // One customer row of a job's input, from a file cell set or a GraphQL input, checked the same way:
 // a non-empty customer reference and, per spend category, a monthly amount in rupees (blank = 0,
 // never negative, at most 2 decimals); gmv, when given, is at least the sum of the categories.
-import { paiseFromRupees, rupeesFromPaise } from '../../lib/money.ts';
-import { SPEND_CATEGORIES, type CustomerSpend } from './scoring.ts';
+import { paiseFromRupees, rupeesFromPaise } from '../../../lib/money.ts';
+import { SPEND_CATEGORIES, type CustomerSpend } from '../catalog/scoring.ts';
 
 export const REQUIRED_COLUMNS = ['customer_ref', ...SPEND_CATEGORIES] as const;
 export const OPTIONAL_COLUMNS = ['gmv'] as const;

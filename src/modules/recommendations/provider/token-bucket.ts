@@ -5,7 +5,7 @@
 // Without Redis (or while Redis is down) the same algorithm runs in process memory.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Redis } from '../../resources.ts';
+import type { Redis } from '../../../resources.ts';
 
 export type TokenBucket = {
   /** Resolves when the caller may start one call. Rejects with the signal's reason when aborted. */

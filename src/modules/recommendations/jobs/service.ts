@@ -3,7 +3,7 @@
 // every statement is scoped to the caller's organization.
 import { createHash } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Config } from '../../config.ts';
+import type { Config } from '../../../config.ts';
 import {
   jobCustomerTable,
   jobInputErrorTable,
@@ -11,14 +11,14 @@ import {
   recommendationJobTable,
   type OutcomeStatus,
   type ProviderKind,
-} from '../../db/schema/index.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
-import { QUEUES, type JobQueue } from '../../db/queue.ts';
-import { NotFoundError, ValidationError } from '../../lib/errors.ts';
-import { isoFromPg } from '../../lib/time.ts';
-import type { Db } from '../../resources.ts';
+} from '../../../db/tables/index.ts';
+import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { QUEUES, type JobQueue } from '../../../db/queue.ts';
+import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
+import { isoFromPg } from '../../../lib/time.ts';
+import type { Db } from '../../../resources.ts';
 import { parseCustomerRecord, type InputColumn } from './input.ts';
-import { SPEND_CATEGORIES, type CustomerSpend } from './scoring.ts';
+import { SPEND_CATEGORIES, type CustomerSpend } from '../catalog/scoring.ts';
 
 export type Job = typeof recommendationJobTable.$inferSelect;
 export type JobResult = typeof jobResultTable.$inferSelect;

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import pino from 'pino';
 import { RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible';
-import { seededRandom } from '../lib/random.ts';
-import type { Redis } from '../resources.ts';
-import { RedisGuard } from './redis-guard.ts';
-import { SlidingWindowLimiter } from './sliding-window.ts';
-import { overAllowed, wronglyRefused, type Shot, type WindowRule } from './window-checks.ts';
+import { seededRandom } from '../../src/lib/random.ts';
+import type { Redis } from '../../src/resources.ts';
+import { RedisGuard } from '../../src/limits/redis-guard.ts';
+import { SlidingWindowLimiter } from '../../src/limits/sliding-window.ts';
+import { overAllowed, wronglyRefused, type Shot, type WindowRule } from '../../src/limits/window-checks.ts';
 
 const RULES: WindowRule[] = [{ limit: 100, ms: 6_000 }, { limit: 20, ms: 1_000 }];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

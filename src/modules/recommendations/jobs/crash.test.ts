@@ -6,12 +6,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockProvider, type MockProvider } from '../../../loadtest/mock-provider.ts';
-import { decodeGlobalId } from '../../lib/global-id.ts';
-import { startHarness, TEST_REDIS_URL, type Harness, type Tenant } from '../../test/harness.ts';
-import { catalogTenant, customerInputs, JOB, submit, waitForJob } from './testing.ts';
+import { startMockProvider, type MockProvider } from '../../../../loadtest/mock-provider.ts';
+import { decodeGlobalId } from '../../../lib/global-id.ts';
+import { startHarness, TEST_REDIS_URL, type Harness, type Tenant } from '../../../test/harness.ts';
+import { catalogTenant, customerInputs, JOB, submit, waitForJob } from '../../../test/recommendations.ts';
 
-const WORKER = fileURLToPath(new URL('../../worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../../worker.ts', import.meta.url));
 const COUNT = 480;
 
 let h: Harness;

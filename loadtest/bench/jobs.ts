@@ -15,19 +15,19 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { customerInput, customerRow, writeCustomersCsv } from '../seeds/customers.ts';
-import { seedCards } from '../seeds/cards.ts';
-import { createApp, type App } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { runMigrations } from '../src/db/migrate.ts';
-import { createProgress } from '../src/lib/progress.ts';
-import { createApiKey, createOrganization } from '../src/modules/identity/service.ts';
-import { createResources, type Resources } from '../src/resources.ts';
+import { customerInput, customerRow, writeCustomersCsv } from '../../seeds/customers.ts';
+import { seedCards } from '../../seeds/cards.ts';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { createProgress } from '../../src/lib/progress.ts';
+import { createApiKey, createOrganization } from '../../src/modules/identity/service.ts';
+import { createResources, type Resources } from '../../src/resources.ts';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LATENCY_MS = 1_500;
-const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {

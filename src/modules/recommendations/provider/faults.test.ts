@@ -4,11 +4,11 @@
 // count, and the provider never refuses a call for going over its limit. Short latencies keep it fast;
 // the benchmark (npm run bench:jobs) uses the real 1.5 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockProvider, type MockProvider } from '../../../loadtest/mock-provider.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { startMockProvider, type MockProvider } from '../../../../loadtest/mock-provider.ts';
+import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { FAILURE_REASONS } from './retry.ts';
-import { startRecommendationWorker, type RecommendationWorker } from './tasks.ts';
-import { allResults, catalogTenant, customerInputs, expectedTop, expectValidRanking, submit, waitForJob } from './testing.ts';
+import { startRecommendationWorker, type RecommendationWorker } from '../jobs/tasks.ts';
+import { allResults, catalogTenant, customerInputs, expectedTop, expectValidRanking, submit, waitForJob } from '../../../test/recommendations.ts';
 
 const RATE = 100;
 const MAX_ATTEMPTS = 4;

@@ -1,13 +1,13 @@
 // The pure parts: exact scoring, the seed catalog, the customer generator, money and input parsing,
 // the token bucket and the retry policy.
 import { describe, expect, it } from 'vitest';
-import { customerRow, SEGMENTS } from '../../../seeds/customers.ts';
-import { SEED_CATALOG } from '../../../seeds/cards.ts';
-import { bpsFromPercent, paiseFromRupees, rupeesFromPaise } from '../../lib/money.ts';
-import { checkHeader, parseAmount, parseCustomerRecord } from './input.ts';
-import { backoffMs, parseRetryAfter, ProviderCallError, withRetries } from './retry.ts';
+import { customerRow, SEGMENTS } from '../../../../seeds/customers.ts';
+import { SEED_CATALOG } from '../../../../seeds/cards.ts';
+import { bpsFromPercent, paiseFromRupees, rupeesFromPaise } from '../../../lib/money.ts';
+import { checkHeader, parseAmount, parseCustomerRecord } from '../jobs/input.ts';
+import { backoffMs, parseRetryAfter, ProviderCallError, withRetries } from '../provider/retry.ts';
 import { recommend, scoreCard, SPEND_CATEGORIES, type CatalogCard, type CustomerSpend } from './scoring.ts';
-import { memoryBucket } from './token-bucket.ts';
+import { memoryBucket } from '../provider/token-bucket.ts';
 
 const zero = Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, 0])) as CustomerSpend['spend'];
 const card = (over: Partial<CatalogCard>): CatalogCard => ({

@@ -1,14 +1,14 @@
 // `npm run bench:packhouse`: the packhouse operations' hot queries through the whole app (app.fetch,
 // no network) on 100,000 batches, each run sequentially; prints p50/p95/p99 and SQL statements.
 // Uses a throw-away database copied from the migrated test template on the machine's PostgreSQL.
-import { createApp } from '../../app.ts';
-import { loadConfig } from '../../config.ts';
-import { createResources } from '../../resources.ts';
-import { createTestDatabase, ensureTemplateDatabase } from '../../test/db.ts';
-import { createApiKey, createOrganization } from '../identity/service.ts';
-import { seedPackhouse } from '../../../seeds/packhouse.ts';
-import { seedPackhouseOperations } from '../../../seeds/packhouse-operations.ts';
-import { refreshDailyIntake } from './intake.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createResources } from '../../src/resources.ts';
+import { createTestDatabase, ensureTemplateDatabase } from '../../src/test/db.ts';
+import { createApiKey, createOrganization } from '../../src/modules/identity/service.ts';
+import { seedPackhouse } from '../../seeds/packhouse.ts';
+import { seedPackhouseOperations } from '../../seeds/packhouse-operations.ts';
+import { refreshDailyIntake } from '../../src/modules/packhouse/intake.ts';
 
 const RUNS = Number(process.argv[2] ?? 200);
 const SIZES = { growers: 500, packhouses: 12, batches: 100_000, payments: 30_000 };

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER_COLUMNS, customerRecord, customerRow, writeCustomersXlsx } from '../../../seeds/customers.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
-import { startRecommendationWorker, type RecommendationWorker } from './tasks.ts';
-import { allResults, catalogTenant, expectedTop, expectValidRanking, JOB, waitForJob } from './testing.ts';
+import { CUSTOMER_COLUMNS, customerRecord, customerRow, writeCustomersXlsx } from '../../../../seeds/customers.ts';
+import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
+import { startRecommendationWorker, type RecommendationWorker } from '../jobs/tasks.ts';
+import { allResults, catalogTenant, expectedTop, expectValidRanking, JOB, waitForJob } from '../../../test/recommendations.ts';
 
 let h: Harness;
 let t: Tenant;

@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { parseRetryAfter, ProviderCallError } from './retry.ts';
 import { fromWireResponse, toWireRequest } from './wire.ts';
-import type { CustomerSpend, Recommendation } from './scoring.ts';
+import type { CustomerSpend, Recommendation } from '../catalog/scoring.ts';
 
 export type HttpProviderOptions = { url: string; apiKey?: string; timeoutMs: number };
 

@@ -11,11 +11,11 @@ import {
   jobResultTable,
   recommendationJobTable,
   type StoredRecommendation,
-} from '../../db/schema/index.ts';
-import { createBoss, QUEUES } from '../../db/queue.ts';
-import type { Db, Resources } from '../../resources.ts';
-import { loadCatalog } from './catalog.ts';
-import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from './runner.ts';
+} from '../../../db/tables/index.ts';
+import { createBoss, QUEUES } from '../../../db/queue.ts';
+import type { Db, Resources } from '../../../resources.ts';
+import { loadCatalog } from '../catalog/service.ts';
+import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from '../provider/runner.ts';
 import type { ChunkPayload, Job } from './service.ts';
 
 const FLUSH_EVERY_MS = 250;

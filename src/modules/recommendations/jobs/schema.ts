@@ -2,18 +2,18 @@
 // SSE subscription), page through results, cancel, retry the failed customers. Thin: the work is in
 // service.ts, import.ts and tasks.ts. Big files stream through POST /jobs/import and results
 // download from /jobs/:id/results.csv|xlsx (src/http/use-recommendation-files.ts).
-import './catalog-schema.ts';
-import { organizationOf, principalKey, type Context } from '../../context.ts';
-import { JOB_SOURCES, JOB_STATUSES, OUTCOME_STATUSES, recommendationJobTable, type StoredRecommendation } from '../../db/schema/index.ts';
-import { LIST_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { encodeGlobalId } from '../../lib/global-id.ts';
-import { rupeesFromPaise } from '../../lib/money.ts';
-import { builder, ErrorInterface, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
-import { CardRef } from './catalog-schema.ts';
-import { ImportError, importJob } from './import.ts';
-import { FAILURE_REASONS } from './retry.ts';
+import '../catalog/schema.ts';
+import { organizationOf, principalKey, type Context } from '../../../context.ts';
+import { JOB_SOURCES, JOB_STATUSES, OUTCOME_STATUSES, recommendationJobTable, type StoredRecommendation } from '../../../db/tables/index.ts';
+import { LIST_PAGE } from '../../../db/keyset.ts';
+import { loadTenantNodes } from '../../../db/tenant.ts';
+import { encodeGlobalId } from '../../../lib/global-id.ts';
+import { rupeesFromPaise } from '../../../lib/money.ts';
+import { builder, ErrorInterface, mutationErrors } from '../../../schema/builder.ts';
+import { connectionComplexity, enumValues, inputId, queryId } from '../../../schema/common.ts';
+import { CardRef } from '../catalog/schema.ts';
+import { ImportError, importJob } from '../files/import.ts';
+import { FAILURE_REASONS } from '../provider/retry.ts';
 import * as service from './service.ts';
 import { watchJob } from './watch.ts';
 

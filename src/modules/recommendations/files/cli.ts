@@ -5,15 +5,15 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { loadConfigOrExit } from '../../config.ts';
-import { embeddedDatabaseUrl } from '../../db/embedded.ts';
-import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
-import { createProgress } from '../../lib/progress.ts';
-import { createResources, type Resources } from '../../resources.ts';
-import { findOrganizationBySlug } from '../identity/service.ts';
+import { loadConfigOrExit } from '../../../config.ts';
+import { embeddedDatabaseUrl } from '../../../db/embedded.ts';
+import { decodeGlobalId, encodeGlobalId } from '../../../lib/global-id.ts';
+import { createProgress } from '../../../lib/progress.ts';
+import { createResources, type Resources } from '../../../resources.ts';
+import { findOrganizationBySlug } from '../../identity/service.ts';
 import { exportResults } from './export.ts';
 import { ImportError, importJob } from './import.ts';
-import { getJob } from './service.ts';
+import { getJob } from '../jobs/service.ts';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);

@@ -4,8 +4,8 @@
 //   POST <PROVIDER_URL>  { "customer_ref": "C-1", "monthly_spend": { "groceries": "5400.00", ... }, "gmv": "21000.00" }
 //   200 { "customer_ref": "C-1", "recommendations": [ { "card_code": "SBI-CASHBACK", "card_name": "Cashback",
 //         "net_savings": "8200.00", "yearly_rewards": "9199.00", "fees": "999.00" }, ... ] }
-import { paiseFromRupees, rupeesFromPaise } from '../../lib/money.ts';
-import { rankRecommendations, SPEND_CATEGORIES, type CustomerSpend, type Recommendation } from './scoring.ts';
+import { paiseFromRupees, rupeesFromPaise } from '../../../lib/money.ts';
+import { rankRecommendations, SPEND_CATEGORIES, type CustomerSpend, type Recommendation } from '../catalog/scoring.ts';
 import { ProviderCallError } from './retry.ts';
 
 export type WireRequest = { customer_ref: string; monthly_spend: Record<string, string>; gmv: string | null };
