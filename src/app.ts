@@ -10,6 +10,7 @@ import { useArmor } from './http/use-armor.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useBodyLimit } from './http/use-body-limit.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
+import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/use-graphiql-assets.ts';
 import { useHealth } from './http/use-health.ts';
 import { useMetrics } from './http/use-metrics.ts';
 import { useObservability } from './http/use-observability.ts';
@@ -24,6 +25,7 @@ import { useSqlStats } from './http/use-sql-stats.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
+import { AutomaticPersistedQueries } from './modules/persisted/automatic.ts';
 import { PersistedOperationStore } from './modules/persisted/service.ts';
 import type { Resources } from './resources.ts';
 import { schema } from './schema/index.ts';
@@ -62,6 +64,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       error: (...args) => log.error(args),
     },
     graphiql: { title: 'Harvest Graph', defaultQuery: EXAMPLE_OPERATIONS },
+    // Every GraphiQL asset from this server, under a CSP of our own origin (src/http/use-graphiql-assets.ts).
+    renderGraphiQL: renderOfflineGraphiQL,
     // JSON batching stays off (yoga's default): one operation per request, one rate-limit point.
     batching: false,
     multipart: uploadsEnabled,
@@ -74,13 +78,14 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
+      useGraphiQLAssets({ graphqlEndpoint: '/graphql' }),
       useObservability({ db, config, metrics }),
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
       useCsrfPrevention({ uploadMutations }),
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs, limiter }),
-      usePersistedOperations(persisted),
+      usePersistedOperations(persisted, new AutomaticPersistedQueries({ kv: redis ? kv : undefined, timeoutMs: config.redis.timeoutMs })),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useArmor(config),
