@@ -85,7 +85,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs, limiter }),
-      usePersistedOperations(persisted, new AutomaticPersistedQueries({ kv: redis ? kv : undefined, timeoutMs: config.redis.timeoutMs })),
+      usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useArmor(config),

@@ -2,12 +2,14 @@
 // SHA-256 of its query; on PERSISTED_QUERY_NOT_FOUND it sends the query with the hash once, the server
 // checks the hash and keeps the text, and from then on the hash alone runs it (a GET, so cacheable).
 // Kept per organization, so one tenant's hashes never resolve for another, for APQ_TTL_SECONDS: in
-// Redis through Keyv when REDIS_URL is set (shared by every instance), and in a bounded map in this
+// Redis when REDIS_URL is set (shared by every instance, under REDIS_PREFIX), and in a bounded map in this
 // process in front of it (a hash names one text forever, so a local copy is never stale). Redis
 // trouble only turns a hit into one more round trip: each call waits at most REDIS_TIMEOUT_MS.
 // Persisted-only keys never read or write here: they run their manifest and nothing else.
-import type { Keyv } from 'keyv';
+// node-redis directly, not resources.kv: that Keyv writes every key under "keyv::", whatever
+// REDIS_PREFIX says, so two deployments (or test databases) sharing a Redis would share entries.
 import { withFallback } from '../../lib/timeout.ts';
+import type { Redis } from '../../resources.ts';
 
 /** How long a stored query lives after its last store; clients store it again after a miss. */
 export const APQ_TTL_SECONDS = 86_400;
@@ -18,24 +20,26 @@ const LOCAL_ENTRIES = 10_000;
 type Local = { query: string; expiresAt: number };
 
 export class AutomaticPersistedQueries {
-  private readonly kv: Keyv | undefined;
+  private readonly redis: Redis | undefined;
+  private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly ttlMs: number;
   private readonly local = new Map<string, Local>();
 
-  /** `kv` shared between instances (Redis), or undefined for this process only. */
-  constructor(options: { kv: Keyv | undefined; timeoutMs: number; ttlSeconds?: number }) {
-    this.kv = options.kv;
+  /** `redis` shared between instances, or undefined for this process only. */
+  constructor(options: { redis: Redis | undefined; prefix?: string; timeoutMs: number; ttlSeconds?: number }) {
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs;
     this.ttlMs = (options.ttlSeconds ?? APQ_TTL_SECONDS) * 1000;
   }
 
-  private static key(organizationId: number, hash: string) {
-    return `apq:${organizationId}:${hash}`;
+  private key(organizationId: number, hash: string) {
+    return `${this.prefix}apq:${organizationId}:${hash}`;
   }
 
   async find(organizationId: number, hash: string): Promise<string | null> {
-    const key = AutomaticPersistedQueries.key(organizationId, hash);
+    const key = this.key(organizationId, hash);
     const found = this.local.get(key);
     if (found && found.expiresAt > Date.now()) {
       // Most recently used last, so the oldest is dropped first.
@@ -44,8 +48,8 @@ export class AutomaticPersistedQueries {
       return found.query;
     }
     if (found) this.local.delete(key);
-    if (!this.kv) return null;
-    const shared = await withFallback(this.kv.get<string>(key), this.timeoutMs, undefined);
+    if (!this.redis?.isReady) return null;
+    const shared = await withFallback(this.redis.get(key), this.timeoutMs, null);
     if (typeof shared !== 'string') return null;
     this.keepLocally(key, shared);
     return shared;
@@ -54,9 +58,9 @@ export class AutomaticPersistedQueries {
   /** Keeps a query whose hash the caller has already checked; never waits on Redis. */
   remember(organizationId: number, hash: string, query: string): void {
     if (query.length > APQ_MAX_QUERY_CHARS) return;
-    const key = AutomaticPersistedQueries.key(organizationId, hash);
+    const key = this.key(organizationId, hash);
     this.keepLocally(key, query);
-    void withFallback(this.kv?.set(key, query, this.ttlMs) ?? Promise.resolve(true), this.timeoutMs, false);
+    if (this.redis?.isReady) void withFallback(this.redis.set(key, query, { expiration: { type: 'PX', value: this.ttlMs } }), this.timeoutMs, null);
   }
 
   private keepLocally(key: string, query: string) {
