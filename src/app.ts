@@ -12,6 +12,7 @@ import { useBodyLimit } from './http/use-body-limit.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/use-graphiql-assets.ts';
 import { useHealth } from './http/use-health.ts';
+import { useJobsPage } from './http/use-jobs-page.ts';
 import { useMetrics } from './http/use-metrics.ts';
 import { useObservability } from './http/use-observability.ts';
 import { useRecommendationFiles } from './http/use-recommendation-files.ts';
@@ -79,6 +80,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useMetrics(metrics),
       useHealth(resources),
       useGraphiQLAssets({ graphqlEndpoint: '/graphql' }),
+      useJobsPage(),
       useObservability({ db, config, metrics }),
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
       useCsrfPrevention({ uploadMutations }),
