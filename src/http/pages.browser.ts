@@ -135,6 +135,21 @@ describe('the jobs page', () => {
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
       await page.screenshot({ path: join(RESULTS_DIR, 'jobs-page.png'), fullPage: true });
 
+      // Another tab with the demo API key pasted instead of signing in; a wrong key is refused.
+      const keyPage = await newPage();
+      await keyPage.goto(`${server.baseUrl}/jobs`);
+      await keyPage.locator('#key-form input[name=key]').fill('hgk_1_not-a-real-secret');
+      await keyPage.locator('#key-form button').click();
+      await expect.poll(() => keyPage.locator('#credentials-error').innerText()).toMatch(/\S/);
+      expect(await keyPage.locator('#upload').getAttribute('aria-disabled')).toBe('true');
+      await keyPage.locator('#key-form input[name=key]').fill(server.partnerKey);
+      await keyPage.locator('#key-form button').click();
+      await expect.poll(() => keyPage.locator('#who').innerText()).toContain('partner API key');
+      expect(await keyPage.locator('#upload').getAttribute('aria-disabled')).toBe('false');
+      await keyPage.close();
+      // The 401 of the wrong key is the browser's own console line, not a page error.
+      consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/status of 401/.test(e)));
+
       const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
       expect(csv.suggestedFilename()).toMatch(/^recommendations-\d+\.csv$/);
       const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
