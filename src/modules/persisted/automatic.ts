@@ -15,7 +15,8 @@ import type { Redis } from '../../resources.ts';
 export const APQ_TTL_SECONDS = 86_400;
 /** Longest query kept (the same cap as registered persisted documents). */
 export const APQ_MAX_QUERY_CHARS = 100_000;
-const LOCAL_ENTRIES = 10_000;
+/** The in-process copy holds at most this many characters of queries (~32 MB), oldest dropped first. */
+const LOCAL_MAX_CHARS = 16 * 1024 * 1024;
 
 type Local = { query: string; expiresAt: number };
 
@@ -25,9 +26,12 @@ export class AutomaticPersistedQueries {
   private readonly timeoutMs: number;
   private readonly ttlMs: number;
   private readonly local = new Map<string, Local>();
+  private localChars = 0;
+  private readonly maxLocalChars: number;
 
   /** `redis` shared between instances, or undefined for this process only. */
-  constructor(options: { redis: Redis | undefined; prefix?: string; timeoutMs: number; ttlSeconds?: number }) {
+  constructor(options: { redis: Redis | undefined; prefix?: string; timeoutMs: number; ttlSeconds?: number; maxLocalChars?: number }) {
+    this.maxLocalChars = options.maxLocalChars ?? LOCAL_MAX_CHARS;
     this.redis = options.redis;
     this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs;
@@ -47,7 +51,7 @@ export class AutomaticPersistedQueries {
       this.local.set(key, found);
       return found.query;
     }
-    if (found) this.local.delete(key);
+    if (found) this.forget(key);
     if (!this.redis?.isReady) return null;
     const shared = await withFallback(this.redis.get(key), this.timeoutMs, null);
     if (typeof shared !== 'string') return null;
@@ -63,9 +67,17 @@ export class AutomaticPersistedQueries {
     if (this.redis?.isReady) void withFallback(this.redis.set(key, query, { expiration: { type: 'PX', value: this.ttlMs } }), this.timeoutMs, null);
   }
 
-  private keepLocally(key: string, query: string) {
+  private forget(key: string) {
+    const found = this.local.get(key);
+    if (!found) return;
     this.local.delete(key);
-    if (this.local.size >= LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value!);
+    this.localChars -= found.query.length;
+  }
+
+  private keepLocally(key: string, query: string) {
+    this.forget(key);
+    while (this.local.size && this.localChars + query.length > this.maxLocalChars) this.forget(this.local.keys().next().value!);
     this.local.set(key, { query, expiresAt: Date.now() + this.ttlMs });
+    this.localChars += query.length;
   }
 }

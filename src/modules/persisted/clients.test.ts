@@ -126,6 +126,12 @@ describe('Apollo Client 4, automatic persisted queries (a key that may send ad-h
     store.remember(1, 'a'.repeat(64), '{ __typename }');
     expect(await store.find(1, 'a'.repeat(64))).toBe('{ __typename }');
     expect(await store.find(2, 'a'.repeat(64))).toBeNull();
+    // Over its size budget, the least recently used query goes first.
+    const small = new AutomaticPersistedQueries({ redis: undefined, timeoutMs: 30, maxLocalChars: 30 });
+    small.remember(1, '1'.repeat(64), '{ a: __typename }');
+    small.remember(1, '2'.repeat(64), '{ b: __typename }');
+    expect(await small.find(1, '1'.repeat(64))).toBeNull();
+    expect(await small.find(1, '2'.repeat(64))).toBe('{ b: __typename }');
     const expired = new AutomaticPersistedQueries({ redis: undefined, timeoutMs: 30, ttlSeconds: 0 });
     expired.remember(1, 'b'.repeat(64), '{ __typename }');
     expect(await expired.find(1, 'b'.repeat(64))).toBeNull();
