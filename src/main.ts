@@ -83,6 +83,7 @@ async function main() {
     '',
     `  Harvest Graph is ready in ${Math.round(performance.now() - started)} ms`,
     `  GraphiQL:  ${base}/graphql`,
+    `  Jobs page: ${base}/jobs   (upload customers, follow progress, download results)`,
     `  Health:    ${base}/health   ${base}/ready`,
     `  Database:  ${databaseLabel}`,
     `  Cache:     ${cacheLabel}`,
