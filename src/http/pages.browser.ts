@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCustomersCsv } from '../../seeds/customers.ts';
+import { writeCustomersCsv, writeCustomersXlsx } from '../../seeds/customers.ts';
 import { startServer, type StartedServer } from '../test/start-server.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../../loadtest/results/', import.meta.url));
@@ -102,7 +102,7 @@ describe('GraphiQL', () => {
 });
 
 describe('the jobs page', () => {
-  it('signs in, uploads 200 customers, shows live progress to the end and downloads the results as CSV and XLSX', async () => {
+  it('signs in, uploads 200 customers, shows live progress to the end and downloads the results as CSV and XLSX; takes a pasted key and an XLSX file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hg-jobs-page-'));
     try {
       const file = join(dir, 'customers-200.csv');
@@ -146,6 +146,14 @@ describe('the jobs page', () => {
       await keyPage.locator('#key-form button').click();
       await expect.poll(() => keyPage.locator('#who').innerText()).toContain('partner API key');
       expect(await keyPage.locator('#upload').getAttribute('aria-disabled')).toBe('false');
+      // The same page takes an XLSX file.
+      const workbookFile = join(dir, 'customers-50.xlsx');
+      await writeCustomersXlsx(workbookFile, { count: 50, quiet: true, seed: 17 });
+      await keyPage.locator('input[name=file]').setInputFiles(workbookFile);
+      await keyPage.locator('#upload-form button').click();
+      await expect.poll(() => keyPage.locator('#upload-result').innerText(), { timeout: 30_000 }).toContain('Imported 50 customers');
+      await expect.poll(() => keyPage.locator('#job-status').innerText(), { timeout: 90_000 }).toBe('COMPLETED');
+      expect(await keyPage.locator('#stat-done').innerText()).toBe('50');
       await keyPage.close();
       // The 401 of the wrong key is the browser's own console line, not a page error.
       consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/status of 401/.test(e)));
