@@ -7,6 +7,8 @@
 // The page and the assets carry a CSP that allows only this origin (plus data: URIs, which GraphiQL's
 // CSS uses for its fonts and icons, and inline styles, which its editor injects).
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 
 const version = (createRequire(import.meta.url)('@graphql-yoga/render-graphiql/package.json') as { version: string }).version;
@@ -70,6 +72,15 @@ export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
 
 const JS = 'application/javascript; charset=utf-8';
 
+// 5 MB of script compresses to about a quarter; compressed once per file (in libuv's threads) and kept.
+const gzipped = new Map<string, Promise<Buffer>>();
+const gzipAsync = promisify(gzip);
+const gzipOf = (name: string, body: string | Uint8Array) => {
+  let found = gzipped.get(name);
+  if (!found) gzipped.set(name, (found = gzipAsync(body)));
+  return found;
+};
+
 async function asset(name: string): Promise<{ body: string | Uint8Array; type: string } | null> {
   if (name === 'init.js') return { body: INIT_SCRIPT, type: JS };
   const a = await loadAssets();
@@ -103,9 +114,14 @@ export function useGraphiQLAssets(options: { graphqlEndpoint: string }): Plugin 
       const prefix = `${GRAPHIQL_ASSET_BASE}/`;
       const found = url.pathname.startsWith(prefix) ? await asset(url.pathname.slice(prefix.length)) : null;
       if (!found) return endResponse(new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }));
+      const name = url.pathname.slice(prefix.length);
+      const compress = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '') && found.type !== 'image/x-icon';
+      const body = compress ? await gzipOf(name, found.body) : found.body;
       endResponse(
-        new Response(request.method === 'HEAD' ? null : (found.body as BodyInit), {
+        new Response(request.method === 'HEAD' ? null : (body as BodyInit), {
           headers: {
+            ...(compress ? { 'content-encoding': 'gzip' } : {}),
+            vary: 'accept-encoding',
             'content-type': found.type,
             // The path carries the package version, so a file never changes under its URL.
             'cache-control': 'public, max-age=31536000, immutable',
