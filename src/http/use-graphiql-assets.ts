@@ -133,7 +133,8 @@ export function useGraphiQLAssets(options: { graphqlEndpoint: string }): Plugin 
     },
     onResponse({ request, response }) {
       // yoga's GraphiQL page (GET /graphql with Accept: text/html).
-      if (request.method === 'GET' && new URL(request.url).pathname === options.graphqlEndpoint && response.headers.get('content-type')?.startsWith('text/html')) {
+      // The content type first: this runs on every response, and only the page is HTML.
+      if (response.headers.get('content-type')?.startsWith('text/html') && request.method === 'GET' && new URL(request.url).pathname === options.graphqlEndpoint) {
         response.headers.set('content-security-policy', GRAPHIQL_CSP);
         response.headers.set('x-content-type-options', 'nosniff');
       }
