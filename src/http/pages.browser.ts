@@ -133,6 +133,10 @@ describe('the jobs page', () => {
       const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen.map(Number));
       expect(seen.at(-1)).toBe(200);
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+      // The bar animates its width: the screenshot waits until it is drawn full.
+      await expect
+        .poll(() => page.evaluate(() => document.getElementById('bar-done')!.getBoundingClientRect().width / document.getElementById('bar')!.getBoundingClientRect().width))
+        .toBeCloseTo(1, 2);
       await page.screenshot({ path: join(RESULTS_DIR, 'jobs-page.png'), fullPage: true });
 
       // Another tab with the demo API key pasted instead of signing in; a wrong key is refused.
