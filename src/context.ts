@@ -26,7 +26,7 @@ export type Principal =
       kind: 'apiKey';
       apiKeyId: number;
       organizationId: number;
-      keyKind: 'partner' | 'internal';
+      keyKind: 'partner' | 'internal' | 'user';
       scopes: Scope[];
       persistedOnly: boolean;
       /** The partner manifest whose persisted operations this key may run by hash. */
