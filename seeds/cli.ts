@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
 import { openCliDatabase } from '../src/db/cli-database.ts';
 import { createOrganization, findOrganizationBySlug } from '../src/modules/identity/service.ts';
-import { createLogger, createResources } from '../src/resources.ts';
+import { createCliLogger, createResources } from '../src/resources.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { seedDemo } from './demo.ts';
@@ -57,7 +57,7 @@ if ((sizes.batches > 0 || sizes.payments > 0) && (sizes.growers === 0 || sizes.p
   process.exit(2);
 }
 
-const log = createLogger({ ...config, logLevel: 'warn' });
+const log = createCliLogger(config);
 const database = await openCliDatabase(config, log).catch((err: Error) => {
   process.stderr.write(`${err.message}\n`);
   process.exit(1);

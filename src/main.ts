@@ -19,6 +19,12 @@ function startWorkerProcess(databaseUrl: string, log: Logger) {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: 'inherit',
   });
+  // Its first lines are written before the banner, not through it.
+  const ready = new Promise<void>((resolve) => {
+    child.once('message', () => resolve());
+    child.once('exit', () => resolve());
+    setTimeout(resolve, 5_000).unref();
+  });
   let exited = false;
   const exit = once(child, 'exit').then(() => {
     exited = true;
@@ -28,6 +34,7 @@ function startWorkerProcess(databaseUrl: string, log: Logger) {
   });
   let stopping = false;
   return {
+    ready,
     async stop() {
       stopping = true;
       if (!exited) child.kill('SIGTERM');
@@ -47,7 +54,8 @@ function redactUrl(url: string): string {
 async function main() {
   const started = performance.now();
   const config = loadConfigOrExit();
-  const log = createLogger(config);
+  const prettyLogs = Boolean(process.stdout.isTTY) && config.env !== 'production';
+  const log = createLogger(config, { pretty: prettyLogs });
   const databaseLabel = config.database.url
     ? `PostgreSQL at ${redactUrl(config.database.url)}`
     : `embedded PostgreSQL (data in ${config.embeddedPostgres.dir}, port ${config.embeddedPostgres.port}; set DATABASE_URL to use your own)`;
@@ -71,6 +79,7 @@ async function main() {
 
   const app = createApp(resources);
   await warmPool(resources.sql, Math.min(config.database.poolMax, 20));
+  await worker?.ready;
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host);
@@ -92,10 +101,15 @@ async function main() {
     lines.push(
       `  Demo user: ${demo.email} / ${demo.password}  (sign in with the signIn mutation)`,
       `  Demo API key (partner, read+write): ${demo.partnerKey ?? '(shown when the demo data was created)'}`,
+      `  Demo internal key (read+write+admin, /metrics, makes other keys): ${demo.internalKey ?? '(shown when the demo data was created)'}`,
       `  Try: curl -s ${base}/graphql -H 'Authorization: Bearer ${demo.partnerKey ?? '<key>'}' -H 'Content-Type: application/json' -d '{"query":"{ viewer { organization { name } } }"}'`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  lines.push(`  Operators: npm run org:create / key:create / key:revoke / user:create -- --help`);
+  // For people: beside coloured log lines on a terminal; otherwise on stderr, so stdout stays one
+  // JSON object per line for log collectors, which get the same facts as one entry.
+  (prettyLogs ? process.stdout : process.stderr).write(`${lines.join('\n')}\n\n`);
+  log.info({ url: `${base}/graphql`, database: databaseLabel, cache: cacheLabel, readyMs: Math.round(performance.now() - started) }, 'ready');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -4,6 +4,7 @@ import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
 import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { Keyv } from 'keyv';
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
 import { cachePolicy } from './cache/policy.ts';
@@ -44,8 +45,30 @@ export type Resources = {
 
 export type ResourceOptions = { log?: Logger; databaseUrl?: string };
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { server: config.serverId } });
+export type LoggerOptions = {
+  /** Where lines go: stdout for servers, stderr for CLIs (their stdout carries their answer, e.g. a key). */
+  stream?: 'stdout' | 'stderr';
+  /** One coloured line per entry for people; JSON for machines. Default: pretty on a terminal outside production. */
+  pretty?: boolean;
+};
+
+export function createLogger(config: Config, options: LoggerOptions = {}): Logger {
+  const out = options.stream === 'stderr' ? process.stderr : process.stdout;
+  const pretty = options.pretty ?? (Boolean(out.isTTY) && config.env !== 'production');
+  const settings = { level: config.logLevel, base: { server: config.serverId } };
+  if (!pretty) return pino(settings, pino.destination({ fd: out.fd, sync: true }));
+  // Loaded only for people at a terminal. Synchronous, in this thread (not a pino transport worker),
+  // so log lines and the start banner reach the terminal in the order they were written.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pino(
+    settings,
+    pinoPretty({ colorize: true, singleLine: true, sync: true, destination: out.fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,server' }),
+  );
+}
+
+/** For command-line tools: warnings and errors only, on stderr. */
+export function createCliLogger(config: Config): Logger {
+  return createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, { stream: 'stderr' });
 }
 
 export function createSql(url: string, config: Config, max = config.database.poolMax): Sql {

