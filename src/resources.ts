@@ -16,6 +16,9 @@ import * as tables from './db/tables/index.ts';
 import { createJobQueue, type JobQueue } from './db/queue.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
 import { createMetrics, type Metrics, type PoolUsage } from './observability/metrics.ts';
+import { createTracing, type Tracing } from './observability/tracing.ts';
+import { traceSql } from './db/traced-sql.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** The database or a transaction on it: services accept either (house habit 1). */
 export type Db = PgDatabase<PostgresJsQueryResultHKT, typeof tables>;
@@ -40,10 +43,17 @@ export type Resources = {
   jobs: JobQueue;
   /** The database URL, for clients that open their own connections (pg-boss workers, COPY tools). */
   databaseUrl: string;
+  /** OpenTelemetry spans; undefined (and nothing traced) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing | undefined;
   close(): Promise<void>;
 };
 
-export type ResourceOptions = { log?: Logger; databaseUrl?: string };
+export type ResourceOptions = {
+  log?: Logger;
+  databaseUrl?: string;
+  /** Tests: spans go here (in memory) instead of OTLP, and tracing is on whatever the config says. */
+  spanExporter?: SpanExporter;
+};
 
 export type LoggerOptions = {
   /** Where lines go: stdout for servers, stderr for CLIs (their stdout carries their answer, e.g. a key). */
@@ -133,7 +143,9 @@ export async function createResources(config: Config, options: ResourceOptions =
   const log = options.log ?? createLogger(config);
   const url = options.databaseUrl ?? config.database.url;
   if (!url) throw new Error('createResources needs a database URL: set DATABASE_URL or start the embedded PostgreSQL first');
-  const sql = createSql(url, config);
+  const tracing = createTracing(config, { exporter: options.spanExporter });
+  const plainSql = createSql(url, config);
+  const sql = tracing ? traceSql(plainSql, tracing.tracer, new URL(url).pathname.slice(1)) : plainSql;
   const db = createDb(sql);
   const redis = await createRedis(config, log);
   const kv = redis
@@ -163,12 +175,14 @@ export async function createResources(config: Config, options: ResourceOptions =
     metrics,
     jobs,
     databaseUrl: url,
+    tracing,
     async close() {
       if (closed) return;
       closed = true;
       await jobs.close();
       await sql.end({ timeout: 3 });
       if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
+      await tracing?.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'tracing shutdown failed'));
     },
   };
 }
