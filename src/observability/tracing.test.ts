@@ -4,6 +4,9 @@
 // off means no spans and no wrapped client.
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
@@ -142,6 +145,35 @@ it('makes no spans and wraps nothing when tracing is off', async () => {
   } finally {
     await plain.close();
   }
+});
+
+it('exports the spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, with OTEL_EXPORTER_OTLP_HEADERS', async () => {
+  const received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const collector = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  }).listen(0, '127.0.0.1');
+  await once(collector, 'listening');
+  const { port } = collector.address() as AddressInfo;
+  const exported = await startHarness({
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/`, OTEL_EXPORTER_OTLP_HEADERS: 'x-team=data', OTEL_SERVICE_NAME: 'hg-test' },
+  });
+  try {
+    const other = await exported.tenant('exported');
+    expect((await exported.gql('query Who { viewer { tier } }', { auth: other.partnerKey })).body.errors).toBeUndefined();
+  } finally {
+    await exported.close(); // flushes the batch of spans
+    collector.close();
+  }
+  const traces = received.filter((r) => r.path === '/v1/traces');
+  expect(traces.length).toBeGreaterThan(0);
+  expect(traces[0].headers['x-team']).toBe('data');
+  const body = traces.map((t) => t.body).join('');
+  for (const text of ['POST /graphql', 'graphql.execute', 'Query.viewer', 'hg-test', 'Who']) expect(body).toContain(text);
 });
 
 function isBelow(span: ReadableSpan, ancestor: ReadableSpan, spans: ReadableSpan[]): boolean {
