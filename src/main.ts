@@ -19,12 +19,6 @@ function startWorkerProcess(databaseUrl: string, log: Logger) {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: 'inherit',
   });
-  // Its first lines are written before the banner, not through it.
-  const ready = new Promise<void>((resolve) => {
-    child.once('message', () => resolve());
-    child.once('exit', () => resolve());
-    setTimeout(resolve, 5_000).unref();
-  });
   let exited = false;
   const exit = once(child, 'exit').then(() => {
     exited = true;
@@ -34,7 +28,6 @@ function startWorkerProcess(databaseUrl: string, log: Logger) {
   });
   let stopping = false;
   return {
-    ready,
     async stop() {
       stopping = true;
       if (!exited) child.kill('SIGTERM');
@@ -79,7 +72,6 @@ async function main() {
 
   const app = createApp(resources);
   await warmPool(resources.sql, Math.min(config.database.poolMax, 20));
-  await worker?.ready;
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host);
@@ -106,10 +98,11 @@ async function main() {
     );
   }
   lines.push(`  Operators: npm run org:create / key:create / key:revoke / user:create -- --help`);
-  // For people: beside coloured log lines on a terminal; otherwise on stderr, so stdout stays one
-  // JSON object per line for log collectors, which get the same facts as one entry.
+  // For people: one write, beside coloured log lines on a terminal (the worker's lines come before or
+  // after it, never inside); otherwise on stderr, so stdout stays one JSON object per line for log
+  // collectors, which get the same facts as one entry. Not waiting for the worker: it takes seconds.
   (prettyLogs ? process.stdout : process.stderr).write(`${lines.join('\n')}\n\n`);
-  log.info({ url: `${base}/graphql`, database: databaseLabel, cache: cacheLabel, readyMs: Math.round(performance.now() - started) }, 'ready');
+  if (!prettyLogs) log.info({ url: `${base}/graphql`, database: databaseLabel, cache: cacheLabel, readyMs: Math.round(performance.now() - started) }, 'ready');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
