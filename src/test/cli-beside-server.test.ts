@@ -1,14 +1,16 @@
 // The README's order of things: `npm start` (embedded PostgreSQL, no DATABASE_URL) and, while it
 // runs, `npm run seed` and the operator CLIs on its database. They used to start a second embedded
-// PostgreSQL on the same data and crash on its undefined rejection (issue 16). Also: a CLI with no
+// PostgreSQL on the same data and crash on its undefined rejection (issue 16); a job imported by
+// `npm run job:import` is scored by `npm run worker`, both beside the server. Also: a CLI with no
 // server running starts the embedded database itself, and one that cannot start it says why.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { RELAXED_LIMITS } from './harness.ts';
 import { freePort, startServerProcess, type ServerProcess } from './server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,11 +21,15 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `npm run <script> -- args` as a user would, with the server's environment. */
-async function npmRun(env: Record<string, string | undefined>, script: string, args: string[]) {
+function spawnNpm(env: Record<string, string | undefined>, script: string, args: string[]) {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const child = spawn('npm', ['run', '-s', script, '--', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('npm', ['run', '-s', script, '--', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `npm run <script> -- args` as a user would, with the server's environment. */
+async function npmRun(env: Record<string, string | undefined>, script: string, args: string[]) {
+  const child = spawnNpm(env, script, args);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -46,6 +52,8 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
     EMBEDDED_PG_PORT: String(await freePort()),
     START_WORKER: 'false',
     LOG_LEVEL: 'warn',
+    // The job below is polled more often than a key's 20 requests per 10 s allow.
+    ...RELAXED_LIMITS,
   };
   server = await startServerProcess(env);
   expect(server.output()).toMatch(/Demo internal key[^:]*: hgk_/);
@@ -66,6 +74,34 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
   expect(answer.data.viewer).toEqual({ tier: 'INTERNAL', organization: { slug: 'seeded' } });
   expect(answer.data.growers.edges).toHaveLength(5);
 
+  // A data team's import, scored by a worker started by hand: both on the server's database.
+  const csv = join(dir, 'customers.csv');
+  await writeFile(csv, 'customer_ref,online_shopping,groceries,dining,travel,fuel,utilities,other\nc-1,1000,12000,5000,0,0,0,0\nc-2,0,0,0,40000,3000,0,0\n');
+  const imported = await npmRun(env, 'job:import', [csv, '--org', 'demo']);
+  expect(imported.stderr).toContain('Database: the embedded PostgreSQL of the running server');
+  expect(imported.code).toBe(0);
+  const jobId = /job (\S+) \(2 customers/.exec(imported.stdout)![1];
+  const worker = spawnNpm(env, 'worker', []);
+  try {
+    let job: { status: string; done: number } | undefined;
+    for (let i = 0; i < 120 && job?.status !== 'COMPLETED'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      job = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.demoKey}` },
+        body: JSON.stringify({ query: 'query($id: ID!) { recommendationJob(id: $id) { status done } }', variables: { id: jobId } }),
+      }).then(async (r) => {
+        const body = await r.json();
+        if (!body.data) throw new Error(`${r.status} ${JSON.stringify(body)}`);
+        return body.data.recommendationJob;
+      });
+    }
+    expect(job).toEqual({ status: 'COMPLETED', done: 2 });
+  } finally {
+    worker.kill('SIGTERM');
+    await once(worker, 'exit');
+  }
+
   // Same data directory, another port: the embedded server cannot start, and says why.
   const clash = await npmRun({ ...env, EMBEDDED_PG_PORT: String(await freePort()) }, 'org:create', ['--slug', 'clash', '--name', 'Clash']);
   expect(clash.code).toBe(1);
@@ -82,4 +118,5 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
   expect(alone.code).toBe(0);
   const migrate = await npmRun(env, 'db:migrate', []);
   expect(migrate).toMatchObject({ code: 0, stdout: expect.stringContaining('schema is current') });
+  expect(migrate.stdout).toContain('started for this command');
 }, 180_000);
