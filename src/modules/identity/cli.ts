@@ -6,7 +6,7 @@
 //   npm run key:create  -- --org acme --name ops --kind internal --scopes read,write,admin [--manifest m --persisted-only] [--expires 2027-01-01]
 //   npm run key:revoke  -- --id 12
 //   npm run user:create -- --org acme --email ops@acme.example --role admin   (password asked for, or read from stdin)
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { cliEntry, CliError, configFrom, parseCommandArgs, runCommand, usageError, type CliIo } from '../../cli/command.ts';
 import { openCliDatabase } from '../../db/cli-database.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
@@ -109,7 +109,7 @@ async function knownManifests(db: Db, organizationId: number): Promise<Set<strin
   const registered = await db
     .selectDistinct({ manifest: persistedOperationTable.manifest })
     .from(persistedOperationTable)
-    .where(and(eq(persistedOperationTable.organizationId, organizationId)));
+    .where(eq(persistedOperationTable.organizationId, organizationId));
   return new Set([...loadManifestFiles().keys(), ...registered.map((r) => r.manifest)]);
 }
 
