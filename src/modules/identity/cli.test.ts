@@ -2,7 +2,7 @@
 // path and a bad input, and what they made working through the API (keys authenticate, a revoked
 // key is refused, the user signs in).
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/command.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
@@ -16,14 +16,14 @@ afterAll(() => h.close());
 
 type Run = { code: number; stdout: string; stderr: string; lastLine: string };
 
-async function run(argv: string[], stdin = ''): Promise<Run> {
+async function run(argv: string[], stdin: string | CliIo['stdin'] = ''): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: h.db.url },
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t) },
-    stdin: Readable.from([stdin]),
+    stdin: typeof stdin === 'string' ? Readable.from([stdin]) : stdin,
   };
   const code = await runIdentityCli(argv, io);
   return { code, stdout, stderr, lastLine: stdout.trimEnd().split('\n').at(-1)! };
@@ -151,6 +151,30 @@ describe('user:create', () => {
       scopes: ['READ', 'WRITE', 'ADMIN'],
       organization: { slug: s },
     });
+  });
+
+  it('asks for the password twice on a terminal, without echo', async () => {
+    const s = slug();
+    await run(['org:create', '--slug', s, '--name', 'Acme']);
+    const terminal = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[] });
+    const tty = Object.assign(terminal, { setRawMode: (raw: boolean) => terminal.rawModes.push(raw) });
+    // Typed one key at a time, with a typo corrected by backspace, Enter as a carriage return.
+    const typing = (async () => {
+      for (const key of [...'a-long-passwordX', '\u007f', ...'-1\r', ...'a-long-password-1\r']) {
+        await new Promise((r) => setTimeout(r, 2));
+        tty.write(key);
+      }
+    })();
+    const r = await run(['user:create', '--org', s, '--email', `tty@${s}.example`], tty);
+    await typing;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Password (12+ characters): \nSame password again: \n');
+    expect(r.stdout + r.stderr).not.toContain('a-long-password');
+    expect(tty.rawModes).toEqual([true, false, true, false]);
+    const signIn = await h.gql(`mutation($e: String!) { signIn(email: $e, password: "a-long-password-1") { __typename } }`, {
+      variables: { e: `tty@${s}.example` },
+    });
+    expect(signIn.body.data.signIn.__typename).toBe('MutationSignInSuccess');
   });
 
   it('refuses an unknown organization, a short or missing password and a taken e-mail', async () => {
