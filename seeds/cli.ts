@@ -4,9 +4,9 @@
 // Idempotent: running it again with the same sizes adds nothing; larger sizes add only the missing rows.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config.ts';
-import { openDatabase } from '../src/db/embedded.ts';
+import { openCliDatabase } from '../src/db/cli-database.ts';
 import { createOrganization, findOrganizationBySlug } from '../src/modules/identity/service.ts';
-import { createLogger, createResources } from '../src/resources.ts';
+import { createCliLogger, createResources } from '../src/resources.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { seedDemo } from './demo.ts';
@@ -57,9 +57,13 @@ if ((sizes.batches > 0 || sizes.payments > 0) && (sizes.growers === 0 || sizes.p
   process.exit(2);
 }
 
-const log = createLogger({ ...config, logLevel: 'warn' });
-const { url, embedded } = await openDatabase(config, log);
-const resources = await createResources(config, { log, databaseUrl: url });
+const log = createCliLogger(config);
+const database = await openCliDatabase(config, log).catch((err: Error) => {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+});
+process.stderr.write(`Database: ${database.label}\n`);
+const resources = await createResources(config, { log, databaseUrl: database.url });
 try {
   let org = await findOrganizationBySlug(resources.db, values.org!);
   if (!org && values.org === 'demo') {
@@ -80,5 +84,5 @@ try {
   );
 } finally {
   await resources.close();
-  await embedded?.stop();
+  await database.close();
 }

@@ -23,6 +23,7 @@ import { useRequestHeaders } from './http/use-request-headers.ts';
 import { useRequestDeadline } from './http/use-request-deadline.ts';
 import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
 import { useSqlStats } from './http/use-sql-stats.ts';
+import { useTracing } from './http/use-tracing.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
@@ -76,6 +77,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
     // limit, response cache, armor, cost. Body size and CSRF come before auth: they refuse without a
     // database lookup.
     plugins: [
+      // First, so its spans wrap every other plugin's work; only when tracing is on.
+      ...(resources.tracing ? [useTracing(resources.tracing)] : []),
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
@@ -109,6 +112,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         responseCache: resources.responseCache,
         jobs,
         log: log.child({ requestId: state.requestId }),
+        tracer: resources.tracing?.tracer,
       } satisfies Context;
     },
     maskedErrors: {

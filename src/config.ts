@@ -120,6 +120,21 @@ const variables = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     fix: 'set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent',
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: url(['http:', 'https:']).optional(),
+    fix: 'set OTEL_EXPORTER_OTLP_ENDPOINT to your OpenTelemetry collector, e.g. http://127.0.0.1:4318 (spans go to <it>/v1/traces), or unset it to turn tracing off',
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    schema: z
+      .string()
+      .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs separated by commas')
+      .optional(),
+    fix: 'set OTEL_EXPORTER_OTLP_HEADERS to key=value pairs separated by commas, e.g. x-api-key=abc123,x-team=data',
+  },
+  OTEL_SERVICE_NAME: {
+    schema: z.string().min(1).max(100).default('harvest-graph'),
+    fix: 'set OTEL_SERVICE_NAME to the service name your traces are filed under, e.g. harvest-graph',
+  },
   DIAGNOSTIC_HEADERS: {
     schema: bool.optional(),
     fix: 'set DIAGNOSTIC_HEADERS to true or false',
@@ -218,6 +233,8 @@ export type Config = {
     introspection: 'internal' | 'open';
   };
   logLevel: Parsed['LOG_LEVEL'];
+  /** OpenTelemetry spans over OTLP/HTTP; off (and nothing traced) without an endpoint. src/observability/tracing.ts. */
+  tracing: { endpoint: string | undefined; headers: Record<string, string>; serviceName: string };
   seedDemo: boolean;
   /** `npm start` also runs one worker process beside the API (zero-setup development). */
   startWorker: boolean;
@@ -308,6 +325,11 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       introspection: v.SCHEMA_INTROSPECTION ?? (v.NODE_ENV === 'development' ? 'open' : 'internal'),
     },
     logLevel: v.LOG_LEVEL,
+    tracing: {
+      endpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
+      headers: parseHeaderList(v.OTEL_EXPORTER_OTLP_HEADERS),
+      serviceName: v.OTEL_SERVICE_NAME,
+    },
     seedDemo: v.SEED_DEMO ?? !v.DATABASE_URL,
     startWorker: v.START_WORKER ?? !v.DATABASE_URL,
     packhouse: { intakeRefreshSeconds: v.INTAKE_REFRESH_SECONDS },
@@ -332,6 +354,16 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       superviseSeconds: v.WORKER_SUPERVISE_SECONDS,
     },
   };
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS as the OpenTelemetry spec writes it: `k=v,k2=v2`, values URL-encoded. */
+function parseHeaderList(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of text?.split(',') ?? []) {
+    const at = pair.indexOf('=');
+    headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
 }
 
 function defaultRandomSecret(): string {

@@ -1,4 +1,5 @@
 // What every resolver receives. Built once per request from the verified principal (src/http/use-auth.ts).
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Keyv } from 'keyv';
 import type { Config } from './config.ts';
@@ -26,7 +27,7 @@ export type Principal =
       kind: 'apiKey';
       apiKeyId: number;
       organizationId: number;
-      keyKind: 'partner' | 'internal';
+      keyKind: 'partner' | 'internal' | 'user';
       scopes: Scope[];
       persistedOnly: boolean;
       /** The partner manifest whose persisted operations this key may run by hash. */
@@ -47,6 +48,8 @@ export type Context = {
   jobs: JobQueue;
   log: Logger;
   sqlStats: SqlStats;
+  /** Set only when tracing is on: resolvers that are not plain columns get a span each (src/schema/tracing.ts). */
+  tracer?: Tracer;
 };
 
 export function clientTier(principal: Principal): ClientTier {

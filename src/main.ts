@@ -47,7 +47,8 @@ function redactUrl(url: string): string {
 async function main() {
   const started = performance.now();
   const config = loadConfigOrExit();
-  const log = createLogger(config);
+  const prettyLogs = Boolean(process.stdout.isTTY) && config.env !== 'production';
+  const log = createLogger(config, { pretty: prettyLogs });
   const databaseLabel = config.database.url
     ? `PostgreSQL at ${redactUrl(config.database.url)}`
     : `embedded PostgreSQL (data in ${config.embeddedPostgres.dir}, port ${config.embeddedPostgres.port}; set DATABASE_URL to use your own)`;
@@ -93,10 +94,16 @@ async function main() {
     lines.push(
       `  Demo user: ${demo.email} / ${demo.password}  (sign in with the signIn mutation)`,
       `  Demo API key (partner, read+write): ${demo.partnerKey ?? '(shown when the demo data was created)'}`,
+      `  Demo internal key (read+write+admin, /metrics, makes other keys): ${demo.internalKey ?? '(shown when the demo data was created)'}`,
       `  Try: curl -s ${base}/graphql -H 'Authorization: Bearer ${demo.partnerKey ?? '<key>'}' -H 'Content-Type: application/json' -d '{"query":"{ viewer { organization { name } } }"}'`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  lines.push(`  Operators: npm run org:create / key:create / key:revoke / user:create -- --help`);
+  // For people: one write, beside coloured log lines on a terminal (the worker's lines come before or
+  // after it, never inside); otherwise on stderr, so stdout stays one JSON object per line for log
+  // collectors, which get the same facts as one entry. Not waiting for the worker: it takes seconds.
+  (prettyLogs ? process.stdout : process.stderr).write(`${lines.join('\n')}\n\n`);
+  if (!prettyLogs) log.info({ url: `${base}/graphql`, database: databaseLabel, cache: cacheLabel, readyMs: Math.round(performance.now() - started) }, 'ready');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -4,6 +4,7 @@ import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
 import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { Keyv } from 'keyv';
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
 import { cachePolicy } from './cache/policy.ts';
@@ -15,6 +16,9 @@ import * as tables from './db/tables/index.ts';
 import { createJobQueue, type JobQueue } from './db/queue.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
 import { createMetrics, type Metrics, type PoolUsage } from './observability/metrics.ts';
+import { createTracing, type Tracing } from './observability/tracing.ts';
+import { traceSql } from './db/traced-sql.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** The database or a transaction on it: services accept either (house habit 1). */
 export type Db = PgDatabase<PostgresJsQueryResultHKT, typeof tables>;
@@ -39,13 +43,42 @@ export type Resources = {
   jobs: JobQueue;
   /** The database URL, for clients that open their own connections (pg-boss workers, COPY tools). */
   databaseUrl: string;
+  /** OpenTelemetry spans; undefined (and nothing traced) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing | undefined;
   close(): Promise<void>;
 };
 
-export type ResourceOptions = { log?: Logger; databaseUrl?: string };
+export type ResourceOptions = {
+  log?: Logger;
+  databaseUrl?: string;
+  /** Tests: spans go here (in memory) instead of OTLP, and tracing is on whatever the config says. */
+  spanExporter?: SpanExporter;
+};
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { server: config.serverId } });
+export type LoggerOptions = {
+  /** Where lines go: stdout for servers, stderr for CLIs (their stdout carries their answer, e.g. a key). */
+  stream?: 'stdout' | 'stderr';
+  /** One coloured line per entry for people; JSON for machines. Default: pretty on a terminal outside production. */
+  pretty?: boolean;
+};
+
+export function createLogger(config: Config, options: LoggerOptions = {}): Logger {
+  const out = options.stream === 'stderr' ? process.stderr : process.stdout;
+  const pretty = options.pretty ?? (Boolean(out.isTTY) && config.env !== 'production');
+  const settings = { level: config.logLevel, base: { server: config.serverId } };
+  if (!pretty) return pino(settings, pino.destination({ fd: out.fd, sync: true }));
+  // Loaded only for people at a terminal. Synchronous, in this thread (not a pino transport worker),
+  // so log lines and the start banner reach the terminal in the order they were written.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pino(
+    settings,
+    pinoPretty({ colorize: true, singleLine: true, sync: true, destination: out.fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,server' }),
+  );
+}
+
+/** For command-line tools: warnings and errors only, on stderr. */
+export function createCliLogger(config: Config): Logger {
+  return createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, { stream: 'stderr' });
 }
 
 export function createSql(url: string, config: Config, max = config.database.poolMax): Sql {
@@ -110,7 +143,9 @@ export async function createResources(config: Config, options: ResourceOptions =
   const log = options.log ?? createLogger(config);
   const url = options.databaseUrl ?? config.database.url;
   if (!url) throw new Error('createResources needs a database URL: set DATABASE_URL or start the embedded PostgreSQL first');
-  const sql = createSql(url, config);
+  const tracing = createTracing(config, { exporter: options.spanExporter });
+  const plainSql = createSql(url, config);
+  const sql = tracing ? traceSql(plainSql, tracing.tracer, new URL(url).pathname.slice(1)) : plainSql;
   const db = createDb(sql);
   const redis = await createRedis(config, log);
   const kv = redis
@@ -140,12 +175,14 @@ export async function createResources(config: Config, options: ResourceOptions =
     metrics,
     jobs,
     databaseUrl: url,
+    tracing,
     async close() {
       if (closed) return;
       closed = true;
       await jobs.close();
       await sql.end({ timeout: 3 });
       if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
+      await tracing?.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'tracing shutdown failed'));
     },
   };
 }

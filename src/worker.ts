@@ -3,8 +3,7 @@
 // SIGINT/SIGTERM stop taking chunks, checkpoint the ones in hand and exit; a SIGKILLed worker's
 // chunks are picked up by another worker after WORKER_HEARTBEAT_SECONDS.
 import { loadConfigOrExit } from './config.ts';
-import { embeddedDatabaseUrl } from './db/embedded.ts';
-import { runMigrations } from './db/migrate.ts';
+import { openCliDatabase } from './db/cli-database.ts';
 import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
@@ -12,12 +11,9 @@ import { createLogger, createResources } from './resources.ts';
 async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config).child({ process: 'worker' });
-  // Without DATABASE_URL, join the embedded PostgreSQL that `npm start` runs.
-  const databaseUrl = config.database.url ?? embeddedDatabaseUrl(config);
-  await runMigrations(databaseUrl, config).catch((err: Error) => {
-    throw new Error(`cannot reach the database at ${new URL(databaseUrl).host} (${err.message}); set DATABASE_URL, or start the API first with \`npm start\` to run the embedded PostgreSQL`);
-  });
-  const resources = await createResources(config, { log, databaseUrl });
+  // Without DATABASE_URL, join the embedded PostgreSQL that `npm start` runs (or start it, when none runs).
+  const database = await openCliDatabase(config, log);
+  const resources = await createResources(config, { log, databaseUrl: database.url });
   const worker = await startRecommendationWorker(resources);
   const p = config.provider;
   log.info(
@@ -39,6 +35,7 @@ async function main() {
     forced.unref();
     await worker.stop();
     await resources.close();
+    await database.close();
     log.info('worker stopped');
     process.exit(0);
   };

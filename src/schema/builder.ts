@@ -5,6 +5,7 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import TracingPlugin from '@pothos/plugin-tracing';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from '../context.ts';
 import { clientTier } from '../context.ts';
@@ -12,6 +13,7 @@ import { badUserInput, forbidden, NotFoundError, ValidationError } from '../lib/
 import { isoFromPg } from '../lib/time.ts';
 import { decodeGlobalId, encodeGlobalId } from '../lib/global-id.ts';
 import { parseDate, parseDateTime, parseDecimal } from './scalars.ts';
+import { traceResolver, tracesField } from './tracing.ts';
 
 export type AuthScopes = {
   authenticated: boolean;
@@ -35,7 +37,12 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // Order matters (STACK.md): auth wraps resolvers before complexity, errors and validation see them.
-  plugins: [RelayPlugin, ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  // Tracing first, so a resolver's span also covers the auth, error and validation work around it.
+  plugins: [TracingPlugin, RelayPlugin, ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  tracing: {
+    default: (config) => tracesField(config),
+    wrap: (resolver) => traceResolver(resolver as Parameters<typeof traceResolver>[0]),
+  },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config.ts';
 import type { Scope } from '../context.ts';
 import { createApiKey, createOrganization, createUser } from '../modules/identity/service.ts';
 import { signToken } from '../modules/identity/secrets.ts';
-import { createResources, type Resources } from '../resources.ts';
+import { createResources, type ResourceOptions, type Resources } from '../resources.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,7 +34,7 @@ export type Harness = {
   close(): Promise<void>;
 };
 
-export type HarnessOptions = { redis?: boolean; env?: Record<string, string> };
+export type HarnessOptions = { redis?: boolean; env?: Record<string, string>; resources?: Omit<ResourceOptions, 'databaseUrl'> };
 
 /**
  * Limits that tests of other features never reach (a test file sends many requests with one key in
@@ -60,7 +60,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `${db.name}:` } : {}),
     ...options.env,
   });
-  const resources = await createResources(config);
+  const resources = await createResources(config, options.resources);
   const app = createApp(resources);
   const fetchApp = (path: string, init?: RequestInit) => Promise.resolve(app.fetch(new Request(`http://test${path}`, init)));
   return {

@@ -42,7 +42,9 @@ export async function startServerProcess(env: Record<string, string | undefined>
         resolve(match[1]);
       }
     };
+    // The banner is on stdout beside pretty logs (a terminal), on stderr beside JSON logs (here).
     child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before it was ready:\n${output}`));

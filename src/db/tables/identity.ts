@@ -43,7 +43,11 @@ export const userTable = pgTable(
   ],
 );
 
-export const API_KEY_KINDS = ['partner', 'internal'] as const;
+/**
+ * partner: integrations (persisted operations, partner budgets); internal: our own services (larger
+ * budgets, observability endpoints); user: a service acting as a front end (the budgets of signed-in users).
+ */
+export const API_KEY_KINDS = ['partner', 'internal', 'user'] as const;
 export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
 
 export const apiKeyTable = pgTable(
@@ -72,7 +76,7 @@ export const apiKeyTable = pgTable(
   (t) => [
     uniqueIndex('api_keys_key_id_key').on(t.keyId),
     index('api_keys_organization_idx').on(t.organizationId, t.createdAt),
-    check('api_keys_kind_valid', sql`${t.kind} in ('partner', 'internal')`),
+    check('api_keys_kind_valid', sql`${t.kind} in ('partner', 'internal', 'user')`),
     check('api_keys_manifest_format', sql`${t.manifest} is null or ${t.manifest} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
     check('api_keys_rate_limit_positive', sql`${t.rateLimitPerMinute} is null or ${t.rateLimitPerMinute} > 0`),
   ],

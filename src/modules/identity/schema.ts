@@ -15,7 +15,8 @@ const ScopeEnum = builder.enumType('Scope', {
   values: enumValues(service.SCOPES),
 });
 const ApiKeyKindEnum = builder.enumType('ApiKeyKind', {
-  description: 'PARTNER keys are for integrations; INTERNAL keys are for our own services and have larger budgets.',
+  description:
+    'PARTNER keys are for integrations; INTERNAL keys are for our own services and have larger budgets; USER keys are for services acting as a front end, with the budgets of signed-in users.',
   values: enumValues(API_KEY_KINDS),
 });
 const ClientTierEnum = builder.enumType('ClientTier', {

@@ -117,3 +117,9 @@ export async function revokeApiKey(db: Db, organizationId: number, id: number) {
     .where(and(eq(apiKeyTable.id, id), eq(apiKeyTable.organizationId, organizationId)));
   return already ?? null;
 }
+
+/** A key by its id in any organization: for operators (`npm run key:revoke`), never for API callers. */
+export async function findApiKeyById(db: Db, id: number) {
+  const [record] = await db.select().from(apiKeyTable).where(eq(apiKeyTable.id, id));
+  return record ?? null;
+}

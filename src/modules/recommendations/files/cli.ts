@@ -1,4 +1,4 @@
-// Command line for data teams, straight on the database (DATABASE_URL):
+// Command line for data teams, straight on the database (DATABASE_URL, or the embedded one: src/db/cli-database.ts):
 //   npm run job:import -- customers.xlsx [--org demo] [--name "May batch"] [--provider builtin|http]
 //   npm run job:export -- <job id> results.csv|results.xlsx [--org demo]
 // The import streams the file (progress bar in bytes); a worker (`npm run worker`) scores the job.
@@ -6,10 +6,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { loadConfigOrExit } from '../../../config.ts';
-import { embeddedDatabaseUrl } from '../../../db/embedded.ts';
+import { openCliDatabase } from '../../../db/cli-database.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../../lib/global-id.ts';
 import { createProgress } from '../../../lib/progress.ts';
-import { createResources, type Resources } from '../../../resources.ts';
+import { createCliLogger, createResources, type Resources } from '../../../resources.ts';
 import { findOrganizationBySlug } from '../../identity/service.ts';
 import { exportResults } from './export.ts';
 import { ImportError, importJob } from './import.ts';
@@ -89,21 +89,17 @@ async function runExport(resources: Resources, args: string[]) {
 async function main() {
   const [command, ...args] = process.argv.slice(2);
   const config = loadConfigOrExit();
-  // Without DATABASE_URL, use the embedded PostgreSQL of a running `npm start`.
-  const databaseUrl = config.database.url ?? embeddedDatabaseUrl(config);
-  const resources = await createResources(config, { databaseUrl });
+  const log = createCliLogger(config);
+  const database = await openCliDatabase(config, log).catch((err: Error) => fail(err.message));
+  process.stderr.write(`Database: ${database.label}\n`);
+  const resources = await createResources(config, { log, databaseUrl: database.url });
   try {
-    await resources.sql`select 1`.catch((err: Error) =>
-      fail(
-        `Cannot reach the database at ${new URL(databaseUrl).host} (${err.message}). ` +
-          (config.database.url ? 'Check DATABASE_URL.' : 'Start the API first with `npm start` (it runs the embedded PostgreSQL), or set DATABASE_URL.'),
-      ),
-    );
     if (command === 'import') await runImport(resources, args);
     else if (command === 'export') await runExport(resources, args);
     else fail('usage: cli.ts import <file> | export <job id> <file>');
   } finally {
     await resources.close();
+    await database.close();
   }
 }
 

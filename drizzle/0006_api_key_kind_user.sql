@@ -1,0 +1,2 @@
+ALTER TABLE "api_keys" DROP CONSTRAINT "api_keys_kind_valid";--> statement-breakpoint
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_kind_valid" CHECK ("api_keys"."kind" in ('partner', 'internal', 'user'));
