@@ -9,6 +9,7 @@ import { UPLOAD_MUTATIONS } from './http/uploads.ts';
 import { useArmor } from './http/use-armor.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useBodyLimit } from './http/use-body-limit.ts';
+import { useCourseExports } from './http/use-course-exports.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { useHealth } from './http/use-health.ts';
 import { useMetrics } from './http/use-metrics.ts';
@@ -80,6 +81,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs, limiter }),
+      // Course downloads (/courses/:id/export.*) likewise.
+      useCourseExports({ db, config, limiter }),
       usePersistedOperations(persisted),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
