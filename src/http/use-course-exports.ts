@@ -3,13 +3,12 @@
 // Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), the read
 // scope, and the caller's rate limit (shared with /graphql); another organization's course is a
 // 404 exactly like a course that does not exist.
-import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
 import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
 import { getCourse } from '../modules/courses/content/service.ts';
-import { EXPORT_CONTENT_TYPES, exportCourse, exportFileName } from '../modules/courses/export/export.ts';
+import { EXPORT_CONTENT_TYPES, exportCourse, exportFileName, toWebStream } from '../modules/courses/export/export.ts';
 import { EXPORT_FORMATS, type CourseExportFormat } from '../modules/courses/export/formats.ts';
 import { authenticate } from '../modules/identity/authenticate.ts';
 import type { Db } from '../resources.ts';
@@ -56,7 +55,7 @@ export function useCourseExports(deps: Deps): Plugin {
         if (!course) response = problem(404, 'NOT_FOUND', `No course with id ${match[1].slice(0, 64)} exists in your organization.`);
         else {
           const format = match[2] as CourseExportFormat;
-          response = new Response(Readable.toWeb(exportCourse(deps.db, course, format)) as ReadableStream, {
+          response = new Response(toWebStream(exportCourse(deps.db, course, format)), {
             status: 200,
             headers: {
               'content-type': EXPORT_CONTENT_TYPES[format],

@@ -6,6 +6,27 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createDeflateRaw, crc32 } from 'node:zlib';
 
+/**
+ * Waits until `out` takes more data; rejects if it is destroyed first (a client that stopped
+ * downloading), so a writer never waits forever on a stream nobody reads.
+ */
+export async function drained(out: Writable): Promise<void> {
+  if (out.destroyed) throw new Error('the destination was closed');
+  await new Promise<void>((resolve, reject) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', closed);
+      resolve();
+    };
+    const closed = () => {
+      out.off('drain', done);
+      reject(new Error('the destination was closed'));
+    };
+    out.once('drain', done);
+    out.once('close', closed);
+  });
+}
+
 type Entry = { name: Buffer; crc: number; compressed: number; size: number; offset: number };
 
 export type ZipEntry = {
@@ -28,7 +49,7 @@ export function createZipWriter(out: Writable): ZipWriter {
   let offset = 0;
   const raw = async (buf: Buffer) => {
     offset += buf.length;
-    if (!out.write(buf)) await once(out, 'drain');
+    if (!out.write(buf)) await drained(out);
   };
 
   async function entry(name: string): Promise<ZipEntry> {
@@ -44,6 +65,10 @@ export function createZipWriter(out: Writable): ZipWriter {
     header.writeUInt16LE(e.name.length, 26);
     await raw(Buffer.concat([header, e.name]));
     const deflate = createDeflateRaw({ level: 6 });
+    // A destination destroyed mid-entry (the reader went away) ends the entry's writes with an error.
+    const abandon = () => deflate.destroy(new Error('the destination was closed'));
+    deflate.on('error', () => {});
+    out.once('close', abandon);
     deflate.on('data', (chunk: Buffer) => {
       e.compressed += chunk.length;
       offset += chunk.length;
@@ -64,6 +89,7 @@ export function createZipWriter(out: Writable): ZipWriter {
       async close() {
         deflate.end();
         await ended;
+        out.off('close', abandon);
         const descriptor = Buffer.alloc(16);
         descriptor.writeUInt32LE(0x08074b50, 0);
         descriptor.writeUInt32LE(e.crc >>> 0, 4);

@@ -2,13 +2,12 @@
 // lesson in module folders, a SCORM 1.2 package and an IMS Common Cartridge 1.1. Lessons are read
 // one module at a time (a module holds at most a few MB of text) and written as they come, waiting
 // on the destination's backpressure, so memory stays at one module whatever the course's size.
-import { once } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import { Marked } from 'marked';
 import { courseLessonTable, courseModuleTable } from '../../../db/tables/index.ts';
 import { escapeXml } from '../../../lib/xlsx-writer.ts';
-import { createZipWriter } from '../../../lib/zip-writer.ts';
+import { createZipWriter, drained } from '../../../lib/zip-writer.ts';
 import type { Db } from '../../../resources.ts';
 import type { Course, CourseLesson, CourseModule } from '../content/service.ts';
 import type { CourseExportFormat } from './formats.ts';
@@ -72,7 +71,32 @@ export function slug(text: string, max = 60): string {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 async function put(out: Writable, text: string) {
-  if (!out.write(text)) await once(out, 'drain');
+  if (!out.write(text)) await drained(out);
+}
+
+/**
+ * The export as a web stream pulled chunk by chunk (Readable.toWeb pushed into a closed controller
+ * when a client cancelled mid-download); cancelling destroys the Node stream, which stops the writer.
+ */
+export function toWebStream(node: Readable): ReadableStream<Uint8Array> {
+  const chunks = node[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { value, done } = await chunks.next();
+          if (done) controller.close();
+          else controller.enqueue(typeof value === 'string' ? Buffer.from(value) : value);
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+      cancel() {
+        node.destroy();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 // ---- JSON and Markdown -----------------------------------------------------------------------
@@ -211,7 +235,8 @@ export function exportCourse(db: Db, course: Course, format: CourseExportFormat)
     : format === 'md' ? writeMarkdown(db, course, out)
     : format === 'zip' ? writeMarkdownZip(db, course, out)
     : writePackage(db, course, out, format === 'imscc' ? 'imscc' : 'scorm12');
-  write.then(() => out.end(), (err) => out.destroy(err));
+  // A destroyed destination (the client went away) ends the writer with an error nobody needs to see.
+  write.then(() => out.end(), (err) => (out.destroyed ? undefined : out.destroy(err)));
   return out;
 }
 
