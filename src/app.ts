@@ -24,6 +24,7 @@ import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts
 import { useSqlStats } from './http/use-sql-stats.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
+import { cachedGenerationCounts } from './modules/courses/generation/service.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
 import { PersistedOperationStore } from './modules/persisted/service.ts';
 import type { Resources } from './resources.ts';
@@ -50,6 +51,10 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));
   const uploadMutations = options.uploadMutations ?? UPLOAD_MUTATIONS;
   const uploadsEnabled = uploadMutations.size > 0;
+  // /health/performance and /metrics read the generation counts of every worker from the database.
+  const generations = cachedGenerationCounts(db, config.jobs.heartbeatSeconds);
+  metrics.setSource('runningGenerations', async () => (await generations()).running);
+  metrics.setSource('generationQueueDepth', async () => (await generations()).queued);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',

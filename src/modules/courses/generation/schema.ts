@@ -87,6 +87,8 @@ const GenerateCourseInput = builder.inputType('GenerateCourseInput', {
   }),
 });
 
+export const GENERATION_COST = 500;
+
 const deps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
 
 builder.mutationFields((t) => ({
@@ -95,6 +97,8 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: mutationErrors,
     description: 'Creates a DRAFT course and queues its generation; returns the generation at once. Follow it with courseGeneration or courseGenerationProgress.',
+    // A generation occupies one of the few running places for up to two minutes: it costs like a large page.
+    complexity: GENERATION_COST,
     args: { input: t.arg({ type: GenerateCourseInput, required: true }) },
     resolve: (_root, { input }, ctx) => service.generateCourse(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), input),
   }),

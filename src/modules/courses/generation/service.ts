@@ -201,3 +201,16 @@ export async function latestGenerationOf(db: Db, organizationId: number, courseI
     .limit(1);
   return row ?? null;
 }
+
+/** generationCounts, read at most once a second however often health checks and scrapes ask. */
+export function cachedGenerationCounts(db: Db, staleSeconds: number): () => Promise<{ running: number; queued: number }> {
+  let last: { at: number; value: Promise<{ running: number; queued: number }> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > 1_000) {
+      const value = generationCounts(db, staleSeconds);
+      value.catch(() => (last = undefined));
+      last = { at: Date.now(), value };
+    }
+    return last.value;
+  };
+}

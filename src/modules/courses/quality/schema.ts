@@ -6,6 +6,8 @@ import { getCourse } from '../content/service.ts';
 import { CourseLessonRef, CourseModuleRef, CourseRef } from '../schema.ts';
 import { analyzeCourse, type CourseQuality, type Finding, type FindingLocation, type LessonReading } from './analyze.ts';
 
+export const QUALITY_COST = 1_000;
+
 const SeverityEnum = builder.enumType('QualitySeverity', {
   description: 'ERROR: fix before publishing. WARNING: a learner will notice. INFO: worth a look.',
   values: { ERROR: { value: 'error' as const }, WARNING: { value: 'warning' as const }, INFO: { value: 'info' as const } },
@@ -68,6 +70,9 @@ builder.queryFields((t) => ({
     authScopes: { read: true },
     description: 'Quality analysis of a course: each finding with its location, severity and a suggested fix, and a score. Null when the course does not exist in your organization.',
     args: { id: t.arg.id({ required: true }) },
+    // Reads and analyses a whole course (seconds of CPU for 1,000 lessons): it costs like a page of
+    // a thousand rows, so a partner's budget allows a few a minute, not hundreds.
+    complexity: QUALITY_COST,
     resolve: async (_root, { id }, ctx) => {
       const course = await getCourse(ctx.db, organizationOf(ctx), queryId(String(id), 'Course'));
       return course ? analyzeCourse(ctx.db, course) : null;
