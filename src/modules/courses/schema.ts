@@ -71,7 +71,13 @@ export const CourseLessonRef = builder.loadableNode('CourseLesson', {
     position: t.exposeInt('position'),
     title: t.exposeString('title'),
     objectives: t.exposeStringList('objectives'),
-    body: t.exposeString('body', { description: 'Markdown.' }),
+    body: t.loadable({
+      type: 'String',
+      description: 'Markdown.',
+      // Lesson lists leave bodies out of their rows; the bodies a query asks for load in one statement.
+      load: (ids: number[], ctx: Context) => service.lessonBodies(ctx.db, organizationOf(ctx), ids),
+      resolve: (l) => l.id,
+    }),
     estimatedMinutes: t.exposeInt('estimatedMinutes'),
     level: t.expose('level', { type: CourseLevelEnum, nullable: true }),
     prerequisites: t.exposeStringList('prerequisites'),

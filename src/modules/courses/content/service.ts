@@ -56,9 +56,21 @@ export function modulesByCourse(db: Db, organizationId: number, courseIds: reado
   return lateralPages(db, courseModuleTable, courseModuleTable.courseId, courseIds, eq(courseModuleTable.organizationId, organizationId), moduleOrdering, page, MODULE_PAGE);
 }
 
-/** First page of lessons of each module: one statement for every module at this level of a query. */
-export function lessonsByModule(db: Db, organizationId: number, moduleIds: readonly number[], page: PageArgs) {
-  return lateralPages(db, courseLessonTable, courseLessonTable.moduleId, moduleIds, eq(courseLessonTable.organizationId, organizationId), lessonOrdering, page, LESSON_PAGE);
+/**
+ * First page of lessons of each module: one statement for every module at this level of a query.
+ * Without `withBody` the rows leave the Markdown body out (undefined): lists of lessons usually show
+ * titles, and bodies are most of a course's bytes; `lessonBodies` loads them when asked for.
+ */
+export function lessonsByModule(db: Db, organizationId: number, moduleIds: readonly number[], page: PageArgs, withBody = false) {
+  return lateralPages(db, courseLessonTable, courseLessonTable.moduleId, moduleIds, eq(courseLessonTable.organizationId, organizationId), lessonOrdering, page, LESSON_PAGE, withBody ? [] : [courseLessonTable.body]);
+}
+
+/** Bodies of lessons by id, in key order (a DataLoader batch): one statement. */
+export async function lessonBodies(db: Db, organizationId: number, ids: readonly number[]): Promise<string[]> {
+  const rows = await db.execute<{ id: number; body: string }>(sql`
+    select id, body from course_lessons where organization_id = ${organizationId} and id = any(${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::int[])`);
+  const byId = new Map(rows.map((r) => [Number(r.id), r.body]));
+  return ids.map((id) => byId.get(id) ?? '');
 }
 
 export async function getCourse(db: Db, organizationId: number, id: number): Promise<Course | null> {

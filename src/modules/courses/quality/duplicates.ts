@@ -25,41 +25,68 @@ function fnv1a(text: string): number {
 const A = Array.from({ length: K }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) | 1) >>> 0);
 const B = Array.from({ length: K }, (_, i) => Math.imul(i + 7, 0x85ebca6b) >>> 0);
 
-export function normalise(body: string): string {
-  return body.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-}
+// Words hash once each: a course repeats its vocabulary.
+const wordHashes = new Map<string, number>();
+const WORD = /[\p{L}\p{N}]+/gu;
 
-function shingles(words: string[]): Set<number> {
-  const hashes = words.map(fnv1a);
-  const out = new Set<number>();
-  if (hashes.length < SHINGLE) {
-    if (hashes.length) out.add(hashes.reduce((h, w) => (Math.imul(h, 31) + w) >>> 0, 17));
-    return out;
-  }
-  for (let i = 0; i + SHINGLE <= hashes.length; i++) {
-    let h = 17;
-    for (let j = 0; j < SHINGLE; j++) h = (Math.imul(h, 0x01000193) ^ hashes[i + j]) >>> 0;
-    out.add(h);
-  }
-  return out;
-}
-
-function signature(set: Set<number>): Uint32Array {
-  const sig = new Uint32Array(K).fill(0xffffffff);
-  for (const x of set) {
-    for (let i = 0; i < K; i++) {
-      const v = (Math.imul(A[i], x) + B[i]) >>> 0;
-      if (v < sig[i]) sig[i] = v;
+/** The lesson's words (lower case, letters and digits only) as hashes. */
+export function wordsOf(body: string): Uint32Array {
+  const out: number[] = [];
+  for (const [word] of body.toLowerCase().matchAll(WORD)) {
+    let h = wordHashes.get(word);
+    if (h === undefined) {
+      h = fnv1a(word);
+      if (wordHashes.size < 500_000) wordHashes.set(word, h);
     }
+    out.push(h);
+  }
+  return Uint32Array.from(out);
+}
+
+/** Sorted, distinct hashes of the 5-word windows (one window for shorter texts). */
+function shingles(words: Uint32Array): Uint32Array {
+  const count = Math.max(1, words.length - SHINGLE + 1);
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    let h = 17;
+    for (let j = i; j < Math.min(words.length, i + SHINGLE); j++) h = (Math.imul(h, 0x01000193) ^ words[j]) >>> 0;
+    out[i] = h;
+  }
+  out.sort();
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[n++] = out[i];
+  return out.subarray(0, n);
+}
+
+function signature(set: Uint32Array): Uint32Array {
+  const sig = new Uint32Array(K).fill(0xffffffff);
+  for (let k = 0; k < K; k++) {
+    const a = A[k];
+    const b = B[k];
+    let min = 0xffffffff;
+    for (let i = 0; i < set.length; i++) {
+      const v = (Math.imul(a, set[i]) + b) >>> 0;
+      if (v < min) min = v;
+    }
+    sig[k] = min;
   }
   return sig;
 }
 
-function jaccard(a: Set<number>, b: Set<number>): number {
-  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+/** Jaccard similarity of two sorted sets of distinct values (a merge). */
+function jaccard(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
   let shared = 0;
-  for (const x of small) if (large.has(x)) shared++;
-  return shared / (a.size + b.size - shared || 1);
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      shared++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return shared / (a.length + b.length - shared || 1);
 }
 
 /**
@@ -70,12 +97,12 @@ export function findDuplicates(bodies: readonly string[], threshold = 0.8): Dupl
   const pairs: DuplicatePair[] = [];
   const byHash = new Map<string, number>();
   const exactOf = new Map<number, number>();
-  const sets: (Set<number> | null)[] = [];
+  const sets: (Uint32Array | null)[] = [];
   const buckets = new Map<string, number[]>();
   bodies.forEach((body, i) => {
-    const text = normalise(body);
-    if (!text) return void sets.push(null);
-    const digest = createHash('sha1').update(text).digest('base64');
+    const words = wordsOf(body);
+    if (!words.length) return void sets.push(null);
+    const digest = createHash('sha1').update(words).digest('base64');
     const first = byHash.get(digest);
     if (first !== undefined) {
       pairs.push({ a: first, b: i, similarity: 1, exact: true });
@@ -83,7 +110,7 @@ export function findDuplicates(bodies: readonly string[], threshold = 0.8): Dupl
       return void sets.push(null);
     }
     byHash.set(digest, i);
-    const set = shingles(text.split(' '));
+    const set = shingles(words);
     sets.push(set);
     const sig = signature(set);
     for (let band = 0; band < BANDS; band++) {
