@@ -77,6 +77,25 @@ describe('generating a course', () => {
     }
   });
 
+  it('cached course answers follow the worker’s writes', async () => {
+    const queued = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input: { ...input, topic: 'Cached topic', modules: 2 } } });
+    const courseId = queued.body.data.generateCourse.data.course.id;
+    const READ = `query($id: ID!) { course(id: $id) { title modules { edges { node { title } } } } }`;
+    const first = await h.gql(READ, { auth: t.partnerKey, variables: { id: courseId } });
+    const again = await h.gql(READ, { auth: t.partnerKey, variables: { id: courseId } });
+    expect(again.headers.get('x-cache-status')).toBe('HIT');
+    expect(first.body.data.course.modules.edges).toEqual([]);
+    const worker = await startCourseGenerationWorker(h.resources, { concurrency: 1 });
+    try {
+      await waitFor(queued.body.data.generateCourse.data.id);
+    } finally {
+      await worker.stop();
+    }
+    const fresh = await h.gql(READ, { auth: t.partnerKey, variables: { id: courseId } });
+    expect(fresh.body.data.course.modules.edges).toHaveLength(2);
+    expect(fresh.body.data.course.title).not.toBe('Cached topic');
+  });
+
   it('streams progress per module over SSE until it completes', async () => {
     const queued = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input: { ...input, topic: 'SSE topic', modules: 3 } } });
     const id = queued.body.data.generateCourse.data.id;
