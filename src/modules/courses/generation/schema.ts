@@ -107,6 +107,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: mutationErrors,
     description: "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
+    complexity: GENERATION_COST / 5,
     args: { id: t.arg.id({ required: true }), generator: t.arg({ type: GeneratorEnum }) },
     resolve: (_root, { id, generator }, ctx) =>
       service.regenerateModule(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), inputId(String(id), 'CourseModule', 'id'), generator),
@@ -116,6 +117,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: mutationErrors,
     description: 'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
+    complexity: GENERATION_COST / 10,
     args: { id: t.arg.id({ required: true }), generator: t.arg({ type: GeneratorEnum }) },
     resolve: (_root, { id, generator }, ctx) =>
       service.regenerateLesson(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), inputId(String(id), 'CourseLesson', 'id'), generator),
