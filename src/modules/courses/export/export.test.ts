@@ -108,6 +108,19 @@ describe('formats', () => {
     expect(xmllint(manifest.replace('structure="rooted-hierarchy"', 'structure="flat"'), 'imscc11/ccv1p1_imscp_v1p2_v1p0.xsd').ok).toBe(false);
   });
 
+  it('lesson pages in packages carry no script: raw HTML and unsafe link schemes become text', async () => {
+    const { sql } = h.resources;
+    const own = await seedCourse(h.resources.db, t.organizationId, { topic: 'Unsafe markup', audience: 'testers', level: 'beginner', modules: 1, lessonsPerModule: 1, lessonWords: 60 });
+    const [m] = await sql`select id from course_modules where course_id = ${own}`;
+    await sql`update course_lessons set body = ${'# Unsafe\n\n<script>alert(1)</script>\n\nText [click](javascript:alert(2)) ![x](data:text/html;base64,AAAA) [ok](https://example.org) <img src=x onerror=alert(3)>'} where module_id = ${m.id} and position = 1`;
+    const files = unzip(Buffer.from(await (await download('scorm12.zip', t.partnerKey, encodeGlobalId('Course', own))).arrayBuffer()));
+    const page = [...files.entries()].find(([name]) => /^lessons\/m01-l01-/.test(name))![1].toString('utf8');
+    expect(page).not.toMatch(/<script|href="javascript:|src="data:|<img src=x/);
+    expect(page).toContain('click');
+    expect(page).toContain('&lt;script&gt;');
+    expect(page).toContain('<a href="https://example.org">ok</a>');
+  });
+
   it('the exportCourse mutation returns the links', async () => {
     const r = await h.gql(`mutation($id: ID!) { exportCourse(id: $id) { __typename ... on MutationExportCourseSuccess { data { json markdown zip scorm12 commonCartridge } } } }`, { auth: t.partnerKey, variables: { id } });
     expect(r.body.data.exportCourse.data).toEqual({

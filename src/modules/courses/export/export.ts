@@ -185,8 +185,18 @@ async function writeMarkdownZip(db: Db, course: Course, out: Writable) {
 
 // ---- SCORM 1.2 and Common Cartridge ----------------------------------------------------------
 
-// Raw HTML in a lesson body is shown as text: a package runs inside the LMS's pages.
-const marked = new Marked({ gfm: true, renderer: { html: ({ text }) => escapeXml(text) } });
+// A package runs inside the LMS's pages: raw HTML in a lesson body is shown as text, and links or
+// images with any other scheme than http(s), mailto or an in-page anchor (javascript:, data:, …)
+// keep only their text.
+const SAFE_URL = /^(https?:|mailto:|#)/i;
+const marked = new Marked({
+  gfm: true,
+  renderer: {
+    html: ({ text }) => escapeXml(text),
+    link: ({ href, text }) => (SAFE_URL.test(href) ? false : escapeXml(text)),
+    image: ({ href, text }) => (/^https?:/i.test(href) ? false : escapeXml(text)),
+  },
+});
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55;color:#222}
 h1,h2,h3{line-height:1.2}code,pre{background:#f4f4f4}pre{padding:.75rem;overflow:auto}.meta{color:#666}
