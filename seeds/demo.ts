@@ -1,5 +1,5 @@
 // The demo organization that `npm start` creates on an empty database: an admin user, a partner
-// key and an internal key, a season of growers, packhouses and batches, and a card catalog. Idempotent.
+// key and an internal key, a season of growers, packhouses and batches, a card catalog and a few courses. Idempotent.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import { createApiKey, createOrganization, createUser, findOrganizationBySlug } 
 import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { seedCards } from './cards.ts';
+import { seedDemoCourses } from './courses.ts';
 import { seedPackhouse } from './packhouse.ts';
 import { seedPackhouseOperations } from './packhouse-operations.ts';
 
@@ -27,8 +28,9 @@ export async function seedDemo(
   const file = options.credentialsDir ? join(options.credentialsDir, 'demo-credentials.json') : undefined;
   const existing = await findOrganizationBySlug(deps.db, DEMO.slug);
   if (existing) {
-    // Cards came later than the demo organization: add any missing ones (idempotent).
+    // Cards and courses came later than the demo organization: add any missing ones (idempotent).
     await seedCards(deps.db, existing.id);
+    await seedDemoCourses(deps.db, existing.id);
     const saved = file ? await readFile(file, 'utf8').then(JSON.parse, () => ({})) : {};
     return { email: DEMO.email, password: DEMO.password, ...saved };
   }
@@ -48,6 +50,7 @@ export async function seedDemo(
   await refreshDailyIntake(deps.db, { wait: true });
   if (deps.responseCache) await invalidateDerived({ responseCache: deps.responseCache }, ['DailyIntake']);
   await seedCards(deps.db, org.id);
+  await seedDemoCourses(deps.db, org.id);
   const credentials = { partnerKey: partner.key, internalKey: internal.key };
   if (file && options.credentialsDir) {
     // Local demo only: keys are shown once, so keep them where the next `npm start` can print them.

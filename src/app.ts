@@ -9,6 +9,7 @@ import { UPLOAD_MUTATIONS } from './http/uploads.ts';
 import { useArmor } from './http/use-armor.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useBodyLimit } from './http/use-body-limit.ts';
+import { useCourseExports } from './http/use-course-exports.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/use-graphiql-assets.ts';
 import { useHealth } from './http/use-health.ts';
@@ -26,6 +27,7 @@ import { useSqlStats } from './http/use-sql-stats.ts';
 import { useTracing } from './http/use-tracing.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
+import { cachedGenerationCounts } from './modules/courses/generation/service.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
 import { AutomaticPersistedQueries } from './modules/persisted/automatic.ts';
 import { PersistedOperationStore } from './modules/persisted/service.ts';
@@ -53,6 +55,10 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));
   const uploadMutations = options.uploadMutations ?? UPLOAD_MUTATIONS;
   const uploadsEnabled = uploadMutations.size > 0;
+  // /health/performance and /metrics read the generation counts of every worker from the database.
+  const generations = cachedGenerationCounts(db, config.jobs.heartbeatSeconds);
+  metrics.setSource('runningGenerations', async () => (await generations()).running);
+  metrics.setSource('generationQueueDepth', async () => (await generations()).queued);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -90,6 +96,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs, limiter }),
+      // Course downloads (/courses/:id/export.*) likewise.
+      useCourseExports({ db, config, limiter }),
       usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),

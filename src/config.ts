@@ -206,6 +206,35 @@ const variables = {
     schema: int(1, 3_600).default(5),
     fix: 'set WORKER_SUPERVISE_SECONDS to how often workers look for chunks of crashed workers (1-3600 s)',
   },
+  COURSE_GENERATOR: {
+    schema: z.enum(['builtin', 'http']).default('builtin'),
+    fix: 'set COURSE_GENERATOR to builtin (local templates, deterministic) or http (call COURSE_GENERATOR_URL)',
+  },
+  COURSE_GENERATOR_URL: {
+    schema: url(['http:', 'https:']).optional(),
+    fix: 'set COURSE_GENERATOR_URL to the text-generation endpoint, e.g. http://127.0.0.1:6102/v1/generate',
+  },
+  COURSE_GENERATOR_API_KEY: { schema: z.string().min(1).optional(), fix: 'set COURSE_GENERATOR_API_KEY to the key the text-generation API gave you' },
+  COURSE_GENERATOR_RATE_LIMIT: {
+    schema: int(1, 10_000).default(5),
+    fix: 'set COURSE_GENERATOR_RATE_LIMIT to the calls per second the text-generation API allows (1-10000)',
+  },
+  COURSE_GENERATOR_TIMEOUT_MS: {
+    schema: int(50, 600_000).default(30_000),
+    fix: 'set COURSE_GENERATOR_TIMEOUT_MS to how long one text-generation call may take before it is retried (50-600000 ms)',
+  },
+  COURSE_GENERATOR_MAX_ATTEMPTS: {
+    schema: int(1, 20).default(4),
+    fix: 'set COURSE_GENERATOR_MAX_ATTEMPTS to the calls made for one module before the generation fails (1-20)',
+  },
+  COURSE_GENERATION_MAX_RUNNING: {
+    schema: int(1, 100).default(5),
+    fix: 'set COURSE_GENERATION_MAX_RUNNING to how many course generations may run at once across all workers (1-100)',
+  },
+  COURSE_GENERATION_TIMEOUT_SECONDS: {
+    schema: int(5, 3_600).default(120),
+    fix: 'set COURSE_GENERATION_TIMEOUT_SECONDS to the longest a generation may run before it fails (5-3600 s)',
+  },
 } as const;
 
 type Vars = typeof variables;
@@ -259,6 +288,17 @@ export type Config = {
     heartbeatSeconds: number;
     superviseSeconds: number;
   };
+  courses: {
+    generator: 'builtin' | 'http';
+    generatorUrl: string | undefined;
+    generatorApiKey: string | undefined;
+    generatorRateLimit: number;
+    generatorTimeoutMs: number;
+    generatorMaxAttempts: number;
+    /** Generations running at once across every worker process (enforced in the database). */
+    maxRunning: number;
+    generationTimeoutMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -287,6 +327,9 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
   }
   if (!problems.length && v.RECOMMENDATION_PROVIDER === 'http' && !v.PROVIDER_URL) {
     problems.push(`PROVIDER_URL is required when RECOMMENDATION_PROVIDER=http: ${variables.PROVIDER_URL.fix}`);
+  }
+  if (!problems.length && v.COURSE_GENERATOR === 'http' && !v.COURSE_GENERATOR_URL) {
+    problems.push(`COURSE_GENERATOR_URL is required when COURSE_GENERATOR=http: ${variables.COURSE_GENERATOR_URL.fix}`);
   }
   if (!problems.length && v.RATE_LIMIT_BURST_WINDOW_SECONDS >= v.RATE_LIMIT_WINDOW_SECONDS) {
     problems.push(
@@ -352,6 +395,16 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       workerConcurrency: v.WORKER_CONCURRENCY,
       heartbeatSeconds: v.WORKER_HEARTBEAT_SECONDS,
       superviseSeconds: v.WORKER_SUPERVISE_SECONDS,
+    },
+    courses: {
+      generator: v.COURSE_GENERATOR,
+      generatorUrl: v.COURSE_GENERATOR_URL,
+      generatorApiKey: v.COURSE_GENERATOR_API_KEY,
+      generatorRateLimit: v.COURSE_GENERATOR_RATE_LIMIT,
+      generatorTimeoutMs: v.COURSE_GENERATOR_TIMEOUT_MS,
+      generatorMaxAttempts: v.COURSE_GENERATOR_MAX_ATTEMPTS,
+      maxRunning: v.COURSE_GENERATION_MAX_RUNNING,
+      generationTimeoutMs: v.COURSE_GENERATION_TIMEOUT_SECONDS * 1000,
     },
   };
 }

@@ -161,6 +161,10 @@ export async function createResources(config: Config, options: ResourceOptions =
   });
   const metrics = createMetrics({ poolUsage: () => poolUsage(sql, config) });
   const jobs = createJobQueue(url, config, log);
+  // Request counts per minute go to PostgreSQL every 10 s, for /metrics/performance across instances.
+  const flushMinutes = () => metrics.minutes.flush(db, config.serverId).catch((err: Error) => log.warn({ err: err.message }, 'request minutes not written; kept for the next flush'));
+  const minuteTimer = setInterval(flushMinutes, 10_000);
+  minuteTimer.unref();
 
   let closed = false;
   return {
@@ -179,6 +183,8 @@ export async function createResources(config: Config, options: ResourceOptions =
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(minuteTimer);
+      await flushMinutes();
       await jobs.close();
       await sql.end({ timeout: 3 });
       if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());

@@ -1,9 +1,11 @@
 // The job process: consumes background jobs (pg-boss) so the API process never runs them.
-// Run as many as you like (`npm run worker`); they share the provider's rate limit through Redis.
+// Run as many as you like (`npm run worker`); they share the provider's rate limit through Redis,
+// and at most COURSE_GENERATION_MAX_RUNNING course generations run at once across all of them.
 // SIGINT/SIGTERM stop taking chunks, checkpoint the ones in hand and exit; a SIGKILLed worker's
 // chunks are picked up by another worker after WORKER_HEARTBEAT_SECONDS.
 import { loadConfigOrExit } from './config.ts';
 import { openCliDatabase } from './db/cli-database.ts';
+import { startCourseGenerationWorker } from './modules/courses/generation/tasks.ts';
 import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
@@ -15,12 +17,14 @@ async function main() {
   const database = await openCliDatabase(config, log);
   const resources = await createResources(config, { log, databaseUrl: database.url });
   const worker = await startRecommendationWorker(resources);
+  const generations = await startCourseGenerationWorker(resources);
   const p = config.provider;
   log.info(
     {
       chunksAtOnce: config.jobs.workerConcurrency,
       provider: p.url ? { url: p.url, ratePerSecond: p.rateLimit, callsInFlight: concurrencyFor(p.rateLimit, p.latencyMs, p.burst), sharedLimit: Boolean(resources.redis) } : 'built-in only (PROVIDER_URL unset)',
       heartbeatSeconds: config.jobs.heartbeatSeconds,
+      courseGenerations: { generator: config.courses.generator, maxRunningAcrossWorkers: config.courses.maxRunning },
     },
     'worker started',
   );
@@ -33,7 +37,7 @@ async function main() {
     log.info({ signal }, 'worker stopping: checkpointing chunks in hand');
     const forced = setTimeout(() => process.exit(1), 15_000);
     forced.unref();
-    await worker.stop();
+    await Promise.all([worker.stop(), generations.stop()]);
     await resources.close();
     await database.close();
     log.info('worker stopped');

@@ -20,6 +20,11 @@ export const cachePolicy = {
     RecommendationJob: 0,
     'Query.recommendationJob': 0,
     'Query.recommendationJobs': 0,
+    // Course generations are written by workers; their content writes bump the course types through
+    // invalidateTypes (courses/generation/tasks.ts), but progress and queue position move on their own.
+    CourseGeneration: 0,
+    'Query.courseGeneration': 0,
+    'Query.courseGenerations': 0,
   } as Record<string, number>,
 
   /**

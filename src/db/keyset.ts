@@ -186,9 +186,19 @@ export function mapRow<T extends PgTable>(table: T, raw: Record<string, unknown>
   return out as T['$inferSelect'];
 }
 
+/** A select list of some columns only (rows then lack the others: see lateralPages' `omit`). */
+function selectListWithout(table: PgTable, omit: readonly PgColumn[]): SQL {
+  const quoted = columnEntries(table)
+    .filter(([, column]) => !omit.includes(column))
+    .map(([, column]) => `"${column.name.replaceAll('"', '""')}"`);
+  return sql.raw(quoted.join(', '));
+}
+
 /**
  * The same page for many parents in ONE statement: for each parent id, the first N children where
  * `parentColumn = parent`, filtered by `where`, in `ordering`. Returns a page for every parent id.
+ * `omit` leaves large columns out of the rows (they come back undefined): a list of lessons should not
+ * carry every lesson's body when the query asks for titles.
  */
 export async function lateralPages<T extends PgTable>(
   db: Db,
@@ -199,6 +209,7 @@ export async function lateralPages<T extends PgTable>(
   ordering: Ordering<T['$inferSelect']>,
   args: PageArgs,
   size: PageSize = NESTED_PAGE,
+  omit: readonly PgColumn[] = [],
 ): Promise<Page<T['$inferSelect']>[]> {
   const window = pageWindow(args, size);
   const byParent = new Map<number, T['$inferSelect'][]>(parentIds.map((id) => [id, []]));
@@ -211,7 +222,7 @@ export async function lateralPages<T extends PgTable>(
       select p.parent_id as "__parent", c.*
       from unnest(${ids}::int[]) as p(parent_id)
       cross join lateral (
-        select ${selectList(table)} from ${table}
+        select ${omit.length ? selectListWithout(table, omit) : selectList(table)} from ${table}
         where ${and(sql`${parentColumn} = p.parent_id`, where, after)}
         order by ${sql.join(order, sql`, `)}
         limit ${window.limit + 1}

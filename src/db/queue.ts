@@ -13,7 +13,15 @@ import type { Db } from '../resources.ts';
 
 export const QUEUES = {
   recommendationChunk: 'recommendation-chunk',
+  courseGeneration: 'course-generation',
 } as const;
+
+/**
+ * pg-boss group of every course generation: workers fetch with `groupConcurrency` = the cap, so
+ * pg-boss hands out at most that many at once across processes; claimGeneration (courses/
+ * generation/slots.ts) enforces the cap strictly in a locked transaction behind it.
+ */
+export const COURSE_GENERATION_GROUP = 'course-generations';
 
 /** Options of every queue: created at migration time and updated when they change. */
 export function queueOptions(config: Config): Record<string, Omit<Queue, 'name'>> {
@@ -26,6 +34,17 @@ export function queueOptions(config: Config): Record<string, Omit<Queue, 'name'>
       retryBackoff: true,
       retryDelayMax: 30,
       expireInSeconds: 6 * 3600,
+      deleteAfterSeconds: 7 * 86_400,
+      notify: true,
+    },
+    [QUEUES.courseGeneration]: {
+      heartbeatSeconds: config.jobs.heartbeatSeconds,
+      // Generations checkpoint per module; a crash resumes at the next one.
+      retryLimit: 10,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 30,
+      expireInSeconds: 3600,
       deleteAfterSeconds: 7 * 86_400,
       notify: true,
     },
@@ -70,8 +89,10 @@ export async function installQueues(url: string, config: Config): Promise<void> 
 }
 
 /** Enqueue-only handle for the API process: starts pg-boss on first use, sends inside the caller's transaction. */
+export type SendOptions = { group?: string };
+
 export type JobQueue = {
-  send(tx: Db, queue: string, payloads: object[]): Promise<void>;
+  send(tx: Db, queue: string, payloads: object[], options?: SendOptions): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -79,7 +100,7 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
   const boss = createBoss(url, config, 'api', log);
   let started: Promise<unknown> | undefined;
   return {
-    async send(tx, queue, payloads) {
+    async send(tx, queue, payloads, options = {}) {
       if (!payloads.length) return;
       started ??= boss.start().catch((err) => {
         started = undefined;
@@ -87,7 +108,8 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
       });
       await started;
       // One statement for all payloads, on the caller's transaction.
-      await boss.insert(queue, payloads.map((data) => ({ data })), { db: fromDrizzle(tx, sql) });
+      const group = options.group ? { group: { id: options.group } } : {};
+      await boss.insert(queue, payloads.map((data) => ({ data, ...group })), { db: fromDrizzle(tx, sql) });
     },
     async close() {
       if (started) await boss.stop({ graceful: false, close: true, timeout: 2_000 }).catch(() => undefined);

@@ -68,4 +68,18 @@ mutation CreateGrower {
     ... on ValidationError { field message }
   }
 }
+
+query Courses {
+  courses(first: 5) {
+    edges { node { id title status modules(first: 10) { edges { node { title lessons(first: 10) { edges { node { title estimatedMinutes } } } } } } } }
+  }
+}
+
+mutation GenerateCourse {
+  generateCourse(input: { topic: "Bee-friendly orchards", audience: "growers", modules: 5, lessonsPerModule: 4 }) {
+    __typename
+    ... on MutationGenerateCourseSuccess { data { id status queuePosition course { id } } }
+    ... on Error { message }
+  }
+}
 `;

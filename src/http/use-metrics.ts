@@ -59,6 +59,7 @@ export function useMetrics(metrics: Metrics): Plugin {
       if (!url.pathname.startsWith('/graphql')) return;
       tracked.set(request, { operation: 'Anonymous', failed: false });
       metrics.window.started();
+      metrics.minutes.started(metrics.window.inFlight);
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
@@ -79,7 +80,10 @@ export function useMetrics(metrics: Metrics): Plugin {
       if (!entry) return;
       tracked.delete(request);
       const state = stateOf(request);
-      metrics.window.finished(performance.now() - state.startedAt, response.status < 500 && !entry.failed);
+      const latencyMs = performance.now() - state.startedAt;
+      const success = response.status < 500 && !entry.failed;
+      metrics.window.finished(latencyMs, success);
+      metrics.minutes.finished(latencyMs, success);
       metrics.sqlStatements.observe({ operation: entry.operation }, state.sqlStats.statements);
       for (const batch of state.sqlStats.loaderBatches ?? []) metrics.loaderBatchSize.observe({ loader: batch.loader }, batch.size);
       const cache = state.responseCache?.status;

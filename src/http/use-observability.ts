@@ -9,6 +9,7 @@ import { authenticate } from '../modules/identity/authenticate.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../resources.ts';
 import { withFallback } from '../lib/timeout.ts';
+import { dayFigures } from '../observability/minute-buckets.ts';
 import { unauthorizedResponse } from './use-auth.ts';
 
 /** The SLA, as /health/performance judges the last minute. */
@@ -64,10 +65,11 @@ export function useObservability(deps: Deps): Plugin {
         }
         const access = await internalOnly(deps, request);
         if (!access.ok) return endResponse(access.response);
-        const [pool, runningGenerations, queueDepth] = await Promise.all([
+        const [pool, runningGenerations, queueDepth, generationQueueDepth] = await Promise.all([
           withFallback(metrics.poolUsage(), 1_000, null),
           metrics.read('runningGenerations'),
           metrics.read('queueDepth'),
+          metrics.read('generationQueueDepth'),
         ]);
         const memory = process.memoryUsage();
         endResponse(
@@ -81,6 +83,9 @@ export function useObservability(deps: Deps): Plugin {
             memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal },
             runningGenerations,
             queueDepth,
+            // The courses addendum's names: generations running now across every worker, and waiting.
+            concurrent_generations: runningGenerations,
+            generation_queue_depth: generationQueueDepth,
             uptimeSeconds: Math.round(process.uptime()),
           }),
         );
@@ -91,7 +96,9 @@ export function useObservability(deps: Deps): Plugin {
       if (path === '/metrics') {
         endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       } else {
-        endResponse(Response.json(metrics.window.snapshot()));
+        // Today's rolling minute of this instance, beside the last 24 hours of every instance.
+        const last24h = await withFallback(dayFigures(deps.db), 3_000, null);
+        endResponse(Response.json({ ...metrics.window.snapshot(), last24h }));
       }
     },
   };

@@ -1,11 +1,9 @@
 // A streaming XLSX writer for one sheet of plain values. exceljs's "streaming" WorkbookWriter keeps
 // the whole uncompressed sheet in memory until it is committed (about 1.5 KB a row of our exports:
-// 300 MB for 200,000 customers), so large exports write the file themselves: a zip whose entries are
-// deflated as rows arrive and closed by data descriptors, waiting on the destination's backpressure.
-// Memory stays at one 64 KB chunk plus zlib's window, whatever the row count.
-import { once } from 'node:events';
+// 300 MB for 200,000 customers), so large exports write the file themselves through the streaming
+// zip writer (zip-writer.ts). Memory stays at one 64 KB chunk plus zlib's window, whatever the row count.
 import type { Writable } from 'node:stream';
-import { createDeflateRaw, crc32 } from 'node:zlib';
+import { createZipWriter } from './zip-writer.ts';
 
 export type Cell = string | number | null | undefined;
 
@@ -23,7 +21,7 @@ function staticParts(sheetName: string): [string, string][] {
   ];
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than producing a file Excel refuses.
   return text
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
@@ -56,8 +54,6 @@ function decimalXml(ref: string, value: string): string {
   return /^-?\d+(\.\d+)?$/.test(value) ? `<c r="${ref}"><v>${value}</v></c>` : cellXml(ref, value);
 }
 
-type Entry = { name: Buffer; crc: number; compressed: number; size: number; offset: number };
-
 export type XlsxWriter = {
   /** Appends a row; resolves when the destination can take more. Decimal strings go in as numbers with `decimalCell`. */
   addRow(cells: (Cell | { decimal: string })[]): Promise<void>;
@@ -66,63 +62,9 @@ export type XlsxWriter = {
 };
 
 export async function createXlsxWriter(out: Writable, sheetName = 'Sheet1'): Promise<XlsxWriter> {
-  const entries: Entry[] = [];
-  let offset = 0;
-  const raw = async (buf: Buffer) => {
-    offset += buf.length;
-    if (!out.write(buf)) await once(out, 'drain');
-  };
-
-  async function openEntry(name: string) {
-    const entry: Entry = { name: Buffer.from(name, 'utf8'), crc: 0, compressed: 0, size: 0, offset };
-    const header = Buffer.alloc(30);
-    header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4); // version needed
-    header.writeUInt16LE(0x0808, 6); // sizes in a data descriptor; UTF-8 names
-    header.writeUInt16LE(8, 8); // deflate
-    header.writeUInt16LE(0, 10); // time 00:00
-    header.writeUInt16LE(0x21, 12); // date 1980-01-01
-    header.writeUInt16LE(entry.name.length, 26);
-    await raw(Buffer.concat([header, entry.name]));
-    const deflate = createDeflateRaw({ level: 6 });
-    deflate.on('data', (chunk: Buffer) => {
-      entry.compressed += chunk.length;
-      offset += chunk.length;
-      if (!out.write(chunk)) {
-        deflate.pause();
-        out.once('drain', () => deflate.resume());
-      }
-    });
-    const ended = once(deflate, 'end');
-    return {
-      async write(text: string) {
-        const buf = Buffer.from(text, 'utf8');
-        entry.crc = crc32(buf, entry.crc);
-        entry.size += buf.length;
-        // No zip64: an entry must stay under 4 GB (a 200,000-row export is about 300 MB).
-        if (entry.size > 0xffffffff) throw new RangeError('the sheet is larger than 4 GB, which this writer cannot store');
-        if (!deflate.write(buf)) await once(deflate, 'drain');
-      },
-      async close() {
-        deflate.end();
-        await ended;
-        const descriptor = Buffer.alloc(16);
-        descriptor.writeUInt32LE(0x08074b50, 0);
-        descriptor.writeUInt32LE(entry.crc >>> 0, 4);
-        descriptor.writeUInt32LE(entry.compressed, 8);
-        descriptor.writeUInt32LE(entry.size, 12);
-        await raw(descriptor);
-        entries.push(entry);
-      },
-    };
-  }
-
-  for (const [name, content] of staticParts(sheetName)) {
-    const part = await openEntry(name);
-    await part.write(content);
-    await part.close();
-  }
-  const sheet = await openEntry('xl/worksheets/sheet1.xml');
+  const zip = createZipWriter(out);
+  for (const [name, content] of staticParts(sheetName)) await zip.file(name, content);
+  const sheet = await zip.entry('xl/worksheets/sheet1.xml');
   await sheet.write(`${XML}<worksheet xmlns="${MAIN}"><sheetData>`);
   let pending = '';
   let rowNumber = 0;
@@ -145,30 +87,7 @@ export async function createXlsxWriter(out: Writable, sheetName = 'Sheet1'): Pro
       await sheet.write(`${pending}</sheetData></worksheet>`);
       pending = '';
       await sheet.close();
-      const start = offset;
-      for (const e of entries) {
-        const header = Buffer.alloc(46);
-        header.writeUInt32LE(0x02014b50, 0);
-        header.writeUInt16LE(20, 4); // made by
-        header.writeUInt16LE(20, 6); // needed
-        header.writeUInt16LE(0x0808, 8);
-        header.writeUInt16LE(8, 10);
-        header.writeUInt16LE(0, 12);
-        header.writeUInt16LE(0x21, 14);
-        header.writeUInt32LE(e.crc >>> 0, 16);
-        header.writeUInt32LE(e.compressed, 20);
-        header.writeUInt32LE(e.size, 24);
-        header.writeUInt16LE(e.name.length, 28);
-        header.writeUInt32LE(e.offset, 42);
-        await raw(Buffer.concat([header, e.name]));
-      }
-      const end = Buffer.alloc(22);
-      end.writeUInt32LE(0x06054b50, 0);
-      end.writeUInt16LE(entries.length, 8);
-      end.writeUInt16LE(entries.length, 10);
-      end.writeUInt32LE(offset - start, 12);
-      end.writeUInt32LE(start, 16);
-      await raw(end);
+      await zip.finish();
     },
   };
 }

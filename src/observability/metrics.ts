@@ -3,6 +3,9 @@
 // cache hits and misses, DataLoader batch sizes, SQL statements per request, database pool use, and
 // gauges whose value comes from a source registered later (job queue depth, running generations).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { MinuteBuckets } from './minute-buckets.ts';
 import { PerformanceWindow } from './performance-window.ts';
 
 export type GaugeSource = () => number | null | Promise<number | null>;
@@ -15,6 +18,8 @@ export type Metrics = {
   loaderBatchSize: Histogram<'loader'>;
   sqlStatements: Histogram<'operation'>;
   window: PerformanceWindow;
+  /** Per-minute counts, flushed to PostgreSQL for the 24-hour figures across instances (resources.ts). */
+  minutes: MinuteBuckets;
   /** This process's database connections, read from pg_stat_activity. */
   poolUsage(): Promise<PoolUsage>;
   /** Registers where a gauge reads its value: `setSource('queueDepth', () => boss.getQueueSize(...))`. */
@@ -24,7 +29,7 @@ export type Metrics = {
   operationLabel(name: string | null | undefined): string;
 };
 
-export type SourceName = 'queueDepth' | 'runningGenerations';
+export type SourceName = 'queueDepth' | 'runningGenerations' | 'generationQueueDepth';
 
 const MAX_OPERATION_LABELS = 200;
 
@@ -71,6 +76,23 @@ export function createMetrics(options: { poolUsage: () => Promise<PoolUsage>; de
       if (value !== null) this.set(value);
     },
   });
+  new Gauge({
+    name: 'hg_course_generation_queue_depth',
+    help: 'Course generations waiting for a running place, across every worker (absent until the API registers its source).',
+    registers: [registry],
+    async collect() {
+      const value = await read('generationQueueDepth');
+      if (value !== null) this.set(value);
+    },
+  });
+  new Gauge({
+    name: 'hg_memory_limit_bytes',
+    help: "Memory this process may use: its cgroup's limit when it has one, else the machine's memory (the memory alert divides RSS by it).",
+    registers: [registry],
+    collect() {
+      this.set(memoryLimitBytes());
+    },
+  });
   const window = new PerformanceWindow();
   new Gauge({
     name: 'hg_http_requests_in_flight',
@@ -85,6 +107,7 @@ export function createMetrics(options: { poolUsage: () => Promise<PoolUsage>; de
   return {
     registry,
     window,
+    minutes: new MinuteBuckets(),
     poolUsage: options.poolUsage,
     cacheRequests: new Counter({ name: 'hg_response_cache_requests_total', help: 'Response cache lookups by result (hit or miss).', labelNames: ['result'], registers: [registry] }),
     loaderBatchSize: new Histogram({
@@ -114,4 +137,17 @@ export function createMetrics(options: { poolUsage: () => Promise<PoolUsage>; de
       return label;
     },
   };
+}
+
+/** The cgroup v2 (or v1) memory limit, else the machine's total memory. */
+export function memoryLimitBytes(): number {
+  for (const file of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
+    try {
+      const value = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isFinite(value) && value > 0 && value < totalmem()) return value;
+    } catch {
+      // not in a cgroup with a limit
+    }
+  }
+  return totalmem();
 }

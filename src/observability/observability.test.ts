@@ -32,6 +32,42 @@ describe('who may read the observability endpoints', () => {
     }
   });
 
+  it('/health/performance counts running and queued course generations of every worker', async () => {
+    const { sql } = h.resources;
+    const [course] = await sql`insert into courses (organization_id, title) values (${t.organizationId}, 'Counted') returning id`;
+    const spec = JSON.stringify({ topic: 'x', audience: 'y', level: 'beginner', modules: 1, lessonsPerModule: 1, lessonWords: 50 });
+    const before = await (await h.fetch('/health/performance', bearer(t.internalKey))).json();
+    await sql`insert into course_generations (organization_id, course_id, generator, spec, total_modules, status, heartbeat_at)
+      values (${t.organizationId}, ${course.id}, 'builtin', ${spec}::jsonb, 1, 'running', now()),
+             (${t.organizationId}, ${course.id}, 'builtin', ${spec}::jsonb, 1, 'running', now() - interval '1 hour'),
+             (${t.organizationId}, ${course.id}, 'builtin', ${spec}::jsonb, 1, 'queued', null),
+             (${t.organizationId}, ${course.id}, 'builtin', ${spec}::jsonb, 1, 'queued', null)`;
+    await new Promise((r) => setTimeout(r, 1_100));
+    const after = await (await h.fetch('/health/performance', bearer(t.internalKey))).json();
+    // The running one with a stale heartbeat (its worker died) does not hold a place.
+    expect(after.concurrent_generations - before.concurrent_generations).toBe(1);
+    expect(after.generation_queue_depth - before.generation_queue_depth).toBe(2);
+    await sql`update course_generations set status = 'failed' where course_id = ${course.id}`;
+  });
+
+  it('/metrics/performance adds the last 24 hours of every instance from the minute rows', async () => {
+    for (let i = 0; i < 4; i++) await h.gql(`query Day${i} { growers(first: 1) { edges { node { name } } } }`, { auth: t.partnerKey });
+    await h.resources.metrics.minutes.flush(h.resources.db, h.config.serverId);
+    // Another instance's minute: 100 requests, 2 failed, all between 150 and 200 ms.
+    const buckets = [0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0];
+    await h.resources.sql`insert into request_minutes (minute, server_id, requests, failures, latency_sum_ms, latency_buckets, peak_concurrency)
+      values (date_trunc('minute', now()), 'other-instance', 100, 2, 18000, ${`{${buckets.join(',')}}`}::int[], 7)`;
+    const body = await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json();
+    expect(body.windowSeconds).toBe(60);
+    const day = body.last24h;
+    expect(day.instances).toBe(2);
+    expect(day.totalRequests).toBeGreaterThanOrEqual(104);
+    expect(day.responseTimeMs.p99).toBe(200);
+    expect(day.successRate).toBeLessThan(0.99);
+    expect(day.peakConcurrentUsers).toBeGreaterThanOrEqual(7);
+    expect(day).toHaveProperty('generations.successRate');
+  });
+
   it('/health/performance tells anyone its status, and only internal keys the detail', async () => {
     const anonymous = await h.fetch('/health/performance');
     expect(anonymous.status).toBe(200);
@@ -45,8 +81,10 @@ describe('who may read the observability endpoints', () => {
       activeConnections: { httpRequestsInFlight: expect.any(Number), database: { max: h.config.database.poolMax } },
       cpu: { processPercentOfOneCore: expect.any(Number) },
       memory: { rssBytes: expect.any(Number) },
-      runningGenerations: null,
+      runningGenerations: expect.any(Number),
       queueDepth: null,
+      concurrent_generations: expect.any(Number),
+      generation_queue_depth: expect.any(Number),
     });
     expect(body.activeConnections.database.open).toBeGreaterThanOrEqual(1);
   });

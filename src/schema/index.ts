@@ -8,5 +8,9 @@ import '../modules/packhouse/payments-schema.ts';
 import '../modules/packhouse/reports-schema.ts';
 import '../modules/recommendations/jobs/schema.ts';
 import '../modules/persisted/schema.ts';
+import '../modules/courses/schema.ts';
+import '../modules/courses/generation/schema.ts';
+import '../modules/courses/export/schema.ts';
+import '../modules/courses/quality/schema.ts';
 
 export const schema = withActualCost(builder.toSchema({ sortSchema: false }));

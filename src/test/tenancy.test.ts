@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { seedPackhouseOperations } from '../../seeds/packhouse-operations.ts';
 import { seedCards } from '../../seeds/cards.ts';
+import { seedCourse } from '../../seeds/courses.ts';
 import { customerInputs } from './recommendations.ts';
 import { schema } from '../schema/index.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
@@ -18,7 +19,7 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [growers, packhouses, batches, keys, events, payments, prices, cards, jobs] = await Promise.all([
+  const [growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations] = await Promise.all([
     sql`select * from growers where organization_id = ${organizationId} order by id`,
     sql`select * from packhouses where organization_id = ${organizationId} order by id`,
     sql`select * from batches where organization_id = ${organizationId} order by id`,
@@ -28,8 +29,12 @@ async function snapshot(organizationId: number) {
     sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
     sql`select c.*, (select json_agg(r order by r.category) from card_reward_rates r where r.card_id = c.id) as rates from cards c where organization_id = ${organizationId} order by id`,
     sql`select * from recommendation_jobs where organization_id = ${organizationId} order by id`,
+    sql`select * from courses where organization_id = ${organizationId} order by id`,
+    sql`select * from course_modules where organization_id = ${organizationId} order by id`,
+    sql`select * from course_lessons where organization_id = ${organizationId} order by id`,
+    sql`select * from course_generations where organization_id = ${organizationId} order by id`,
   ]);
-  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices, cards, jobs });
+  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations });
 }
 
 async function idsOf(organizationId: number) {
@@ -41,6 +46,10 @@ async function idsOf(organizationId: number) {
   const [u] = await sql<{ id: number }[]>`select id from users where organization_id = ${organizationId} order by id limit 1`;
   const [c] = await sql<{ id: number }[]>`select id from cards where organization_id = ${organizationId} order by id limit 1`;
   const [j] = await sql<{ id: number }[]>`select id from recommendation_jobs where organization_id = ${organizationId} order by id limit 1`;
+  const [co] = await sql<{ id: number }[]>`select id from courses where organization_id = ${organizationId} order by id limit 1`;
+  const [mo] = await sql<{ id: number }[]>`select id from course_modules where organization_id = ${organizationId} order by id limit 1`;
+  const [le] = await sql<{ id: number }[]>`select id from course_lessons where organization_id = ${organizationId} order by id limit 1`;
+  const [ge] = await sql<{ id: number }[]>`select id from course_generations where organization_id = ${organizationId} order by id limit 1`;
   return {
     grower: encodeGlobalId('Grower', g.id),
     packhouse: encodeGlobalId('Packhouse', p.id),
@@ -50,6 +59,10 @@ async function idsOf(organizationId: number) {
     organization: encodeGlobalId('Organization', organizationId),
     card: encodeGlobalId('Card', c.id),
     job: encodeGlobalId('RecommendationJob', j.id),
+    course: encodeGlobalId('Course', co.id),
+    module: encodeGlobalId('CourseModule', mo.id),
+    lesson: encodeGlobalId('CourseLesson', le.id),
+    generation: encodeGlobalId('CourseGeneration', ge.id),
   };
 }
 
@@ -69,6 +82,9 @@ beforeAll(async () => {
       auth: t.partnerKey,
       variables: { input: { customers: customerInputs(3, t === a ? 0 : 100) } },
     });
+    await seedCourse(h.resources.db, t.organizationId, { topic: `Course of ${t.slug}`, audience: 'staff', level: 'beginner', modules: 2, lessonsPerModule: 2, lessonWords: 60 });
+    // Generations stay queued: no worker runs in this file.
+    await h.gql(`mutation { generateCourse(input: { topic: "Queued", modules: 1, lessonsPerModule: 1 }) { __typename } }`, { auth: t.partnerKey });
   }
 });
 afterAll(() => h?.close());
@@ -189,6 +205,50 @@ describe('reads never return another tenant’s rows', () => {
   });
 });
 
+describe('courses', () => {
+  it('course lists, nested modules and lessons, generations and quality hold only the caller’s rows', async () => {
+    covered.add('Query.courses').add('Query.course').add('Query.courseGeneration').add('Query.courseGenerations').add('Query.courseQuality');
+    const mine = await h.gql(
+      `{ courses(first: 10) { edges { node { id modules(first: 5) { edges { node { id course { id } lessons(first: 5) { edges { node { id module { id } course { id } } } } } } } } } }
+         courseGenerations(first: 50) { edges { node { id course { id } } } } }`,
+      { auth: b.partnerKey },
+    );
+    expect(mine.body.errors).toBeUndefined();
+    const { sql } = h.resources;
+    const tables: Record<string, string> = { Course: 'courses', CourseModule: 'course_modules', CourseLesson: 'course_lessons', CourseGeneration: 'course_generations' };
+    const ids = new Set(JSON.stringify(mine.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)));
+    expect(ids.size).toBeGreaterThan(8);
+    for (const id of ids) {
+      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
+      const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
+      expect(row.organization_id, id).toBe(b.organizationId);
+    }
+    const other = await idsOf(a.organizationId);
+    const theirs = await h.gql(
+      `query($c: ID!, $g: ID!) { course(id: $c) { id } courseGeneration(id: $g) { id } courseQuality(id: $c) { score } }`,
+      { auth: b.partnerKey, variables: { c: other.course, g: other.generation } },
+    );
+    expect(theirs.body.data).toEqual({ course: null, courseGeneration: null, courseQuality: null });
+  });
+
+  it('another tenant’s course cannot be downloaded or followed', async () => {
+    covered.add('Subscription.courseGenerationProgress');
+    const other = await idsOf(a.organizationId);
+    for (const format of ['json', 'md', 'zip', 'scorm12.zip', 'imscc']) {
+      const r = await h.fetch(`/courses/${other.course}/export.${format}`, { headers: { authorization: `Bearer ${b.partnerKey}` } });
+      expect(r.status, format).toBe(404);
+    }
+    const sse = await h.app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${b.partnerKey}` },
+      body: JSON.stringify({ query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`, variables: { id: other.generation } }),
+    });
+    const text = await sse.text();
+    expect(text).toContain('No course generation with this id exists in your organization');
+    expect(text).not.toContain('QUEUED');
+  });
+});
+
 describe('persisted operations', () => {
   it('an organization’s registered operations are invisible to the other, by list, node or hash', async () => {
     covered.add('Query.persistedOperations').add('Mutation.registerPersistedOperations');
@@ -231,6 +291,17 @@ describe('writes never touch another tenant’s rows', () => {
       (o, own) => [`mutation($id: ID!, $g: ID!) { updateBatch(id: $id, input: { grower: $g }) { __typename } }`, { id: own.batch, g: o.grower }],
     ],
     ['updateCard', (o) => [`mutation($id: ID!) { updateCard(id: $id, input: { annualFee: "1.00" }) { __typename } }`, { id: o.card }]],
+    ['updateCourse', (o) => [`mutation($id: ID!) { updateCourse(id: $id, input: { title: "x" }) { __typename } }`, { id: o.course }]],
+    ['changeCourseStatus', (o) => [`mutation($id: ID!) { changeCourseStatus(id: $id, status: REVIEW) { __typename } }`, { id: o.course }]],
+    ['addCourseModule', (o) => [`mutation($id: ID!) { addCourseModule(courseId: $id, input: { title: "x" }) { __typename } }`, { id: o.course }]],
+    ['updateCourseModule', (o) => [`mutation($id: ID!) { updateCourseModule(id: $id, input: { title: "x" }) { __typename } }`, { id: o.module }]],
+    ['addCourseLesson', (o) => [`mutation($id: ID!) { addCourseLesson(moduleId: $id, input: { title: "x" }) { __typename } }`, { id: o.module }]],
+    ['updateCourseLesson', (o) => [`mutation($id: ID!) { updateCourseLesson(id: $id, input: { body: "x" }) { __typename } }`, { id: o.lesson }]],
+    ['reorderCourseModules', (o) => [`mutation($id: ID!, $m: ID!) { reorderCourseModules(courseId: $id, moduleIds: [$m]) { __typename } }`, { id: o.course, m: o.module }]],
+    ['reorderCourseLessons', (o) => [`mutation($id: ID!, $l: ID!) { reorderCourseLessons(moduleId: $id, lessonIds: [$l]) { __typename } }`, { id: o.module, l: o.lesson }]],
+    ['regenerateCourseModule', (o) => [`mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename } }`, { id: o.module }]],
+    ['regenerateCourseLesson', (o) => [`mutation($id: ID!) { regenerateCourseLesson(id: $id) { __typename } }`, { id: o.lesson }]],
+    ['exportCourse', (o) => [`mutation($id: ID!) { exportCourse(id: $id) { __typename } }`, { id: o.course }]],
     ['cancelRecommendationJob', (o) => [`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename } }`, { id: o.job }]],
     ['retryFailedRecommendations', (o) => [`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename } }`, { id: o.job }]],
     [
@@ -260,6 +331,10 @@ describe('writes never touch another tenant’s rows', () => {
   it('creates land in the caller’s organization only', async () => {
     covered.add('Mutation.createGrower').add('Mutation.createPackhouse').add('Mutation.createBatch').add('Mutation.setFruitPrice');
     covered.add('Mutation.refreshDailyIntake').add('Mutation.createCard').add('Mutation.submitRecommendationJob');
+    covered.add('Mutation.createCourse').add('Mutation.generateCourse');
+    const course = await h.gql(`mutation { createCourse(input: { title: "B only" }) { __typename } }`, { auth: b.partnerKey });
+    const generation = await h.gql(`mutation { generateCourse(input: { topic: "B topic", modules: 1, lessonsPerModule: 1 }) { __typename } }`, { auth: b.partnerKey });
+    expect([course.body.data.createCourse.__typename, generation.body.data.generateCourse.__typename]).toEqual(['MutationCreateCourseSuccess', 'MutationGenerateCourseSuccess']);
     const before = await snapshot(a.organizationId);
     const card = await h.gql(
       `mutation { createCard(input: { code: "B-ONLY", name: "B card", issuer: "B bank", annualFee: "0", joiningFee: "0", baseRewardPercent: "1.00" }) { __typename } }`,
@@ -298,12 +373,20 @@ describe('writes never touch another tenant’s rows', () => {
 
 describe('coverage', () => {
   // Fields whose tenancy is covered by other test files.
-  const elsewhere = new Set(['Mutation.signIn', 'Mutation.signOut', 'Mutation.createApiKey', 'Mutation.importRecommendationJob']);
+  const elsewhere = new Set([
+    'Mutation.signIn',
+    'Mutation.signOut',
+    'Mutation.createApiKey',
+    'Mutation.importRecommendationJob',
+    // Reads the job through the same tenant-scoped getJob as recommendationJob (jobs.test.ts streams it).
+    'Subscription.recommendationJobProgress',
+  ]);
 
   it('every root field has a tenancy case (add one here when you add a field)', () => {
     const fields = [
       ...Object.keys(schema.getQueryType()!.getFields()).map((f) => `Query.${f}`),
       ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `Mutation.${f}`),
+      ...Object.keys(schema.getSubscriptionType()!.getFields()).map((f) => `Subscription.${f}`),
     ];
     const missing = fields.filter((f) => !covered.has(f) && !elsewhere.has(f));
     expect(missing).toEqual([]);

@@ -1,0 +1,172 @@
+// Domain 3: courses with ordered modules and lessons, and the generation jobs that write them. Every
+// row carries organization_id and children reference their parents through (organization_id, id),
+// so no module or lesson can point into another tenant's course.
+//
+// Order is `position` (1..n within the parent). There is no unique (parent, position) constraint:
+// a reorder rewrites every position in one statement, and every structural write locks the course
+// row first (service.ts), so positions stay a permutation without a deferred constraint.
+import { sql } from 'drizzle-orm';
+import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, type PgColumn } from 'drizzle-orm/pg-core';
+import { organizationTable } from './identity.ts';
+
+const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
+const organizationId = () =>
+  integer('organization_id')
+    .notNull()
+    .references(() => organizationTable.id, { onDelete: 'cascade' });
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+const timestamps = { createdAt: ts('created_at').notNull().defaultNow(), updatedAt: ts('updated_at').notNull().defaultNow() };
+
+export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
+export type CourseStatus = (typeof COURSE_STATUSES)[number];
+export const COURSE_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
+export type CourseLevel = (typeof COURSE_LEVELS)[number];
+
+/** Longest lesson body the database keeps (the API refuses longer ones before this, with a typed error). */
+export const LESSON_BODY_MAX_CHARS = 200_000;
+
+export const courseTable = pgTable(
+  'courses',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    title: text('title').notNull(),
+    summary: text('summary'),
+    topic: text('topic'),
+    audience: text('audience'),
+    level: text('level', { enum: COURSE_LEVELS }).notNull().default('beginner'),
+    status: text('status', { enum: COURSE_STATUSES }).notNull().default('draft'),
+    authors: text('authors').array().notNull().default(sql`'{}'::text[]`),
+    /** Duration the author announces; quality analysis compares it with the lessons' sum. */
+    declaredMinutes: integer('declared_minutes'),
+    publishedAt: ts('published_at'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('courses_organization_id_id_key').on(t.organizationId, t.id),
+    index('courses_organization_updated_idx').on(t.organizationId, t.updatedAt, t.id),
+    index('courses_organization_status_updated_idx').on(t.organizationId, t.status, t.updatedAt, t.id),
+    check('courses_title_not_blank', sql`length(trim(${t.title})) > 0`),
+    check('courses_status_valid', sql`${t.status} in (${inList(COURSE_STATUSES)})`),
+    check('courses_level_valid', sql`${t.level} in (${inList(COURSE_LEVELS)})`),
+    check('courses_declared_minutes_range', sql`${t.declaredMinutes} is null or ${t.declaredMinutes} between 0 and 1000000`),
+  ],
+);
+
+const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColumn }) =>
+  foreignKey({ name, columns: [t.organizationId, t.courseId], foreignColumns: [courseTable.organizationId, courseTable.id] }).onDelete('cascade');
+
+export const courseModuleTable = pgTable(
+  'course_modules',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: integer('organization_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    summary: text('summary'),
+    objectives: text('objectives').array().notNull().default(sql`'{}'::text[]`),
+    ...timestamps,
+  },
+  (t) => [
+    courseRef('course_modules_course_fkey', t),
+    unique('course_modules_organization_id_id_key').on(t.organizationId, t.id),
+    index('course_modules_course_position_idx').on(t.courseId, t.position, t.id),
+    check('course_modules_title_not_blank', sql`length(trim(${t.title})) > 0`),
+    check('course_modules_position_positive', sql`${t.position} > 0`),
+  ],
+);
+
+export const courseLessonTable = pgTable(
+  'course_lessons',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: integer('organization_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    moduleId: integer('module_id').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    objectives: text('objectives').array().notNull().default(sql`'{}'::text[]`),
+    /** Markdown. */
+    body: text('body').notNull().default(''),
+    estimatedMinutes: integer('estimated_minutes').notNull().default(0),
+    level: text('level', { enum: COURSE_LEVELS }),
+    prerequisites: text('prerequisites').array().notNull().default(sql`'{}'::text[]`),
+    ...timestamps,
+  },
+  (t) => [
+    courseRef('course_lessons_course_fkey', t),
+    foreignKey({ name: 'course_lessons_module_fkey', columns: [t.organizationId, t.moduleId], foreignColumns: [courseModuleTable.organizationId, courseModuleTable.id] }).onDelete('cascade'),
+    unique('course_lessons_organization_id_id_key').on(t.organizationId, t.id),
+    index('course_lessons_module_position_idx').on(t.moduleId, t.position, t.id),
+    index('course_lessons_course_idx').on(t.courseId),
+    check('course_lessons_title_not_blank', sql`length(trim(${t.title})) > 0`),
+    check('course_lessons_position_positive', sql`${t.position} > 0`),
+    check('course_lessons_body_size', sql`length(${t.body}) <= ${sql.raw(String(LESSON_BODY_MAX_CHARS))}`),
+    check('course_lessons_minutes_range', sql`${t.estimatedMinutes} between 0 and 10000`),
+    check('course_lessons_level_valid', sql`${t.level} is null or ${t.level} in (${inList(COURSE_LEVELS)})`),
+  ],
+);
+
+export const GENERATION_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+export const GENERATION_KINDS = ['course', 'module', 'lesson'] as const;
+export type GenerationKind = (typeof GENERATION_KINDS)[number];
+export const GENERATOR_KINDS = ['builtin', 'http'] as const;
+export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
+
+/** What the author asked for; stored so a resumed generation continues the same course. */
+export type GenerationSpec = {
+  topic: string;
+  audience: string;
+  level: CourseLevel;
+  modules: number;
+  lessonsPerModule: number;
+  lessonWords: number;
+};
+
+/**
+ * One generation: a whole course, one module or one lesson. `completed_modules` is the checkpoint:
+ * module n and its lessons are written in the transaction that sets it to n, so a generation that
+ * dies resumes at module n + 1. At most COURSE_GENERATION_MAX_RUNNING rows are `running` with a
+ * fresh heartbeat at any time, across every worker (claimGeneration in generation/slots.ts).
+ */
+export const courseGenerationTable = pgTable(
+  'course_generations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    courseId: integer('course_id').notNull(),
+    kind: text('kind', { enum: GENERATION_KINDS }).notNull().default('course'),
+    /** The module or lesson regenerated (kind module / lesson). */
+    targetId: integer('target_id'),
+    generator: text('generator', { enum: GENERATOR_KINDS }).notNull(),
+    status: text('status', { enum: GENERATION_STATUSES }).notNull().default('queued'),
+    spec: jsonb('spec').$type<GenerationSpec>().notNull(),
+    /** Regeneration counter: the built-in generator varies its choices with it. */
+    revision: integer('revision').notNull().default(0),
+    /** The outline, written once by the first run: a resumed run continues the same course. */
+    outline: jsonb('outline'),
+    totalModules: integer('total_modules').notNull(),
+    completedModules: integer('completed_modules').notNull().default(0),
+    /** Runs started (more than one after a crash). */
+    attempts: integer('attempts').notNull().default(0),
+    failureReason: text('failure_reason'),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    heartbeatAt: ts('heartbeat_at'),
+    finishedAt: ts('finished_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    courseRef('course_generations_course_fkey', t),
+    unique('course_generations_organization_id_id_key').on(t.organizationId, t.id),
+    index('course_generations_organization_idx').on(t.organizationId, t.id),
+    index('course_generations_status_idx').on(t.status, t.id),
+    check('course_generations_status_valid', sql`${t.status} in (${inList(GENERATION_STATUSES)})`),
+    check('course_generations_kind_valid', sql`${t.kind} in (${inList(GENERATION_KINDS)})`),
+    check('course_generations_generator_valid', sql`${t.generator} in (${inList(GENERATOR_KINDS)})`),
+    check('course_generations_progress_valid', sql`${t.completedModules} between 0 and ${t.totalModules}`),
+  ],
+);

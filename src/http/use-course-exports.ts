@@ -1,0 +1,72 @@
+// Course downloads, outside GraphQL because they are files, streamed:
+//   GET /courses/:id/export.json | .md | .zip | .scorm12.zip | .imscc
+// Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), the read
+// scope, and the caller's rate limit (shared with /graphql); another organization's course is a
+// 404 exactly like a course that does not exist.
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+import { decodeGlobalId } from '../lib/global-id.ts';
+import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
+import { getCourse } from '../modules/courses/content/service.ts';
+import { EXPORT_CONTENT_TYPES, exportCourse, exportFileName, toWebStream } from '../modules/courses/export/export.ts';
+import { EXPORT_FORMATS, type CourseExportFormat } from '../modules/courses/export/formats.ts';
+import { authenticate } from '../modules/identity/authenticate.ts';
+import type { Db } from '../resources.ts';
+import { stateOf } from './request-state.ts';
+import { unauthorizedResponse } from './use-auth.ts';
+import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
+
+type Deps = { db: Db; config: Config; limiter: SlidingWindowLimiter };
+
+const EXPORT_PATH = /^\/courses\/([A-Za-z0-9_=-]{1,200})\/export\.(json|md|zip|scorm12\.zip|imscc)$/;
+
+function problem(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+function courseIdOf(globalId: string): number | null {
+  try {
+    const decoded = decodeGlobalId(globalId);
+    return decoded.typename === 'Course' ? Number(decoded.id) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function useCourseExports(deps: Deps): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (!url.pathname.startsWith('/courses/')) return;
+      const match = EXPORT_PATH.exec(url.pathname);
+      if (!match) return endResponse(problem(404, 'NOT_FOUND', `Unknown path. Course exports are GET /courses/<id>/export.{${EXPORT_FORMATS.join(',')}}.`));
+      const auth = await authenticate(deps.db, deps.config, request.headers);
+      if (!auth.ok) return endResponse(unauthorizedResponse(auth.message));
+      const principal = auth.principal;
+      if (principal.kind === 'anonymous') return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to download a course.'));
+      stateOf(request).principal = principal;
+      const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
+      if (taken?.refused) return endResponse(taken.refused);
+      let response: Response;
+      if (request.method !== 'GET') response = problem(405, 'METHOD_NOT_ALLOWED', 'Download a course with GET.');
+      else if (!principal.scopes.includes('read')) response = problem(403, 'FORBIDDEN', 'Downloading a course needs the read scope.');
+      else {
+        const id = courseIdOf(match[1]);
+        const course = id === null ? null : await getCourse(deps.db, principal.organizationId, id);
+        if (!course) response = problem(404, 'NOT_FOUND', `No course with id ${match[1].slice(0, 64)} exists in your organization.`);
+        else {
+          const format = match[2] as CourseExportFormat;
+          response = new Response(toWebStream(exportCourse(deps.db, course, format)), {
+            status: 200,
+            headers: {
+              'content-type': EXPORT_CONTENT_TYPES[format],
+              'content-disposition': `attachment; filename="${exportFileName(course, format)}"`,
+              'cache-control': 'no-store',
+            },
+          });
+        }
+      }
+      if (taken) for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
+      endResponse(response);
+    },
+  };
+}
