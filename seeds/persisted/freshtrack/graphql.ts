@@ -43,6 +43,10 @@ export type FreshtrackBatchQuery = { __typename: 'Query', node:
     | { __typename: 'Batch', grossWeightKg: string | null, harvestDate: string | null, id: string, code: string | null, fruitType: FruitType | null, status: BatchStatus | null, intakeDate: string | null, netWeightKg: string | null, grower: { __typename: 'Grower', id: string, name: string | null } | null, packhouse: { __typename: 'Packhouse', id: string, name: string | null } | null }
     | { __typename: 'BatchEvent' }
     | { __typename: 'Card' }
+    | { __typename: 'Course' }
+    | { __typename: 'CourseGeneration' }
+    | { __typename: 'CourseLesson' }
+    | { __typename: 'CourseModule' }
     | { __typename: 'FruitPrice' }
     | { __typename: 'Grower' }
     | { __typename: 'GrowerPayment' }
