@@ -47,6 +47,8 @@ export type Context = {
   jobs: JobQueue;
   log: Logger;
   sqlStats: SqlStats;
+  /** The request's Idempotency-Key header (createLead, startWorkflow), if any. */
+  idempotencyKey?: string | null;
 };
 
 export function clientTier(principal: Principal): ClientTier {

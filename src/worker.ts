@@ -5,7 +5,9 @@
 import { loadConfigOrExit } from './config.ts';
 import { embeddedDatabaseUrl } from './db/embedded.ts';
 import { runMigrations } from './db/migrate.ts';
+import { startCrmSync } from './modules/leads/crm/sync.ts';
 import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
+import { startWorkflowWorker } from './modules/workflows/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
 
@@ -19,6 +21,8 @@ async function main() {
   });
   const resources = await createResources(config, { log, databaseUrl });
   const worker = await startRecommendationWorker(resources);
+  const workflows = await startWorkflowWorker(resources);
+  const crm = startCrmSync(resources, log.child({ task: 'crm-sync' }));
   const p = config.provider;
   log.info(
     {
@@ -37,7 +41,7 @@ async function main() {
     log.info({ signal }, 'worker stopping: checkpointing chunks in hand');
     const forced = setTimeout(() => process.exit(1), 15_000);
     forced.unref();
-    await worker.stop();
+    await Promise.all([worker.stop(), workflows.stop(), crm.stop()]);
     await resources.close();
     log.info('worker stopped');
     process.exit(0);

@@ -8,5 +8,7 @@ import '../modules/packhouse/payments-schema.ts';
 import '../modules/packhouse/reports-schema.ts';
 import '../modules/recommendations/jobs/schema.ts';
 import '../modules/persisted/schema.ts';
+import '../modules/leads/schema.ts';
+import '../modules/workflows/schema.ts';
 
 export const schema = withActualCost(builder.toSchema({ sortSchema: false }));

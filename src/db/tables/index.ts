@@ -4,3 +4,5 @@ export * from './packhouse.ts';
 export * from './packhouse-operations.ts';
 export * from './recommendations.ts';
 export * from './persisted.ts';
+export * from './leads.ts';
+export * from './workflows.ts';
