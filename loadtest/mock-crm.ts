@@ -39,6 +39,8 @@ export type MockCrm = {
   stored(leadId: string): { version: number; body: Record<string, unknown> } | undefined;
   setDown(down: boolean): void;
   setFailureRate(rate: number): void;
+  /** Every push of this lead id answers 500 (a lead the CRM keeps refusing). */
+  failLead(leadId: string, failing: boolean): void;
   close(): Promise<void>;
 };
 
@@ -56,6 +58,7 @@ export async function startMockCrm(options: MockCrmOptions = {}): Promise<MockCr
   const random = options.random ?? Math.random;
   let failureRate = options.failureRate ?? 0;
   let down = false;
+  const failing = new Set<string>();
   const stats: MockCrmStats = { requests: 0, accepted: 0, failed: 0, rateLimited: 0, down: 0, outOfOrder: 0, repeated: 0 };
   const store = new Map<string, { version: number; body: Record<string, unknown> }>();
   const history = new Map<string, { version: number; body: Record<string, unknown> }[]>();
@@ -75,6 +78,10 @@ export async function startMockCrm(options: MockCrmOptions = {}): Promise<MockCr
     if (down) {
       stats.down += 1;
       return send(res, 503, { error: 'down for maintenance' });
+    }
+    if (failing.has(decodeURIComponent(match[1]))) {
+      stats.failed += 1;
+      return send(res, 500, { error: 'this lead is refused' });
     }
     const roll = random();
     if (options.rateLimitedRate && roll < options.rateLimitedRate) {
@@ -114,6 +121,7 @@ export async function startMockCrm(options: MockCrmOptions = {}): Promise<MockCr
     stored: (leadId) => store.get(leadId),
     setDown: (value) => void (down = value),
     setFailureRate: (rate) => void (failureRate = rate),
+    failLead: (leadId, value) => void (value ? failing.add(leadId) : failing.delete(leadId)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

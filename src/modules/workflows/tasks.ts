@@ -7,6 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { workflowDefinitionTable, workflowRunTable, workflowStepTable } from '../../db/tables/index.ts';
+import { invalidateEntities } from '../../cache/response-cache.ts';
 import { createBoss, QUEUES, type JobQueue } from '../../db/queue.ts';
 import type { Db, Resources } from '../../resources.ts';
 import { SYSTEM_ACTOR } from '../packhouse/history.ts';
@@ -16,23 +17,25 @@ import { runStep } from './steps.ts';
 import type { RunPayload } from './service.ts';
 
 type Advance = 'continue' | 'stop';
+/** What a step did: whether another is due at once, and the lead it changed (for the response cache). */
+export type StepDone = { advance: Advance; changedLead?: { organizationId: number; id: number } };
 
 /** Runs the run's current step, if it is due; says whether another step is due right away. */
-export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, connector: 'builtin' | 'http'): Promise<Advance> {
+export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, connector: 'builtin' | 'http'): Promise<StepDone> {
   return db.transaction(async (tx) => {
     const [run] = await tx
       .select()
       .from(workflowRunTable)
       .where(and(eq(workflowRunTable.id, payload.runId), eq(workflowRunTable.organizationId, payload.organizationId)))
       .for('update');
-    if (!run || run.generation !== payload.generation) return 'stop';
-    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return 'stop';
+    if (!run || run.generation !== payload.generation) return { advance: 'stop' };
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return { advance: 'stop' };
     const [definition] = await tx.select().from(workflowDefinitionTable).where(eq(workflowDefinitionTable.id, run.definitionId));
     const steps = definition.steps;
     const position = run.currentStep;
     if (position >= steps.length) {
       await tx.update(workflowRunTable).set({ status: 'completed', finishedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(workflowRunTable.id, run.id));
-      return 'stop';
+      return { advance: 'stop' };
     }
     const step = steps[position];
     const lead = await lockLead(tx, run.organizationId, run.leadId);
@@ -73,11 +76,12 @@ export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, co
         updatedAt: sql`now()`,
       })
       .where(eq(workflowRunTable.id, run.id));
+    const changedLead = effect.leadPatch || effect.note ? { organizationId: run.organizationId, id: lead.id } : undefined;
     if (resumeAt && !done) {
       await jobs.send(tx, QUEUES.workflowRun, [payload], { startAfter: resumeAt, group: String(run.organizationId) });
-      return 'stop';
+      return { advance: 'stop', changedLead };
     }
-    return done ? 'stop' : 'continue';
+    return { advance: done ? 'stop' : 'continue', changedLead };
   });
 }
 
@@ -90,7 +94,7 @@ export async function failRun(db: Db, payload: RunPayload, error: string): Promi
 
 export type WorkflowWorker = { stop(): Promise<void> };
 
-export async function startWorkflowWorker(resources: Pick<Resources, 'config' | 'db' | 'log' | 'databaseUrl' | 'jobs'>, options: { concurrency?: number } = {}): Promise<WorkflowWorker> {
+export async function startWorkflowWorker(resources: Pick<Resources, 'config' | 'db' | 'log' | 'databaseUrl' | 'jobs' | 'responseCache'>, options: { concurrency?: number } = {}): Promise<WorkflowWorker> {
   const { config } = resources;
   const log: Logger = resources.log;
   const boss = createBoss(resources.databaseUrl, config, 'worker', log);
@@ -111,7 +115,9 @@ export async function startWorkflowWorker(resources: Pick<Resources, 'config' | 
       const payload = job.data as RunPayload;
       try {
         while (!stopping.signal.aborted && !job.signal.aborted) {
-          if ((await advanceRun(resources.db, resources.jobs, payload, config.crm.connector)) === 'stop') return;
+          const step = await advanceRun(resources.db, resources.jobs, payload, config.crm.connector);
+          if (step.changedLead) await invalidateEntities(resources, step.changedLead.organizationId, [{ typename: 'Lead', id: step.changedLead.id }]);
+          if (step.advance === 'stop') return;
         }
         if (stopping.signal.aborted) throw new Error('worker stopping');
       } catch (err) {
