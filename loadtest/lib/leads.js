@@ -62,10 +62,13 @@ export async function leadsSetup() {
   return { token, definition, run: `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}` };
 }
 
-// Per virtual user (module state is per VU in k6): its leads and runs.
-const mine = { leads: [], runs: [], n: 0 };
+// Per virtual user, its leads and runs. Keyed by __VU: k6 gives each VU its own module state, the
+// Node runner shares one module between VUs.
+const byVu = {};
+const state = () => (byVu[__VU] = byVu[__VU] || { leads: [], runs: [], n: 0 });
 
 async function create(data) {
+  const mine = state();
   mine.n += 1;
   const input = {
     name: `Load ${pick(COMPANIES)} ${__VU}-${mine.n}`,
@@ -82,6 +85,7 @@ async function create(data) {
 
 export async function leadsIteration(data) {
   const token = data.token;
+  const mine = state();
   if (mine.leads.length < 3) return create(data);
   const kind = weighted([
     [20, 'create'],
