@@ -214,6 +214,8 @@ builder.mutationFields((t) => ({
     errors: runErrors,
     description: `Starts one run per lead (at most ${service.MAX_LEADS_PER_START}) and returns them at once. Send an Idempotency-Key header to make retries safe.`,
     args: { definition: t.arg.id({ required: true }), leads: t.arg.idList({ required: true }) },
+    // Starting runs costs by the leads named (a point per 10), so a 1,000-lead start weighs like a page of 100.
+    complexity: (args) => ({ field: 1 + Math.ceil(args.leads.length / 10), multiplier: 1 }),
     resolve: async (_root, args, ctx) => {
       const org = organizationOf(ctx);
       if (args.leads.length > service.MAX_LEADS_PER_START) {

@@ -142,6 +142,8 @@ describe('bad input is a typed error and writes nothing', () => {
     const r = await h.gql(START, { auth: t.partnerKey, variables: { definition: def.id, leads } });
     expect(r.body.data.startWorkflow).toMatchObject({ __typename: 'ValidationError', field: 'leads' });
     expect(r.body.data.startWorkflow.message).toContain('at most 1,000');
+    // Its cost grows with the leads named (a point per 10 leads).
+    expect(r.body.extensions?.cost?.requested).toBeGreaterThan(1_000);
     expect(await count('workflow_runs')).toBe(before);
   });
 });
