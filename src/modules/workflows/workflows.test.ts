@@ -94,6 +94,25 @@ describe('runs', () => {
     for (const row of byRun) expect(row.n).toBe(row.keys);
   }, 30_000);
 
+  it('streams a run\'s progress over SSE until it completes', async () => {
+    const lead = await createLead(h, t.partnerKey);
+    const def = await saveDefinition(h, t.partnerKey, [{ key: 'a', kind: 'score' }, { key: 'w', kind: 'wait', seconds: 1 }, { key: 'b', kind: 'notify', message: 'x' }], 'sse');
+    const [r] = await startRuns(h, t.partnerKey, def.id, [lead.id]);
+    const response = await h.app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.partnerKey}` },
+      body: JSON.stringify({ query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status completedSteps } }`, variables: { id: r.id } }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const events = (await response.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: ') && l.length > 6)
+      .map((l) => JSON.parse(l.slice(6)).data?.workflowRunProgress)
+      .filter(Boolean);
+    expect(events.at(-1)).toEqual({ status: 'COMPLETED', completedSteps: 3 });
+    expect(events.map((e: any) => e.status)).toContain('WAITING');
+  });
+
   it('the same Idempotency-Key and body return the same runs; another body is refused', async () => {
     const lead = await createLead(h, t.partnerKey);
     const def = await saveDefinition(h, t.partnerKey, [{ key: 'one', kind: 'score' }], 'idem');
