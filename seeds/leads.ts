@@ -1,11 +1,10 @@
 // Demo leads: `count` deterministic leads (lead n is always the same lead) with their creation event
 // and a pending CRM sync, and an "Onboarding" workflow. Idempotent: a second run adds nothing, a
 // larger count adds only the missing leads. Three statements whatever the count.
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { LEAD_SOURCES, LEAD_STATUSES, workflowDefinitionTable } from '../src/db/tables/index.ts';
 import type { Db } from '../src/resources.ts';
 import { saveDefinition } from '../src/modules/workflows/service.ts';
-import { and, eq } from 'drizzle-orm';
 
 const FIRST = ['Aroha', 'Ben', 'Chloe', 'Dev', 'Ema', 'Finn', 'Grace', 'Hemi', 'Isla', 'Jack', 'Kiri', 'Liam', 'Maia', 'Noah', 'Olivia', 'Pita'];
 const LAST = ['Walker', 'Ngata', 'Smith', 'Patel', 'Wong', 'Brown', 'Tane', 'Wilson', 'Singh', 'Taylor', 'Parata', 'Chen'];

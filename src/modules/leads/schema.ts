@@ -27,15 +27,6 @@ const CrmSyncStateEnum = builder.enumType('CrmSyncState', {
 });
 const LeadEventKindEnum = builder.enumType('LeadEventKind', { values: enumValues(LEAD_EVENT_KINDS) });
 
-builder.objectType(DuplicateLeadError, {
-  name: 'DuplicateLeadError',
-  description: 'Another lead of your organization has this e-mail (compared ignoring case).',
-  interfaces: [ErrorInterface],
-  fields: (t) => ({
-    field: t.exposeString('field'),
-    existingLead: t.field({ type: LeadRefLazy(), nullable: true, resolve: (e) => (e.existingLeadId ? String(e.existingLeadId) : null) }),
-  }),
-});
 builder.objectType(IdempotencyKeyReusedError, {
   name: 'IdempotencyKeyReusedError',
   description: 'The Idempotency-Key header was already used with another request body.',
@@ -43,7 +34,6 @@ builder.objectType(IdempotencyKeyReusedError, {
   fields: (t) => ({ key: t.exposeString('key') }),
 });
 
-export const leadMutationErrors = { types: [...mutationErrors.types, DuplicateLeadError, IdempotencyKeyReusedError] };
 
 const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
   description: 'Where the CRM copy of a lead stands. Pushes happen in the background; the lead write never waits for them.',
@@ -83,9 +73,15 @@ export const LeadRef = builder.loadableNode('Lead', {
     }),
   }),
 });
-function LeadRefLazy() {
-  return LeadRef;
-}
+builder.objectType(DuplicateLeadError, {
+  name: 'DuplicateLeadError',
+  description: 'Another lead of your organization has this e-mail (compared ignoring case).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    field: t.exposeString('field'),
+    existingLead: t.field({ type: LeadRef, nullable: true, resolve: (e) => (e.existingLeadId ? String(e.existingLeadId) : null) }),
+  }),
+});
 
 export const LeadEventRef = builder.loadableNode('LeadEvent', {
   description: 'One change in the life of a lead: created, updated, a status change, a change from the CRM, a workflow note.',
@@ -102,6 +98,8 @@ export const LeadEventRef = builder.loadableNode('LeadEvent', {
     recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
   }),
 });
+export const leadMutationErrors = { types: [...mutationErrors.types, DuplicateLeadError, IdempotencyKeyReusedError] };
+
 const LeadEventConnection = builder.connectionObject({ type: LeadEventRef, name: 'LeadEventConnection' });
 export const LeadConnection = builder.connectionObject({ type: LeadRef, name: 'LeadConnection' });
 

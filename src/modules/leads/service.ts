@@ -165,7 +165,8 @@ export async function createLead(db: Db, organizationId: number, input: LeadInpu
   );
 }
 
-async function lockLead(tx: Db, organizationId: number, id: number): Promise<Lead> {
+/** The caller's lead, locked until the transaction ends, so concurrent writes (and workflow steps) queue behind it. */
+export async function lockLead(tx: Db, organizationId: number, id: number): Promise<Lead> {
   const [current] = await tx
     .select()
     .from(leadTable)
@@ -238,7 +239,6 @@ export async function changeLeadStatus(db: Db, organizationId: number, id: numbe
   });
 }
 
-export { lockLead };
 
 /** Leads whose CRM sync is FAILED (the dead letters). */
 export function failedSyncCondition(): SQL {

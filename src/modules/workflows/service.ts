@@ -1,7 +1,7 @@
 // Workflow definitions and runs: every write and the reads behind them. No GraphQL here. Runs are
 // executed by tasks.ts in the worker; this file only creates, cancels and reruns them, enqueueing
 // their pg-boss job in the same transaction.
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import {
   leadTable,
   workflowDefinitionTable,
@@ -205,4 +205,3 @@ export async function getRun(db: Db, organizationId: number, id: number): Promis
   return row;
 }
 
-export { desc };
