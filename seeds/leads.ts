@@ -1,6 +1,6 @@
 // Demo leads: `count` deterministic leads (lead n is always the same lead) with their creation event
-// and a pending CRM sync, and an "Onboarding" workflow. Idempotent: a second run adds nothing, a
-// larger count adds only the missing leads. Three statements whatever the count.
+// and their push to the built-in CRM, and an "Onboarding" workflow. Idempotent: a second run adds nothing, a
+// larger count adds only the missing leads. Four statements whatever the count.
 import { and, eq, sql } from 'drizzle-orm';
 import { LEAD_SOURCES, LEAD_STATUSES, workflowDefinitionTable } from '../src/db/tables/index.ts';
 import type { Db } from '../src/resources.ts';
@@ -48,9 +48,14 @@ export async function seedLeads(db: Db, organizationId: number, count = 300): Pr
     await tx.execute(sql`
       insert into lead_events (organization_id, lead_id, kind, to_status, actor_kind)
       select organization_id, id, 'created', status, 'system' from leads where id = any(${list}::int[])`);
+    // Demo leads start in the built-in CRM already (their push recorded, their sync SYNCED), so a
+    // fresh `npm start` shows synced leads and its worker is idle when the first request comes.
     await tx.execute(sql`
-      insert into lead_crm_sync (lead_id, organization_id, connector, wanted_version)
-      select id, organization_id, 'builtin', version from leads where id = any(${list}::int[])`);
+      insert into crm_pushes (organization_id, lead_id, version, payload)
+      select organization_id, id, version, jsonb_build_object('name', name, 'email', email, 'status', status) from leads where id = any(${list}::int[])`);
+    await tx.execute(sql`
+      insert into lead_crm_sync (lead_id, organization_id, connector, state, wanted_version, synced_version, synced_at)
+      select id, organization_id, 'builtin', 'synced', version, version, now() from leads where id = any(${list}::int[])`);
   });
   const [existing] = await db
     .select({ id: workflowDefinitionTable.id })

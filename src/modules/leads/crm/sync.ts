@@ -158,7 +158,8 @@ export function startCrmSync(resources: Pick<Resources, 'db' | 'config'>, log: L
       stopping.abort(new Error('worker stopping'));
       wake?.();
       await loop;
-      await Promise.allSettled([...inFlight]);
+      // In-flight pushes were aborted; a lease left behind lapses and another worker pushes again.
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 300))]);
       for (const c of Object.values(connectors)) c?.close();
     },
   };
