@@ -51,6 +51,9 @@ describe('writes', () => {
     const r = await h.gql(`query($id: ID!) { lead(id: $id) { history(first: 10) { edges { node { kind fromStatus toStatus changedFields } } } } }`, { auth: t.partnerKey, variables: { id: lead.id } });
     expect(r.body.data.lead.history.edges.map((e: any) => e.node.kind)).toEqual(['STATUS_CHANGED', 'STATUS_CHANGED', 'STATUS_CHANGED', 'UPDATED', 'CREATED']);
     expect(r.body.data.lead.history.edges[3].node.changedFields.sort()).toEqual(['company', 'owner']);
+    // History is append-only: the database refuses to edit or delete an event.
+    await expect(h.resources.sql`update lead_events set note = 'edited' where lead_id = ${local(lead.id)}`).rejects.toThrow(/append-only/);
+    await expect(h.resources.sql`delete from lead_events where lead_id = ${local(lead.id)}`).rejects.toThrow(/append-only/);
   });
 });
 
