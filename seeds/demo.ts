@@ -8,6 +8,7 @@ import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { seedCards } from './cards.ts';
 import { seedDemoCourses } from './courses.ts';
+import { seedLeads } from './leads.ts';
 import { seedPackhouse } from './packhouse.ts';
 import { seedPackhouseOperations } from './packhouse-operations.ts';
 
@@ -17,6 +18,7 @@ export const DEMO = {
   email: 'demo@harvest.example',
   password: 'demo-password-123',
   sizes: { growers: 40, packhouses: 6, batches: 2_000, payments: 500 },
+  leads: 300,
 };
 
 export type DemoCredentials = { email: string; password: string; partnerKey?: string; internalKey?: string };
@@ -31,6 +33,7 @@ export async function seedDemo(
     // Cards and courses came later than the demo organization: add any missing ones (idempotent).
     await seedCards(deps.db, existing.id);
     await seedDemoCourses(deps.db, existing.id);
+    await seedLeads(deps.db, existing.id, DEMO.leads);
     const saved = file ? await readFile(file, 'utf8').then(JSON.parse, () => ({})) : {};
     return { email: DEMO.email, password: DEMO.password, ...saved };
   }
@@ -51,6 +54,7 @@ export async function seedDemo(
   if (deps.responseCache) await invalidateDerived({ responseCache: deps.responseCache }, ['DailyIntake']);
   await seedCards(deps.db, org.id);
   await seedDemoCourses(deps.db, org.id);
+  await seedLeads(deps.db, org.id, DEMO.leads);
   const credentials = { partnerKey: partner.key, internalKey: internal.key };
   if (file && options.credentialsDir) {
     // Local demo only: keys are shown once, so keep them where the next `npm start` can print them.

@@ -22,6 +22,7 @@ import { useQueryCost } from './http/use-query-cost.ts';
 import { useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestHeaders } from './http/use-request-headers.ts';
 import { useRequestDeadline } from './http/use-request-deadline.ts';
+import { useCrmWebhooks } from './http/use-crm-webhooks.ts';
 import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts';
 import { useSqlStats } from './http/use-sql-stats.ts';
 import { useTracing } from './http/use-tracing.ts';
@@ -93,6 +94,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useObservability({ db, config, metrics }),
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
       useCsrfPrevention({ uploadMutations }),
+      // Signed by the organization's webhook secret, not by credentials: answers before auth.
+      useCrmWebhooks({ db, responseCache: resources.responseCache }),
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs, limiter }),
@@ -121,6 +124,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         jobs,
         log: log.child({ requestId: state.requestId }),
         tracer: resources.tracing?.tracer,
+        idempotencyKey: request.headers.get('idempotency-key'),
       } satisfies Context;
     },
     maskedErrors: {

@@ -235,6 +235,22 @@ const variables = {
     schema: int(5, 3_600).default(120),
     fix: 'set COURSE_GENERATION_TIMEOUT_SECONDS to the longest a generation may run before it fails (5-3600 s)',
   },
+  CRM_CONNECTOR: {
+    schema: z.enum(['builtin', 'http']).default('builtin'),
+    fix: 'set CRM_CONNECTOR to builtin (pushes recorded in the crm_pushes table) or http (pushed to CRM_URL)',
+  },
+  CRM_URL: { schema: url(['http:', 'https:']).optional(), fix: 'set CRM_URL to the CRM API base, e.g. http://127.0.0.1:6201 (leads are PUT to <CRM_URL>/leads/<id>)' },
+  CRM_API_KEY: { schema: z.string().min(1).optional(), fix: 'set CRM_API_KEY to the key the CRM gave you' },
+  CRM_TIMEOUT_MS: { schema: int(50, 120_000).default(5_000), fix: 'set CRM_TIMEOUT_MS to how long one CRM push may take (50-120000 ms)' },
+  CRM_MAX_ATTEMPTS: { schema: int(1, 100).default(10), fix: 'set CRM_MAX_ATTEMPTS to the pushes tried before a lead is marked FAILED (1-100)' },
+  CRM_RETRY_BASE_MS: { schema: int(1, 600_000).default(1_000), fix: 'set CRM_RETRY_BASE_MS to the first retry delay (1-600000 ms)' },
+  CRM_RETRY_MAX_MS: { schema: int(1, 3_600_000).default(300_000), fix: 'set CRM_RETRY_MAX_MS to the longest retry delay (1-3600000 ms)' },
+  CRM_CONCURRENCY: { schema: int(1, 256).default(32), fix: 'set CRM_CONCURRENCY to the CRM pushes one worker keeps in flight (1-256)' },
+  CRM_POLL_MS: { schema: int(10, 60_000).default(200), fix: 'set CRM_POLL_MS to how often an idle worker looks for due CRM pushes (10-60000 ms)' },
+  WORKFLOW_ORG_CONCURRENCY: {
+    schema: int(1, 1_000).default(4),
+    fix: 'set WORKFLOW_ORG_CONCURRENCY to how many workflow steps of one organization run at once across all workers (1-1000)',
+  },
 } as const;
 
 type Vars = typeof variables;
@@ -299,6 +315,20 @@ export type Config = {
     maxRunning: number;
     generationTimeoutMs: number;
   };
+  crm: {
+    connector: 'builtin' | 'http';
+    url: string | undefined;
+    apiKey: string | undefined;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    concurrency: number;
+    pollMs: number;
+    /** A claimed push is another worker's to take after this long (a crashed worker's claim lapses). */
+    leaseMs: number;
+  };
+  workflows: { organizationConcurrency: number };
 };
 
 export class ConfigError extends Error {
@@ -335,6 +365,9 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     problems.push(
       `RATE_LIMIT_BURST_WINDOW_SECONDS=${v.RATE_LIMIT_BURST_WINDOW_SECONDS} must be shorter than RATE_LIMIT_WINDOW_SECONDS=${v.RATE_LIMIT_WINDOW_SECONDS}: ${variables.RATE_LIMIT_BURST_WINDOW_SECONDS.fix}`,
     );
+  }
+  if (!problems.length && v.CRM_CONNECTOR === 'http' && !v.CRM_URL) {
+    problems.push(`CRM_URL is required when CRM_CONNECTOR=http: ${variables.CRM_URL.fix}`);
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -406,6 +439,19 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       maxRunning: v.COURSE_GENERATION_MAX_RUNNING,
       generationTimeoutMs: v.COURSE_GENERATION_TIMEOUT_SECONDS * 1000,
     },
+    crm: {
+      connector: v.CRM_CONNECTOR,
+      url: v.CRM_URL,
+      apiKey: v.CRM_API_KEY,
+      timeoutMs: v.CRM_TIMEOUT_MS,
+      maxAttempts: v.CRM_MAX_ATTEMPTS,
+      retryBaseMs: v.CRM_RETRY_BASE_MS,
+      retryMaxMs: v.CRM_RETRY_MAX_MS,
+      concurrency: v.CRM_CONCURRENCY,
+      pollMs: v.CRM_POLL_MS,
+      leaseMs: v.CRM_TIMEOUT_MS * 2 + 2_000,
+    },
+    workflows: { organizationConcurrency: v.WORKFLOW_ORG_CONCURRENCY },
   };
 }
 

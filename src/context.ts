@@ -50,6 +50,8 @@ export type Context = {
   sqlStats: SqlStats;
   /** Set only when tracing is on: resolvers that are not plain columns get a span each (src/schema/tracing.ts). */
   tracer?: Tracer;
+  /** The request's Idempotency-Key header (createLead, startWorkflow), if any. */
+  idempotencyKey?: string | null;
 };
 
 export function clientTier(principal: Principal): ClientTier {

@@ -6,7 +6,9 @@
 import { loadConfigOrExit } from './config.ts';
 import { openCliDatabase } from './db/cli-database.ts';
 import { startCourseGenerationWorker } from './modules/courses/generation/tasks.ts';
+import { startCrmSync } from './modules/leads/crm/sync.ts';
 import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
+import { startWorkflowWorker } from './modules/workflows/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
 
@@ -18,6 +20,8 @@ async function main() {
   const resources = await createResources(config, { log, databaseUrl: database.url });
   const worker = await startRecommendationWorker(resources);
   const generations = await startCourseGenerationWorker(resources);
+  const workflows = await startWorkflowWorker(resources);
+  const crm = startCrmSync(resources, log.child({ task: 'crm-sync' }));
   const p = config.provider;
   log.info(
     {
@@ -37,7 +41,7 @@ async function main() {
     log.info({ signal }, 'worker stopping: checkpointing chunks in hand');
     const forced = setTimeout(() => process.exit(1), 15_000);
     forced.unref();
-    await Promise.all([worker.stop(), generations.stop()]);
+    await Promise.all([worker.stop(), generations.stop(), workflows.stop(), crm.stop()]);
     await resources.close();
     await database.close();
     log.info('worker stopped');

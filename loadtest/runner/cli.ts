@@ -1,5 +1,6 @@
 // npm run loadtest -- <script.js> [--url http://host:port] [-e KEY=VALUE]… [--summary-export file]
 //                                 [--redis redis://…] [--cpus 0] [--server-env KEY=VALUE]…
+//                                 [--mock-crm LATENCY_MS:FAILURE_RATE]  (mock CRM + a worker beside the API)
 // Without --url it starts the API on an ephemeral port with seeded data (target.ts) and stops it at
 // the end. Exits like k6: 0 when every threshold holds, 99 when one was crossed.
 import { basename, resolve } from 'node:path';
@@ -7,6 +8,17 @@ import { parseArgs } from 'node:util';
 import { probePersistedOperations } from './persisted.ts';
 import { runScript, EXIT } from './runner.ts';
 import { startTarget, type Target } from './target.ts';
+import { startMockCrm, type MockCrm } from '../mock-crm.ts';
+
+/** `--mock-crm 300:0.1`: a mock CRM on a free port (300 ms, 10% failures), the API's worker pushing to it. */
+async function startCrmFor(spec: string, serverEnv: Record<string, string>, log: (line: string) => void): Promise<MockCrm> {
+  const [latency, failures] = spec.split(':').map(Number);
+  if (!Number.isFinite(latency) || !(failures >= 0 && failures <= 1)) throw new Error(`--mock-crm ${spec}: write LATENCY_MS:FAILURE_RATE, e.g. 300:0.1`);
+  const crm = await startMockCrm({ latencyMs: latency, failureRate: failures });
+  Object.assign(serverEnv, { CRM_CONNECTOR: 'http', CRM_URL: crm.url, START_WORKER: 'true', ...serverEnv });
+  log(`mock CRM at ${crm.url}: ${latency} ms, ${failures * 100}% failures; a worker runs beside the API`);
+  return crm;
+}
 
 const USAGE = 'usage: npm run loadtest -- <script.js> [--url URL] [-e KEY=VALUE]... [--summary-export FILE] [--redis URL] [--cpus LIST] [--server-env KEY=VALUE]...';
 
@@ -20,6 +32,7 @@ async function main(): Promise<number> {
       'summary-export': { type: 'string' },
       redis: { type: 'string' },
       cpus: { type: 'string' },
+      'mock-crm': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,11 +54,16 @@ async function main(): Promise<number> {
     serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const crm = values['mock-crm'] ? await startCrmFor(values['mock-crm'], serverEnv, log) : undefined;
   let target: Target | undefined;
   const stop = async () => {
     const t = target;
     target = undefined;
     await t?.stop();
+    if (crm) {
+      log(`mock CRM: ${JSON.stringify(crm.stats())}`);
+      await crm.close();
+    }
   };
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
   process.once('SIGTERM', () => void stop().finally(() => process.exit(143)));

@@ -25,6 +25,12 @@ export const cachePolicy = {
     CourseGeneration: 0,
     'Query.courseGeneration': 0,
     'Query.courseGenerations': 0,
+    // CRM sync state and workflow runs are written by workers, outside GraphQL, as they progress.
+    // Lead fields a workflow step changes are invalidated by the worker (src/modules/workflows/tasks.ts).
+    CrmSync: 0,
+    WorkflowRun: 0,
+    WorkflowStepResult: 0,
+    WorkflowCurrentStep: 0,
   } as Record<string, number>,
 
   /**

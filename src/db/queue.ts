@@ -14,6 +14,7 @@ import type { Db } from '../resources.ts';
 export const QUEUES = {
   recommendationChunk: 'recommendation-chunk',
   courseGeneration: 'course-generation',
+  workflowRun: 'workflow-run',
 } as const;
 
 /**
@@ -44,6 +45,14 @@ export function queueOptions(config: Config): Record<string, Omit<Queue, 'name'>
       retryDelay: 1,
       retryBackoff: true,
       retryDelayMax: 30,
+    },
+    [QUEUES.workflowRun]: {
+      heartbeatSeconds: config.jobs.heartbeatSeconds,
+      // Steps are memoised (workflow_steps), so a retry resumes where the run stopped.
+      retryLimit: 10,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
       expireInSeconds: 3600,
       deleteAfterSeconds: 7 * 86_400,
       notify: true,
@@ -89,7 +98,12 @@ export async function installQueues(url: string, config: Config): Promise<void> 
 }
 
 /** Enqueue-only handle for the API process: starts pg-boss on first use, sends inside the caller's transaction. */
-export type SendOptions = { group?: string };
+export type SendOptions = {
+  /** Not before this instant (scheduled jobs: a workflow's wait step). */
+  startAfter?: Date;
+  /** pg-boss group: queues with groupConcurrency cap the jobs of one group in flight (one organization). */
+  group?: string;
+};
 
 export type JobQueue = {
   send(tx: Db, queue: string, payloads: object[], options?: SendOptions): Promise<void>;
@@ -108,8 +122,11 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
       });
       await started;
       // One statement for all payloads, on the caller's transaction.
-      const group = options.group ? { group: { id: options.group } } : {};
-      await boss.insert(queue, payloads.map((data) => ({ data, ...group })), { db: fromDrizzle(tx, sql) });
+      const extra = {
+        ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+        ...(options.group ? { group: { id: options.group } } : {}),
+      };
+      await boss.insert(queue, payloads.map((data) => ({ data, ...extra })), { db: fromDrizzle(tx, sql) });
     },
     async close() {
       if (started) await boss.stop({ graceful: false, close: true, timeout: 2_000 }).catch(() => undefined);

@@ -12,5 +12,7 @@ import '../modules/courses/schema.ts';
 import '../modules/courses/generation/schema.ts';
 import '../modules/courses/export/schema.ts';
 import '../modules/courses/quality/schema.ts';
+import '../modules/leads/schema.ts';
+import '../modules/workflows/schema.ts';
 
 export const schema = withActualCost(builder.toSchema({ sortSchema: false }));

@@ -10,6 +10,8 @@ import { customerInputs } from './recommendations.ts';
 import { schema } from '../schema/index.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from './harness.ts';
+import { createLead } from '../modules/leads/service.ts';
+import { cancelRun, saveDefinition, startWorkflow } from '../modules/workflows/service.ts';
 
 let h: Harness;
 let a: Tenant;
@@ -19,7 +21,7 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations] = await Promise.all([
+  const [growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations, leads] = await Promise.all([
     sql`select * from growers where organization_id = ${organizationId} order by id`,
     sql`select * from packhouses where organization_id = ${organizationId} order by id`,
     sql`select * from batches where organization_id = ${organizationId} order by id`,
@@ -33,8 +35,16 @@ async function snapshot(organizationId: number) {
     sql`select * from course_modules where organization_id = ${organizationId} order by id`,
     sql`select * from course_lessons where organization_id = ${organizationId} order by id`,
     sql`select * from course_generations where organization_id = ${organizationId} order by id`,
+    sql`select json_build_object(
+          'leads', (select json_agg(l order by l.id) from leads l where l.organization_id = ${organizationId}),
+          'events', (select json_agg(e order by e.id) from lead_events e where e.organization_id = ${organizationId}),
+          'sync', (select json_agg(s order by s.lead_id) from lead_crm_sync s where s.organization_id = ${organizationId}),
+          'definitions', (select json_agg(d order by d.id) from workflow_definitions d where d.organization_id = ${organizationId}),
+          'runs', (select json_agg(r order by r.id) from workflow_runs r where r.organization_id = ${organizationId}),
+          'steps', (select json_agg(st order by st.id) from workflow_steps st where st.organization_id = ${organizationId}),
+          'crm', (select json_agg(c) from crm_settings c where c.organization_id = ${organizationId})) as v`,
   ]);
-  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations });
+  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations, leads });
 }
 
 async function idsOf(organizationId: number) {
@@ -50,7 +60,15 @@ async function idsOf(organizationId: number) {
   const [mo] = await sql<{ id: number }[]>`select id from course_modules where organization_id = ${organizationId} order by id limit 1`;
   const [le] = await sql<{ id: number }[]>`select id from course_lessons where organization_id = ${organizationId} order by id limit 1`;
   const [ge] = await sql<{ id: number }[]>`select id from course_generations where organization_id = ${organizationId} order by id limit 1`;
+  const [l] = await sql<{ id: number }[]>`select id from leads where organization_id = ${organizationId} order by id limit 1`;
+  const [lev] = await sql<{ id: number }[]>`select id from lead_events where organization_id = ${organizationId} order by id limit 1`;
+  const [wd] = await sql<{ id: number }[]>`select id from workflow_definitions where organization_id = ${organizationId} order by id limit 1`;
+  const [wr] = await sql<{ id: number }[]>`select id from workflow_runs where organization_id = ${organizationId} order by id limit 1`;
   return {
+    lead: encodeGlobalId('Lead', l.id),
+    leadEvent: encodeGlobalId('LeadEvent', lev.id),
+    definition: encodeGlobalId('WorkflowDefinition', wd.id),
+    run: encodeGlobalId('WorkflowRun', wr.id),
     grower: encodeGlobalId('Grower', g.id),
     packhouse: encodeGlobalId('Packhouse', p.id),
     batch: encodeGlobalId('Batch', bt.id),
@@ -76,6 +94,11 @@ beforeAll(async () => {
   await seedPackhouseOperations(h.resources, b.organizationId, { growers: 10, payments: 100, seed: 7, quiet: true });
   await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: a.adminToken });
   for (const t of [a, b]) {
+    const lead = await createLead(h.resources.db, t.organizationId, { name: `Lead of ${t.slug}`, email: `lead@${t.slug}.example.org` }, { connector: 'builtin' });
+    const definition = await saveDefinition(h.resources.db, t.organizationId, 'tenancy', [{ key: 'score', kind: 'score' }]);
+    // Runs stay queued: no worker runs in this file.
+    const [run] = await startWorkflow({ db: h.resources.db, jobs: h.resources.jobs }, t.organizationId, definition.id, [lead.id]);
+    await cancelRun(h.resources.db, t.organizationId, run.id);
     await seedCards(h.resources.db, t.organizationId);
     // Jobs stay queued: no worker runs in this file.
     await h.gql(`mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`, {
@@ -194,6 +217,29 @@ describe('reads never return another tenant’s rows', () => {
     expect(file.status).toBe(404);
   });
 
+  it('leads, their history and runs, workflow runs and definitions hold only the caller’s rows', async () => {
+    covered.add('Query.lead').add('Query.leads').add('Query.crmSyncFailures').add('Query.workflowRun').add('Query.workflowRuns').add('Query.workflowDefinitions');
+    const r = await h.gql(
+      `{ leads(first: 100) { edges { node { id history(first: 10) { edges { node { id lead { id } } } } workflowRuns(first: 10) { edges { node { id lead { id } definition { id } } } } } } }
+         crmSyncFailures(first: 10) { edges { node { id } } }
+         workflowRuns(first: 100) { edges { node { id lead { id } } } }
+         workflowDefinitions(first: 100) { edges { node { id } } } }`,
+      { auth: b.internalKey },
+    );
+    expect(r.body.errors).toBeUndefined();
+    for (const list of ['leads', 'workflowRuns', 'workflowDefinitions']) expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
+    const tables: Record<string, string> = { Lead: 'leads', LeadEvent: 'lead_events', WorkflowRun: 'workflow_runs', WorkflowDefinition: 'workflow_definitions' };
+    const { sql } = h.resources;
+    for (const id of new Set(JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)))) {
+      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
+      const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
+      expect(row.organization_id, id).toBe(b.organizationId);
+    }
+    const other = await idsOf(a.organizationId);
+    const direct = await h.gql(`query($l: ID!, $r: ID!) { lead(id: $l) { id } workflowRun(id: $r) { id } }`, { auth: b.internalKey, variables: { l: other.lead, r: other.run } });
+    expect(direct.body.data).toEqual({ lead: null, workflowRun: null });
+  });
+
   it('viewer and apiKeys show only the caller’s organization', async () => {
     covered.add('Query.viewer').add('Query.apiKeys');
     const r = await h.gql(`{ viewer { organization { id slug } } apiKeys(first: 100) { edges { node { id name } } } }`, {
@@ -302,6 +348,14 @@ describe('writes never touch another tenant’s rows', () => {
     ['regenerateCourseModule', (o) => [`mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename } }`, { id: o.module }]],
     ['regenerateCourseLesson', (o) => [`mutation($id: ID!) { regenerateCourseLesson(id: $id) { __typename } }`, { id: o.lesson }]],
     ['exportCourse', (o) => [`mutation($id: ID!) { exportCourse(id: $id) { __typename } }`, { id: o.course }]],
+    ['updateLead', (o) => [`mutation($id: ID!) { updateLead(id: $id, input: { owner: "x" }) { __typename } }`, { id: o.lead }]],
+    ['changeLeadStatus', (o) => [`mutation($id: ID!) { changeLeadStatus(id: $id, status: CONTACTED) { __typename } }`, { id: o.lead }]],
+    ['retryCrmSync', (o) => [`mutation($id: ID!) { retryCrmSync(id: $id) { __typename } }`, { id: o.lead }]],
+    ['skipCrmSync', (o) => [`mutation($id: ID!) { skipCrmSync(id: $id) { __typename } }`, { id: o.lead }]],
+    ['startWorkflow', (o, own) => [`mutation($d: ID!, $l: ID!) { startWorkflow(definition: $d, leads: [$l]) { __typename } }`, { d: own.definition, l: o.lead }]],
+    ['startWorkflow', (o, own) => [`mutation($d: ID!, $l: ID!) { startWorkflow(definition: $d, leads: [$l]) { __typename } }`, { d: o.definition, l: own.lead }]],
+    ['cancelWorkflowRun', (o) => [`mutation($id: ID!) { cancelWorkflowRun(id: $id) { __typename } }`, { id: o.run }]],
+    ['rerunWorkflowRun', (o) => [`mutation($id: ID!) { rerunWorkflowRun(id: $id, fromStep: "score") { __typename } }`, { id: o.run }]],
     ['cancelRecommendationJob', (o) => [`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename } }`, { id: o.job }]],
     ['retryFailedRecommendations', (o) => [`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename } }`, { id: o.job }]],
     [
@@ -335,7 +389,14 @@ describe('writes never touch another tenant’s rows', () => {
     const course = await h.gql(`mutation { createCourse(input: { title: "B only" }) { __typename } }`, { auth: b.partnerKey });
     const generation = await h.gql(`mutation { generateCourse(input: { topic: "B topic", modules: 1, lessonsPerModule: 1 }) { __typename } }`, { auth: b.partnerKey });
     expect([course.body.data.createCourse.__typename, generation.body.data.generateCourse.__typename]).toEqual(['MutationCreateCourseSuccess', 'MutationGenerateCourseSuccess']);
+    covered.add('Mutation.createLead').add('Mutation.saveWorkflowDefinition').add('Mutation.rotateCrmWebhookSecret');
     const before = await snapshot(a.organizationId);
+    const lead = await h.gql(`mutation { createLead(input: { name: "B lead", email: "lead@${a.slug}.example.org" }) { __typename } }`, { auth: b.partnerKey });
+    const def = await h.gql(`mutation { saveWorkflowDefinition(input: { name: "tenancy", steps: [{ key: "s", kind: "score" }] }) { __typename ... on MutationSaveWorkflowDefinitionSuccess { data { version } } } }`, { auth: b.partnerKey });
+    const secret = await h.gql(`mutation { rotateCrmWebhookSecret { secret } }`, { auth: b.adminToken });
+    // The same e-mail as a lead of A is no duplicate in B; B's own definition gets its next version.
+    expect([lead.body.data.createLead.__typename, def.body.data.saveWorkflowDefinition.data.version]).toEqual(['MutationCreateLeadSuccess', 2]);
+    expect(secret.body.data.rotateCrmWebhookSecret.secret).toMatch(/^whsec_/);
     const card = await h.gql(
       `mutation { createCard(input: { code: "B-ONLY", name: "B card", issuer: "B bank", annualFee: "0", joiningFee: "0", baseRewardPercent: "1.00" }) { __typename } }`,
       { auth: b.adminToken },

@@ -50,11 +50,15 @@ export type FreshtrackBatchQuery = { __typename: 'Query', node:
     | { __typename: 'FruitPrice' }
     | { __typename: 'Grower' }
     | { __typename: 'GrowerPayment' }
+    | { __typename: 'Lead' }
+    | { __typename: 'LeadEvent' }
     | { __typename: 'Organization' }
     | { __typename: 'Packhouse' }
     | { __typename: 'PersistedOperation' }
     | { __typename: 'RecommendationJob' }
     | { __typename: 'User' }
+    | { __typename: 'WorkflowDefinition' }
+    | { __typename: 'WorkflowRun' }
    | null };
 
 export type FreshtrackPackhousesQueryVariables = Exact<{ [key: string]: never; }>;

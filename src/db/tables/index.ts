@@ -6,3 +6,5 @@ export * from './recommendations.ts';
 export * from './persisted.ts';
 export * from './courses.ts';
 export * from './observability.ts';
+export * from './leads.ts';
+export * from './workflows.ts';

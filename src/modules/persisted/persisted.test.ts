@@ -52,13 +52,27 @@ function hashOf(manifest: string, operationName: string): string {
 describe('repository manifests', () => {
   it('are current (npm run codegen) and every document is one named, valid operation', async () => {
     for (const { file, json, current } of await buildManifests()) expect(current, `${file} is stale: run npm run codegen`).toBe(json);
-    expect([...manifests.keys()].sort()).toEqual(['freshtrack', 'orchard-ledger']);
+    expect([...manifests.keys()].sort()).toEqual(['freshtrack', 'leadflow', 'orchard-ledger']);
     for (const [hash, document] of [...manifests.values()].flatMap((m) => [...m])) {
       expect(sha256Hex(document)).toBe(hash);
       const parsed = parse(document);
       expect(validate(schema, parsed)).toEqual([]);
       expect(typeof singleOperation(parsed)).toBe('object');
     }
+  });
+});
+
+describe('the leadflow manifest', () => {
+  it('creates a lead, lists it with its sync state and reads it, by hash only', async () => {
+    const key = await t.key(['read', 'write'], { persistedOnly: true, manifest: 'leadflow' });
+    const created = await post(key, { extensions: pq(hashOf('leadflow', 'LeadflowCreateLead')), variables: { input: { name: 'Persisted Lead', email: `pq${Date.now()}@leadflow.example.org` } } });
+    expect(created.body.data.createLead.__typename).toBe('MutationCreateLeadSuccess');
+    const id = created.body.data.createLead.data.id;
+    const list = await post(key, { extensions: pq(hashOf('leadflow', 'LeadflowLeads')), variables: { search: 'persisted' } });
+    expect(list.body.data.leads.edges.map((e: any) => e.node.id)).toEqual([id]);
+    expect(list.body.data.leads.edges[0].node.crmSync.state).toBe('PENDING');
+    const one = await post(key, { extensions: pq(hashOf('leadflow', 'LeadflowLeadDetail')), variables: { id } });
+    expect(one.body.data.lead.history.edges[0].node.kind).toBe('CREATED');
   });
 });
 

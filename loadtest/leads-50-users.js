@@ -1,0 +1,33 @@
+// Leads and workflows at 50 concurrent users (closed model) for 5 minutes: create, read, list with
+// search, update, status changes, workflow start and status, while the worker pushes every change to
+// a CRM that answers in 300 ms and fails 10% of pushes. The SLA: zero failed requests; p99 per
+// operation is printed in the summary (aim < 50 ms).
+//   npm run loadtest -- loadtest/leads-50-users.js --mock-crm 300:0.1          (starts API, worker and mock CRM)
+//   k6 run -e BASE_URL=… -e USER_TOKEN=… loadtest/leads-50-users.js             (your own server and CRM)
+import { SUMMARY_TREND_STATS, pause, slaThresholds } from './lib/graphql.js';
+import { LEAD_OPERATIONS, leadsIteration, leadsSetup } from './lib/leads.js';
+
+const thresholds = slaThresholds(LEAD_OPERATIONS, { openModel: false });
+thresholds.http_req_failed = ['rate==0'];
+
+export const options = {
+  scenarios: {
+    users: {
+      executor: 'constant-vus',
+      vus: Number(__ENV.VUS || 50),
+      duration: __ENV.DURATION || '5m',
+      exec: 'user',
+    },
+  },
+  thresholds,
+  summaryTrendStats: SUMMARY_TREND_STATS,
+};
+
+export async function setup() {
+  return leadsSetup();
+}
+
+export async function user(data) {
+  await leadsIteration(data);
+  await pause(Number(__ENV.THINK_MS || 500) * (0.5 + Math.random()));
+}

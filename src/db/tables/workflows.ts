@@ -1,0 +1,112 @@
+// Domain 2b: workflows run on leads. A definition is an ordered list of steps, stored per organization
+// and versioned (saving a definition under an existing name adds a version; a run keeps the version
+// it started with). A run's steps are memoised in workflow_steps, unique on (run_id, step_key): a
+// step's output and the enqueue of the next step commit in one transaction, so a run resumed after a
+// crash never repeats a completed step.
+import { sql } from 'drizzle-orm';
+import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { organizationTable } from './identity.ts';
+import { leadTable } from './leads.ts';
+
+const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
+const organizationId = () =>
+  integer('organization_id')
+    .notNull()
+    .references(() => organizationTable.id, { onDelete: 'cascade' });
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** One step of a definition. `key` is unique within the definition; branch jumps to a key. */
+export type StepDefinition = {
+  key: string;
+  kind: StepKind;
+  /** wait */
+  seconds?: number;
+  /** assign: owners taken in turn */
+  owners?: string[];
+  /** notify */
+  message?: string;
+  /** branch: when `field` `op` `value` holds, go to `then`, else to `else` (or the next step) */
+  condition?: { field: 'score' | 'status' | 'source' | 'company'; op: 'gte' | 'lt' | 'eq' | 'ne'; value: string };
+  then?: string;
+  else?: string;
+};
+
+export const workflowDefinitionTable = pgTable(
+  'workflow_definitions',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    steps: jsonb('steps').$type<StepDefinition[]>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('workflow_definitions_organization_id_id_key').on(t.organizationId, t.id),
+    unique('workflow_definitions_name_version_key').on(t.organizationId, t.name, t.version),
+  ],
+);
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const workflowRunTable = pgTable(
+  'workflow_runs',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    definitionId: integer('definition_id').notNull(),
+    leadId: integer('lead_id').notNull(),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('queued'),
+    /** Position (0-based) of the step to run next, or of the step that failed; step_count when done. */
+    currentStep: integer('current_step').notNull().default(0),
+    currentStepKey: text('current_step_key'),
+    currentStepKind: text('current_step_kind', { enum: STEP_KINDS }),
+    stepCount: integer('step_count').notNull(),
+    completedSteps: integer('completed_steps').notNull().default(0),
+    error: text('error'),
+    /** Bumped by rerun and cancel: a queued step job of an earlier generation does nothing. */
+    generation: integer('generation').notNull().default(1),
+    resumeAt: ts('resume_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
+    foreignKey({ name: 'workflow_runs_definition_fkey', columns: [t.organizationId, t.definitionId], foreignColumns: [workflowDefinitionTable.organizationId, workflowDefinitionTable.id] }),
+    foreignKey({ name: 'workflow_runs_lead_fkey', columns: [t.organizationId, t.leadId], foreignColumns: [leadTable.organizationId, leadTable.id] }).onDelete('cascade'),
+    index('workflow_runs_lead_created_idx').on(t.leadId, t.createdAt, t.id),
+    index('workflow_runs_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
+    check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
+  ],
+);
+
+export const STEP_STATUSES = ['completed', 'failed', 'skipped'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const workflowStepTable = pgTable(
+  'workflow_steps',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    organizationId: organizationId(),
+    runId: integer('run_id').notNull(),
+    stepKey: text('step_key').notNull(),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: STEP_KINDS }).notNull(),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
+    output: jsonb('output').$type<Record<string, unknown>>(),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(1),
+    completedAt: ts('completed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    foreignKey({ name: 'workflow_steps_run_fkey', columns: [t.organizationId, t.runId], foreignColumns: [workflowRunTable.organizationId, workflowRunTable.id] }).onDelete('cascade'),
+    unique('workflow_steps_run_key').on(t.runId, t.stepKey),
+    check('workflow_steps_status_valid', sql`${t.status} in (${inList(STEP_STATUSES)})`),
+  ],
+);

@@ -1,0 +1,53 @@
+// POST /webhooks/crm/:connector — changes made in the CRM, sent back to us. No API key: the body is
+// signed with the organization's webhook secret (X-CRM-Signature: sha256=<hex HMAC-SHA256 of the raw
+// body>), which rotateCrmWebhookSecret issues. The body names the organization by slug:
+//   { "eventId": "…", "organization": "demo", "occurredAt": "2026-05-01T08:30:00Z",
+//     "lead": "<Lead id>", "changes": { "status": "QUALIFIED", "owner": "…", "score": 80 } }
+// Redeliveries of an event id answer 200 and change nothing; an event older than the newest applied
+// one answers 200 with "stale". Writes outside GraphQL, so the lead's cached answers are dropped here.
+import type { Plugin } from 'graphql-yoga';
+import { invalidateEntities } from '../cache/response-cache.ts';
+import type { ResponseCache } from '../cache/response-cache.ts';
+import { applyCrmEvent, eventProblem, signatureMatches, SIGNATURE_HEADER, webhookSecretOf, type CrmEvent } from '../modules/leads/crm/webhooks.ts';
+import type { Db } from '../resources.ts';
+
+const PATH = /^\/webhooks\/crm\/([a-z0-9_-]{1,40})$/;
+const MAX_BYTES = 64 * 1024;
+
+function problem(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+async function handle(deps: { db: Db; responseCache: ResponseCache }, request: Request, connector: string): Promise<Response> {
+  if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST CRM events to this URL.');
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BYTES) return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
+  const raw = await request.text();
+  if (raw.length > MAX_BYTES) return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return problem(400, 'BAD_JSON', 'The body is not JSON.');
+  }
+  const slug = (body as { organization?: unknown })?.organization;
+  const settings = typeof slug === 'string' ? await webhookSecretOf(deps.db, slug) : null;
+  // Unknown organization and bad signature answer alike, so the endpoint does not reveal tenants.
+  if (!settings || !signatureMatches(settings.secret, raw, request.headers.get(SIGNATURE_HEADER))) {
+    return problem(401, 'BAD_SIGNATURE', `Sign the raw body with your organization's webhook secret: ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256>.`);
+  }
+  const bad = eventProblem(body);
+  if (bad) return problem(422, 'BAD_EVENT', bad);
+  const { outcome, leadId } = await applyCrmEvent(deps.db, settings.organizationId, connector, body as CrmEvent);
+  if (outcome === 'applied' && leadId) await invalidateEntities(deps, settings.organizationId, [{ typename: 'Lead', id: leadId }]);
+  return Response.json({ outcome }, { status: outcome === 'unknown_lead' ? 404 : 200 });
+}
+
+export function useCrmWebhooks(deps: { db: Db; responseCache: ResponseCache }): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const match = PATH.exec(url.pathname);
+      if (!match) return;
+      endResponse(await handle(deps, request, match[1]));
+    },
+  };
+}

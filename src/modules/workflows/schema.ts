@@ -1,0 +1,247 @@
+// GraphQL for workflows: definitions (versioned), runs and their steps, start / cancel / rerun, and
+// live progress over SSE. Thin: the work is in service.ts (writes, reads) and tasks.ts (execution).
+import { organizationOf, type Context } from '../../context.ts';
+import { RUN_STATUSES, STEP_KINDS, STEP_STATUSES, workflowDefinitionTable, workflowRunTable, type StepDefinition } from '../../db/tables/index.ts';
+import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
+import { loadTenantNodes } from '../../db/tenant.ts';
+import { badUserInput, ValidationError } from '../../lib/errors.ts';
+import { builder, mutationErrors } from '../../schema/builder.ts';
+import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { IdempotencyKeyReusedError } from '../leads/errors.ts';
+import { LeadRef } from '../leads/schema.ts';
+import { sleep } from '../recommendations/provider/token-bucket.ts';
+import * as service from './service.ts';
+
+const RunStatusEnum = builder.enumType('WorkflowRunStatus', { values: enumValues(RUN_STATUSES) });
+const StepKindEnum = builder.enumType('WorkflowStepKind', { values: enumValues(STEP_KINDS) });
+const StepStatusEnum = builder.enumType('WorkflowStepStatus', { values: enumValues(STEP_STATUSES) });
+
+const StepDefinitionRef = builder.objectRef<StepDefinition>('WorkflowStepDefinition').implement({
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    kind: t.field({ type: StepKindEnum, resolve: (s) => s.kind }),
+    seconds: t.int({ nullable: true, resolve: (s) => s.seconds ?? null }),
+    owners: t.stringList({ nullable: true, resolve: (s) => s.owners ?? null }),
+    message: t.string({ nullable: true, resolve: (s) => s.message ?? null }),
+    condition: t.string({ nullable: true, description: 'field op value, e.g. "score gte 50".', resolve: (s) => (s.condition ? `${s.condition.field} ${s.condition.op} ${s.condition.value}` : null) }),
+    then: t.string({ nullable: true, resolve: (s) => s.then ?? null }),
+    else: t.string({ nullable: true, resolve: (s) => s.else ?? null }),
+  }),
+});
+
+export const WorkflowDefinitionRef = builder.loadableNode('WorkflowDefinition', {
+  description: 'One version of a workflow: its ordered steps. Saving under the same name adds a version; runs keep theirs.',
+  id: { resolve: (d) => d.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowDefinitionTable, ids),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    version: t.exposeInt('version'),
+    steps: t.field({ type: [StepDefinitionRef], complexity: { field: 1, multiplier: 1 }, resolve: (d) => d.steps }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const StepResultRef = builder.objectRef<service.WorkflowStep>('WorkflowStepResult').implement({
+  description: "A step the run has been through, stored when it completed: a resumed run never repeats it.",
+  fields: (t) => ({
+    key: t.exposeString('stepKey'),
+    position: t.exposeInt('position'),
+    kind: t.expose('kind', { type: StepKindEnum }),
+    status: t.expose('status', { type: StepStatusEnum }),
+    output: t.string({ nullable: true, description: 'The step result as JSON.', resolve: (s) => (s.output ? JSON.stringify(s.output) : null) }),
+    error: t.exposeString('error', { nullable: true }),
+    attempts: t.exposeInt('attempts'),
+    completedAt: t.expose('completedAt', { type: 'DateTime' }),
+  }),
+});
+
+type CurrentStep = { position: number; key: string; kind: StepDefinition['kind'] };
+const CurrentStepRef = builder.objectRef<CurrentStep>('WorkflowCurrentStep').implement({
+  description: 'The step a run is at (running, waiting or due next).',
+  fields: (t) => ({
+    position: t.exposeInt('position'),
+    key: t.exposeString('key'),
+    kind: t.field({ type: StepKindEnum, resolve: (s) => s.kind }),
+  }),
+});
+
+export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
+  description: 'One lead going through one workflow version.',
+  id: { resolve: (r) => r.id },
+  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowRunTable, ids),
+  fields: (t) => ({
+    status: t.expose('status', { type: RunStatusEnum }),
+    lead: t.field({ type: LeadRef, resolve: (r) => String(r.leadId) }),
+    definition: t.field({ type: WorkflowDefinitionRef, resolve: (r) => String(r.definitionId) }),
+    currentStep: t.field({
+      type: CurrentStepRef,
+      nullable: true,
+      resolve: (r) => (r.currentStepKey && r.currentStepKind ? { position: r.currentStep, key: r.currentStepKey, kind: r.currentStepKind } : null),
+    }),
+    stepCount: t.exposeInt('stepCount'),
+    completedSteps: t.exposeInt('completedSteps'),
+    progress: t.float({ description: 'Completed share of the steps, 0 to 1.', resolve: (r) => (r.stepCount ? r.completedSteps / r.stepCount : 1) }),
+    error: t.exposeString('error', { nullable: true }),
+    resumeAt: t.expose('resumeAt', { type: 'DateTime', nullable: true, description: 'When a waiting run goes on.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    steps: t.loadableList({
+      type: StepResultRef,
+      complexity: { field: 1, multiplier: 10 },
+      description: 'Steps done so far, in order, each with its result. One statement for all runs of a list.',
+      load: (ids: number[], ctx: Context) => service.stepsByRun(ctx.db, organizationOf(ctx), ids),
+      resolve: (r) => r.id,
+    }),
+  }),
+});
+const WorkflowRunConnection = builder.connectionObject({ type: WorkflowRunRef, name: 'WorkflowRunConnection' });
+const WorkflowDefinitionConnection = builder.connectionObject({ type: WorkflowDefinitionRef, name: 'WorkflowDefinitionConnection' });
+
+builder.objectField(LeadRef, 'workflowRuns', (t) =>
+  t.loadable({
+    type: WorkflowRunConnection,
+    description: `This lead's runs, newest first: workflowRuns(first: 1) is its latest. One statement for all leads of a list.`,
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    complexity: connectionComplexity(NESTED_PAGE),
+    load: (ids: number[], ctx: Context, args) => service.runsByLead(ctx.db, organizationOf(ctx), ids, args),
+    resolve: (l) => l.id,
+  }),
+);
+
+builder.queryFields((t) => ({
+  workflowRun: t.field({
+    type: WorkflowRunRef,
+    nullable: true,
+    authScopes: { read: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => service.getRun(ctx.db, organizationOf(ctx), queryId(String(id), 'WorkflowRun')),
+  }),
+  workflowRuns: t.field({
+    type: WorkflowRunConnection,
+    authScopes: { read: true },
+    description: 'Your runs, newest first.',
+    args: t.arg.connectionArgs(),
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) => service.listRuns(ctx.db, organizationOf(ctx), args),
+  }),
+  workflowDefinitions: t.field({
+    type: WorkflowDefinitionConnection,
+    authScopes: { read: true },
+    description: 'Every version of every workflow, by name.',
+    args: t.arg.connectionArgs(),
+    complexity: connectionComplexity(LIST_PAGE),
+    resolve: (_root, args, ctx) => service.listDefinitions(ctx.db, organizationOf(ctx), args),
+  }),
+}));
+
+async function* watchRun(ctx: Context, id: number, intervalMs = 500): AsyncGenerator<service.WorkflowRun> {
+  let last = '';
+  for (;;) {
+    const run = await service.getRun(ctx.db, organizationOf(ctx), id);
+    if (!run) throw badUserInput('No workflow run with this id exists in your organization.');
+    const key = `${run.status}:${run.completedSteps}:${run.updatedAt}`;
+    if (key !== last) {
+      last = key;
+      yield run;
+    }
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return;
+    await sleep(intervalMs);
+  }
+}
+
+builder.subscriptionFields((t) => ({
+  workflowRunProgress: t.field({
+    type: WorkflowRunRef,
+    authScopes: { read: true },
+    description: 'The run each time it moves (checked every 500 ms), ending when it completes, fails or is cancelled. Works over SSE (Accept: text/event-stream).',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, { id }, ctx) => watchRun(ctx, queryId(String(id), 'WorkflowRun')),
+    resolve: (run) => run,
+  }),
+}));
+
+const ConditionInput = builder.inputType('WorkflowConditionInput', {
+  fields: (t) => ({
+    field: t.string({ required: true, description: 'score, status, source or company' }),
+    op: t.string({ required: true, description: 'gte, lt, eq or ne' }),
+    value: t.string({ required: true }),
+  }),
+});
+const StepInput = builder.inputType('WorkflowStepInput', {
+  description: 'kind is one of enrich, score, assign (owners), notify (message), wait (seconds), branch (condition, then, else).',
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    kind: t.string({ required: true }),
+    seconds: t.int(),
+    owners: t.stringList(),
+    message: t.string(),
+    condition: t.field({ type: ConditionInput }),
+    then: t.string(),
+    else: t.string(),
+  }),
+});
+const DefinitionInput = builder.inputType('WorkflowDefinitionInput', {
+  fields: (t) => ({ name: t.string({ required: true }), steps: t.field({ type: [StepInput], required: true }) }),
+});
+
+function stepOf(input: typeof StepInput.$inferInput): StepDefinition {
+  const s: Record<string, unknown> = { key: input.key, kind: String(input.kind).toLowerCase() };
+  for (const k of ['seconds', 'owners', 'message', 'then', 'else'] as const) if (input[k] != null) s[k] = input[k];
+  if (input.condition) s.condition = { field: input.condition.field, op: input.condition.op, value: input.condition.value };
+  return s as StepDefinition;
+}
+
+const StartPayload = builder.objectRef<{ runs: service.WorkflowRun[] }>('StartWorkflowPayload').implement({
+  fields: (t) => ({ runs: t.field({ type: [WorkflowRunRef], complexity: { field: 1, multiplier: 10 }, resolve: (p) => p.runs }) }),
+});
+
+const runErrors = { types: [...mutationErrors.types, IdempotencyKeyReusedError] };
+
+builder.mutationFields((t) => ({
+  saveWorkflowDefinition: t.field({
+    type: WorkflowDefinitionRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: 'Saves a workflow: the first version, or the next version of the workflow with this name.',
+    args: { input: t.arg({ type: DefinitionInput, required: true }) },
+    resolve: (_root, { input }, ctx) => service.saveDefinition(ctx.db, organizationOf(ctx), input.name, input.steps.map(stepOf)),
+  }),
+  startWorkflow: t.field({
+    type: StartPayload,
+    authScopes: { write: true },
+    errors: runErrors,
+    description: `Starts one run per lead (at most ${service.MAX_LEADS_PER_START}) and returns them at once. Send an Idempotency-Key header to make retries safe.`,
+    args: { definition: t.arg.id({ required: true }), leads: t.arg.idList({ required: true }) },
+    // Starting runs costs by the leads named (a point per 10), so a 1,000-lead start weighs like a page of 100.
+    complexity: (args) => ({ field: 1 + Math.ceil(args.leads.length / 10), multiplier: 1 }),
+    resolve: async (_root, args, ctx) => {
+      const org = organizationOf(ctx);
+      if (args.leads.length > service.MAX_LEADS_PER_START) {
+        throw ValidationError.of('leads', `startWorkflow takes at most ${service.MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${args.leads.length.toLocaleString('en')}. Split it into several calls.`);
+      }
+      const definitionId = inputId(String(args.definition), 'WorkflowDefinition', 'definition');
+      const leadIds = args.leads.map((id, i) => inputId(String(id), 'Lead', `leads.${i}`));
+      const idempotency = ctx.idempotencyKey ? { key: ctx.idempotencyKey, operation: 'startWorkflow', body: { definition: args.definition, leads: args.leads } } : undefined;
+      return { runs: await service.startWorkflow({ db: ctx.db, jobs: ctx.jobs }, org, definitionId, leadIds, idempotency) };
+    },
+  }),
+  cancelWorkflowRun: t.field({
+    type: WorkflowRunRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: 'Stops a run, a waiting one included: its next step never runs.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => service.cancelRun(ctx.db, organizationOf(ctx), inputId(String(id), 'WorkflowRun', 'id')),
+  }),
+  rerunWorkflowRun: t.field({
+    type: WorkflowRunRef,
+    authScopes: { write: true },
+    errors: mutationErrors,
+    description: 'Runs a finished (failed, cancelled or completed) run again from the step with key `fromStep`; earlier steps keep their results.',
+    args: { id: t.arg.id({ required: true }), fromStep: t.arg.string({ required: true }) },
+    resolve: (_root, { id, fromStep }, ctx) =>
+      service.rerunFrom({ db: ctx.db, jobs: ctx.jobs }, organizationOf(ctx), inputId(String(id), 'WorkflowRun', 'id'), fromStep),
+  }),
+}));
