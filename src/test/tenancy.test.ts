@@ -293,6 +293,19 @@ describe('courses', () => {
     expect(text).toContain('No course generation with this id exists in your organization');
     expect(text).not.toContain('QUEUED');
   });
+
+  it('another tenant’s workflow run cannot be followed', async () => {
+    covered.add('Subscription.workflowRunProgress');
+    const other = await idsOf(a.organizationId);
+    const sse = await h.app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${b.partnerKey}` },
+      body: JSON.stringify({ query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`, variables: { id: other.run } }),
+    });
+    const text = await sse.text();
+    expect(text).toContain('No workflow run with this id exists in your organization');
+    expect(text).not.toContain('"status"');
+  });
 });
 
 describe('persisted operations', () => {
