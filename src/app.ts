@@ -9,6 +9,7 @@ import { UPLOAD_MUTATIONS } from './http/uploads.ts';
 import { useArmor } from './http/use-armor.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useBodyLimit } from './http/use-body-limit.ts';
+import { useCompiledReads } from './http/use-compiled-reads.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { useHealth } from './http/use-health.ts';
 import { useMetrics } from './http/use-metrics.ts';
@@ -82,6 +83,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useRecommendationFiles({ db, sql, config, jobs, limiter }),
       usePersistedOperations(persisted),
       useRateLimit({ limiter, config }),
+      // Its execute is the innermost one: the response cache, cost and SQL statistics wrap it (see the file).
+      useCompiledReads({ sql, enabled: config.compiledReads, log }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useArmor(config),
       useQueryCost({ buckets, config }),

@@ -1,0 +1,58 @@
+// Runs a read whose every field maps to SQL (src/compiled/) as ONE prepared statement that builds
+// the answer's JSON in PostgreSQL, in place of graphql-js's execute: no resolver per field, no
+// DataLoader round per list level. Anything that does not compile, and any statement that fails,
+// runs the normal executor with the same arguments, so errors keep their normal messages.
+//
+// It replaces the innermost execute function: listed before the response cache, whose execute
+// wraps this one (and hands it the document with the cache's own id/__typename fields), and before
+// cost and SQL statistics, whose onExecute run first and whose wrappers enclose it. So auth, cost
+// limits, rate limits, persisted operations, the cache and X-SQL-Statements see both paths alike.
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Context } from '../context.ts';
+import { actualCost, compileRead, NotCompilable } from '../compiled/compile.ts';
+import { countStatement } from '../db/sql-stats.ts';
+import type { Sql } from '../resources.ts';
+import { addActualCost } from '../schema/cost.ts';
+
+export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger }): Plugin {
+  const { sql, log } = deps;
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      if (!deps.enabled) return;
+      setExecuteFn(async (args: ExecutionArgs) => {
+        const ctx = args.contextValue as Context;
+        let compiled;
+        try {
+          compiled = compileRead({
+            schema: args.schema,
+            document: args.document,
+            operationName: args.operationName,
+            variableValues: args.variableValues as Record<string, unknown> | undefined,
+            principal: ctx.principal,
+            ctx,
+          });
+        } catch (err) {
+          if (!(err instanceof NotCompilable)) log.trace({ err }, 'compiled read: arguments refused, resolvers will report it');
+          return executeFn(args) as Promise<ExecutionResult>;
+        }
+        let text: string;
+        try {
+          countStatement();
+          const rows = await sql.unsafe(compiled.text, compiled.params as never[], { prepare: true });
+          text = rows[0].data as string;
+        } catch (err) {
+          // A cast the arguments' checks let through (an out-of-range cursor value…): the resolvers
+          // send the statement that fails and report it as they always have.
+          log.debug({ err }, 'compiled read: statement failed, running resolvers');
+          return executeFn(args) as Promise<ExecutionResult>;
+        }
+        ctx.sqlStats.compiled = true;
+        const data = JSON.parse(text) as Record<string, unknown>;
+        addActualCost(ctx, actualCost(compiled.cost, data));
+        return { data };
+      });
+    },
+  };
+}
