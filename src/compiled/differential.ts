@@ -96,6 +96,6 @@ export async function runDifferential(
       if (a !== b) result.mismatches.push({ query: op.query, variables: op.variables, compiled: a, resolvers: b });
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+  await Promise.all(Array.from({ length: options.concurrency ?? 6 }, worker));
   return result;
 }

@@ -7,14 +7,49 @@
 // wraps this one (and hands it the document with the cache's own id/__typename fields), and before
 // cost and SQL statistics, whose onExecute run first and whose wrappers enclose it. So auth, cost
 // limits, rate limits, persisted operations, the cache and X-SQL-Statements see both paths alike.
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Context } from '../context.ts';
-import { actualCost, compileRead, NotCompilable } from '../compiled/compile.ts';
+import type { Context, Principal } from '../context.ts';
+import { actualCost, compileRead, type CompiledRead } from '../compiled/compile.ts';
 import { countStatement } from '../db/sql-stats.ts';
 import type { Sql } from '../resources.ts';
 import { addActualCost } from '../schema/cost.ts';
+
+// Compiled statements per parsed document (yoga caches parsed documents, so a repeated query text is
+// the same object), then per tenant, scopes and variables: the SQL text depends only on the document
+// and the variables' shape, but its parameters and the argument checks depend on their values.
+const MAX_PER_DOCUMENT = 200;
+type Entry = { compiled: CompiledRead } | { refused: true };
+const cache = new WeakMap<DocumentNode, Map<string, Entry>>();
+
+function cached(args: ExecutionArgs, principal: Principal, ctx: Context): Entry {
+  let byKey = cache.get(args.document);
+  if (!byKey) cache.set(args.document, (byKey = new Map()));
+  const scopes = principal.kind === 'anonymous' ? '' : `${principal.organizationId}|${principal.scopes.join(',')}`;
+  const key = `${args.operationName ?? ''}|${scopes}|${JSON.stringify(args.variableValues ?? {})}`;
+  let entry = byKey.get(key);
+  if (!entry) {
+    try {
+      entry = {
+        compiled: compileRead({
+          schema: args.schema,
+          document: args.document,
+          operationName: args.operationName,
+          variableValues: args.variableValues as Record<string, unknown> | undefined,
+          principal,
+          ctx,
+        }),
+      };
+    } catch {
+      // Not compilable, or arguments the resolvers refuse: they report it in their own words.
+      entry = { refused: true };
+    }
+    if (byKey.size >= MAX_PER_DOCUMENT) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, entry);
+  }
+  return entry;
+}
 
 export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger }): Plugin {
   const { sql, log } = deps;
@@ -23,20 +58,9 @@ export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger
       if (!deps.enabled) return;
       setExecuteFn(async (args: ExecutionArgs) => {
         const ctx = args.contextValue as Context;
-        let compiled;
-        try {
-          compiled = compileRead({
-            schema: args.schema,
-            document: args.document,
-            operationName: args.operationName,
-            variableValues: args.variableValues as Record<string, unknown> | undefined,
-            principal: ctx.principal,
-            ctx,
-          });
-        } catch (err) {
-          if (!(err instanceof NotCompilable)) log.trace({ err }, 'compiled read: arguments refused, resolvers will report it');
-          return executeFn(args) as Promise<ExecutionResult>;
-        }
+        const entry = cached(args, ctx.principal, ctx);
+        if ('refused' in entry) return executeFn(args) as Promise<ExecutionResult>;
+        const compiled = entry.compiled;
         let text: string;
         try {
           countStatement();
