@@ -116,7 +116,7 @@ class Generator {
     const max = nested ? 100 : 500;
     const backward = this.chance(0.3);
     const sizeRoll = this.r();
-    const size = sizeRoll < 0.05 ? 0 : sizeRoll < 0.08 ? max + 1 : sizeRoll < 0.1 ? -1 : 1 + Math.floor(this.r() * (nested ? 6 : 12));
+    const size = sizeRoll < 0.05 ? 0 : sizeRoll < 0.08 ? max + 1 : sizeRoll < 0.1 ? -1 : 1 + Math.floor(this.r() * (nested ? 4 : 8));
     if (this.chance(0.85)) args.push(`${backward ? 'last' : 'first'}: ${this.arg('Int', size, String(size))}`);
     const orders = type === 'Batch' ? BATCH_ORDERS : NAME_ORDERS;
     const order = this.chance(0.6) ? pick(this.r, orders) : undefined;
