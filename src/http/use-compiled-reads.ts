@@ -16,19 +16,22 @@ import { countStatement } from '../db/sql-stats.ts';
 import type { Sql } from '../resources.ts';
 import { addActualCost } from '../schema/cost.ts';
 
-// Compiled statements per parsed document (yoga caches parsed documents, so a repeated query text is
-// the same object), then per tenant, scopes and variables: the SQL text depends only on the document
-// and the variables' shape, but its parameters and the argument checks depend on their values.
-const MAX_PER_DOCUMENT = 200;
+// Compiled statements by parsed document (yoga caches parsed documents, so a repeated query text is
+// the same object), tenant, scopes and variables: the SQL text depends only on the document and the
+// variables' shape, but its parameters and the argument checks depend on their values. One bounded
+// map for the process (oldest entry out first), so variable-heavy traffic cannot grow it.
+const MAX_ENTRIES = 2_000;
 type Entry = { compiled: CompiledRead } | { refused: true };
-const cache = new WeakMap<DocumentNode, Map<string, Entry>>();
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+const entries = new Map<string, Entry>();
 
 function cached(args: ExecutionArgs, principal: Principal, ctx: Context): Entry {
-  let byKey = cache.get(args.document);
-  if (!byKey) cache.set(args.document, (byKey = new Map()));
+  let documentId = documentIds.get(args.document);
+  if (documentId === undefined) documentIds.set(args.document, (documentId = nextDocumentId++));
   const scopes = principal.kind === 'anonymous' ? '' : `${principal.organizationId}|${principal.scopes.join(',')}`;
-  const key = `${args.operationName ?? ''}|${scopes}|${JSON.stringify(args.variableValues ?? {})}`;
-  let entry = byKey.get(key);
+  const key = `${documentId}|${args.operationName ?? ''}|${scopes}|${JSON.stringify(args.variableValues ?? {})}`;
+  let entry = entries.get(key);
   if (!entry) {
     try {
       entry = {
@@ -45,8 +48,8 @@ function cached(args: ExecutionArgs, principal: Principal, ctx: Context): Entry 
       // Not compilable, or arguments the resolvers refuse: they report it in their own words.
       entry = { refused: true };
     }
-    if (byKey.size >= MAX_PER_DOCUMENT) byKey.delete(byKey.keys().next().value!);
-    byKey.set(key, entry);
+    if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+    entries.set(key, entry);
   }
   return entry;
 }
