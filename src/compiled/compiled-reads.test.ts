@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { gql, startHarness, withoutCost, type Harness, type Tenant } from '../test/harness.ts';
+import { loadManifestFiles } from '../modules/persisted/manifests.ts';
 import { appPair } from './differential.ts';
 
 let h: Harness;
@@ -77,6 +78,20 @@ describe('limits, scopes and the cache apply as on the normal path', () => {
     expect(fast.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(fast.headers.get('x-read-path')).toBe('resolvers');
     expect(JSON.stringify(fast.body)).toBe(JSON.stringify(slow.body));
+  });
+
+  it('a persisted operation sent by hash runs compiled, with the answer of its document sent in full', async () => {
+    const [hash, document] = [...loadManifestFiles().get('freshtrack')!].find(([, d]) => d.includes('query FreshtrackBatches'))!;
+    const key = await t.key(['read'], { persistedOnly: true, manifest: 'freshtrack' });
+    const byHash = await h.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables: { first: 7, status: 'PACKED' } }),
+    });
+    expect(byHash.headers.get('x-read-path')).toBe('compiled');
+    expect(Number(byHash.headers.get('x-sql-statements'))).toBe(1);
+    const reference = await gql(resolvers, document, { auth: t.partnerKey, variables: { first: 7, status: 'PACKED' } });
+    expect((await byHash.json()).data).toEqual(reference.body.data);
   });
 
   it('a query over the cost limit is refused before any SQL', async () => {
