@@ -81,8 +81,13 @@ export async function runDifferential(
 ): Promise<DifferentialResult> {
   const { compiled, reference } = appPair(h.resources, options.cacheTtlMs);
   const random = seededRandom(options.seed);
-  const readOnly = await setup.tenant.key(['write']);
-  const ops = Array.from({ length: options.operations }, () => ({ ...generateOperation(random, setup.fixture), auth: random() < 0.03 ? readOnly : setup.tenant.partnerKey }));
+  const writeOnly = await setup.tenant.key(['write']);
+  // Mostly a partner key; some signed-in users (scopes from their role) and keys without the read scope.
+  const who = () => {
+    const roll = random();
+    return roll < 0.03 ? writeOnly : roll < 0.2 ? setup.tenant.memberToken : setup.tenant.partnerKey;
+  };
+  const ops = Array.from({ length: options.operations }, () => ({ ...generateOperation(random, setup.fixture), auth: who() }));
   const result: DifferentialResult = { operations: ops.length, compiled: 0, mismatches: [] };
   let next = 0;
   const worker = async () => {
