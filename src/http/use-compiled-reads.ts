@@ -7,7 +7,7 @@
 // wraps this one (and hands it the document with the cache's own id/__typename fields), and before
 // cost and SQL statistics, whose onExecute run first and whose wrappers enclose it. So auth, cost
 // limits, rate limits, persisted operations, the cache and X-SQL-Statements see both paths alike.
-import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Context, Principal } from '../context.ts';
@@ -61,6 +61,8 @@ export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger
       if (!deps.enabled) return;
       setExecuteFn(async (args: ExecutionArgs) => {
         const ctx = args.contextValue as Context;
+        // Mutations never compile: no compile attempt, no cache entry per distinct input.
+        if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return executeFn(args) as Promise<ExecutionResult>;
         const entry = cached(args, ctx.principal, ctx);
         if ('refused' in entry) return executeFn(args) as Promise<ExecutionResult>;
         const compiled = entry.compiled;
