@@ -10,6 +10,7 @@ import { useArmor } from './http/use-armor.ts';
 import { useAuth } from './http/use-auth.ts';
 import { useBodyLimit } from './http/use-body-limit.ts';
 import { useCourseExports } from './http/use-course-exports.ts';
+import { useCompiledReads } from './http/use-compiled-reads.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/use-graphiql-assets.ts';
 import { useHealth } from './http/use-health.ts';
@@ -103,6 +104,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useCourseExports({ db, config, limiter }),
       usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
       useRateLimit({ limiter, config }),
+      // Its execute is the innermost one: the response cache, cost and SQL statistics wrap it (see the file).
+      useCompiledReads({ sql, enabled: config.compiledReads, log }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
       useArmor(config),
       useQueryCost({ buckets, config }),

@@ -139,6 +139,10 @@ const variables = {
     schema: bool.optional(),
     fix: 'set DIAGNOSTIC_HEADERS to true or false',
   },
+  COMPILED_READS: {
+    schema: z.enum(['on', 'off']).default('on'),
+    fix: 'set COMPILED_READS to on (reads that map to SQL run as one statement) or off (every operation runs its resolvers)',
+  },
   INTAKE_REFRESH_SECONDS: {
     schema: int(0, 86_400).default(300),
     fix: 'set INTAKE_REFRESH_SECONDS to how often (0-86400 s) the daily intake view is refreshed; 0 turns the schedule off',
@@ -266,6 +270,8 @@ export type Config = {
   redis: { url: string | undefined; prefix: string; timeoutMs: number };
   /** Default lifetime of a cached query answer; 0 = cache off. Per-type and per-field lifetimes: src/cache/policy.ts. */
   responseCache: { ttlMs: number };
+  /** Reads whose every field maps to SQL run as one statement that builds the answer (src/compiled/). */
+  compiledReads: boolean;
   auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number };
   http: { maxBodyBytes: number; maxUploadBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
   limits: {
@@ -381,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     embeddedPostgres: { dir: v.EMBEDDED_PG_DIR, port: v.EMBEDDED_PG_PORT },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, timeoutMs: v.REDIS_TIMEOUT_MS },
     responseCache: { ttlMs: v.RESPONSE_CACHE_TTL_SECONDS * 1000 },
+    compiledReads: v.COMPILED_READS === 'on',
     auth: { jwtSecret, jwtSecretGenerated: !v.JWT_SECRET, jwtTtlSeconds: v.JWT_TTL_SECONDS },
     http: {
       maxBodyBytes: v.MAX_BODY_BYTES,

@@ -115,8 +115,22 @@ export async function warmPool(sql: Sql, connections: number): Promise<number> {
   return opened;
 }
 
+// drizzle sends `db.execute` and builder queries through postgres.js `unsafe()`, which does not
+// prepare (a parse and a fresh plan for every statement, drizzle issues #5502, #6096). Statements
+// with parameters are prepared here; their text does not change with batch sizes (`= any($1)`).
+// Above PREPARE_MAX_PARAMS (multi-row inserts, whose text grows with their rows) they are not, so a
+// connection keeps a bounded set of prepared statements.
+const PREPARE_MAX_PARAMS = 64;
+
+function preparingClient(sql: Sql): Sql {
+  const unsafe: Sql['unsafe'] = (query, params, options) =>
+    // drizzle passes `prepare: false` for every query it was not given a name for: overridden.
+    sql.unsafe(query, params, params?.length && params.length <= PREPARE_MAX_PARAMS ? { ...options, prepare: true } : options);
+  return new Proxy(sql, { get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)) });
+}
+
 export function createDb(sql: Sql): Db {
-  return drizzle(sql, { schema: tables, logger: sqlStatsLogger });
+  return drizzle(preparingClient(sql), { schema: tables, logger: sqlStatsLogger });
 }
 
 export async function createRedis(config: Config, log: Logger): Promise<Redis | undefined> {

@@ -1,4 +1,5 @@
-// npm run bench:compare [-- --repeats 3 --seconds 5 --rates 50,100 --concurrency 8 --only nested]
+// npm run bench:compare [-- --repeats 3 --seconds 5 --rates 50,100 --concurrency 8 --only nested
+//                          --node-flags=--max-semi-space-size=16 --server-env COMPILED_READS=off]
 // Our API against PostGraphile V5 on the same PostgreSQL, each on its own database seeded with
 // seeds/packhouse.ts. Every operation's answers are checked equal (after normalisation) before any
 // timing; then, per repeat and alternating which server goes first: closed-loop capacity with CPU
@@ -26,8 +27,14 @@ const { values: args } = parseArgs({
     rates: { type: 'string', default: '50,100' },
     concurrency: { type: 'string', default: '8' },
     only: { type: 'string' },
+    // V8 flags given to BOTH servers alike (e.g. --max-semi-space-size=16).
+    'node-flags': { type: 'string', default: '' },
+    // Extra environment of our server only (e.g. COMPILED_READS=off to measure the resolver path).
+    'server-env': { type: 'string', multiple: true, default: [] },
   },
 });
+const NODE_FLAGS = args['node-flags'].split(' ').filter(Boolean);
+const SERVER_ENV = Object.fromEntries(args['server-env'].map((kv) => kv.split('=', 2) as [string, string]));
 const REPEATS = Number(args.repeats);
 const DURATION_MS = Number(args.seconds) * 1000;
 const RATES = args.rates.split(',').map(Number);
@@ -124,11 +131,11 @@ async function main() {
     await preparePostGraphileDatabase(databases[1].url);
     const common = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, DATABASE_POOL_MAX: '10' };
     const cpu = pinned ? '0' : undefined;
-    const ours = await startApiProcess({ ...common, NODE_ENV: 'production', SERVER_ID: 'bench', DATABASE_URL: databases[0].url, DIAGNOSTIC_HEADERS: 'true', RESPONSE_CACHE_TTL_SECONDS: '0' }, { cpus: cpu });
+    const ours = await startApiProcess({ ...common, NODE_ENV: 'production', SERVER_ID: 'bench', DATABASE_URL: databases[0].url, DIAGNOSTIC_HEADERS: 'true', RESPONSE_CACHE_TTL_SECONDS: '0', ...SERVER_ENV }, { cpus: cpu, nodeFlags: NODE_FLAGS });
     servers.push({ name: 'ours', url: ours.url, pid: ours.child.pid ?? 0, database: databases[0].name, headers: { authorization: `Bearer ${oursTenant.internalKey}` }, stop: () => stopProcess(ours.child) });
-    const pgl = await startApiProcess({ ...common, DATABASE_URL: databases[1].url }, { cpus: cpu, entry: 'loadtest/compare/postgraphile-server.ts' });
+    const pgl = await startApiProcess({ ...common, DATABASE_URL: databases[1].url }, { cpus: cpu, entry: 'loadtest/compare/postgraphile-server.ts', nodeFlags: NODE_FLAGS });
     servers.push({ name: 'postgraphile', url: pgl.url, pid: pgl.child.pid ?? 0, database: databases[1].name, headers: { authorization: `Bearer ${pglTenant.userToken}` }, stop: () => stopProcess(pgl.child) });
-    log(`bench: ours at ${ours.url}, PostGraphile at ${pgl.url}${pinned ? ' (servers pinned to CPU 0, load generator to CPU 1)' : ''}`);
+    log(`bench: ours at ${ours.url}, PostGraphile at ${pgl.url}${pinned ? ' (servers pinned to CPU 0, load generator to CPU 1)' : ''}; node flags: ${NODE_FLAGS.join(' ') || 'none'}; our env: ${JSON.stringify(SERVER_ENV)}`);
 
     const oursKeys = await gqlOnce(servers[0], '{ batches(first: 50) { edges { node { id code } } } }');
     const pglKeys = await gqlOnce(servers[1], '{ allBatches(first: 50, orderBy: [INTAKE_DATE_DESC, ROW_ID_DESC]) { nodes { rowId code } } }');

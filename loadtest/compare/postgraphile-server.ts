@@ -51,7 +51,8 @@ const preset: GraphileConfig.Preset = {
       pgSettings: (ctx) => ({ role: VISITOR_ROLE, 'jwt.claims.organization_id': organizationFromJwt(ctx.node?.req.headers.authorization) }),
     }),
   ],
-  grafserv: { graphqlPath: '/graphql', graphiql: false, watch: false },
+  // outputDataAsString: grafast writes the response JSON as text, its fastest documented configuration.
+  grafserv: { graphqlPath: '/graphql', graphiql: false, watch: false, outputDataAsString: true },
   grafast: { explain: false },
 };
 

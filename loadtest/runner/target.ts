@@ -69,11 +69,12 @@ export async function seedLoadTestTenant(databaseUrl: string, jwtSecret: string,
 
 export function startApiProcess(
   env: Record<string, string>,
-  options: { cpus?: string; entry?: string } = {},
+  options: { cpus?: string; entry?: string; nodeFlags?: string[] } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   const entry = options.entry ?? 'src/main.ts';
   const command = options.cpus ? 'taskset' : process.execPath;
-  const args = options.cpus ? ['-c', options.cpus, process.execPath, entry] : [entry];
+  const node = [...(options.nodeFlags ?? []), entry];
+  const args = options.cpus ? ['-c', options.cpus, process.execPath, ...node] : node;
   const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';

@@ -55,7 +55,8 @@ export function pageWindow(args: PageArgs, size: PageSize): Window {
   return { limit: requested, backward, cursor: (backward ? before : after) ?? undefined };
 }
 
-function cursorKinds(columns: PgColumn[]): CursorValueKind[] {
+/** How each ordering column's value is checked when a cursor is decoded. */
+export function cursorKinds(columns: PgColumn[]): CursorValueKind[] {
   return columns.map((c) => {
     switch (c.columnType) {
       case 'PgInteger':

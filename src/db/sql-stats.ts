@@ -9,6 +9,8 @@ export type SqlStats = {
   statements: number;
   /** Keys per DataLoader batch in this operation, for the batch-size histogram of /metrics. */
   loaderBatches?: { loader: string; size: number }[];
+  /** Set when the operation ran as one compiled statement (src/http/use-compiled-reads.ts). */
+  compiled?: boolean;
 };
 
 const scope = new AsyncLocalStorage<SqlStats>();
@@ -28,4 +30,10 @@ export const sqlStatsLogger: Logger = {
 export function recordLoaderBatch(loader: string, size: number): void {
   const stats = scope.getStore();
   if (stats) (stats.loaderBatches ??= []).push({ loader, size });
+}
+
+/** Counts a statement sent without drizzle (the compiled read path sends its own through postgres.js). */
+export function countStatement(): void {
+  const stats = scope.getStore();
+  if (stats) stats.statements += 1;
 }

@@ -34,7 +34,9 @@ beforeAll(async () => {
   // REDIS_TIMEOUT_MS 1 s: the budget test checks sharing between instances, and on a busy machine
   // an answer slower than the production 30 ms would send one charge to an instance's memory.
   // Response cache off: repeated queries here must execute. Cached answers have their own test below.
-  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600', REDIS_TIMEOUT_MS: '1000', RESPONSE_CACHE_TTL_SECONDS: '0' } });
+  // Resolver calls are this file's proof that a refused query ran nothing, so reads run them here
+  // (COMPILED_READS=off); refusals before the compiled statement: src/compiled/compiled-reads.test.ts.
+  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600', REDIS_TIMEOUT_MS: '1000', RESPONSE_CACHE_TTL_SECONDS: '0', COMPILED_READS: 'off' } });
   t = await h.tenant('costs');
   await seedPackhouse(h.resources, t.organizationId, { growers: 10, packhouses: 3, batches: 120, quiet: true });
   countResolvers();

@@ -21,7 +21,10 @@ export function useRequestHeaders(options: { serverId: string; diagnosticHeaders
       response.headers.set('X-Request-ID', state.requestId);
       response.headers.set('X-Server-ID', options.serverId);
       response.headers.set('X-Response-Time', `${(performance.now() - state.startedAt).toFixed(2)}ms`);
-      if (options.diagnosticHeaders) response.headers.set('X-SQL-Statements', String(state.sqlStats.statements));
+      if (options.diagnosticHeaders) {
+        response.headers.set('X-SQL-Statements', String(state.sqlStats.statements));
+        response.headers.set('X-Read-Path', state.sqlStats.compiled ? 'compiled' : 'resolvers');
+      }
     },
   };
 }

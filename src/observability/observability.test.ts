@@ -10,7 +10,8 @@ let h: Harness;
 let t: Tenant;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // The DataLoader batch-size histogram is fed by resolvers: reads run them here, not the compiled path.
+  h = await startHarness({ env: { COMPILED_READS: 'off' } });
   t = await h.tenant('observed');
   await seedPackhouse(h.resources, t.organizationId, { growers: 12, packhouses: 3, batches: 200, quiet: true });
 });

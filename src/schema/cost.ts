@@ -64,6 +64,17 @@ function ownCost(field: GraphQLField<unknown, unknown>): (args: object, ctx: obj
   };
 }
 
+/** One instance's own cost of `field` with these arguments (the compiled read path counts with it too). */
+export function fieldCost(field: GraphQLField<unknown, unknown>, args: object, ctx: object): number {
+  return ownCost(field)(args, ctx);
+}
+
+/** Adds cost counted outside resolvers (src/compiled/) to the execution's counter, if it has one. */
+export function addActualCost(ctx: object, cost: number): void {
+  const counter = counters.get(ctx);
+  if (counter) counter.actual += cost;
+}
+
 /** Wraps every resolver so each field instance adds its own cost to the execution's counter. */
 export function withActualCost(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {

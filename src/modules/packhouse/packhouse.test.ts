@@ -15,18 +15,20 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 describe('SQL statements per operation', () => {
-  it('50 batches with grower and packhouse take 3 statements', async () => {
+  // Compiled reads (src/compiled/) answer each of these with ONE statement; with COMPILED_READS=off
+  // the resolvers take one statement per list level (counted in src/compiled/compiled-reads.test.ts).
+  it('50 batches with grower and packhouse take 1 statement', async () => {
     const r = await h.gql(
       `{ batches(first: 50) { edges { node { code grower { name code } packhouse { name } } } } }`,
       { auth: t.partnerKey },
     );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.batches.edges).toHaveLength(50);
-    // batches page + one grower batch + one packhouse batch
-    expect(r.statements).toBe(3);
+    expect(r.headers.get('x-read-path')).toBe('compiled');
+    expect(r.statements).toBe(1);
   });
 
-  it('20 growers × first 10 batches × each batch packhouse take 3 statements', async () => {
+  it('20 growers × first 10 batches × each batch packhouse take 1 statement', async () => {
     const r = await h.gql(
       `{ growers(first: 20) { edges { node { name batches(first: 10) { edges { node { code packhouse { name } } } } } } } }`,
       { auth: t.partnerKey },
@@ -36,21 +38,21 @@ describe('SQL statements per operation', () => {
     expect(growers).toHaveLength(20);
     const batchCount = growers.reduce((n: number, g: any) => n + g.node.batches.edges.length, 0);
     expect(batchCount).toBeGreaterThan(100);
-    // growers page + one LATERAL statement for every grower's batches + one packhouse batch
-    expect(r.statements).toBe(3);
+    expect(r.headers.get('x-read-path')).toBe('compiled');
+    expect(r.statements).toBe(1);
   });
 
-  it('the same shape through packhouses and three levels stays at one statement per level', async () => {
+  it('the same shape through packhouses and three levels is still 1 statement', async () => {
     const r = await h.gql(
       `{ packhouses(first: 5) { edges { node { name batches(first: 20) { edges { node { code grower { name batches(first: 3) { edges { node { code } } } } } } } } } } }`,
       { auth: t.partnerKey },
     );
     expect(r.body.errors).toBeUndefined();
-    // packhouses + batches (lateral) + growers (loader) + growers' batches (lateral)
-    expect(r.statements).toBe(4);
+    expect(r.headers.get('x-read-path')).toBe('compiled');
+    expect(r.statements).toBe(1);
   });
 
-  it('node(id) for many ids batches into one statement per type', async () => {
+  it('node(id) for many ids of several types is 1 statement', async () => {
     const list = await h.gql(`{ batches(first: 30) { edges { node { id grower { id } } } } }`, { auth: t.partnerKey });
     const ids = list.body.data.batches.edges.flatMap((e: any) => [e.node.id, e.node.grower.id]);
     const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { code } ... on Grower { name } } }`, {
@@ -59,7 +61,7 @@ describe('SQL statements per operation', () => {
     });
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.nodes.map((n: any) => n.id)).toEqual(ids);
-    expect(r.statements).toBe(2);
+    expect(r.statements).toBe(1);
   });
 });
 

@@ -7,6 +7,7 @@ import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
 import { compareDecimals } from '../../lib/money.ts';
+import { sqlConnection, sqlRelation, sqlTable } from '../../compiled/mapping.ts';
 import { actorOf } from './history.ts';
 import * as service from './service.ts';
 
@@ -20,6 +21,7 @@ const BatchOrderEnum = builder.enumType('BatchOrder', { values: enumValues(servi
 
 export const GrowerRef = builder.loadableNode('Grower', {
   description: 'A grower who delivers fruit to your packhouses.',
+  extensions: sqlTable(growerTable),
   id: { resolve: (g) => g.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, growerTable, ids),
   fields: (t) => ({
@@ -34,6 +36,7 @@ export const GrowerRef = builder.loadableNode('Grower', {
 
 export const PackhouseRef = builder.loadableNode('Packhouse', {
   description: 'A packhouse where batches are received, graded and packed.',
+  extensions: sqlTable(packhouseTable),
   id: { resolve: (p) => p.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, packhouseTable, ids),
   fields: (t) => ({
@@ -46,6 +49,7 @@ export const PackhouseRef = builder.loadableNode('Packhouse', {
 
 export const BatchRef = builder.loadableNode('Batch', {
   description: 'A batch of one fruit type from one grower, received at one packhouse.',
+  extensions: sqlTable(batchTable),
   id: { resolve: (b) => b.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, batchTable, ids),
   fields: (t) => ({
@@ -58,8 +62,8 @@ export const BatchRef = builder.loadableNode('Batch', {
     netWeightKg: t.expose('netWeightKg', { type: 'Decimal', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    grower: t.field({ type: GrowerRef, resolve: (b) => String(b.growerId) }),
-    packhouse: t.field({ type: PackhouseRef, resolve: (b) => String(b.packhouseId) }),
+    grower: t.field({ type: GrowerRef, extensions: sqlRelation(batchTable.growerId), resolve: (b) => String(b.growerId) }),
+    packhouse: t.field({ type: PackhouseRef, extensions: sqlRelation(batchTable.packhouseId), resolve: (b) => String(b.packhouseId) }),
   }),
 });
 
@@ -99,6 +103,11 @@ builder.queryFields((t) => ({
     description: `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: growerTable,
+      page: LIST_PAGE,
+      ordering: (args) => service.growerOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
+    }),
     resolve: (_root, args, ctx) => service.listGrowers(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
   }),
   packhouses: t.field({
@@ -106,6 +115,11 @@ builder.queryFields((t) => ({
     authScopes: { read: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: packhouseTable,
+      page: LIST_PAGE,
+      ordering: (args) => service.packhouseOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
+    }),
     resolve: (_root, args, ctx) => service.listPackhouses(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
   }),
   batches: t.field({
@@ -118,6 +132,12 @@ builder.queryFields((t) => ({
       orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
     },
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: batchTable,
+      page: LIST_PAGE,
+      ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC'),
+      conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
+    }),
     resolve: (_root, args, ctx) =>
       service.listBatches(ctx.db, organizationOf(ctx), batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
   }),
@@ -137,6 +157,13 @@ function nestedBatches(parent: 'grower' | 'packhouse') {
         orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
       },
       complexity: connectionComplexity(NESTED_PAGE),
+      extensions: sqlConnection({
+        table: batchTable,
+        parentColumn: parent === 'grower' ? batchTable.growerId : batchTable.packhouseId,
+        page: NESTED_PAGE,
+        ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC', `${parent}.batches`),
+        conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
+      }),
       load: (ids: number[], ctx: Context, args) =>
         service.batchesByParent(ctx.db, organizationOf(ctx), parent, ids, batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
       resolve: (p) => p.id,

@@ -6,6 +6,7 @@ import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
+import type { SqlCondition } from '../../compiled/mapping.ts';
 import { correctionEvent, createdEvent, recordBatchEvent, statusEvent, SYSTEM_ACTOR, type Actor } from './history.ts';
 
 export type Grower = typeof growerTable.$inferSelect;
@@ -68,22 +69,29 @@ export type BatchFilter = {
   intakeTo?: string | null;
 };
 
-export function batchFilterSql(organizationId: number, filter: BatchFilter): SQL | undefined {
+/** The filter's conditions besides the tenant, as column comparisons (the compiled read path uses them too). */
+export function batchFilterConditions(filter: BatchFilter): SqlCondition[] {
   if (filter.intakeFrom && filter.intakeTo && filter.intakeFrom > filter.intakeTo) {
     throw badUserInput(
       `The intake date range is reversed: intakeFrom (${filter.intakeFrom}) is after intakeTo (${filter.intakeTo}).`,
       { argument: 'filter.intakeFrom' },
     );
   }
-  return and(
-    eq(batchTable.organizationId, organizationId),
-    filter.status ? eq(batchTable.status, filter.status) : undefined,
-    filter.fruitType ? eq(batchTable.fruitType, filter.fruitType) : undefined,
-    filter.growerId != null ? eq(batchTable.growerId, filter.growerId) : undefined,
-    filter.packhouseId != null ? eq(batchTable.packhouseId, filter.packhouseId) : undefined,
-    filter.intakeFrom ? gte(batchTable.intakeDate, filter.intakeFrom) : undefined,
-    filter.intakeTo ? lte(batchTable.intakeDate, filter.intakeTo) : undefined,
-  );
+  const conditions: SqlCondition[] = [];
+  if (filter.status) conditions.push({ column: batchTable.status, op: '=', value: filter.status });
+  if (filter.fruitType) conditions.push({ column: batchTable.fruitType, op: '=', value: filter.fruitType });
+  if (filter.growerId != null) conditions.push({ column: batchTable.growerId, op: '=', value: filter.growerId });
+  if (filter.packhouseId != null) conditions.push({ column: batchTable.packhouseId, op: '=', value: filter.packhouseId });
+  if (filter.intakeFrom) conditions.push({ column: batchTable.intakeDate, op: '>=', value: filter.intakeFrom });
+  if (filter.intakeTo) conditions.push({ column: batchTable.intakeDate, op: '<=', value: filter.intakeTo });
+  return conditions;
+}
+
+const compare = { '=': eq, '>=': gte, '<=': lte } as const;
+
+export function batchFilterSql(organizationId: number, filter: BatchFilter): SQL | undefined {
+  const conditions = batchFilterConditions(filter);
+  return and(eq(batchTable.organizationId, organizationId), ...conditions.map((c) => compare[c.op](c.column, c.value)));
 }
 
 export function listBatches(db: Db, organizationId: number, filter: BatchFilter, order: BatchOrder, page: PageArgs) {
