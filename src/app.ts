@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
+import { GRAPHQL_PATH, requestAuthenticator } from './http/edge.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
 import { UPLOAD_MUTATIONS } from './http/uploads.ts';
@@ -49,9 +50,10 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));
   const uploadMutations = options.uploadMutations ?? UPLOAD_MUTATIONS;
   const uploadsEnabled = uploadMutations.size > 0;
+  const authenticateRequest = requestAuthenticator({ db, config, log });
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     // Our /health and /ready (src/http/use-health.ts) replace yoga's built-in one.
     healthCheckEndpoint: '/__yoga/health',
@@ -74,12 +76,12 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
-      useObservability({ db, config, metrics }),
+      useObservability({ metrics, authenticateRequest }),
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
       useCsrfPrevention({ uploadMutations }),
-      useAuth({ db, config, log }),
+      useAuth(authenticateRequest),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
-      useRecommendationFiles({ db, sql, config, jobs, limiter }),
+      useRecommendationFiles({ db, sql, config, jobs, limiter, authenticateRequest }),
       usePersistedOperations(persisted),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),

@@ -5,7 +5,7 @@
 // everyone but partner keys when SCHEMA_INTROSPECTION=open (the default in development).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import type { Config } from '../config.ts';
 import { clientTier, type Principal } from '../context.ts';
 import { stateOf } from './request-state.ts';
@@ -44,7 +44,7 @@ function reject(code: string, fix: string) {
   };
 }
 
-export function useArmor(config: Pick<Config, 'limits'>): Plugin {
+export function useArmor(config: Pick<Config, 'limits'>): AppPlugin {
   const { introspection } = config.limits;
   return {
     onPluginInit({ addPlugin }) {
@@ -78,7 +78,7 @@ export function useArmor(config: Pick<Config, 'limits'>): Plugin {
       );
     },
     onValidate({ context, addValidationRule }) {
-      const request = (context as { request?: Request }).request;
+      const request = context.request;
       if (!request || revealsSchema(stateOf(request).principal, introspection)) return;
       addValidationRule(NoSchemaIntrospectionCustomRule);
       return ({ valid, result, setResult }) => {
@@ -86,7 +86,7 @@ export function useArmor(config: Pick<Config, 'limits'>): Plugin {
       };
     },
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
+      const request = args.contextValue.request;
       if (!request || revealsSchema(stateOf(request).principal, introspection)) return;
       // Variable coercion ("Did you mean the enum value …") happens during execution.
       return {

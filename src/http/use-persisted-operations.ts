@@ -6,7 +6,8 @@
 // APQ retry), provided the hash matches; nothing is stored on their behalf.
 import { usePersistedOperations as useYogaPersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError } from 'graphql';
-import type { GraphQLParams, Plugin } from 'graphql-yoga';
+import type { GraphQLParams } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import type { Principal } from '../context.ts';
 import { sha256Hex } from '../modules/persisted/documents.ts';
 import type { PersistedOperationStore } from '../modules/persisted/service.ts';
@@ -24,7 +25,7 @@ function requestError(message: string, code: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 }
 
-export function usePersistedOperations(store: PersistedOperationStore): Plugin {
+export function usePersistedOperations(store: PersistedOperationStore): AppPlugin {
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(

@@ -12,7 +12,7 @@
 //   so the caller's next read is fresh on every instance.
 import { createHash, randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { forAnyContext, type AppPlugin } from './edge.ts';
 import { useResponseCache as useYogaResponseCache } from '@graphql-yoga/plugin-response-cache';
 import type { Logger } from 'pino';
 import { createFactsCache, mutationTargetIds } from '../cache/operation-facts.ts';
@@ -24,7 +24,7 @@ import { stateOf, type RequestState } from './request-state.ts';
 
 export type ResponseCacheDeps = { cache: ResponseCache; schema: GraphQLSchema; ttlMs: number; log: Logger };
 
-export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDeps): Plugin {
+export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDeps): AppPlugin {
   const facts = createFactsCache(schema, cachePolicy.private);
   const warned = new Set<string>();
   const enabled = (request: Request) => ttlMs > 0 && stateOf(request).principal.kind !== 'anonymous';
@@ -63,10 +63,10 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
   return {
     onPluginInit({ addPlugin }) {
       // Added right after this plugin, so our onExecuteDone runs before the one that stores the answer.
-      addPlugin(plugin);
+      addPlugin(forAnyContext(plugin));
     },
     async onExecute({ args }) {
-      const request = (args.contextValue as { request: Request }).request;
+      const request = args.contextValue.request;
       const state = stateOf(request);
       const principal = state.principal;
       if (!enabled(request) || !state.responseCache || principal.kind === 'anonymous') return;
