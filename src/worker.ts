@@ -8,6 +8,7 @@ import { runMigrations } from './db/migrate.ts';
 import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
+import { exitGracefullyOnSignal } from './shutdown.ts';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -30,20 +31,15 @@ async function main() {
   );
   process.send?.({ ready: true });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'worker stopping: checkpointing chunks in hand');
-    const forced = setTimeout(() => process.exit(1), 15_000);
-    forced.unref();
-    await worker.stop();
-    await resources.close();
-    log.info('worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  exitGracefullyOnSignal({
+    log,
+    stopping: 'worker stopping: checkpointing chunks in hand',
+    graceMs: 15_000,
+    async stop() {
+      await worker.stop();
+      await resources.close();
+    },
+  });
 }
 
 main().catch((err) => {

@@ -8,7 +8,8 @@ import type { Config } from '../config.ts';
 import type { Principal, Scope } from '../context.ts';
 import type { JobQueue } from '../db/queue.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
-import { EXPORT_CONTENT_TYPES, exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
+import { exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
+import { FILE_CONTENT_TYPES, fileFormatOf, XLSX_CONTENT_TYPE } from '../modules/recommendations/files/format.ts';
 import { ImportError, importJob, type ImportFormat } from '../modules/recommendations/files/import.ts';
 import { getJob } from '../modules/recommendations/jobs/service.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
@@ -22,7 +23,6 @@ import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest };
 
 const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 function problem(status: number, code: string, message: string, extra: Record<string, unknown> = {}): Response {
   return errorResponse(status, message, { code, ...extra });
@@ -32,19 +32,11 @@ function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.kind !== 'anonymous' && principal.scopes.includes(scope);
 }
 
-function importFormat(url: URL, contentType: string): ImportFormat | null {
-  const format = url.searchParams.get('format')?.toLowerCase();
-  if (format === 'csv' || format === 'xlsx') return format;
-  if (contentType.startsWith(XLSX_TYPE)) return 'xlsx';
-  if (contentType.startsWith('text/csv')) return 'csv';
-  return null;
-}
-
 async function handleImport(deps: Deps, request: Request, url: URL, principal: Principal & { organizationId: number }): Promise<Response> {
   if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST the file to /jobs/import.');
   if (!hasScope(principal, 'write')) return forbiddenResponse('Importing a job needs the write scope.');
-  const format = importFormat(url, request.headers.get('content-type') ?? '');
-  if (!format) return problem(415, 'UNSUPPORTED_FORMAT', `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_TYPE}.`);
+  const format = fileFormatOf({ format: url.searchParams.get('format'), contentType: request.headers.get('content-type') });
+  if (!format) return problem(415, 'UNSUPPORTED_FORMAT', `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_CONTENT_TYPE}.`);
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > deps.config.jobs.importMaxBytes) return problem(413, 'TOO_LARGE', `The file is larger than the import limit of ${deps.config.jobs.importMaxBytes} bytes; split it into several jobs.`);
   if (!request.body) return problem(400, 'EMPTY_FILE', 'The request has no body: send the file as the body.');
@@ -96,7 +88,7 @@ async function handleExport(deps: Deps, request: Request, globalId: string, form
   return new Response(body, {
     status: 200,
     headers: {
-      'content-type': EXPORT_CONTENT_TYPES[format],
+      'content-type': FILE_CONTENT_TYPES[format],
       'content-disposition': `attachment; filename="recommendations-${job.id}.${format}"`,
       'cache-control': 'no-store',
       'x-job-status': job.status.toUpperCase(),

@@ -11,7 +11,8 @@
 // updated by one Lua script, so all instances agree. Every decision is mirrored into memory, which
 // decides alone while Redis is slow or down (src/limits/redis-guard.ts).
 import { randomBytes } from 'node:crypto';
-import { luaScript, type RedisGuard } from './redis-guard.ts';
+import { luaScript } from './lua.ts';
+import type { RedisGuard } from './redis-guard.ts';
 
 export type Window = { limit: number; windowMs: number };
 export type WindowState = Window & {

@@ -1,6 +1,7 @@
 // The card catalog of an organization: reads, the scorer's view of it, and every write (admin only).
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { cardRewardRateTable, cardTable } from '../../../db/tables/index.ts';
+import { uniquely } from '../../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
@@ -81,31 +82,26 @@ function checkRates(rates: CardInput['rates'] | undefined) {
   });
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
-}
-
 export async function createCard(db: Db, organizationId: number, input: CardInput): Promise<Card> {
   checkRates(input.rates);
-  try {
-    return await db.transaction(async (tx) => {
+  return uniquely(
+    db.transaction(async (tx) => {
       const { rates, ...card } = input;
       const [row] = await tx.insert(cardTable).values({ ...card, organizationId }).returning();
       if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: row.id })));
       return row;
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.of('input.code', `A card with code ${input.code} already exists in your catalog; choose another code or update that card.`);
-    throw err;
-  }
+    }),
+    'cards_organization_code_key',
+    'input.code',
+    `A card with code ${input.code} already exists in your catalog; choose another code or update that card.`,
+  );
 }
 
 /** Changes the given fields; `rates`, when given, replaces all of the card's category rates. */
 export async function updateCard(db: Db, organizationId: number, id: number, patch: Partial<CardInput>): Promise<Card> {
   checkRates(patch.rates);
-  try {
-    return await db.transaction(async (tx) => {
+  return uniquely(
+    db.transaction(async (tx) => {
       const { rates, ...fields } = patch;
       const [row] = await tx
         .update(cardTable)
@@ -118,9 +114,9 @@ export async function updateCard(db: Db, organizationId: number, id: number, pat
         if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: id })));
       }
       return row;
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.of('input.code', `A card with code ${patch.code} already exists in your catalog.`);
-    throw err;
-  }
+    }),
+    'cards_organization_code_key',
+    'input.code',
+    `A card with code ${patch.code} already exists in your catalog.`,
+  );
 }

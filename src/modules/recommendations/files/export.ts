@@ -8,9 +8,10 @@ import type { StoredRecommendation } from '../../../db/tables/index.ts';
 import { createXlsxWriter, decimalCell, type Cell } from '../../../lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
 import type { Sql } from '../../../resources.ts';
+import type { FileFormat } from './format.ts';
 import { TOP_N } from '../catalog/scoring.ts';
 
-export type ExportFormat = 'csv' | 'xlsx';
+export type ExportFormat = FileFormat;
 
 export const EXPORT_COLUMNS = [
   'customer_ref',
@@ -88,7 +89,3 @@ export function exportResults(sql: Sql, job: { id: number; organizationId: numbe
   return out;
 }
 
-export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};

@@ -12,6 +12,7 @@ import { rupeesFromPaise } from '../../../lib/money.ts';
 import { builder, ErrorInterface, mutationErrors } from '../../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../../schema/common.ts';
 import { CardRef } from '../catalog/schema.ts';
+import { fileFormatOf } from '../files/format.ts';
 import { ImportError, importJob } from '../files/import.ts';
 import { FAILURE_REASONS } from '../provider/retry.ts';
 import * as service from './service.ts';
@@ -216,7 +217,7 @@ builder.mutationFields((t) => ({
     description: `Imports customers from a CSV or XLSX file sent as a multipart request (up to ${MULTIPART_MAX_BYTES / 1048576} MB; POST bigger files to /jobs/import).`,
     args: { file: t.arg({ type: 'File', required: true }), name: t.arg.string(), provider: t.arg({ type: ProviderEnum }) },
     resolve: async (_root, { file, name, provider }, ctx) => {
-      const format = /\.xlsx$/i.test(file.name) || file.type.includes('spreadsheetml') ? 'xlsx' : 'csv';
+      const format = fileFormatOf({ fileName: file.name, contentType: file.type }) ?? 'csv';
       if (file.size > MULTIPART_MAX_BYTES) {
         throw new ImportError('TOO_LARGE', `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`);
       }
