@@ -43,7 +43,7 @@ export type AppOptions = {
 };
 
 export function createApp(resources: Resources, options: AppOptions = {}): App {
-  const { config, log, db, kv, redis, metrics, sql, jobs } = resources;
+  const { config, log, db, metrics, sql, jobs } = resources;
   const guard = resources.redisGuard;
   const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
   const buckets = new CostBuckets(guard, `${config.redis.prefix}cost:`);
@@ -99,8 +99,6 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         sqlStats: state.sqlStats,
         config,
         db,
-        kv,
-        redis,
         responseCache: resources.responseCache,
         jobs,
         log: log.child({ requestId: state.requestId }),

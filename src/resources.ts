@@ -1,9 +1,9 @@
-// The one place where clients are made: PostgreSQL (postgres.js + drizzle), Redis and the KV store.
+// The one place where clients are made: PostgreSQL (postgres.js + drizzle) and Redis (node-redis, with
+// Keyv over it for the response cache's answers, src/cache/store.ts).
 // Everything else receives them as arguments, so tests can build as many independent sets as they need.
-import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
+import { createClient, type RedisClientType } from '@keyv/redis';
 import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
-import { Keyv } from 'keyv';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
 import { cachePolicy } from './cache/policy.ts';
@@ -28,7 +28,6 @@ export type Resources = {
   db: Db;
   /** Present only when REDIS_URL is set; features that need atomic counters fall back to memory without it. */
   redis: Redis | undefined;
-  kv: Keyv;
   /** Query answers shared by every instance using the same Redis (memory without it); src/cache/. */
   responseCache: ResponseCache;
   /** Bounds every Redis wait on the request path; one per process, so one stall is noticed once (src/limits/redis-guard.ts). */
@@ -113,10 +112,6 @@ export async function createResources(config: Config, options: ResourceOptions =
   const sql = createSql(url, config);
   const db = createDb(sql);
   const redis = await createRedis(config, log);
-  const kv = redis
-    ? new Keyv({ store: new KeyvRedis(redis, { namespace: config.redis.prefix.replace(/:$/, '') }), useKeyPrefix: false })
-    : new Keyv();
-  kv.on('error', (err: Error) => log.warn({ err: err.message }, 'kv error'));
   const redisGuard = new RedisGuard(redis, config.redis.timeoutMs, log);
   const responseCache = createResponseCache(redis ? createRedisStore(redis, config.redis.prefix) : createMemoryStore(), {
     log,
@@ -134,7 +129,6 @@ export async function createResources(config: Config, options: ResourceOptions =
     sql,
     db,
     redis,
-    kv,
     responseCache,
     redisGuard,
     metrics,
