@@ -69,7 +69,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
     multipart: uploadsEnabled,
     // use-body-limit.ts replaces yoga's single limit with one per content type.
     maxRequestBodySize: false,
-    // The order is part of correctness (STACK.md): headers, health, auth, persisted operations, rate
+    // The order is part of correctness (docs/decisions/0001-yoga-plugin-order.md): headers, health, auth, persisted operations, rate
     // limit, response cache, armor, cost. Body size and CSRF come before auth: they refuse without a
     // database lookup.
     plugins: [

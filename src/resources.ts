@@ -16,7 +16,7 @@ import { createJobQueue, type JobQueue } from './db/queue.ts';
 import { sqlStatsLogger } from './db/sql-stats.ts';
 import { createMetrics, type Metrics, type PoolUsage } from './observability/metrics.ts';
 
-/** The database or a transaction on it: services accept either (house habit 1). */
+/** The database or a transaction on it: services accept either (docs/decisions/0006-services-take-db-or-tx.md). */
 export type Db = PgDatabase<PostgresJsQueryResultHKT, typeof tables>;
 export type Sql = postgres.Sql;
 export type Redis = RedisClientType;
@@ -59,7 +59,7 @@ export function createSql(url: string, config: Config, max = config.database.poo
       application_name: `harvest-graph:${config.serverId}`,
       statement_timeout: config.database.statementTimeoutMs,
       idle_in_transaction_session_timeout: config.database.statementTimeoutMs * 2,
-      // JIT compilation costs more than it saves on this OLTP workload (STACK.md).
+      // JIT compilation costs more than it saves on this OLTP workload (docs/decisions/0007-postgres-jit-off.md).
       jit: 'off',
     },
   });

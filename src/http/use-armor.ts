@@ -1,6 +1,7 @@
 // Static caps on the document, checked while parsing and validating, before any cost is computed:
 // depth, aliases (aliased __typename included), directives and tokens (graphql-armor). Cost is not
-// armor's job here: its cost limit ignores variables (STACK.md); see use-query-cost.ts.
+// armor's job here: its cost limit ignores variables (docs/decisions/0004-query-cost-in-pothos-complexity.md);
+// see use-query-cost.ts.
 // The schema is shown (introspection, "Did you mean" suggestions) to internal keys only, or to
 // everyone but partner keys when SCHEMA_INTROSPECTION=open (the default in development).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';

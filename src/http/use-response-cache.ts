@@ -2,7 +2,7 @@
 // `X-Cache-Status: HIT | MISS | BYPASS` on every response and an `ETag` (If-None-Match → 304) on
 // every cacheable answer.
 //
-// Runs after auth and persisted operations (STACK.md): a hit is answered before the context and the
+// Runs after auth and persisted operations (docs/decisions/0001-yoga-plugin-order.md): a hit is answered before the context and the
 // resolvers exist, so the key must come from the verified principal and the resolved document.
 // - Shared answers are keyed by organization, client tier and scopes (what decides what a caller may
 //   see and how much it may ask); answers that select a private field (src/cache/policy.ts) also by

@@ -2,7 +2,7 @@
 // the whole uncompressed sheet in memory until it is committed (about 1.5 KB a row of our exports:
 // 300 MB for 200,000 customers), so large exports write the file themselves: a zip whose entries are
 // deflated as rows arrive and closed by data descriptors, waiting on the destination's backpressure.
-// Memory stays at one 64 KB chunk plus zlib's window, whatever the row count.
+// Memory stays at one 64 KB chunk plus zlib's window, whatever the row count (docs/decisions/0009-streaming-xlsx-writer.md).
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createDeflateRaw, crc32 } from 'node:zlib';

@@ -34,7 +34,7 @@ export const builder = new SchemaBuilder<{
     File: { Input: File; Output: never };
   };
 }>({
-  // Order matters (STACK.md): auth wraps resolvers before complexity, errors and validation see them.
+  // Order matters (docs/decisions/0002-pothos-plugin-order.md): auth wraps resolvers before complexity, errors and validation see them.
   plugins: [RelayPlugin, ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
   relay: {
     clientMutationId: 'omit',
