@@ -8,12 +8,40 @@
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, PgBoss, type ConstructorOptions, type Queue } from 'pg-boss';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../resources.ts';
 
 export const QUEUES = {
   recommendationChunk: 'recommendation-chunk',
 } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+const id = z.int().positive().max(2_147_483_647);
+
+/**
+ * What each queue's jobs carry, checked when they are enqueued and again when a worker takes one:
+ * a payload written by an older or newer release, or by hand, is refused with the queue's name
+ * instead of being read as something it is not.
+ */
+export const QUEUE_PAYLOADS = {
+  [QUEUES.recommendationChunk]: z.strictObject({ organizationId: id, jobId: id, chunkNo: id }),
+} satisfies Record<QueueName, z.ZodType>;
+export type QueuePayload<Q extends QueueName> = z.infer<(typeof QUEUE_PAYLOADS)[Q]>;
+
+export class PayloadError extends Error {
+  constructor(queue: QueueName, issues: z.core.$ZodIssue[]) {
+    super(`invalid ${queue} payload: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`);
+    this.name = 'PayloadError';
+  }
+}
+
+/** The payload, typed, or a PayloadError naming what is wrong with it. */
+export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): QueuePayload<Q> {
+  const parsed = QUEUE_PAYLOADS[queue].safeParse(data);
+  if (!parsed.success) throw new PayloadError(queue, parsed.error.issues);
+  return parsed.data as QueuePayload<Q>;
+}
 
 /** Options of every queue: created at migration time and updated when they change. */
 export function queueOptions(config: Config): Record<string, Omit<Queue, 'name'>> {
@@ -71,7 +99,8 @@ export async function installQueues(url: string, config: Config): Promise<void> 
 
 /** Enqueue-only handle for the API process: starts pg-boss on first use, sends inside the caller's transaction. */
 export type JobQueue = {
-  send(tx: Db, queue: string, payloads: object[]): Promise<void>;
+  /** Rejects with a PayloadError, enqueuing nothing, when any payload does not fit the queue. */
+  send<Q extends QueueName>(tx: Db, queue: Q, payloads: QueuePayload<Q>[]): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -81,13 +110,14 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
   return {
     async send(tx, queue, payloads) {
       if (!payloads.length) return;
+      const checked = payloads.map((payload) => parsePayload(queue, payload));
       started ??= boss.start().catch((err) => {
         started = undefined;
         throw err;
       });
       await started;
       // One statement for all payloads, on the caller's transaction.
-      await boss.insert(queue, payloads.map((data) => ({ data })), { db: fromDrizzle(tx, sql) });
+      await boss.insert(queue, checked.map((data) => ({ data })), { db: fromDrizzle(tx, sql) });
     },
     async close() {
       if (started) await boss.stop({ graceful: false, close: true, timeout: 2_000 }).catch(() => undefined);

@@ -13,7 +13,7 @@ import {
   type ProviderKind,
 } from '../../../db/tables/index.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
-import { QUEUES, type JobQueue } from '../../../db/queue.ts';
+import { QUEUES, type JobQueue, type QueuePayload } from '../../../db/queue.ts';
 import { lockOwnedRow } from '../../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import { isoFromPg } from '../../../lib/time.ts';
@@ -25,7 +25,7 @@ export type Job = typeof recommendationJobTable.$inferSelect;
 export type JobResult = typeof jobResultTable.$inferSelect;
 export type JobInputError = typeof jobInputErrorTable.$inferSelect;
 export type JobDeps = { db: Db; jobs: JobQueue; config: Config };
-export type ChunkPayload = { organizationId: number; jobId: number; chunkNo: number };
+export type ChunkPayload = QueuePayload<typeof QUEUES.recommendationChunk>;
 
 export const MAX_INLINE_CUSTOMERS = 500;
 

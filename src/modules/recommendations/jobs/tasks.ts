@@ -12,7 +12,7 @@ import {
   recommendationJobTable,
   type StoredRecommendation,
 } from '../../../db/tables/index.ts';
-import { createBoss, QUEUES } from '../../../db/queue.ts';
+import { createBoss, parsePayload, QUEUES } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from '../provider/runner.ts';
@@ -213,7 +213,14 @@ export async function startRecommendationWorker(
       notifyPollingIntervalSeconds: 0.5,
     },
     async ([job]) => {
-      const payload = job.data as ChunkPayload;
+      let payload: ChunkPayload;
+      try {
+        payload = parsePayload(QUEUES.recommendationChunk, job.data);
+      } catch (err) {
+        // No chunk is named, so no attempt can succeed: logged and dropped instead of retried 50 times.
+        log.error({ err, jobId: job.id }, 'chunk job with an invalid payload dropped');
+        return;
+      }
       const signal = AbortSignal.any([job.signal, stopping.signal]);
       try {
         const result = await processChunk(deps, payload, signal);
