@@ -1,25 +1,16 @@
 // /metrics, /metrics/performance and /health/performance through the real app: who may read them,
 // and that GraphQL traffic shows up in them (per-operation durations, SQL statements, batch sizes).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackhouse } from '../../seeds/packhouse.ts';
-import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
+import { describe, expect } from 'vitest';
+import { appTest } from '../test/fixtures.ts';
 import { PerformanceWindow } from './performance-window.ts';
 import { createMetrics } from './metrics.ts';
 
-let h: Harness;
-let t: Tenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('observed');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 12, packhouses: 3, batches: 200, quiet: true });
-});
-afterAll(() => h?.close());
+const it = appTest({ tenant: 'observed', seed: { growers: 12, packhouses: 3, batches: 200 } });
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 describe('who may read the observability endpoints', () => {
-  it('/metrics and /metrics/performance need an internal key', async () => {
+  it('/metrics and /metrics/performance need an internal key', async ({ h, t }) => {
     const partnerAdmin = await t.key(['read', 'write', 'admin']);
     for (const path of ['/metrics', '/metrics/performance']) {
       const anonymous = await h.fetch(path);
@@ -32,7 +23,7 @@ describe('who may read the observability endpoints', () => {
     }
   });
 
-  it('/health/performance tells anyone its status, and only internal keys the detail', async () => {
+  it('/health/performance tells anyone its status, and only internal keys the detail', async ({ h, t }) => {
     const anonymous = await h.fetch('/health/performance');
     expect(anonymous.status).toBe(200);
     expect(await anonymous.json()).toEqual({ status: 'ok' });
@@ -53,7 +44,7 @@ describe('who may read the observability endpoints', () => {
 });
 
 describe('what the endpoints report', () => {
-  it('counts GraphQL requests per operation, their SQL statements and DataLoader batch sizes', async () => {
+  it('counts GraphQL requests per operation, their SQL statements and DataLoader batch sizes', async ({ h, t }) => {
     const before = (await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json()).requestCount;
     for (let i = 0; i < 3; i++) {
       // A different alias each time, so the response cache cannot answer.
@@ -81,7 +72,7 @@ describe('what the endpoints report', () => {
     expect(perf.peakConcurrency).toBeGreaterThanOrEqual(1);
   });
 
-  it('shows gauges once their source is registered, and counts response cache hits and misses', async () => {
+  it('shows gauges once their source is registered, and counts response cache hits and misses', async ({ h, t }) => {
     h.resources.metrics.setSource('queueDepth', () => 7);
     const statuses = [];
     for (let i = 0; i < 2; i++) {

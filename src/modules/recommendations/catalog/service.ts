@@ -5,7 +5,7 @@ import { uniquely } from '../../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
-import type { CatalogCard, RewardRate, SpendCategory } from './scoring.ts';
+import { cardFields, type CardFields, type CatalogCard, type RewardRate, type SpendCategory } from './scoring.ts';
 
 export type Card = typeof cardTable.$inferSelect;
 export type CardRate = typeof cardRewardRateTable.$inferSelect;
@@ -53,22 +53,11 @@ export async function loadCatalog(db: Db, organizationId: number): Promise<Catal
     entry[r.category] = { rateBps: r.rateBps, monthlyCapPaise: r.monthlyCapPaise };
     byCard.set(r.cardId, entry);
   }
-  return cards.map((c) => ({
-    id: c.id,
-    code: c.code,
-    name: c.name,
-    issuer: c.issuer,
-    annualFeePaise: c.annualFeePaise,
-    joiningFeePaise: c.joiningFeePaise,
-    feeWaiverSpendPaise: c.feeWaiverSpendPaise,
-    welcomeBenefitPaise: c.welcomeBenefitPaise,
-    baseRateBps: c.baseRateBps,
-    rates: byCard.get(c.id) ?? {},
-  }));
+  return cards.map((c) => ({ id: c.id, ...cardFields(c), rates: byCard.get(c.id) ?? {} }));
 }
 
 /** A card as written by an admin: the catalog card's own fields, whether it is offered, and its rates as a list. */
-export type CardInput = Omit<CatalogCard, 'id' | 'rates'> & {
+export type CardInput = CardFields & {
   active: boolean;
   rates: ({ category: SpendCategory } & RewardRate)[];
 };
