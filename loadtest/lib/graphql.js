@@ -104,3 +104,26 @@ export function required(name) {
   if (!value) throw new Error(`${name} is not set: pass -e ${name}=... (the Node runner sets it when it starts the API itself).`);
   return value;
 }
+
+/**
+ * Options of a one-scenario SLA script: `name` (also its exec function) at a constant arrival rate of
+ * `rate` per second for DURATION (60 s), at least `minVUs` VUs preallocated (one per `ratePerVU`
+ * arrivals a second) and up to twice the rate, each of `operations` held to the SLA.
+ */
+export function arrivalRateOptions(name, operations, { rate, minVUs, ratePerVU, minMaxVUs }) {
+  return {
+    scenarios: {
+      [name]: {
+        executor: 'constant-arrival-rate',
+        rate,
+        timeUnit: '1s',
+        duration: __ENV.DURATION || '60s',
+        preAllocatedVUs: Math.max(minVUs, Math.ceil(rate / ratePerVU)),
+        maxVUs: Math.max(minMaxVUs, rate * 2),
+        exec: name,
+      },
+    },
+    thresholds: slaThresholds(operations),
+    summaryTrendStats: SUMMARY_TREND_STATS,
+  };
+}
