@@ -56,7 +56,7 @@ export function persisted(hash, name, variables, token) {
 function body(res) {
   try {
     return res.json();
-  } catch (e) {
+  } catch (_e) {
     return undefined;
   }
 }
@@ -73,9 +73,9 @@ export function checkResponse(res, operation, expect) {
     const checks = {
       'status is 200': (r) => r.status === 200,
       'no GraphQL errors': () => Boolean(json) && (!json.errors || json.errors.length === 0),
-      'has data': () => Boolean(json && json.data),
+      'has data': () => Boolean(json?.data),
     };
-    if (expect) checks[expect.name] = () => Boolean(json && json.data && expect.test(json.data));
+    if (expect) checks[expect.name] = () => Boolean(json?.data && expect.test(json.data));
     return check(res, checks);
   });
 }

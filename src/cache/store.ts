@@ -98,7 +98,7 @@ class CappedEntries {
     this.delete(key);
     this.map.set(key, data);
     this.chars += data.value.length;
-    for (const [oldest, stored] of this.map) {
+    for (const oldest of this.map.keys()) {
       if (this.chars <= this.maxChars) break;
       this.delete(oldest);
     }

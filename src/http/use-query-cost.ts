@@ -8,7 +8,7 @@
 // An answer from the response cache ran nothing and is charged nothing: { requested: 0, actual: 0, cached: true }.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Config } from '../config.ts';
-import { clientTier, principalKey, type Context, type Principal } from '../context.ts';
+import { clientTier, principalKey, type Principal } from '../context.ts';
 import type { CostBuckets } from '../limits/cost-bucket.ts';
 import { complexityLimitFor, costBucketFor } from '../schema/complexity.ts';
 import { countActualCost, requestedCost } from '../schema/cost.ts';

@@ -10,7 +10,7 @@ import type { JobQueue } from '../db/queue.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
 import { exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
 import { FILE_CONTENT_TYPES, fileFormatOf, XLSX_CONTENT_TYPE } from '../modules/recommendations/files/format.ts';
-import { ImportError, importJob, type ImportFormat } from '../modules/recommendations/files/import.ts';
+import { ImportError, importJob } from '../modules/recommendations/files/import.ts';
 import { getJob } from '../modules/recommendations/jobs/service.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { ValidationError } from '../lib/errors.ts';

@@ -26,6 +26,7 @@ function staticParts(sheetName: string): [string, string][] {
 function escapeXml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than producing a file Excel refuses.
   return text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids, removed on purpose.
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -12,7 +12,6 @@ import {
   pgMaterializedView,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { createdAt, inList, instant, tenantColumns, timestamps } from './columns.ts';

@@ -1,7 +1,7 @@
 // Persisted operations registered by an organization's admins for one of its partner manifests.
 // Manifests shipped in the repository (seeds/persisted/*.json) are not stored here.
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, tenantColumns } from './columns.ts';
 import { userTable } from './identity.ts';
 

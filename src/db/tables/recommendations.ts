@@ -17,7 +17,6 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   unique,
   type PgColumn,
 } from 'drizzle-orm/pg-core';

@@ -1,7 +1,7 @@
 // Persisted operations: registration by an organization's admins, and lookup of the document a
 // caller may run by hash. No GraphQL types here.
 import { and, eq } from 'drizzle-orm';
-import { parse, validate, type GraphQLSchema } from 'graphql';
+import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../context.ts';
 import { persistedOperationTable } from '../../db/tables/index.ts';
 import { keysetPage, type PageArgs } from '../../db/keyset.ts';
@@ -36,7 +36,7 @@ export async function registerOperations(
   const rows = input.documents.map((document, i) => {
     const field = `input.documents.${i}`;
     if (document.length > MAX_DOCUMENT_CHARS) throw ValidationError.of(field, `A document may have at most ${MAX_DOCUMENT_CHARS} characters.`);
-    let parsed;
+    let parsed: DocumentNode;
     try {
       parsed = parse(document);
     } catch (err) {

@@ -60,7 +60,7 @@ function csvField(value: string | number): string {
 async function* csvLines(sql: Sql, job: { id: number; organizationId: number }, onRows?: (n: number) => void): AsyncGenerator<string> {
   yield `${EXPORT_COLUMNS.join(',')}\n`;
   for await (const rows of resultBatches(sql, job)) {
-    yield rows.map((r) => cells(r).map(csvField).join(',')).join('\n') + '\n';
+    yield `${rows.map((r) => cells(r).map(csvField).join(',')).join('\n')}\n`;
     onRows?.(rows.length);
   }
 }

@@ -79,7 +79,7 @@ describe('good files', () => {
     expect(r.body).toMatchObject({ imported: 120, rejectedRows: 0 });
     await waitForJob(h, t.partnerKey, r.body.job.id);
     const results = await allResults(h, t.partnerKey, r.body.job.id);
-    results.forEach((node, i) => expect(node.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(500 + i)));
+    for (const [i, node] of results.entries()) expect(node.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(500 + i));
   });
 
   it('imports through the GraphQL multipart mutation (with the CSRF preflight header)', async () => {
