@@ -5,6 +5,7 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only: no embedded PostgreSQL (optional), no test or benchmark tools.
+# .dockerignore keeps tests, test helpers (src/test), benchmarks and load tests out of the context.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 
 FROM node:24-bookworm-slim

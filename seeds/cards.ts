@@ -3,7 +3,7 @@
 // points converted to their rupee value). Used to seed an organization's catalog and by the mock
 // scoring provider, so both score a customer the same way. Idempotent: existing codes are kept.
 import { cardRewardRateTable, cardTable } from '../src/db/tables/index.ts';
-import type { CatalogCard, SpendCategory } from '../src/modules/recommendations/catalog/scoring.ts';
+import { cardFields, type CatalogCard, type SpendCategory } from '../src/modules/recommendations/catalog/scoring.ts';
 import type { Db } from '../src/resources.ts';
 
 /** [rate in basis points of spend, monthly cap in rupees or null] */
@@ -127,17 +127,7 @@ export async function seedCards(db: Db, organizationId: number): Promise<{ inser
     const inserted = await tx
       .insert(cardTable)
       .values(
-        SEED_CATALOG.map((c) => ({
-          organizationId,
-          code: c.code,
-          name: c.name,
-          issuer: c.issuer,
-          annualFeePaise: c.annualFeePaise,
-          joiningFeePaise: c.joiningFeePaise,
-          feeWaiverSpendPaise: c.feeWaiverSpendPaise,
-          welcomeBenefitPaise: c.welcomeBenefitPaise,
-          baseRateBps: c.baseRateBps,
-        })),
+        SEED_CATALOG.map((c) => ({ organizationId, ...cardFields(c) })),
       )
       .onConflictDoNothing()
       .returning({ id: cardTable.id, code: cardTable.code });

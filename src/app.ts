@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
+import { GRAPHQL_PATH, requestAuthenticator } from './http/edge.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
 import { UPLOAD_MUTATIONS } from './http/uploads.ts';
@@ -50,7 +51,7 @@ export type AppOptions = {
 };
 
 export function createApp(resources: Resources, options: AppOptions = {}): App {
-  const { config, log, db, kv, redis, metrics, sql, jobs } = resources;
+  const { config, log, db, metrics, sql, jobs } = resources;
   const guard = resources.redisGuard;
   const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
   const buckets = new CostBuckets(guard, `${config.redis.prefix}cost:`);
@@ -61,9 +62,10 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const generations = cachedGenerationCounts(db, config.jobs.heartbeatSeconds);
   metrics.setSource('runningGenerations', async () => (await generations()).running);
   metrics.setSource('generationQueueDepth', async () => (await generations()).queued);
+  const authenticateRequest = requestAuthenticator({ db, config, log });
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     // Our /health and /ready (src/http/use-health.ts) replace yoga's built-in one.
     healthCheckEndpoint: '/__yoga/health',
@@ -81,7 +83,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
     multipart: uploadsEnabled,
     // use-body-limit.ts replaces yoga's single limit with one per content type.
     maxRequestBodySize: false,
-    // The order is part of correctness (STACK.md): headers, health, auth, persisted operations, rate
+    // The order is part of correctness (docs/decisions/0001-yoga-plugin-order.md): headers, health, auth, persisted operations, rate
     // limit, response cache, armor, cost. Body size and CSRF come before auth: they refuse without a
     // database lookup.
     plugins: [
@@ -90,19 +92,19 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
-      useGraphiQLAssets({ graphqlEndpoint: '/graphql' }),
+      useGraphiQLAssets({ graphqlEndpoint: GRAPHQL_PATH }),
       useJobsPage(),
-      useObservability({ db, config, metrics }),
+      useObservability({ db, metrics, authenticateRequest }),
       useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
       useCsrfPrevention({ uploadMutations }),
       // Signed by the organization's webhook secret, not by credentials: answers before auth.
       useCrmWebhooks({ db, responseCache: resources.responseCache }),
-      useAuth({ db, config, log }),
+      useAuth(authenticateRequest),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
-      useRecommendationFiles({ db, sql, config, jobs, limiter }),
+      useRecommendationFiles({ db, sql, config, jobs, limiter, authenticateRequest }),
       // Course downloads (/courses/:id/export.*) likewise.
-      useCourseExports({ db, config, limiter }),
-      usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
+      useCourseExports({ db, config, limiter, authenticateRequest }),
+      usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis: resources.redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
       useRateLimit({ limiter, config }),
       // Its execute is the innermost one: the response cache, cost and SQL statistics wrap it (see the file).
       useCompiledReads({ sql, enabled: config.compiledReads, log }),
@@ -121,8 +123,6 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         sqlStats: state.sqlStats,
         config,
         db,
-        kv,
-        redis,
         responseCache: resources.responseCache,
         jobs,
         log: log.child({ requestId: state.requestId }),

@@ -1,10 +1,9 @@
 // What every resolver receives. Built once per request from the verified principal (src/http/use-auth.ts).
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { Keyv } from 'keyv';
 import type { Config } from './config.ts';
 import type { ResponseCache } from './cache/response-cache.ts';
-import type { Db, Redis } from './resources.ts';
+import type { Db } from './resources.ts';
 import type { SqlStats } from './db/sql-stats.ts';
 import type { JobQueue } from './db/queue.ts';
 import { unauthenticated } from './lib/errors.ts';
@@ -40,8 +39,6 @@ export type Context = {
   principal: Principal;
   config: Config;
   db: Db;
-  kv: Keyv;
-  redis: Redis | undefined;
   /** For resolvers whose writes the response cache cannot see (src/cache/response-cache.ts invalidate*). */
   responseCache: ResponseCache;
   /** Enqueues background jobs in a transaction (src/db/queue.ts). */

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { createApp } from './app.ts';
 import { openDatabase } from './db/embedded.ts';
+import { exitGracefullyOnSignal } from './shutdown.ts';
 import { createLogger, createResources, warmPool } from './resources.ts';
 import { seedDemo } from '../seeds/demo.ts';
 import { scheduleDailyIntakeRefresh } from './modules/packhouse/tasks.ts';
@@ -105,33 +106,26 @@ async function main() {
   (prettyLogs ? process.stdout : process.stderr).write(`${lines.join('\n')}\n\n`);
   if (!prettyLogs) log.info({ url: `${base}/graphql`, database: databaseLabel, cache: cacheLabel, readyMs: Math.round(performance.now() - started) }, 'ready');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: no new connections, draining requests in flight');
-    const forced = setTimeout(() => {
-      log.error('shutdown took longer than 4 s; exiting');
-      process.exit(1);
-    }, 4_000);
-    forced.unref();
-    stopIntakeRefresh();
-    // The worker needs nothing from requests in flight (jobs wait in the database): stop it at once,
-    // beside the drain, so the whole shutdown stays short.
-    const workerStopped = worker?.stop();
-    server.close();
-    server.closeIdleConnections();
-    const drain = setTimeout(() => server.closeAllConnections(), 2_500);
-    drain.unref();
-    await once(server, 'close').catch(() => undefined);
-    await workerStopped;
-    await resources.close();
-    await embedded?.stop();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  exitGracefullyOnSignal({
+    log,
+    stopping: 'shutting down: no new connections, draining requests in flight',
+    // Within fly.toml's kill_timeout (5 s).
+    graceMs: 4_000,
+    async stop() {
+      stopIntakeRefresh();
+      // The worker needs nothing from requests in flight (jobs wait in the database): stop it at once,
+      // beside the drain, so the whole shutdown stays short.
+      const workerStopped = worker?.stop();
+      server.close();
+      server.closeIdleConnections();
+      const drain = setTimeout(() => server.closeAllConnections(), 2_500);
+      drain.unref();
+      await once(server, 'close').catch(() => undefined);
+      await workerStopped;
+      await resources.close();
+      await embedded?.stop();
+    },
+  });
 }
 
 main().catch((err) => {

@@ -1,9 +1,9 @@
-// The one place where clients are made: PostgreSQL (postgres.js + drizzle), Redis and the KV store.
+// The one place where clients are made: PostgreSQL (postgres.js + drizzle) and Redis (node-redis, with
+// Keyv over it for the response cache's answers, src/cache/store.ts).
 // Everything else receives them as arguments, so tests can build as many independent sets as they need.
-import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
+import { createClient, type RedisClientType } from '@keyv/redis';
 import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
-import { Keyv } from 'keyv';
 import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
@@ -20,7 +20,7 @@ import { createTracing, type Tracing } from './observability/tracing.ts';
 import { traceSql } from './db/traced-sql.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
-/** The database or a transaction on it: services accept either (house habit 1). */
+/** The database or a transaction on it: services accept either (docs/decisions/0006-services-take-db-or-tx.md). */
 export type Db = PgDatabase<PostgresJsQueryResultHKT, typeof tables>;
 export type Sql = postgres.Sql;
 export type Redis = RedisClientType;
@@ -32,7 +32,6 @@ export type Resources = {
   db: Db;
   /** Present only when REDIS_URL is set; features that need atomic counters fall back to memory without it. */
   redis: Redis | undefined;
-  kv: Keyv;
   /** Query answers shared by every instance using the same Redis (memory without it); src/cache/. */
   responseCache: ResponseCache;
   /** Bounds every Redis wait on the request path; one per process, so one stall is noticed once (src/limits/redis-guard.ts). */
@@ -93,7 +92,7 @@ export function createSql(url: string, config: Config, max = config.database.poo
       application_name: `harvest-graph:${config.serverId}`,
       statement_timeout: config.database.statementTimeoutMs,
       idle_in_transaction_session_timeout: config.database.statementTimeoutMs * 2,
-      // JIT compilation costs more than it saves on this OLTP workload (STACK.md).
+      // JIT compilation costs more than it saves on this OLTP workload (docs/decisions/0007-postgres-jit-off.md).
       jit: 'off',
     },
   });
@@ -162,10 +161,6 @@ export async function createResources(config: Config, options: ResourceOptions =
   const sql = tracing ? traceSql(plainSql, tracing.tracer, new URL(url).pathname.slice(1)) : plainSql;
   const db = createDb(sql);
   const redis = await createRedis(config, log);
-  const kv = redis
-    ? new Keyv({ store: new KeyvRedis(redis, { namespace: config.redis.prefix.replace(/:$/, '') }), useKeyPrefix: false })
-    : new Keyv();
-  kv.on('error', (err: Error) => log.warn({ err: err.message }, 'kv error'));
   const redisGuard = new RedisGuard(redis, config.redis.timeoutMs, log);
   const responseCache = createResponseCache(redis ? createRedisStore(redis, config.redis.prefix) : createMemoryStore(), {
     log,
@@ -187,7 +182,6 @@ export async function createResources(config: Config, options: ResourceOptions =
     sql,
     db,
     redis,
-    kv,
     responseCache,
     redisGuard,
     metrics,

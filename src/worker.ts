@@ -11,6 +11,7 @@ import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.
 import { startWorkflowWorker } from './modules/workflows/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
 import { createLogger, createResources } from './resources.ts';
+import { exitGracefullyOnSignal } from './shutdown.ts';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -34,21 +35,16 @@ async function main() {
   );
   process.send?.({ ready: true });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'worker stopping: checkpointing chunks in hand');
-    const forced = setTimeout(() => process.exit(1), 15_000);
-    forced.unref();
-    await Promise.all([worker.stop(), generations.stop(), workflows.stop(), crm.stop()]);
-    await resources.close();
-    await database.close();
-    log.info('worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  exitGracefullyOnSignal({
+    log,
+    stopping: 'worker stopping: checkpointing chunks in hand',
+    graceMs: 15_000,
+    async stop() {
+      await Promise.all([worker.stop(), generations.stop(), workflows.stop(), crm.stop()]);
+      await resources.close();
+      await database.close();
+    },
+  });
 }
 
 main().catch((err) => {

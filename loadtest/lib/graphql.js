@@ -56,7 +56,7 @@ export function persisted(hash, name, variables, token) {
 function body(res) {
   try {
     return res.json();
-  } catch (e) {
+  } catch (_e) {
     return undefined;
   }
 }
@@ -73,9 +73,9 @@ export function checkResponse(res, operation, expect) {
     const checks = {
       'status is 200': (r) => r.status === 200,
       'no GraphQL errors': () => Boolean(json) && (!json.errors || json.errors.length === 0),
-      'has data': () => Boolean(json && json.data),
+      'has data': () => Boolean(json?.data),
     };
-    if (expect) checks[expect.name] = () => Boolean(json && json.data && expect.test(json.data));
+    if (expect) checks[expect.name] = () => Boolean(json?.data && expect.test(json.data));
     return check(res, checks);
   });
 }
@@ -103,4 +103,27 @@ export function required(name) {
   const value = __ENV[name];
   if (!value) throw new Error(`${name} is not set: pass -e ${name}=... (the Node runner sets it when it starts the API itself).`);
   return value;
+}
+
+/**
+ * Options of a one-scenario SLA script: `name` (also its exec function) at a constant arrival rate of
+ * `rate` per second for DURATION (60 s), at least `minVUs` VUs preallocated (one per `ratePerVU`
+ * arrivals a second) and up to twice the rate, each of `operations` held to the SLA.
+ */
+export function arrivalRateOptions(name, operations, { rate, minVUs, ratePerVU, minMaxVUs }) {
+  return {
+    scenarios: {
+      [name]: {
+        executor: 'constant-arrival-rate',
+        rate,
+        timeUnit: '1s',
+        duration: __ENV.DURATION || '60s',
+        preAllocatedVUs: Math.max(minVUs, Math.ceil(rate / ratePerVU)),
+        maxVUs: Math.max(minMaxVUs, rate * 2),
+        exec: name,
+      },
+    },
+    thresholds: slaThresholds(operations),
+    summaryTrendStats: SUMMARY_TREND_STATS,
+  };
 }

@@ -1,5 +1,6 @@
 // Runs a k6 script: init (import, options), setup(), the scenarios, teardown(), then the summary and
-// thresholds. Returns k6's exit codes: 0, 99 when a threshold failed, 108 when setup threw.
+// thresholds. Returns k6's exit codes: 0, 99 when a threshold failed, 108 when setup threw. Why our own
+// runner plays real k6 scripts: docs/decisions/0010-k6-compatible-runner.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -46,7 +46,7 @@ export function currentVu(): VuState | undefined {
 }
 
 export function groupPath(vu: VuState | undefined): string {
-  return vu && vu.groups.length ? `::${vu.groups.join('::')}` : '';
+  return vu?.groups.length ? `::${vu.groups.join('::')}` : '';
 }
 
 /** The tags every sample of the calling VU carries. */

@@ -100,8 +100,8 @@ export function formatSummary(data: SummaryData): string {
   for (const c of data.checks) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
   for (const [group, checks] of [...groups.entries()].sort()) {
     const depth = group ? group.split('::').length - 1 : 0;
-    const pad = '     ' + '  '.repeat(depth);
-    if (group) lines.push(`${'     ' + '  '.repeat(depth - 1)}█ ${group.split('::').at(-1)}`, '');
+    const pad = `     ${'  '.repeat(depth)}`;
+    if (group) lines.push(`     ${'  '.repeat(depth - 1)}█ ${group.split('::').at(-1)}`, '');
     for (const c of checks) {
       lines.push(`${pad}${c.fails ? '✗' : '✓'} ${c.name}`);
       if (c.fails) lines.push(`${pad} ↳  ${Math.floor((c.passes / (c.passes + c.fails)) * 100)}% — ✓ ${c.passes} / ✗ ${c.fails}`);

@@ -1,13 +1,15 @@
-// STACK.md: "If the response cache runs before persisted operations, two different persisted operations
-// with the same variables share one cache entry (the key is built from an empty document)."
-// These tests build the app's plugin chain around yoga's persisted-operations plugin (with a manifest
-// of two operations taking the same variables), in the right order and in the wrong one.
-// When the project's own persisted operations plugin is in createApp, the same checks belong there.
+// Why persisted operations run before the response cache (docs/decisions/0001-yoga-plugin-order.md):
+// if the cache ran first, two different persisted operations with the same variables would share one
+// cache entry, because the key would be built from an empty document. These tests build a chain around
+// yoga's persisted-operations plugin (with a manifest of two operations taking the same variables, open
+// to any key), in the right order and in the wrong one. createApp uses the same plugin, wrapped with
+// per-partner manifests (src/http/use-persisted-operations.ts), in the right order (src/app.ts).
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import type { Context } from '../context.ts';
+import { forAnyContext, requestAuthenticator, type AppPlugin } from '../http/edge.ts';
 import { stateOf } from '../http/request-state.ts';
 import { useAuth } from '../http/use-auth.ts';
 import { useRequestHeaders } from '../http/use-request-headers.ts';
@@ -33,12 +35,12 @@ afterAll(() => h?.close());
 
 function appWith(order: 'persisted first' | 'cache first') {
   const { config, db, log } = h.resources;
-  const persisted = usePersistedOperations({ getPersistedOperation: (id) => MANIFEST[id] ?? null, allowArbitraryOperations: true });
+  const persisted = forAnyContext(usePersistedOperations({ getPersistedOperation: (id) => MANIFEST[id] ?? null, allowArbitraryOperations: true }));
   const cache = useResponseCache({ cache: h.resources.responseCache, schema, ttlMs: 60_000, log });
-  const middle: Plugin[] = order === 'persisted first' ? [persisted, cache] : [cache, persisted];
+  const middle: AppPlugin[] = order === 'persisted first' ? [persisted, cache] : [cache, persisted];
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    plugins: [useRequestHeaders({ serverId: 'order', diagnosticHeaders: true }), useAuth({ db, config, log }), ...middle, useSqlStats()],
+    plugins: [useRequestHeaders({ serverId: 'order', diagnosticHeaders: true }), useAuth(requestAuthenticator({ db, config, log })), ...middle, useSqlStats()],
     context: ({ request }) => {
       const state = stateOf(request);
       return { ...h.resources, requestId: state.requestId, principal: watchedPrincipal(state), sqlStats: state.sqlStats };

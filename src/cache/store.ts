@@ -6,8 +6,12 @@
 //     or was evicted (Redis maxmemory) can only cause a miss, never a stale hit;
 //   - `bump` stamps tags with a fresh value of one monotonic clock, so a reader that noted the clock
 //     before it read the database can tell whether a tag changed while it was working.
-// node-redis directly rather than Keyv: the protocol needs INCR and multi-key reads and writes in one
-// round trip (MGET, MULTI), which Keyv's get/set surface does not offer.
+// Cached answers live in Keyv (@keyv/redis over the shared node-redis client, or an in-memory Keyv
+// without REDIS_URL); the tag versions and the clock are on the node-redis client beside it, because
+// they need INCR, SET NX and multi-key reads (MGET) that Keyv's get/set surface does not offer.
+// docs/decisions/0008-response-cache-store.md has the figures behind this split.
+import KeyvRedis from '@keyv/redis';
+import { Keyv, type Deserialize, type KeyvStoreAdapter, type Serialize } from 'keyv';
 import type { Redis } from '../resources.ts';
 
 export interface CacheStore {
@@ -25,13 +29,31 @@ export interface CacheStore {
 // The clock outlives every tag and entry by far; if it ever expires no version stamped from it is left.
 const CLOCK_TTL_MS = 30 * 86_400_000;
 
+/**
+ * Keyv stores { value, expires }. Entries are JSON text already: written as "<expires>|<entry>" they
+ * are not escaped into a second JSON document on every store and parsed out of one on every hit.
+ */
+const entryCodec: { serialize: Serialize; deserialize: Deserialize } = {
+  serialize: (data) => `${data.expires ?? ''}|${String(data.value)}`,
+  deserialize: <Value>(raw: string) => {
+    const bar = raw.indexOf('|');
+    return { value: raw.slice(bar + 1) as Value, expires: bar > 0 ? Number(raw.slice(0, bar)) : undefined };
+  },
+};
+
+function entryKeyv(store: KeyvStoreAdapter | Map<string, unknown>, codec: typeof entryCodec | undefined): Keyv<string> {
+  // No Keyv prefix (the keys carry ours); errors reach the cache, which times and reports them.
+  return new Keyv<string>({ store, namespace: undefined, useKeyPrefix: false, throwOnErrors: true, serialize: codec?.serialize, deserialize: codec?.deserialize });
+}
+
 export function createRedisStore(redis: Redis, prefix: string): CacheStore {
+  const entries = entryKeyv(new KeyvRedis(redis, { throwOnErrors: true }), entryCodec);
   const entryKey = (key: string) => `${prefix}rc:r:${key}`;
   const tagKey = (tag: string) => `${prefix}rc:v:${tag}`;
   const clockKey = `${prefix}rc:clock`;
   return {
     kind: 'redis',
-    getEntry: (key) => redis.get(entryKey(key)),
+    getEntry: async (key) => (await entries.get(entryKey(key))) ?? null,
     async getClock() {
       return Number((await redis.get(clockKey)) ?? 0);
     },
@@ -39,12 +61,12 @@ export function createRedisStore(redis: Redis, prefix: string): CacheStore {
       return tags.length ? redis.mGet(tags.map(tagKey)) : [];
     },
     async putEntry(key, value, ttlMs, initialVersions, tagTtlMs) {
-      const multi = redis.multi();
+      // Sent in the same tick, so node-redis writes both on the connection together.
+      const versions = initialVersions.length ? redis.multi() : undefined;
       for (const [tag, version] of initialVersions) {
-        multi.set(tagKey(tag), version, { condition: 'NX', expiration: { type: 'PX', value: tagTtlMs } });
+        versions!.set(tagKey(tag), version, { condition: 'NX', expiration: { type: 'PX', value: tagTtlMs } });
       }
-      multi.set(entryKey(key), value, { expiration: { type: 'PX', value: ttlMs } });
-      await multi.exec();
+      await Promise.all([versions?.exec(), entries.set(entryKey(key), value, ttlMs)]);
     },
     async bump(tags, tagTtlMs) {
       const [clock] = await redis.multi().incr(clockKey).pExpire(clockKey, CLOCK_TTL_MS).exec();
@@ -61,19 +83,51 @@ export function createRedisStore(redis: Redis, prefix: string): CacheStore {
 
 type Stored = { value: string; expiresAt: number };
 
-/** One process only. Entries are capped by total size (oldest dropped first); versions are swept when expired. */
+/** Keyv's in-memory store, capped by the total size of its entries (oldest dropped first). */
+class CappedEntries {
+  private readonly map = new Map<string, { value: string; expires?: number }>();
+  private readonly maxChars: number;
+  private chars = 0;
+  constructor(maxChars: number) {
+    this.maxChars = maxChars;
+  }
+  get(key: string) {
+    return this.map.get(key);
+  }
+  set(key: string, data: { value: string; expires?: number }) {
+    this.delete(key);
+    this.map.set(key, data);
+    this.chars += data.value.length;
+    for (const oldest of this.map.keys()) {
+      if (this.chars <= this.maxChars) break;
+      this.delete(oldest);
+    }
+    return this;
+  }
+  delete(key: string): boolean {
+    const found = this.map.get(key);
+    if (!found) return false;
+    this.map.delete(key);
+    this.chars -= found.value.length;
+    return true;
+  }
+  clear() {
+    this.map.clear();
+    this.chars = 0;
+  }
+}
+
+/** One process only: entries in an in-memory Keyv capped by total size; versions swept when expired. */
 export function createMemoryStore(options: { maxChars?: number } = {}): CacheStore {
-  const maxChars = options.maxChars ?? 64 * 1024 * 1024;
-  const entries = new Map<string, Stored>();
-  let chars = 0;
+  // No codec: the in-memory store keeps Keyv's { value, expires } objects as they are.
+  const entries = entryKeyv(new CappedEntries(options.maxChars ?? 64 * 1024 * 1024) as unknown as Map<string, unknown>, undefined);
   const versions = new Map<string, Stored>();
   let clock = 0;
-  const read = (map: Map<string, Stored>, key: string): string | null => {
-    const found = map.get(key);
+  const readVersion = (tag: string): string | null => {
+    const found = versions.get(tag);
     if (!found) return null;
     if (found.expiresAt > Date.now()) return found.value;
-    map.delete(key);
-    if (map === entries) chars -= found.value.length;
+    versions.delete(tag);
     return null;
   };
   const sweep = () => {
@@ -83,23 +137,15 @@ export function createMemoryStore(options: { maxChars?: number } = {}): CacheSto
   let writes = 0;
   return {
     kind: 'memory',
-    getEntry: async (key) => read(entries, key),
+    getEntry: async (key) => (await entries.get(key)) ?? null,
     getClock: async () => clock,
-    getVersions: async (tags) => tags.map((tag) => read(versions, tag)),
+    getVersions: async (tags) => tags.map(readVersion),
     async putEntry(key, value, ttlMs, initialVersions, tagTtlMs) {
       const now = Date.now();
       for (const [tag, version] of initialVersions) {
-        if (read(versions, tag) === null) versions.set(tag, { value: version, expiresAt: now + tagTtlMs });
+        if (readVersion(tag) === null) versions.set(tag, { value: version, expiresAt: now + tagTtlMs });
       }
-      chars -= entries.get(key)?.value.length ?? 0;
-      entries.delete(key);
-      entries.set(key, { value, expiresAt: now + ttlMs });
-      chars += value.length;
-      for (const [oldest, stored] of entries) {
-        if (chars <= maxChars) break;
-        entries.delete(oldest);
-        chars -= stored.value.length;
-      }
+      await entries.set(key, value, ttlMs);
       if (++writes % 1_000 === 0) sweep();
     },
     async bump(tags, tagTtlMs) {

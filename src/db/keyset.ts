@@ -1,7 +1,8 @@
 // Keyset (cursor) pagination for lists and for per-parent nested lists.
 // Lists order by (sort column, id) in one direction, so the row comparison `(a, id) > (x, y)` is
 // served by an index on (organization_id, [filter,] a, id) in either direction. Nested lists load
-// the first N children of every parent in one statement with `unnest(parents) cross join lateral`.
+// the first N children of every parent in one statement with `unnest(parents) cross join lateral`
+// (docs/decisions/0011-dataloader-per-level.md).
 import { and, asc, desc, getTableColumns, getTableName, is, sql, type SQL } from 'drizzle-orm';
 import { PgTable, type PgColumn, type PgMaterializedView } from 'drizzle-orm/pg-core';
 import { decodeCursor, encodeCursor, type CursorValue, type CursorValueKind } from '../lib/cursor.ts';

@@ -8,6 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, PgBoss, type ConstructorOptions, type Queue } from 'pg-boss';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../resources.ts';
 
@@ -16,6 +17,52 @@ export const QUEUES = {
   courseGeneration: 'course-generation',
   workflowRun: 'workflow-run',
 } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+const id = z.int().positive().max(2_147_483_647);
+
+/**
+ * What each queue's jobs carry, checked when they are enqueued and again when a worker takes one:
+ * a payload written by an older or newer release, or by hand, is refused with the queue's name
+ * instead of being read as something it is not.
+ */
+export const QUEUE_PAYLOADS = {
+  [QUEUES.recommendationChunk]: z.strictObject({ organizationId: id, jobId: id, chunkNo: id }),
+  [QUEUES.courseGeneration]: z.strictObject({ organizationId: id, generationId: id }),
+  [QUEUES.workflowRun]: z.strictObject({ organizationId: id, runId: id, generation: z.int().nonnegative().max(2_147_483_647) }),
+} satisfies Record<QueueName, z.ZodType>;
+export type QueuePayload<Q extends QueueName> = z.infer<(typeof QUEUE_PAYLOADS)[Q]>;
+
+export class PayloadError extends Error {
+  constructor(queue: QueueName, issues: z.core.$ZodIssue[]) {
+    super(`invalid ${queue} payload: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`);
+    this.name = 'PayloadError';
+  }
+}
+
+/** The payload, typed, or a PayloadError naming what is wrong with it. */
+export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): QueuePayload<Q> {
+  const parsed = QUEUE_PAYLOADS[queue].safeParse(data);
+  if (!parsed.success) throw new PayloadError(queue, parsed.error.issues);
+  return parsed.data as QueuePayload<Q>;
+}
+
+/**
+ * The payload of a job a worker took, or undefined after logging why it is unusable: no attempt of
+ * such a job can succeed, so it is dropped instead of retried up to its retry limit.
+ */
+export function takePayload<Q extends QueueName>(
+  queue: Q,
+  job: { id: string; data: unknown },
+  log: { error(obj: object, msg: string): void },
+): QueuePayload<Q> | undefined {
+  try {
+    return parsePayload(queue, job.data);
+  } catch (err) {
+    log.error({ err, queue, jobId: job.id }, 'job with an invalid payload dropped');
+    return undefined;
+  }
+}
 
 /**
  * pg-boss group of every course generation: workers fetch with `groupConcurrency` = the cap, so
@@ -106,7 +153,8 @@ export type SendOptions = {
 };
 
 export type JobQueue = {
-  send(tx: Db, queue: string, payloads: object[], options?: SendOptions): Promise<void>;
+  /** Rejects with a PayloadError, enqueuing nothing, when any payload does not fit the queue. */
+  send<Q extends QueueName>(tx: Db, queue: Q, payloads: QueuePayload<Q>[], options?: SendOptions): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -116,6 +164,7 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
   return {
     async send(tx, queue, payloads, options = {}) {
       if (!payloads.length) return;
+      const checked = payloads.map((payload) => parsePayload(queue, payload));
       started ??= boss.start().catch((err) => {
         started = undefined;
         throw err;
@@ -126,7 +175,7 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
         ...(options.startAfter ? { startAfter: options.startAfter } : {}),
         ...(options.group ? { group: { id: options.group } } : {}),
       };
-      await boss.insert(queue, payloads.map((data) => ({ data, ...extra })), { db: fromDrizzle(tx, sql) });
+      await boss.insert(queue, checked.map((data) => ({ data, ...extra })), { db: fromDrizzle(tx, sql) });
     },
     async close() {
       if (started) await boss.stop({ graceful: false, close: true, timeout: 2_000 }).catch(() => undefined);

@@ -6,6 +6,7 @@ import { preparedQuery } from './prepared.ts';
 import { recordLoaderBatch } from './sql-stats.ts';
 import type { Db } from '../resources.ts';
 import { organizationOf, type Context } from '../context.ts';
+import { NotFoundError } from '../lib/errors.ts';
 
 const MAX_INT4 = 2_147_483_647;
 
@@ -45,4 +46,18 @@ export async function loadTenantRows<T extends TenantTable>(
  */
 export function loadTenantNodes<T extends TenantTable>(ctx: Context, table: T, ids: string[]): Promise<InferSelectModel<T>[]> {
   return loadTenantRows(ctx.db, table, organizationOf(ctx), ids) as Promise<InferSelectModel<T>[]>;
+}
+
+/**
+ * The caller's row, locked (select … for update) until the transaction ends, so concurrent changes
+ * queue behind it; NotFoundError (named `typename`) when it is missing or another tenant's.
+ */
+export async function lockOwnedRow<T extends TenantTable>(tx: Db, table: T, organizationId: number, id: number, typename: string): Promise<T['$inferSelect']> {
+  const [row] = await tx
+    .select()
+    .from(table as PgTable)
+    .where(and(eq(table.id, id), eq(table.organizationId, organizationId)))
+    .for('update');
+  if (!row) throw new NotFoundError(typename, String(id));
+  return row as T['$inferSelect'];
 }

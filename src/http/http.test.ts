@@ -1,14 +1,8 @@
 // Response headers on every response, masked unexpected errors, health and readiness.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
+import { describe, expect } from 'vitest';
+import { appTest } from '../test/fixtures.ts';
 
-let h: Harness;
-let t: Tenant;
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('http');
-});
-afterAll(() => h?.close());
+const it = appTest({ tenant: 'http' });
 
 describe('response headers', () => {
   const routes: [string, RequestInit][] = [
@@ -21,7 +15,7 @@ describe('response headers', () => {
     ['/nowhere', { method: 'GET' }],
   ];
   for (const [path, init] of routes) {
-    it(`${init.method} ${path} ${init.body ?? init.headers ? JSON.stringify(init.headers) : ''} carries X-Request-ID, X-Response-Time and X-Server-ID`, async () => {
+    it(`${init.method} ${path} ${init.body ?? init.headers ? JSON.stringify(init.headers) : ''} carries X-Request-ID, X-Response-Time and X-Server-ID`, async ({ h }) => {
       const r = await h.fetch(path, init);
       expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.headers.get('x-response-time')).toMatch(/^\d+\.\d{2}ms$/);
@@ -29,7 +23,7 @@ describe('response headers', () => {
     });
   }
 
-  it('echoes a sane client request id and replaces an unsafe one', async () => {
+  it('echoes a sane client request id and replaces an unsafe one', async ({ h }) => {
     const echoed = await h.fetch('/health', { headers: { 'x-request-id': 'client-abc_123.4' } });
     expect(echoed.headers.get('x-request-id')).toBe('client-abc_123.4');
     const replaced = await h.fetch('/health', { headers: { 'x-request-id': 'bad id\twith spaces' } });
@@ -38,7 +32,7 @@ describe('response headers', () => {
 });
 
 describe('errors', () => {
-  it('a malformed query is a clear 400, not a masked error', async () => {
+  it('a malformed query is a clear 400, not a masked error', async ({ h, t }) => {
     const r = await h.gql('{ batches(first: 1) { edges { node { code } }', { auth: t.partnerKey });
     // 200 for application/json clients, 400 for application/graphql-response+json (GraphQL over HTTP).
     expect([200, 400]).toContain(r.status);
@@ -46,18 +40,18 @@ describe('errors', () => {
     expect(r.body.errors?.[0].message).toMatch(/Syntax Error/);
   });
 
-  it('an unknown field names itself', async () => {
+  it('an unknown field names itself', async ({ h, t }) => {
     const r = await h.gql('{ batches { edges { node { colour } } } }', { auth: t.partnerKey });
     expect(r.body.errors?.[0].message).toMatch(/Cannot query field "colour" on type "Batch"/);
   });
 
-  it('a wrong argument type is refused before any SQL', async () => {
+  it('a wrong argument type is refused before any SQL', async ({ h, t }) => {
     const r = await h.gql('{ batches(first: "ten") { edges { node { code } } } }', { auth: t.partnerKey });
     expect(r.body.errors?.[0].message).toMatch(/Int cannot represent/);
     expect(r.statements).toBe(0);
   });
 
-  it('an unexpected failure is masked with an error id, and the real error is not leaked', async () => {
+  it('an unexpected failure is masked with an error id, and the real error is not leaked', async ({ h, t }) => {
     // A failure the client did not cause: the database no longer matches the code.
     await h.resources.sql`alter table batches rename column code to code_renamed`;
     try {
@@ -74,7 +68,7 @@ describe('errors', () => {
 });
 
 describe('failures before execution', () => {
-  it('a database failure during authentication is masked with an error id, never the SQL', async () => {
+  it('a database failure during authentication is masked with an error id, never the SQL', async ({ h, t }) => {
     await h.resources.sql`alter table api_keys rename column secret_hash to secret_hash_renamed`;
     try {
       const r = await h.gql('{ viewer { tier } }', { auth: t.partnerKey });
@@ -89,7 +83,7 @@ describe('failures before execution', () => {
 });
 
 describe('health', () => {
-  it('/health answers and /ready checks the database and migrations', async () => {
+  it('/health answers and /ready checks the database and migrations', async ({ h }) => {
     expect(await (await h.fetch('/health')).json()).toMatchObject({ status: 'ok' });
     expect(await (await h.fetch('/ready')).json()).toMatchObject({ status: 'ready', checks: { postgres: true, migrations: true } });
   });
@@ -97,7 +91,7 @@ describe('health', () => {
 
 
 describe('request deadline', () => {
-  it('a request stuck waiting for a database connection gets a 503 with Retry-After, and the next one succeeds', async () => {
+  it('a request stuck waiting for a database connection gets a 503 with Retry-After, and the next one succeeds', async ({ h, t }) => {
     const { createResources } = await import('../resources.ts');
     const { createApp } = await import('../app.ts');
     const { testConfig } = await import('../test/harness.ts');

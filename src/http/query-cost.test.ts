@@ -164,7 +164,7 @@ describe('per-minute cost budget (leaky bucket)', () => {
       available.push(r.body.extensions?.cost.throttleStatus.currentlyAvailable);
     }
     // Refill is 10,000 per hour (2.8 a second): a few points at most while this runs.
-    available.forEach((a, i) => expect(a - (10_000 - (i + 1) * costOf)).toBeLessThan(20));
+    for (const [i, a] of available.entries()) expect(a - (10_000 - (i + 1) * costOf)).toBeLessThan(20);
     resolverCalls = 0;
     const refused = await gql(second.app, query, { auth: owner });
     expect(refused.status).toBe(429);

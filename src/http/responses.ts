@@ -1,4 +1,45 @@
-// Early answers of the HTTP plugins, in the GraphQL error shape clients already parse.
-export function errorResponse(status: number, message: string, extensions: Record<string, unknown>, headers: Record<string, string> = {}): Response {
+// Every answer the HTTP plugins write themselves (before or outside GraphQL execution) has the GraphQL
+// error shape clients already parse: { errors: [{ message, extensions: { code, … } }] }.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+
+export function errorResponse(
+  status: number,
+  message: string,
+  extensions: { code: string } & Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Response {
   return Response.json({ errors: [{ message, extensions }] }, { status, headers });
+}
+
+export function unauthorizedResponse(message: string): Response {
+  return errorResponse(401, message, { code: 'UNAUTHENTICATED' }, { 'WWW-Authenticate': 'Bearer' });
+}
+
+export function forbiddenResponse(message: string): Response {
+  return errorResponse(403, message, { code: 'FORBIDDEN' });
+}
+
+export function requestTimeoutMessage(timeoutMs: number): string {
+  return `The request did not finish within ${timeoutMs} ms and was stopped: the server is busy. Retry in a moment; if it keeps happening, ask for fewer rows.`;
+}
+
+/** The request deadline passed before the answer was ready: retryable. */
+export function requestTimeoutResponse(timeoutMs: number): Response {
+  return errorResponse(503, requestTimeoutMessage(timeoutMs), { code: 'REQUEST_TIMEOUT' }, { 'Retry-After': '1' });
+}
+
+/**
+ * An unexpected failure before execution (yoga would answer it with the raw error, SQL included):
+ * logged with an id, answered with only the id.
+ */
+export function internalErrorResponse(log: Logger, err: unknown): Response {
+  const errorId = randomUUID();
+  log.error({ err, errorId }, 'unexpected error before execution');
+  return errorResponse(
+    503,
+    `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`,
+    { code: 'INTERNAL_SERVER_ERROR', errorId },
+    { 'Retry-After': '1' },
+  );
 }

@@ -4,6 +4,6 @@
 // MAX_UPLOAD_BYTES instead of MAX_BODY_BYTES. With the set empty, multipart is refused with 415 and
 // yoga's multipart parser is off.
 export const UPLOAD_MUTATIONS: ReadonlySet<string> = new Set<string>([
-  // A CSV or XLSX file of customers (src/modules/recommendations/jobs/schema.ts, at most 10 MB of file).
+  // A CSV or XLSX file of customers (src/modules/recommendations/files/schema.ts, at most 10 MB of file).
   'importRecommendationJob',
 ]);

@@ -1,11 +1,12 @@
 // Static caps on the document, checked while parsing and validating, before any cost is computed:
 // depth, aliases (aliased __typename included), directives and tokens (graphql-armor). Cost is not
-// armor's job here: its cost limit ignores variables (STACK.md); see use-query-cost.ts.
+// armor's job here: its cost limit ignores variables (docs/decisions/0004-query-cost-in-pothos-complexity.md);
+// see use-query-cost.ts.
 // The schema is shown (introspection, "Did you mean" suggestions) to internal keys only, or to
 // everyone but partner keys when SCHEMA_INTROSPECTION=open (the default in development).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import type { Config } from '../config.ts';
 import { clientTier, type Principal } from '../context.ts';
 import { stateOf } from './request-state.ts';
@@ -44,7 +45,7 @@ function reject(code: string, fix: string) {
   };
 }
 
-export function useArmor(config: Pick<Config, 'limits'>): Plugin {
+export function useArmor(config: Pick<Config, 'limits'>): AppPlugin {
   const { introspection } = config.limits;
   return {
     onPluginInit({ addPlugin }) {
@@ -78,7 +79,7 @@ export function useArmor(config: Pick<Config, 'limits'>): Plugin {
       );
     },
     onValidate({ context, addValidationRule }) {
-      const request = (context as { request?: Request }).request;
+      const request = context.request;
       if (!request || revealsSchema(stateOf(request).principal, introspection)) return;
       addValidationRule(NoSchemaIntrospectionCustomRule);
       return ({ valid, result, setResult }) => {
@@ -86,7 +87,7 @@ export function useArmor(config: Pick<Config, 'limits'>): Plugin {
       };
     },
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
+      const request = args.contextValue.request;
       if (!request || revealsSchema(stateOf(request).principal, introspection)) return;
       // Variable coercion ("Did you mean the enum value …") happens during execution.
       return {

@@ -1,66 +1,21 @@
 // Verifies the API key or sign-in token before anything else runs, and puts the principal in the
 // request state. A bad credential ends the request with 401 and a message naming the fix; no
 // resolver runs. Requests without credentials may only sign in (and introspect the schema).
-import { randomUUID } from 'node:crypto';
-import type { Plugin } from 'graphql-yoga';
-import type { Logger } from 'pino';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import type { Config } from '../config.ts';
-import { authenticate } from '../modules/identity/authenticate.ts';
-import type { Db } from '../resources.ts';
 import { unauthenticated } from '../lib/errors.ts';
-import { stateOf } from './request-state.ts';
-import { beforeDeadline, DEADLINE_EXCEEDED, deadlineError } from './use-request-deadline.ts';
+import { isGraphqlPath, type AppPlugin, type AuthenticateRequest } from './edge.ts';
 
 const ANONYMOUS_ROOT_FIELDS = new Set(['signIn', '__typename', '__schema', '__type']);
 
-export function unauthorizedResponse(message: string): Response {
-  return Response.json(
-    { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] },
-    { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
-  );
-}
-
-/**
- * An unexpected failure before execution (yoga would answer it with the raw error, SQL included):
- * logged with an id, answered with only the id.
- */
-export function internalErrorResponse(log: Logger, err: unknown): Response {
-  const errorId = randomUUID();
-  log.error({ err, errorId }, 'unexpected error before execution');
-  return Response.json(
-    { errors: [{ message: `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } }] },
-    { status: 503, headers: { 'Retry-After': '1' } },
-  );
-}
-
-export function useAuth(deps: { db: Db; config: Config; log: Logger }): Plugin {
-  const timeoutMs = deps.config.http.requestTimeoutMs;
+export function useAuth(authenticateRequest: AuthenticateRequest): AppPlugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (!url.pathname.startsWith('/graphql')) return;
-      const state = stateOf(request);
-      let result: Awaited<ReturnType<typeof authenticate>> | typeof DEADLINE_EXCEEDED;
-      try {
-        result = await beforeDeadline(authenticate(deps.db, deps.config, request.headers), state, timeoutMs);
-      } catch (err) {
-        endResponse(internalErrorResponse(deps.log, err));
-        return;
-      }
-      if (result === DEADLINE_EXCEEDED) {
-        const error = deadlineError(timeoutMs);
-        endResponse(Response.json({ errors: [{ message: error.message, extensions: { code: 'REQUEST_TIMEOUT' } }] }, { status: 503, headers: { 'Retry-After': '1' } }));
-        return;
-      }
-      if (!result.ok) {
-        endResponse(unauthorizedResponse(result.message));
-        return;
-      }
-      state.principal = result.principal;
+      if (!isGraphqlPath(url)) return;
+      const auth = await authenticateRequest(request);
+      if (!auth.ok) endResponse(auth.response);
     },
     onExecute({ args }) {
-      const ctx = args.contextValue as { principal?: { kind: string } };
-      if (ctx.principal?.kind !== 'anonymous') return;
+      if (args.contextValue.principal.kind !== 'anonymous') return;
       const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
       if (denied) {
         throw unauthenticated(

@@ -2,7 +2,8 @@
 // checked before authentication, and bodies without one (chunked) are counted as they stream into
 // the parser, which stops at the limit. Multipart uploads (src/http/uploads.ts) get MAX_UPLOAD_BYTES.
 // Replaces yoga's maxRequestBodySize, which has a single limit for every content type.
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { createGraphQLError } from 'graphql-yoga';
+import { isGraphqlPath, type AppPlugin } from './edge.ts';
 import { errorResponse } from './responses.ts';
 
 type Limits = { maxBodyBytes: number; maxUploadBytes: number; uploadsEnabled: boolean };
@@ -43,11 +44,11 @@ function countingRequest(request: Request, limit: number, fetchAPI: { Request: t
   } as RequestInit);
 }
 
-export function useBodyLimit(limits: Limits): Plugin {
+export function useBodyLimit(limits: Limits): AppPlugin {
   const limitFor = (request: Request) => (limits.uploadsEnabled && isMultipart(request) ? limits.maxUploadBytes : limits.maxBodyBytes);
   return {
     onRequest({ request, url, endResponse }) {
-      if (!url.pathname.startsWith('/graphql')) return;
+      if (!isGraphqlPath(url)) return;
       const declared = request.headers.get('content-length');
       if (declared == null) return;
       if (!/^\d+$/.test(declared)) {

@@ -8,7 +8,7 @@
 // cost and SQL statistics, whose onExecute run first and whose wrappers enclose it. So auth, cost
 // limits, rate limits, persisted operations, the cache and X-SQL-Statements see both paths alike.
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import type { Logger } from 'pino';
 import type { Context, Principal } from '../context.ts';
 import { actualCost, compileRead, type CompiledRead } from '../compiled/compile.ts';
@@ -54,13 +54,14 @@ function cached(args: ExecutionArgs, principal: Principal, ctx: Context): Entry 
   return entry;
 }
 
-export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger }): Plugin {
+export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger }): AppPlugin {
   const { sql, log } = deps;
   return {
-    onExecute({ executeFn, setExecuteFn }) {
+    onExecute({ args: executing, executeFn, setExecuteFn }) {
       if (!deps.enabled) return;
       setExecuteFn(async (args: ExecutionArgs) => {
-        const ctx = args.contextValue as Context;
+        // The context of this execution, typed (executeFn's own args carry it as unknown).
+        const ctx = executing.contextValue;
         // Mutations never compile: no compile attempt, no cache entry per distinct input.
         if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return executeFn(args) as Promise<ExecutionResult>;
         const entry = cached(args, ctx.principal, ctx);

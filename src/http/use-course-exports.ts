@@ -3,25 +3,24 @@
 // Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), the read
 // scope, and the caller's rate limit (shared with /graphql); another organization's course is a
 // 404 exactly like a course that does not exist.
-import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
 import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
 import { getCourse } from '../modules/courses/content/service.ts';
 import { EXPORT_CONTENT_TYPES, exportCourse, exportFileName, toWebStream } from '../modules/courses/export/export.ts';
 import { EXPORT_FORMATS, type CourseExportFormat } from '../modules/courses/export/formats.ts';
-import { authenticate } from '../modules/identity/authenticate.ts';
 import type { Db } from '../resources.ts';
+import type { AppPlugin, AuthenticateRequest } from './edge.ts';
 import { stateOf } from './request-state.ts';
-import { unauthorizedResponse } from './use-auth.ts';
+import { errorResponse, forbiddenResponse, unauthorizedResponse } from './responses.ts';
 import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 
-type Deps = { db: Db; config: Config; limiter: SlidingWindowLimiter };
+type Deps = { db: Db; config: Config; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest };
 
 const EXPORT_PATH = /^\/courses\/([A-Za-z0-9_=-]{1,200})\/export\.(json|md|zip|scorm12\.zip|imscc)$/;
 
 function problem(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+  return errorResponse(status, message, { code });
 }
 
 function courseIdOf(globalId: string): number | null {
@@ -33,14 +32,14 @@ function courseIdOf(globalId: string): number | null {
   }
 }
 
-export function useCourseExports(deps: Deps): Plugin {
+export function useCourseExports(deps: Deps): AppPlugin {
   return {
     async onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith('/courses/')) return;
       const match = EXPORT_PATH.exec(url.pathname);
       if (!match) return endResponse(problem(404, 'NOT_FOUND', `Unknown path. Course exports are GET /courses/<id>/export.{${EXPORT_FORMATS.join(',')}}.`));
-      const auth = await authenticate(deps.db, deps.config, request.headers);
-      if (!auth.ok) return endResponse(unauthorizedResponse(auth.message));
+      const auth = await deps.authenticateRequest(request);
+      if (!auth.ok) return endResponse(auth.response);
       const principal = auth.principal;
       if (principal.kind === 'anonymous') return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to download a course.'));
       stateOf(request).principal = principal;
@@ -48,7 +47,7 @@ export function useCourseExports(deps: Deps): Plugin {
       if (taken?.refused) return endResponse(taken.refused);
       let response: Response;
       if (request.method !== 'GET') response = problem(405, 'METHOD_NOT_ALLOWED', 'Download a course with GET.');
-      else if (!principal.scopes.includes('read')) response = problem(403, 'FORBIDDEN', 'Downloading a course needs the read scope.');
+      else if (!principal.scopes.includes('read')) response = forbiddenResponse('Downloading a course needs the read scope.');
       else {
         const id = courseIdOf(match[1]);
         const course = id === null ? null : await getCourse(deps.db, principal.organizationId, id);

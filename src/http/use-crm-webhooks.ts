@@ -5,7 +5,7 @@
 //     "lead": "<Lead id>", "changes": { "status": "QUALIFIED", "owner": "…", "score": 80 } }
 // Redeliveries of an event id answer 200 and change nothing; an event older than the newest applied
 // one answers 200 with "stale". Writes outside GraphQL, so the lead's cached answers are dropped here.
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import { invalidateEntities } from '../cache/response-cache.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { applyCrmEvent, eventProblem, signatureMatches, SIGNATURE_HEADER, webhookSecretOf, type CrmEvent } from '../modules/leads/crm/webhooks.ts';
@@ -42,7 +42,7 @@ async function handle(deps: { db: Db; responseCache: ResponseCache }, request: R
   return Response.json({ outcome }, { status: outcome === 'unknown_lead' ? 404 : 200 });
 }
 
-export function useCrmWebhooks(deps: { db: Db; responseCache: ResponseCache }): Plugin {
+export function useCrmWebhooks(deps: { db: Db; responseCache: ResponseCache }): AppPlugin {
   return {
     async onRequest({ request, url, endResponse }) {
       const match = PATH.exec(url.pathname);

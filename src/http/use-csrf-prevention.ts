@@ -4,7 +4,7 @@
 // partners can send persisted queries by GET. JSON POSTs are always preflighted by browsers.
 // Multipart is refused unless a mutation is listed in src/http/uploads.ts, and then serves only those.
 import { GraphQLError, getOperationAST, Kind, parse, type OperationDefinitionNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isGraphqlPath, type AppPlugin } from './edge.ts';
 import { errorResponse } from './responses.ts';
 
 export const PREFLIGHT_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'graphql-preflight'];
@@ -12,11 +12,11 @@ const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/fo
 
 const contentTypeOf = (request: Request) => (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 
-export function useCsrfPrevention(options: { uploadMutations: ReadonlySet<string> }): Plugin {
+export function useCsrfPrevention(options: { uploadMutations: ReadonlySet<string> }): AppPlugin {
   const uploads = [...options.uploadMutations];
   return {
     onRequest({ request, url, endResponse }) {
-      if (!url.pathname.startsWith('/graphql') || request.method !== 'POST') return;
+      if (!isGraphqlPath(url) || request.method !== 'POST') return;
       const type = contentTypeOf(request);
       const simple = !type || SIMPLE_CONTENT_TYPES.includes(type);
       if (simple && !PREFLIGHT_HEADERS.some((h) => request.headers.has(h))) {

@@ -9,7 +9,8 @@
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
+import type { GraphiQLOptions } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 
 const version = (createRequire(import.meta.url)('@graphql-yoga/render-graphiql/package.json') as { version: string }).version;
 export const GRAPHIQL_ASSET_BASE = `/graphiql/${version}`;
@@ -104,7 +105,7 @@ async function asset(name: string): Promise<{ body: string | Uint8Array; type: s
   }
 }
 
-export function useGraphiQLAssets(options: { graphqlEndpoint: string }): Plugin {
+export function useGraphiQLAssets(options: { graphqlEndpoint: string }): AppPlugin {
   return {
     async onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith('/graphiql/')) return;

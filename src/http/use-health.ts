@@ -1,11 +1,11 @@
 // /health: the process answers. /ready: PostgreSQL (and Redis when configured) answer and every
 // migration is applied, so a load balancer only sends traffic to instances that can serve it.
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import { migrationsAreCurrent } from '../db/migrate.ts';
 import { withFallback } from '../lib/timeout.ts';
 import type { Resources } from '../resources.ts';
 
-export function useHealth(resources: Pick<Resources, 'sql' | 'redis'>): Plugin {
+export function useHealth(resources: Pick<Resources, 'sql' | 'redis'>): AppPlugin {
   return {
     async onRequest({ url, endResponse }) {
       if (url.pathname === '/health') {

@@ -5,7 +5,7 @@
 // so it gets their auth, CSRF rules and rate limits and adds none of its own. Its CSP allows
 // only this origin: no inline script or style, no third-party asset.
 import { readFileSync } from 'node:fs';
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 
 export const JOBS_PAGE_CSP = [
   "default-src 'self'",
@@ -21,7 +21,7 @@ export const JOBS_PAGE_CSP = [
 
 const read = (name: string) => readFileSync(new URL(`./jobs-page/${name}`, import.meta.url), 'utf8');
 
-export function useJobsPage(): Plugin {
+export function useJobsPage(): AppPlugin {
   const files = new Map([
     ['/jobs', { body: read('page.html'), type: 'text/html; charset=utf-8' }],
     ['/jobs/page.js', { body: read('page.js'), type: 'application/javascript; charset=utf-8' }],

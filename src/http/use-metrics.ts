@@ -2,13 +2,13 @@
 // duration per operation (yoga's Prometheus plugin), SQL statements per operation, DataLoader batch
 // sizes, response cache hits and misses, success and concurrency. Operation names are bounded before they become label values.
 import { usePrometheus, createHistogram, createCounter } from '@graphql-yoga/plugin-prometheus';
-import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../observability/metrics.ts';
+import { forAnyContext, isGraphqlPath, type AppPlugin } from './edge.ts';
 import { stateOf } from './request-state.ts';
 
 type Tracked = { operation: string; failed: boolean };
 
-export function useMetrics(metrics: Metrics): Plugin {
+export function useMetrics(metrics: Metrics): AppPlugin {
   const { registry } = metrics;
   const tracked = new WeakMap<Request, Tracked>();
   const prometheus = usePrometheus({
@@ -53,16 +53,16 @@ export function useMetrics(metrics: Metrics): Plugin {
   });
   return {
     onPluginInit({ addPlugin }) {
-      addPlugin(prometheus);
+      addPlugin(forAnyContext(prometheus));
     },
     onRequest({ request, url }) {
-      if (!url.pathname.startsWith('/graphql')) return;
+      if (!isGraphqlPath(url)) return;
       tracked.set(request, { operation: 'Anonymous', failed: false });
       metrics.window.started();
       metrics.minutes.started(metrics.window.inFlight);
     },
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
+      const request = args.contextValue.request;
       const entry = request && tracked.get(request);
       if (!entry) return;
       entry.operation = metrics.operationLabel(args.operationName ?? operationNameOf(args.document));

@@ -3,36 +3,28 @@
 // generations, queue depth). These paths are outside /graphql, so they authenticate here: detail is
 // for internal API keys only; anyone may read the one-word status of /health/performance.
 import { loadavg } from 'node:os';
-import type { Plugin } from 'graphql-yoga';
-import type { Config } from '../config.ts';
-import { authenticate } from '../modules/identity/authenticate.ts';
-import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../resources.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { withFallback } from '../lib/timeout.ts';
 import { dayFigures } from '../observability/minute-buckets.ts';
-import { unauthorizedResponse } from './use-auth.ts';
+import type { AppPlugin, AuthenticateRequest } from './edge.ts';
+import { forbiddenResponse, unauthorizedResponse } from './responses.ts';
 
 /** The SLA, as /health/performance judges the last minute. */
 export const SLA = { p99Ms: 200, successRate: 0.999 };
 
-type Deps = { db: Db; config: Config; metrics: Metrics };
+type Deps = { db: Db; metrics: Metrics; authenticateRequest: AuthenticateRequest };
 type Access = { ok: true } | { ok: false; response: Response };
 
 async function internalOnly(deps: Deps, request: Request): Promise<Access> {
-  const result = await authenticate(deps.db, deps.config, request.headers);
-  if (!result.ok) return { ok: false, response: unauthorizedResponse(result.message) };
+  const result = await deps.authenticateRequest(request);
+  if (!result.ok) return result;
   const p = result.principal;
   if (p.kind === 'apiKey' && p.keyKind === 'internal') return { ok: true };
   if (p.kind === 'anonymous') {
     return { ok: false, response: unauthorizedResponse('This endpoint needs an internal API key: send "Authorization: Bearer <internal key>".') };
   }
-  return {
-    ok: false,
-    response: Response.json(
-      { errors: [{ message: 'This endpoint is for internal API keys only; ask an admin for a key of kind INTERNAL.', extensions: { code: 'FORBIDDEN' } }] },
-      { status: 403 },
-    ),
-  };
+  return { ok: false, response: forbiddenResponse('This endpoint is for internal API keys only; ask an admin for a key of kind INTERNAL.') };
 }
 
 function cpuMeter() {
@@ -47,7 +39,7 @@ function cpuMeter() {
   };
 }
 
-export function useObservability(deps: Deps): Plugin {
+export function useObservability(deps: Deps): AppPlugin {
   const { metrics } = deps;
   const cpu = cpuMeter();
   return {

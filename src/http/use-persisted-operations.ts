@@ -7,7 +7,8 @@
 // src/modules/persisted/automatic.ts), so the hash alone runs it from the next call on.
 import { usePersistedOperations as useYogaPersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError } from 'graphql';
-import type { GraphQLParams, Plugin } from 'graphql-yoga';
+import type { GraphQLParams } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import type { Principal } from '../context.ts';
 import { sha256Hex } from '../modules/persisted/documents.ts';
 import type { AutomaticPersistedQueries } from '../modules/persisted/automatic.ts';
@@ -29,7 +30,7 @@ function requestError(message: string, code: string): GraphQLError {
 /** A caller whose ad-hoc queries may be kept by hash: signed in, or a key that is not persisted-only. */
 const automaticOrganization = (p: Principal) => (p.kind === 'anonymous' || persistedOnly(p) ? null : p.organizationId);
 
-export function usePersistedOperations(store: PersistedOperationStore, automatic?: AutomaticPersistedQueries): Plugin {
+export function usePersistedOperations(store: PersistedOperationStore, automatic?: AutomaticPersistedQueries): AppPlugin {
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(

@@ -7,12 +7,12 @@
 //   { requested, actual, limit, throttleStatus: { maximumAvailable, currentlyAvailable, restoreRate } }.
 // An answer from the response cache ran nothing and is charged nothing: { requested: 0, actual: 0, cached: true }.
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
-import { clientTier, principalKey, type Context, type Principal } from '../context.ts';
+import { clientTier, principalKey, type Principal } from '../context.ts';
 import type { CostBuckets } from '../limits/cost-bucket.ts';
 import { complexityLimitFor, costBucketFor } from '../schema/complexity.ts';
 import { countActualCost, requestedCost } from '../schema/cost.ts';
+import type { AppPlugin } from './edge.ts';
 import { stateOf } from './request-state.ts';
 
 type ThrottleStatus = { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
@@ -28,12 +28,12 @@ function refused(cost: CostExtension, error: GraphQLError): ExecutionResult {
   return { errors: [error], extensions: { cost } };
 }
 
-export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Plugin {
+export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): AppPlugin {
   const refillSeconds = deps.config.limits.costRefillSeconds;
   const costed = new WeakSet<Request>();
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as unknown as Context & { request: Request };
+      const ctx = args.contextValue;
       // The verified principal itself: ctx.principal notes which fields resolvers read, for the response cache.
       const principal = stateOf(ctx.request).principal;
       const tier = clientTier(principal);

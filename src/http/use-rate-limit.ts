@@ -4,7 +4,7 @@
 // A key's own rate_limit_per_minute replaces the first and scales the second. Runs in onRequest,
 // after auth and before the body is read, so a flood costs no parsing. Every limited response carries
 // RateLimit-Limit/-Remaining/-Reset for the window closest to refusing, and RateLimit-Policy.
-import type { Plugin } from 'graphql-yoga';
+import { isGraphqlPath, type AppPlugin } from './edge.ts';
 import type { Config } from '../config.ts';
 import { principalKey, type Principal } from '../context.ts';
 import type { Decision, SlidingWindowLimiter, Window } from '../limits/sliding-window.ts';
@@ -71,12 +71,12 @@ export async function takeRateLimit(
   return { decision, refused: decision.allowed ? null : tooManyRequests(decision, who(principal)) };
 }
 
-export function useRateLimit(deps: { limiter: SlidingWindowLimiter; config: Config }): Plugin {
+export function useRateLimit(deps: { limiter: SlidingWindowLimiter; config: Config }): AppPlugin {
   const { rate, clientIpHeader } = deps.config.limits;
   const decisions = new WeakMap<Request, Decision>();
   return {
     async onRequest({ request, url, serverContext, endResponse }) {
-      if (!url.pathname.startsWith('/graphql')) return;
+      if (!isGraphqlPath(url)) return;
       const { principal } = stateOf(request);
       const address = principal.kind === 'anonymous' ? clientAddress(request, serverContext, clientIpHeader) : null;
       const taken = await takeRateLimit(deps.limiter, rate, principal, address);

@@ -4,49 +4,39 @@
 // Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), which a browser
 // cannot send cross-site without a CORS preflight, so these routes need no extra CSRF token.
 import { Readable } from 'node:stream';
-import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { Principal, Scope } from '../context.ts';
 import type { JobQueue } from '../db/queue.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
-import { authenticate } from '../modules/identity/authenticate.ts';
-import { EXPORT_CONTENT_TYPES, exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
-import { ImportError, importJob, type ImportFormat } from '../modules/recommendations/files/import.ts';
+import { exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
+import { FILE_CONTENT_TYPES, fileFormatOf, XLSX_CONTENT_TYPE } from '../modules/recommendations/files/format.ts';
+import { ImportError, importJob } from '../modules/recommendations/files/import.ts';
 import { getJob } from '../modules/recommendations/jobs/service.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { ValidationError } from '../lib/errors.ts';
 import type { Db, Sql } from '../resources.ts';
 import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
-import { unauthorizedResponse } from './use-auth.ts';
+import type { AppPlugin, AuthenticateRequest } from './edge.ts';
+import { errorResponse, forbiddenResponse, unauthorizedResponse } from './responses.ts';
 import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
-import { stateOf } from './request-state.ts';
 
-type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter };
+type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest };
 
 const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 function problem(status: number, code: string, message: string, extra: Record<string, unknown> = {}): Response {
-  return Response.json({ error: { code, message, ...extra } }, { status });
+  return errorResponse(status, message, { code, ...extra });
 }
 
 function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.kind !== 'anonymous' && principal.scopes.includes(scope);
 }
 
-function importFormat(url: URL, contentType: string): ImportFormat | null {
-  const format = url.searchParams.get('format')?.toLowerCase();
-  if (format === 'csv' || format === 'xlsx') return format;
-  if (contentType.startsWith(XLSX_TYPE)) return 'xlsx';
-  if (contentType.startsWith('text/csv')) return 'csv';
-  return null;
-}
-
 async function handleImport(deps: Deps, request: Request, url: URL, principal: Principal & { organizationId: number }): Promise<Response> {
   if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST the file to /jobs/import.');
-  if (!hasScope(principal, 'write')) return problem(403, 'FORBIDDEN', 'Importing a job needs the write scope.');
-  const format = importFormat(url, request.headers.get('content-type') ?? '');
-  if (!format) return problem(415, 'UNSUPPORTED_FORMAT', `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_TYPE}.`);
+  if (!hasScope(principal, 'write')) return forbiddenResponse('Importing a job needs the write scope.');
+  const format = fileFormatOf({ format: url.searchParams.get('format'), contentType: request.headers.get('content-type') });
+  if (!format) return problem(415, 'UNSUPPORTED_FORMAT', `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_CONTENT_TYPE}.`);
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > deps.config.jobs.importMaxBytes) return problem(413, 'TOO_LARGE', `The file is larger than the import limit of ${deps.config.jobs.importMaxBytes} bytes; split it into several jobs.`);
   if (!request.body) return problem(400, 'EMPTY_FILE', 'The request has no body: send the file as the body.');
@@ -74,7 +64,7 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
     );
   } catch (err) {
     if (err instanceof ImportError) {
-      if (err.code === 'BUSY') return Response.json({ error: { code: err.code, message: err.message } }, { status: 503, headers: { 'retry-after': '5' } });
+      if (err.code === 'BUSY') return errorResponse(503, err.message, { code: err.code }, { 'Retry-After': '5' });
       return problem(err.code === 'TOO_LARGE' ? 413 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
     }
     if (err instanceof ValidationError) return problem(422, 'VALIDATION', err.message);
@@ -84,7 +74,7 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
 
 async function handleExport(deps: Deps, request: Request, globalId: string, format: ExportFormat, principal: Principal & { organizationId: number }): Promise<Response> {
   if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Download results with GET.');
-  if (!hasScope(principal, 'read')) return problem(403, 'FORBIDDEN', 'Downloading results needs the read scope.');
+  if (!hasScope(principal, 'read')) return forbiddenResponse('Downloading results needs the read scope.');
   let id: number | null = null;
   try {
     const decoded = decodeGlobalId(globalId);
@@ -98,7 +88,7 @@ async function handleExport(deps: Deps, request: Request, globalId: string, form
   return new Response(body, {
     status: 200,
     headers: {
-      'content-type': EXPORT_CONTENT_TYPES[format],
+      'content-type': FILE_CONTENT_TYPES[format],
       'content-disposition': `attachment; filename="recommendations-${job.id}.${format}"`,
       'cache-control': 'no-store',
       'x-job-status': job.status.toUpperCase(),
@@ -106,19 +96,18 @@ async function handleExport(deps: Deps, request: Request, globalId: string, form
   });
 }
 
-export function useRecommendationFiles(deps: Deps): Plugin {
+export function useRecommendationFiles(deps: Deps): AppPlugin {
   return {
     async onRequest({ request, url, endResponse }) {
       const isImport = url.pathname === '/jobs/import';
       const exportMatch = isImport ? null : EXPORT_PATH.exec(url.pathname);
       if (!isImport && !exportMatch) return;
-      const auth = await authenticate(deps.db, deps.config, request.headers);
-      if (!auth.ok) return endResponse(unauthorizedResponse(auth.message));
+      const auth = await deps.authenticateRequest(request);
+      if (!auth.ok) return endResponse(auth.response);
       const principal = auth.principal;
       if (principal.kind === 'anonymous') {
         return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to use job files.'));
       }
-      stateOf(request).principal = principal;
       // The caller's rate limit covers these routes too: an export streams a whole job.
       const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
       if (taken?.refused) return endResponse(taken.refused);

@@ -1,12 +1,12 @@
 // X-Request-ID (echoed when the client sends a sane one), X-Response-Time and X-Server-ID on every
 // response, including early ones such as 401s and health checks. First in the plugin list.
 import { randomUUID } from 'node:crypto';
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import { stateOf } from './request-state.ts';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function useRequestHeaders(options: { serverId: string; diagnosticHeaders: boolean }): Plugin {
+export function useRequestHeaders(options: { serverId: string; diagnosticHeaders: boolean }): AppPlugin {
   return {
     onRequest({ request }) {
       const state = stateOf(request);

@@ -2,7 +2,7 @@
 // `X-Cache-Status: HIT | MISS | BYPASS` on every response and an `ETag` (If-None-Match → 304) on
 // every cacheable answer.
 //
-// Runs after auth and persisted operations (STACK.md): a hit is answered before the context and the
+// Runs after auth and persisted operations (docs/decisions/0001-yoga-plugin-order.md): a hit is answered before the context and the
 // resolvers exist, so the key must come from the verified principal and the resolved document.
 // - Shared answers are keyed by organization, client tier and scopes (what decides what a caller may
 //   see and how much it may ask); answers that select a private field (src/cache/policy.ts) also by
@@ -12,7 +12,7 @@
 //   so the caller's next read is fresh on every instance.
 import { createHash, randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { forAnyContext, type AppPlugin } from './edge.ts';
 import { useResponseCache as useYogaResponseCache } from '@graphql-yoga/plugin-response-cache';
 import type { Logger } from 'pino';
 import { createFactsCache, mutationTargetIds } from '../cache/operation-facts.ts';
@@ -24,7 +24,7 @@ import { stateOf, type RequestState } from './request-state.ts';
 
 export type ResponseCacheDeps = { cache: ResponseCache; schema: GraphQLSchema; ttlMs: number; log: Logger };
 
-export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDeps): Plugin {
+export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDeps): AppPlugin {
   const facts = createFactsCache(schema, cachePolicy.private);
   const warned = new Set<string>();
   const enabled = (request: Request) => ttlMs > 0 && stateOf(request).principal.kind !== 'anonymous';
@@ -63,10 +63,10 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
   return {
     onPluginInit({ addPlugin }) {
       // Added right after this plugin, so our onExecuteDone runs before the one that stores the answer.
-      addPlugin(plugin);
+      addPlugin(forAnyContext(plugin));
     },
     async onExecute({ args }) {
-      const request = (args.contextValue as { request: Request }).request;
+      const request = args.contextValue.request;
       const state = stateOf(request);
       const principal = state.principal;
       if (!enabled(request) || !state.responseCache || principal.kind === 'anonymous') return;

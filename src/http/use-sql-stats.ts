@@ -1,12 +1,11 @@
 // Runs each execution inside its request's SQL statement counter (src/db/sql-stats.ts).
-import type { Plugin } from 'graphql-yoga';
 import { withSqlStats } from '../db/sql-stats.ts';
-import type { Context } from '../context.ts';
+import type { AppPlugin } from './edge.ts';
 
-export function useSqlStats(): Plugin<Context> {
+export function useSqlStats(): AppPlugin {
   return {
     onExecute({ executeFn, setExecuteFn, args }) {
-      const stats = (args.contextValue as Context).sqlStats;
+      const stats = args.contextValue.sqlStats;
       setExecuteFn((execArgs) => withSqlStats(stats, () => executeFn(execArgs)));
     },
   };

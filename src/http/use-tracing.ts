@@ -7,12 +7,12 @@
 // spans are siblings under one execute span and are never ended when a resolver throws.
 import { SpanKind, trace, type Span } from '@opentelemetry/api';
 import { getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { AppPlugin } from './edge.ts';
 import type { Context } from '../context.ts';
 import { currentRequestLabels, inSpan, withRequestLabels, type Tracing } from '../observability/tracing.ts';
 import { stateOf } from './request-state.ts';
 
-export function useTracing(tracing: Tracing): Plugin<Context> {
+export function useTracing(tracing: Tracing): AppPlugin {
   const { tracer } = tracing;
   const requestSpans = new WeakMap<Request, Span>();
   return {
@@ -55,7 +55,7 @@ export function useTracing(tracing: Tracing): Plugin<Context> {
       if (labels) labels.operationName = name;
       const attributes = { 'graphql.operation.name': name, 'graphql.operation.type': operation?.operation ?? 'unknown' };
       trace.getActiveSpan()?.setAttributes(attributes);
-      requestSpans.get((args.contextValue as { request: Request }).request)?.setAttributes(attributes);
+      requestSpans.get(args.contextValue.request)?.setAttributes(attributes);
     },
     onResponse({ request, response }) {
       const span = requestSpans.get(request);

@@ -1,7 +1,8 @@
 // A streaming XLSX writer for one sheet of plain values. exceljs's "streaming" WorkbookWriter keeps
 // the whole uncompressed sheet in memory until it is committed (about 1.5 KB a row of our exports:
 // 300 MB for 200,000 customers), so large exports write the file themselves through the streaming
-// zip writer (zip-writer.ts). Memory stays at one 64 KB chunk plus zlib's window, whatever the row count.
+// zip writer (zip-writer.ts). Memory stays at one 64 KB chunk plus zlib's window, whatever the row count
+// (docs/decisions/0009-streaming-xlsx-writer.md).
 import type { Writable } from 'node:stream';
 import { createZipWriter } from './zip-writer.ts';
 
@@ -24,6 +25,7 @@ function staticParts(sheetName: string): [string, string][] {
 export function escapeXml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than producing a file Excel refuses.
   return text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids, removed on purpose.
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -3,7 +3,8 @@
 // up front, refused when the bucket holds less, and refunded the difference between requested and
 // actual cost when it finishes. Shared through Redis (one hash per caller, updated by one Lua
 // script), mirrored into memory, which decides alone while Redis is slow or down.
-import { luaScript, type RedisGuard } from './redis-guard.ts';
+import { luaScript } from './lua.ts';
+import type { RedisGuard } from './redis-guard.ts';
 
 export type Bucket = { capacity: number; refillPerSecond: number };
 export type BucketState = { ok: boolean; available: number; retryAfterMs: number };

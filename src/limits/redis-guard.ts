@@ -5,19 +5,13 @@
 // Redis answering again (one PING in flight at a time, so a stalled Redis does not pile up
 // commands). A dead connection skips Redis at once. A single slow answer (a GC pause, a busy
 // machine) sends only the next few decisions to memory: the PING comes back within milliseconds.
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { withDeadline } from '../lib/timeout.ts';
 import type { Redis } from '../resources.ts';
+import { runLua, type LuaScript } from './lua.ts';
 
 const PROBE_RETRY_MS = 1_000;
 const LOG_EVERY_MS = 10_000;
-
-export type LuaScript = { source: string; sha: string };
-
-export function luaScript(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
 
 export class RedisGuard {
   readonly redis: Redis | undefined;
@@ -46,12 +40,7 @@ export class RedisGuard {
       else this.markSuspect('not connected');
       return undefined;
     }
-    const argv = args.map(String);
-    const call = redis.evalSha(script.sha, { keys, arguments: argv }).catch((err: Error) => {
-      // A restarted Redis has lost its script cache.
-      if (/NOSCRIPT/.test(err.message)) return redis.eval(script.source, { keys, arguments: argv });
-      throw err;
-    });
+    const call = runLua(redis, script, keys, args);
     const outcome = await withDeadline(call, this.timeoutMs);
     if (outcome.ok) return outcome.value;
     if (outcome.reason === 'timeout') {

@@ -2,7 +2,7 @@
 // (e.g. 100 per 60 s AND 20 per 10 s) has fewer allowed requests in its last `windowMs` than its
 // limit. Only allowed requests are recorded, so a refused request never counts against a later one.
 //
-// Why not rate-limiter-flexible's RateLimiterUnion (STACK.md's first choice): its limiters are fixed
+// Why not rate-limiter-flexible's RateLimiterUnion (docs/decisions/0003-sliding-window-rate-limiter.md): its limiters are fixed
 // windows that restart at the first request after expiry, so two bursts 9.9 s apart both pass a
 // "20 per 10 s" limit; and the union charges every member even when another member refuses, so
 // refused requests use up the short window. `npm run bench:rate-windows` measures both side by side.
@@ -11,7 +11,8 @@
 // updated by one Lua script, so all instances agree. Every decision is mirrored into memory, which
 // decides alone while Redis is slow or down (src/limits/redis-guard.ts).
 import { randomBytes } from 'node:crypto';
-import { luaScript, type RedisGuard } from './redis-guard.ts';
+import { luaScript } from './lua.ts';
+import type { RedisGuard } from './redis-guard.ts';
 
 export type Window = { limit: number; windowMs: number };
 export type WindowState = Window & {

@@ -1,26 +1,17 @@
 // /metrics, /metrics/performance and /health/performance through the real app: who may read them,
 // and that GraphQL traffic shows up in them (per-operation durations, SQL statements, batch sizes).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackhouse } from '../../seeds/packhouse.ts';
-import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
+import { describe, expect } from 'vitest';
+import { appTest } from '../test/fixtures.ts';
 import { PerformanceWindow } from './performance-window.ts';
 import { createMetrics } from './metrics.ts';
 
-let h: Harness;
-let t: Tenant;
-
-beforeAll(async () => {
-  // The DataLoader batch-size histogram is fed by resolvers: reads run them here, not the compiled path.
-  h = await startHarness({ env: { COMPILED_READS: 'off' } });
-  t = await h.tenant('observed');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 12, packhouses: 3, batches: 200, quiet: true });
-});
-afterAll(() => h?.close());
+// The DataLoader batch-size histogram is fed by resolvers: reads run them here, not the compiled path.
+const it = appTest({ tenant: 'observed', harness: { env: { COMPILED_READS: 'off' } }, seed: { growers: 12, packhouses: 3, batches: 200 } });
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 describe('who may read the observability endpoints', () => {
-  it('/metrics and /metrics/performance need an internal key', async () => {
+  it('/metrics and /metrics/performance need an internal key', async ({ h, t }) => {
     const partnerAdmin = await t.key(['read', 'write', 'admin']);
     for (const path of ['/metrics', '/metrics/performance']) {
       const anonymous = await h.fetch(path);
@@ -33,7 +24,7 @@ describe('who may read the observability endpoints', () => {
     }
   });
 
-  it('/health/performance counts running and queued course generations of every worker', async () => {
+  it('/health/performance counts running and queued course generations of every worker', async ({ h, t }) => {
     const { sql } = h.resources;
     const [course] = await sql`insert into courses (organization_id, title) values (${t.organizationId}, 'Counted') returning id`;
     const spec = JSON.stringify({ topic: 'x', audience: 'y', level: 'beginner', modules: 1, lessonsPerModule: 1, lessonWords: 50 });
@@ -51,7 +42,7 @@ describe('who may read the observability endpoints', () => {
     await sql`update course_generations set status = 'failed' where course_id = ${course.id}`;
   });
 
-  it('/metrics/performance adds the last 24 hours of every instance from the minute rows', async () => {
+  it('/metrics/performance adds the last 24 hours of every instance from the minute rows', async ({ h, t }) => {
     for (let i = 0; i < 4; i++) await h.gql(`query Day${i} { growers(first: 1) { edges { node { name } } } }`, { auth: t.partnerKey });
     await h.resources.metrics.minutes.flush(h.resources.db, h.config.serverId);
     // Another instance's minute: 100 requests, 2 failed, all between 150 and 200 ms.
@@ -69,7 +60,7 @@ describe('who may read the observability endpoints', () => {
     expect(day).toHaveProperty('generations.successRate');
   });
 
-  it('/health/performance tells anyone its status, and only internal keys the detail', async () => {
+  it('/health/performance tells anyone its status, and only internal keys the detail', async ({ h, t }) => {
     const anonymous = await h.fetch('/health/performance');
     expect(anonymous.status).toBe(200);
     expect(await anonymous.json()).toEqual({ status: 'ok' });
@@ -92,7 +83,7 @@ describe('who may read the observability endpoints', () => {
 });
 
 describe('what the endpoints report', () => {
-  it('counts GraphQL requests per operation, their SQL statements and DataLoader batch sizes', async () => {
+  it('counts GraphQL requests per operation, their SQL statements and DataLoader batch sizes', async ({ h, t }) => {
     const before = (await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json()).requestCount;
     for (let i = 0; i < 3; i++) {
       // A different alias each time, so the response cache cannot answer.
@@ -120,7 +111,7 @@ describe('what the endpoints report', () => {
     expect(perf.peakConcurrency).toBeGreaterThanOrEqual(1);
   });
 
-  it('shows gauges once their source is registered, and counts response cache hits and misses', async () => {
+  it('shows gauges once their source is registered, and counts response cache hits and misses', async ({ h, t }) => {
     h.resources.metrics.setSource('queueDepth', () => 7);
     const statuses = [];
     for (let i = 0; i < 2; i++) {

@@ -36,7 +36,7 @@ export const builder = new SchemaBuilder<{
     File: { Input: File; Output: never };
   };
 }>({
-  // Order matters (STACK.md): auth wraps resolvers before complexity, errors and validation see them.
+  // Order matters (docs/decisions/0002-pothos-plugin-order.md): auth wraps resolvers before complexity, errors and validation see them.
   // Tracing first, so a resolver's span also covers the auth, error and validation work around it.
   plugins: [TracingPlugin, RelayPlugin, ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
   tracing: {

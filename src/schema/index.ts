@@ -7,6 +7,7 @@ import '../modules/packhouse/history-schema.ts';
 import '../modules/packhouse/payments-schema.ts';
 import '../modules/packhouse/reports-schema.ts';
 import '../modules/recommendations/jobs/schema.ts';
+import '../modules/recommendations/files/schema.ts';
 import '../modules/persisted/schema.ts';
 import '../modules/courses/schema.ts';
 import '../modules/courses/generation/schema.ts';

@@ -1,6 +1,7 @@
 // What can be checked of the Dockerfile and fly.toml without a Docker engine: the image holds every
 // file its commands load, those files need only production dependencies, and the command the image
 // runs starts in production mode and stops within fly's kill_timeout on its kill_signal.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -12,12 +13,30 @@ import { freePort, startServerProcess } from './server-process.ts';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const flyToml = readFileSync(join(root, 'fly.toml'), 'utf8');
+const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('#'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** The directories and files the final stage copies from the build context. */
 const copied = [...dockerfile.split(/^FROM /m).at(-1)!.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
 const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]) as string[];
 const processes = [...flyToml.matchAll(/^\s+(\w+) = "node (\S+)"$/gm)].map((m) => m[2]);
+
+/** Whether .dockerignore keeps a path (relative to the context) out of the build context. */
+function ignored(path: string): boolean {
+  return dockerignore.some((pattern) => {
+    if (pattern.startsWith('**/*')) return path.endsWith(pattern.slice(4));
+    if (pattern.startsWith('*')) return path.endsWith(pattern.slice(1));
+    return path === pattern || path.startsWith(`${pattern}/`);
+  });
+}
+
+/** Whether a tracked path (relative to the repository) ends up in the image. */
+function inImage(path: string): boolean {
+  return copied.some((c) => path === c || path.startsWith(`${c}/`)) && !ignored(path);
+}
 
 /** Every file an entry point loads, following relative imports, and every package it names. */
 function importGraph(entry: string) {
@@ -57,7 +76,7 @@ describe('Dockerfile and fly.toml', () => {
       const { files, packages } = importGraph(entry);
       expect(files.size).toBeGreaterThan(2);
       expect(packages.has('postgres')).toBe(true);
-      const outside = [...files].map((f) => relative(root, f)).filter((f) => !copied.some((c) => f === c || f.startsWith(`${c}/`)));
+      const outside = [...files].map((f) => relative(root, f)).filter((f) => !inImage(f));
       expect(outside).toEqual([]);
       for (const [name, kind] of packages) {
         const production = name in pkg.dependencies;
@@ -67,6 +86,15 @@ describe('Dockerfile and fly.toml', () => {
       }
     });
   }
+
+  it('copies no test, test helper, benchmark or load test', () => {
+    const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const shipped = tracked.filter(inImage);
+    expect(shipped).toContain('src/main.ts');
+    expect(shipped.filter((f) => f.startsWith('src/test/') || f.endsWith('.test.ts') || f.startsWith('loadtest/'))).toEqual([]);
+    // Guards the check itself: those files exist in the repository.
+    expect(tracked.some((f) => f.startsWith('src/test/')) && tracked.some((f) => f.startsWith('loadtest/bench/'))).toBe(true);
+  });
 });
 
 describe('the image command', () => {

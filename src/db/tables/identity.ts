@@ -1,8 +1,7 @@
 // Tenants (organizations), their users and their API keys.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-
-const createdAt = () => timestamp('created_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow();
+import { createdAt, tenantColumns } from './columns.ts';
 
 export const organizationTable = pgTable(
   'organizations',
@@ -24,10 +23,7 @@ export type UserRole = (typeof USER_ROLES)[number];
 export const userTable = pgTable(
   'users',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id')
-      .notNull()
-      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    ...tenantColumns(),
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
@@ -53,10 +49,7 @@ export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
 export const apiKeyTable = pgTable(
   'api_keys',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id')
-      .notNull()
-      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    ...tenantColumns(),
     name: text('name').notNull(),
     /** Public half of the key (`hgk_<keyId>_…`), used to find the row; the secret is only stored hashed. */
     keyId: text('key_id').notNull(),

@@ -12,14 +12,11 @@ import {
   pgMaterializedView,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { organizationTable } from './identity.ts';
+import { createdAt, inList, instant, tenantColumns, timestamps } from './columns.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable } from './packhouse.ts';
 
-const instant = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
 export const ACTOR_KINDS = ['user', 'api_key', 'system'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
@@ -77,16 +74,12 @@ export const batchEventTable = pgTable(
 export const fruitPriceTable = pgTable(
   'fruit_prices',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id')
-      .notNull()
-      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    ...tenantColumns(),
     fruitType: text('fruit_type', { enum: FRUIT_TYPES }).notNull(),
     currency: text('currency').notNull(),
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
     pricePerKg: numeric('price_per_kg', { precision: 12, scale: 4 }).notNull(),
-    createdAt: instant('created_at').notNull().defaultNow(),
-    updatedAt: instant('updated_at').notNull().defaultNow(),
+    ...timestamps(),
   },
   (t) => [
     // Reconciliation reads one currency's prices per fruit type in valid_from order.
@@ -100,10 +93,7 @@ export const fruitPriceTable = pgTable(
 export const growerPaymentTable = pgTable(
   'grower_payments',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id')
-      .notNull()
-      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    ...tenantColumns(),
     growerId: integer('grower_id').notNull(),
     /** Unconstrained numeric: stored with the currency's own decimals ("12.50" USD, "1200" JPY). */
     amount: numeric('amount').notNull(),
@@ -114,7 +104,7 @@ export const growerPaymentTable = pgTable(
     note: text('note'),
     recordedByKind: text('recorded_by_kind', { enum: ACTOR_KINDS }).notNull(),
     recordedById: integer('recorded_by_id'),
-    createdAt: instant('created_at').notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     foreignKey({

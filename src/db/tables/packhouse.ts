@@ -11,32 +11,20 @@ import {
   numeric,
   pgTable,
   text,
-  timestamp,
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { organizationTable } from './identity.ts';
-
-const timestamps = {
-  createdAt: timestamp('created_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow(),
-};
-
-const organizationId = () =>
-  integer('organization_id')
-    .notNull()
-    .references(() => organizationTable.id, { onDelete: 'cascade' });
+import { inList, tenantColumns, timestamps } from './columns.ts';
 
 export const growerTable = pgTable(
   'growers',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     code: text('code').notNull(),
     name: text('name').notNull(),
     region: text('region'),
     contactEmail: text('contact_email'),
-    ...timestamps,
+    ...timestamps(),
   },
   (t) => [
     unique('growers_organization_id_id_key').on(t.organizationId, t.id),
@@ -50,11 +38,10 @@ export const growerTable = pgTable(
 export const packhouseTable = pgTable(
   'packhouses',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     name: text('name').notNull(),
     location: text('location'),
-    ...timestamps,
+    ...timestamps(),
   },
   (t) => [
     unique('packhouses_organization_id_id_key').on(t.organizationId, t.id),
@@ -70,13 +57,10 @@ export type FruitType = (typeof FRUIT_TYPES)[number];
 export const BATCH_STATUSES = ['received', 'graded', 'packed', 'dispatched', 'rejected'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
-
 export const batchTable = pgTable(
   'batches',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     code: text('code').notNull(),
     growerId: integer('grower_id').notNull(),
     packhouseId: integer('packhouse_id').notNull(),
@@ -86,7 +70,7 @@ export const batchTable = pgTable(
     status: text('status', { enum: BATCH_STATUSES }).notNull().default('received'),
     grossWeightKg: numeric('gross_weight_kg', { precision: 12, scale: 3 }).notNull(),
     netWeightKg: numeric('net_weight_kg', { precision: 12, scale: 3 }),
-    ...timestamps,
+    ...timestamps(),
   },
   (t) => [
     foreignKey({

@@ -1,23 +1,21 @@
 // Persisted operations registered by an organization's admins for one of its partner manifests.
 // Manifests shipped in the repository (seeds/persisted/*.json) are not stored here.
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { organizationTable, userTable } from './identity.ts';
+import { check, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, tenantColumns } from './columns.ts';
+import { userTable } from './identity.ts';
 
 export const persistedOperationTable = pgTable(
   'persisted_operations',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id')
-      .notNull()
-      .references(() => organizationTable.id, { onDelete: 'cascade' }),
+    ...tenantColumns(),
     manifest: text('manifest').notNull(),
     /** Hex SHA-256 of `document`, the id clients send (`extensions.persistedQuery.sha256Hash`). */
     hash: text('hash').notNull(),
     document: text('document').notNull(),
     operationName: text('operation_name'),
     createdByUserId: integer('created_by_user_id').references(() => userTable.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('persisted_operations_lookup_key').on(t.organizationId, t.manifest, t.hash),

@@ -17,27 +17,19 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   unique,
   type PgColumn,
 } from 'drizzle-orm/pg-core';
-import { organizationTable } from './identity.ts';
+import { inList, instant, organizationId, tenantColumns, timestamps } from './columns.ts';
 
-const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
 const paise = (name: string) => bigint(name, { mode: 'number' });
-const organizationId = () =>
-  integer('organization_id')
-    .notNull()
-    .references(() => organizationTable.id, { onDelete: 'cascade' });
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
 export const SPEND_CATEGORY_VALUES = ['online_shopping', 'groceries', 'dining', 'travel', 'fuel', 'utilities', 'other'] as const;
 
 export const cardTable = pgTable(
   'cards',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     code: text('code').notNull(),
     name: text('name').notNull(),
     issuer: text('issuer').notNull(),
@@ -47,8 +39,7 @@ export const cardTable = pgTable(
     welcomeBenefitPaise: paise('welcome_benefit_paise').notNull().default(0),
     baseRateBps: integer('base_rate_bps').notNull().default(0),
     active: boolean('active').notNull().default(true),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    ...timestamps(),
   },
   (t) => [
     unique('cards_organization_id_id_key').on(t.organizationId, t.id),
@@ -88,8 +79,7 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export const recommendationJobTable = pgTable(
   'recommendation_jobs',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     name: text('name'),
     source: text('source', { enum: JOB_SOURCES }).notNull(),
     provider: text('provider', { enum: PROVIDER_KINDS }).notNull(),
@@ -106,11 +96,11 @@ export const recommendationJobTable = pgTable(
     /** sha256 of the normalized request: the same request within the dedupe window returns this job. */
     requestHash: text('request_hash').notNull(),
     createdBy: text('created_by'),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    startedAt: ts('started_at'),
-    finishedAt: ts('finished_at'),
-    cancelledAt: ts('cancelled_at'),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
+    cancelledAt: instant('cancelled_at'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
     unique('recommendation_jobs_organization_id_id_key').on(t.organizationId, t.id),
@@ -165,8 +155,8 @@ export const jobChunkTable = pgTable(
     status: text('status', { enum: CHUNK_STATUSES }).notNull().default('pending'),
     /** How many times a worker started this chunk (more than once after a crash or a retry). */
     attempts: integer('attempts').notNull().default(0),
-    startedAt: ts('started_at'),
-    finishedAt: ts('finished_at'),
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
   },
   (t) => [
     primaryKey({ name: 'recommendation_job_chunks_pkey', columns: [t.jobId, t.chunkNo] }),
@@ -197,7 +187,7 @@ export const jobResultTable = pgTable(
     detail: text('detail'),
     /** Provider calls made for this customer (1 when it succeeded at once). */
     attempts: integer('attempts').notNull(),
-    completedAt: ts('completed_at').notNull().defaultNow(),
+    completedAt: instant('completed_at').notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ name: 'recommendation_results_pkey', columns: [t.jobId, t.seq] }),

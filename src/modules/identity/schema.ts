@@ -1,9 +1,8 @@
 // Sign-in, the caller's identity and API key management.
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { clientTier, organizationOf, type Context, type Scope } from '../../context.ts';
-import { API_KEY_KINDS, apiKeyTable, organizationTable, userTable } from '../../db/tables/index.ts';
-import { keysetPage, LIST_PAGE } from '../../db/keyset.ts';
+import { API_KEY_KINDS, apiKeyTable, userTable } from '../../db/tables/index.ts';
+import { LIST_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { forbidden, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { builder, ErrorInterface, mutationErrors } from '../../schema/builder.ts';
@@ -28,8 +27,8 @@ export const OrganizationRef = builder.loadableNode('Organization', {
   // Callers only ever see their own organization.
   load: async (ids: string[], ctx: Context) => {
     const own = organizationOf(ctx);
-    const [org] = await ctx.db.select().from(organizationTable).where(eq(organizationTable.id, own));
-    return ids.map((id) => (Number(id) === own ? org : null)) as (typeof org)[];
+    const org = await service.getOrganization(ctx.db, own);
+    return ids.map((id) => (Number(id) === own ? org : null)) as NonNullable<typeof org>[];
   },
   fields: (t) => ({
     slug: t.exposeString('slug'),
@@ -99,14 +98,7 @@ builder.queryFields((t) => ({
     description: "Your organization's API keys, newest first.",
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) =>
-      keysetPage(
-        ctx.db,
-        apiKeyTable,
-        eq(apiKeyTable.organizationId, organizationOf(ctx)),
-        { list: 'apiKeys', columns: [apiKeyTable.createdAt, apiKeyTable.id], direction: 'desc', key: (k) => [k.createdAt, k.id] },
-        args,
-      ),
+    resolve: (_root, args, ctx) => service.listApiKeys(ctx.db, organizationOf(ctx), args),
   }),
 }));
 

@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import type { Principal, Scope } from '../../context.ts';
 import { apiKeyTable, organizationTable, revokedTokenTable, userTable, type ApiKeyKind, type UserRole } from '../../db/tables/index.ts';
+import { keysetPage, type PageArgs } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, newApiKey, signToken, verifyPassword } from './secrets.ts';
@@ -11,6 +12,23 @@ export const SCOPES = ['read', 'write', 'admin'] as const satisfies readonly Sco
 
 export function scopesOfRole(role: UserRole): Scope[] {
   return role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
+}
+
+/** The caller's own organization (callers never see another). */
+export async function getOrganization(db: Db, organizationId: number) {
+  const [org] = await db.select().from(organizationTable).where(eq(organizationTable.id, organizationId));
+  return org ?? null;
+}
+
+/** The organization's API keys, newest first. */
+export function listApiKeys(db: Db, organizationId: number, page: PageArgs) {
+  return keysetPage(
+    db,
+    apiKeyTable,
+    eq(apiKeyTable.organizationId, organizationId),
+    { list: 'apiKeys', columns: [apiKeyTable.createdAt, apiKeyTable.id], direction: 'desc', key: (k) => [k.createdAt, k.id] },
+    page,
+  );
 }
 
 export async function createOrganization(db: Db, input: { slug: string; name: string }) {

@@ -1,28 +1,24 @@
 // Batch history: every change writes its event in the same transaction, history reads newest first
 // in one statement for a whole list of batches, and the table refuses edits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
 import { seedBatchEvents } from '../../../seeds/packhouse-operations.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { appTest } from '../../test/fixtures.ts';
+import type { Harness } from '../../test/harness.ts';
 
-let h: Harness;
-let t: Tenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('history');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 20, packhouses: 3, batches: 400, quiet: true });
-  await seedBatchEvents(h.resources, t.organizationId);
+const it = appTest({
+  tenant: 'history',
+  seed: { growers: 20, packhouses: 3, batches: 400 },
+  prepare: ({ h, t }) => seedBatchEvents(h.resources, t.organizationId),
 });
-afterAll(() => h?.close());
 
 const HISTORY = `query($id: ID!, $first: Int, $after: String) { node(id: $id) { ... on Batch { status history(first: $first, after: $after) {
   edges { cursor node { id kind fromStatus toStatus fromGrossWeightKg toGrossWeightKg fromNetWeightKg toNetWeightKg
     changes { field from to } actor { kind id } recordedAt } }
   pageInfo { hasNextPage endCursor } } } } }`;
 
-async function newBatch(auth: string, code: string) {
+async function newBatch(h: Harness, auth: string, code: string) {
   const ids = await h.gql(`{ growers(first: 2) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`, { auth });
   const input = {
     code,
@@ -40,20 +36,20 @@ async function newBatch(auth: string, code: string) {
   return { id: r.body.data.createBatch.data.id as string, otherGrower: ids.body.data.growers.edges[1].node.id as string };
 }
 
-const changeStatus = (auth: string, id: string, status: string) =>
+const changeStatus = (h: Harness, auth: string, id: string, status: string) =>
   h.gql(`mutation($id: ID!, $s: BatchStatus!) { changeBatchStatus(id: $id, status: $s) { __typename } }`, { auth, variables: { id, s: status } });
-const updateBatch = (auth: string, id: string, input: Record<string, unknown>) =>
+const updateBatch = (h: Harness, auth: string, id: string, input: Record<string, unknown>) =>
   h.gql(`mutation($id: ID!, $input: BatchPatch!) { updateBatch(id: $id, input: $input) { __typename } }`, { auth, variables: { id, input } });
 
 describe('events are written with each change', () => {
-  it('create, status changes and corrections, newest first, with who made them', async () => {
-    const { id, otherGrower } = await newBatch(t.partnerKey, 'H-1');
-    expect((await changeStatus(t.adminToken, id, 'GRADED')).body.data.changeBatchStatus.__typename).toBe('MutationChangeBatchStatusSuccess');
-    await updateBatch(t.adminToken, id, { netWeightKg: '990.25' });
-    await updateBatch(t.partnerKey, id, { code: 'H-1b', grower: otherGrower });
+  it('create, status changes and corrections, newest first, with who made them', async ({ h, t }) => {
+    const { id, otherGrower } = await newBatch(h, t.partnerKey, 'H-1');
+    expect((await changeStatus(h, t.adminToken, id, 'GRADED')).body.data.changeBatchStatus.__typename).toBe('MutationChangeBatchStatusSuccess');
+    await updateBatch(h, t.adminToken, id, { netWeightKg: '990.25' });
+    await updateBatch(h, t.partnerKey, id, { code: 'H-1b', grower: otherGrower });
     // Refused changes leave no trace.
-    expect((await changeStatus(t.partnerKey, id, 'DISPATCHED')).body.data.changeBatchStatus.__typename).toBe('ValidationError');
-    await updateBatch(t.partnerKey, id, { code: 'H-1b' }); // no actual change
+    expect((await changeStatus(h, t.partnerKey, id, 'DISPATCHED')).body.data.changeBatchStatus.__typename).toBe('ValidationError');
+    await updateBatch(h, t.partnerKey, id, { code: 'H-1b' }); // no actual change
 
     const r = await h.gql(HISTORY, { auth: t.partnerKey, variables: { id } });
     expect(r.body.errors).toBeUndefined();
@@ -74,10 +70,10 @@ describe('events are written with each change', () => {
     expect([...times].sort().reverse()).toEqual(times);
   });
 
-  it('pages through history with cursors, without repeats or gaps', async () => {
-    const { id } = await newBatch(t.partnerKey, 'H-2');
-    for (const s of ['GRADED', 'PACKED', 'DISPATCHED']) await changeStatus(t.partnerKey, id, s);
-    for (const net of ['900', '901', '902']) await updateBatch(t.partnerKey, id, { netWeightKg: net });
+  it('pages through history with cursors, without repeats or gaps', async ({ h, t }) => {
+    const { id } = await newBatch(h, t.partnerKey, 'H-2');
+    for (const s of ['GRADED', 'PACKED', 'DISPATCHED']) await changeStatus(h, t.partnerKey, id, s);
+    for (const net of ['900', '901', '902']) await updateBatch(h, t.partnerKey, id, { netWeightKg: net });
     const full = await h.gql(HISTORY, { auth: t.partnerKey, variables: { id, first: 100 } });
     expect(full.body.errors).toBeUndefined();
     const all = full.body.data.node.history.edges.map((e: any) => e.node.id);
@@ -95,13 +91,13 @@ describe('events are written with each change', () => {
     expect(paged).toEqual(all);
   });
 
-  it('a change and its event commit together: when the event cannot be written, the change is undone', async () => {
-    const { id } = await newBatch(t.partnerKey, 'H-3');
+  it('a change and its event commit together: when the event cannot be written, the change is undone', async ({ h, t }) => {
+    const { id } = await newBatch(h, t.partnerKey, 'H-3');
     const sql = h.resources.sql;
     await sql`create function refuse_events() returns trigger language plpgsql as $$ begin raise exception 'event store down'; end $$`;
     await sql`create trigger refuse_events before insert on batch_events for each row execute function refuse_events()`;
     try {
-      const r = await changeStatus(t.partnerKey, id, 'GRADED');
+      const r = await changeStatus(h, t.partnerKey, id, 'GRADED');
       expect(r.body.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     } finally {
       await sql`drop trigger refuse_events on batch_events`;
@@ -114,7 +110,7 @@ describe('events are written with each change', () => {
 });
 
 describe('SQL statements', () => {
-  it('50 batches each with its last 5 events take 2 statements', async () => {
+  it('50 batches each with its last 5 events take 2 statements', async ({ h, t }) => {
     const r = await h.gql(
       `{ batches(first: 50) { edges { node { id history(first: 5) { edges { node { id kind toStatus actor { kind } recordedAt } } } } } } }`,
       { auth: t.partnerKey },
@@ -139,14 +135,14 @@ describe('SQL statements', () => {
 });
 
 describe('append-only and tenancy', () => {
-  it('the database refuses to edit or delete an event', async () => {
+  it('the database refuses to edit or delete an event', async ({ h }) => {
     const sql = h.resources.sql;
     const [event] = await sql`select id from batch_events limit 1`;
     await expect(sql`update batch_events set kind = 'created' where id = ${event.id}`).rejects.toThrow(/append-only/);
     await expect(sql`delete from batch_events where id = ${event.id}`).rejects.toThrow(/append-only/);
   });
 
-  it('removing an organization still removes its batches and their history', async () => {
+  it('removing an organization still removes its batches and their history', async ({ h }) => {
     const gone = await h.tenant('leaving');
     await seedPackhouse(h.resources, gone.organizationId, { growers: 2, packhouses: 1, batches: 10, quiet: true });
     expect(await seedBatchEvents(h.resources, gone.organizationId)).toBeGreaterThanOrEqual(10);
@@ -155,7 +151,7 @@ describe('append-only and tenancy', () => {
     expect(n).toBe(0);
   });
 
-  it("another tenant's events and batches are not found", async () => {
+  it("another tenant's events and batches are not found", async ({ h, t }) => {
     const other = await h.tenant('other');
     const mine = await h.gql(`{ batches(first: 1) { edges { node { id history(first: 1) { edges { node { id } } } } } } }`, { auth: t.partnerKey });
     const batch = mine.body.data.batches.edges[0].node;

@@ -1,7 +1,7 @@
 // Batch history: one append-only event per change, written in the transaction of the change itself.
 // No GraphQL here.
 import { eq } from 'drizzle-orm';
-import { batchEventTable, batchTable, type ActorKind, type BatchEventKind } from '../../db/tables/index.ts';
+import { batchEventTable, type batchTable, type ActorKind, type BatchEventKind } from '../../db/tables/index.ts';
 import { lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import type { Principal } from '../../context.ts';
 import type { Db } from '../../resources.ts';

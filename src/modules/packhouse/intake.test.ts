@@ -1,24 +1,21 @@
 // Daily grower intake: the materialized view matches the batches after a refresh, readers are not
 // blocked while it refreshes, only admins refresh it on demand, and the schedule refreshes it too.
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { appTest, type AppFixtures } from '../../test/fixtures.ts';
 import { dailyIntakeRefreshedAt, refreshDailyIntake } from './intake.ts';
 import { scheduleDailyIntakeRefresh } from './tasks.ts';
 
-let h: Harness;
-let t: Tenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('intake');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 8, packhouses: 2, batches: 1_500, quiet: true });
-  const other = await h.tenant('elsewhere');
-  await seedPackhouse(h.resources, other.organizationId, { growers: 4, packhouses: 1, batches: 300, seed: 9, quiet: true });
+const it = appTest({
+  tenant: 'intake',
+  seed: { growers: 8, packhouses: 2, batches: 1_500 },
+  prepare: async ({ h }) => {
+    const other = await h.tenant('elsewhere');
+    await seedPackhouse(h.resources, other.organizationId, { growers: 4, packhouses: 1, batches: 300, seed: 9, quiet: true });
+  },
 });
-afterAll(() => h?.close());
 
 const REFRESH = `mutation { refreshDailyIntake { refreshedAt durationMs } }`;
 const INTAKE = `query($from: Date, $to: Date, $grower: ID, $first: Int, $after: String) {
@@ -26,7 +23,7 @@ const INTAKE = `query($from: Date, $to: Date, $grower: ID, $first: Int, $after: 
     edges { node { grower { id } day batches rejectedBatches grossWeightKg netWeightKg } }
     pageInfo { hasNextPage endCursor } } }`;
 
-async function directIntake(from: string, to: string) {
+async function directIntake({ h, t }: AppFixtures, from: string, to: string) {
   const rows = await h.resources.sql`
     select grower_id, intake_date::text as day, count(*)::int as batches,
            (count(*) filter (where status = 'rejected'))::int as rejected,
@@ -40,7 +37,7 @@ async function directIntake(from: string, to: string) {
 }
 
 describe('daily intake', () => {
-  it('after a refresh, matches the batches day by day, paged newest first', async () => {
+  it('after a refresh, matches the batches day by day, paged newest first', async ({ h, t }) => {
     const refreshed = await h.gql(REFRESH, { auth: t.adminToken });
     expect(refreshed.body.errors).toBeUndefined();
     expect(refreshed.body.data.refreshDailyIntake.durationMs).toBeGreaterThanOrEqual(0);
@@ -58,10 +55,10 @@ describe('daily intake', () => {
       after = r.body.data.dailyIntake.pageInfo.endCursor;
     }
     expect(rows.length).toBeGreaterThan(100);
-    expect(rows).toEqual(await directIntake(from, to));
+    expect(rows).toEqual(await directIntake({ h, t }, from, to));
   });
 
-  it('one grower, and when the roll-up was refreshed', async () => {
+  it('one grower, and when the roll-up was refreshed', async ({ h, t }) => {
     await refreshDailyIntake(h.resources.db, { wait: true });
     const grower = (await h.gql(`{ growers(first: 1) { edges { node { id } } } }`, { auth: t.readKey })).body.data.growers.edges[0].node.id;
     const r = await h.gql(`query($g: ID) { dailyIntake(grower: $g, first: 500) { refreshedAt edges { node { grower { id } day } } } }`, {
@@ -75,7 +72,7 @@ describe('daily intake', () => {
     expect(Date.parse(r.body.data.dailyIntake.refreshedAt)).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it('a batch added later shows up at the next refresh, not before', async () => {
+  it('a batch added later shows up at the next refresh, not before', async ({ h, t }) => {
     await refreshDailyIntake(h.resources.db, { wait: true });
     const sql = h.resources.sql;
     const [g] = await sql`select id from growers where organization_id = ${t.organizationId} limit 1`;
@@ -90,7 +87,7 @@ describe('daily intake', () => {
     ]);
   });
 
-  it('readers are not blocked while a refresh runs', async () => {
+  it('readers are not blocked while a refresh runs', async ({ h, t }) => {
     const conn = await h.resources.sql.reserve();
     try {
       await conn`begin`;
@@ -105,7 +102,7 @@ describe('daily intake', () => {
     }
   });
 
-  it("another tenant's intake is not visible, whatever grower id is asked for", async () => {
+  it("another tenant's intake is not visible, whatever grower id is asked for", async ({ h, t }) => {
     const other = await h.tenant('nosy');
     const mine = (await h.gql(`{ growers(first: 1) { edges { node { id } } } }`, { auth: t.readKey })).body.data.growers.edges[0].node.id;
     const r = await h.gql(INTAKE, { auth: other.readKey, variables: { grower: mine } });
@@ -113,7 +110,7 @@ describe('daily intake', () => {
     expect((await h.gql(INTAKE, { auth: other.readKey })).body.data.dailyIntake.edges).toEqual([]);
   });
 
-  it('only admins refresh on demand; bad ranges are clear errors', async () => {
+  it('only admins refresh on demand; bad ranges are clear errors', async ({ h, t }) => {
     for (const auth of [t.memberToken, t.partnerKey, t.readKey]) {
       expect((await h.gql(REFRESH, { auth })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     }
@@ -123,7 +120,7 @@ describe('daily intake', () => {
 });
 
 describe('scheduled refresh', () => {
-  it('a turn is skipped while another process refreshes', async () => {
+  it('a turn is skipped while another process refreshes', async ({ h }) => {
     const conn = await h.resources.sql.reserve();
     try {
       await conn`select pg_advisory_lock(7204001)`;
@@ -135,7 +132,7 @@ describe('scheduled refresh', () => {
     expect((await refreshDailyIntake(h.resources.db, { wait: false })).refreshed).toBe(true);
   });
 
-  it('the schedule refreshes the view by itself', async () => {
+  it('the schedule refreshes the view by itself', async ({ h }) => {
     const before = await dailyIntakeRefreshedAt(h.resources.db);
     const stop = scheduleDailyIntakeRefresh({ db: h.resources.db, log: pino({ level: 'silent' }) }, 1);
     try {

@@ -1,23 +1,14 @@
 // Growers, packhouses and batches through the real app: SQL statement counts (an N+1 fails here),
 // filters, mutations with typed errors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackhouse } from '../../../seeds/packhouse.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { describe, expect } from 'vitest';
+import { appTest, type AppFixtures } from '../../test/fixtures.ts';
 
-let h: Harness;
-let t: Tenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('orchard');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 30, packhouses: 5, batches: 600, quiet: true });
-});
-afterAll(() => h?.close());
+const it = appTest({ tenant: 'orchard', seed: { growers: 30, packhouses: 5, batches: 600 } });
 
 describe('SQL statements per operation', () => {
   // Compiled reads (src/compiled/) answer each of these with ONE statement; with COMPILED_READS=off
   // the resolvers take one statement per list level (counted in src/compiled/compiled-reads.test.ts).
-  it('50 batches with grower and packhouse take 1 statement', async () => {
+  it('50 batches with grower and packhouse take 1 statement', async ({ h, t }) => {
     const r = await h.gql(
       `{ batches(first: 50) { edges { node { code grower { name code } packhouse { name } } } } }`,
       { auth: t.partnerKey },
@@ -28,7 +19,7 @@ describe('SQL statements per operation', () => {
     expect(r.statements).toBe(1);
   });
 
-  it('20 growers × first 10 batches × each batch packhouse take 1 statement', async () => {
+  it('20 growers × first 10 batches × each batch packhouse take 1 statement', async ({ h, t }) => {
     const r = await h.gql(
       `{ growers(first: 20) { edges { node { name batches(first: 10) { edges { node { code packhouse { name } } } } } } } }`,
       { auth: t.partnerKey },
@@ -42,7 +33,7 @@ describe('SQL statements per operation', () => {
     expect(r.statements).toBe(1);
   });
 
-  it('the same shape through packhouses and three levels is still 1 statement', async () => {
+  it('the same shape through packhouses and three levels is still 1 statement', async ({ h, t }) => {
     const r = await h.gql(
       `{ packhouses(first: 5) { edges { node { name batches(first: 20) { edges { node { code grower { name batches(first: 3) { edges { node { code } } } } } } } } } } }`,
       { auth: t.partnerKey },
@@ -52,7 +43,7 @@ describe('SQL statements per operation', () => {
     expect(r.statements).toBe(1);
   });
 
-  it('node(id) for many ids of several types is 1 statement', async () => {
+  it('node(id) for many ids of several types is 1 statement', async ({ h, t }) => {
     const list = await h.gql(`{ batches(first: 30) { edges { node { id grower { id } } } } }`, { auth: t.partnerKey });
     const ids = list.body.data.batches.edges.flatMap((e: any) => [e.node.id, e.node.grower.id]);
     const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { code } ... on Grower { name } } }`, {
@@ -66,7 +57,7 @@ describe('SQL statements per operation', () => {
 });
 
 describe('nested lists', () => {
-  it('each grower gets its own first N batches, newest intake first, matching a direct query', async () => {
+  it('each grower gets its own first N batches, newest intake first, matching a direct query', async ({ h, t }) => {
     const r = await h.gql(
       `{ growers(first: 5) { edges { node { id batches(first: 4) { edges { node { code intakeDate grower { id } } } pageInfo { hasNextPage } } } } } }`,
       { auth: t.partnerKey },
@@ -83,7 +74,7 @@ describe('nested lists', () => {
 });
 
 describe('filters', () => {
-  it('status, fruit type and intake range all hold on every row', async () => {
+  it('status, fruit type and intake range all hold on every row', async ({ h, t }) => {
     const r = await h.gql(
       `{ batches(first: 500, filter: { status: PACKED, fruitType: APPLE, intakeFrom: "2024-03-01", intakeTo: "2025-03-01" }) { edges { node { status fruitType intakeDate } } } }`,
       { auth: t.partnerKey },
@@ -96,7 +87,7 @@ describe('filters', () => {
     }
   });
 
-  it('a reversed intake range is a clear error', async () => {
+  it('a reversed intake range is a clear error', async ({ h, t }) => {
     const r = await h.gql(`{ batches(filter: { intakeFrom: "2025-01-02", intakeTo: "2025-01-01" }) { edges { node { id } } } }`, {
       auth: t.partnerKey,
     });
@@ -104,7 +95,7 @@ describe('filters', () => {
     expect(r.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('an impossible date is refused by the Date scalar', async () => {
+  it('an impossible date is refused by the Date scalar', async ({ h, t }) => {
     const r = await h.gql(`{ batches(filter: { intakeFrom: "2025-02-30" }) { edges { node { id } } } }`, { auth: t.partnerKey });
     expect(r.body.errors?.[0].message).toMatch(/real calendar date/);
   });
@@ -117,15 +108,15 @@ const CREATE_BATCH = `mutation($input: BatchInput!) { createBatch(input: $input)
   ... on NotFoundError { id message } } }`;
 
 describe('mutations', () => {
-  async function ids() {
+  async function ids({ h, t }: AppFixtures) {
     const r = await h.gql(`{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`, {
       auth: t.partnerKey,
     });
     return { grower: r.body.data.growers.edges[0].node.id, packhouse: r.body.data.packhouses.edges[0].node.id };
   }
 
-  it('creates a batch, keeps weights exact, and walks it through its statuses', async () => {
-    const { grower, packhouse } = await ids();
+  it('creates a batch, keeps weights exact, and walks it through its statuses', async ({ h, t }) => {
+    const { grower, packhouse } = await ids({ h, t });
     const input = { code: 'M-1', grower, packhouse, fruitType: 'PEAR', harvestDate: '2025-03-01', intakeDate: '2025-03-02', grossWeightKg: '1234.567', netWeightKg: '1200.001' };
     const created = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input } });
     const batch = created.body.data.createBatch;
@@ -146,8 +137,8 @@ describe('mutations', () => {
     expect(final.message).toMatch(/final/);
   });
 
-  it('names the bad input field for each kind of bad value', async () => {
-    const { grower, packhouse } = await ids();
+  it('names the bad input field for each kind of bad value', async ({ h, t }) => {
+    const { grower, packhouse } = await ids({ h, t });
     const base = { code: 'M-2', grower, packhouse, fruitType: 'APPLE', harvestDate: '2025-03-05', intakeDate: '2025-03-06', grossWeightKg: '100' };
     const cases: [Record<string, unknown>, string][] = [
       [{ intakeDate: '2025-03-01' }, 'input.intakeDate'],
@@ -165,15 +156,15 @@ describe('mutations', () => {
     expect(exists.body.data.createBatch).toMatchObject({ __typename: 'ValidationError', field: 'input.code' });
   });
 
-  it('a float weight is refused at the scalar, before any resolver', async () => {
-    const { grower, packhouse } = await ids();
+  it('a float weight is refused at the scalar, before any resolver', async ({ h, t }) => {
+    const { grower, packhouse } = await ids({ h, t });
     const input = { code: 'M-3', grower, packhouse, fruitType: 'APPLE', harvestDate: '2025-03-05', intakeDate: '2025-03-06', grossWeightKg: 100.5 };
     const r = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input } });
     expect(r.body.errors?.[0].message).toMatch(/Decimal must be a string/);
     expect(r.statements).toBe(0);
   });
 
-  it('creates and updates growers and packhouses; duplicates name the field', async () => {
+  it('creates and updates growers and packhouses; duplicates name the field', async ({ h, t }) => {
     const g = await h.gql(
       `mutation { createGrower(input: { code: "NEW-1", name: "Fresh Farm" }) { __typename ... on MutationCreateGrowerSuccess { data { id name } } } }`,
       { auth: t.partnerKey },
@@ -196,7 +187,7 @@ describe('mutations', () => {
     expect(p.body.data.createPackhouse.data).toEqual({ name: 'Shed 9', location: 'Motueka' });
   });
 
-  it('a read-only key cannot write', async () => {
+  it('a read-only key cannot write', async ({ h, t }) => {
     const r = await h.gql(`mutation { createPackhouse(input: { name: "Nope" }) { __typename } }`, { auth: t.readKey });
     expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });

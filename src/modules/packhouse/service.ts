@@ -2,6 +2,8 @@
 // Every function takes the caller's organization id and never reads or writes outside it.
 import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
+import { uniquely } from '../../db/constraint.ts';
+import { lockOwnedRow } from '../../db/tenant.ts';
 import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
@@ -135,17 +137,6 @@ export type BatchInput = {
   netWeightKg?: string | null;
 };
 
-/** Turns unique-constraint violations into a ValidationError naming the input field. */
-async function uniquely<T>(write: Promise<T>, constraint: string, field: string, message: string): Promise<T> {
-  try {
-    return await write;
-  } catch (err) {
-    const cause = (err as { cause?: { constraint_name?: string } }).cause ?? (err as { constraint_name?: string });
-    if (cause?.constraint_name === constraint) throw ValidationError.of(field, message);
-    throw err;
-  }
-}
-
 export async function createGrower(db: Db, organizationId: number, input: GrowerInput): Promise<Grower> {
   const [row] = await uniquely(
     db.insert(growerTable).values({ ...input, organizationId }).returning(),
@@ -236,17 +227,6 @@ export async function createBatch(db: Db, organizationId: number, input: BatchIn
   });
 }
 
-/** The caller's batch, locked until the transaction ends, so concurrent changes queue behind it. */
-async function lockBatch(tx: Db, organizationId: number, id: number): Promise<Batch> {
-  const [current] = await tx
-    .select()
-    .from(batchTable)
-    .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
-    .for('update');
-  if (!current) throw new NotFoundError('Batch', String(id));
-  return current;
-}
-
 export type BatchPatch = Partial<Omit<BatchInput, 'growerId' | 'packhouseId'>> & { growerId?: number; packhouseId?: number };
 
 /** Corrects a batch; a change of weights or details writes its history event in the same transaction. */
@@ -258,7 +238,7 @@ export async function updateBatch(
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<Batch> {
   return db.transaction(async (tx) => {
-    const current = await lockBatch(tx, organizationId, id);
+    const current = await lockOwnedRow(tx, batchTable, organizationId, id, 'Batch');
     checkBatchValues({ ...current, ...patch });
     if (patch.growerId !== undefined || patch.packhouseId !== undefined) {
       await requireOwned(tx, organizationId, patch.growerId, patch.packhouseId);
@@ -296,7 +276,7 @@ export async function changeBatchStatus(
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<Batch> {
   return db.transaction(async (tx) => {
-    const current = await lockBatch(tx, organizationId, id);
+    const current = await lockOwnedRow(tx, batchTable, organizationId, id, 'Batch');
     const allowed = BATCH_TRANSITIONS[current.status];
     if (!allowed.includes(to)) {
       const next = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it is final';

@@ -1,9 +1,8 @@
 // Admin API for partner manifests: register persisted operations for one of your partners, list them.
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
 import { persistedOperationTable } from '../../db/tables/index.ts';
-import { keysetPage, LIST_PAGE } from '../../db/keyset.ts';
+import { LIST_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';
 import { connectionComplexity } from '../../schema/common.ts';
@@ -45,14 +44,7 @@ builder.queryFields((t) => ({
     description: "Operations your organization registered for one partner manifest, oldest first (the repository's manifests are not listed).",
     args: { ...t.arg.connectionArgs(), manifest: t.arg.string({ required: true, validate: manifestName }) },
     complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) =>
-      keysetPage(
-        ctx.db,
-        persistedOperationTable,
-        and(eq(persistedOperationTable.organizationId, organizationOf(ctx)), eq(persistedOperationTable.manifest, args.manifest)),
-        { list: 'persistedOperations', columns: [persistedOperationTable.id], direction: 'asc', key: (o) => [o.id] },
-        args,
-      ),
+    resolve: (_root, args, ctx) => service.listOperations(ctx.db, organizationOf(ctx), args.manifest, args),
   }),
 }));
 

@@ -1,15 +1,27 @@
 // Persisted operations: registration by an organization's admins, and lookup of the document a
 // caller may run by hash. No GraphQL types here.
 import { and, eq } from 'drizzle-orm';
-import { parse, validate, type GraphQLSchema } from 'graphql';
+import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../context.ts';
 import { persistedOperationTable } from '../../db/tables/index.ts';
+import { keysetPage, type PageArgs } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { MANIFEST_NAME, sha256Hex, singleOperation } from './documents.ts';
 import type { Manifests } from './manifests.ts';
 
 const MAX_DOCUMENT_CHARS = 100_000;
+
+/** Operations the organization registered for one manifest, oldest first. */
+export function listOperations(db: Db, organizationId: number, manifest: string, page: PageArgs) {
+  return keysetPage(
+    db,
+    persistedOperationTable,
+    and(eq(persistedOperationTable.organizationId, organizationId), eq(persistedOperationTable.manifest, manifest)),
+    { list: 'persistedOperations', columns: [persistedOperationTable.id], direction: 'asc', key: (o) => [o.id] },
+    page,
+  );
+}
 
 /** Checks and stores documents for one manifest of the organization; registering twice is a no-op. */
 export async function registerOperations(
@@ -24,7 +36,7 @@ export async function registerOperations(
   const rows = input.documents.map((document, i) => {
     const field = `input.documents.${i}`;
     if (document.length > MAX_DOCUMENT_CHARS) throw ValidationError.of(field, `A document may have at most ${MAX_DOCUMENT_CHARS} characters.`);
-    let parsed;
+    let parsed: DocumentNode;
     try {
       parsed = parse(document);
     } catch (err) {

@@ -8,7 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { workflowDefinitionTable, workflowRunTable, workflowStepTable } from '../../db/tables/index.ts';
 import { invalidateEntities } from '../../cache/response-cache.ts';
-import { createBoss, QUEUES, type JobQueue } from '../../db/queue.ts';
+import { createBoss, QUEUES, takePayload, type JobQueue } from '../../db/queue.ts';
 import type { Db, Resources } from '../../resources.ts';
 import { SYSTEM_ACTOR } from '../packhouse/history.ts';
 import { recordLeadEvent } from '../leads/history.ts';
@@ -112,7 +112,8 @@ export async function startWorkflowWorker(resources: Pick<Resources, 'config' | 
       groupConcurrency: config.workflows.organizationConcurrency,
     },
     async ([job]) => {
-      const payload = job.data as RunPayload;
+      const payload = takePayload(QUEUES.workflowRun, job, log);
+      if (!payload) return;
       try {
         while (!stopping.signal.aborted && !job.signal.aborted) {
           const step = await advanceRun(resources.db, resources.jobs, payload, config.crm.connector);

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { invalidateTypes, type ResponseCache } from '../../../cache/response-cache.ts';
 import type { Config } from '../../../config.ts';
 import { courseGenerationTable, courseLessonTable, courseModuleTable, courseTable } from '../../../db/tables/index.ts';
-import { createBoss, QUEUES } from '../../../db/queue.ts';
+import { createBoss, QUEUES, takePayload } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { createBuiltinGenerator } from './builtin.ts';
@@ -280,7 +280,8 @@ export async function startCourseGenerationWorker(
       notifyPollingIntervalSeconds: 0.5,
     },
     async ([job]) => {
-      const payload = job.data as GenerationPayload;
+      const payload = takePayload(QUEUES.courseGeneration, job, log);
+      if (!payload) return;
       const signal = AbortSignal.any([job.signal, stopping.signal]);
       try {
         const result = await processGeneration(deps, payload, signal);

@@ -32,6 +32,15 @@ export type CatalogCard = {
   rates: Partial<Record<SpendCategory, RewardRate>>;
 };
 
+/** A card's own columns, as stored in `cards` and read back (everything but its id and rates). */
+export type CardFields = Omit<CatalogCard, 'id' | 'rates'>;
+
+/** Picks a card's own columns from anything that carries them (a stored row, a seed spec). */
+export function cardFields(card: CardFields): CardFields {
+  const { code, name, issuer, annualFeePaise, joiningFeePaise, feeWaiverSpendPaise, welcomeBenefitPaise, baseRateBps } = card;
+  return { code, name, issuer, annualFeePaise, joiningFeePaise, feeWaiverSpendPaise, welcomeBenefitPaise, baseRateBps };
+}
+
 export type Recommendation = {
   rank: number;
   cardId: number | null;

@@ -1,10 +1,11 @@
 // The card catalog of an organization: reads, the scorer's view of it, and every write (admin only).
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { cardRewardRateTable, cardTable } from '../../../db/tables/index.ts';
+import { uniquely } from '../../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
-import type { CatalogCard, RewardRate, SpendCategory } from './scoring.ts';
+import { cardFields, type CardFields, type CatalogCard, type RewardRate, type SpendCategory } from './scoring.ts';
 
 export type Card = typeof cardTable.$inferSelect;
 export type CardRate = typeof cardRewardRateTable.$inferSelect;
@@ -52,22 +53,11 @@ export async function loadCatalog(db: Db, organizationId: number): Promise<Catal
     entry[r.category] = { rateBps: r.rateBps, monthlyCapPaise: r.monthlyCapPaise };
     byCard.set(r.cardId, entry);
   }
-  return cards.map((c) => ({
-    id: c.id,
-    code: c.code,
-    name: c.name,
-    issuer: c.issuer,
-    annualFeePaise: c.annualFeePaise,
-    joiningFeePaise: c.joiningFeePaise,
-    feeWaiverSpendPaise: c.feeWaiverSpendPaise,
-    welcomeBenefitPaise: c.welcomeBenefitPaise,
-    baseRateBps: c.baseRateBps,
-    rates: byCard.get(c.id) ?? {},
-  }));
+  return cards.map((c) => ({ id: c.id, ...cardFields(c), rates: byCard.get(c.id) ?? {} }));
 }
 
 /** A card as written by an admin: the catalog card's own fields, whether it is offered, and its rates as a list. */
-export type CardInput = Omit<CatalogCard, 'id' | 'rates'> & {
+export type CardInput = CardFields & {
   active: boolean;
   rates: ({ category: SpendCategory } & RewardRate)[];
 };
@@ -81,31 +71,26 @@ function checkRates(rates: CardInput['rates'] | undefined) {
   });
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
-}
-
 export async function createCard(db: Db, organizationId: number, input: CardInput): Promise<Card> {
   checkRates(input.rates);
-  try {
-    return await db.transaction(async (tx) => {
+  return uniquely(
+    db.transaction(async (tx) => {
       const { rates, ...card } = input;
       const [row] = await tx.insert(cardTable).values({ ...card, organizationId }).returning();
       if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: row.id })));
       return row;
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.of('input.code', `A card with code ${input.code} already exists in your catalog; choose another code or update that card.`);
-    throw err;
-  }
+    }),
+    'cards_organization_code_key',
+    'input.code',
+    `A card with code ${input.code} already exists in your catalog; choose another code or update that card.`,
+  );
 }
 
 /** Changes the given fields; `rates`, when given, replaces all of the card's category rates. */
 export async function updateCard(db: Db, organizationId: number, id: number, patch: Partial<CardInput>): Promise<Card> {
   checkRates(patch.rates);
-  try {
-    return await db.transaction(async (tx) => {
+  return uniquely(
+    db.transaction(async (tx) => {
       const { rates, ...fields } = patch;
       const [row] = await tx
         .update(cardTable)
@@ -118,9 +103,9 @@ export async function updateCard(db: Db, organizationId: number, id: number, pat
         if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: id })));
       }
       return row;
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.of('input.code', `A card with code ${patch.code} already exists in your catalog.`);
-    throw err;
-  }
+    }),
+    'cards_organization_code_key',
+    'input.code',
+    `A card with code ${patch.code} already exists in your catalog.`,
+  );
 }

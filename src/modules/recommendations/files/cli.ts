@@ -12,6 +12,7 @@ import { createProgress } from '../../../lib/progress.ts';
 import { createCliLogger, createResources, type Resources } from '../../../resources.ts';
 import { findOrganizationBySlug } from '../../identity/service.ts';
 import { exportResults } from './export.ts';
+import { fileFormatOf } from './format.ts';
 import { ImportError, importJob } from './import.ts';
 import { getJob } from '../jobs/service.ts';
 
@@ -38,7 +39,8 @@ async function runImport(resources: Resources, args: string[]) {
   const name = option(args, 'name');
   const provider = option(args, 'provider');
   const [file] = args;
-  if (!file || !/\.(csv|xlsx)$/i.test(file)) fail('usage: npm run job:import -- <customers.csv|customers.xlsx> [--org demo] [--name text] [--provider builtin|http]');
+  const format = fileFormatOf({ fileName: file });
+  if (!file || !format) fail('usage: npm run job:import -- <customers.csv|customers.xlsx> [--org demo] [--name text] [--provider builtin|http]');
   if (provider && provider !== 'builtin' && provider !== 'http') fail('--provider must be builtin or http');
   const org = await organization(resources, slug);
   const { size } = await stat(file).catch(() => fail(`Cannot read ${file}.`));
@@ -47,7 +49,7 @@ async function runImport(resources: Resources, args: string[]) {
   try {
     const result = await importJob(resources, org.id, 'cli', {
       source: createReadStream(file, { highWaterMark: 256 * 1024 }),
-      format: file.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv',
+      format,
       name,
       provider: provider as 'builtin' | 'http' | undefined,
       onBytes: (total) => {
@@ -76,13 +78,14 @@ async function runImport(resources: Resources, args: string[]) {
 async function runExport(resources: Resources, args: string[]) {
   const slug = option(args, 'org') ?? 'demo';
   const [idText, file] = args;
-  if (!idText || !file || !/\.(csv|xlsx)$/i.test(file)) fail('usage: npm run job:export -- <job id> <results.csv|results.xlsx> [--org demo]');
+  const format = fileFormatOf({ fileName: file });
+  if (!idText || !format) fail('usage: npm run job:export -- <job id> <results.csv|results.xlsx> [--org demo]');
   const id = /^\d+$/.test(idText) ? Number(idText) : Number(decodeGlobalId(idText).id);
   const org = await organization(resources, slug);
   const job = await getJob(resources.db, org.id, id);
   if (!job) fail(`No recommendation job ${idText} in organization ${slug}.`);
   const progress = createProgress(`exporting job ${idText}`, job.doneCount + job.failedCount);
-  await pipeline(exportResults(resources.sql, job, file.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv', (n) => progress.add(n)), createWriteStream(file));
+  await pipeline(exportResults(resources.sql, job, format, (n) => progress.add(n)), createWriteStream(file));
   progress.done(`${file} written (job ${job.status}, ${job.doneCount} scored, ${job.failedCount} failed)`);
 }
 

@@ -8,9 +8,10 @@ import type { StoredRecommendation } from '../../../db/tables/index.ts';
 import { createXlsxWriter, decimalCell, type Cell } from '../../../lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
 import type { Sql } from '../../../resources.ts';
+import type { FileFormat } from './format.ts';
 import { TOP_N } from '../catalog/scoring.ts';
 
-export type ExportFormat = 'csv' | 'xlsx';
+export type ExportFormat = FileFormat;
 
 export const EXPORT_COLUMNS = [
   'customer_ref',
@@ -59,7 +60,7 @@ function csvField(value: string | number): string {
 async function* csvLines(sql: Sql, job: { id: number; organizationId: number }, onRows?: (n: number) => void): AsyncGenerator<string> {
   yield `${EXPORT_COLUMNS.join(',')}\n`;
   for await (const rows of resultBatches(sql, job)) {
-    yield rows.map((r) => cells(r).map(csvField).join(',')).join('\n') + '\n';
+    yield `${rows.map((r) => cells(r).map(csvField).join(',')).join('\n')}\n`;
     onRows?.(rows.length);
   }
 }
@@ -88,7 +89,3 @@ export function exportResults(sql: Sql, job: { id: number; organizationId: numbe
   return out;
 }
 
-export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};

@@ -42,6 +42,12 @@ async function upload(body: BodyInit, query: string, auth = t.partnerKey, conten
   return { status: res.status, body: (await res.json()) as any };
 }
 
+/** A refused import's error, in the GraphQL error shape every early answer has: code and message side by side. */
+function errorOf(body: { errors: { message: string; extensions: Record<string, unknown> }[] }) {
+  const [{ message, extensions }] = body.errors;
+  return { message, ...extensions } as { message: string; code: string } & Record<string, any>;
+}
+
 async function jobCount(): Promise<number> {
   const [row] = await h.resources.sql<{ n: number }[]>`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
   return row.n;
@@ -73,7 +79,7 @@ describe('good files', () => {
     expect(r.body).toMatchObject({ imported: 120, rejectedRows: 0 });
     await waitForJob(h, t.partnerKey, r.body.job.id);
     const results = await allResults(h, t.partnerKey, r.body.job.id);
-    results.forEach((node, i) => expect(node.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(500 + i)));
+    for (const [i, node] of results.entries()) expect(node.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(500 + i));
   });
 
   it('imports through the GraphQL multipart mutation (with the CSRF preflight header)', async () => {
@@ -160,30 +166,30 @@ describe('bad files are refused whole', () => {
     const before = await jobCount();
     const r = await upload(csvOf(3).replace('customer_ref,', 'customer_ref,age,').replace(/\n(CUST-\d+,)/g, '\n$1 42,'), 'format=csv');
     expect(r.status).toBe(422);
-    expect(r.body.error).toMatchObject({ code: 'BAD_HEADER', message: expect.stringMatching(/Unknown column "age".*Expected columns: customer_ref, online_shopping/) });
+    expect(errorOf(r.body)).toMatchObject({ code: 'BAD_HEADER', message: expect.stringMatching(/Unknown column "age".*Expected columns: customer_ref, online_shopping/) });
     expect(await jobCount()).toBe(before);
   });
 
   it('missing columns', async () => {
     const r = await upload('customer_ref,groceries\nA,1\n', 'format=csv');
-    expect(r.body.error).toMatchObject({ code: 'BAD_HEADER', message: expect.stringContaining('Missing columns online_shopping, dining') });
+    expect(errorOf(r.body)).toMatchObject({ code: 'BAD_HEADER', message: expect.stringContaining('Missing columns online_shopping, dining') });
   });
 
   it('empty files, header-only files and files with no good row', async () => {
     const before = await jobCount();
-    expect((await upload('', 'format=csv')).body.error).toMatchObject({ code: 'EMPTY_FILE', message: expect.stringContaining('The file is empty') });
-    expect((await upload('\n\n', 'format=csv')).body.error.code).toBe('EMPTY_FILE');
-    expect((await upload(`${CUSTOMER_COLUMNS.join(',')}\n`, 'format=csv')).body.error).toMatchObject({ code: 'NO_VALID_ROWS', message: expect.stringContaining('no customer rows') });
+    expect(errorOf((await upload('', 'format=csv')).body)).toMatchObject({ code: 'EMPTY_FILE', message: expect.stringContaining('The file is empty') });
+    expect(errorOf((await upload('\n\n', 'format=csv')).body).code).toBe('EMPTY_FILE');
+    expect(errorOf((await upload(`${CUSTOMER_COLUMNS.join(',')}\n`, 'format=csv')).body)).toMatchObject({ code: 'NO_VALID_ROWS', message: expect.stringContaining('no customer rows') });
     const allBad = await upload(`${CUSTOMER_COLUMNS.join(',')}\nA,-1,0,0,0,0,0,0,\n`, 'format=csv');
-    expect(allBad.body.error).toMatchObject({ code: 'NO_VALID_ROWS', errors: [{ line: 2, message: expect.stringContaining('negative') }] });
+    expect(errorOf(allBad.body)).toMatchObject({ code: 'NO_VALID_ROWS', errors: [{ line: 2, message: expect.stringContaining('negative') }] });
     const emptyWorkbook = new ExcelJS.Workbook();
     emptyWorkbook.addWorksheet('empty');
-    expect((await upload(Buffer.from(await emptyWorkbook.xlsx.writeBuffer()), 'format=xlsx')).body.error.code).toBe('EMPTY_FILE');
+    expect(errorOf((await upload(Buffer.from(await emptyWorkbook.xlsx.writeBuffer()), 'format=xlsx')).body).code).toBe('EMPTY_FILE');
     expect(await jobCount()).toBe(before);
   });
 
   it('a file that is not what it claims, a missing format, and the wrong scope', async () => {
-    expect((await upload(csvOf(3), 'format=xlsx')).body.error).toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('could not be read as XLSX') });
+    expect(errorOf((await upload(csvOf(3), 'format=xlsx')).body)).toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('could not be read as XLSX') });
     expect((await upload(csvOf(3), '')).status).toBe(415);
     expect((await upload(csvOf(3), 'format=csv', t.readKey)).status).toBe(403);
     const anonymous = await h.fetch('/jobs/import?format=csv', { method: 'POST', body: csvOf(3) });
@@ -207,7 +213,7 @@ describe('bad files are refused whole', () => {
     await new Promise((r) => setTimeout(r, 300));
     const refused = await upload(csvOf(2, 3000), 'format=csv');
     expect(refused.status).toBe(503);
-    expect(refused.body.error).toMatchObject({ code: 'BUSY', message: expect.stringContaining('send the file again') });
+    expect(errorOf(refused.body)).toMatchObject({ code: 'BUSY', message: expect.stringContaining('send the file again') });
     for (const controller of held) {
       controller.enqueue(new TextEncoder().encode(`${csvOf(1, 4000 + held.indexOf(controller)).split('\n')[1]}\n`));
       controller.close();

@@ -15,8 +15,9 @@ import type postgres from 'postgres';
 import { recommendationJobTable, type ProviderKind } from '../../../db/tables/index.ts';
 import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from '../jobs/input.ts';
 import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from '../jobs/service.ts';
+import type { FileFormat } from './format.ts';
 
-export type ImportFormat = 'csv' | 'xlsx';
+export type ImportFormat = FileFormat;
 export type ImportInput = {
   source: AsyncIterable<Uint8Array>;
   format: ImportFormat;

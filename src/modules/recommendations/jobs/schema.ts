@@ -9,17 +9,16 @@ import { LIST_PAGE } from '../../../db/keyset.ts';
 import { loadTenantNodes } from '../../../db/tenant.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
-import { builder, ErrorInterface, mutationErrors } from '../../../schema/builder.ts';
+import { builder, mutationErrors } from '../../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../../schema/common.ts';
 import { CardRef } from '../catalog/schema.ts';
-import { ImportError, importJob } from '../files/import.ts';
 import { FAILURE_REASONS } from '../provider/retry.ts';
 import * as service from './service.ts';
 import { watchJob } from './watch.ts';
 
 const JobStatusEnum = builder.enumType('RecommendationJobStatus', { values: enumValues(JOB_STATUSES) });
 const JobSourceEnum = builder.enumType('RecommendationJobSource', { values: enumValues(JOB_SOURCES) });
-const ProviderEnum = builder.enumType('RecommendationProvider', {
+export const ProviderEnum = builder.enumType('RecommendationProvider', {
   description: 'BUILTIN scores from your card catalog in our workers; HTTP calls the external scoring API (rate-limited).',
   values: { BUILTIN: { value: 'builtin' as const }, HTTP: { value: 'http' as const } },
 });
@@ -60,7 +59,7 @@ const ResultRef = builder.objectRef<service.JobResult>('RecommendationResult').i
 });
 const ResultConnection = builder.connectionObject({ type: ResultRef, name: 'RecommendationResultConnection' });
 
-const InputRowErrorRef = builder.objectRef<{ line: number; message: string }>('InputRowError').implement({
+export const InputRowErrorRef = builder.objectRef<{ line: number; message: string }>('InputRowError').implement({
   description: 'A row of an imported file that was refused; the other rows were imported.',
   fields: (t) => ({ line: t.exposeInt('line'), message: t.exposeString('message') }),
 });
@@ -161,39 +160,14 @@ const SubmitJobInput = builder.inputType('SubmitRecommendationJobInput', {
   }),
 });
 
-type JobPayload = { job: service.Job; deduplicated: boolean; imported?: number; rejectedRows?: number; errors?: { line: number; message: string }[] };
+export type JobPayload = { job: service.Job; deduplicated: boolean; imported?: number; rejectedRows?: number; errors?: { line: number; message: string }[] };
 const SubmitPayload = builder.objectRef<JobPayload>('SubmitRecommendationJobPayload').implement({
   fields: (t) => ({
     job: t.field({ type: RecommendationJobRef, resolve: (p) => p.job }),
     deduplicated: t.exposeBoolean('deduplicated', { description: 'True when the same request was submitted within the dedupe window: this is that job.' }),
   }),
 });
-const ImportPayload = builder.objectRef<JobPayload>('ImportRecommendationJobPayload').implement({
-  fields: (t) => ({
-    job: t.field({ type: RecommendationJobRef, resolve: (p) => p.job }),
-    deduplicated: t.exposeBoolean('deduplicated'),
-    imported: t.int({ resolve: (p) => p.imported ?? 0 }),
-    rejectedRows: t.int({ resolve: (p) => p.rejectedRows ?? 0 }),
-    errors: t.field({ type: [InputRowErrorRef], description: 'The first 100 refused rows.', resolve: (p) => p.errors ?? [] }),
-  }),
-});
-
-builder.objectType(ImportError, {
-  name: 'ImportRefused',
-  description: 'The whole file was refused (empty, unknown or missing columns, nothing importable, too large); nothing was imported.',
-  interfaces: [ErrorInterface],
-  fields: (t) => ({
-    code: t.exposeString('code'),
-    errors: t.field({ type: [InputRowErrorRef], resolve: (e) => e.errors.slice(0, 100) }),
-  }),
-});
-
-// The multipart request is buffered whole by the server before a resolver sees it, and the import
-// must finish within the request deadline (REQUEST_TIMEOUT_MS), so this path takes moderate files
-// (10 MB imports in about 5 s); bigger ones go to POST /jobs/import, which streams and has no deadline.
-export const MULTIPART_MAX_BYTES = 10 * 1024 * 1024;
-
-const deps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
+export const jobDeps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
 
 builder.mutationFields((t) => ({
   submitRecommendationJob: t.field({
@@ -203,30 +177,11 @@ builder.mutationFields((t) => ({
     description: `Scores 1 to ${service.MAX_INLINE_CUSTOMERS} customers in the background; follow it with recommendationJob or recommendationJobProgress.`,
     args: { input: t.arg({ type: SubmitJobInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      service.submitInlineJob(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
+      service.submitInlineJob(jobDeps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
         name: input.name,
         provider: input.provider,
         customers: input.customers as service.InlineCustomer[],
       }),
-  }),
-  importRecommendationJob: t.field({
-    type: ImportPayload,
-    authScopes: { write: true },
-    errors: { types: [...mutationErrors.types, ImportError] },
-    description: `Imports customers from a CSV or XLSX file sent as a multipart request (up to ${MULTIPART_MAX_BYTES / 1048576} MB; POST bigger files to /jobs/import).`,
-    args: { file: t.arg({ type: 'File', required: true }), name: t.arg.string(), provider: t.arg({ type: ProviderEnum }) },
-    resolve: async (_root, { file, name, provider }, ctx) => {
-      const format = /\.xlsx$/i.test(file.name) || file.type.includes('spreadsheetml') ? 'xlsx' : 'csv';
-      if (file.size > MULTIPART_MAX_BYTES) {
-        throw new ImportError('TOO_LARGE', `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`);
-      }
-      return importJob(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
-        source: file.stream() as unknown as AsyncIterable<Uint8Array>,
-        format,
-        name,
-        provider,
-      });
-    },
   }),
   cancelRecommendationJob: t.field({
     type: RecommendationJobRef,
@@ -242,6 +197,6 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Scores again the customers of a completed job that failed.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => service.retryFailedCustomers(deps(ctx), organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
+    resolve: (_root, { id }, ctx) => service.retryFailedCustomers(jobDeps(ctx), organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
   }),
 }));

@@ -13,7 +13,8 @@ import {
   type ProviderKind,
 } from '../../../db/tables/index.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
-import { QUEUES, type JobQueue } from '../../../db/queue.ts';
+import { QUEUES, type JobQueue, type QueuePayload } from '../../../db/queue.ts';
+import { lockOwnedRow } from '../../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import { isoFromPg } from '../../../lib/time.ts';
 import type { Db } from '../../../resources.ts';
@@ -24,7 +25,7 @@ export type Job = typeof recommendationJobTable.$inferSelect;
 export type JobResult = typeof jobResultTable.$inferSelect;
 export type JobInputError = typeof jobInputErrorTable.$inferSelect;
 export type JobDeps = { db: Db; jobs: JobQueue; config: Config };
-export type ChunkPayload = { organizationId: number; jobId: number; chunkNo: number };
+export type ChunkPayload = QueuePayload<typeof QUEUES.recommendationChunk>;
 
 export const MAX_INLINE_CUSTOMERS = 500;
 
@@ -190,12 +191,7 @@ export async function cancelJob(db: Db, organizationId: number, id: number): Pro
 /** Forgets the failures of a finished job and schedules those customers again. */
 export async function retryFailedCustomers(deps: JobDeps, organizationId: number, id: number): Promise<Job> {
   return deps.db.transaction(async (tx) => {
-    const [job] = await tx
-      .select()
-      .from(recommendationJobTable)
-      .where(and(eq(recommendationJobTable.organizationId, organizationId), eq(recommendationJobTable.id, id)))
-      .for('update');
-    if (!job) throw new NotFoundError('RecommendationJob', String(id));
+    const job = await lockOwnedRow(tx, recommendationJobTable, organizationId, id, 'RecommendationJob');
     if (job.status === 'queued' || job.status === 'running') {
       throw ValidationError.of('id', 'The job is still running; retry its failed customers once it has completed.');
     }

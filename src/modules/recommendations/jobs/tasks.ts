@@ -12,7 +12,7 @@ import {
   recommendationJobTable,
   type StoredRecommendation,
 } from '../../../db/tables/index.ts';
-import { createBoss, QUEUES } from '../../../db/queue.ts';
+import { createBoss, takePayload, QUEUES } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from '../provider/runner.ts';
@@ -213,7 +213,8 @@ export async function startRecommendationWorker(
       notifyPollingIntervalSeconds: 0.5,
     },
     async ([job]) => {
-      const payload = job.data as ChunkPayload;
+      const payload = takePayload(QUEUES.recommendationChunk, job, log);
+      if (!payload) return;
       const signal = AbortSignal.any([job.signal, stopping.signal]);
       try {
         const result = await processChunk(deps, payload, signal);

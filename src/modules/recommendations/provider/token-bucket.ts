@@ -5,6 +5,7 @@
 // Without Redis (or while Redis is down) the same algorithm runs in process memory.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { luaScript, runLua } from '../../../limits/lua.ts';
 import type { Redis } from '../../../resources.ts';
 
 export type TokenBucket = {
@@ -43,7 +44,7 @@ async function waitForSlot(askedAt: number, wait: number, lateMs: number, signal
 
 // KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
 // -wait when no token was reserved because the wait would be longer than the max.
-const RESERVE_SCRIPT = `
+const RESERVE_SCRIPT = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate = tonumber(ARGV[1])
@@ -59,7 +60,7 @@ if wait > maxWait then return -wait end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + wait + 60000)
 return wait
-`;
+`);
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -111,20 +112,9 @@ export function bucketKey(prefix: string, providerUrl: string): string {
 /** The shared bucket in Redis, falling back to memory for any call Redis cannot answer. */
 export function redisBucket(redis: Redis, key: string, options: BucketOptions, log?: Logger): TokenBucket {
   const fallback = memoryBucket(options);
-  let sha: string | undefined;
   let warned = false;
-  const reserve = async (): Promise<number> => {
-    const args = { keys: [key], arguments: [String(options.ratePerSecond), String(options.capacity), String(MAX_RESERVE_MS)] };
-    if (sha) {
-      try {
-        return Number(await redis.evalSha(sha, args));
-      } catch (err) {
-        if (!/NOSCRIPT/.test((err as Error).message)) throw err;
-      }
-    }
-    sha = await redis.scriptLoad(RESERVE_SCRIPT);
-    return Number(await redis.evalSha(sha, args));
-  };
+  const reserve = async (): Promise<number> =>
+    Number(await runLua(redis, RESERVE_SCRIPT, [key], [options.ratePerSecond, options.capacity, MAX_RESERVE_MS]));
   return {
     shared: true,
     async take(signal) {
