@@ -16,6 +16,7 @@ import { createBoss, QUEUES } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from '../provider/runner.ts';
+import { idempotencyPrefix } from '../provider/wire.ts';
 import type { ChunkPayload, Job } from './service.ts';
 
 const FLUSH_EVERY_MS = 250;
@@ -163,6 +164,7 @@ export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signa
     kind: job.provider,
     customers,
     catalog,
+    keyPrefix: idempotencyPrefix(job),
     onOutcome: (o) => flusher.push(o),
     signal: AbortSignal.any([signal, cancelled.signal]),
   });
@@ -199,7 +201,7 @@ export async function startRecommendationWorker(
   const { config, log } = resources;
   const boss = createBoss(resources.databaseUrl, config, 'worker', log);
   await boss.start();
-  const runtime = createProviderRuntime(config, resources.redis, log);
+  const runtime = createProviderRuntime(config, resources.db, resources.redis, log);
   const deps: ChunkDeps = { db: resources.db, runtime, log };
   const stopping = new AbortController();
   await boss.work(

@@ -1,20 +1,27 @@
 // One token bucket per provider, shared by every worker process through Redis, so N workers together
-// never call the provider faster than its limit. Each call *reserves* a token: the script subtracts
+// never call the provider faster than its limit (without Redis they share it through PostgreSQL:
+// pg-bucket.ts). Each call *reserves* a token: the script subtracts
 // one (the level may go below zero) and answers how long the caller must wait for its token to
 // exist. A caller then sleeps exactly that long — one Redis round trip per call, no polling herd.
-// Without Redis (or while Redis is down) the same algorithm runs in process memory.
+// While Redis is down the same algorithm runs in process memory. Every bucket sends at the rate of
+// its AdaptiveRate, which slows down when the provider answers 429 (adaptive-rate.ts).
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../../../resources.ts';
+import type { AdaptiveRate } from './adaptive-rate.ts';
 
 export type TokenBucket = {
   /** Resolves when the caller may start one call. Rejects with the signal's reason when aborted. */
   take(signal?: AbortSignal): Promise<void>;
   readonly shared: boolean;
+  /** The provider answered 429: send slower for a while. */
+  refused(): void;
 };
 
 export type BucketOptions = {
   ratePerSecond: number;
+  /** When given, the rate sent at follows it (at most ratePerSecond). */
+  rate?: AdaptiveRate;
   /** Calls that may start at once. */
   capacity: number;
   /** How late after its slot a call may still start (see waitForSlot); 50 ms when not given. */
@@ -83,8 +90,9 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
   let ts = now();
   const reserve = () => {
     const t = now();
-    const level = Math.min(options.capacity, tokens + ((t - ts) * options.ratePerSecond) / 1000) - 1;
-    const wait = level < 0 ? Math.ceil((-level * 1000) / options.ratePerSecond) : 0;
+    const rate = currentRate(options);
+    const level = Math.min(options.capacity, tokens + ((t - ts) * rate) / 1000) - 1;
+    const wait = level < 0 ? Math.ceil((-level * 1000) / rate) : 0;
     if (wait > MAX_RESERVE_MS) return -wait;
     tokens = level;
     ts = t;
@@ -93,6 +101,7 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
   return {
     shared: false,
     reserve,
+    refused: () => options.rate?.refused(),
     async take(signal) {
       for (;;) {
         const askedAt = performance.now();
@@ -102,6 +111,10 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
       }
     },
   };
+}
+
+function currentRate(options: BucketOptions): number {
+  return options.rate ? Math.min(options.ratePerSecond, options.rate.current()) : options.ratePerSecond;
 }
 
 export function bucketKey(prefix: string, providerUrl: string): string {
@@ -114,7 +127,7 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
   let sha: string | undefined;
   let warned = false;
   const reserve = async (): Promise<number> => {
-    const args = { keys: [key], arguments: [String(options.ratePerSecond), String(options.capacity), String(MAX_RESERVE_MS)] };
+    const args = { keys: [key], arguments: [String(currentRate(options)), String(options.capacity), String(MAX_RESERVE_MS)] };
     if (sha) {
       try {
         return Number(await redis.evalSha(sha, args));
@@ -127,6 +140,7 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
   };
   return {
     shared: true,
+    refused: () => options.rate?.refused(),
     async take(signal) {
       for (;;) {
         const askedAt = performance.now();
