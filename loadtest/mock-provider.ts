@@ -6,7 +6,8 @@
 // Listens on 127.0.0.1 only.
 //
 // Strict mode (`strict: true`, `--strict`) is the provider the issue-18 checks run against: it
-// admits at most R calls in any 1 s window (sliding, no burst) and answers the rest 429; it keeps a
+// counts calls in each of its seconds (1 s windows from the first call), admits at most R in each,
+// no burst, and answers the rest 429 (the sliding-window peak is reported too, for comparison); it keeps a
 // ledger of Idempotency-Keys, so a repeated key is answered with the first answer and not scored
 // again (a repeat that arrives while the first call is still running waits for it); an injected
 // timeout scores the customer and loses the answer, as a real provider that timed out may have done;
@@ -37,6 +38,8 @@ export type MockProviderOptions = {
   catalog?: readonly CatalogCard[];
   /** See the header: sliding 1 s limit without burst, Idempotency-Key ledger, scorings per customer. */
   strict?: boolean;
+  /** The first N calls for each customer are answered 429 (Retry-After: 0), as a provider that is busy. */
+  rateLimitedCallsPerCustomer?: number;
 };
 
 export type MockProviderStats = {
@@ -46,8 +49,10 @@ export type MockProviderStats = {
   overLimit: number;
   injected: { rateLimited: number; serverError: number; timeout: number; reset: number };
   badRequests: number;
-  /** Most requests that arrived within any 1-second window. */
+  /** Most requests that arrived within any 1-second window (sliding: the harshest count). */
   peakPerSecond: number;
+  /** Most requests that arrived in one of its seconds (perSecond), the windows strict mode limits. */
+  maxPerSecond: number;
   peakInFlight: number;
   /** Calls received in each second since the first one. */
   perSecond: number[];
@@ -88,10 +93,12 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   let stats = emptyStats();
   let okByRef = new Map<string, number>();
   let callsByKey = new Map<string, number>();
+  let refusedByRef = new Map<string, number>();
   // Strict mode: the answer (or the call still working on it) for every key that was scored.
   let ledger = new Map<string, Promise<Answer | null>>();
   const workingOn = new Map<IncomingMessage, string>();
-  let admitted: number[] = [];
+  let admittedWindow = -1;
+  let admittedInWindow = 0;
   let arrivals: number[] = [];
   let inFlight = 0;
   let tokens = burst;
@@ -101,11 +108,13 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   /** Seconds until a token is free, 0 when the request is admitted. */
   function admit(now: number): number {
     if (strict) {
-      let drop = 0;
-      while (drop < admitted.length && admitted[drop] <= now - 1000) drop++;
-      if (drop) admitted = admitted.slice(drop);
-      if (admitted.length >= rate) return Math.max(1, Math.ceil((admitted[0] + 1000 - now) / 1000));
-      admitted.push(now);
+      const window = Math.floor((now - (firstArrival ?? now)) / 1000);
+      if (window !== admittedWindow) {
+        admittedWindow = window;
+        admittedInWindow = 0;
+      }
+      if (admittedInWindow >= rate) return 1;
+      admittedInWindow++;
       return 0;
     }
     tokens = Math.min(burst, tokens + ((now - refilledAt) * rate) / 1000);
@@ -132,6 +141,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (req.method === 'GET' && req.url === '/stats') return json(res, 200, snapshot());
+    if (req.method === 'GET' && req.url === '/keys') return json(res, 200, { inFlight: [...workingOn.values()], calls: Object.fromEntries(callsByKey) });
     if (req.method === 'POST' && req.url === '/stats/reset') {
       reset();
       return json(res, 200, { ok: true });
@@ -157,6 +167,14 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     if (waitSeconds > 0) {
       stats.overLimit++;
       return json(res, 429, { error: 'rate limit exceeded' }, { 'retry-after': String(Math.max(1, waitSeconds)) });
+    }
+    if (options.rateLimitedCallsPerCustomer) {
+      const refused = refusedByRef.get(customer.customerRef) ?? 0;
+      if (refused < options.rateLimitedCallsPerCustomer) {
+        refusedByRef.set(customer.customerRef, refused + 1);
+        stats.injected.rateLimited++;
+        return json(res, 429, { error: 'busy' }, { 'retry-after': '0' });
+      }
     }
     let roll = random();
     if ((roll -= faults.rateLimited) < 0) {
@@ -216,15 +234,17 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   function snapshot(): MockProviderStats {
     let twice = 0;
     for (const count of okByRef.values()) if (count > 1) twice++;
-    return { ...stats, injected: { ...stats.injected }, perSecond: [...stats.perSecond], customersScoredTwice: twice, distinctCustomersScored: okByRef.size };
+    return { ...stats, injected: { ...stats.injected }, perSecond: [...stats.perSecond], maxPerSecond: Math.max(0, ...stats.perSecond), customersScoredTwice: twice, distinctCustomersScored: okByRef.size };
   }
 
   function reset() {
     stats = emptyStats();
     okByRef = new Map();
     callsByKey = new Map();
+    refusedByRef = new Map();
     ledger = new Map();
-    admitted = [];
+    admittedWindow = -1;
+    admittedInWindow = 0;
     arrivals = [];
     firstArrival = undefined;
   }
@@ -261,6 +281,7 @@ function emptyStats(): MockProviderStats {
     injected: { rateLimited: 0, serverError: 0, timeout: 0, reset: 0 },
     badRequests: 0,
     peakPerSecond: 0,
+    maxPerSecond: 0,
     peakInFlight: 0,
     perSecond: [],
     customersScoredTwice: 0,

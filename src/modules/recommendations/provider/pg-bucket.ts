@@ -9,10 +9,13 @@
 // five a second), not one per call. A lease a worker cannot use (it crashed, or ran out of work) is
 // just unused capacity, never extra calls.
 //
-// Each slot is converted to this process's clock when the answer arrives, which is never earlier than
-// the database's: a call may start late, never early. A call that would start more than `lateMs`
-// after its slot (a stalled event loop, a busy machine) gives the slot up and takes another, so
-// lateness cannot bunch calls into a burst either (see waitForSlot in token-bucket.ts).
+// Slots are times on the database's clock. Each lease also tells us the database's now, which fell
+// somewhere between our request and its answer: that bounds the offset between the two clocks, and
+// the bounds of every lease intersect (NTP's filter), so the estimate is as tight as the fastest round
+// trip seen. A call waits until the latest local time its slot can be, so it never starts early; and
+// it gives the slot up (taking another) if it would start more than `lateMs` after the earliest, so
+// no call starts more than `lateMs` after its slot, whatever a stalled event loop did, and lateness
+// cannot bunch calls into a burst (see waitForSlot in token-bucket.ts).
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../../../resources.ts';
@@ -28,26 +31,52 @@ export type PgBucketOptions = {
   maxLease?: number;
 };
 
-/** Leases `count` slots spaced `intervalMs` apart; answers how long until the first, on the database clock. */
-export async function leaseSlots(db: Db, key: string, count: number, intervalMs: number): Promise<number> {
+/** Leases `count` slots spaced `intervalMs` apart; answers the first slot and the database's now (epoch ms). */
+export async function leaseSlots(db: Db, key: string, count: number, intervalMs: number): Promise<{ firstMs: number; nowMs: number }> {
   const span = count * intervalMs;
   // clock_timestamp(), not now(): the statement's own time, whatever transaction it might run in.
-  const [row] = await db.execute<{ wait_ms: number }>(sql`
-    with clock as (select extract(epoch from clock_timestamp()) * 1000 as now_ms)
+  const [row] = await db.execute<{ first_ms: number; now_ms: number }>(sql`
+    with clock as (select extract(epoch from clock_timestamp())::float8 * 1000 as now_ms)
     insert into provider_rate_buckets as b (key, next_slot_ms, updated_at)
     select ${key}, clock.now_ms + ${span}::float8, now() from clock
     on conflict (key) do update
       set next_slot_ms = greatest(b.next_slot_ms, (select now_ms from clock)) + ${span}::float8, updated_at = now()
-    returning (b.next_slot_ms - ${span}::float8 - (select now_ms from clock))::float8 as wait_ms`);
-  return Math.max(0, Number(row.wait_ms));
+    returning b.next_slot_ms - ${span}::float8 as first_ms, (select now_ms from clock) as now_ms`);
+  return { firstMs: Number(row.first_ms), nowMs: Number(row.now_ms) };
+}
+
+/** Bounds on (database clock − local clock), narrowed by every round trip. */
+export function clockOffset() {
+  let lo = -Infinity;
+  let hi = Infinity;
+  return {
+    observe(askedAt: number, dbNow: number, answeredAt: number) {
+      const newLo = dbNow - answeredAt;
+      const newHi = dbNow - askedAt;
+      // Disjoint bounds mean a clock moved (NTP stepped one): start again from this round trip.
+      if (newLo > hi || newHi < lo) [lo, hi] = [newLo, newHi];
+      else [lo, hi] = [Math.max(lo, newLo), Math.min(hi, newHi)];
+    },
+    /** [earliest, latest] local time of a database time. */
+    local(dbMs: number): [number, number] {
+      return [dbMs - hi, dbMs - lo];
+    },
+  };
 }
 
 export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenBucket & { readonly statements: number } {
   const maxLease = options.maxLease ?? Math.max(1, Math.round(options.rate.target / 5));
-  let slots: number[] = [];
+  const horizonMs = Math.max(100, (2_000 * maxLease) / options.rate.target);
+  // Each slot as [earliest, latest] on this process's clock (see above).
+  let slots: [number, number][] = [];
   let hungry = 0;
   let leasing: Promise<void> | null = null;
   let statements = 0;
+  const offset = clockOffset();
+  // This worker's last leased slot (latest local time). A worker leases again only when that is
+  // less than two leases ahead: its callers wait here, in one batch, rather than each leasing a slot
+  // seconds ahead — and a worker that dies takes at most two leases of slots with it.
+  let lastSlot = -Infinity;
   let failures = 0;
 
   async function lease(): Promise<void> {
@@ -55,12 +84,14 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
     const interval = 1000 / rate;
     const count = Math.min(maxLease, Math.max(1, hungry - slots.length));
     try {
-      const wait = await leaseSlots(db, options.key, count, interval);
+      const askedAt = performance.now();
+      const { firstMs, nowMs } = await leaseSlots(db, options.key, count, interval);
+      offset.observe(askedAt, nowMs, performance.now());
       statements++;
       failures = 0;
-      // The answer's arrival, not the request's: a slot here is never before the database's slot.
-      const first = performance.now() + wait;
-      for (let i = 0; i < count; i++) slots.push(first + i * interval);
+      for (let i = 0; i < count; i++) slots.push(offset.local(firstMs + i * interval));
+      lastSlot = slots[slots.length - 1][1];
+      if (process.env.PGB_DEBUG) process.stderr.write(`lease ${count} hungry ${hungry} rtt ${(performance.now() - askedAt).toFixed(1)} width ${(offset.local(0)[1] - offset.local(0)[0]).toFixed(1)} wait ${(firstMs - nowMs).toFixed(0)}\n`);
     } catch (err) {
       // Without the database no call could be stored anyway; wait and ask again rather than guess.
       if (failures++ === 0) log?.warn({ err: (err as Error).message }, 'provider rate limit: cannot lease call slots from the database; retrying');
@@ -68,15 +99,19 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
     }
   }
 
-  async function nextSlot(signal?: AbortSignal): Promise<number> {
+  async function nextSlot(signal?: AbortSignal): Promise<[number, number]> {
     hungry++;
     try {
       for (;;) {
         if (signal?.aborted) throw signal.reason;
         const now = performance.now();
-        while (slots.length && slots[0] < now - options.lateMs) slots.shift();
+        while (slots.length && slots[0][0] < now - options.lateMs) slots.shift();
         const slot = slots.shift();
         if (slot !== undefined) return slot;
+        if (lastSlot - now > horizonMs) {
+          await sleep(lastSlot - now - horizonMs, signal);
+          continue;
+        }
         leasing ??= lease().finally(() => {
           leasing = null;
         });
@@ -95,9 +130,10 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
     },
     async take(signal) {
       for (;;) {
-        const slot = await nextSlot(signal);
-        await sleep(slot - performance.now(), signal);
-        if (performance.now() - slot <= options.lateMs) return;
+        const [earliest, latest] = await nextSlot(signal);
+        await sleep(latest - performance.now(), signal);
+        if (performance.now() - earliest <= options.lateMs) return;
+        if (process.env.PGB_DEBUG) process.stderr.write(`gave up ${(performance.now() - earliest).toFixed(1)}\n`);
       }
     },
   };
