@@ -73,12 +73,13 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
   let leasing: Promise<void> | null = null;
   let statements = 0;
   const offset = clockOffset();
-  // This worker's last leased slot (latest local time). A worker leases again only when that is
-  // less than two leases ahead: its callers wait here, in one batch, rather than each leasing a slot
-  // seconds ahead — and a worker that dies takes at most two leases of slots with it.
+  // This worker's last leased slot (latest local time). A full batch of hungry callers leases at
+  // once, up to `maxAheadMs` ahead; fewer wait until this worker's slots are less than two leases
+  // ahead and then lease together, rather than each leasing one slot a second ahead. A worker that
+  // dies takes at most `maxAheadMs` of slots with it.
   let lastSlot = -Infinity;
+  const maxAheadMs = Math.max(horizonMs, 2_000);
   let failures = 0;
-
   async function lease(): Promise<void> {
     const rate = options.rate.current();
     const interval = 1000 / rate;
@@ -91,7 +92,6 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
       failures = 0;
       for (let i = 0; i < count; i++) slots.push(offset.local(firstMs + i * interval));
       lastSlot = slots[slots.length - 1][1];
-      if (process.env.PGB_DEBUG) process.stderr.write(`lease ${count} hungry ${hungry} rtt ${(performance.now() - askedAt).toFixed(1)} width ${(offset.local(0)[1] - offset.local(0)[0]).toFixed(1)} wait ${(firstMs - nowMs).toFixed(0)}\n`);
     } catch (err) {
       // Without the database no call could be stored anyway; wait and ask again rather than guess.
       if (failures++ === 0) log?.warn({ err: (err as Error).message }, 'provider rate limit: cannot lease call slots from the database; retrying');
@@ -108,8 +108,10 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
         while (slots.length && slots[0][0] < now - options.lateMs) slots.shift();
         const slot = slots.shift();
         if (slot !== undefined) return slot;
-        if (lastSlot - now > horizonMs) {
-          await sleep(lastSlot - now - horizonMs, signal);
+        const ahead = lastSlot - now;
+        const full = hungry - slots.length >= maxLease;
+        if (ahead > maxAheadMs || (!full && ahead > horizonMs)) {
+          await sleep(Math.min(50, ahead - (full ? maxAheadMs : horizonMs)), signal);
           continue;
         }
         leasing ??= lease().finally(() => {
@@ -133,7 +135,6 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
         const [earliest, latest] = await nextSlot(signal);
         await sleep(latest - performance.now(), signal);
         if (performance.now() - earliest <= options.lateMs) return;
-        if (process.env.PGB_DEBUG) process.stderr.write(`gave up ${(performance.now() - earliest).toFixed(1)}\n`);
       }
     },
   };

@@ -91,16 +91,16 @@ export const RATE_HEADROOM = 0.99;
  * B at once and allow lateness worth 30% of it, leaving half of B to jitter we cannot see.
  *
  * A provider with no burst (B = 1) counts calls in every 1 s window. There we send one call a second
- * less than R, spaced evenly, and a call may start at most half a spacing late: a window then holds
- * at most R calls even when its first call was late and the rest on time, with half a spacing left
- * for the network's jitter.
+ * less than R, spaced evenly, and a call may start at most 0.8 of a spacing late: a window then
+ * holds at most R calls even when its first call was late and the rest on time, with a fifth of a
+ * spacing left for the network's jitter.
  */
 export function bucketOptions(rate: number, providerBurst: number) {
   const ratePerSecond = providerBurst <= 1 && rate >= 2 ? Math.min(rate * RATE_HEADROOM, rate - 1) : rate * RATE_HEADROOM;
   return {
     ratePerSecond,
     capacity: Math.max(1, Math.floor(providerBurst / 5)),
-    lateMs: providerBurst <= 1 ? Math.max(1, Math.floor(500 / ratePerSecond)) : Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
+    lateMs: providerBurst <= 1 ? Math.max(1, Math.floor(800 / ratePerSecond)) : Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
   };
 }
 

@@ -34,7 +34,6 @@ describe('the PostgreSQL bucket shared by three workers', () => {
     const done = await waitForJob(h, t.partnerKey, job.id, 30_000);
     expect(done).toMatchObject({ status: 'COMPLETED', done: COUNT, failed: 0 });
     const stats = await mock.stats();
-    process.stdout.write(`${JSON.stringify({ ...stats, perSecond: stats.perSecond.join(" ") })}\n`);
     expect(stats.received).toBe(COUNT);
     expect(stats.overLimit).toBe(0);
     expect(stats.maxPerSecond).toBeLessThanOrEqual(RATE);

@@ -39,12 +39,13 @@ const MAX_RESERVE_MS = 5_000;
 export const DEFAULT_LATE_MS = 50;
 
 /**
- * Sleeps until a reserved slot; false when the caller woke too late to use it. `askedAt` is when the
- * reservation was requested: the slot is at least that plus the wait, so a reply that sat in a
- * stalled event loop counts as late too.
+ * Sleeps until a reserved slot; false when the caller woke too late to use it. The bucket computed
+ * the wait at some moment between `askedAt` and `answeredAt`, so the slot is somewhere in
+ * [askedAt + wait, answeredAt + wait]: we sleep to the end of that range (never early) and count
+ * lateness from its start (a reply that sat in a stalled event loop counts as late too).
  */
-async function waitForSlot(askedAt: number, wait: number, lateMs: number, signal?: AbortSignal): Promise<boolean> {
-  await sleep(askedAt + wait - performance.now(), signal);
+async function waitForSlot(askedAt: number, answeredAt: number, wait: number, lateMs: number, signal?: AbortSignal): Promise<boolean> {
+  await sleep(answeredAt + wait - performance.now(), signal);
   return performance.now() - (askedAt + wait) <= lateMs;
 }
 
@@ -107,7 +108,7 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
         const askedAt = performance.now();
         const wait = reserve();
         if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
+        else if (await waitForSlot(askedAt, askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
       }
     },
   };
@@ -154,8 +155,9 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
           }
           wait = fallback.reserve();
         }
+        const answeredAt = performance.now();
         if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
+        else if (await waitForSlot(askedAt, answeredAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
       }
     },
   };
