@@ -55,3 +55,41 @@ export function createAdaptiveRate(options: AdaptiveRateOptions, now: () => numb
     },
   };
 }
+
+/**
+ * Spacing and allowed lateness of our calls. A call that wakes more than `lateMs()` after its slot
+ * gives the slot up (token-bucket.ts), so lateness cannot bunch calls; but on a busy machine timers
+ * fire tens of ms late and most slots would be given up. For a provider that counts calls in 1 s
+ * windows without burst (`windowLimit` = its R), we therefore follow the lateness we see (a decaying
+ * maximum, between `lateMs` and 250 ms) and space calls so that a window holds at most R of them even
+ * that late: (1000 + late) / R ms apart. A quiet machine sends at R − 1 a second; a loaded one a few
+ * percent slower, instead of wasting most of its slots.
+ */
+export function createPace(options: { rate: AdaptiveRate; lateMs: number; windowLimit?: number }, now: () => number = () => performance.now()) {
+  const HALF_LIFE_MS = 10_000;
+  let seen = 0;
+  let seenAt = now();
+  const late = () => {
+    if (!options.windowLimit) return options.lateMs;
+    const t = now();
+    seen *= 0.5 ** ((t - seenAt) / HALF_LIFE_MS);
+    seenAt = t;
+    return Math.min(250, Math.max(options.lateMs, seen * 1.25));
+  };
+  return {
+    rate: options.rate,
+    lateMs: late,
+    intervalMs(): number {
+      const interval = 1000 / options.rate.current();
+      return options.windowLimit ? Math.max(interval, (1000 + late()) / options.windowLimit) : interval;
+    },
+    /** A caller woke `ms` after the latest its slot could be. */
+    woke(ms: number) {
+      if (!options.windowLimit || ms <= 0) return;
+      late();
+      seen = Math.max(seen, Math.min(ms, 250));
+    },
+  };
+}
+
+export type Pace = ReturnType<typeof createPace>;

@@ -19,14 +19,13 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../../../resources.ts';
-import type { AdaptiveRate } from './adaptive-rate.ts';
+import type { Pace } from './adaptive-rate.ts';
 import { sleep, type TokenBucket } from './token-bucket.ts';
 
 export type PgBucketOptions = {
   key: string;
-  rate: AdaptiveRate;
-  /** How late after its slot a call may still start. */
-  lateMs: number;
+  /** Spacing of slots and how late after its slot a call may still start. */
+  pace: Pace;
   /** Slots leased at most per statement (about 200 ms of calls by default). */
   maxLease?: number;
 };
@@ -65,8 +64,8 @@ export function clockOffset() {
 }
 
 export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenBucket & { readonly statements: number } {
-  const maxLease = options.maxLease ?? Math.max(1, Math.round(options.rate.target / 5));
-  const horizonMs = Math.max(100, (2_000 * maxLease) / options.rate.target);
+  const maxLease = options.maxLease ?? Math.max(1, Math.round(options.pace.rate.target / 5));
+  const horizonMs = Math.max(100, (2_000 * maxLease) / options.pace.rate.target);
   // Each slot as [earliest, latest] on this process's clock (see above).
   let slots: [number, number][] = [];
   let hungry = 0;
@@ -81,8 +80,7 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
   const maxAheadMs = Math.max(horizonMs, 2_000);
   let failures = 0;
   async function lease(): Promise<void> {
-    const rate = options.rate.current();
-    const interval = 1000 / rate;
+    const interval = options.pace.intervalMs();
     const count = Math.min(maxLease, Math.max(1, hungry - slots.length));
     try {
       const askedAt = performance.now();
@@ -105,7 +103,8 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
       for (;;) {
         if (signal?.aborted) throw signal.reason;
         const now = performance.now();
-        while (slots.length && slots[0][0] < now - options.lateMs) slots.shift();
+        const late = options.pace.lateMs();
+        while (slots.length && slots[0][0] < now - late) slots.shift();
         const slot = slots.shift();
         if (slot !== undefined) return slot;
         const ahead = lastSlot - now;
@@ -126,7 +125,7 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
 
   return {
     shared: true,
-    refused: () => options.rate.refused(),
+    refused: () => options.pace.rate.refused(),
     get statements() {
       return statements;
     },
@@ -134,7 +133,9 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
       for (;;) {
         const [earliest, latest] = await nextSlot(signal);
         await sleep(latest - performance.now(), signal);
-        if (performance.now() - earliest <= options.lateMs) return;
+        const woke = performance.now();
+        options.pace.woke(woke - latest);
+        if (woke - earliest <= options.pace.lateMs()) return;
       }
     },
   };

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../../config.ts';
 import type { ProviderKind } from '../../../db/tables/index.ts';
 import type { Db, Redis } from '../../../resources.ts';
-import { createAdaptiveRate } from './adaptive-rate.ts';
+import { createAdaptiveRate, createPace } from './adaptive-rate.ts';
 import { pgBucket } from './pg-bucket.ts';
 import { idempotencyKey } from './wire.ts';
 import { createHttpProvider, type HttpProvider } from './http-provider.ts';
@@ -110,7 +110,9 @@ export function createProviderRuntime(config: Config, db: Db, redis: Redis | und
   const options = bucketOptions(p.rateLimit, p.burst);
   const rate = createAdaptiveRate({ target: options.ratePerSecond });
   const key = bucketKey(config.redis.prefix, p.url);
-  const bucket = redis ? redisBucket(redis, key, { ...options, rate }, log) : pgBucket(db, { key: bucketKey('', p.url), rate, lateMs: options.lateMs }, log);
+  // A provider without burst counts 1 s windows: follow our own lateness there (adaptive-rate.ts).
+  const pace = createPace({ rate, lateMs: options.lateMs, windowLimit: p.burst <= 1 ? p.rateLimit : undefined });
+  const bucket = redis ? redisBucket(redis, key, { ...options, rate, pace }, log) : pgBucket(db, { key: bucketKey('', p.url), pace }, log);
   const provider = createHttpProvider({ url: p.url, apiKey: p.apiKey, timeoutMs: p.timeoutMs });
   return {
     http: {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../../../resources.ts';
-import type { AdaptiveRate } from './adaptive-rate.ts';
+import type { AdaptiveRate, Pace } from './adaptive-rate.ts';
 
 export type TokenBucket = {
   /** Resolves when the caller may start one call. Rejects with the signal's reason when aborted. */
@@ -44,9 +44,11 @@ export const DEFAULT_LATE_MS = 50;
  * [askedAt + wait, answeredAt + wait]: we sleep to the end of that range (never early) and count
  * lateness from its start (a reply that sat in a stalled event loop counts as late too).
  */
-async function waitForSlot(askedAt: number, answeredAt: number, wait: number, lateMs: number, signal?: AbortSignal): Promise<boolean> {
+async function waitForSlot(askedAt: number, answeredAt: number, wait: number, lateMs: number, signal?: AbortSignal, pace?: Pace): Promise<boolean> {
   await sleep(answeredAt + wait - performance.now(), signal);
-  return performance.now() - (askedAt + wait) <= lateMs;
+  const woke = performance.now();
+  pace?.woke(woke - (answeredAt + wait));
+  return woke - (askedAt + wait) <= lateMs;
 }
 
 // KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
@@ -123,12 +125,13 @@ export function bucketKey(prefix: string, providerUrl: string): string {
 }
 
 /** The shared bucket in Redis, falling back to memory for any call Redis cannot answer. */
-export function redisBucket(redis: Redis, key: string, options: BucketOptions, log?: Logger): TokenBucket {
+export function redisBucket(redis: Redis, key: string, options: BucketOptions & { pace?: Pace }, log?: Logger): TokenBucket {
   const fallback = memoryBucket(options);
   let sha: string | undefined;
   let warned = false;
   const reserve = async (): Promise<number> => {
-    const args = { keys: [key], arguments: [String(currentRate(options)), String(options.capacity), String(MAX_RESERVE_MS)] };
+    const rate = options.pace ? Math.min(options.ratePerSecond, 1000 / options.pace.intervalMs()) : currentRate(options);
+    const args = { keys: [key], arguments: [String(rate), String(options.capacity), String(MAX_RESERVE_MS)] };
     if (sha) {
       try {
         return Number(await redis.evalSha(sha, args));
@@ -157,7 +160,7 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions, l
         }
         const answeredAt = performance.now();
         if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(askedAt, answeredAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
+        else if (await waitForSlot(askedAt, answeredAt, wait, options.pace?.lateMs() ?? options.lateMs ?? DEFAULT_LATE_MS, signal, options.pace)) return;
       }
     },
   };
