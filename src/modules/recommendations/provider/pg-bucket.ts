@@ -20,7 +20,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../../../resources.ts';
 import type { Pace } from './adaptive-rate.ts';
-import { sleep, type TokenBucket } from './token-bucket.ts';
+import { clockOffset, sleep, type TokenBucket } from './token-bucket.ts';
 
 export type PgBucketOptions = {
   key: string;
@@ -42,25 +42,6 @@ export async function leaseSlots(db: Db, key: string, count: number, intervalMs:
       set next_slot_ms = greatest(b.next_slot_ms, (select now_ms from clock)) + ${span}::float8, updated_at = now()
     returning b.next_slot_ms - ${span}::float8 as first_ms, (select now_ms from clock) as now_ms`);
   return { firstMs: Number(row.first_ms), nowMs: Number(row.now_ms) };
-}
-
-/** Bounds on (database clock − local clock), narrowed by every round trip. */
-export function clockOffset() {
-  let lo = -Infinity;
-  let hi = Infinity;
-  return {
-    observe(askedAt: number, dbNow: number, answeredAt: number) {
-      const newLo = dbNow - answeredAt;
-      const newHi = dbNow - askedAt;
-      // Disjoint bounds mean a clock moved (NTP stepped one): start again from this round trip.
-      if (newLo > hi || newHi < lo) [lo, hi] = [newLo, newHi];
-      else [lo, hi] = [Math.max(lo, newLo), Math.min(hi, newHi)];
-    },
-    /** [earliest, latest] local time of a database time. */
-    local(dbMs: number): [number, number] {
-      return [dbMs - hi, dbMs - lo];
-    },
-  };
 }
 
 export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenBucket & { readonly statements: number } {

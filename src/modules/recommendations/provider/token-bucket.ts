@@ -51,8 +51,8 @@ async function waitForSlot(askedAt: number, answeredAt: number, wait: number, la
   return woke - (askedAt + wait) <= lateMs;
 }
 
-// KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
-// -wait when no token was reserved because the wait would be longer than the max.
+// KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns {wait in ms, or
+// -wait when no token was reserved because the wait would be longer than the max; Redis's now in ms}.
 const RESERVE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -65,11 +65,30 @@ local ts = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000) - 1
 local wait = 0
 if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
-if wait > maxWait then return -wait end
+if wait > maxWait then return {-wait, now} end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + wait + 60000)
-return wait
+return {wait, now}
 `;
+
+/** Bounds on (the shared clock − this process's clock), narrowed by every round trip (NTP's filter). */
+export function clockOffset() {
+  let lo = -Infinity;
+  let hi = Infinity;
+  return {
+    observe(askedAt: number, dbNow: number, answeredAt: number) {
+      const newLo = dbNow - answeredAt;
+      const newHi = dbNow - askedAt;
+      // Disjoint bounds mean a clock moved (NTP stepped one): start again from this round trip.
+      if (newLo > hi || newHi < lo) [lo, hi] = [newLo, newHi];
+      else [lo, hi] = [Math.max(lo, newLo), Math.min(hi, newHi)];
+    },
+    /** [earliest, latest] local time of a database time. */
+    local(dbMs: number): [number, number] {
+      return [dbMs - hi, dbMs - lo];
+    },
+  };
+}
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -129,18 +148,23 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions & 
   const fallback = memoryBucket(options);
   let sha: string | undefined;
   let warned = false;
-  const reserve = async (): Promise<number> => {
+  const offset = clockOffset();
+  const reserve = async (): Promise<[number, number]> => {
     const rate = options.pace ? Math.min(options.ratePerSecond, 1000 / options.pace.intervalMs()) : currentRate(options);
     const args = { keys: [key], arguments: [String(rate), String(options.capacity), String(MAX_RESERVE_MS)] };
+    const pair = (reply: unknown): [number, number] => {
+      const [wait, now] = reply as [number, number];
+      return [Number(wait), Number(now)];
+    };
     if (sha) {
       try {
-        return Number(await redis.evalSha(sha, args));
+        return pair(await redis.evalSha(sha, args));
       } catch (err) {
         if (!/NOSCRIPT/.test((err as Error).message)) throw err;
       }
     }
     sha = await redis.scriptLoad(RESERVE_SCRIPT);
-    return Number(await redis.evalSha(sha, args));
+    return pair(await redis.evalSha(sha, args));
   };
   return {
     shared: true,
@@ -149,18 +173,29 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions & 
       for (;;) {
         const askedAt = performance.now();
         let wait: number;
+        let slot: [number, number];
         try {
-          wait = await reserve();
+          const [w, redisNow] = await reserve();
+          offset.observe(askedAt, redisNow, performance.now());
+          wait = w;
+          // Redis's clock, read within the round trip: [earliest, latest] local time of the slot.
+          slot = offset.local(redisNow + Math.max(0, w));
         } catch (err) {
           if (!warned) {
             warned = true;
             log?.warn({ err: (err as Error).message }, 'provider rate limit: Redis unavailable, limiting this worker alone until it answers');
           }
           wait = fallback.reserve();
+          slot = [askedAt + wait, askedAt + wait];
         }
-        const answeredAt = performance.now();
-        if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(askedAt, answeredAt, wait, options.pace?.lateMs() ?? options.lateMs ?? DEFAULT_LATE_MS, signal, options.pace)) return;
+        if (wait < 0) {
+          await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+          continue;
+        }
+        await sleep(slot[1] - performance.now(), signal);
+        const woke = performance.now();
+        options.pace?.woke(woke - slot[1]);
+        if (woke - slot[0] <= (options.pace?.lateMs() ?? options.lateMs ?? DEFAULT_LATE_MS)) return;
       }
     },
   };
