@@ -56,6 +56,11 @@ export type MockProviderStats = {
   peakInFlight: number;
   /** Calls received in each second since the first one. */
   perSecond: number[];
+  /**
+   * Longest the mock's own event loop was stalled (a busy machine): calls that arrive meanwhile are
+   * counted together when it wakes, so one of its seconds can show a bunch its callers never sent.
+   */
+  maxLoopStallMs: number;
   /** Customers scored more than once (answered 200 more than once; in strict mode, scored more than once, ledger replays apart). */
   customersScoredTwice: number;
   distinctCustomersScored: number;
@@ -249,6 +254,14 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     firstArrival = undefined;
   }
 
+  let tickAt = performance.now();
+  const lagTimer = setInterval(() => {
+    const now = performance.now();
+    stats.maxLoopStallMs = Math.max(stats.maxLoopStallMs, Math.round(now - tickAt - 10));
+    tickAt = now;
+  }, 10);
+  lagTimer.unref();
+
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
@@ -265,6 +278,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     callsWithKey: (key) => callsByKey.get(key) ?? 0,
     resetStats: reset,
     async close() {
+      clearInterval(lagTimer);
       for (const res of held) res.destroy();
       server.closeAllConnections();
       server.close();
@@ -282,6 +296,7 @@ function emptyStats(): MockProviderStats {
     badRequests: 0,
     peakPerSecond: 0,
     maxPerSecond: 0,
+    maxLoopStallMs: 0,
     peakInFlight: 0,
     perSecond: [],
     customersScoredTwice: 0,

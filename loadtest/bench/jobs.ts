@@ -246,7 +246,8 @@ async function killedWorkerScenario(bench: Bench, workerCount: number, withRedis
     report(
       `${ok ? 'PASS' : 'FAIL'} ${name}: ${WORKERS_COUNT.toLocaleString('en')} customers, R = ${WORKERS_RATE}/s, ${workerCount} workers, ` +
         `${withRedis ? 'Redis bucket' : 'PostgreSQL bucket (no REDIS_URL)'}, worker killed at ${killedAt.toFixed(1)} s and restarted 15 s later: ` +
-        `max ${stats.maxPerSecond} calls in any of the provider's seconds${mark(checks.second)} (sliding-window peak ${stats.peakPerSecond}), ` +
+        `max ${stats.maxPerSecond} calls in any of the provider's seconds${mark(checks.second)} (sliding-window peak ${stats.peakPerSecond}; ` +
+        `the mock's event loop stalled up to ${stats.maxLoopStallMs} ms), ` +
         `${refused} of ${stats.received} calls answered 429 (${pct.toFixed(2)}%)${mark(checks.refused)}, ` +
         `failed ${facts.failed_count}${mark(checks.failed)}, scored twice ${stats.customersScoredTwice}${mark(checks.twice)} ` +
         `(${stats.replayed} repeated keys answered from the ledger), ` +
