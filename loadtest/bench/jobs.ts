@@ -332,7 +332,14 @@ async function main() {
     if (only.has('c')) await builtinScenario(bench);
     if (only.has('workers')) {
       let seed = 11;
-      for (const withRedis of [false, true]) for (const count of [2, 4]) await killedWorkerScenario(bench, count, withRedis, seed++);
+      // --runs 2-pg,4-redis picks some of the four.
+      const runs = arg('runs')?.split(',');
+      for (const withRedis of [false, true]) {
+        for (const count of [2, 4]) {
+          seed++;
+          if (!runs || runs.includes(`${count}-${withRedis ? 'redis' : 'pg'}`)) await killedWorkerScenario(bench, count, withRedis, seed);
+        }
+      }
     }
     process.stdout.write(`\nSummary\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   } finally {

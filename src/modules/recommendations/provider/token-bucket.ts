@@ -1,9 +1,9 @@
 // One token bucket per provider, shared by every worker process through Redis, so N workers together
 // never call the provider faster than its limit (without Redis they share it through PostgreSQL:
-// pg-bucket.ts). Each call *reserves* a token: the script subtracts
-// one (the level may go below zero) and answers how long the caller must wait for its token to
-// exist. A caller then sleeps exactly that long — one Redis round trip per call, no polling herd.
-// While Redis is down the same algorithm runs in process memory. Every bucket sends at the rate of
+// pg-bucket.ts). Each call *reserves* a slot: the script moves the provider's next free slot on by
+// one spacing and answers how long the caller must wait for its slot. A caller then sleeps exactly
+// that long — one Redis round trip per call, no polling herd. While Redis is down a token bucket
+// runs in process memory instead. Every bucket sends at the rate of
 // its AdaptiveRate, which slows down when the provider answers 429 (adaptive-rate.ts).
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -51,23 +51,24 @@ async function waitForSlot(askedAt: number, answeredAt: number, wait: number, la
   return woke - (askedAt + wait) <= lateMs;
 }
 
-// KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns {wait in ms, or
-// -wait when no token was reserved because the wait would be longer than the max; Redis's now in ms}.
+// KEYS[1] the next free slot (GCRA's theoretical arrival time, ms on Redis's clock); ARGV: rate per
+// second, capacity, max reservation (ms). Returns {wait in ms, or -wait when no slot was reserved
+// because it would be further away than the max; Redis's now in ms}. The state is an absolute time,
+// not a token count, so slots only move forward even when callers' rates differ or change (our pace
+// follows 429s and lateness): with a token count, a debt read at a higher rate than it was made at
+// gave new callers slots before the ones already handed out, a burst.
 const RESERVE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate = tonumber(ARGV[1])
+local interval = 1000 / tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local maxWait = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1]) or capacity
-local ts = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000) - 1
-local wait = 0
-if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local slot = math.max(now, tat - (capacity - 1) * interval)
+local wait = math.ceil(slot - now)
 if wait > maxWait then return {-wait, now} end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + wait + 60000)
+local nextSlot = math.max(tat, now) + interval
+redis.call('SET', KEYS[1], tostring(nextSlot), 'PX', math.ceil(nextSlot - now) + 60000)
 return {wait, now}
 `;
 
@@ -140,7 +141,7 @@ function currentRate(options: BucketOptions): number {
 }
 
 export function bucketKey(prefix: string, providerUrl: string): string {
-  return `${prefix}provider-bucket:${createHash('sha256').update(providerUrl).digest('hex').slice(0, 16)}`;
+  return `${prefix}provider-slots:${createHash('sha256').update(providerUrl).digest('hex').slice(0, 16)}`;
 }
 
 /** The shared bucket in Redis, falling back to memory for any call Redis cannot answer. */
