@@ -1,10 +1,7 @@
 // The API process: config → database (embedded when DATABASE_URL is unset) → migrations → resources
 // → demo data → app → listen; SIGINT/SIGTERM close it gracefully within a few seconds.
 import { createServer } from 'node:http';
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import type { Logger } from 'pino';
 import { dirname } from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { createApp } from './app.ts';
@@ -13,31 +10,7 @@ import { exitGracefullyOnSignal } from './shutdown.ts';
 import { createLogger, createResources, warmPool } from './resources.ts';
 import { seedDemo } from '../seeds/demo.ts';
 import { scheduleDailyIntakeRefresh } from './modules/packhouse/tasks.ts';
-
-/** Runs `src/worker.ts` as a child process on the same database; it stops with the API. */
-function startWorkerProcess(databaseUrl: string, log: Logger) {
-  const child = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: 'inherit',
-  });
-  let exited = false;
-  const exit = once(child, 'exit').then(() => {
-    exited = true;
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) log.warn({ code, signal }, 'the job worker process exited; run `npm run worker` to process jobs');
-  });
-  let stopping = false;
-  return {
-    async stop() {
-      stopping = true;
-      if (!exited) child.kill('SIGTERM');
-      // Within the API's own 4 s shutdown budget; a worker checkpoints its chunks on SIGTERM.
-      await Promise.race([exit, new Promise((r) => setTimeout(r, 2_500))]);
-      if (!exited) child.kill('SIGKILL');
-    },
-  };
-}
+import { superviseWorkerProcess } from './worker-process.ts';
 
 function redactUrl(url: string): string {
   const u = new URL(url);
@@ -68,8 +41,9 @@ async function main() {
   const demo = config.seedDemo ? await seedDemo(resources, { log, credentialsDir }) : undefined;
 
   const stopIntakeRefresh = scheduleDailyIntakeRefresh(resources, config.packhouse.intakeRefreshSeconds);
-  // Zero-setup development: background jobs need a worker, which is always its own process.
-  const worker = config.startWorker ? startWorkerProcess(databaseUrl, log) : undefined;
+  // Zero-setup development: background jobs need a worker, which is always its own process,
+  // restarted when it dies (worker-process.ts).
+  const worker = config.startWorker ? superviseWorkerProcess(databaseUrl, log) : undefined;
 
   const app = createApp(resources);
   await warmPool(resources.sql, Math.min(config.database.poolMax, 20));
@@ -89,7 +63,7 @@ async function main() {
     `  Health:    ${base}/health   ${base}/ready`,
     `  Database:  ${databaseLabel}`,
     `  Cache:     ${cacheLabel}`,
-    `  Jobs:      ${worker ? 'one worker process started beside the API (START_WORKER=false to run `npm run worker` yourself)' : 'run `npm run worker` to process background jobs'}`,
+    `  Jobs:      ${worker ? 'one worker process started beside the API, restarted if it dies (START_WORKER=false to run `npm run worker` yourself)' : 'run `npm run worker` to process background jobs'}`,
   ];
   if (demo) {
     lines.push(

@@ -1,6 +1,7 @@
 // The job process: consumes background jobs (pg-boss) so the API process never runs them.
-// Run as many as you like (`npm run worker`); they share the provider's rate limit through Redis,
-// and at most COURSE_GENERATION_MAX_RUNNING course generations run at once across all of them.
+// Run as many as you like (`npm run worker`); they share the provider's rate limit through Redis, or
+// through PostgreSQL when REDIS_URL is unset, and at most COURSE_GENERATION_MAX_RUNNING course
+// generations run at once across all of them.
 // SIGINT/SIGTERM stop taking chunks, checkpoint the ones in hand and exit; a SIGKILLed worker's
 // chunks are picked up by another worker after WORKER_HEARTBEAT_SECONDS.
 import { loadConfigOrExit } from './config.ts';
@@ -27,7 +28,7 @@ async function main() {
   log.info(
     {
       chunksAtOnce: config.jobs.workerConcurrency,
-      provider: p.url ? { url: p.url, ratePerSecond: p.rateLimit, callsInFlight: concurrencyFor(p.rateLimit, p.latencyMs, p.burst), sharedLimit: Boolean(resources.redis) } : 'built-in only (PROVIDER_URL unset)',
+      provider: p.url ? { url: p.url, ratePerSecond: p.rateLimit, callsInFlight: concurrencyFor(p.rateLimit, p.latencyMs, p.burst), limitSharedThrough: resources.redis ? 'redis' : 'postgresql' } : 'built-in only (PROVIDER_URL unset)',
       heartbeatSeconds: config.jobs.heartbeatSeconds,
       courseGenerations: { generator: config.courses.generator, maxRunningAcrossWorkers: config.courses.maxRunning },
     },

@@ -1,10 +1,15 @@
-// Recommendation job benchmark (npm run bench:jobs [-- --only a,b,c] [--count 200000] [--format xlsx|csv]).
+// Recommendation job benchmark (npm run bench:jobs [-- --only a,b,c,workers] [--count 200000] [--format xlsx|csv]).
 // On its own database (created and dropped), with real worker processes (src/worker.ts) and the mock
 // provider in its own process at 1.5 s latency:
 //   A. 200 customers, provider limit R = 10/s: must finish within 200/R + 5 s.
 //   B. 5,000 customers (imported), R = 100/s: within 1.1 × 5,000/R s, with ≤ 1% of calls answered 429.
 //   C. 200,000 customers, built-in scorer, end to end: import (streamed file) → score → store →
 //      export (streamed download): elapsed time per phase, peak RSS of every process, customers/s.
+//   workers (issue 18; not in the default set): 3,000 customers against the strict mock (R = 50 calls
+//      in each of its seconds, no burst, 5% of calls failing, Idempotency-Key ledger), with 2 and
+//      with 4 workers, with and without Redis; one worker SIGKILLed a third of the way in and started
+//      again 15 s later. Each run must keep every second ≤ R, ≤ 1% of calls answered 429, 0 customers
+//      failed, 0 scored twice, and finish within 1.05 × N/R + 5 s.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -35,6 +40,8 @@ const arg = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const only = new Set((arg('only') ?? 'a,b,c').split(','));
+const WORKERS_COUNT = 3_000;
+const WORKERS_RATE = 50;
 const bigCount = Number(arg('count') ?? 200_000);
 const bigFormat = (arg('format') ?? 'xlsx') as 'xlsx' | 'csv';
 
@@ -175,6 +182,85 @@ async function providerScenario(bench: Bench, name: string, count: number, rate:
   }
 }
 
+async function killedWorkerScenario(bench: Bench, workerCount: number, withRedis: boolean, seed: number) {
+  const name = `workers-${workerCount}-${withRedis ? 'redis' : 'pg'}`;
+  const mock = await spawn(
+    'loadtest/mock-provider.ts',
+    ['--port', '0', '--strict', '--latency', String(LATENCY_MS), '--limit', String(WORKERS_RATE), '--burst', '1', '--fail-500', '0.02', '--timeout', '0.015', '--reset', '0.015'],
+    {},
+  );
+  const providerEnv = {
+    PROVIDER_URL: mock.message.url,
+    PROVIDER_RATE_LIMIT: String(WORKERS_RATE),
+    PROVIDER_BURST: '1',
+    PROVIDER_TIMEOUT_MS: '3000',
+    WORKER_HEARTBEAT_SECONDS: '10',
+    WORKER_SUPERVISE_SECONDS: '1',
+    ...(withRedis ? { REDIS_PREFIX: `${bench.dbName}:${name}:` } : { REDIS_URL: '' }),
+  };
+  const workers = await Promise.all(Array.from({ length: workerCount }, () => spawn('src/worker.ts', [], env(bench, providerEnv))));
+  const { resources, app } = await api(bench, providerEnv);
+  const budget = (1.05 * WORKERS_COUNT) / WORKERS_RATE + 5;
+  try {
+    const file = join(bench.dir, `${name}.csv`);
+    await writeCustomersCsv(file, { count: WORKERS_COUNT, seed, quiet: true });
+    const started = performance.now();
+    const res = await app.fetch(`http://bench/jobs/import?format=csv&provider=http&name=${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bench.key}`, 'content-type': 'text/csv' },
+      body: await readFile(file),
+    });
+    const jobId = localId(((await res.json()) as any).job.id);
+    // A third of the way in, SIGKILL the first worker; start a new one 15 s later.
+    const killer = (async () => {
+      for (;;) {
+        const [job] = await resources.sql<{ processed: number }[]>`select done_count + failed_count as processed from recommendation_jobs where id = ${jobId}`;
+        if (job.processed >= WORKERS_COUNT / 3) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const victim = workers[0].child;
+      const exited = once(victim, 'exit');
+      victim.kill('SIGKILL');
+      await exited;
+      const killedAt = (performance.now() - started) / 1000;
+      await new Promise((r) => setTimeout(r, 15_000));
+      workers[0] = await spawn('src/worker.ts', [], env(bench, providerEnv));
+      return killedAt;
+    })();
+    await waitDone(resources.sql, jobId, `${name}: scoring`, WORKERS_COUNT);
+    const elapsed = (performance.now() - started) / 1000;
+    const killedAt = await killer;
+    const facts = await jobFacts(resources.sql, jobId);
+    const stats = (await (await fetch(mock.message.url.replace('/v1/score', '/stats'))).json()) as any;
+    const refused = stats.overLimit + stats.injected.rateLimited;
+    const pct = (100 * refused) / Math.max(1, stats.received);
+    const checks = {
+      second: stats.maxPerSecond <= WORKERS_RATE,
+      refused: pct <= 1,
+      failed: facts.failed_count === 0,
+      twice: stats.customersScoredTwice === 0,
+      time: elapsed <= budget,
+    };
+    const ok = Object.values(checks).every(Boolean);
+    const mark = (pass: boolean) => (pass ? '' : ' ✗');
+    report(
+      `${ok ? 'PASS' : 'FAIL'} ${name}: ${WORKERS_COUNT.toLocaleString('en')} customers, R = ${WORKERS_RATE}/s, ${workerCount} workers, ` +
+        `${withRedis ? 'Redis bucket' : 'PostgreSQL bucket (no REDIS_URL)'}, worker killed at ${killedAt.toFixed(1)} s and restarted 15 s later: ` +
+        `max ${stats.maxPerSecond} calls in any of the provider's seconds${mark(checks.second)} (sliding-window peak ${stats.peakPerSecond}; ` +
+        `the mock's event loop stalled up to ${stats.maxLoopStallMs} ms), ` +
+        `${refused} of ${stats.received} calls answered 429 (${pct.toFixed(2)}%)${mark(checks.refused)}, ` +
+        `failed ${facts.failed_count}${mark(checks.failed)}, scored twice ${stats.customersScoredTwice}${mark(checks.twice)} ` +
+        `(${stats.replayed} repeated keys answered from the ledger), ` +
+        `${elapsed.toFixed(1)} s vs budget ${budget.toFixed(1)} s${mark(checks.time)}`,
+    );
+    report(`  ${name}: calls the provider received each second: ${stats.perSecond.join(' ')}`);
+  } finally {
+    for (const w of workers) await stop(w.child);
+    await stop(mock.child);
+    await resources.close();
+  }
+}
+
 async function builtinScenario(bench: Bench) {
   const file = join(bench.dir, `customers.${bigFormat}`);
   // Written by another process, so this one's peak memory is the import and export alone.
@@ -244,6 +330,17 @@ async function main() {
     if (only.has('a')) await providerScenario(bench, 'A', 200, 10, 200 / 10 + 5, 6111);
     if (only.has('b')) await providerScenario(bench, 'B', 5_000, 100, (1.1 * 5_000) / 100, 6112);
     if (only.has('c')) await builtinScenario(bench);
+    if (only.has('workers')) {
+      let seed = 11;
+      // --runs 2-pg,4-redis picks some of the four.
+      const runs = arg('runs')?.split(',');
+      for (const withRedis of [false, true]) {
+        for (const count of [2, 4]) {
+          seed++;
+          if (!runs || runs.includes(`${count}-${withRedis ? 'redis' : 'pg'}`)) await killedWorkerScenario(bench, count, withRedis, seed);
+        }
+      }
+    }
     process.stdout.write(`\nSummary\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   } finally {
     for (const child of children) await stop(child);

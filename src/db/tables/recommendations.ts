@@ -10,6 +10,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -215,3 +216,14 @@ export const jobInputErrorTable = pgTable(
     jobRef('recommendation_job_input_errors_job_fkey', t),
   ],
 );
+
+/**
+ * The provider's token bucket when workers share no Redis (provider/pg-bucket.ts): one row per provider
+ * URL, holding the next free call slot as epoch milliseconds on the database clock (GCRA's "theoretical
+ * arrival time"). Workers lease slots from it in batches, so it sees a few statements a second.
+ */
+export const providerRateBucketTable = pgTable('provider_rate_buckets', {
+  key: text('key').primaryKey(),
+  nextSlotMs: doublePrecision('next_slot_ms').notNull(),
+  updatedAt: instant('updated_at').notNull().defaultNow(),
+});

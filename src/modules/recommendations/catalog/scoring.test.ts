@@ -7,7 +7,8 @@ import { bpsFromPercent, paiseFromRupees, rupeesFromPaise } from '../../../lib/m
 import { checkHeader, parseAmount, parseCustomerRecord } from '../jobs/input.ts';
 import { backoffMs, parseRetryAfter, ProviderCallError, withRetries } from '../provider/retry.ts';
 import { recommend, scoreCard, SPEND_CATEGORIES, type CatalogCard, type CustomerSpend } from './scoring.ts';
-import { memoryBucket } from '../provider/token-bucket.ts';
+import { clockOffset, memoryBucket } from '../provider/token-bucket.ts';
+import { createAdaptiveRate, createPace } from '../provider/adaptive-rate.ts';
 
 const zero = Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, 0])) as CustomerSpend['spend'];
 const card = (over: Partial<CatalogCard>): CatalogCard => ({
@@ -152,5 +153,39 @@ describe('token bucket and retries', () => {
       throw new ProviderCallError('rejected', 'HTTP 400');
     });
     expect(refused).toMatchObject({ ok: false, attempts: 1, error: { reason: 'rejected' } });
+  });
+
+  it('slows down on 429 at most once a second and recovers 2% of the rate a second', () => {
+    let now = 0;
+    const rate = createAdaptiveRate({ target: 100 }, () => now);
+    rate.refused();
+    rate.refused();
+    expect(rate.current()).toBe(75);
+    now = 1_000;
+    expect(rate.current()).toBe(75);
+    now = 6_000;
+    expect(rate.current()).toBeCloseTo(85);
+    rate.refused();
+    expect(rate.current()).toBeCloseTo(63.75);
+    now = 100_000;
+    expect(rate.current()).toBe(100);
+  });
+
+  it('spaces calls for a windowed provider by the lateness it sees', () => {
+    let now = 0;
+    const pace = createPace({ rate: createAdaptiveRate({ target: 49 }, () => now), lateMs: 16, windowLimit: 50 }, () => now);
+    expect(pace.intervalMs()).toBeCloseTo(1000 / 49);
+    pace.woke(80);
+    expect(pace.lateMs()).toBe(100);
+    expect(pace.intervalMs()).toBeCloseTo(1100 / 50);
+    now = 60_000;
+    expect(pace.lateMs()).toBe(16);
+  });
+
+  it('bounds the offset to a shared clock by the tightest round trip', () => {
+    const offset = clockOffset();
+    offset.observe(100, 5_010, 130);
+    offset.observe(200, 5_102, 205);
+    expect(offset.local(6_000)).toEqual([6_000 - (5_102 - 200), 6_000 - (5_102 - 205)]);
   });
 });

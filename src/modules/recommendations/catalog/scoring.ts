@@ -78,8 +78,72 @@ export function rankRecommendations(items: Omit<Recommendation, 'rank'>[]): Reco
     .map((r, i) => ({ ...r, rank: i + 1 }));
 }
 
+/** The catalog as flat arrays, compiled once per catalog (recommend is called 200,000 times a job). */
+type CompiledCatalog = {
+  cards: readonly CatalogCard[];
+  rates: Int32Array;
+  caps: Float64Array; // -1: no cap
+  order: number[]; // card indices by code, for the tie-break
+  // Scratch space reused by every call (recommend never awaits, so calls cannot interleave).
+  net: Float64Array;
+  rewards: Float64Array;
+  fees: Float64Array;
+  spend: Float64Array;
+};
+
+const compiled = new WeakMap<readonly CatalogCard[], CompiledCatalog>();
+
+function compile(cards: readonly CatalogCard[]): CompiledCatalog {
+  const n = SPEND_CATEGORIES.length;
+  const rates = new Int32Array(cards.length * n);
+  const caps = new Float64Array(cards.length * n);
+  cards.forEach((card, i) => {
+    SPEND_CATEGORIES.forEach((category, k) => {
+      const rate = card.rates[category];
+      rates[i * n + k] = rate ? rate.rateBps : card.baseRateBps;
+      caps[i * n + k] = rate && rate.monthlyCapPaise !== null ? rate.monthlyCapPaise : -1;
+    });
+  });
+  const order = cards.map((_, i) => i).sort((a, b) => (cards[a].code < cards[b].code ? -1 : cards[a].code > cards[b].code ? 1 : 0));
+  return { cards, rates, caps, order, net: new Float64Array(cards.length), rewards: new Float64Array(cards.length), fees: new Float64Array(cards.length), spend: new Float64Array(n) };
+}
+
+/**
+ * Same answer as ranking scoreCard over every card (rankRecommendations), without building an
+ * object per card: the built-in scorer spends most of a 200,000-customer job here.
+ */
 export function recommend(catalog: readonly CatalogCard[], customer: CustomerSpend): Recommendation[] {
-  return rankRecommendations(
-    catalog.map((card) => ({ cardId: card.id, code: card.code, name: card.name, ...scoreCard(card, customer) })),
-  );
+  let c = compiled.get(catalog);
+  if (!c) compiled.set(catalog, (c = compile(catalog)));
+  const n = SPEND_CATEGORIES.length;
+  const { spend, net, rewards, fees, rates, caps } = c;
+  for (let k = 0; k < n; k++) spend[k] = customer.spend[SPEND_CATEGORIES[k]];
+  const yearlySpend = monthlySpend(customer) * 12;
+  // Candidates in code order, so a stable sort by net savings breaks ties by code.
+  const candidates: number[] = [];
+  for (const i of c.order) {
+    const card = catalog[i];
+    let monthly = 0;
+    for (let k = 0; k < n; k++) {
+      const earned = Math.floor((spend[k] * rates[i * n + k]) / 10_000);
+      const cap = caps[i * n + k];
+      monthly += cap < 0 ? earned : Math.min(earned, cap);
+    }
+    const waived = card.feeWaiverSpendPaise !== null && yearlySpend >= card.feeWaiverSpendPaise;
+    rewards[i] = monthly * 12;
+    fees[i] = card.joiningFeePaise + (waived ? 0 : card.annualFeePaise);
+    net[i] = rewards[i] + card.welcomeBenefitPaise - fees[i];
+    if (net[i] >= 0) candidates.push(i);
+  }
+  candidates.sort((a, b) => net[b] - net[a]);
+  const top = candidates.length > TOP_N ? candidates.slice(0, TOP_N) : candidates;
+  return top.map((i, rank) => ({
+    rank: rank + 1,
+    cardId: catalog[i].id,
+    code: catalog[i].code,
+    name: catalog[i].name,
+    netSavingsPaise: net[i],
+    yearlyRewardsPaise: rewards[i],
+    feesPaise: fees[i],
+  }));
 }

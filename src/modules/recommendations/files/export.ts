@@ -1,4 +1,4 @@
-// A job's results as CSV or XLSX, streamed: rows are read 2,000 at a time by keyset (short queries,
+// A job's results as CSV or XLSX, streamed: rows are read 2,000 at a time by seq range (short queries,
 // no cursor held open across the download) and written as they come, so a 200,000-customer export
 // needs memory for one batch, not the file. One row per customer, in input order, with its top
 // cards side by side (an XLSX sheet holds at most 1,048,576 rows, so one row per card would not fit).
@@ -26,18 +26,21 @@ type ResultRow = { seq: number; customer_ref: string; status: string; recommenda
 
 const BATCH = 2_000;
 
+// Batches are seq ranges, not `seq > after limit n`: right after a job's 200,000 rows are written the
+// table has no statistics yet, and the planner answered `limit` with a bitmap scan and a sort of
+// every row past `after` (the whole job for the first batch), making the export quadratic. A range
+// bounds each batch to its own rows whatever the planner knows. Seqs are dense (1..total), so a
+// range holds at most BATCH rows; ranges are walked up to the job's last stored seq.
 async function* resultBatches(sql: Sql, job: { id: number; organizationId: number }): AsyncGenerator<ResultRow[]> {
-  let after = 0;
-  for (;;) {
+  const [{ last }] = await sql<{ last: number | null }[]>`
+    select max(seq) as last from recommendation_results where job_id = ${job.id} and organization_id = ${job.organizationId}`;
+  for (let after = 0; last !== null && after < last; after += BATCH) {
     const rows = await sql<ResultRow[]>`
       select seq, customer_ref, status, recommendations, reason, detail, attempts
       from recommendation_results
-      where job_id = ${job.id} and organization_id = ${job.organizationId} and seq > ${after}
-      order by seq limit ${BATCH}`;
-    if (!rows.length) return;
-    yield rows;
-    after = rows[rows.length - 1].seq;
-    if (rows.length < BATCH) return;
+      where job_id = ${job.id} and organization_id = ${job.organizationId} and seq > ${after} and seq <= ${after + BATCH}
+      order by seq`;
+    if (rows.length) yield rows;
   }
 }
 

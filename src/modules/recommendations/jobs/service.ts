@@ -32,7 +32,8 @@ export const MAX_INLINE_CUSTOMERS = 500;
 /** Customers per chunk: big for the in-process scorer, about 4 s of calls for a rate-limited provider. */
 export function chunkSizeFor(config: Config, provider: ProviderKind): number {
   if (config.jobs.chunkSize) return config.jobs.chunkSize;
-  return provider === 'builtin' ? 1_000 : Math.min(1_000, Math.max(20, config.provider.rateLimit * 4));
+  // Built-in: a chunk costs eight statements whatever its size, so 200,000 customers go in 40 chunks.
+  return provider === 'builtin' ? 5_000 : Math.min(1_000, Math.max(20, config.provider.rateLimit * 4));
 }
 
 export function resolveProvider(config: Config, requested: ProviderKind | null | undefined, field = 'input.provider'): ProviderKind {

@@ -16,10 +16,11 @@ import { createBoss, takePayload, QUEUES } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from '../provider/runner.ts';
+import { idempotencyPrefix } from '../provider/wire.ts';
 import type { ChunkPayload, Job } from './service.ts';
 
 const FLUSH_EVERY_MS = 250;
-const FLUSH_ROWS = 500;
+const FLUSH_ROWS = 2_000;
 
 export type ChunkDeps = { db: Db; runtime: ProviderRuntime; log: Logger };
 
@@ -66,24 +67,31 @@ function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
   return { ...base, status: 'scored' as const, recommendations };
 }
 
-/** Stores outcomes and counts the ones that were new; returns the job's status after the write. */
+/**
+ * Stores outcomes and counts the ones that were new; returns the job's status after the write. One
+ * statement (insert and counter update in one data-modifying CTE, atomic like a transaction) with
+ * the rows as a single JSON parameter: a round trip per flush, and no 9 × n bind parameters to build
+ * and parse (the built-in scorer stores 200,000 customers in a few seconds this way).
+ */
 export async function writeOutcomes(db: Db, job: Pick<Job, 'id' | 'organizationId'>, outcomes: Outcome[]): Promise<Job['status']> {
-  return db.transaction(async (tx) => {
-    const inserted = outcomes.length
-      ? await tx.insert(jobResultTable).values(outcomes.map((o) => toRow(job, o))).onConflictDoNothing().returning({ status: jobResultTable.status })
-      : [];
-    const done = inserted.filter((r) => r.status === 'scored').length;
-    const [row] = await tx
-      .update(recommendationJobTable)
-      .set({
-        doneCount: sql`${recommendationJobTable.doneCount} + ${done}`,
-        failedCount: sql`${recommendationJobTable.failedCount} + ${inserted.length - done}`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(recommendationJobTable.id, job.id))
-      .returning({ status: recommendationJobTable.status });
-    return row?.status ?? 'cancelled';
-  });
+  const rows = outcomes.map((o) => toRow(job, o));
+  const [row] = await db.execute<{ status: Job['status'] }>(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ seq: r.seq, ref: r.customerRef, status: r.status, recs: r.status === 'scored' ? r.recommendations : null, reason: r.status === 'failed' ? r.reason : null, detail: r.status === 'failed' ? r.detail : null, attempts: r.attempts })))}::jsonb)
+        as x(seq int, ref text, status text, recs jsonb, reason text, detail text, attempts int)
+    ), inserted as (
+      insert into recommendation_results (organization_id, job_id, seq, customer_ref, status, recommendations, reason, detail, attempts)
+      select ${job.organizationId}::int, ${job.id}::int, seq, ref, status, recs, reason, detail, attempts from input
+      on conflict do nothing
+      returning status
+    )
+    update recommendation_jobs set
+      done_count = done_count + (select count(*) filter (where status = 'scored') from inserted),
+      failed_count = failed_count + (select count(*) filter (where status = 'failed') from inserted),
+      updated_at = now()
+    where id = ${job.id}
+    returning status`);
+  return row?.status ?? 'cancelled';
 }
 
 /** Marks the job completed once every chunk is done (a no-op until then, and when it already is). */
@@ -163,6 +171,7 @@ export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signa
     kind: job.provider,
     customers,
     catalog,
+    keyPrefix: idempotencyPrefix(job),
     onOutcome: (o) => flusher.push(o),
     signal: AbortSignal.any([signal, cancelled.signal]),
   });
@@ -199,7 +208,7 @@ export async function startRecommendationWorker(
   const { config, log } = resources;
   const boss = createBoss(resources.databaseUrl, config, 'worker', log);
   await boss.start();
-  const runtime = createProviderRuntime(config, resources.redis, log);
+  const runtime = createProviderRuntime(config, resources.db, resources.redis, log);
   const deps: ChunkDeps = { db: resources.db, runtime, log };
   const stopping = new AbortController();
   await boss.work(

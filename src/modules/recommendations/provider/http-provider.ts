@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { parseRetryAfter, ProviderCallError } from './retry.ts';
-import { fromWireResponse, toWireRequest } from './wire.ts';
+import { fromWireResponse, IDEMPOTENCY_HEADER, toWireRequest } from './wire.ts';
 import type { CustomerSpend, Recommendation } from '../catalog/scoring.ts';
 
 export type HttpProviderOptions = { url: string; apiKey?: string; timeoutMs: number };
@@ -18,7 +18,7 @@ export function createHttpProvider(options: HttpProviderOptions) {
   const transport = url.protocol === 'https:' ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 10_000 });
 
-  function post(payload: string, signal: AbortSignal): Promise<RawResponse> {
+  function post(payload: string, idempotencyKey: string, signal: AbortSignal): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void) => {
@@ -34,6 +34,7 @@ export function createHttpProvider(options: HttpProviderOptions) {
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
+          [IDEMPOTENCY_HEADER]: idempotencyKey,
           ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
         },
       });
@@ -59,8 +60,9 @@ export function createHttpProvider(options: HttpProviderOptions) {
 
   return {
     kind: 'http' as const,
-    async score(customer: CustomerSpend, cardIds: ReadonlyMap<string, { id: number; name: string }>, signal: AbortSignal): Promise<Recommendation[]> {
-      const res = await post(JSON.stringify(toWireRequest(customer)), signal);
+    /** One call; `idempotencyKey` is the same for every call for this customer of this job (wire.ts). */
+    async score(customer: CustomerSpend, cardIds: ReadonlyMap<string, { id: number; name: string }>, idempotencyKey: string, signal: AbortSignal): Promise<Recommendation[]> {
+      const res = await post(JSON.stringify(toWireRequest(customer)), idempotencyKey, signal);
       if (res.status === 429) {
         throw new ProviderCallError('rate_limited', 'HTTP 429 Too Many Requests', { retryAfterMs: parseRetryAfter(firstHeader(res.headers['retry-after'])) });
       }

@@ -1,15 +1,19 @@
 // Scores a list of customers through a provider. The built-in scorer runs in process, in slices that
 // yield to the event loop. The HTTP provider runs calls in parallel, as many as the provider's rate
 // × latency needs to stay busy (a bit more, to absorb jitter), each call waiting for a token of the
-// bucket every worker shares, retried per retry.ts; each customer ends scored or failed with a reason.
+// bucket every worker shares (Redis when there is one, PostgreSQL otherwise), retried per retry.ts,
+// with the customer's Idempotency-Key (wire.ts); each customer ends scored or failed with a reason.
 import type { Logger } from 'pino';
 import type { Config } from '../../../config.ts';
 import type { ProviderKind } from '../../../db/tables/index.ts';
-import type { Redis } from '../../../resources.ts';
+import type { Db, Redis } from '../../../resources.ts';
+import { createAdaptiveRate, createPace } from './adaptive-rate.ts';
+import { pgBucket } from './pg-bucket.ts';
+import { idempotencyKey } from './wire.ts';
 import { createHttpProvider, type HttpProvider } from './http-provider.ts';
 import { withRetries, type FailureReason, type RetryPolicy } from './retry.ts';
 import { recommend, type CatalogCard, type CustomerSpend, type Recommendation } from '../catalog/scoring.ts';
-import { bucketKey, memoryBucket, redisBucket, type TokenBucket } from './token-bucket.ts';
+import { bucketKey, redisBucket, type TokenBucket } from './token-bucket.ts';
 
 export type JobCustomer = CustomerSpend & { seq: number };
 
@@ -85,21 +89,30 @@ export const RATE_HEADROOM = 0.99;
  * bunch when we start late (lateMs × R of them) or when the network or the provider pauses; a
  * provider's token bucket absorbs bunching as long as it stays under B. We start at most a fifth of
  * B at once and allow lateness worth 30% of it, leaving half of B to jitter we cannot see.
+ *
+ * A provider with no burst (B = 1) counts calls in every 1 s window. There we send one call a second
+ * less than R, spaced evenly, and a call may start at most 0.8 of a spacing late: a window then
+ * holds at most R calls even when its first call was late and the rest on time, with a fifth of a
+ * spacing left for the network's jitter.
  */
 export function bucketOptions(rate: number, providerBurst: number) {
+  const ratePerSecond = providerBurst <= 1 && rate >= 2 ? Math.min(rate * RATE_HEADROOM, rate - 1) : rate * RATE_HEADROOM;
   return {
-    ratePerSecond: rate * RATE_HEADROOM,
+    ratePerSecond,
     capacity: Math.max(1, Math.floor(providerBurst / 5)),
-    lateMs: Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
+    lateMs: providerBurst <= 1 ? Math.max(1, Math.floor(800 / ratePerSecond)) : Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
   };
 }
 
-export function createProviderRuntime(config: Config, redis: Redis | undefined, log: Logger): ProviderRuntime {
+export function createProviderRuntime(config: Config, db: Db, redis: Redis | undefined, log: Logger): ProviderRuntime {
   const p = config.provider;
   if (!p.url) return { http: null, close() {} };
   const options = bucketOptions(p.rateLimit, p.burst);
-  const bucket = redis ? redisBucket(redis, bucketKey(config.redis.prefix, p.url), options, log) : memoryBucket(options);
-  if (!redis) log.warn('REDIS_URL is not set: the provider rate limit is enforced per worker process; run one worker or set REDIS_URL');
+  const rate = createAdaptiveRate({ target: options.ratePerSecond });
+  const key = bucketKey(config.redis.prefix, p.url);
+  // A provider without burst counts 1 s windows: follow our own lateness there (adaptive-rate.ts).
+  const pace = createPace({ rate, lateMs: options.lateMs, windowLimit: p.burst <= 1 ? p.rateLimit : undefined });
+  const bucket = redis ? redisBucket(redis, key, { ...options, rate, pace }, log) : pgBucket(db, { key: bucketKey('', p.url), pace }, log);
   const provider = createHttpProvider({ url: p.url, apiKey: p.apiKey, timeoutMs: p.timeoutMs });
   return {
     http: {
@@ -116,6 +129,8 @@ export type ScoreInput = {
   kind: ProviderKind;
   customers: JobCustomer[];
   catalog: CatalogCard[];
+  /** The job's part of every Idempotency-Key (wire.ts idempotencyPrefix). */
+  keyPrefix: string;
   onOutcome(outcome: Outcome): void;
   signal: AbortSignal;
 };
@@ -132,14 +147,16 @@ export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput
   const cardIds = new Map(input.catalog.map((c) => [c.code, { id: c.id ?? 0, name: c.name }]));
   await Promise.all(
     input.customers.map(async (customer) => {
+      const key = idempotencyKey(input.keyPrefix, customer.seq);
       const result = await withRetries(
         http.policy,
         () =>
           http.limiter.run(async () => {
             await http.bucket.take(input.signal);
-            return http.provider.score(customer, cardIds, input.signal);
+            return http.provider.score(customer, cardIds, key, input.signal);
           }, input.signal),
         input.signal,
+        () => http.bucket.refused(),
       ).catch((err) => {
         if (input.signal.aborted) return null;
         throw err;

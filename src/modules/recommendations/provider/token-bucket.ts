@@ -1,21 +1,28 @@
 // One token bucket per provider, shared by every worker process through Redis, so N workers together
-// never call the provider faster than its limit. Each call *reserves* a token: the script subtracts
-// one (the level may go below zero) and answers how long the caller must wait for its token to
-// exist. A caller then sleeps exactly that long — one Redis round trip per call, no polling herd.
-// Without Redis (or while Redis is down) the same algorithm runs in process memory.
+// never call the provider faster than its limit (without Redis they share it through PostgreSQL:
+// pg-bucket.ts). Each call *reserves* a slot: the script moves the provider's next free slot on by
+// one spacing and answers how long the caller must wait for its slot. A caller then sleeps exactly
+// that long — one Redis round trip per call, no polling herd. While Redis is down a token bucket
+// runs in process memory instead. Every bucket sends at the rate of
+// its AdaptiveRate, which slows down when the provider answers 429 (adaptive-rate.ts).
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { luaScript, runLua } from '../../../limits/lua.ts';
 import type { Redis } from '../../../resources.ts';
+import type { AdaptiveRate, Pace } from './adaptive-rate.ts';
 
 export type TokenBucket = {
   /** Resolves when the caller may start one call. Rejects with the signal's reason when aborted. */
   take(signal?: AbortSignal): Promise<void>;
   readonly shared: boolean;
+  /** The provider answered 429: send slower for a while. */
+  refused(): void;
 };
 
 export type BucketOptions = {
   ratePerSecond: number;
+  /** When given, the rate sent at follows it (at most ratePerSecond). */
+  rate?: AdaptiveRate;
   /** Calls that may start at once. */
   capacity: number;
   /** How late after its slot a call may still start (see waitForSlot); 50 ms when not given. */
@@ -33,34 +40,57 @@ const MAX_RESERVE_MS = 5_000;
 export const DEFAULT_LATE_MS = 50;
 
 /**
- * Sleeps until a reserved slot; false when the caller woke too late to use it. `askedAt` is when the
- * reservation was requested: the slot is at least that plus the wait, so a reply that sat in a
- * stalled event loop counts as late too.
+ * Sleeps until a reserved slot; false when the caller woke too late to use it. The bucket computed
+ * the wait at some moment between `askedAt` and `answeredAt`, so the slot is somewhere in
+ * [askedAt + wait, answeredAt + wait]: we sleep to the end of that range (never early) and count
+ * lateness from its start (a reply that sat in a stalled event loop counts as late too).
  */
-async function waitForSlot(askedAt: number, wait: number, lateMs: number, signal?: AbortSignal): Promise<boolean> {
-  await sleep(askedAt + wait - performance.now(), signal);
-  return performance.now() - (askedAt + wait) <= lateMs;
+async function waitForSlot(askedAt: number, answeredAt: number, wait: number, lateMs: number, signal?: AbortSignal, pace?: Pace): Promise<boolean> {
+  await sleep(answeredAt + wait - performance.now(), signal);
+  const woke = performance.now();
+  pace?.woke(woke - (answeredAt + wait));
+  return woke - (askedAt + wait) <= lateMs;
 }
 
-// KEYS[1] bucket; ARGV: rate per second, capacity, max reservation (ms). Returns the wait in ms, or
-// -wait when no token was reserved because the wait would be longer than the max.
+// KEYS[1] the next free slot (GCRA's theoretical arrival time, ms on Redis's clock); ARGV: rate per
+// second, capacity, max reservation (ms). Returns {wait in ms, or -wait when no slot was reserved
+// because it would be further away than the max; Redis's now in ms}. The state is an absolute time,
+// not a token count, so slots only move forward even when callers' rates differ or change (our pace
+// follows 429s and lateness): with a token count, a debt read at a higher rate than it was made at
+// gave new callers slots before the ones already handed out, a burst.
 const RESERVE_SCRIPT = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate = tonumber(ARGV[1])
+local interval = 1000 / tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local maxWait = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1]) or capacity
-local ts = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000) - 1
-local wait = 0
-if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
-if wait > maxWait then return -wait end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + wait + 60000)
-return wait
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local slot = math.max(now, tat - (capacity - 1) * interval)
+local wait = math.ceil(slot - now)
+if wait > maxWait then return {-wait, now} end
+local nextSlot = math.max(tat, now) + interval
+redis.call('SET', KEYS[1], tostring(nextSlot), 'PX', math.ceil(nextSlot - now) + 60000)
+return {wait, now}
 `);
+
+/** Bounds on (the shared clock − this process's clock), narrowed by every round trip (NTP's filter). */
+export function clockOffset() {
+  let lo = -Infinity;
+  let hi = Infinity;
+  return {
+    observe(askedAt: number, dbNow: number, answeredAt: number) {
+      const newLo = dbNow - answeredAt;
+      const newHi = dbNow - askedAt;
+      // Disjoint bounds mean a clock moved (NTP stepped one): start again from this round trip.
+      if (newLo > hi || newHi < lo) [lo, hi] = [newLo, newHi];
+      else [lo, hi] = [Math.max(lo, newLo), Math.min(hi, newHi)];
+    },
+    /** [earliest, latest] local time of a database time. */
+    local(dbMs: number): [number, number] {
+      return [dbMs - hi, dbMs - lo];
+    },
+  };
+}
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -84,8 +114,9 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
   let ts = now();
   const reserve = () => {
     const t = now();
-    const level = Math.min(options.capacity, tokens + ((t - ts) * options.ratePerSecond) / 1000) - 1;
-    const wait = level < 0 ? Math.ceil((-level * 1000) / options.ratePerSecond) : 0;
+    const rate = currentRate(options);
+    const level = Math.min(options.capacity, tokens + ((t - ts) * rate) / 1000) - 1;
+    const wait = level < 0 ? Math.ceil((-level * 1000) / rate) : 0;
     if (wait > MAX_RESERVE_MS) return -wait;
     tokens = level;
     ts = t;
@@ -94,44 +125,66 @@ export function memoryBucket(options: BucketOptions, now: () => number = () => p
   return {
     shared: false,
     reserve,
+    refused: () => options.rate?.refused(),
     async take(signal) {
       for (;;) {
         const askedAt = performance.now();
         const wait = reserve();
         if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
+        else if (await waitForSlot(askedAt, askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
       }
     },
   };
 }
 
+function currentRate(options: BucketOptions): number {
+  return options.rate ? Math.min(options.ratePerSecond, options.rate.current()) : options.ratePerSecond;
+}
+
 export function bucketKey(prefix: string, providerUrl: string): string {
-  return `${prefix}provider-bucket:${createHash('sha256').update(providerUrl).digest('hex').slice(0, 16)}`;
+  return `${prefix}provider-slots:${createHash('sha256').update(providerUrl).digest('hex').slice(0, 16)}`;
 }
 
 /** The shared bucket in Redis, falling back to memory for any call Redis cannot answer. */
-export function redisBucket(redis: Redis, key: string, options: BucketOptions, log?: Logger): TokenBucket {
+export function redisBucket(redis: Redis, key: string, options: BucketOptions & { pace?: Pace }, log?: Logger): TokenBucket {
   const fallback = memoryBucket(options);
   let warned = false;
-  const reserve = async (): Promise<number> =>
-    Number(await runLua(redis, RESERVE_SCRIPT, [key], [options.ratePerSecond, options.capacity, MAX_RESERVE_MS]));
+  const offset = clockOffset();
+  const reserve = async (): Promise<[number, number]> => {
+    const rate = options.pace ? Math.min(options.ratePerSecond, 1000 / options.pace.intervalMs()) : currentRate(options);
+    const [wait, now] = (await runLua(redis, RESERVE_SCRIPT, [key], [rate, options.capacity, MAX_RESERVE_MS])) as [number, number];
+    return [Number(wait), Number(now)];
+  };
   return {
     shared: true,
+    refused: () => options.rate?.refused(),
     async take(signal) {
       for (;;) {
         const askedAt = performance.now();
         let wait: number;
+        let slot: [number, number];
         try {
-          wait = await reserve();
+          const [w, redisNow] = await reserve();
+          offset.observe(askedAt, redisNow, performance.now());
+          wait = w;
+          // Redis's clock, read within the round trip: [earliest, latest] local time of the slot.
+          slot = offset.local(redisNow + Math.max(0, w));
         } catch (err) {
           if (!warned) {
             warned = true;
             log?.warn({ err: (err as Error).message }, 'provider rate limit: Redis unavailable, limiting this worker alone until it answers');
           }
           wait = fallback.reserve();
+          slot = [askedAt + wait, askedAt + wait];
         }
-        if (wait < 0) await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
-        else if (await waitForSlot(askedAt, wait, options.lateMs ?? DEFAULT_LATE_MS, signal)) return;
+        if (wait < 0) {
+          await sleep(Math.min(-wait - MAX_RESERVE_MS, 1_000), signal);
+          continue;
+        }
+        await sleep(slot[1] - performance.now(), signal);
+        const woke = performance.now();
+        options.pace?.woke(woke - slot[1]);
+        if (woke - slot[0] <= (options.pace?.lateMs() ?? options.lateMs ?? DEFAULT_LATE_MS)) return;
       }
     },
   };

@@ -4,9 +4,30 @@
 //   POST <PROVIDER_URL>  { "customer_ref": "C-1", "monthly_spend": { "groceries": "5400.00", ... }, "gmv": "21000.00" }
 //   200 { "customer_ref": "C-1", "recommendations": [ { "card_code": "SBI-CASHBACK", "card_name": "Cashback",
 //         "net_savings": "8200.00", "yearly_rewards": "9199.00", "fees": "999.00" }, ... ] }
+//
+// Every call carries an `Idempotency-Key` header naming the (job, customer) pair, the same for every
+// call ever made for that customer of that job: retries after a 5xx, a timeout or a dropped
+// connection, calls after a 429, the calls of a chunk run again after its worker crashed, and those
+// of retryFailedRecommendations. A provider that honours it answers a repeated key from its record of
+// the first answer instead of scoring (and billing) the customer again; one that ignores it is no
+// worse off. The key is `rj1-<job>-<seq>`: <job> is 16 hex digits of SHA-256 over the job's
+// organization id, id and creation time (unique across databases that share a provider account, and
+// revealing nothing), <seq> the customer's 1-based position in the job's input.
+import { createHash } from 'node:crypto';
 import { paiseFromRupees, rupeesFromPaise } from '../../../lib/money.ts';
 import { rankRecommendations, SPEND_CATEGORIES, type CustomerSpend, type Recommendation } from '../catalog/scoring.ts';
 import { ProviderCallError } from './retry.ts';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** The job part of its customers' Idempotency-Keys. */
+export function idempotencyPrefix(job: { organizationId: number; id: number; createdAt: string }): string {
+  return `rj1-${createHash('sha256').update(`${job.organizationId}:${job.id}:${job.createdAt}`).digest('hex').slice(0, 16)}`;
+}
+
+export function idempotencyKey(prefix: string, seq: number): string {
+  return `${prefix}-${seq}`;
+}
 
 export type WireRequest = { customer_ref: string; monthly_spend: Record<string, string>; gmv: string | null };
 export type WireRecommendation = { card_code: string; card_name?: string; net_savings: string; yearly_rewards?: string; fees?: string };
