@@ -75,7 +75,7 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
   } catch (err) {
     if (err instanceof ImportError) {
       if (err.code === 'BUSY') return Response.json({ error: { code: err.code, message: err.message } }, { status: 503, headers: { 'retry-after': '5' } });
-      return problem(err.code === 'TOO_LARGE' ? 413 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
+      return problem(err.code === 'TOO_LARGE' ? 413 : err.code === 'TOO_SLOW' ? 408 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
     }
     if (err instanceof ValidationError) return problem(422, 'VALIDATION', err.message);
     throw err;
