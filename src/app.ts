@@ -79,7 +79,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useCsrfPrevention({ uploadMutations }),
       useAuth({ db, config, log }),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
-      useRecommendationFiles({ db, sql, config, jobs, limiter }),
+      useRecommendationFiles({ db, sql, config, jobs, limiter, log }),
       usePersistedOperations(persisted),
       useRateLimit({ limiter, config }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),
