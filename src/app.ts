@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
+import { NotFoundError, ValidationError } from './lib/errors.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
 import { UPLOAD_MUTATIONS } from './http/uploads.ts';
@@ -11,6 +12,7 @@ import { useAuth } from './http/use-auth.ts';
 import { useBodyLimit } from './http/use-body-limit.ts';
 import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { useHealth } from './http/use-health.ts';
+import { useInputGuard } from './http/use-input-guard.ts';
 import { useMetrics } from './http/use-metrics.ts';
 import { useObservability } from './http/use-observability.ts';
 import { useRecommendationFiles } from './http/use-recommendation-files.ts';
@@ -52,6 +54,10 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    // CORS only for the origins CORS_ORIGINS lists (credentials allowed); none by default (issue 15).
+    cors: config.http.corsOrigins.length
+      ? { origin: config.http.corsOrigins, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'] }
+      : false,
     landingPage: false,
     // Our /health and /ready (src/http/use-health.ts) replace yoga's built-in one.
     healthCheckEndpoint: '/__yoga/health',
@@ -71,6 +77,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
     // limit, response cache, armor, cost. Body size and CSRF come before auth: they refuse without a
     // database lookup.
     plugins: [
+      // First: every later reader of the GraphQL parameters (metrics, persisted operations, cache, cost) sees sane ones.
+      useInputGuard(),
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
@@ -110,6 +118,17 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       maskError(error) {
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+        // A typed failure thrown where the field declares no error union (a query field, say) is still
+        // the client's mistake: it keeps its message and field instead of being masked (issue 15).
+        if (original instanceof ValidationError) {
+          return new GraphQLError(original.message, {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'BAD_USER_INPUT', field: original.field, issues: original.issues },
+          });
+        }
+        if (original instanceof NotFoundError) {
+          return new GraphQLError(original.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: 'NOT_FOUND' } });
+        }
         const errorId = randomUUID();
         log.error({ err: original, errorId, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
         return new GraphQLError(`Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, {

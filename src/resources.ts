@@ -4,6 +4,7 @@ import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
 import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { Keyv } from 'keyv';
+import { loggerOptions } from './lib/log-redaction.ts';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
 import { cachePolicy } from './cache/policy.ts';
@@ -45,7 +46,7 @@ export type Resources = {
 export type ResourceOptions = { log?: Logger; databaseUrl?: string };
 
 export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { server: config.serverId } });
+  return pino(loggerOptions(config.logLevel, config.serverId));
 }
 
 export function createSql(url: string, config: Config, max = config.database.poolMax): Sql {

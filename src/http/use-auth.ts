@@ -59,16 +59,22 @@ export function useAuth(deps: { db: Db; config: Config; log: Logger }): Plugin {
       state.principal = result.principal;
     },
     onExecute({ args }) {
-      const ctx = args.contextValue as { principal?: { kind: string } };
-      if (ctx.principal?.kind !== 'anonymous') return;
-      const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
-      if (denied) {
-        throw unauthenticated(
-          `"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`,
-        );
-      }
+      refuseAnonymous(args);
+    },
+    // Subscriptions never reach onExecute: without this their subscribe resolver ran for anonymous callers.
+    onSubscribe({ args }) {
+      refuseAnonymous(args);
     },
   };
+}
+
+function refuseAnonymous(args: { contextValue: unknown; document: DocumentNode; operationName?: string | null }): void {
+  const ctx = args.contextValue as { principal?: { kind: string } };
+  if (ctx.principal?.kind !== 'anonymous') return;
+  const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
+  if (denied) {
+    throw unauthenticated(`"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`);
+  }
 }
 
 function rootFields(document: DocumentNode, operationName: string | null | undefined): string[] {

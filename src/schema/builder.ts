@@ -109,6 +109,16 @@ builder.scalarType('File', {
   serialize: () => {
     throw new Error('File is an input-only scalar');
   },
+  // Only the multipart parser makes File values; a string or an object in its place is the client's mistake.
+  parseValue: (value) => {
+    // By shape: the server adapter's File is not always the global one.
+    const file = value as File | null;
+    if (typeof file === 'object' && file !== null && typeof file.name === 'string' && typeof file.stream === 'function') return file;
+    throw badUserInput('A File argument must be a file part of a multipart request (GraphQL multipart request spec), mapped to its variable.');
+  },
+  parseLiteral: () => {
+    throw badUserInput('A File argument cannot be written in the query: send it as a multipart file part mapped to a variable.');
+  },
 });
 
 /** Shared shape of every expected error returned in a result union. */
