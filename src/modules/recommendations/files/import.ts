@@ -5,6 +5,7 @@
 // problems (empty, unknown or missing columns, nothing importable, too large) refuse the whole file.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -80,8 +81,9 @@ function cellValue(value: unknown): unknown {
   return String(value);
 }
 
-// A zip bomb is refused once its spooled sheet outgrows this (a real workbook inflates ~5-10×).
-const SPOOL_BASE_BYTES = 64 * 1024 * 1024;
+// A zip bomb is refused once its spooled sheet outgrows this (a real workbook inflates ~5-10×; a
+// 200,000-customer sheet is ~40 MB from ~7 MB).
+const SPOOL_BASE_BYTES = 16 * 1024 * 1024;
 const SPOOL_RATIO = 50;
 
 async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGenerator<Row> {
@@ -90,7 +92,7 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
   // only once it has read every sheet: we stop after the first, and a bad file stops it anywhere. So
   // each import gets a folder of its own for those files, removed however the import ends (issue 15).
   const spool = await mkdtemp(join(tmpdir(), 'hg-xlsx-'));
-  let refuse!: (err: Error) => void;
+  let refuse: (err: Error) => void = () => {};
   const refused = new Promise<never>((_, reject) => (refuse = reject));
   refused.catch(() => {});
   const inflated = async () => {
@@ -100,8 +102,16 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
       : null;
   };
   // While a sheet is being spooled, and again before it is read.
-  const watchdog = setInterval(() => void inflated().then((err) => err && refuse(err)), 200);
+  let stopped = false;
+  const stop = (err: Error) => {
+    // Stops the spooling itself: the zip stream stalls once its file stream is gone.
+    stopped = true;
+    for (const stream of spoolStreams.get(spool) ?? []) stream.destroy();
+    refuse(err);
+  };
+  const watchdog = setInterval(() => void inflated().then((err) => err && stop(err)), 100);
   watchdog.unref();
+  spoolStreams.set(spool, []);
   let inflight: Promise<unknown> | undefined;
   try {
     const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
@@ -114,7 +124,10 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
         step.catch(() => {});
         const result = await Promise.race([step, refused]);
         const tooLarge = await inflated();
-        if (tooLarge) throw tooLarge;
+        if (tooLarge) {
+          stop(tooLarge);
+          throw tooLarge;
+        }
         return result;
       },
       return: (value?: unknown) => spoolDir.run(spool, () => steps.return(value)),
@@ -130,9 +143,11 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
   } finally {
     clearInterval(watchdog);
     input.destroy();
-    // A refused workbook leaves the reader mid-step: let it see the destroyed input and stop writing
-    // (bounded) before its folder goes, or it would open its temporary file again.
-    if (inflight) await Promise.race([inflight.catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
+    // A reader left mid-step by a bad file: let it see the destroyed input (bounded) before its folder
+    // goes, or it would open its temporary file again. A stopped one stays stalled and writes nothing.
+    if (inflight && !stopped) await Promise.race([inflight.catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
+    for (const stream of spoolStreams.get(spool) ?? []) stream.destroy();
+    spoolStreams.delete(spool);
     await rm(spool, { recursive: true, force: true });
   }
 }
@@ -147,8 +162,10 @@ async function spooledBytes(dir: string): Promise<number> {
   }
 }
 
-// The spool folder of the import that is reading, for exceljs's calls to tmp.file (see xlsxRows).
+// The spool folder of the import that is reading, for exceljs's calls to tmp.file (see xlsxRows),
+// and the file streams exceljs opened in it, so a refused workbook's spooling can be stopped.
 const spoolDir = new AsyncLocalStorage<string>();
+const spoolStreams = new Map<string, { destroy(): void }[]>();
 let excelModule: Promise<typeof ExcelJS> | undefined;
 
 function loadExcel(): Promise<typeof ExcelJS> {
@@ -163,6 +180,15 @@ function loadExcel(): Promise<typeof ExcelJS> {
       if (!dir) return file(options, callback);
       return typeof options === 'function' ? file({ tmpdir: dir }, options) : file({ ...(options as object), tmpdir: dir }, callback);
     };
+    // exceljs opens the spool file with fs.createWriteStream in the tmp.file callback; only paths
+    // inside a spool folder of ours are recorded, every other caller is untouched.
+    const createWriteStream = fs.createWriteStream;
+    fs.createWriteStream = function (this: unknown, ...args: Parameters<typeof fs.createWriteStream>) {
+      const stream = createWriteStream.apply(this, args);
+      const dir = spoolDir.getStore();
+      if (dir && String(args[0]).startsWith(dir)) spoolStreams.get(dir)?.push(stream);
+      return stream;
+    } as typeof fs.createWriteStream;
     return excel;
   });
   return excelModule;
