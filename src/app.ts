@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
+import { isConnectionLoss } from './db/connection-loss.ts';
 import { NotFoundError, ValidationError } from './lib/errors.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
@@ -124,6 +125,15 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
           return new GraphQLError(original.message, {
             path: isGraphQLError(error) ? error.path : undefined,
             extensions: { code: 'BAD_USER_INPUT', field: original.field, issues: original.issues },
+          });
+        }
+        // The database going away (restart, failover, network) fails the requests in flight: they
+        // may be sent again, and say so, as 503 with Retry-After rather than a masked 200.
+        if (isConnectionLoss(original)) {
+          log.warn({ err: original, path: isGraphQLError(error) ? error.path : undefined }, 'database connection lost during a request');
+          return new GraphQLError('The database connection was lost while answering; send the request again in a moment.', {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, http: { status: 503, headers: { 'Retry-After': '1' } } },
           });
         }
         if (original instanceof NotFoundError) {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config.ts';
 import { authenticate } from '../modules/identity/authenticate.ts';
+import { isConnectionLoss } from '../db/connection-loss.ts';
 import type { Db } from '../resources.ts';
 import { unauthenticated } from '../lib/errors.ts';
 import { stateOf } from './request-state.ts';
@@ -27,6 +28,13 @@ export function unauthorizedResponse(message: string): Response {
  */
 export function internalErrorResponse(log: Logger, err: unknown): Response {
   const errorId = randomUUID();
+  if (isConnectionLoss(err)) {
+    log.warn({ err, errorId }, 'database connection lost while authenticating');
+    return Response.json(
+      { errors: [{ message: 'The database connection was lost while checking your credentials; send the request again in a moment.', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, errorId } }] },
+      { status: 503, headers: { 'Retry-After': '1' } },
+    );
+  }
   log.error({ err, errorId }, 'unexpected error before execution');
   return Response.json(
     { errors: [{ message: `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } }] },
