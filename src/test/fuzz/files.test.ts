@@ -38,7 +38,7 @@ const cell = fc.oneof(
   { weight: 2, arbitrary: fc.string({ maxLength: 12 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) },
   { weight: 1, arbitrary: fc.constantFrom('\u0000', 'a\u0000', '"', '""', '"a,b"', '\r', '\n', '=CMD()', '\uFEFF') },
-  { weight: 1, arbitrary: fc.constantFrom(10_000, 200_000).map((n) => 'z'.repeat(n)) },
+  { weight: 1, arbitrary: fc.constantFrom(10_000, 100_000).map((n) => 'z'.repeat(n)) },
 );
 const header = fc.oneof(
   { weight: 6, arbitrary: fc.constant([...CUSTOMER_COLUMNS]) },
@@ -61,6 +61,8 @@ const csvUpload: fc.Arbitrary<Upload> = fc
   .record({ table, cut: fc.option(fc.double({ min: 0, max: 1, noNaN: true })), bad: fc.option(fc.tuple(fc.constantFrom(...BAD_UTF8), fc.double({ min: 0, max: 1, noNaN: true }))), raw: fc.boolean() })
   .map(({ table: { header: head, rows }, cut, bad, raw }) => {
     let body = Buffer.from(raw ? [head, ...rows].map((r) => r.join(',')).join('\r\n') : csvText(head, rows));
+    // Huge cells, not huge files: the suite's time goes to many uploads (IMPORT_MAX_BYTES has its own test).
+    if (body.length > 2_000_000) body = body.subarray(0, 2_000_000);
     if (bad) {
       const at = Math.floor(bad[1] * body.length);
       body = Buffer.concat([body.subarray(0, at), bad[0], body.subarray(at)]);
@@ -132,6 +134,7 @@ it('no upload to /jobs/import is answered 5xx, slowly or with a leak, or leaves 
   } while (DURATION_MS && performance.now() - started < DURATION_MS);
   for (const p of await leftovers()) findings.push(`at the end: ${p}`);
   console.log(`file fuzz: ${cases} uploads, seeds ${SEED}-${seed - 1}, ${((performance.now() - started) / 1000).toFixed(1)} s, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${findings.length} findings`);
+  if (findings.length) console.log(`file fuzz findings:\n${findings.slice(0, 40).join('\n')}`);
   expect(findings, findings.slice(0, 20).join('\n')).toEqual([]);
   // Some uploads import: the generators are not only refused.
   expect(statuses.get(201) ?? 0).toBeGreaterThan(0);

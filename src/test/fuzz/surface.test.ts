@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedCards } from '../../../seeds/cards.ts';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
+import { createApiKey, createUser } from '../../modules/identity/service.ts';
 import { schema } from '../../schema/index.ts';
 import { customerInputs } from '../recommendations.ts';
 import { startHarness, TEST_JWT_SECRET, type Harness, type Tenant } from '../harness.ts';
@@ -31,11 +32,16 @@ beforeAll(async () => {
     auth: a.partnerKey,
     variables: { input: { customers: customerInputs(3) } },
   });
+  // The fuzzer may revoke keys and disable users: only spares of the fuzzing tenant are in its pool,
+  // so its own credentials keep working and later cases still reach the resolvers.
+  const spareKey = await createApiKey(h.resources.db, a.organizationId, { name: 'spare', scopes: ['read'] });
+  const spareUser = await createUser(h.resources.db, { organizationId: a.organizationId, email: `spare@${a.slug}.example`, name: 'Spare', password: 'correct horse battery staple', role: 'member' });
   const { sql } = h.resources;
   const rows = await sql<{ t: string; id: number }[]>`
     select 'Grower' as t, id from growers union all select 'Packhouse', id from packhouses
-    union all (select 'Batch', id from batches order by id limit 20) union all select 'User', id from users
-    union all select 'ApiKey', id from api_keys union all select 'Card', id from cards where organization_id = ${a.organizationId}
+    union all (select 'Batch', id from batches order by id limit 20)
+    union all select 'User', id from users where organization_id <> ${a.organizationId} or id = ${spareUser.id}
+    union all select 'ApiKey', id from api_keys where organization_id <> ${a.organizationId} or id = ${spareKey.record.id} union all select 'Card', id from cards where organization_id = ${a.organizationId}
     union all select 'RecommendationJob', id from recommendation_jobs union all select 'Organization', id from organizations`;
   ids = [
     ...rows.map((r) => encodeGlobalId(r.t, r.id)),
@@ -72,6 +78,7 @@ it('no answer of the HTTP surface is a 5xx, a masked internal error, slow, or le
   } while (DURATION_MS && performance.now() - started < DURATION_MS);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`fuzz: ${cases} cases over ${Object.keys(schema.getQueryType()!.getFields()).length + Object.keys(schema.getMutationType()!.getFields()).length} root fields and every route, seeds ${SEED}-${seed - 1}, ${seconds} s, ${served.count} served with data, ${findings.length} findings`);
+  if (findings.length) console.log(`fuzz findings:\n${summarize(findings)}`);
   expect(findings.length, summarize(findings)).toBe(0);
   // The generators reach real resolvers, not only refusals.
   expect(served.count).toBeGreaterThan(cases * 0.05);
