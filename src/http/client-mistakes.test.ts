@@ -55,6 +55,12 @@ describe('client mistakes are answered as such', () => {
     expect(filter.body).toEqual({ data: { batches: { edges: [] } }, extensions: expect.anything() });
   });
 
+  it('an id naming a type the schema does not have is refused, in node and nodes (found by the fuzzer)', async () => {
+    const id = encodeGlobalId('Nope', 1);
+    const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: t.partnerKey, variables: { id } });
+    expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+  });
+
   it('edited cursors are refused (out-of-range numbers, impossible dates, NUL)', async () => {
     const first = await h.gql(`{ batches(first: 1) { pageInfo { endCursor } } }`, { auth: t.partnerKey });
     const [list, ...values] = JSON.parse(Buffer.from(first.body.data.batches.pageInfo.endCursor, 'base64url').toString());

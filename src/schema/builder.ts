@@ -45,7 +45,13 @@ export const builder = new SchemaBuilder<{
     // nodes(ids) loads one node per id: it costs like a page of that many rows.
     nodesQueryOptions: { complexity: (args: { ids: readonly unknown[] }) => ({ field: 1, multiplier: Math.max(1, args.ids.length) }) },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
-    decodeGlobalID: (globalId) => decodeGlobalId(globalId),
+    // An id naming a type the schema does not have ("Nope:1") is the client's mistake, not a crash of
+    // the relay plugin's type lookup (found by the fuzzer, issue 15).
+    decodeGlobalID: (globalId) => {
+      const decoded = decodeGlobalId(globalId);
+      if (!knownObjectType(decoded.typename)) throw badUserInput(`"${globalId.slice(0, 64)}" is not the id of anything in this API. Use an id returned by this API.`);
+      return decoded;
+    },
   },
   scopeAuth: {
     authScopes: (ctx) => {
@@ -120,6 +126,14 @@ builder.scalarType('File', {
     throw badUserInput('A File argument cannot be written in the query: send it as a multipart file part mapped to a variable.');
   },
 });
+
+function knownObjectType(typename: string): boolean {
+  try {
+    return builder.configStore.getTypeConfig(typename).kind === 'Object';
+  } catch {
+    return false;
+  }
+}
 
 /** Shared shape of every expected error returned in a result union. */
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
