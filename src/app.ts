@@ -4,6 +4,8 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
 import { GRAPHQL_PATH, requestAuthenticator } from './http/edge.ts';
+import { isConnectionLoss } from './db/connection-loss.ts';
+import { NotFoundError, ValidationError } from './lib/errors.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
 import { UPLOAD_MUTATIONS } from './http/uploads.ts';
@@ -16,6 +18,7 @@ import { useCsrfPrevention } from './http/use-csrf-prevention.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/use-graphiql-assets.ts';
 import { useHealth } from './http/use-health.ts';
 import { useJobsPage } from './http/use-jobs-page.ts';
+import { useInputGuard } from './http/use-input-guard.ts';
 import { useMetrics } from './http/use-metrics.ts';
 import { useObservability } from './http/use-observability.ts';
 import { useRecommendationFiles } from './http/use-recommendation-files.ts';
@@ -66,6 +69,10 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
+    // CORS only for the origins CORS_ORIGINS lists (credentials allowed); none by default (issue 15).
+    cors: config.http.corsOrigins.length
+      ? { origin: config.http.corsOrigins, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'] }
+      : false,
     landingPage: false,
     // Our /health and /ready (src/http/use-health.ts) replace yoga's built-in one.
     healthCheckEndpoint: '/__yoga/health',
@@ -89,6 +96,8 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
     plugins: [
       // First, so its spans wrap every other plugin's work; only when tracing is on.
       ...(resources.tracing ? [useTracing(resources.tracing)] : []),
+      // Then: every later reader of the GraphQL parameters (metrics, persisted operations, cache, cost) sees sane ones.
+      useInputGuard(),
       useRequestHeaders({ serverId: config.serverId, diagnosticHeaders: config.http.diagnosticHeaders }),
       useMetrics(metrics),
       useHealth(resources),
@@ -101,7 +110,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useCrmWebhooks({ db, responseCache: resources.responseCache }),
       useAuth(authenticateRequest),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
-      useRecommendationFiles({ db, sql, config, jobs, limiter, authenticateRequest }),
+      useRecommendationFiles({ db, sql, config, jobs, limiter, authenticateRequest, log }),
       // Course downloads (/courses/:id/export.*) likewise.
       useCourseExports({ db, config, limiter, authenticateRequest }),
       usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis: resources.redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
@@ -136,6 +145,26 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       maskError(error) {
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+        // A typed failure thrown where the field declares no error union (a query field, say) is still
+        // the client's mistake: it keeps its message and field instead of being masked (issue 15).
+        if (original instanceof ValidationError) {
+          return new GraphQLError(original.message, {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'BAD_USER_INPUT', field: original.field, issues: original.issues },
+          });
+        }
+        // The database going away (restart, failover, network) fails the requests in flight: they
+        // may be sent again, and say so, as 503 with Retry-After rather than a masked 200.
+        if (isConnectionLoss(original)) {
+          log.warn({ err: original, path: isGraphQLError(error) ? error.path : undefined }, 'database connection lost during a request');
+          return new GraphQLError('The database connection was lost while answering; send the request again in a moment.', {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, http: { status: 503, headers: { 'Retry-After': '1' } } },
+          });
+        }
+        if (original instanceof NotFoundError) {
+          return new GraphQLError(original.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: 'NOT_FOUND' } });
+        }
         const errorId = randomUUID();
         log.error({ err: original, errorId, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
         return new GraphQLError(`Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, {

@@ -198,6 +198,22 @@ const variables = {
     schema: int(1_024, 10 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
     fix: 'set IMPORT_MAX_BYTES to the largest customer file an import accepts, in bytes',
   },
+  IMPORT_IDLE_SECONDS: {
+    schema: int(1, 3_600).default(30),
+    fix: 'set IMPORT_IDLE_SECONDS to how long an import upload may send nothing before it is refused (1-3600 s)',
+  },
+  IMPORT_DEADLINE_SECONDS: {
+    schema: int(1, 86_400).default(900),
+    fix: 'set IMPORT_DEADLINE_SECONDS to the longest an import upload may take from first to last byte (1-86400 s)',
+  },
+  CORS_ORIGINS: {
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://app.example.com, comma separated')))
+      .default([]),
+    fix: 'set CORS_ORIGINS to the browser origins allowed to call the API with credentials, comma separated (https://app.example.com,https://admin.example.com), or leave it unset for none',
+  },
   WORKER_CONCURRENCY: {
     schema: int(1, 64).default(4),
     fix: 'set WORKER_CONCURRENCY to how many job chunks one worker process runs at once (1-64)',
@@ -273,7 +289,14 @@ export type Config = {
   /** Reads whose every field maps to SQL run as one statement that builds the answer (src/compiled/). */
   compiledReads: boolean;
   auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number };
-  http: { maxBodyBytes: number; maxUploadBytes: number; requestTimeoutMs: number; diagnosticHeaders: boolean };
+  http: {
+    maxBodyBytes: number;
+    maxUploadBytes: number;
+    requestTimeoutMs: number;
+    diagnosticHeaders: boolean;
+    /** Browser origins allowed by CORS (exact match); none by default. */
+    corsOrigins: string[];
+  };
   limits: {
     /** Both windows must hold (sliding windows): `points` per `windowSeconds` and `burstPoints` per `burstWindowSeconds`. */
     rate: { points: number; windowSeconds: number; burstPoints: number; burstWindowSeconds: number };
@@ -306,6 +329,9 @@ export type Config = {
     chunkSize: number | undefined;
     dedupeSeconds: number;
     importMaxBytes: number;
+    /** An import upload sending nothing this long, or lasting longer than the deadline, is refused. */
+    importIdleMs: number;
+    importDeadlineMs: number;
     workerConcurrency: number;
     heartbeatSeconds: number;
     superviseSeconds: number;
@@ -394,6 +420,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       maxUploadBytes: v.MAX_UPLOAD_BYTES,
       requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
       diagnosticHeaders: v.DIAGNOSTIC_HEADERS ?? v.NODE_ENV !== 'production',
+      corsOrigins: v.CORS_ORIGINS,
     },
     limits: {
       rate: {
@@ -432,6 +459,8 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       chunkSize: v.JOB_CHUNK_SIZE,
       dedupeSeconds: v.JOB_DEDUPE_SECONDS,
       importMaxBytes: v.IMPORT_MAX_BYTES,
+      importIdleMs: v.IMPORT_IDLE_SECONDS * 1000,
+      importDeadlineMs: v.IMPORT_DEADLINE_SECONDS * 1000,
       workerConcurrency: v.WORKER_CONCURRENCY,
       heartbeatSeconds: v.WORKER_HEARTBEAT_SECONDS,
       superviseSeconds: v.WORKER_SUPERVISE_SECONDS,

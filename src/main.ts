@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { createApp } from './app.ts';
+import { guardRequestUrl } from './http/request-url-guard.ts';
 import { openDatabase } from './db/embedded.ts';
 import { exitGracefullyOnSignal } from './shutdown.ts';
 import { createLogger, createResources, warmPool } from './resources.ts';
@@ -47,7 +48,7 @@ async function main() {
 
   const app = createApp(resources);
   await warmPool(resources.sql, Math.min(config.database.poolMax, 20));
-  const server = createServer(app);
+  const server = createServer(guardRequestUrl(app));
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host);
   await once(server, 'listening');

@@ -5,6 +5,7 @@ import { createClient, type RedisClientType } from '@keyv/redis';
 import { drizzle, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { createRequire } from 'node:module';
+import { loggerOptions } from './lib/log-redaction.ts';
 import pino, { type Logger } from 'pino';
 import postgres from 'postgres';
 import { cachePolicy } from './cache/policy.ts';
@@ -64,7 +65,8 @@ export type LoggerOptions = {
 export function createLogger(config: Config, options: LoggerOptions = {}): Logger {
   const out = options.stream === 'stderr' ? process.stderr : process.stdout;
   const pretty = options.pretty ?? (Boolean(out.isTTY) && config.env !== 'production');
-  const settings = { level: config.logLevel, base: { server: config.serverId } };
+  // Redaction and the error serializer (lib/log-redaction.ts) hold for both formats.
+  const settings = loggerOptions(config.logLevel, config.serverId);
   if (!pretty) return pino(settings, pino.destination({ fd: out.fd, sync: true }));
   // Loaded only for people at a terminal. Synchronous, in this thread (not a pino transport worker),
   // so log lines and the start banner reach the terminal in the order they were written.

@@ -2,6 +2,7 @@
 // error shape clients already parse: { errors: [{ message, extensions: { code, … } }] }.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { isConnectionLoss } from '../db/connection-loss.ts';
 
 export function errorResponse(
   status: number,
@@ -35,6 +36,15 @@ export function requestTimeoutResponse(timeoutMs: number): Response {
  */
 export function internalErrorResponse(log: Logger, err: unknown): Response {
   const errorId = randomUUID();
+  if (isConnectionLoss(err)) {
+    log.warn({ err, errorId }, 'database connection lost before execution');
+    return errorResponse(
+      503,
+      'The database connection was lost while checking your credentials; send the request again in a moment.',
+      { code: 'SERVICE_UNAVAILABLE', retryable: true, errorId },
+      { 'Retry-After': '1' },
+    );
+  }
   log.error({ err, errorId }, 'unexpected error before execution');
   return errorResponse(
     503,

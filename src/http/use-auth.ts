@@ -2,6 +2,7 @@
 // request state. A bad credential ends the request with 401 and a message naming the fix; no
 // resolver runs. Requests without credentials may only sign in (and introspect the schema).
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { Context } from '../context.ts';
 import { unauthenticated } from '../lib/errors.ts';
 import { isGraphqlPath, type AppPlugin, type AuthenticateRequest } from './edge.ts';
 
@@ -15,15 +16,21 @@ export function useAuth(authenticateRequest: AuthenticateRequest): AppPlugin {
       if (!auth.ok) endResponse(auth.response);
     },
     onExecute({ args }) {
-      if (args.contextValue.principal.kind !== 'anonymous') return;
-      const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
-      if (denied) {
-        throw unauthenticated(
-          `"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`,
-        );
-      }
+      refuseAnonymous(args);
+    },
+    // Subscriptions never reach onExecute: without this their subscribe resolver ran for anonymous callers.
+    onSubscribe({ args }) {
+      refuseAnonymous(args);
     },
   };
+}
+
+function refuseAnonymous(args: { contextValue: Context; document: DocumentNode; operationName?: string | null }): void {
+  if (args.contextValue.principal.kind !== 'anonymous') return;
+  const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
+  if (denied) {
+    throw unauthenticated(`"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`);
+  }
 }
 
 function rootFields(document: DocumentNode, operationName: string | null | undefined): string[] {

@@ -3,7 +3,9 @@
 //   GET  /jobs/:id/results.csv | /jobs/:id/results.xlsx                   the job's results as a download
 // Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), which a browser
 // cannot send cross-site without a CORS preflight, so these routes need no extra CSRF token.
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Principal, Scope } from '../context.ts';
 import type { JobQueue } from '../db/queue.ts';
@@ -20,7 +22,7 @@ import type { AppPlugin, AuthenticateRequest } from './edge.ts';
 import { errorResponse, forbiddenResponse, unauthorizedResponse } from './responses.ts';
 import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 
-type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest };
+type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest; log: Logger };
 
 const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
 
@@ -40,6 +42,11 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > deps.config.jobs.importMaxBytes) return problem(413, 'TOO_LARGE', `The file is larger than the import limit of ${deps.config.jobs.importMaxBytes} bytes; split it into several jobs.`);
   if (!request.body) return problem(400, 'EMPTY_FILE', 'The request has no body: send the file as the body.');
+  const name = url.searchParams.get('name');
+  // Job names are stored as text, which cannot hold NUL; control characters are never meant.
+  if (name !== null && (name.length > 200 || /[\u0000-\u001f\u007f]/.test(name))) {
+    return problem(400, 'BAD_NAME', 'name must be at most 200 printable characters (no NUL or other control characters).');
+  }
   const provider = url.searchParams.get('provider')?.toLowerCase();
   if (provider && provider !== 'builtin' && provider !== 'http') return problem(400, 'BAD_PROVIDER', 'provider must be builtin or http.');
   const createdBy = principal.kind === 'user' ? `user:${principal.userId}` : principal.kind === 'apiKey' ? `key:${principal.apiKeyId}` : null;
@@ -47,7 +54,7 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
     const result = await importJob(deps, principal.organizationId, createdBy, {
       source: request.body as unknown as AsyncIterable<Uint8Array>,
       format,
-      name: url.searchParams.get('name'),
+      name,
       provider: (provider as 'builtin' | 'http' | undefined) ?? null,
     });
     const id = encodeGlobalId('RecommendationJob', result.job.id);
@@ -65,7 +72,7 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
   } catch (err) {
     if (err instanceof ImportError) {
       if (err.code === 'BUSY') return errorResponse(503, err.message, { code: err.code }, { 'Retry-After': '5' });
-      return problem(err.code === 'TOO_LARGE' ? 413 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
+      return problem(err.code === 'TOO_LARGE' ? 413 : err.code === 'TOO_SLOW' ? 408 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
     }
     if (err instanceof ValidationError) return problem(422, 'VALIDATION', err.message);
     throw err;
@@ -111,9 +118,15 @@ export function useRecommendationFiles(deps: Deps): AppPlugin {
       // The caller's rate limit covers these routes too: an export streams a whole job.
       const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
       if (taken?.refused) return endResponse(taken.refused);
-      const response = isImport
-        ? await handleImport(deps, request, url, principal)
-        : await handleExport(deps, request, exportMatch![1], exportMatch![2] as ExportFormat, principal);
+      const response = await (isImport
+        ? handleImport(deps, request, url, principal)
+        : handleExport(deps, request, exportMatch![1], exportMatch![2] as ExportFormat, principal)
+      ).catch((err: unknown) => {
+        // As /graphql masks its unexpected errors: an id for the caller, the cause in the log only.
+        const errorId = randomUUID();
+        deps.log.error({ err, errorId, route: url.pathname }, 'unexpected error in a job file route');
+        return problem(500, 'INTERNAL_SERVER_ERROR', `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, { errorId });
+      });
       if (taken) for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
       endResponse(response);
     },

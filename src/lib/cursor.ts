@@ -6,15 +6,23 @@ import { badUserInput } from './errors.ts';
 export type CursorValue = string | number;
 export type CursorValueKind = 'int' | 'date' | 'timestamp' | 'text' | 'decimal';
 
+// An edited cursor must fail here, not in PostgreSQL (issue 15): ints are int4 (every id and position
+// in a keyset), dates real calendar dates of years 1-9999, text without NUL.
+const realDate = (v: string) => {
+  const d = new Date(`${v.slice(0, 10)}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v.slice(0, 10) && v >= '0001-01-01';
+};
+
 const validators: Record<CursorValueKind, (v: unknown) => boolean> = {
-  int: (v) => typeof v === 'number' && Number.isSafeInteger(v),
-  date: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
+  int: (v) => typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= 2_147_483_647,
+  date: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && realDate(v),
   // PostgreSQL writes offsets as "+00", which Date.parse refuses: normalise to "+00:00" to check.
   timestamp: (v) =>
     typeof v === 'string' &&
-    /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/.test(v) &&
+    /^\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/.test(v) &&
+    realDate(v) &&
     !Number.isNaN(Date.parse(v.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))),
-  text: (v) => typeof v === 'string' && v.length <= 1000,
+  text: (v) => typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000'),
   decimal: (v) => typeof v === 'string' && /^-?\d{1,20}(\.\d{1,10})?$/.test(v),
 };
 

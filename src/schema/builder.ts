@@ -52,7 +52,13 @@ export const builder = new SchemaBuilder<{
     // nodes(ids) loads one node per id: it costs like a page of that many rows.
     nodesQueryOptions: { complexity: (args: { ids: readonly unknown[] }) => ({ field: 1, multiplier: Math.max(1, args.ids.length) }) },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
-    decodeGlobalID: (globalId) => decodeGlobalId(globalId),
+    // An id naming a type the schema does not have ("Nope:1") is the client's mistake, not a crash of
+    // the relay plugin's type lookup (found by the fuzzer, issue 15).
+    decodeGlobalID: (globalId) => {
+      const decoded = decodeGlobalId(globalId);
+      if (!knownObjectType(decoded.typename)) throw badUserInput(`"${globalId.slice(0, 64)}" is not the id of anything in this API. Use an id returned by this API.`);
+      return decoded;
+    },
   },
   scopeAuth: {
     authScopes: (ctx) => {
@@ -116,7 +122,25 @@ builder.scalarType('File', {
   serialize: () => {
     throw new Error('File is an input-only scalar');
   },
+  // Only the multipart parser makes File values; a string or an object in its place is the client's mistake.
+  parseValue: (value) => {
+    // By shape: the server adapter's File is not always the global one.
+    const file = value as File | null;
+    if (typeof file === 'object' && file !== null && typeof file.name === 'string' && typeof file.stream === 'function') return file;
+    throw badUserInput('A File argument must be a file part of a multipart request (GraphQL multipart request spec), mapped to its variable.');
+  },
+  parseLiteral: () => {
+    throw badUserInput('A File argument cannot be written in the query: send it as a multipart file part mapped to a variable.');
+  },
 });
+
+function knownObjectType(typename: string): boolean {
+  try {
+    return builder.configStore.getTypeConfig(typename).kind === 'Object';
+  } catch {
+    return false;
+  }
+}
 
 /** Shared shape of every expected error returned in a result union. */
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({

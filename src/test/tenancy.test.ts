@@ -338,6 +338,7 @@ describe('writes never touch another tenant’s rows', () => {
     ['updateBatch', (o) => [`mutation($id: ID!) { updateBatch(id: $id, input: { grossWeightKg: "1" }) { __typename } }`, { id: o.batch }]],
     ['changeBatchStatus', (o) => [`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, { id: o.batch }]],
     ['revokeApiKey', (o) => [`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: o.apiKey }]],
+    ['setUserDisabled', (o) => [`mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { __typename } }`, { id: o.user }]],
     [
       'createBatch',
       (o, own) => [

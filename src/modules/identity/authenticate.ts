@@ -45,10 +45,18 @@ export async function authenticate(db: Db, config: Config, headers: Headers): Pr
 async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
   const parsed = parseApiKey(presented);
   if (!parsed) return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
-  const lookup = preparedQuery(db, 'api key by key id', (d) =>
-    d.select().from(apiKeyTable).where(eq(apiKeyTable.keyId, sql.placeholder('keyId'))).prepare('api_key_by_key_id'),
+  // With the key, the user who created it: a disabled creator stops the key, and a demoted one takes
+  // its key's extra scopes along (a key never has more than its creator has now; issue 15).
+  const lookup = preparedQuery(db, 'api key with creator by key id', (d) =>
+    d
+      .select({ key: apiKeyTable, creatorRole: userTable.role, creatorDisabledAt: userTable.disabledAt })
+      .from(apiKeyTable)
+      .leftJoin(userTable, eq(userTable.id, apiKeyTable.createdByUserId))
+      .where(eq(apiKeyTable.keyId, sql.placeholder('keyId')))
+      .prepare('api_key_with_creator_by_key_id'),
   );
-  const [key] = await lookup.execute({ keyId: parsed.keyId });
+  const [row] = await lookup.execute({ keyId: parsed.keyId });
+  const key = row?.key;
   if (!key || !sameHash(key.secretHash, parsed.secretHash)) {
     return deny('The API key is not valid. Check that you copied it whole, or ask an admin of your organization for a new one.');
   }
@@ -58,6 +66,10 @@ async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
   if (key.expiresAt && Date.parse(isoFromPg(key.expiresAt)) <= Date.now()) {
     return deny(`The API key "${key.name}" expired at ${isoFromPg(key.expiresAt)}. Ask an admin of your organization for a new key.`);
   }
+  if (row.creatorDisabledAt) {
+    return deny(`The API key "${key.name}" was created by a user who is now disabled. Ask an admin of your organization for a new key.`);
+  }
+  const scopes = (key.scopes as Scope[]).filter((s) => !row.creatorRole || scopesOfRole(row.creatorRole).includes(s));
   return {
     ok: true,
     principal: {
@@ -65,7 +77,7 @@ async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
       apiKeyId: key.id,
       organizationId: key.organizationId,
       keyKind: key.kind,
-      scopes: key.scopes as Scope[],
+      scopes,
       persistedOnly: key.persistedOnly,
       manifest: key.manifest,
       rateLimitPerMinute: key.rateLimitPerMinute,

@@ -44,6 +44,7 @@ export const UserRef = builder.loadableNode('User', {
     email: t.exposeString('email'),
     name: t.exposeString('name'),
     role: t.exposeString('role'),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true, description: 'When an admin disabled the user (setUserDisabled); null while enabled.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -191,12 +192,36 @@ builder.mutationFields((t) => ({
       }
       const extra = input.scopes.filter((s) => !principal.scopes.includes(s));
       if (extra.length) throw ValidationError.of('input.scopes', `You cannot grant scopes you do not have: ${extra.join(', ')}.`);
+      // Nor a larger rate limit (and so cost budget, which scales with it) than the creator's own.
+      const rate = ctx.config.limits.rate;
+      const platform = Math.round((rate.points * 60) / rate.windowSeconds);
+      const own = principal.kind === 'apiKey' && principal.rateLimitPerMinute ? principal.rateLimitPerMinute : platform;
+      if (input.rateLimitPerMinute && input.rateLimitPerMinute > own) {
+        throw ValidationError.of('input.rateLimitPerMinute', `You cannot give a key a higher rate limit than your own (${own} requests a minute).`);
+      }
       return service.createApiKey(ctx.db, principal.organizationId, {
         ...input,
+        rateLimitPerMinute: input.rateLimitPerMinute ?? (own < platform ? own : null),
         kind,
         persistedOnly: input.persistedOnly ?? false,
         createdByUserId: principal.kind === 'user' ? principal.userId : null,
       });
+    },
+  }),
+  setUserDisabled: t.field({
+    type: UserRef,
+    authScopes: { admin: true },
+    errors: mutationErrors,
+    description: 'Disables a user of your organization (it can no longer sign in, and its tokens and the API keys it created stop working at once), or enables it again.',
+    args: { id: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
+    resolve: async (_root, { id, disabled }, ctx) => {
+      const localId = inputId(String(id), 'User', 'id');
+      if (disabled && ctx.principal.kind === 'user' && ctx.principal.userId === localId) {
+        throw ValidationError.of('id', 'You cannot disable yourself; ask another admin.');
+      }
+      const user = await service.setUserDisabled(ctx.db, organizationOf(ctx), localId, disabled);
+      if (!user) throw new NotFoundError('User', String(id));
+      return user;
     },
   }),
   revokeApiKey: t.field({

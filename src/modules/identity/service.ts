@@ -122,6 +122,17 @@ export async function createApiKey(db: Db, organizationId: number, input: Create
   return { key, record };
 }
 
+/** Disables or enables a user of the organization: a disabled user cannot sign in, and neither its
+ * tokens nor the API keys it created are accepted (src/modules/identity/authenticate.ts). */
+export async function setUserDisabled(db: Db, organizationId: number, userId: number, disabled: boolean) {
+  const [user] = await db
+    .update(userTable)
+    .set({ disabledAt: disabled ? sql`coalesce(${userTable.disabledAt}, now())` : null })
+    .where(and(eq(userTable.id, userId), eq(userTable.organizationId, organizationId)))
+    .returning();
+  return user ?? null;
+}
+
 export async function revokeApiKey(db: Db, organizationId: number, id: number) {
   const [record] = await db
     .update(apiKeyTable)

@@ -55,8 +55,13 @@ function cells(row: ResultRow): (string | number)[] {
   return out;
 }
 
+// A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is written as text with a
+// leading apostrophe, as OWASP advises for CSV injection; plain numbers such as -1.50 stay numbers.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function csvField(value: string | number): string {
-  const text = String(value);
+  const raw = String(value);
+  const text = typeof value === 'string' && FORMULA_START.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -3,8 +3,14 @@
 // one transaction with the job row, its chunks and their queue entries — a failed import leaves
 // nothing behind. Bad rows are refused with their line numbers while the rest import; file-level
 // problems (empty, unknown or missing columns, nothing importable, too large) refuse the whole file.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { once } from 'node:events';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
@@ -31,7 +37,7 @@ export type ImportResult = { job: Job; deduplicated: boolean; imported: number; 
 
 export const KEPT_ROW_ERRORS = 1_000;
 
-export type ImportErrorCode = 'EMPTY_FILE' | 'BAD_HEADER' | 'NO_VALID_ROWS' | 'TOO_LARGE' | 'UNREADABLE' | 'BUSY';
+export type ImportErrorCode = 'EMPTY_FILE' | 'BAD_HEADER' | 'NO_VALID_ROWS' | 'TOO_LARGE' | 'UNREADABLE' | 'BUSY' | 'TOO_SLOW';
 
 /** The file as a whole was refused; nothing was imported. */
 export class ImportError extends Error {
@@ -76,32 +82,163 @@ function cellValue(value: unknown): unknown {
   return String(value);
 }
 
-async function* xlsxRows(input: Readable): AsyncGenerator<Row> {
-  const { default: excel } = await import('exceljs');
-  const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
-  for await (const sheet of reader) {
-    for await (const row of sheet as unknown as AsyncIterable<ExcelJS.Row>) {
-      const values = Array.isArray(row.values) ? row.values.slice(1).map(cellValue) : [];
-      if (values.some((v) => v !== null && String(v).trim() !== '')) yield { line: row.number, cells: values };
+// A zip bomb is refused once its spooled sheet outgrows this (a real workbook inflates ~5-10×; a
+// 200,000-customer sheet is ~40 MB from ~7 MB).
+const SPOOL_BASE_BYTES = 16 * 1024 * 1024;
+const SPOOL_RATIO = 50;
+
+async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGenerator<Row> {
+  const excel = await loadExcel();
+  // exceljs spools a worksheet that comes before the shared strings to a temporary file and deletes it
+  // only once it has read every sheet: we stop after the first, and a bad file stops it anywhere. So
+  // each import gets a folder of its own for those files, removed however the import ends (issue 15).
+  const spool = await mkdtemp(join(tmpdir(), 'hg-xlsx-'));
+  let refuse: (err: Error) => void = () => {};
+  const refused = new Promise<never>((_, reject) => (refuse = reject));
+  refused.catch(() => {});
+  const inflated = async () => {
+    const size = await spooledBytes(spool);
+    return size > SPOOL_BASE_BYTES + SPOOL_RATIO * received.bytes
+      ? new ImportError('TOO_LARGE', `The workbook inflates to more than ${Math.round(size / 1048576)} MB from ${Math.round(received.bytes / 1024)} KB; it is not a plain customer sheet.`)
+      : null;
+  };
+  // While a sheet is being spooled, and again before it is read.
+  let stopped = false;
+  const stop = (err: Error) => {
+    // Stops the spooling itself: the zip stream stalls once its file stream is gone.
+    stopped = true;
+    for (const stream of spoolStreams.get(spool) ?? []) stream.destroy();
+    refuse(err);
+  };
+  const watchdog = setInterval(() => void inflated().then((err) => err && stop(err)), 100);
+  watchdog.unref();
+  spoolStreams.set(spool, []);
+  let inflight: Promise<unknown> | undefined;
+  try {
+    const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
+    // Each step of the reader runs with the folder in context (a generator runs in its caller's context).
+    const steps = reader[Symbol.asyncIterator]();
+    const sheets: AsyncIterableIterator<unknown> = {
+      next: async () => {
+        const step = spoolDir.run(spool, () => steps.next());
+        inflight = step;
+        step.catch(() => {});
+        const result = await Promise.race([step, refused]);
+        const tooLarge = await inflated();
+        if (tooLarge) {
+          stop(tooLarge);
+          throw tooLarge;
+        }
+        return result;
+      },
+      return: (value?: unknown) => spoolDir.run(spool, () => steps.return(value)),
+      [Symbol.asyncIterator]: () => sheets,
+    };
+    for await (const sheet of sheets) {
+      for await (const row of sheet as unknown as AsyncIterable<ExcelJS.Row>) {
+        const values = Array.isArray(row.values) ? row.values.slice(1).map(cellValue) : [];
+        if (values.some((v) => v !== null && String(v).trim() !== '')) yield { line: row.number, cells: values };
+      }
+      return; // the first worksheet holds the customers
     }
-    return; // the first worksheet holds the customers
+  } finally {
+    clearInterval(watchdog);
+    input.destroy();
+    // A reader left mid-step by a bad file: let it see the destroyed input (bounded) before its folder
+    // goes, or it would open its temporary file again. A stopped one stays stalled and writes nothing.
+    if (inflight && !stopped) await Promise.race([inflight.catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
+    for (const stream of spoolStreams.get(spool) ?? []) stream.destroy();
+    spoolStreams.delete(spool);
+    await rm(spool, { recursive: true, force: true });
   }
+}
+
+async function spooledBytes(dir: string): Promise<number> {
+  try {
+    const names = await readdir(dir);
+    const sizes = await Promise.all(names.map((n) => stat(join(dir, n)).then((s) => s.size, () => 0)));
+    return sizes.reduce((a, b) => a + b, 0);
+  } catch {
+    return 0;
+  }
+}
+
+// The spool folder of the import that is reading, for exceljs's calls to tmp.file (see xlsxRows),
+// and the file streams exceljs opened in it, so a refused workbook's spooling can be stopped.
+const spoolDir = new AsyncLocalStorage<string>();
+const spoolStreams = new Map<string, { destroy(): void }[]>();
+let excelModule: Promise<typeof ExcelJS> | undefined;
+
+function loadExcel(): Promise<typeof ExcelJS> {
+  excelModule ??= import('exceljs').then(({ default: excel }) => {
+    // The same tmp module instance exceljs requires: its temporary files go to the current import's folder.
+    const tmp = createRequire(createRequire(import.meta.url).resolve('exceljs'))('tmp') as {
+      file(options: unknown, callback?: unknown): void;
+    };
+    const file = tmp.file.bind(tmp);
+    tmp.file = (options: unknown, callback?: unknown) => {
+      const dir = spoolDir.getStore();
+      if (!dir) return file(options, callback);
+      return typeof options === 'function' ? file({ tmpdir: dir }, options) : file({ ...(options as object), tmpdir: dir }, callback);
+    };
+    // exceljs opens the spool file with fs.createWriteStream in the tmp.file callback; only paths
+    // inside a spool folder of ours are recorded, every other caller is untouched.
+    const createWriteStream = fs.createWriteStream;
+    fs.createWriteStream = function (this: unknown, ...args: Parameters<typeof fs.createWriteStream>) {
+      const stream = createWriteStream.apply(this, args);
+      const dir = spoolDir.getStore();
+      if (dir && String(args[0]).startsWith(dir)) spoolStreams.get(dir)?.push(stream);
+      return stream;
+    } as typeof fs.createWriteStream;
+    return excel;
+  });
+  return excelModule;
 }
 
 function copyText(value: string | number | null): string {
   return value === null ? '\\N' : String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** Wraps the upload: counts and hashes bytes as they pass, and stops a file over the size limit. */
-async function* metered(source: AsyncIterable<Uint8Array>, maxBytes: number, hash: ReturnType<typeof createHash>, onBytes?: (n: number) => void) {
+type Deadlines = { idleMs: number; totalMs: number };
+
+/**
+ * Wraps the upload: counts and hashes bytes as they pass, stops a file over the size limit, and one
+ * that sends nothing for `idleMs` or lasts longer than `totalMs`: an import holds one of a few slots and
+ * a pooled connection, so a slow client must not keep them (issue 15).
+ */
+async function* metered(source: AsyncIterable<Uint8Array>, maxBytes: number, hash: ReturnType<typeof createHash>, deadlines: Deadlines, received: { bytes: number }, onBytes?: (n: number) => void) {
   let bytes = 0;
-  for await (const chunk of source) {
-    bytes += chunk.byteLength;
-    if (bytes > maxBytes) throw new ImportError('TOO_LARGE', `The file is larger than the ${Math.round(maxBytes / 1048576)} MB import limit (IMPORT_MAX_BYTES); split it into several jobs.`);
-    hash.update(chunk);
-    onBytes?.(bytes);
-    yield chunk;
+  const iterator = source[Symbol.asyncIterator]();
+  const endsAt = Date.now() + deadlines.totalMs;
+  try {
+    for (;;) {
+      const wait = Math.min(deadlines.idleMs, endsAt - Date.now());
+      const next = await withDeadline(iterator.next(), wait, () =>
+        Date.now() >= endsAt
+          ? `The upload took longer than ${Math.round(deadlines.totalMs / 1000)} s (IMPORT_DEADLINE_SECONDS); send the file faster or split it into several jobs.`
+          : `The upload sent nothing for ${Math.round(deadlines.idleMs / 1000)} s (IMPORT_IDLE_SECONDS); send the file as one continuous body.`,
+      );
+      if (next.done) return;
+      const chunk = next.value;
+      bytes += chunk.byteLength;
+      received.bytes = bytes;
+      if (bytes > maxBytes) throw new ImportError('TOO_LARGE', `The file is larger than the ${Math.round(maxBytes / 1048576)} MB import limit (IMPORT_MAX_BYTES); split it into several jobs.`);
+      hash.update(chunk);
+      onBytes?.(bytes);
+      yield chunk;
+    }
+  } finally {
+    // Stops reading the request body (a refused file is not read to its end).
+    void iterator.return?.()?.catch?.(() => {});
   }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ImportError('TOO_SLOW', message())), Math.max(0, ms));
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 type CopyState = { imported: number; rejected: number; errors: RowError[]; header: boolean };
@@ -121,10 +258,13 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
   const state: CopyState = { imported: 0, rejected: 0, errors: [], header: false };
   const reject = (e: RowError) => {
     state.rejected++;
-    if (state.errors.length < KEPT_ROW_ERRORS) state.errors.push(e);
+    // Messages quote the cell; PostgreSQL text cannot hold a NUL, so it is shown escaped.
+    if (state.errors.length < KEPT_ROW_ERRORS) state.errors.push({ line: e.line, message: e.message.replace(/\u0000/g, '\\0') });
   };
-  const copy = await client`copy recommendation_job_customers (organization_id, job_id, seq, line, customer_ref,
-    online_shopping_paise, groceries_paise, dining_paise, travel_paise, fuel_paise, utilities_paise, other_paise, gmv_paise) from stdin`.writable();
+  const query = client`copy recommendation_job_customers (organization_id, job_id, seq, line, customer_ref,
+    online_shopping_paise, groceries_paise, dining_paise, travel_paise, fuel_paise, utilities_paise, other_paise, gmv_paise) from stdin`;
+  const failed = copyFailure(query);
+  const copy = await query.writable();
   let positions: Map<InputColumn, number> | undefined;
   let width = 0;
   let required = 0;
@@ -167,12 +307,12 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
       state.imported++;
       batch += `${prefix}${state.imported}\t${row.line}\t${customerTuple(parsed.value).map(copyText).join('\t')}\n`;
       if (batch.length >= 65_536) {
-        if (!copy.write(batch)) await once(copy, 'drain');
+        if (!copy.write(batch)) await Promise.race([once(copy, 'drain'), failed]);
         batch = '';
       }
     }
     copy.end(batch);
-    await finished(copy);
+    await Promise.race([finished(copy), failed]);
     // The CSV parser reports broken records as it reads ahead, so they can arrive out of order.
     state.errors.sort((a, b) => a.line - b.line);
   } catch (err) {
@@ -180,6 +320,25 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
     throw err;
   }
   return state;
+}
+
+/**
+ * Rejects when PostgreSQL refuses the COPY data. postgres.js resolves a COPY query with its stream as
+ * soon as the copy starts, so a refusal that arrives after the last chunk was written reaches neither
+ * the stream nor the query's promise, and `finished(copy)` never settles: the import held its slot
+ * and an aborted transaction until restart (issue 15). The query's own reject still runs; hook it.
+ */
+function copyFailure(query: postgres.PendingQuery<postgres.Row[]>): Promise<never> {
+  const pending = query as unknown as { reject: (err: unknown) => void };
+  const reject = pending.reject;
+  const failed = new Promise<never>((_, fail) => {
+    pending.reject = (err) => {
+      fail(err);
+      reject(err);
+    };
+  });
+  failed.catch(() => {});
+  return failed;
 }
 
 // An import holds one pooled connection for as long as its upload lasts: a few slow uploads must not
@@ -204,7 +363,9 @@ async function importOnce(deps: JobDeps, organizationId: number, createdBy: stri
   const name = input.name?.trim() || null;
   const chunkSize = chunkSizeFor(deps.config, provider);
   const hash = createHash('sha256').update(JSON.stringify({ source: input.format, provider, name })).update('\n');
-  const bytes = Readable.from(metered(input.source, deps.config.jobs.importMaxBytes, hash, input.onBytes), { objectMode: false });
+  const deadlines = { idleMs: deps.config.jobs.importIdleMs, totalMs: deps.config.jobs.importDeadlineMs };
+  const received = { bytes: 0 };
+  const bytes = Readable.from(metered(input.source, deps.config.jobs.importMaxBytes, hash, deadlines, received, input.onBytes), { objectMode: false });
   try {
     return await deps.db.transaction(async (tx) => {
       // The COPY lasts as long as the upload does, far beyond the usual per-statement limit.
@@ -215,10 +376,12 @@ async function importOnce(deps: JobDeps, organizationId: number, createdBy: stri
         .values({ organizationId, name, source: input.format, provider, total: 1, chunkSize, chunkCount: 0, requestHash: 'importing', createdBy })
         .returning();
       const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-      const rows = input.format === 'csv' ? csvRows(bytes) : xlsxRows(bytes);
+      const rows = input.format === 'csv' ? csvRows(bytes) : xlsxRows(bytes, received);
       const state = await copyRows(client, { organizationId, jobId: job.id }, rows).catch((err: Error) => {
         if (err instanceof ImportError) throw err;
-        throw new ImportError('UNREADABLE', `The file could not be read as ${input.format.toUpperCase()}: ${err.message}. Check that the file type matches its content.`);
+        // A library's own failure on a malformed file says nothing useful to the sender.
+        const detail = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError ? 'its structure is not a valid workbook' : err.message;
+        throw new ImportError('UNREADABLE', `The file could not be read as ${input.format.toUpperCase()}: ${detail}. Check that the file type matches its content.`);
       });
       if (!state.header) throw new ImportError('EMPTY_FILE', 'The file is empty: expected a header line (customer_ref, online_shopping, groceries, dining, travel, fuel, utilities, other[, gmv]) and one customer per line.');
       if (state.imported === 0) {

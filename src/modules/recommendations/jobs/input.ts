@@ -46,6 +46,8 @@ export function parseCustomerRef(raw: unknown): Parsed<string> {
   const ref = raw === null || raw === undefined ? '' : String(raw).trim();
   if (!ref) return { ok: false, message: 'customer_ref is empty' };
   if (ref.length > MAX_CUSTOMER_REF_LENGTH) return { ok: false, message: `customer_ref is longer than ${MAX_CUSTOMER_REF_LENGTH} characters` };
+  // PostgreSQL text cannot hold NUL; other control characters are never part of a reference.
+  if (/[\u0000-\u001f\u007f]/.test(ref)) return { ok: false, message: 'customer_ref holds a control character (such as NUL); use printable characters only' };
   return { ok: true, value: ref };
 }
 
