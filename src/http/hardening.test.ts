@@ -64,7 +64,7 @@ describe('job file routes answer JSON and mask what they did not expect', () => 
       const res = await h.fetch(`/jobs/${encodeGlobalId('RecommendationJob', local)}/results.csv`, { headers: auth() });
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/json');
-      expect(((await res.json()) as any).error.code).toBe('NOT_FOUND');
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe('NOT_FOUND');
     }
   });
 
@@ -72,7 +72,7 @@ describe('job file routes answer JSON and mask what they did not expect', () => 
     for (const name of ['a%00b', 'line%0Abreak', 'x'.repeat(201)]) {
       const res = await h.fetch(`/jobs/import?format=csv&name=${name}`, { method: 'POST', headers: auth(), body: 'customer_ref,online_shopping\n' });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: { code: 'BAD_NAME', message: expect.stringContaining('name') } });
+      expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringContaining('name'), extensions: { code: 'BAD_NAME' } }] });
     }
   });
 
@@ -90,7 +90,7 @@ describe('job file routes answer JSON and mask what they did not expect', () => 
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toContain('application/json');
     const body = (await res.json()) as any;
-    expect(body.error).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) });
+    expect(body.errors[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) });
     expect(JSON.stringify(body)).not.toMatch(/secret detail|insert into|recommendation_jobs|node_modules/);
   });
 });

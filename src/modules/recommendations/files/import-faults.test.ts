@@ -80,7 +80,7 @@ describe('CSV', () => {
   it('PostgreSQL refusing the COPY after the last chunk answers 422 and releases everything', async () => {
     const r = await upload(csvOf(3, 100, ['REFUSE-ME,1,2,3,4,5,6,7,']), 'format=csv');
     expect(r.status).toBe(422);
-    expect(r.body.error).toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('refused by the test trigger') });
+    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('refused by the test trigger'), extensions: { code: 'UNREADABLE' } });
     expect(r.ms).toBeLessThan(3_000);
     await expectClean();
   });
@@ -90,7 +90,7 @@ describe('CSV', () => {
     lines.splice(3, 0, 'REFUSE-ME,1,2,3,4,5,6,7,');
     const r = await upload(`${lines.join('\n')}\n`, 'format=csv');
     expect(r.status).toBe(422);
-    expect(r.body.error.code).toBe('UNREADABLE');
+    expect(r.body.errors[0].extensions.code).toBe('UNREADABLE');
     await expectClean();
   });
 
@@ -132,7 +132,7 @@ describe('a slow upload is cut off and frees its slot', () => {
   it('nothing sent for IMPORT_IDLE_SECONDS: 408', async () => {
     const r = await upload(trickle([CUSTOMER_COLUMNS.join(',')], 10, true), 'format=csv');
     expect(r.status).toBe(408);
-    expect(r.body.error).toMatchObject({ code: 'TOO_SLOW', message: expect.stringContaining('IMPORT_IDLE_SECONDS') });
+    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('IMPORT_IDLE_SECONDS'), extensions: { code: 'TOO_SLOW' } });
     expect(r.ms).toBeLessThan(2_500);
     await expectClean();
   });
@@ -140,7 +140,7 @@ describe('a slow upload is cut off and frees its slot', () => {
   it('a line every 200 ms, past IMPORT_DEADLINE_SECONDS: 408', async () => {
     const r = await upload(trickle(csvOf(100, 400).trim().split('\n'), 200), 'format=csv');
     expect(r.status).toBe(408);
-    expect(r.body.error).toMatchObject({ code: 'TOO_SLOW', message: expect.stringContaining('IMPORT_DEADLINE_SECONDS') });
+    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('IMPORT_DEADLINE_SECONDS'), extensions: { code: 'TOO_SLOW' } });
     expect(r.ms).toBeLessThan(4_500);
     await expectClean();
   });
@@ -166,7 +166,7 @@ describe('XLSX: temporary files never stay', () => {
     const file = xlsxWithSheet(sheetXml([header, ...rows(500, 700)]));
     const r = await upload(file.subarray(0, Math.floor(file.length * 0.8)), 'format=xlsx');
     expect(r.status).toBe(422);
-    expect(r.body.error.code).toMatch(/UNREADABLE|EMPTY_FILE/);
+    expect(r.body.errors[0].extensions.code).toMatch(/UNREADABLE|EMPTY_FILE/);
     await expectClean();
   });
 
@@ -178,7 +178,7 @@ describe('XLSX: temporary files never stay', () => {
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const r = await upload(bomb, 'format=xlsx');
     expect(r.status).toBe(413);
-    expect(r.body.error).toMatchObject({ code: 'TOO_LARGE', message: expect.stringContaining('inflates') });
+    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('inflates'), extensions: { code: 'TOO_LARGE' } });
     await expectClean();
   });
 });
