@@ -16,7 +16,9 @@ const exporter = new InMemorySpanExporter();
 let h: Harness;
 let tenant: Tenant;
 beforeAll(async () => {
-  h = await startHarness({ redis: true, resources: { spanExporter: exporter } });
+  // Resolver spans come from the resolver path: a compiled read (src/compiled/) runs none, only its one
+  // SQL statement, so this file reads through the resolvers.
+  h = await startHarness({ redis: true, env: { COMPILED_READS: 'off' }, resources: { spanExporter: exporter } });
   tenant = await h.tenant('traced');
   await seedPackhouse(h.resources, tenant.organizationId, { growers: 3, packhouses: 2, batches: 12 });
 });
