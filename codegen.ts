@@ -30,7 +30,10 @@ const config: CodegenConfig = {
         preset: 'client',
         documents: [`${root}seeds/persisted/${partner}.graphql`],
         documentTransforms: [addTypenameSelectionDocumentTransform],
-        presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: sha256Hex } },
+        presetConfig: {
+          fragmentMasking: false,
+          persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: sha256Hex },
+        },
         config: {
           // Erasable TypeScript only (no enums), type-only imports (verbatimModuleSyntax).
           enumsAsTypes: true,

@@ -4,7 +4,16 @@
 //   k6 run -e BASE_URL=… -e USER_TOKEN=… loadtest/courses-50-users.js      (needs a worker: npm run worker)
 //   npm run loadtest:courses [-- -e DURATION=20s]                          (starts the API and one worker itself)
 import { Counter } from 'k6/metrics';
-import { SUMMARY_TREND_STATS, checkResponse, pause, pick, query, required, slaThresholds, weighted } from './lib/graphql.js';
+import {
+  SUMMARY_TREND_STATS,
+  checkResponse,
+  pause,
+  pick,
+  query,
+  required,
+  slaThresholds,
+  weighted,
+} from './lib/graphql.js';
 
 const READS = ['CourseList', 'CourseOutline', 'LessonRead'];
 const WRITES = ['UpdateLesson', 'ReorderLessons', 'AddLesson'];
@@ -20,7 +29,12 @@ const completed = new Counter('generations_completed');
 export const options = {
   scenarios: {
     users: { executor: 'constant-vus', vus: Number(__ENV.VUS || 50), duration: __ENV.DURATION || '60s', exec: 'user' },
-    generations: { executor: 'constant-vus', vus: Number(__ENV.GENERATIONS || 5), duration: __ENV.DURATION || '60s', exec: 'generation' },
+    generations: {
+      executor: 'constant-vus',
+      vus: Number(__ENV.GENERATIONS || 5),
+      duration: __ENV.DURATION || '60s',
+      exec: 'generation',
+    },
   },
   thresholds,
   summaryTrendStats: SUMMARY_TREND_STATS,
@@ -45,14 +59,34 @@ export async function setup() {
   const token = required('USER_TOKEN');
   const courses = [];
   for (let c = 0; c < 10; c++) {
-    const course = (await query(CREATE, { input: { title: `Load test course ${c}`, summary: 'Read and edited under load.', authors: ['k6'] } }, token)).json().data.createCourse.data.id;
+    const course = (
+      await query(
+        CREATE,
+        { input: { title: `Load test course ${c}`, summary: 'Read and edited under load.', authors: ['k6'] } },
+        token,
+      )
+    ).json().data.createCourse.data.id;
     const modules = [];
     for (let m = 0; m < 4; m++) {
-      const module = (await query(ADD_MODULE, { c: course, input: { title: `Module ${m + 1}`, objectives: ['Understand the topic'] } }, token)).json().data.addCourseModule.data.id;
+      const module = (
+        await query(
+          ADD_MODULE,
+          { c: course, input: { title: `Module ${m + 1}`, objectives: ['Understand the topic'] } },
+          token,
+        )
+      ).json().data.addCourseModule.data.id;
       const lessons = [];
       for (let l = 0; l < 5; l++) {
         const body = `# Lesson ${l + 1}\n\n${'A short paragraph of course text for the load test. '.repeat(40)}`;
-        lessons.push((await query(ADD_LESSON, { m: module, input: { title: `Lesson ${l + 1}`, body, estimatedMinutes: 5, objectives: ['Read it'] } }, token)).json().data.addCourseLesson.data.id);
+        lessons.push(
+          (
+            await query(
+              ADD_LESSON,
+              { m: module, input: { title: `Lesson ${l + 1}`, body, estimatedMinutes: 5, objectives: ['Read it'] } },
+              token,
+            )
+          ).json().data.addCourseLesson.data.id,
+        );
       }
       modules.push({ id: module, lessons });
     }
@@ -78,14 +112,39 @@ export async function user(data) {
   else if (op === 'lesson') checkResponse(await query(LESSON, { id: pick(module.lessons) }, token), 'LessonRead');
   else if (op === 'update') {
     const body = `# Edited\n\n${'Edited text of the lesson. '.repeat(30 + Math.floor(Math.random() * 30))}`;
-    checkResponse(await query(UPDATE, { id: pick(module.lessons), input: { body, estimatedMinutes: 3 + Math.floor(Math.random() * 5) } }, token), 'UpdateLesson', succeeded('updateCourseLesson'));
+    checkResponse(
+      await query(
+        UPDATE,
+        { id: pick(module.lessons), input: { body, estimatedMinutes: 3 + Math.floor(Math.random() * 5) } },
+        token,
+      ),
+      'UpdateLesson',
+      succeeded('updateCourseLesson'),
+    );
   } else if (op === 'reorder') {
     // The whole current order, shuffled: another user may just have added a lesson.
-    const ids = (await query(LESSON_IDS, { id: module.id }, token)).json().data.node.lessons.edges.map((e) => e.node.id);
+    const ids = (await query(LESSON_IDS, { id: module.id }, token))
+      .json()
+      .data.node.lessons.edges.map((e) => e.node.id);
     ids.sort(() => Math.random() - 0.5);
-    checkResponse(await query(REORDER, { m: module.id, ids }, token), 'ReorderLessons', succeeded('reorderCourseLessons'));
+    checkResponse(
+      await query(REORDER, { m: module.id, ids }, token),
+      'ReorderLessons',
+      succeeded('reorderCourseLessons'),
+    );
   } else {
-    checkResponse(await query(ADD_LESSON, { m: module.id, input: { title: 'Added under load', body: 'Text. '.repeat(100), estimatedMinutes: 2, objectives: ['Check'] } }, token), 'AddLesson', succeeded('addCourseLesson'));
+    checkResponse(
+      await query(
+        ADD_LESSON,
+        {
+          m: module.id,
+          input: { title: 'Added under load', body: 'Text. '.repeat(100), estimatedMinutes: 2, objectives: ['Check'] },
+        },
+        token,
+      ),
+      'AddLesson',
+      succeeded('addCourseLesson'),
+    );
   }
   await pause(Number(__ENV.THINK_MS || 500) * (0.5 + Math.random()));
 }
@@ -93,7 +152,13 @@ export async function user(data) {
 /** One generation at a time per VU, followed to the end: with 5 VUs, 5 generations run all the time. */
 export async function generation(data) {
   const { token } = data;
-  const input = { topic: `Load topic ${Math.floor(Math.random() * 1e9)}`, audience: 'testers', modules: Number(__ENV.GEN_MODULES || 20), lessonsPerModule: Number(__ENV.GEN_LESSONS || 10), lessonWords: Number(__ENV.GEN_WORDS || 800) };
+  const input = {
+    topic: `Load topic ${Math.floor(Math.random() * 1e9)}`,
+    audience: 'testers',
+    modules: Number(__ENV.GEN_MODULES || 20),
+    lessonsPerModule: Number(__ENV.GEN_LESSONS || 10),
+    lessonWords: Number(__ENV.GEN_WORDS || 800),
+  };
   const res = await query(GENERATE, { input }, token);
   if (!checkResponse(res, 'GenerateCourse', succeeded('generateCourse'))) return pause(1_000);
   const id = res.json().data.generateCourse.data.id;

@@ -7,7 +7,12 @@ import { FRONTEND_OPERATIONS, frontendIteration, frontendSetup } from './lib/fro
 
 const RATE = Number(__ENV.RATE || 100);
 
-export const options = arrivalRateOptions('frontend', FRONTEND_OPERATIONS, { rate: RATE, minVUs: 10, ratePerVU: 5, minMaxVUs: 50 });
+export const options = arrivalRateOptions('frontend', FRONTEND_OPERATIONS, {
+  rate: RATE,
+  minVUs: 10,
+  ratePerVU: 5,
+  minMaxVUs: 50,
+});
 
 export function setup() {
   return frontendSetup();

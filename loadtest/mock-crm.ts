@@ -59,7 +59,15 @@ export async function startMockCrm(options: MockCrmOptions = {}): Promise<MockCr
   let failureRate = options.failureRate ?? 0;
   let down = false;
   const failing = new Set<string>();
-  const stats: MockCrmStats = { requests: 0, accepted: 0, failed: 0, rateLimited: 0, down: 0, outOfOrder: 0, repeated: 0 };
+  const stats: MockCrmStats = {
+    requests: 0,
+    accepted: 0,
+    failed: 0,
+    rateLimited: 0,
+    down: 0,
+    outOfOrder: 0,
+    repeated: 0,
+  };
   const store = new Map<string, { version: number; body: Record<string, unknown> }>();
   const history = new Map<string, { version: number; body: Record<string, unknown> }[]>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -73,7 +81,8 @@ export async function startMockCrm(options: MockCrmOptions = {}): Promise<MockCr
     if (!match || req.method !== 'PUT') return send(res, 404, { error: 'PUT /leads/:id' });
     stats.requests += 1;
     const raw = await readBody(req);
-    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return send(res, 401, { error: 'bad key' });
+    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`)
+      return send(res, 401, { error: 'bad key' });
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     if (down) {
       stats.down += 1;

@@ -146,7 +146,8 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (req.method === 'GET' && req.url === '/stats') return json(res, 200, snapshot());
-    if (req.method === 'GET' && req.url === '/keys') return json(res, 200, { inFlight: [...workingOn.values()], calls: Object.fromEntries(callsByKey) });
+    if (req.method === 'GET' && req.url === '/keys')
+      return json(res, 200, { inFlight: [...workingOn.values()], calls: Object.fromEntries(callsByKey) });
     if (req.method === 'POST' && req.url === '/stats/reset') {
       reset();
       return json(res, 200, { ok: true });
@@ -155,7 +156,8 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     stats.received++;
     countArrival(now);
     const body = await readBody(req);
-    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return json(res, 401, { error: 'bad api key' });
+    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`)
+      return json(res, 401, { error: 'bad api key' });
     const customer = fromWireRequest(safeJson(body));
     if (!customer) {
       stats.badRequests++;
@@ -230,7 +232,13 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   function score(customer: NonNullable<ReturnType<typeof fromWireRequest>>, key: string | null): Promise<Answer> {
     const answer = sleep(latencyMs).then(() => {
       okByRef.set(customer.customerRef, (okByRef.get(customer.customerRef) ?? 0) + 1);
-      return { status: 200, body: { customer_ref: customer.customerRef, recommendations: toWireRecommendations(recommend(catalog, customer)) } };
+      return {
+        status: 200,
+        body: {
+          customer_ref: customer.customerRef,
+          recommendations: toWireRecommendations(recommend(catalog, customer)),
+        },
+      };
     });
     if (strict && key) ledger.set(key, answer);
     return answer;
@@ -239,7 +247,14 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   function snapshot(): MockProviderStats {
     let twice = 0;
     for (const count of okByRef.values()) if (count > 1) twice++;
-    return { ...stats, injected: { ...stats.injected }, perSecond: [...stats.perSecond], maxPerSecond: Math.max(0, ...stats.perSecond), customersScoredTwice: twice, distinctCustomersScored: okByRef.size };
+    return {
+      ...stats,
+      injected: { ...stats.injected },
+      perSecond: [...stats.perSecond],
+      maxPerSecond: Math.max(0, ...stats.perSecond),
+      customersScoredTwice: twice,
+      distinctCustomersScored: okByRef.size,
+    };
   }
 
   function reset() {

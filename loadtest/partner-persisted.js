@@ -6,7 +6,12 @@ import { PARTNER_OPERATIONS, partnerIteration, partnerOperations, partnerSetup }
 const hashes = partnerOperations(JSON.parse(open('./partner-operations.json')));
 const RATE = Number(__ENV.RATE || 30);
 
-export const options = arrivalRateOptions('partner', PARTNER_OPERATIONS, { rate: RATE, minVUs: 5, ratePerVU: 5, minMaxVUs: 30 });
+export const options = arrivalRateOptions('partner', PARTNER_OPERATIONS, {
+  rate: RATE,
+  minVUs: 5,
+  ratePerVU: 5,
+  minMaxVUs: 30,
+});
 
 export function setup() {
   return partnerSetup();

@@ -8,17 +8,26 @@ import { parseArgs } from 'node:util';
 import { probePersistedOperations } from './runner/persisted.ts';
 import { startTarget } from './runner/target.ts';
 
-const { values } = parseArgs({ options: { 'env-file': { type: 'string' }, minutes: { type: 'string', default: '60' }, redis: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { 'env-file': { type: 'string' }, minutes: { type: 'string', default: '60' }, redis: { type: 'string' } },
+});
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const target = await startTarget({ log, serverEnv: values.redis ? { REDIS_URL: values.redis, REDIS_PREFIX: `hg_lt_${process.pid}:` } : {} });
+const target = await startTarget({
+  log,
+  serverEnv: values.redis ? { REDIS_URL: values.redis, REDIS_PREFIX: `hg_lt_${process.pid}:` } : {},
+});
 const env = { ...target.env };
 const probe = await probePersistedOperations(target.url, env.PARTNER_KEY);
 if (!probe.ok) {
   env.PARTNER_SCENARIO = 'skip';
-  log(`partner scenario: the server did not run the persisted operations of loadtest/partner-operations.json (${probe.reason})`);
+  log(
+    `partner scenario: the server did not run the persisted operations of loadtest/partner-operations.json (${probe.reason})`,
+  );
 }
-const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n');
+const lines = Object.entries(env)
+  .map(([k, v]) => `${k}=${v}`)
+  .join('\n');
 if (values['env-file']) await writeFile(values['env-file'], `${lines}\n`, { mode: 0o600 });
 else process.stdout.write(`${lines}\n`);
 log(`serving ${target.url} for up to ${values.minutes} minutes; Ctrl-C to stop`);

@@ -17,7 +17,15 @@ const hashes = partnerOperations(JSON.parse(open('./partner-operations.json')));
 
 function arrivals(exec, rate) {
   const r = Math.max(1, Math.round(rate * SCALE));
-  return { executor: 'constant-arrival-rate', rate: r, timeUnit: '1s', duration: DURATION, preAllocatedVUs: Math.max(4, r), maxVUs: Math.max(20, r * 4), exec };
+  return {
+    executor: 'constant-arrival-rate',
+    rate: r,
+    timeUnit: '1s',
+    duration: DURATION,
+    preAllocatedVUs: Math.max(4, r),
+    maxVUs: Math.max(20, r * 4),
+    exec,
+  };
 }
 
 const scenarios = { frontend: arrivals('frontend', withPartner ? 14 : 17), writes: arrivals('writes', 3) };

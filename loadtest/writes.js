@@ -5,7 +5,12 @@ import { WRITE_OPERATIONS, writesIteration, writesSetup } from './lib/writes.js'
 
 const RATE = Number(__ENV.RATE || 20);
 
-export const options = arrivalRateOptions('writes', WRITE_OPERATIONS, { rate: RATE, minVUs: 5, ratePerVU: 4, minMaxVUs: 30 });
+export const options = arrivalRateOptions('writes', WRITE_OPERATIONS, {
+  rate: RATE,
+  minVUs: 5,
+  ratePerVU: 4,
+  minMaxVUs: 30,
+});
 
 export function setup() {
   return writesSetup();

@@ -28,7 +28,12 @@ const WEIGHTS: Record<Segment, Record<SpendCategory, number>> = {
 
 export const CUSTOMER_COLUMNS = ['customer_ref', ...SPEND_CATEGORIES, 'gmv'] as const;
 
-export type GeneratedCustomer = { customerRef: string; segment: Segment; spendPaise: Record<SpendCategory, number>; gmvPaise: number };
+export type GeneratedCustomer = {
+  customerRef: string;
+  segment: Segment;
+  spendPaise: Record<SpendCategory, number>;
+  gmvPaise: number;
+};
 
 export function customerRow(seed: number, i: number): GeneratedCustomer {
   const r = rowRandom(seed + 100, i);
@@ -56,7 +61,10 @@ export function customerRow(seed: number, i: number): GeneratedCustomer {
 
 /** The row as a file or GraphQL input carries it: rupee amounts as decimal strings. */
 export function customerRecord(c: GeneratedCustomer): Record<(typeof CUSTOMER_COLUMNS)[number], string> {
-  const record = { customer_ref: c.customerRef, gmv: rupeesFromPaise(c.gmvPaise) } as Record<(typeof CUSTOMER_COLUMNS)[number], string>;
+  const record = { customer_ref: c.customerRef, gmv: rupeesFromPaise(c.gmvPaise) } as Record<
+    (typeof CUSTOMER_COLUMNS)[number],
+    string
+  >;
   for (const category of SPEND_CATEGORIES) record[category] = rupeesFromPaise(c.spendPaise[category]);
   return record;
 }
@@ -101,7 +109,11 @@ export async function writeCustomersXlsx(path: string, options: FileOptions): Pr
   for (let i = 0; i < options.count; i++) {
     const c = customerRow(options.seed ?? 1, start + i);
     // Amounts as numbers, as a spreadsheet user would type them.
-    await xlsx.addRow([c.customerRef, ...SPEND_CATEGORIES.map((k) => decimalCell(rupeesFromPaise(c.spendPaise[k]))), decimalCell(rupeesFromPaise(c.gmvPaise))]);
+    await xlsx.addRow([
+      c.customerRef,
+      ...SPEND_CATEGORIES.map((k) => decimalCell(rupeesFromPaise(c.spendPaise[k]))),
+      decimalCell(rupeesFromPaise(c.gmvPaise)),
+    ]);
     if ((i + 1) % 1000 === 0) progress.add(1000);
   }
   progress.add(options.count % 1000);

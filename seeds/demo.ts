@@ -3,7 +3,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createApiKey, createOrganization, createUser, findOrganizationBySlug } from '../src/modules/identity/service.ts';
+import {
+  createApiKey,
+  createOrganization,
+  createUser,
+  findOrganizationBySlug,
+} from '../src/modules/identity/service.ts';
 import { invalidateDerived } from '../src/cache/response-cache.ts';
 import { refreshDailyIntake } from '../src/modules/packhouse/intake.ts';
 import { seedCards } from './cards.ts';
@@ -46,8 +51,18 @@ export async function seedDemo(
     password: DEMO.password,
     role: 'admin',
   });
-  const partner = await createApiKey(deps.db, org.id, { name: 'Demo partner', kind: 'partner', scopes: ['read', 'write'], createdByUserId: user.id });
-  const internal = await createApiKey(deps.db, org.id, { name: 'Demo internal', kind: 'internal', scopes: ['read', 'write', 'admin'], createdByUserId: user.id });
+  const partner = await createApiKey(deps.db, org.id, {
+    name: 'Demo partner',
+    kind: 'partner',
+    scopes: ['read', 'write'],
+    createdByUserId: user.id,
+  });
+  const internal = await createApiKey(deps.db, org.id, {
+    name: 'Demo internal',
+    kind: 'internal',
+    scopes: ['read', 'write', 'admin'],
+    createdByUserId: user.id,
+  });
   await seedPackhouse(deps, org.id, DEMO.sizes);
   await seedPackhouseOperations(deps, org.id, DEMO.sizes);
   await refreshDailyIntake(deps.db, { wait: true });

@@ -6,14 +6,59 @@ import { LEAD_SOURCES, LEAD_STATUSES, workflowDefinitionTable } from '../src/db/
 import type { Db } from '../src/resources.ts';
 import { saveDefinition } from '../src/modules/workflows/service.ts';
 
-const FIRST = ['Aroha', 'Ben', 'Chloe', 'Dev', 'Ema', 'Finn', 'Grace', 'Hemi', 'Isla', 'Jack', 'Kiri', 'Liam', 'Maia', 'Noah', 'Olivia', 'Pita'];
-const LAST = ['Walker', 'Ngata', 'Smith', 'Patel', 'Wong', 'Brown', 'Tane', 'Wilson', 'Singh', 'Taylor', 'Parata', 'Chen'];
-const COMPANIES = ['Kowhai Orchards', 'Rata Fresh', 'Totara Fruit Co', 'Manuka Growers', 'Pohutukawa Packers', 'Harakeke Exports', 'Kauri Cold Chain', 'Rimu Retail'];
+const FIRST = [
+  'Aroha',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Ema',
+  'Finn',
+  'Grace',
+  'Hemi',
+  'Isla',
+  'Jack',
+  'Kiri',
+  'Liam',
+  'Maia',
+  'Noah',
+  'Olivia',
+  'Pita',
+];
+const LAST = [
+  'Walker',
+  'Ngata',
+  'Smith',
+  'Patel',
+  'Wong',
+  'Brown',
+  'Tane',
+  'Wilson',
+  'Singh',
+  'Taylor',
+  'Parata',
+  'Chen',
+];
+const COMPANIES = [
+  'Kowhai Orchards',
+  'Rata Fresh',
+  'Totara Fruit Co',
+  'Manuka Growers',
+  'Pohutukawa Packers',
+  'Harakeke Exports',
+  'Kauri Cold Chain',
+  'Rimu Retail',
+];
 
 export const DEMO_WORKFLOW = [
   { key: 'enrich', kind: 'enrich' as const },
   { key: 'score', kind: 'score' as const },
-  { key: 'hot', kind: 'branch' as const, condition: { field: 'score' as const, op: 'gte' as const, value: '50' }, then: 'assign', else: 'nurture' },
+  {
+    key: 'hot',
+    kind: 'branch' as const,
+    condition: { field: 'score' as const, op: 'gte' as const, value: '50' },
+    then: 'assign',
+    else: 'nurture',
+  },
   { key: 'nurture', kind: 'notify' as const, message: 'Add to the nurture sequence' },
   { key: 'assign', kind: 'assign' as const, owners: ['aroha', 'ben', 'chloe'] },
   { key: 'follow-up', kind: 'wait' as const, seconds: 3600 },
@@ -27,11 +72,12 @@ export async function seedLeads(db: Db, organizationId: number, count = 300): Pr
     const company = i % 4 === 3 ? null : COMPANIES[i % COMPANIES.length];
     return {
       name: `${first} ${last}`,
-      email: `${first}.${last}.${i + 1}@${company ? company.toLowerCase().replace(/[^a-z]+/g, '') : 'gmail'}.example.com`.toLowerCase(),
+      email:
+        `${first}.${last}.${i + 1}@${company ? company.toLowerCase().replace(/[^a-z]+/g, '') : 'gmail'}.example.com`.toLowerCase(),
       phone: i % 3 === 0 ? null : `+64 21 ${String(500000 + i * 37).slice(-6)}`,
       company,
       source: LEAD_SOURCES[i % LEAD_SOURCES.length],
-      status: LEAD_STATUSES[i % 7 < 4 ? i % 7 % 3 : i % 5],
+      status: LEAD_STATUSES[i % 7 < 4 ? (i % 7) % 3 : i % 5],
     };
   });
   await db.transaction(async (tx) => {
@@ -60,6 +106,8 @@ export async function seedLeads(db: Db, organizationId: number, count = 300): Pr
   const [existing] = await db
     .select({ id: workflowDefinitionTable.id })
     .from(workflowDefinitionTable)
-    .where(and(eq(workflowDefinitionTable.organizationId, organizationId), eq(workflowDefinitionTable.name, 'Onboarding')));
+    .where(
+      and(eq(workflowDefinitionTable.organizationId, organizationId), eq(workflowDefinitionTable.name, 'Onboarding')),
+    );
   if (!existing) await saveDefinition(db, organizationId, 'Onboarding', DEMO_WORKFLOW);
 }

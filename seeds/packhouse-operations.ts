@@ -45,7 +45,13 @@ export async function seedFruitPrices(deps: { db: Db; sql: Sql }, organizationId
   const rows = FRUIT_TYPES.flatMap((_, f) => PRICE_PERIODS.map((__, p) => priceRow(seed, f, p)));
   await deps.sql`
     insert into fruit_prices ${deps.sql(
-      rows.map((row) => ({ organization_id: organizationId, fruit_type: row.fruitType, currency, valid_from: row.validFrom, price_per_kg: row.pricePerKg })),
+      rows.map((row) => ({
+        organization_id: organizationId,
+        fruit_type: row.fruitType,
+        currency,
+        valid_from: row.validFrom,
+        price_per_kg: row.pricePerKg,
+      })),
     )}
     on conflict (organization_id, currency, fruit_type, valid_from) do update set price_per_kg = excluded.price_per_kg`;
   return rows.length;
@@ -83,7 +89,11 @@ export async function seedBatchEvents(deps: { sql: Sql }, organizationId: number
   return result.count;
 }
 
-export async function seedPayments(deps: { db: Db; sql: Sql }, organizationId: number, sizes: OperationsSizes): Promise<number> {
+export async function seedPayments(
+  deps: { db: Db; sql: Sql },
+  organizationId: number,
+  sizes: OperationsSizes,
+): Promise<number> {
   const seed = sizes.seed ?? 1;
   const org = Number(organizationId);
   const growerIds = await idsByKey(deps.db, 'growers', 'code', org);
@@ -95,7 +105,14 @@ export async function seedPayments(deps: { db: Db; sql: Sql }, organizationId: n
     ['grower_id', 'amount', 'currency', 'paid_on', 'reference', 'note'],
     (i) => {
       const p = paymentRow(seed, i, sizes);
-      return [growerIds.get(growerRow(seed, p.growerIndex).code) ?? null, p.amount, p.currency, p.paidOn, p.reference, p.note];
+      return [
+        growerIds.get(growerRow(seed, p.growerIndex).code) ?? null,
+        p.amount,
+        p.currency,
+        p.paidOn,
+        p.reference,
+        p.note,
+      ];
     },
     `insert into grower_payments (organization_id, grower_id, amount, currency, paid_on, reference, note, recorded_by_kind)
      select ${org}, grower_id::int, amount::numeric, currency, paid_on::date, reference, note, 'system'
@@ -117,7 +134,11 @@ export async function seedPackhouseOperations(
   await deps.sql`analyze fruit_prices, batch_events, grower_payments`;
   // Written by COPY and insert … select, not mutations: cached answers of the organization must see them.
   if (deps.responseCache) {
-    await invalidateTypes({ responseCache: deps.responseCache }, organizationId, ['FruitPrice', 'BatchEvent', 'GrowerPayment']);
+    await invalidateTypes({ responseCache: deps.responseCache }, organizationId, [
+      'FruitPrice',
+      'BatchEvent',
+      'GrowerPayment',
+    ]);
   }
   return { prices, events, payments };
 }

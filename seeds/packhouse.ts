@@ -12,7 +12,16 @@ import type { Db, Sql } from '../src/resources.ts';
 
 export type PackhouseSizes = { growers: number; packhouses: number; batches: number; seed?: number; quiet?: boolean };
 
-const REGIONS = ["Hawke's Bay", 'Nelson', 'Bay of Plenty', 'Central Otago', 'Gisborne', 'Marlborough', 'Waikato', 'Northland'];
+const REGIONS = [
+  "Hawke's Bay",
+  'Nelson',
+  'Bay of Plenty',
+  'Central Otago',
+  'Gisborne',
+  'Marlborough',
+  'Waikato',
+  'Northland',
+];
 const FIRST = ['Green', 'Golden', 'River', 'Hill', 'Sunny', 'Old', 'Red', 'Silver', 'Valley', 'Orchard'];
 const SECOND = ['Acres', 'Fields', 'Grove', 'Farms', 'Estate', 'Gardens', 'Ridge', 'Creek', 'Downs', 'Park'];
 // Weighted so most batches are mid-pipeline, as in a live season.
@@ -29,7 +38,12 @@ const SEASON_START = Date.UTC(2024, 0, 1);
 export function growerRow(seed: number, i: number) {
   const r = rowRandom(seed, i);
   const code = `G-${String(i + 1).padStart(5, '0')}`;
-  return { code, name: `${pick(r, FIRST)} ${pick(r, SECOND)} ${i + 1}`, region: pick(r, REGIONS), contactEmail: `grower${i + 1}@growers.example` };
+  return {
+    code,
+    name: `${pick(r, FIRST)} ${pick(r, SECOND)} ${i + 1}`,
+    region: pick(r, REGIONS),
+    contactEmail: `grower${i + 1}@growers.example`,
+  };
 }
 
 export function packhouseRow(seed: number, i: number) {
@@ -94,7 +108,9 @@ export async function copyInsert(
   try {
     // Bulk loads run longer than the API's statement timeout allows a request.
     await conn.unsafe('set statement_timeout = 0');
-    await conn.unsafe(`create temp table ${staging} (${columns.map((c) => `${c} text`).join(', ')}) on commit preserve rows`);
+    await conn.unsafe(
+      `create temp table ${staging} (${columns.map((c) => `${c} text`).join(', ')}) on commit preserve rows`,
+    );
     const stream = await conn.unsafe(`copy ${staging} (${columns.join(', ')}) from stdin`).writable();
     for (let start = 0; start < count; start += CHUNK) {
       const end = Math.min(count, start + CHUNK);
@@ -153,12 +169,32 @@ export async function seedPackhouse(
     'batches',
     sizes.batches,
     'seed_batches',
-    ['code', 'grower_id', 'packhouse_id', 'fruit_type', 'harvest_date', 'intake_date', 'status', 'gross_weight_kg', 'net_weight_kg'],
+    [
+      'code',
+      'grower_id',
+      'packhouse_id',
+      'fruit_type',
+      'harvest_date',
+      'intake_date',
+      'status',
+      'gross_weight_kg',
+      'net_weight_kg',
+    ],
     (i) => {
       const b = batchRow(seed, i, sizes);
       const growerId = growerIds.get(growerRow(seed, b.growerIndex).code);
       const packhouseId = packhouseIds.get(packhouseRow(seed, b.packhouseIndex).name);
-      return [b.code, growerId ?? null, packhouseId ?? null, b.fruitType, b.harvestDate, b.intakeDate, b.status, b.grossWeightKg, b.netWeightKg];
+      return [
+        b.code,
+        growerId ?? null,
+        packhouseId ?? null,
+        b.fruitType,
+        b.harvestDate,
+        b.intakeDate,
+        b.status,
+        b.grossWeightKg,
+        b.netWeightKg,
+      ];
     },
     `insert into batches (organization_id, code, grower_id, packhouse_id, fruit_type, harvest_date, intake_date, status, gross_weight_kg, net_weight_kg)
      select ${org}, code, grower_id::int, packhouse_id::int, fruit_type, harvest_date::date, intake_date::date, status,
@@ -169,7 +205,7 @@ export async function seedPackhouse(
   );
   await deps.sql.begin((tx) => [tx`set local statement_timeout = 0`, tx`analyze growers, packhouses, batches`]);
   // Rows went in by COPY, not through mutations: cached answers of this organization must not miss them.
-  if (deps.responseCache) await invalidateTypes({ responseCache: deps.responseCache }, org, ['Grower', 'Packhouse', 'Batch']);
+  if (deps.responseCache)
+    await invalidateTypes({ responseCache: deps.responseCache }, org, ['Grower', 'Packhouse', 'Batch']);
   return { growers, packhouses, batches };
 }
-

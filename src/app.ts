@@ -71,7 +71,12 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
     graphqlEndpoint: GRAPHQL_PATH,
     // CORS only for the origins CORS_ORIGINS lists (credentials allowed); none by default (issue 15).
     cors: config.http.corsOrigins.length
-      ? { origin: config.http.corsOrigins, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'] }
+      ? {
+          origin: config.http.corsOrigins,
+          credentials: true,
+          methods: ['GET', 'POST'],
+          allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'],
+        }
       : false,
     landingPage: false,
     // Our /health and /ready (src/http/use-health.ts) replace yoga's built-in one.
@@ -104,7 +109,11 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useGraphiQLAssets({ graphqlEndpoint: GRAPHQL_PATH }),
       useJobsPage(),
       useObservability({ db, metrics, authenticateRequest }),
-      useBodyLimit({ maxBodyBytes: config.http.maxBodyBytes, maxUploadBytes: config.http.maxUploadBytes, uploadsEnabled }),
+      useBodyLimit({
+        maxBodyBytes: config.http.maxBodyBytes,
+        maxUploadBytes: config.http.maxUploadBytes,
+        uploadsEnabled,
+      }),
       useCsrfPrevention({ uploadMutations }),
       // Signed by the organization's webhook secret, not by credentials: answers before auth.
       useCrmWebhooks({ db, responseCache: resources.responseCache }),
@@ -113,7 +122,14 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       useRecommendationFiles({ db, sql, config, jobs, limiter, authenticateRequest, log }),
       // Course downloads (/courses/:id/export.*) likewise.
       useCourseExports({ db, config, limiter, authenticateRequest }),
-      usePersistedOperations(persisted, new AutomaticPersistedQueries({ redis: resources.redis, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs })),
+      usePersistedOperations(
+        persisted,
+        new AutomaticPersistedQueries({
+          redis: resources.redis,
+          prefix: config.redis.prefix,
+          timeoutMs: config.redis.timeoutMs,
+        }),
+      ),
       useRateLimit({ limiter, config }),
       // Its execute is the innermost one: the response cache, cost and SQL statistics wrap it (see the file).
       useCompiledReads({ sql, enabled: config.compiledReads, log }),
@@ -156,21 +172,37 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         // The database going away (restart, failover, network) fails the requests in flight: they
         // may be sent again, and say so, as 503 with Retry-After rather than a masked 200.
         if (isConnectionLoss(original)) {
-          log.warn({ err: original, path: isGraphQLError(error) ? error.path : undefined }, 'database connection lost during a request');
-          return new GraphQLError('The database connection was lost while answering; send the request again in a moment.', {
-            path: isGraphQLError(error) ? error.path : undefined,
-            extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, http: { status: 503, headers: { 'Retry-After': '1' } } },
-          });
+          log.warn(
+            { err: original, path: isGraphQLError(error) ? error.path : undefined },
+            'database connection lost during a request',
+          );
+          return new GraphQLError(
+            'The database connection was lost while answering; send the request again in a moment.',
+            {
+              path: isGraphQLError(error) ? error.path : undefined,
+              extensions: {
+                code: 'SERVICE_UNAVAILABLE',
+                retryable: true,
+                http: { status: 503, headers: { 'Retry-After': '1' } },
+              },
+            },
+          );
         }
         if (original instanceof NotFoundError) {
-          return new GraphQLError(original.message, { path: isGraphQLError(error) ? error.path : undefined, extensions: { code: 'NOT_FOUND' } });
+          return new GraphQLError(original.message, {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'NOT_FOUND' },
+          });
         }
         const errorId = randomUUID();
         log.error({ err: original, errorId, path: isGraphQLError(error) ? error.path : undefined }, 'unexpected error');
-        return new GraphQLError(`Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, {
-          path: isGraphQLError(error) ? error.path : undefined,
-          extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
-        });
+        return new GraphQLError(
+          `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`,
+          {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+          },
+        );
       },
     },
   });

@@ -16,7 +16,13 @@ describe('loadConfig', () => {
   it('reports every problem at once, each naming the variable and the fix', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://r', JWT_SECRET: 'short', LOG_LEVEL: 'loud' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'http://r',
+        JWT_SECRET: 'short',
+        LOG_LEVEL: 'loud',
+      });
     } catch (err) {
       error = err;
     }
@@ -24,14 +30,18 @@ describe('loadConfig', () => {
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(5);
     expect(problems.find((p) => p.startsWith('PORT='))).toMatch(/whole number.*set PORT to a TCP port/);
-    expect(problems.find((p) => p.startsWith('DATABASE_URL='))).toMatch(/postgres:\/\/.*unset it to use the embedded PostgreSQL/);
+    expect(problems.find((p) => p.startsWith('DATABASE_URL='))).toMatch(
+      /postgres:\/\/.*unset it to use the embedded PostgreSQL/,
+    );
     expect(problems.find((p) => p.startsWith('REDIS_URL='))).toMatch(/redis:\/\//);
     expect(problems.find((p) => p.startsWith('JWT_SECRET='))).toMatch(/at least 32 characters.*openssl rand/);
     expect(problems.find((p) => p.startsWith('LOG_LEVEL='))).toMatch(/one of fatal/);
   });
 
   it('production requires a database and a JWT key', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required in production[\s\S]*DATABASE_URL is required/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET is required in production[\s\S]*DATABASE_URL is required/,
+    );
   });
 
   it('production hides diagnostic headers unless asked', () => {

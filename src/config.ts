@@ -8,22 +8,19 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 const url = (protocols: string[]) =>
-  z
-    .string()
-    .refine((v) => {
+  z.string().refine(
+    (v) => {
       try {
         return protocols.includes(new URL(v).protocol);
       } catch {
         return false;
       }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 /** Each variable with its schema and the sentence that tells an operator how to fix it. */
 const variables = {
@@ -109,7 +106,10 @@ const variables = {
     fix: 'set COST_BUCKET_REFILL_SECONDS to the seconds an empty query-cost bucket takes to refill (0-3600; 0 turns the budget off)',
   },
   CLIENT_IP_HEADER: {
-    schema: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name').optional(),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name')
+      .optional(),
     fix: 'set CLIENT_IP_HEADER to the header your proxy puts the client address in (e.g. Fly-Client-IP), or unset it to use the socket address',
   },
   SCHEMA_INTROSPECTION: {
@@ -163,7 +163,10 @@ const variables = {
     schema: url(['http:', 'https:']).optional(),
     fix: 'set PROVIDER_URL to the scoring API endpoint, e.g. http://127.0.0.1:6101/v1/score',
   },
-  PROVIDER_API_KEY: { schema: z.string().min(1).optional(), fix: 'set PROVIDER_API_KEY to the key the scoring API gave you' },
+  PROVIDER_API_KEY: {
+    schema: z.string().min(1).optional(),
+    fix: 'set PROVIDER_API_KEY to the key the scoring API gave you',
+  },
   PROVIDER_RATE_LIMIT: {
     schema: int(1, 100_000).default(10),
     fix: 'set PROVIDER_RATE_LIMIT to the requests per second the scoring API allows (1-100000)',
@@ -184,8 +187,14 @@ const variables = {
     schema: int(1, 50).default(6),
     fix: 'set PROVIDER_MAX_ATTEMPTS to the calls made for one customer before it is recorded as failed (1-50)',
   },
-  PROVIDER_RETRY_BASE_MS: { schema: int(1, 60_000).default(500), fix: 'set PROVIDER_RETRY_BASE_MS to 1-60000 milliseconds' },
-  PROVIDER_RETRY_MAX_MS: { schema: int(1, 600_000).default(30_000), fix: 'set PROVIDER_RETRY_MAX_MS to 1-600000 milliseconds' },
+  PROVIDER_RETRY_BASE_MS: {
+    schema: int(1, 60_000).default(500),
+    fix: 'set PROVIDER_RETRY_BASE_MS to 1-60000 milliseconds',
+  },
+  PROVIDER_RETRY_MAX_MS: {
+    schema: int(1, 600_000).default(30_000),
+    fix: 'set PROVIDER_RETRY_MAX_MS to 1-600000 milliseconds',
+  },
   JOB_CHUNK_SIZE: {
     schema: int(1, 100_000).optional(),
     fix: 'set JOB_CHUNK_SIZE to the customers per chunk (1-100000), or unset it to size chunks from the provider rate',
@@ -209,8 +218,19 @@ const variables = {
   CORS_ORIGINS: {
     schema: z
       .string()
-      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://app.example.com, comma separated')))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^https?:\/\/[^/\s]+$/, 'must list origins such as https://app.example.com, comma separated'),
+        ),
+      )
       .default([]),
     fix: 'set CORS_ORIGINS to the browser origins allowed to call the API with credentials, comma separated (https://app.example.com,https://admin.example.com), or leave it unset for none',
   },
@@ -234,7 +254,10 @@ const variables = {
     schema: url(['http:', 'https:']).optional(),
     fix: 'set COURSE_GENERATOR_URL to the text-generation endpoint, e.g. http://127.0.0.1:6102/v1/generate',
   },
-  COURSE_GENERATOR_API_KEY: { schema: z.string().min(1).optional(), fix: 'set COURSE_GENERATOR_API_KEY to the key the text-generation API gave you' },
+  COURSE_GENERATOR_API_KEY: {
+    schema: z.string().min(1).optional(),
+    fix: 'set COURSE_GENERATOR_API_KEY to the key the text-generation API gave you',
+  },
   COURSE_GENERATOR_RATE_LIMIT: {
     schema: int(1, 10_000).default(5),
     fix: 'set COURSE_GENERATOR_RATE_LIMIT to the calls per second the text-generation API allows (1-10000)',
@@ -259,14 +282,35 @@ const variables = {
     schema: z.enum(['builtin', 'http']).default('builtin'),
     fix: 'set CRM_CONNECTOR to builtin (pushes recorded in the crm_pushes table) or http (pushed to CRM_URL)',
   },
-  CRM_URL: { schema: url(['http:', 'https:']).optional(), fix: 'set CRM_URL to the CRM API base, e.g. http://127.0.0.1:6201 (leads are PUT to <CRM_URL>/leads/<id>)' },
+  CRM_URL: {
+    schema: url(['http:', 'https:']).optional(),
+    fix: 'set CRM_URL to the CRM API base, e.g. http://127.0.0.1:6201 (leads are PUT to <CRM_URL>/leads/<id>)',
+  },
   CRM_API_KEY: { schema: z.string().min(1).optional(), fix: 'set CRM_API_KEY to the key the CRM gave you' },
-  CRM_TIMEOUT_MS: { schema: int(50, 120_000).default(5_000), fix: 'set CRM_TIMEOUT_MS to how long one CRM push may take (50-120000 ms)' },
-  CRM_MAX_ATTEMPTS: { schema: int(1, 100).default(10), fix: 'set CRM_MAX_ATTEMPTS to the pushes tried before a lead is marked FAILED (1-100)' },
-  CRM_RETRY_BASE_MS: { schema: int(1, 600_000).default(1_000), fix: 'set CRM_RETRY_BASE_MS to the first retry delay (1-600000 ms)' },
-  CRM_RETRY_MAX_MS: { schema: int(1, 3_600_000).default(300_000), fix: 'set CRM_RETRY_MAX_MS to the longest retry delay (1-3600000 ms)' },
-  CRM_CONCURRENCY: { schema: int(1, 256).default(32), fix: 'set CRM_CONCURRENCY to the CRM pushes one worker keeps in flight (1-256)' },
-  CRM_POLL_MS: { schema: int(10, 60_000).default(200), fix: 'set CRM_POLL_MS to how often an idle worker looks for due CRM pushes (10-60000 ms)' },
+  CRM_TIMEOUT_MS: {
+    schema: int(50, 120_000).default(5_000),
+    fix: 'set CRM_TIMEOUT_MS to how long one CRM push may take (50-120000 ms)',
+  },
+  CRM_MAX_ATTEMPTS: {
+    schema: int(1, 100).default(10),
+    fix: 'set CRM_MAX_ATTEMPTS to the pushes tried before a lead is marked FAILED (1-100)',
+  },
+  CRM_RETRY_BASE_MS: {
+    schema: int(1, 600_000).default(1_000),
+    fix: 'set CRM_RETRY_BASE_MS to the first retry delay (1-600000 ms)',
+  },
+  CRM_RETRY_MAX_MS: {
+    schema: int(1, 3_600_000).default(300_000),
+    fix: 'set CRM_RETRY_MAX_MS to the longest retry delay (1-3600000 ms)',
+  },
+  CRM_CONCURRENCY: {
+    schema: int(1, 256).default(32),
+    fix: 'set CRM_CONCURRENCY to the CRM pushes one worker keeps in flight (1-256)',
+  },
+  CRM_POLL_MS: {
+    schema: int(10, 60_000).default(200),
+    fix: 'set CRM_POLL_MS to how often an idle worker looks for due CRM pushes (10-60000 ms)',
+  },
   WORKFLOW_ORG_CONCURRENCY: {
     schema: int(1, 1_000).default(4),
     fix: 'set WORKFLOW_ORG_CONCURRENCY to how many workflow steps of one organization run at once across all workers (1-1000)',

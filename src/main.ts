@@ -27,8 +27,13 @@ async function main() {
   const databaseLabel = config.database.url
     ? `PostgreSQL at ${redactUrl(config.database.url)}`
     : `embedded PostgreSQL (data in ${config.embeddedPostgres.dir}, port ${config.embeddedPostgres.port}; set DATABASE_URL to use your own)`;
-  const cacheLabel = config.redis.url ? `Redis at ${redactUrl(config.redis.url)}` : 'in-memory cache and rate limits (set REDIS_URL to share them between instances)';
-  log.info({ database: databaseLabel, cache: cacheLabel }, `starting: database = ${databaseLabel}; cache = ${cacheLabel}`);
+  const cacheLabel = config.redis.url
+    ? `Redis at ${redactUrl(config.redis.url)}`
+    : 'in-memory cache and rate limits (set REDIS_URL to share them between instances)';
+  log.info(
+    { database: databaseLabel, cache: cacheLabel },
+    `starting: database = ${databaseLabel}; cache = ${cacheLabel}`,
+  );
   if (config.auth.jwtSecretGenerated) {
     log.warn('JWT_SECRET is not set: sign-in tokens are signed with a random key and end when the process restarts');
   }
@@ -79,7 +84,16 @@ async function main() {
   // after it, never inside); otherwise on stderr, so stdout stays one JSON object per line for log
   // collectors, which get the same facts as one entry. Not waiting for the worker: it takes seconds.
   (prettyLogs ? process.stdout : process.stderr).write(`${lines.join('\n')}\n\n`);
-  if (!prettyLogs) log.info({ url: `${base}/graphql`, database: databaseLabel, cache: cacheLabel, readyMs: Math.round(performance.now() - started) }, 'ready');
+  if (!prettyLogs)
+    log.info(
+      {
+        url: `${base}/graphql`,
+        database: databaseLabel,
+        cache: cacheLabel,
+        readyMs: Math.round(performance.now() - started),
+      },
+      'ready',
+    );
 
   exitGracefullyOnSignal({
     log,

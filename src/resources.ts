@@ -73,13 +73,23 @@ export function createLogger(config: Config, options: LoggerOptions = {}): Logge
   const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return pino(
     settings,
-    pinoPretty({ colorize: true, singleLine: true, sync: true, destination: out.fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,server' }),
+    pinoPretty({
+      colorize: true,
+      singleLine: true,
+      sync: true,
+      destination: out.fd,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,server',
+    }),
   );
 }
 
 /** For command-line tools: warnings and errors only, on stderr. */
 export function createCliLogger(config: Config): Logger {
-  return createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, { stream: 'stderr' });
+  return createLogger(
+    { ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel },
+    { stream: 'stderr' },
+  );
 }
 
 export function createSql(url: string, config: Config, max = config.database.poolMax): Sql {
@@ -126,8 +136,14 @@ const PREPARE_MAX_PARAMS = 64;
 function preparingClient(sql: Sql): Sql {
   const unsafe: Sql['unsafe'] = (query, params, options) =>
     // drizzle passes `prepare: false` for every query it was not given a name for: overridden.
-    sql.unsafe(query, params, params?.length && params.length <= PREPARE_MAX_PARAMS ? { ...options, prepare: true } : options);
-  return new Proxy(sql, { get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)) });
+    sql.unsafe(
+      query,
+      params,
+      params?.length && params.length <= PREPARE_MAX_PARAMS ? { ...options, prepare: true } : options,
+    );
+  return new Proxy(sql, {
+    get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)),
+  });
 }
 
 export function createDb(sql: Sql): Db {
@@ -157,23 +173,30 @@ export async function createRedis(config: Config, log: Logger): Promise<Redis | 
 export async function createResources(config: Config, options: ResourceOptions = {}): Promise<Resources> {
   const log = options.log ?? createLogger(config);
   const url = options.databaseUrl ?? config.database.url;
-  if (!url) throw new Error('createResources needs a database URL: set DATABASE_URL or start the embedded PostgreSQL first');
+  if (!url)
+    throw new Error('createResources needs a database URL: set DATABASE_URL or start the embedded PostgreSQL first');
   const tracing = createTracing(config, { exporter: options.spanExporter });
   const plainSql = createSql(url, config);
   const sql = tracing ? traceSql(plainSql, tracing.tracer, new URL(url).pathname.slice(1)) : plainSql;
   const db = createDb(sql);
   const redis = await createRedis(config, log);
   const redisGuard = new RedisGuard(redis, config.redis.timeoutMs, log);
-  const responseCache = createResponseCache(redis ? createRedisStore(redis, config.redis.prefix) : createMemoryStore(), {
-    log,
-    timeoutMs: config.redis.timeoutMs,
-    redisHealth: { skip: () => redisGuard.skip(), trouble: (reason) => redisGuard.reportTrouble(reason) },
-    maxTtlMs: Math.max(config.responseCache.ttlMs, ...Object.values(cachePolicy.ttlMs)),
-  });
+  const responseCache = createResponseCache(
+    redis ? createRedisStore(redis, config.redis.prefix) : createMemoryStore(),
+    {
+      log,
+      timeoutMs: config.redis.timeoutMs,
+      redisHealth: { skip: () => redisGuard.skip(), trouble: (reason) => redisGuard.reportTrouble(reason) },
+      maxTtlMs: Math.max(config.responseCache.ttlMs, ...Object.values(cachePolicy.ttlMs)),
+    },
+  );
   const metrics = createMetrics({ poolUsage: () => poolUsage(sql, config) });
   const jobs = createJobQueue(url, config, log);
   // Request counts per minute go to PostgreSQL every 10 s, for /metrics/performance across instances.
-  const flushMinutes = () => metrics.minutes.flush(db, config.serverId).catch((err: Error) => log.warn({ err: err.message }, 'request minutes not written; kept for the next flush'));
+  const flushMinutes = () =>
+    metrics.minutes
+      .flush(db, config.serverId)
+      .catch((err: Error) => log.warn({ err: err.message }, 'request minutes not written; kept for the next flush'));
   const minuteTimer = setInterval(flushMinutes, 10_000);
   minuteTimer.unref();
 

@@ -15,7 +15,10 @@ const logs: { msg?: string; pid?: number; restartInMs?: number; signal?: string 
 
 function waitForLog(test: (line: (typeof logs)[number]) => boolean, timeoutMs = 20_000) {
   return new Promise<(typeof logs)[number]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no such log line within ${timeoutMs} ms; saw ${JSON.stringify(logs.map((l) => l.msg))}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no such log line within ${timeoutMs} ms; saw ${JSON.stringify(logs.map((l) => l.msg))}`)),
+      timeoutMs,
+    );
     const check = () => {
       const found = logs.find(test);
       if (found) {

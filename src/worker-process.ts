@@ -34,7 +34,10 @@ export function superviseWorkerProcess(databaseUrl: string, log: Logger, options
       const wait = backoffMs;
       backoffMs = Math.min(maxBackoffMs, backoffMs * 2);
       restarts++;
-      log.warn({ pid: current.pid, code, signal, restartInMs: wait, restarts }, `the job worker process exited (${signal ?? `code ${code}`}); restarting it in ${wait} ms`);
+      log.warn(
+        { pid: current.pid, code, signal, restartInMs: wait, restarts },
+        `the job worker process exited (${signal ?? `code ${code}`}); restarting it in ${wait} ms`,
+      );
       restartTimer = setTimeout(start, wait);
     });
   };

@@ -28,7 +28,14 @@ async function main() {
   log.info(
     {
       chunksAtOnce: config.jobs.workerConcurrency,
-      provider: p.url ? { url: p.url, ratePerSecond: p.rateLimit, callsInFlight: concurrencyFor(p.rateLimit, p.latencyMs, p.burst), limitSharedThrough: resources.redis ? 'redis' : 'postgresql' } : 'built-in only (PROVIDER_URL unset)',
+      provider: p.url
+        ? {
+            url: p.url,
+            ratePerSecond: p.rateLimit,
+            callsInFlight: concurrencyFor(p.rateLimit, p.latencyMs, p.burst),
+            limitSharedThrough: resources.redis ? 'redis' : 'postgresql',
+          }
+        : 'built-in only (PROVIDER_URL unset)',
       heartbeatSeconds: config.jobs.heartbeatSeconds,
       courseGenerations: { generator: config.courses.generator, maxRunningAcrossWorkers: config.courses.maxRunning },
     },

@@ -30,26 +30,47 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
   const database = await createTestDatabase(await ensureTemplateDatabase());
-  const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: database.url, JWT_SECRET: SECRET, RESPONSE_CACHE_TTL_SECONDS: '0', STATEMENT_TIMEOUT_MS: '60000' };
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    JWT_SECRET: SECRET,
+    RESPONSE_CACHE_TTL_SECONDS: '0',
+    STATEMENT_TIMEOUT_MS: '60000',
+  };
   const config = loadConfig(env);
   const resources = await createResources(config);
   const workers: ChildProcess[] = [];
   try {
     const org = await createOrganization(resources.db, { slug: `bench-${process.pid}`, name: 'Bench' });
-    const { key } = await createApiKey(resources.db, org.id, { name: 'bench', kind: 'internal', scopes: ['read', 'write', 'admin'], rateLimitPerMinute: 1_000_000 });
+    const { key } = await createApiKey(resources.db, org.id, {
+      name: 'bench',
+      kind: 'internal',
+      scopes: ['read', 'write', 'admin'],
+      rateLimitPerMinute: 1_000_000,
+    });
     const app = createApp(resources);
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const r = await app.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+      const r = await app.fetch('http://bench/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = await r.json();
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
     for (let i = 0; i < WORKERS; i++) {
-      const child = fork(root('src/worker.ts'), [], { env: { ...process.env, ...env, SERVER_ID: `bench-worker-${i}` }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(root('src/worker.ts'), [], {
+        env: { ...process.env, ...env, SERVER_ID: `bench-worker-${i}` },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
       workers.push(child);
       await once(child, 'message');
     }
-    process.stdout.write(`courses benchmark: ${WORKERS} worker processes, cap ${config.courses.maxRunning} running generations (machine shared and loaded: figures are noisy)\n`);
+    process.stdout.write(
+      `courses benchmark: ${WORKERS} worker processes, cap ${config.courses.maxRunning} running generations (machine shared and loaded: figures are noisy)\n`,
+    );
 
     const GENERATE = `mutation($input: GenerateCourseInput!) { generateCourse(input: $input) { ... on MutationGenerateCourseSuccess { data { id queuePosition course { id } } } ... on ValidationError { message } } }`;
     const STATUS = `query($id: ID!) { courseGeneration(id: $id) { status completedModules failureReason startedAt finishedAt } }`;
@@ -63,12 +84,26 @@ async function main() {
 
     // 1. One big generation.
     const started = performance.now();
-    const big = (await gql(GENERATE, { input: { topic: 'Post-harvest quality control', audience: 'packhouse supervisors', level: 'INTERMEDIATE', modules: MODULES, lessonsPerModule: LESSONS, lessonWords: WORDS } })).generateCourse.data;
+    const big = (
+      await gql(GENERATE, {
+        input: {
+          topic: 'Post-harvest quality control',
+          audience: 'packhouse supervisors',
+          level: 'INTERMEDIATE',
+          modules: MODULES,
+          lessonsPerModule: LESSONS,
+          lessonWords: WORDS,
+        },
+      })
+    ).generateCourse.data;
     const done = await waitDone(big.id);
     const total = performance.now() - started;
     const run = Date.parse(done.finishedAt) - Date.parse(done.startedAt);
-    const [size] = await resources.sql`select count(*)::int as lessons, sum(length(body))::bigint as chars, sum(array_length(regexp_split_to_array(body, '\\s+'), 1))::bigint as words from course_lessons where course_id = (select course_id from course_generations where status = 'completed' order by id limit 1)`;
-    process.stdout.write(`\n1. built-in generation ${MODULES} × ${LESSONS}, ${WORDS}-word lessons: ${done.status} in ${seconds(total)} from request to done (${seconds(run)} running; limit 120 s); ${size.lessons} lessons, ${Number(size.words).toLocaleString('en')} words, ${(Number(size.chars) / 1048576).toFixed(1)} MB of Markdown\n`);
+    const [size] =
+      await resources.sql`select count(*)::int as lessons, sum(length(body))::bigint as chars, sum(array_length(regexp_split_to_array(body, '\\s+'), 1))::bigint as words from course_lessons where course_id = (select course_id from course_generations where status = 'completed' order by id limit 1)`;
+    process.stdout.write(
+      `\n1. built-in generation ${MODULES} × ${LESSONS}, ${WORDS}-word lessons: ${done.status} in ${seconds(total)} from request to done (${seconds(run)} running; limit 120 s); ${size.lessons} lessons, ${Number(size.words).toLocaleString('en')} words, ${(Number(size.chars) / 1048576).toFixed(1)} MB of Markdown\n`,
+    );
 
     // 2. Exports, streamed.
     process.stdout.write(`\n2. export of that course (limit 30 s each):\n`);
@@ -79,35 +114,62 @@ async function main() {
       let peak = rssBefore;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
       const t0 = performance.now();
-      const r = await app.fetch(`http://bench/courses/${courseId}/export.${format}`, { headers: { authorization: `Bearer ${key}` } });
+      const r = await app.fetch(`http://bench/courses/${courseId}/export.${format}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       let bytes = 0;
       for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
       const ms = performance.now() - t0;
       clearInterval(sampler);
-      process.stdout.write(`   ${format.padEnd(12)} ${r.status} ${seconds(ms).padStart(8)}  ${(bytes / 1048576).toFixed(1).padStart(6)} MB  peak RSS +${((peak - rssBefore) / 1048576).toFixed(0)} MB over ${(rssBefore / 1048576).toFixed(0)} MB\n`);
+      process.stdout.write(
+        `   ${format.padEnd(12)} ${r.status} ${seconds(ms).padStart(8)}  ${(bytes / 1048576).toFixed(1).padStart(6)} MB  peak RSS +${((peak - rssBefore) / 1048576).toFixed(0)} MB over ${(rssBefore / 1048576).toFixed(0)} MB\n`,
+      );
     }
 
     // 3. Quality analysis.
     const t1 = performance.now();
-    const q = (await gql(`query($id: ID!) { courseQuality(id: $id) { score errors warnings infos lessons words analyzedMs } }`, { id: courseId })).courseQuality;
-    process.stdout.write(`\n3. courseQuality of that course: ${seconds(performance.now() - t1)} through GraphQL (${q.analyzedMs} ms analysing; limit 5 s): score ${q.score}, ${q.errors} errors, ${q.warnings} warnings, ${q.infos} notes over ${q.lessons} lessons, ${q.words.toLocaleString('en')} words\n`);
+    const q = (
+      await gql(`query($id: ID!) { courseQuality(id: $id) { score errors warnings infos lessons words analyzedMs } }`, {
+        id: courseId,
+      })
+    ).courseQuality;
+    process.stdout.write(
+      `\n3. courseQuality of that course: ${seconds(performance.now() - t1)} through GraphQL (${q.analyzedMs} ms analysing; limit 5 s): score ${q.score}, ${q.errors} errors, ${q.warnings} warnings, ${q.infos} notes over ${q.lessons} lessons, ${q.words.toLocaleString('en')} words\n`,
+    );
 
     // 4. Ten generations at once.
     let maxRunning = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const [row] = await resources.sql`select count(*)::int as n from course_generations where status = 'running' and heartbeat_at > now() - interval '10 seconds'`;
+        const [row] =
+          await resources.sql`select count(*)::int as n from course_generations where status = 'running' and heartbeat_at > now() - interval '10 seconds'`;
         maxRunning = Math.max(maxRunning, row.n);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
     const t2 = performance.now();
     const ten = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => gql(GENERATE, { input: { topic: `Concurrent topic ${i}`, audience: 'staff', modules: 20, lessonsPerModule: 10, lessonWords: 1_000 } }).then((d) => d.generateCourse.data)),
+      Array.from({ length: 10 }, (_, i) =>
+        gql(GENERATE, {
+          input: {
+            topic: `Concurrent topic ${i}`,
+            audience: 'staff',
+            modules: 20,
+            lessonsPerModule: 10,
+            lessonWords: 1_000,
+          },
+        }).then((d) => d.generateCourse.data),
+      ),
     );
     const answered = performance.now() - t2;
-    const positions = await Promise.all(ten.map(async (g) => (await gql(`query($id: ID!) { courseGeneration(id: $id) { status queuePosition } }`, { id: g.id })).courseGeneration));
+    const positions = await Promise.all(
+      ten.map(
+        async (g) =>
+          (await gql(`query($id: ID!) { courseGeneration(id: $id) { status queuePosition } }`, { id: g.id }))
+            .courseGeneration,
+      ),
+    );
     const results = await Promise.all(ten.map((g) => waitDone(g.id)));
     const allDone = performance.now() - t2;
     sampling = false;

@@ -66,8 +66,15 @@ function env(bench: Bench, extra: Record<string, string>): Record<string, string
   };
 }
 
-async function spawn(script: string, childArgs: string[], childEnv: Record<string, string>): Promise<{ child: ChildProcess; message: any }> {
-  const child = fork(root(script), childArgs, { env: { ...process.env, ...childEnv }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+async function spawn(
+  script: string,
+  childArgs: string[],
+  childEnv: Record<string, string>,
+): Promise<{ child: ChildProcess; message: any }> {
+  const child = fork(root(script), childArgs, {
+    env: { ...process.env, ...childEnv },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   children.add(child);
   child.on('exit', () => children.delete(child));
   const [message] = await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])]);
@@ -112,7 +119,9 @@ async function waitDone(sql: postgres.Sql, jobId: number, label: string, total: 
   const progress = createProgress(label, total);
   let seen = 0;
   for (;;) {
-    const [job] = await sql<{ status: string; processed: number }[]>`select status, done_count + failed_count as processed from recommendation_jobs where id = ${jobId}`;
+    const [job] = await sql<
+      { status: string; processed: number }[]
+    >`select status, done_count + failed_count as processed from recommendation_jobs where id = ${jobId}`;
     progress.add(job.processed - seen);
     seen = job.processed;
     if (job.status === 'completed' || job.status === 'cancelled') {
@@ -131,11 +140,29 @@ async function jobFacts(sql: postgres.Sql, jobId: number) {
 
 const localId = (globalId: string) => Number(Buffer.from(globalId, 'base64url').toString().split(':')[1]);
 
-async function providerScenario(bench: Bench, name: string, count: number, rate: number, budgetSeconds: number, mockPort: number) {
-  const mock = await spawn('loadtest/mock-provider.ts', ['--port', String(mockPort), '--latency', String(LATENCY_MS), '--limit', String(rate)], {});
+async function providerScenario(
+  bench: Bench,
+  name: string,
+  count: number,
+  rate: number,
+  budgetSeconds: number,
+  mockPort: number,
+) {
+  const mock = await spawn(
+    'loadtest/mock-provider.ts',
+    ['--port', String(mockPort), '--latency', String(LATENCY_MS), '--limit', String(rate)],
+    {},
+  );
   // The mock allows one second's worth of burst, as it says in its /stats; so do we.
-  const providerEnv = { PROVIDER_URL: mock.message.url, PROVIDER_RATE_LIMIT: String(rate), PROVIDER_BURST: String(rate) };
-  const workers = [await spawn('src/worker.ts', [], env(bench, providerEnv)), await spawn('src/worker.ts', [], env(bench, providerEnv))];
+  const providerEnv = {
+    PROVIDER_URL: mock.message.url,
+    PROVIDER_RATE_LIMIT: String(rate),
+    PROVIDER_BURST: String(rate),
+  };
+  const workers = [
+    await spawn('src/worker.ts', [], env(bench, providerEnv)),
+    await spawn('src/worker.ts', [], env(bench, providerEnv)),
+  ];
   const { resources, app } = await api(bench, providerEnv);
   try {
     const customers = Array.from({ length: count }, (_, i) => customerRow(3, i));
@@ -186,7 +213,23 @@ async function killedWorkerScenario(bench: Bench, workerCount: number, withRedis
   const name = `workers-${workerCount}-${withRedis ? 'redis' : 'pg'}`;
   const mock = await spawn(
     'loadtest/mock-provider.ts',
-    ['--port', '0', '--strict', '--latency', String(LATENCY_MS), '--limit', String(WORKERS_RATE), '--burst', '1', '--fail-500', '0.02', '--timeout', '0.015', '--reset', '0.015'],
+    [
+      '--port',
+      '0',
+      '--strict',
+      '--latency',
+      String(LATENCY_MS),
+      '--limit',
+      String(WORKERS_RATE),
+      '--burst',
+      '1',
+      '--fail-500',
+      '0.02',
+      '--timeout',
+      '0.015',
+      '--reset',
+      '0.015',
+    ],
     {},
   );
   const providerEnv = {
@@ -198,7 +241,9 @@ async function killedWorkerScenario(bench: Bench, workerCount: number, withRedis
     WORKER_SUPERVISE_SECONDS: '1',
     ...(withRedis ? { REDIS_PREFIX: `${bench.dbName}:${name}:` } : { REDIS_URL: '' }),
   };
-  const workers = await Promise.all(Array.from({ length: workerCount }, () => spawn('src/worker.ts', [], env(bench, providerEnv))));
+  const workers = await Promise.all(
+    Array.from({ length: workerCount }, () => spawn('src/worker.ts', [], env(bench, providerEnv))),
+  );
   const { resources, app } = await api(bench, providerEnv);
   const budget = (1.05 * WORKERS_COUNT) / WORKERS_RATE + 5;
   try {
@@ -214,7 +259,9 @@ async function killedWorkerScenario(bench: Bench, workerCount: number, withRedis
     // A third of the way in, SIGKILL the first worker; start a new one 15 s later.
     const killer = (async () => {
       for (;;) {
-        const [job] = await resources.sql<{ processed: number }[]>`select done_count + failed_count as processed from recommendation_jobs where id = ${jobId}`;
+        const [job] = await resources.sql<
+          { processed: number }[]
+        >`select done_count + failed_count as processed from recommendation_jobs where id = ${jobId}`;
         if (job.processed >= WORKERS_COUNT / 3) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -288,7 +335,9 @@ async function builtinScenario(bench: Bench) {
     const t2 = performance.now();
     const out = join(bench.dir, `results.${bigFormat}`);
     const exportRss = rssSampler();
-    const download = await app.fetch(`http://bench/jobs/${imported.job.id}/results.${bigFormat}`, { headers: { authorization: `Bearer ${bench.key}` } });
+    const download = await app.fetch(`http://bench/jobs/${imported.job.id}/results.${bigFormat}`, {
+      headers: { authorization: `Bearer ${bench.key}` },
+    });
     await pipeline(Readable.fromWeb(download.body as any), createWriteStream(out));
     const t3 = performance.now();
     const exportPeak = exportRss.stop();
@@ -324,7 +373,11 @@ async function main() {
     const resources = await createResources(config);
     const org = await createOrganization(resources.db, { slug: 'bench-jobs', name: 'Bench' });
     await seedCards(resources.db, org.id);
-    const { key } = await createApiKey(resources.db, org.id, { name: 'bench', kind: 'internal', scopes: ['read', 'write', 'admin'] });
+    const { key } = await createApiKey(resources.db, org.id, {
+      name: 'bench',
+      kind: 'internal',
+      scopes: ['read', 'write', 'admin'],
+    });
     await resources.close();
     const bench: Bench = { dbName, url: url.toString(), dir, organizationId: org.id, key };
     if (only.has('a')) await providerScenario(bench, 'A', 200, 10, 200 / 10 + 5, 6111);
@@ -337,7 +390,8 @@ async function main() {
       for (const withRedis of [false, true]) {
         for (const count of [2, 4]) {
           seed++;
-          if (!runs || runs.includes(`${count}-${withRedis ? 'redis' : 'pg'}`)) await killedWorkerScenario(bench, count, withRedis, seed);
+          if (!runs || runs.includes(`${count}-${withRedis ? 'redis' : 'pg'}`))
+            await killedWorkerScenario(bench, count, withRedis, seed);
         }
       }
     }

@@ -22,17 +22,30 @@ const OPERATIONS: Record<string, string> = {
   'daily intake, a month': `{ dailyIntake(from: "2024-03-01", to: "2024-03-31", first: 100) { edges { node { day batches grossWeightKg grower { name } } } } }`,
 };
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
   const database = await createTestDatabase(await ensureTemplateDatabase());
   // The response cache is off: these figures are the queries' own cost, not repeated cache hits.
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, STATEMENT_TIMEOUT_MS: '120000', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', RESPONSE_CACHE_TTL_SECONDS: '0' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    STATEMENT_TIMEOUT_MS: '120000',
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    RESPONSE_CACHE_TTL_SECONDS: '0',
+  });
   const resources = await createResources(config);
   try {
     const org = await createOrganization(resources.db, { slug: `bench-${process.pid}`, name: 'Bench' });
     // A benchmark sends far more than the default 100 requests a minute.
-    const { key } = await createApiKey(resources.db, org.id, { name: 'bench', kind: 'internal', scopes: ['read', 'write', 'admin'], rateLimitPerMinute: 1_000_000 });
+    const { key } = await createApiKey(resources.db, org.id, {
+      name: 'bench',
+      kind: 'internal',
+      scopes: ['read', 'write', 'admin'],
+      rateLimitPerMinute: 1_000_000,
+    });
     await seedPackhouse(resources, org.id, SIZES);
     await seedPackhouseOperations(resources, org.id, SIZES);
     const refresh = await refreshDailyIntake(resources.db, { wait: true });
@@ -57,7 +70,9 @@ async function main() {
       }
       times.sort((a, b) => a - b);
       const ms = (p: number) => percentile(times, p).toFixed(1).padStart(6);
-      process.stdout.write(`${name.padEnd(32)} p50 ${ms(50)} ms  p95 ${ms(95)} ms  p99 ${ms(99)} ms  ${statements} statements\n`);
+      process.stdout.write(
+        `${name.padEnd(32)} p50 ${ms(50)} ms  p95 ${ms(95)} ms  p99 ${ms(99)} ms  ${statements} statements\n`,
+      );
     }
   } finally {
     await resources.close();

@@ -13,7 +13,10 @@ import { RedisGuard } from '../../src/limits/redis-guard.ts';
 import { SlidingWindowLimiter } from '../../src/limits/sliding-window.ts';
 import { overAllowed, wronglyRefused, type Shot, type WindowRule } from '../../src/limits/window-checks.ts';
 
-const RULES: WindowRule[] = [{ limit: 100, ms: 6_000 }, { limit: 20, ms: 1_000 }];
+const RULES: WindowRule[] = [
+  { limit: 100, ms: 6_000 },
+  { limit: 20, ms: 1_000 },
+];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 async function run(decide: () => Promise<boolean>, seed: number): Promise<Shot[]> {
@@ -22,7 +25,9 @@ async function run(decide: () => Promise<boolean>, seed: number): Promise<Shot[]
   const shots: Shot[] = [];
   await Promise.all(
     Array.from({ length: 16 }, async (_, i) => {
-      const moments = Array.from({ length: 600 / 16 + (i < 600 % 16 ? 1 : 0) }, () => random() * 5_800).sort((a, b) => a - b);
+      const moments = Array.from({ length: 600 / 16 + (i < 600 % 16 ? 1 : 0) }, () => random() * 5_800).sort(
+        (a, b) => a - b,
+      );
       for (const at of moments) {
         await sleep(start + at - performance.now());
         const s = performance.now() - start;
@@ -36,7 +41,10 @@ async function run(decide: () => Promise<boolean>, seed: number): Promise<Shot[]
 
 /** Most allowed requests in any window of `ms`, by send time: a readable figure, ± one answer time. */
 function busiest(shots: Shot[], ms: number): number {
-  const times = shots.filter((x) => x.allowed).map((x) => x.s).sort((a, b) => a - b);
+  const times = shots
+    .filter((x) => x.allowed)
+    .map((x) => x.s)
+    .sort((a, b) => a - b);
   let best = 0;
   for (let i = 0, j = 0; i < times.length; i++) {
     while (times[i] - times[j] >= ms) j++;
@@ -52,15 +60,45 @@ const prefix = `hg:bench:rate-windows:${randomBytes(4).toString('hex')}:`;
 const guard = new RedisGuard(redis, 1_000, pino({ level: 'silent' }));
 const sliding = new SlidingWindowLimiter(guard, prefix);
 const union = new RateLimiterUnion(
-  new RateLimiterRedis({ storeClient: redis, useRedisPackage: true, points: 100, duration: 6, keyPrefix: `${prefix}long` }),
-  new RateLimiterRedis({ storeClient: redis, useRedisPackage: true, points: 20, duration: 1, keyPrefix: `${prefix}short` }),
+  new RateLimiterRedis({
+    storeClient: redis,
+    useRedisPackage: true,
+    points: 100,
+    duration: 6,
+    keyPrefix: `${prefix}long`,
+  }),
+  new RateLimiterRedis({
+    storeClient: redis,
+    useRedisPackage: true,
+    points: 20,
+    duration: 1,
+    keyPrefix: `${prefix}short`,
+  }),
 );
 const limiters: [string, (key: string) => Promise<boolean>][] = [
-  ['RateLimiterUnion (fixed windows)', (key) => union.consume(key).then(() => true, () => false)],
-  ['sliding windows (ours)', (key) => sliding.take(key, RULES.map((r) => ({ limit: r.limit, windowMs: r.ms }))).then((d) => d.allowed)],
+  [
+    'RateLimiterUnion (fixed windows)',
+    (key) =>
+      union.consume(key).then(
+        () => true,
+        () => false,
+      ),
+  ],
+  [
+    'sliding windows (ours)',
+    (key) =>
+      sliding
+        .take(
+          key,
+          RULES.map((r) => ({ limit: r.limit, windowMs: r.ms })),
+        )
+        .then((d) => d.allowed),
+  ],
 ];
 
-console.log(`limits ${RULES.map((r) => `${r.limit} per ${r.ms / 1000} s`).join(' and ')}; 600 requests from 16 clients in 5.8 s; Redis ${url}`);
+console.log(
+  `limits ${RULES.map((r) => `${r.limit} per ${r.ms / 1000} s`).join(' and ')}; 600 requests from 16 clients in 5.8 s; Redis ${url}`,
+);
 for (const seed of [1, 2, 3]) {
   for (const [name, decide] of limiters) {
     const key = `seed${seed}:${name.split(' ')[0]}`;

@@ -15,7 +15,13 @@ import { startRedisServer } from '../../src/test/redis-server.ts';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const redis = await startRedisServer();
 const database = await createTestDatabase(await ensureTemplateDatabase());
-const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_PREFIX: 'bench:' });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  DATABASE_URL: database.url,
+  REDIS_URL: redis.url,
+  REDIS_PREFIX: 'bench:',
+});
 const resources = await createResources(config);
 // The limiter on its own client, as the app builds it; closed at the end like the app's, or its
 // reconnects and pings would keep the benchmark from exiting.
@@ -23,7 +29,8 @@ const soloClient = await createRedis(config, resources.log);
 try {
   const app = createApp(resources);
   const org = await createOrganization(resources.db, { slug: 'outage-bench', name: 'Outage bench' });
-  const key = async (rateLimitPerMinute?: number) => (await createApiKey(resources.db, org.id, { name: 'bench', scopes: ['read'], rateLimitPerMinute })).key;
+  const key = async (rateLimitPerMinute?: number) =>
+    (await createApiKey(resources.db, org.id, { name: 'bench', scopes: ['read'], rateLimitPerMinute })).key;
   const fast = await key(1_000_000);
   const ask = async (auth: string) => {
     const started = performance.now();
@@ -35,10 +42,16 @@ try {
     await res.text();
     return { ms: performance.now() - started, status: res.status };
   };
-  const limiter = new SlidingWindowLimiter(new RedisGuard(soloClient, config.redis.timeoutMs, resources.log), 'bench:solo:');
+  const limiter = new SlidingWindowLimiter(
+    new RedisGuard(soloClient, config.redis.timeoutMs, resources.log),
+    'bench:solo:',
+  );
   const decide = async () => {
     const started = performance.now();
-    await limiter.take('solo', [{ limit: 1e9, windowMs: 60_000 }, { limit: 1e9, windowMs: 10_000 }]);
+    await limiter.take('solo', [
+      { limit: 1e9, windowMs: 60_000 },
+      { limit: 1e9, windowMs: 10_000 },
+    ]);
     return performance.now() - started;
   };
   const phase = async (n: number) => {
@@ -56,7 +69,8 @@ try {
     return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1] };
   };
   type Stats = { p50: number; p99: number; max: number };
-  const figures = (p: Stats) => `p50 ${p.p50.toFixed(1).padStart(5)}  p99 ${p.p99.toFixed(1).padStart(5)}  max ${p.max.toFixed(1).padStart(5)}`;
+  const figures = (p: Stats) =>
+    `p50 ${p.p50.toFixed(1).padStart(5)}  p99 ${p.p99.toFixed(1).padStart(5)}  max ${p.max.toFixed(1).padStart(5)}`;
   const line = (name: string, p: Stats & { decision: Stats }, base?: Stats) =>
     `${name.padEnd(14)} request ${figures(p)} ms` +
     (base ? ` (p50 ${(p.p50 - base.p50).toFixed(1)}, p99 ${(p.p99 - base.p99).toFixed(1)} vs up)` : ''.padEnd(27)) +
@@ -71,7 +85,9 @@ try {
   const limited = await key();
   const statuses = [];
   for (let i = 0; i < 30; i++) statuses.push((await ask(limited)).status);
-  console.log(`  a key with the default limits, 30 requests while stalled: ${statuses.filter((s) => s === 200).length} allowed, ${statuses.filter((s) => s === 429).length} refused (429)`);
+  console.log(
+    `  a key with the default limits, 30 requests while stalled: ${statuses.filter((s) => s === 200).length} allowed, ${statuses.filter((s) => s === 429).length} refused (429)`,
+  );
   await redis.kill();
   console.log(line('Redis killed', await phase(REQUESTS), normal));
   await redis.restart();

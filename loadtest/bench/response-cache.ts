@@ -61,7 +61,11 @@ type Kind = 'none' | 'miss' | 'hit';
 async function measure(label: string, resources: Resources, organizationId: number, key: string) {
   const cached = createApp(resources);
   const uncached = createApp({ ...resources, config: { ...resources.config, responseCache: { ttlMs: 0 } } });
-  const rounds: Record<Kind, { p50: number[]; p99: number[] }> = { none: { p50: [], p99: [] }, miss: { p50: [], p99: [] }, hit: { p50: [], p99: [] } };
+  const rounds: Record<Kind, { p50: number[]; p99: number[] }> = {
+    none: { p50: [], p99: [] },
+    miss: { p50: [], p99: [] },
+    hit: { p50: [], p99: [] },
+  };
   const unexpected: Record<Kind, number> = { none: 0, miss: 0, hit: 0 };
   // A lookup that misses the Redis deadline on a busy machine turns a HIT or MISS into a MISS or BYPASS: counted, kept.
   const expect = (kind: Kind, status: string | null) => {
@@ -91,7 +95,14 @@ async function measure(label: string, resources: Resources, organizationId: numb
 async function main() {
   await ensureDatabase(DATABASE_URL);
   const prefix = `hg-bench-cache:${randomBytes(4).toString('hex')}:`;
-  const base = { NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', LOG_LEVEL: 'warn', SERVER_ID: 'bench', RESPONSE_CACHE_TTL_SECONDS: '60' };
+  const base = {
+    NODE_ENV: 'production',
+    DATABASE_URL,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    LOG_LEVEL: 'warn',
+    SERVER_ID: 'bench',
+    RESPONSE_CACHE_TTL_SECONDS: '60',
+  };
   const withRedis = loadConfig({ ...base, REDIS_URL, REDIS_PREFIX: prefix });
   const withMemory = loadConfig(base);
   await runMigrations(DATABASE_URL, withRedis);
@@ -99,13 +110,24 @@ async function main() {
   const redisResources = await createResources(withRedis);
   const memoryResources = await createResources(withMemory);
   try {
-    const org = (await findOrganizationBySlug(redisResources.db, 'bench-cache')) ?? (await createOrganization(redisResources.db, { slug: 'bench-cache', name: 'Bench' }));
+    const org =
+      (await findOrganizationBySlug(redisResources.db, 'bench-cache')) ??
+      (await createOrganization(redisResources.db, { slug: 'bench-cache', name: 'Bench' }));
     await seedPackhouse(redisResources, org.id, { growers: 300, packhouses: 12, batches: 20_000 });
     // A benchmark sends far more than the default 100 requests a minute.
-    const { key } = await createApiKey(redisResources.db, org.id, { name: 'bench', scopes: ['read'], rateLimitPerMinute: 1_000_000 });
+    const { key } = await createApiKey(redisResources.db, org.id, {
+      name: 'bench',
+      scopes: ['read'],
+      rateLimitPerMinute: 1_000_000,
+    });
 
-    process.stderr.write(`measuring: ${ROUNDS} rounds of ${PER_ROUND.none} uncached, ${PER_ROUND.miss} miss and ${PER_ROUND.hit} hit requests per store\n`);
-    const results = [await measure('Redis', redisResources, org.id, key), await measure('memory', memoryResources, org.id, key)];
+    process.stderr.write(
+      `measuring: ${ROUNDS} rounds of ${PER_ROUND.none} uncached, ${PER_ROUND.miss} miss and ${PER_ROUND.hit} hit requests per store\n`,
+    );
+    const results = [
+      await measure('Redis', redisResources, org.id, key),
+      await measure('memory', memoryResources, org.id, key),
+    ];
 
     const ms = (v: number) => `${v.toFixed(2)} ms`.padStart(10);
     const lines = [
@@ -121,7 +143,10 @@ async function main() {
           `${(r.miss.p50 / r.hit.p50).toFixed(1)}×, ${(r.none.p50 / r.hit.p50).toFixed(1)}×`,
       );
       const off = Object.entries(r.unexpected).filter(([, n]) => n);
-      if (off.length) lines.push(`         (requests with another X-Cache-Status than intended: ${off.map(([k, n]) => `${k} ${n}`).join(', ')})`);
+      if (off.length)
+        lines.push(
+          `         (requests with another X-Cache-Status than intended: ${off.map(([k, n]) => `${k} ${n}`).join(', ')})`,
+        );
     }
     process.stdout.write(`${lines.join('\n')}\n\n`);
   } finally {

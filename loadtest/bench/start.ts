@@ -33,17 +33,24 @@ for (let i = 0; i < runs; i++) {
     EMBEDDED_PG_PORT: String(await freePort()),
   };
   try {
-    for (const [label, list] of [['cold', cold], ['warm', warm]] as const) {
+    for (const [label, list] of [
+      ['cold', cold],
+      ['warm', warm],
+    ] as const) {
       const t0 = performance.now();
       const server = await startServerProcess(env);
       await firstAnswer(server.url, server.demoKey);
       const ms = performance.now() - t0;
       list.push(ms);
       const { ms: stopMs } = await server.stop('SIGTERM');
-      process.stdout.write(`run ${i + 1} ${label}: first answer after ${ms.toFixed(0)} ms (shutdown ${stopMs.toFixed(0)} ms)\n`);
+      process.stdout.write(
+        `run ${i + 1} ${label}: first answer after ${ms.toFixed(0)} ms (shutdown ${stopMs.toFixed(0)} ms)\n`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
-process.stdout.write(`\nnpm start to first answer, median of ${runs}: cold ${median(cold).toFixed(0)} ms, warm ${median(warm).toFixed(0)} ms\n`);
+process.stdout.write(
+  `\nnpm start to first answer, median of ${runs}: cold ${median(cold).toFixed(0)} ms, warm ${median(warm).toFixed(0)} ms\n`,
+);

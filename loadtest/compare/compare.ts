@@ -50,17 +50,32 @@ function pin(pid: number, cpuList: string): boolean {
   }
 }
 
-type Server = { name: 'ours' | 'postgraphile'; url: string; pid: number; database: string; headers: Record<string, string>; stop: () => Promise<void> };
+type Server = {
+  name: 'ours' | 'postgraphile';
+  url: string;
+  pid: number;
+  database: string;
+  headers: Record<string, string>;
+  stop: () => Promise<void>;
+};
 
 function targetFor(server: Server, pair: Pair, keys: Keys): Target {
   const side = server.name === 'ours' ? pair.ours : pair.postgraphile;
-  return { url: `${server.url}/graphql`, headers: server.headers, body: (i) => JSON.stringify({ query: side.query, variables: side.variables(i, keys) }) };
+  return {
+    url: `${server.url}/graphql`,
+    headers: server.headers,
+    body: (i) => JSON.stringify({ query: side.query, variables: side.variables(i, keys) }),
+  };
 }
 
 async function gqlOnce(server: Server, query: string): Promise<any> {
   const pool = new Pool(server.url);
   try {
-    const r = await send(pool, { url: `${server.url}/graphql`, headers: server.headers, body: () => JSON.stringify({ query }) }, 0);
+    const r = await send(
+      pool,
+      { url: `${server.url}/graphql`, headers: server.headers, body: () => JSON.stringify({ query }) },
+      0,
+    );
     const body = JSON.parse(r.text);
     if (body.errors) throw new Error(`${server.name}: ${JSON.stringify(body.errors).slice(0, 500)}`);
     return body.data;
@@ -79,14 +94,17 @@ async function checkEqual(servers: Server[], pair: Pair, keys: Keys): Promise<nu
     const pool = new Pool(server.url);
     const r = await send(pool, targetFor(server, pair, keys), 0).finally(() => pool.close());
     const body = JSON.parse(r.text);
-    if (r.status !== 200 || body.errors) throw new Error(`${pair.name}: ${server.name} answered ${r.status} ${r.text.slice(0, 400)}`);
+    if (r.status !== 200 || body.errors)
+      throw new Error(`${pair.name}: ${server.name} answered ${r.status} ${r.text.slice(0, 400)}`);
     const normalise = server.name === 'ours' ? pair.normalise.ours : pair.normalise.postgraphile;
     answers.push({ data: normalise(body.data), bytes: Buffer.byteLength(r.text) });
   }
   const [a, b] = answers.map((x) => JSON.stringify(x.data));
   if (a !== b) {
     const at = [...a].findIndex((c, i) => c !== b[i]);
-    throw new Error(`${pair.name}: the answers differ after normalisation, from character ${at}:\n  ours:         …${a.slice(Math.max(0, at - 80), at + 120)}\n  postgraphile: …${b.slice(Math.max(0, at - 80), at + 120)}`);
+    throw new Error(
+      `${pair.name}: the answers differ after normalisation, from character ${at}:\n  ours:         …${a.slice(Math.max(0, at - 80), at + 120)}\n  postgraphile: …${b.slice(Math.max(0, at - 80), at + 120)}`,
+    );
   }
   return answers[0].bytes;
 }
@@ -98,14 +116,21 @@ async function measure(server: Server, pair: Pair, keys: Keys, admin: postgres.S
   await closedLoop(target, { concurrency: 4, durationMs: 1_000, startIndex: (requestBase += 1_000_000) });
   const statementsBefore = server.name === 'postgraphile' ? await statementsOf(server) : 0;
   const before = await snapshot(admin, server.pid, server.database);
-  const closed = await closedLoop(target, { concurrency: CONCURRENCY, durationMs: DURATION_MS, startIndex: (requestBase += 1_000_000) });
+  const closed = await closedLoop(target, {
+    concurrency: CONCURRENCY,
+    durationMs: DURATION_MS,
+    startIndex: (requestBase += 1_000_000),
+  });
   const after = await snapshot(admin, server.pid, server.database);
   const spent = cost(before, after);
   // Ours: statements of the operation (X-SQL-Statements) plus the API key lookup before it.
   const statements =
-    server.name === 'ours' ? closed.sqlHeaderSum / closed.requests + 1 : ((await statementsOf(server)) - statementsBefore) / closed.requests;
+    server.name === 'ours'
+      ? closed.sqlHeaderSum / closed.requests + 1
+      : ((await statementsOf(server)) - statementsBefore) / closed.requests;
   const open = [];
-  for (const rate of RATES) open.push(await openLoop(target, { rate, durationMs: DURATION_MS, startIndex: (requestBase += 1_000_000) }));
+  for (const rate of RATES)
+    open.push(await openLoop(target, { rate, durationMs: DURATION_MS, startIndex: (requestBase += 1_000_000) }));
   return {
     rps: closed.rps,
     errors: closed.errors + open.reduce((n, o) => n + o.errors + o.dropped, 0),
@@ -127,21 +152,61 @@ async function main() {
   try {
     log('bench: two databases from the migrated template, seeded alike');
     for (let i = 0; i < 2; i++) databases.push(await createTestDatabase(template));
-    const [oursTenant, pglTenant] = await Promise.all(databases.map((d) => seedLoadTestTenant(d.url, jwtSecret, LOADTEST_SIZES)));
+    const [oursTenant, pglTenant] = await Promise.all(
+      databases.map((d) => seedLoadTestTenant(d.url, jwtSecret, LOADTEST_SIZES)),
+    );
     await preparePostGraphileDatabase(databases[1].url);
     const common = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, DATABASE_POOL_MAX: '10' };
     const cpu = pinned ? '0' : undefined;
-    const ours = await startApiProcess({ ...common, NODE_ENV: 'production', SERVER_ID: 'bench', DATABASE_URL: databases[0].url, DIAGNOSTIC_HEADERS: 'true', RESPONSE_CACHE_TTL_SECONDS: '0', ...SERVER_ENV }, { cpus: cpu, nodeFlags: NODE_FLAGS });
-    servers.push({ name: 'ours', url: ours.url, pid: ours.child.pid ?? 0, database: databases[0].name, headers: { authorization: `Bearer ${oursTenant.internalKey}` }, stop: () => stopProcess(ours.child) });
-    const pgl = await startApiProcess({ ...common, DATABASE_URL: databases[1].url }, { cpus: cpu, entry: 'loadtest/compare/postgraphile-server.ts', nodeFlags: NODE_FLAGS });
-    servers.push({ name: 'postgraphile', url: pgl.url, pid: pgl.child.pid ?? 0, database: databases[1].name, headers: { authorization: `Bearer ${pglTenant.userToken}` }, stop: () => stopProcess(pgl.child) });
-    log(`bench: ours at ${ours.url}, PostGraphile at ${pgl.url}${pinned ? ' (servers pinned to CPU 0, load generator to CPU 1)' : ''}; node flags: ${NODE_FLAGS.join(' ') || 'none'}; our env: ${JSON.stringify(SERVER_ENV)}`);
+    const ours = await startApiProcess(
+      {
+        ...common,
+        NODE_ENV: 'production',
+        SERVER_ID: 'bench',
+        DATABASE_URL: databases[0].url,
+        DIAGNOSTIC_HEADERS: 'true',
+        RESPONSE_CACHE_TTL_SECONDS: '0',
+        ...SERVER_ENV,
+      },
+      { cpus: cpu, nodeFlags: NODE_FLAGS },
+    );
+    servers.push({
+      name: 'ours',
+      url: ours.url,
+      pid: ours.child.pid ?? 0,
+      database: databases[0].name,
+      headers: { authorization: `Bearer ${oursTenant.internalKey}` },
+      stop: () => stopProcess(ours.child),
+    });
+    const pgl = await startApiProcess(
+      { ...common, DATABASE_URL: databases[1].url },
+      { cpus: cpu, entry: 'loadtest/compare/postgraphile-server.ts', nodeFlags: NODE_FLAGS },
+    );
+    servers.push({
+      name: 'postgraphile',
+      url: pgl.url,
+      pid: pgl.child.pid ?? 0,
+      database: databases[1].name,
+      headers: { authorization: `Bearer ${pglTenant.userToken}` },
+      stop: () => stopProcess(pgl.child),
+    });
+    log(
+      `bench: ours at ${ours.url}, PostGraphile at ${pgl.url}${pinned ? ' (servers pinned to CPU 0, load generator to CPU 1)' : ''}; node flags: ${NODE_FLAGS.join(' ') || 'none'}; our env: ${JSON.stringify(SERVER_ENV)}`,
+    );
 
     const oursKeys = await gqlOnce(servers[0], '{ batches(first: 50) { edges { node { id code } } } }');
-    const pglKeys = await gqlOnce(servers[1], '{ allBatches(first: 50, orderBy: [INTAKE_DATE_DESC, ROW_ID_DESC]) { nodes { rowId code } } }');
+    const pglKeys = await gqlOnce(
+      servers[1],
+      '{ allBatches(first: 50, orderBy: [INTAKE_DATE_DESC, ROW_ID_DESC]) { nodes { rowId code } } }',
+    );
     const codes = (x: any[]) => x.map((n) => n.code).join();
-    if (codes(oursKeys.batches.edges.map((e: any) => e.node)) !== codes(pglKeys.allBatches.nodes)) throw new Error('the two databases hold different batches');
-    const keys: Keys = { ours: oursKeys.batches.edges.map((e: any) => e.node.id), postgraphile: pglKeys.allBatches.nodes.map((n: any) => n.rowId), run: randomBytes(3).toString('hex') };
+    if (codes(oursKeys.batches.edges.map((e: any) => e.node)) !== codes(pglKeys.allBatches.nodes))
+      throw new Error('the two databases hold different batches');
+    const keys: Keys = {
+      ours: oursKeys.batches.edges.map((e: any) => e.node.id),
+      postgraphile: pglKeys.allBatches.nodes.map((n: any) => n.rowId),
+      run: randomBytes(3).toString('hex'),
+    };
 
     const pairs = PAIRS.filter((p) => !args.only || p.name.includes(args.only));
     const bytes = new Map<string, number>();
@@ -157,11 +222,23 @@ async function main() {
         for (const server of order) {
           const m = await measure(server, pair, keys, admin);
           entry[server.name].push(m);
-          log(`  ${pair.name} · ${server.name} · run ${r + 1}: ${m.rps.toFixed(0)} req/s, p99 ${RATES.map((rate) => `${m.p99[rate].toFixed(1)} ms@${rate}/s`).join(', ')}, ${m.errors} errors`);
+          log(
+            `  ${pair.name} · ${server.name} · run ${r + 1}: ${m.rps.toFixed(0)} req/s, p99 ${RATES.map((rate) => `${m.p99[rate].toFixed(1)} ms@${rate}/s`).join(', ')}, ${m.errors} errors`,
+          );
         }
       }
     }
-    const report = renderReport({ pairs, results, bytes, rates: RATES, repeats: REPEATS, seconds: DURATION_MS / 1000, concurrency: CONCURRENCY, pinned, load: loadAverage() });
+    const report = renderReport({
+      pairs,
+      results,
+      bytes,
+      rates: RATES,
+      repeats: REPEATS,
+      seconds: DURATION_MS / 1000,
+      concurrency: CONCURRENCY,
+      pinned,
+      load: loadAverage(),
+    });
     process.stdout.write(`${report}\n`);
     await mkdir('loadtest/results', { recursive: true });
     await writeFile('loadtest/results/compare.md', `${report}\n`);

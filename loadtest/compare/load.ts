@@ -15,7 +15,12 @@ export type Sent = { status: number; text: string; headers: Record<string, strin
 
 export async function send(pool: Pool, target: Target, i: number): Promise<Sent> {
   const path = new URL(target.url).pathname;
-  const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json', ...target.headers }, body: target.body(i) });
+  const res = await pool.request({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: target.body(i),
+  });
   return { status: res.statusCode, text: await res.body.text(), headers: res.headers };
 }
 
@@ -23,7 +28,10 @@ const isError = (r: Sent) => r.status !== 200 || r.text.includes('"errors"');
 
 export type ClosedResult = { requests: number; errors: number; seconds: number; rps: number; sqlHeaderSum: number };
 
-export async function closedLoop(target: Target, options: { concurrency: number; durationMs: number; startIndex?: number }): Promise<ClosedResult> {
+export async function closedLoop(
+  target: Target,
+  options: { concurrency: number; durationMs: number; startIndex?: number },
+): Promise<ClosedResult> {
   const pool = new Pool(new URL(target.url).origin, { connections: options.concurrency, pipelining: 1 });
   let requests = 0;
   let errors = 0;
@@ -49,9 +57,20 @@ export async function closedLoop(target: Target, options: { concurrency: number;
   return { requests, errors, seconds, rps: requests / seconds, sqlHeaderSum };
 }
 
-export type OpenResult = { rate: number; requests: number; errors: number; dropped: number; p50: number; p99: number; max: number };
+export type OpenResult = {
+  rate: number;
+  requests: number;
+  errors: number;
+  dropped: number;
+  p50: number;
+  p99: number;
+  max: number;
+};
 
-export async function openLoop(target: Target, options: { rate: number; durationMs: number; maxInFlight?: number; startIndex?: number }): Promise<OpenResult> {
+export async function openLoop(
+  target: Target,
+  options: { rate: number; durationMs: number; maxInFlight?: number; startIndex?: number },
+): Promise<OpenResult> {
   const pool = new Pool(new URL(target.url).origin, { connections: 64, pipelining: 1 });
   const hist = newHistogram();
   const interval = 1000 / options.rate;

@@ -21,10 +21,14 @@ export async function preparePostGraphileDatabase(databaseUrl: string): Promise<
       await sql.unsafe(`grant select on ${table} to ${VISITOR_ROLE}`);
       await sql.unsafe(`alter table ${table} enable row level security`);
       await sql.unsafe(`drop policy if exists tenant_isolation on ${table}`);
-      await sql.unsafe(`create policy tenant_isolation on ${table} using (organization_id = ${claim}) with check (organization_id = ${claim})`);
+      await sql.unsafe(
+        `create policy tenant_isolation on ${table} using (organization_id = ${claim}) with check (organization_id = ${claim})`,
+      );
       await sql.unsafe(`alter table ${table} alter column organization_id set default ${claim}`);
     }
-    await sql.unsafe(`grant insert (code, name, region, contact_email), update (code, name, region, contact_email) on growers to ${VISITOR_ROLE}`);
+    await sql.unsafe(
+      `grant insert (code, name, region, contact_email), update (code, name, region, contact_email) on growers to ${VISITOR_ROLE}`,
+    );
     for (const table of HIDDEN_TABLES) {
       if (table === 'revoked_tokens') {
         const [exists] = await sql`select to_regclass('public.revoked_tokens') is not null as e`;
@@ -34,8 +38,12 @@ export async function preparePostGraphileDatabase(databaseUrl: string): Promise<
     }
     // The organization is implied by the JWT, as it is by our API key: not a field clients see.
     for (const table of TENANT_TABLES) await sql.unsafe(`comment on column ${table}.organization_id is '@behavior -*'`);
-    await sql.unsafe(`comment on constraint batches_grower_fk on batches is E'@fieldName grower\\n@foreignFieldName batches'`);
-    await sql.unsafe(`comment on constraint batches_packhouse_fk on batches is E'@fieldName packhouse\\n@foreignFieldName batches'`);
+    await sql.unsafe(
+      `comment on constraint batches_grower_fk on batches is E'@fieldName grower\\n@foreignFieldName batches'`,
+    );
+    await sql.unsafe(
+      `comment on constraint batches_packhouse_fk on batches is E'@fieldName packhouse\\n@foreignFieldName batches'`,
+    );
     await sql.unsafe(`comment on constraint growers_organization_id_id_key on growers is '@behavior -*'`);
     await sql.unsafe(`comment on constraint packhouses_organization_id_id_key on packhouses is '@behavior -*'`);
     await sql`analyze`;

@@ -27,11 +27,14 @@ function organizationFromJwt(authorization: string | undefined): string {
   const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
   if (!token) throw new Error('missing bearer token');
   const [header, payload, signature] = token.split('.');
-  const expected = createHmac('sha256', secret as string).update(`${header}.${payload}`).digest();
+  const expected = createHmac('sha256', secret as string)
+    .update(`${header}.${payload}`)
+    .digest();
   const given = Buffer.from(signature ?? '', 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('bad token signature');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { org?: number; exp?: number };
-  if (!claims.exp || claims.exp * 1000 < Date.now() || !Number.isSafeInteger(claims.org)) throw new Error('token expired or without organization');
+  if (!claims.exp || claims.exp * 1000 < Date.now() || !Number.isSafeInteger(claims.org))
+    throw new Error('token expired or without organization');
   return String(claims.org);
 }
 
@@ -48,7 +51,10 @@ const preset: GraphileConfig.Preset = {
     makePgService({
       pool,
       schemas: ['public'],
-      pgSettings: (ctx) => ({ role: VISITOR_ROLE, 'jwt.claims.organization_id': organizationFromJwt(ctx.node?.req.headers.authorization) }),
+      pgSettings: (ctx) => ({
+        role: VISITOR_ROLE,
+        'jwt.claims.organization_id': organizationFromJwt(ctx.node?.req.headers.authorization),
+      }),
     }),
   ],
   // outputDataAsString: grafast writes the response JSON as text, its fastest documented configuration.
@@ -83,7 +89,9 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
 const stop = () => {
   server.close();
   server.closeIdleConnections();
-  void Promise.resolve(pgl.release()).then(() => pool.end()).finally(() => process.exit(0));
+  void Promise.resolve(pgl.release())
+    .then(() => pool.end())
+    .finally(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

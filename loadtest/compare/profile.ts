@@ -13,7 +13,14 @@ import { cost, snapshot } from './probe.ts';
 import postgres from 'postgres';
 import { ADMIN_URL } from '../../src/test/db.ts';
 
-const { values: args } = parseArgs({ options: { only: { type: 'string', default: '50 growers' }, seconds: { type: 'string', default: '8' }, 'no-profile': { type: 'boolean' }, env: { type: 'string', short: 'e', multiple: true } } });
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string', default: '50 growers' },
+    seconds: { type: 'string', default: '8' },
+    'no-profile': { type: 'boolean' },
+    env: { type: 'string', short: 'e', multiple: true },
+  },
+});
 const pair = PAIRS.find((p) => p.name.includes(args.only));
 if (!pair) throw new Error(`no operation matches "${args.only}"`);
 
@@ -36,18 +43,36 @@ async function main() {
   const db = await createTestDatabase(await ensureTemplateDatabase());
   try {
     const tenant = await seedLoadTestTenant(db.url, secret, LOADTEST_SIZES);
-    const extra = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const extra = Object.fromEntries(
+      (args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     const { child, url } = await startApiProcess({
-      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', JWT_SECRET: secret, DATABASE_URL: db.url,
-      DIAGNOSTIC_HEADERS: 'true', RESPONSE_CACHE_TTL_SECONDS: '0', ...extra, NODE_OPTIONS: `${args['no-profile'] ? '' : `--cpu-prof --cpu-prof-dir=${dir}`} ${extra.NODE_OPTIONS ?? ''}`,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: secret,
+      DATABASE_URL: db.url,
+      DIAGNOSTIC_HEADERS: 'true',
+      RESPONSE_CACHE_TTL_SECONDS: '0',
+      ...extra,
+      NODE_OPTIONS: `${args['no-profile'] ? '' : `--cpu-prof --cpu-prof-dir=${dir}`} ${extra.NODE_OPTIONS ?? ''}`,
     });
     const ids = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.internalKey}` },
       body: JSON.stringify({ query: '{ batches(first: 50) { edges { node { id } } } }' }),
     }).then((r) => r.json() as Promise<{ data: { batches: { edges: { node: { id: string } }[] } } }>);
-    const keys: Keys = { ours: ids.data.batches.edges.map((e) => e.node.id), postgraphile: [], run: randomBytes(3).toString('hex') };
-    const target = { url: `${url}/graphql`, headers: { authorization: `Bearer ${tenant.internalKey}` }, body: (i: number) => JSON.stringify({ query: pair!.ours.query, variables: pair!.ours.variables(i, keys) }) };
+    const keys: Keys = {
+      ours: ids.data.batches.edges.map((e) => e.node.id),
+      postgraphile: [],
+      run: randomBytes(3).toString('hex'),
+    };
+    const target = {
+      url: `${url}/graphql`,
+      headers: { authorization: `Bearer ${tenant.internalKey}` },
+      body: (i: number) => JSON.stringify({ query: pair!.ours.query, variables: pair!.ours.variables(i, keys) }),
+    };
     await closedLoop(target, { concurrency: 4, durationMs: 1_000, startIndex: 1e6 });
     const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
     const before = await snapshot(admin, child.pid ?? 0, db.name);
@@ -84,8 +109,14 @@ async function main() {
     byPackage.set(packageOf(node.callFrame.url), (byPackage.get(packageOf(node.callFrame.url)) ?? 0) + t);
   }
   const top = (m: Map<string, number>, n: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-  process.stdout.write(`busy CPU by package:\n${top(byPackage, 15)}\n\nbusy CPU by function (self):\n${top(byFunction, 30)}\n\nprofile: ${join(dir, files.at(-1)!)}\n`);
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
+      .join('\n');
+  process.stdout.write(
+    `busy CPU by package:\n${top(byPackage, 15)}\n\nbusy CPU by function (self):\n${top(byFunction, 30)}\n\nprofile: ${join(dir, files.at(-1)!)}\n`,
+  );
 }
 
 main().catch((err) => {

@@ -17,7 +17,8 @@ const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
 const nodes = (connection: any) => connection.edges.map((e: any) => e.node);
 const batchFields = (b: any) => ({ ...b, fruitType: lower(b.fruitType), status: lower(b.status) });
 
-const BATCH_DETAIL = 'code fruitType status harvestDate intakeDate grossWeightKg netWeightKg grower { code name region } packhouse { name location }';
+const BATCH_DETAIL =
+  'code fruitType status harvestDate intakeDate grossWeightKg netWeightKg grower { code name region } packhouse { name location }';
 const BATCH_ORDER = 'orderBy: [INTAKE_DATE_DESC, ROW_ID_DESC]';
 const NAME_ORDER = 'orderBy: [NAME_ASC, ROW_ID_ASC]';
 
@@ -27,16 +28,31 @@ export const PAIRS: Pair[] = [
   {
     name: 'by key (batch + grower + packhouse)',
     nested: false,
-    ours: { query: `query ByKey($id: ID!) { node(id: $id) { ... on Batch { ${BATCH_DETAIL} } } }`, variables: (i, k) => ({ id: k.ours[i % k.ours.length] }) },
-    postgraphile: { query: `query ByKey($id: Int!) { batchByRowId(rowId: $id) { ${BATCH_DETAIL} } }`, variables: (i, k) => ({ id: k.postgraphile[i % k.postgraphile.length] }) },
+    ours: {
+      query: `query ByKey($id: ID!) { node(id: $id) { ... on Batch { ${BATCH_DETAIL} } } }`,
+      variables: (i, k) => ({ id: k.ours[i % k.ours.length] }),
+    },
+    postgraphile: {
+      query: `query ByKey($id: Int!) { batchByRowId(rowId: $id) { ${BATCH_DETAIL} } }`,
+      variables: (i, k) => ({ id: k.postgraphile[i % k.postgraphile.length] }),
+    },
     normalise: { ours: (d) => batchFields(d.node), postgraphile: (d) => batchFields(d.batchByRowId) },
   },
   {
     name: 'flat list of 20 batches',
     nested: false,
-    ours: { query: `query Flat { batches(first: 20) { edges { node { code fruitType status intakeDate grossWeightKg } } } }`, variables: () => ({}) },
-    postgraphile: { query: `query Flat { allBatches(first: 20, ${BATCH_ORDER}) { edges { node { code fruitType status intakeDate grossWeightKg } } } }`, variables: () => ({}) },
-    normalise: { ours: (d) => nodes(d.batches).map(batchFields), postgraphile: (d) => nodes(d.allBatches).map(batchFields) },
+    ours: {
+      query: `query Flat { batches(first: 20) { edges { node { code fruitType status intakeDate grossWeightKg } } } }`,
+      variables: () => ({}),
+    },
+    postgraphile: {
+      query: `query Flat { allBatches(first: 20, ${BATCH_ORDER}) { edges { node { code fruitType status intakeDate grossWeightKg } } } }`,
+      variables: () => ({}),
+    },
+    normalise: {
+      ours: (d) => nodes(d.batches).map(batchFields),
+      postgraphile: (d) => nodes(d.allBatches).map(batchFields),
+    },
   },
   {
     name: '50 growers × first 10 batches',
@@ -66,17 +82,39 @@ export const PAIRS: Pair[] = [
       variables: () => ({}),
     },
     normalise: {
-      ours: (d) => nodes(d.packhouses).map((p: any) => ({ ...p, batches: nodes(p.batches).map((b: any) => ({ ...b, grower: { ...b.grower, batches: nodes(b.grower.batches) } })) })),
+      ours: (d) =>
+        nodes(d.packhouses).map((p: any) => ({
+          ...p,
+          batches: nodes(p.batches).map((b: any) => ({
+            ...b,
+            grower: { ...b.grower, batches: nodes(b.grower.batches) },
+          })),
+        })),
       postgraphile: (d) =>
-        nodes(d.allPackhouses).map((p: any) => ({ ...p, batches: nodes(p.batches).map((b: any) => ({ ...b, grower: { ...b.grower, batches: nodes(b.grower.batches) } })) })),
+        nodes(d.allPackhouses).map((p: any) => ({
+          ...p,
+          batches: nodes(p.batches).map((b: any) => ({
+            ...b,
+            grower: { ...b.grower, batches: nodes(b.grower.batches) },
+          })),
+        })),
     },
   },
   {
     name: `~100 KB response (${BIG_PAGE} batches with grower and packhouse)`,
     nested: false,
-    ours: { query: `query Big { batches(first: ${BIG_PAGE}) { edges { node { ${BATCH_DETAIL} } } } }`, variables: () => ({}) },
-    postgraphile: { query: `query Big { allBatches(first: ${BIG_PAGE}, ${BATCH_ORDER}) { edges { node { ${BATCH_DETAIL} } } } }`, variables: () => ({}) },
-    normalise: { ours: (d) => nodes(d.batches).map(batchFields), postgraphile: (d) => nodes(d.allBatches).map(batchFields) },
+    ours: {
+      query: `query Big { batches(first: ${BIG_PAGE}) { edges { node { ${BATCH_DETAIL} } } } }`,
+      variables: () => ({}),
+    },
+    postgraphile: {
+      query: `query Big { allBatches(first: ${BIG_PAGE}, ${BATCH_ORDER}) { edges { node { ${BATCH_DETAIL} } } } }`,
+      variables: () => ({}),
+    },
+    normalise: {
+      ours: (d) => nodes(d.batches).map(batchFields),
+      postgraphile: (d) => nodes(d.allBatches).map(batchFields),
+    },
   },
   {
     name: 'mutation (create a grower)',
@@ -87,7 +125,9 @@ export const PAIRS: Pair[] = [
     },
     postgraphile: {
       query: `mutation Create($input: CreateGrowerInput!) { createGrower(input: $input) { grower { code name region } } }`,
-      variables: (i, k) => ({ input: { grower: { code: `BENCH-${k.run}-${i}`, name: `Bench Grower ${i}`, region: 'Nelson' } } }),
+      variables: (i, k) => ({
+        input: { grower: { code: `BENCH-${k.run}-${i}`, name: `Bench Grower ${i}`, region: 'Nelson' } },
+      }),
     },
     normalise: { ours: (d) => d.createGrower.data, postgraphile: (d) => d.createGrower.grower },
   },

@@ -56,11 +56,26 @@ export function renderReport(input: {
     const pglRps = m(r.postgraphile, (x) => x.rps);
     errors += [...r.ours, ...r.postgraphile].reduce((n, x) => n + x.errors, 0);
     const cpu = (side: Measurement[]) =>
-      `${f(m(side, (x) => x.serverCpuMsPerRequest + x.postgresCpuMsPerRequest), 2)} (${f(m(side, (x) => x.serverCpuMsPerRequest), 2)}+${f(m(side, (x) => x.postgresCpuMsPerRequest), 2)})`;
+      `${f(
+        m(side, (x) => x.serverCpuMsPerRequest + x.postgresCpuMsPerRequest),
+        2,
+      )} (${f(
+        m(side, (x) => x.serverCpuMsPerRequest),
+        2,
+      )}+${f(
+        m(side, (x) => x.postgresCpuMsPerRequest),
+        2,
+      )})`;
     lines.push(
       `| ${pair.name}${pair.nested ? ' ★' : ''} | ${kb(input.bytes.get(pair.name) ?? 0)} | ${f(oursRps, 0)} | ${f(pglRps, 0)} | **${f(oursRps / pglRps, 2)}×** | ${rates
         .flatMap((rate) => [`${f(m(r.ours, (x) => x.p99[rate]))} ms`, `${f(m(r.postgraphile, (x) => x.p99[rate]))} ms`])
-        .join(' | ')} | ${cpu(r.ours)} | ${cpu(r.postgraphile)} | ${f(m(r.ours, (x) => x.statementsPerRequest), 1)} | ${f(m(r.postgraphile, (x) => x.statementsPerRequest), 1)} |`,
+        .join(' | ')} | ${cpu(r.ours)} | ${cpu(r.postgraphile)} | ${f(
+        m(r.ours, (x) => x.statementsPerRequest),
+        1,
+      )} | ${f(
+        m(r.postgraphile, (x) => x.statementsPerRequest),
+        1,
+      )} |`,
     );
   }
   return [

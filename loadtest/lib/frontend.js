@@ -37,7 +37,14 @@ export const BATCH_DETAIL = `query BatchDetail($id: ID!) {
   }
 }`;
 
-export const FRONTEND_OPERATIONS = ['Viewer', 'RecentBatches', 'FilteredBatches', 'GrowersWithBatches', 'PackhouseBoard', 'BatchDetail'];
+export const FRONTEND_OPERATIONS = [
+  'Viewer',
+  'RecentBatches',
+  'FilteredBatches',
+  'GrowersWithBatches',
+  'PackhouseBoard',
+  'BatchDetail',
+];
 
 const STATUSES = ['RECEIVED', 'GRADED', 'PACKED', 'DISPATCHED'];
 const FRUITS = ['APPLE', 'PEAR', 'CITRUS', 'STONE_FRUIT', 'KIWIFRUIT', 'AVOCADO', 'GRAPE', 'BERRY'];

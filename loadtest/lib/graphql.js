@@ -38,10 +38,15 @@ function operationName(document) {
 /** Sends an ad-hoc document; the request is tagged with its operation name. */
 export function query(document, variables, token) {
   const name = operationName(document);
-  return http.asyncRequest('POST', `${BASE_URL}/graphql`, JSON.stringify({ query: document, variables, operationName: name }), {
-    headers: headers(token),
-    tags: { operation: name, name: `graphql ${name}` },
-  });
+  return http.asyncRequest(
+    'POST',
+    `${BASE_URL}/graphql`,
+    JSON.stringify({ query: document, variables, operationName: name }),
+    {
+      headers: headers(token),
+      tags: { operation: name, name: `graphql ${name}` },
+    },
+  );
 }
 
 /** Sends a persisted operation by hash only (APQ shape), as a persisted-only partner must. */
@@ -101,7 +106,8 @@ export function pause(ms) {
 
 export function required(name) {
   const value = __ENV[name];
-  if (!value) throw new Error(`${name} is not set: pass -e ${name}=... (the Node runner sets it when it starts the API itself).`);
+  if (!value)
+    throw new Error(`${name} is not set: pass -e ${name}=... (the Node runner sets it when it starts the API itself).`);
   return value;
 }
 

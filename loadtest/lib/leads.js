@@ -29,10 +29,25 @@ const DEFINE = `mutation DefineWorkflow($input: WorkflowDefinitionInput!) {
   saveWorkflowDefinition(input: $input) { __typename ... on MutationSaveWorkflowDefinitionSuccess { data { id } } ... on Error { message } }
 }`;
 
-export const LEAD_OPERATIONS = ['CreateLead', 'GetLead', 'SearchLeads', 'UpdateLead', 'ChangeLeadStatus', 'StartWorkflow', 'WorkflowRunStatus'];
+export const LEAD_OPERATIONS = [
+  'CreateLead',
+  'GetLead',
+  'SearchLeads',
+  'UpdateLead',
+  'ChangeLeadStatus',
+  'StartWorkflow',
+  'WorkflowRunStatus',
+];
 
 const NEXT = { NEW: 'CONTACTED', CONTACTED: 'QUALIFIED', QUALIFIED: 'WON' };
-const COMPANIES = ['Kowhai Orchards', 'Rata Fresh', 'Totara Fruit', 'Manuka Growers', 'Pohutukawa Packers', 'Harakeke Exports'];
+const COMPANIES = [
+  'Kowhai Orchards',
+  'Rata Fresh',
+  'Totara Fruit',
+  'Manuka Growers',
+  'Pohutukawa Packers',
+  'Harakeke Exports',
+];
 const WORDS = ['kowhai', 'rata', 'totara', 'manuka', 'pohutukawa', 'harakeke', 'loadtest'];
 const SOURCES = ['WEB', 'REFERRAL', 'EVENT', 'PARTNER'];
 
@@ -48,7 +63,13 @@ export async function leadsSetup() {
         steps: [
           { key: 'enrich', kind: 'enrich' },
           { key: 'score', kind: 'score' },
-          { key: 'hot', kind: 'branch', condition: { field: 'score', op: 'gte', value: '50' }, then: 'assign', else: 'nurture' },
+          {
+            key: 'hot',
+            kind: 'branch',
+            condition: { field: 'score', op: 'gte', value: '50' },
+            then: 'assign',
+            else: 'nurture',
+          },
           { key: 'nurture', kind: 'notify', message: 'nurture sequence' },
           { key: 'assign', kind: 'assign', owners: ['ana', 'ben', 'cy'] },
           { key: 'pause', kind: 'wait', seconds: 5 },
@@ -102,12 +123,19 @@ export async function leadsIteration(data) {
     return checkResponse(res, 'GetLead', { name: 'lead found', test: (d) => Boolean(d.lead) });
   }
   if (kind === 'search') {
-    const filter = Math.random() < 0.7 ? { search: pick(WORDS) } : { status: pick(['NEW', 'CONTACTED', 'QUALIFIED']), source: pick(SOURCES) };
+    const filter =
+      Math.random() < 0.7
+        ? { search: pick(WORDS) }
+        : { status: pick(['NEW', 'CONTACTED', 'QUALIFIED']), source: pick(SOURCES) };
     return checkResponse(await query(SEARCH, { filter }, token), 'SearchLeads');
   }
   if (kind === 'update') {
     const input = Math.random() < 0.5 ? { owner: pick(['ana', 'ben', 'cy', 'dee']) } : { company: pick(COMPANIES) };
-    return checkResponse(await query(UPDATE, { id: pick(mine.leads).id, input }, token), 'UpdateLead', succeeded('updateLead'));
+    return checkResponse(
+      await query(UPDATE, { id: pick(mine.leads).id, input }, token),
+      'UpdateLead',
+      succeeded('updateLead'),
+    );
   }
   if (kind === 'status') {
     const open = mine.leads.filter((l) => NEXT[l.status]);
@@ -120,7 +148,8 @@ export async function leadsIteration(data) {
   if (kind === 'start') {
     const leads = [pick(mine.leads).id];
     const res = await query(START, { definition: data.definition, leads }, token);
-    if (checkResponse(res, 'StartWorkflow', succeeded('startWorkflow'))) mine.runs.push(...res.json().data.startWorkflow.data.runs.map((r) => r.id));
+    if (checkResponse(res, 'StartWorkflow', succeeded('startWorkflow')))
+      mine.runs.push(...res.json().data.startWorkflow.data.runs.map((r) => r.id));
     return;
   }
   if (!mine.runs.length) return create(data);

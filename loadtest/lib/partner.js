@@ -24,7 +24,12 @@ export async function partnerIteration(hashes, data) {
     [50, 'PartnerBatchesByStatus'],
     [40, 'PartnerGrowerDeliveries'],
   ]);
-  const variables = name === 'PartnerBatchesByStatus' ? { status: pick(STATUSES), first: 50 } : name === 'PartnerGrowerDeliveries' ? { first: 25 } : {};
+  const variables =
+    name === 'PartnerBatchesByStatus'
+      ? { status: pick(STATUSES), first: 50 }
+      : name === 'PartnerGrowerDeliveries'
+        ? { first: 25 }
+        : {};
   const res = await persisted(hashes[name], name, variables, data.key);
   checkResponse(res, name);
 }

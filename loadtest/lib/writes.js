@@ -51,7 +51,11 @@ export async function writesIteration(data) {
     [40, 'batch'],
   ]);
   if (kind === 'grower') {
-    const res = await query(CREATE_GROWER, { input: { code: unique(data, 'LT-G'), name: 'Load Test Grower', region: pick(REGIONS) } }, token);
+    const res = await query(
+      CREATE_GROWER,
+      { input: { code: unique(data, 'LT-G'), name: 'Load Test Grower', region: pick(REGIONS) } },
+      token,
+    );
     checkResponse(res, 'CreateGrower', succeeded('createGrower'));
   } else if (kind === 'rename') {
     const res = await query(UPDATE_GROWER, { id: pick(data.growerIds), input: { region: pick(REGIONS) } }, token);

@@ -11,16 +11,22 @@ import { startTarget, type Target } from './target.ts';
 import { startMockCrm, type MockCrm } from '../mock-crm.ts';
 
 /** `--mock-crm 300:0.1`: a mock CRM on a free port (300 ms, 10% failures), the API's worker pushing to it. */
-async function startCrmFor(spec: string, serverEnv: Record<string, string>, log: (line: string) => void): Promise<MockCrm> {
+async function startCrmFor(
+  spec: string,
+  serverEnv: Record<string, string>,
+  log: (line: string) => void,
+): Promise<MockCrm> {
   const [latency, failures] = spec.split(':').map(Number);
-  if (!Number.isFinite(latency) || !(failures >= 0 && failures <= 1)) throw new Error(`--mock-crm ${spec}: write LATENCY_MS:FAILURE_RATE, e.g. 300:0.1`);
+  if (!Number.isFinite(latency) || !(failures >= 0 && failures <= 1))
+    throw new Error(`--mock-crm ${spec}: write LATENCY_MS:FAILURE_RATE, e.g. 300:0.1`);
   const crm = await startMockCrm({ latencyMs: latency, failureRate: failures });
   Object.assign(serverEnv, { CRM_CONNECTOR: 'http', CRM_URL: crm.url, START_WORKER: 'true', ...serverEnv });
   log(`mock CRM at ${crm.url}: ${latency} ms, ${failures * 100}% failures; a worker runs beside the API`);
   return crm;
 }
 
-const USAGE = 'usage: npm run loadtest -- <script.js> [--url URL] [-e KEY=VALUE]... [--summary-export FILE] [--redis URL] [--cpus LIST] [--server-env KEY=VALUE]...';
+const USAGE =
+  'usage: npm run loadtest -- <script.js> [--url URL] [-e KEY=VALUE]... [--summary-export FILE] [--redis URL] [--cpus LIST] [--server-env KEY=VALUE]...';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -47,7 +53,9 @@ async function main(): Promise<number> {
     if (at < 1) throw new Error(`-e ${pair}: write KEY=VALUE`);
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const serverEnv: Record<string, string> = values.redis ? { REDIS_URL: values.redis, REDIS_PREFIX: `hg_lt_${process.pid}:` } : {};
+  const serverEnv: Record<string, string> = values.redis
+    ? { REDIS_URL: values.redis, REDIS_PREFIX: `hg_lt_${process.pid}:` }
+    : {};
   for (const pair of values['server-env'] ?? []) {
     const at = pair.indexOf('=');
     if (at < 1) throw new Error(`--server-env ${pair}: write KEY=VALUE`);
@@ -78,10 +86,13 @@ async function main(): Promise<number> {
       const probe = await probePersistedOperations(env.BASE_URL, partnerKey);
       if (!probe.ok) {
         env.PARTNER_SCENARIO = 'skip';
-        log(`partner scenario skipped: the server did not run a persisted operation of loadtest/partner-operations.json for the partner key (${probe.reason})`);
+        log(
+          `partner scenario skipped: the server did not run a persisted operation of loadtest/partner-operations.json for the partner key (${probe.reason})`,
+        );
       }
     }
-    const summaryExport = values['summary-export'] ?? resolve('loadtest/results', `${basename(script, '.js')}.summary.json`);
+    const summaryExport =
+      values['summary-export'] ?? resolve('loadtest/results', `${basename(script, '.js')}.summary.json`);
     const { exitCode } = await runScript({ script, env, summaryExport });
     return exitCode;
   } finally {

@@ -22,18 +22,44 @@ export type ScenarioOptions = {
 
 export type IterationFn = (data: unknown) => unknown;
 
-type Ctx = { name: string; options: ScenarioOptions; fn: IterationFn; data: unknown; nextVuId: () => number; onError: (err: unknown) => void };
+type Ctx = {
+  name: string;
+  options: ScenarioOptions;
+  fn: IterationFn;
+  data: unknown;
+  nextVuId: () => number;
+  onError: (err: unknown) => void;
+};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function newVu(ctx: Ctx): VuState {
-  return { id: ctx.nextVuId(), scenario: ctx.name, iterationInScenario: 0, iterationInInstance: 0, groups: [], tags: { ...ctx.options.tags }, iteration: { scheduledAt: undefined } };
+  return {
+    id: ctx.nextVuId(),
+    scenario: ctx.name,
+    iterationInScenario: 0,
+    iterationInInstance: 0,
+    groups: [],
+    tags: { ...ctx.options.tags },
+    iteration: { scheduledAt: undefined },
+  };
 }
 
 let iterationCounter = 0;
 
-async function iterate(ctx: Ctx, vu: VuState, scheduledAt: number | undefined, iterationInScenario: number): Promise<void> {
-  const state: VuState = { ...vu, groups: [], iterationInScenario, iterationInInstance: iterationCounter++, iteration: { scheduledAt } };
+async function iterate(
+  ctx: Ctx,
+  vu: VuState,
+  scheduledAt: number | undefined,
+  iterationInScenario: number,
+): Promise<void> {
+  const state: VuState = {
+    ...vu,
+    groups: [],
+    iterationInScenario,
+    iterationInInstance: iterationCounter++,
+    iteration: { scheduledAt },
+  };
   const started = scheduledAt ?? performance.now();
   const tags = { ...vu.tags, scenario: ctx.name, group: '' };
   runtime.activeVus += 1;
@@ -58,7 +84,9 @@ export async function runScenario(ctx: Omit<Ctx, 'data'> & { data: unknown }): P
     case 'constant-vus':
       return constantVus(ctx);
     default:
-      throw new Error(`Scenario "${ctx.name}": executor "${ctx.options.executor}" is not supported here (use constant-arrival-rate or constant-vus).`);
+      throw new Error(
+        `Scenario "${ctx.name}": executor "${ctx.options.executor}" is not supported here (use constant-arrival-rate or constant-vus).`,
+      );
   }
 }
 

@@ -20,7 +20,9 @@ export function installK6Hooks(): void {
       const target = K6_MODULES[specifier];
       if (target) return { url: target, shortCircuit: true };
       if (specifier.startsWith('k6/') || specifier.startsWith('https://')) {
-        throw new Error(`"${specifier}" is not available in the Node k6 runner (it implements ${Object.keys(K6_MODULES).join(', ')}).`);
+        throw new Error(
+          `"${specifier}" is not available in the Node k6 runner (it implements ${Object.keys(K6_MODULES).join(', ')}).`,
+        );
       }
       return nextResolve(specifier, context);
     },

@@ -11,7 +11,12 @@ export type Tags = Record<string, string>;
 type Histogram = ReturnType<typeof hdr.build>;
 
 export function newHistogram(): Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
 }
 
 export class Sink {
@@ -52,7 +57,11 @@ export class Sink {
       case 'gauge':
         return { value: this.count ? this.last : 0, min: this.count ? this.min : 0, max: this.count ? this.max : 0 };
       case 'rate':
-        return { rate: this.count ? this.passes / this.count : 0, passes: this.passes, fails: this.count - this.passes };
+        return {
+          rate: this.count ? this.passes / this.count : 0,
+          passes: this.passes,
+          fails: this.count - this.passes,
+        };
       case 'trend': {
         const out: Record<string, number> = {};
         for (const stat of trendStats) out[stat] = this.trendStat(stat);
@@ -91,7 +100,9 @@ export class Metric {
   }
 
   submetric(selector: Tags): Submetric {
-    const name = `${this.name}{${Object.entries(selector).map(([k, v]) => `${k}:${v}`).join(',')}}`;
+    const name = `${this.name}{${Object.entries(selector)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(',')}}`;
     let sub = this.submetrics.find((s) => s.name === name);
     if (!sub) {
       sub = { name, selector, sink: new Sink(this.type) };
@@ -155,13 +166,15 @@ export type ThresholdResult = { expression: string; ok: boolean; actual: number 
 /** Evaluates `p(99)<200`, `rate>0.999`, `count==0`, `avg<50`… against a sink, like k6. */
 export function evaluateThreshold(expression: string, sink: Sink, durationSeconds: number): ThresholdResult {
   const match = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(expression);
-  if (!match) throw new Error(`Threshold "${expression}" is not "<aggregation> <operator> <number>", e.g. "p(95)<100".`);
+  if (!match)
+    throw new Error(`Threshold "${expression}" is not "<aggregation> <operator> <number>", e.g. "p(95)<100".`);
   const [, aggregation, operator, limit] = match;
   let actual: number;
   if (sink.type === 'trend') actual = sink.trendStat(aggregation);
   else {
     const values = sink.values(durationSeconds, []);
-    if (!(aggregation in values)) throw new Error(`Threshold "${expression}": a ${sink.type} metric has no "${aggregation}".`);
+    if (!(aggregation in values))
+      throw new Error(`Threshold "${expression}": a ${sink.type} metric has no "${aggregation}".`);
     actual = values[aggregation];
   }
   return { expression, ok: OPERATORS[operator](actual, Number(limit)), actual };

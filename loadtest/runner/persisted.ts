@@ -16,15 +16,23 @@ export function documentHash(document: string): string {
   return createHash('sha256').update(document).digest('hex');
 }
 
-export async function probePersistedOperations(baseUrl: string, partnerKey: string): Promise<{ ok: boolean; reason: string }> {
+export async function probePersistedOperations(
+  baseUrl: string,
+  partnerKey: string,
+): Promise<{ ok: boolean; reason: string }> {
   const manifest = await readManifest();
-  const [hash, document] = Object.entries(manifest).find(([, doc]) => !doc.includes('$')) ?? Object.entries(manifest)[0];
+  const [hash, document] =
+    Object.entries(manifest).find(([, doc]) => !doc.includes('$')) ?? Object.entries(manifest)[0];
   const name = /^(?:query|mutation)\s+(\w+)/.exec(document)?.[1];
   try {
     const res = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${partnerKey}` },
-      body: JSON.stringify({ operationName: name, variables: {}, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      body: JSON.stringify({
+        operationName: name,
+        variables: {},
+        extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      }),
     });
     const body = (await res.json().catch(() => ({}))) as { data?: unknown; errors?: { message: string }[] };
     if (res.status === 200 && body.data && !body.errors) return { ok: true, reason: 'ran' };

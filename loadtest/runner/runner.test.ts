@@ -19,10 +19,13 @@ let dir: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     requests += 1;
-    setTimeout(() => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true }));
-    }, req.url?.startsWith('/sleep') ? SLEEP_MS : 0);
+    setTimeout(
+      () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ ok: true }));
+      },
+      req.url?.startsWith('/sleep') ? SLEEP_MS : 0,
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -35,14 +38,25 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 async function run(env: Record<string, string>): Promise<{ code: number; output: string; summary: SummaryData }> {
   const file = join(dir, `summary-${Math.random().toString(36).slice(2)}.json`);
-  const args = ['loadtest/runner/cli.ts', 'loadtest/runner/fixtures/known-latency.js', '--url', baseUrl, '--summary-export', file];
+  const args = [
+    'loadtest/runner/cli.ts',
+    'loadtest/runner/fixtures/known-latency.js',
+    '--url',
+    baseUrl,
+    '--summary-export',
+    file,
+  ];
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARTNER_SCENARIO: 'skip' } });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PARTNER_SCENARIO: 'skip' },
+  });
   let output = '';
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
   const [code] = (await once(child, 'exit')) as [number];
-  const summary = code === 0 || code === 99 ? (JSON.parse(await readFile(file, 'utf8')) as SummaryData) : ({} as SummaryData);
+  const summary =
+    code === 0 || code === 99 ? (JSON.parse(await readFile(file, 'utf8')) as SummaryData) : ({} as SummaryData);
   return { code, output, summary };
 }
 
@@ -106,7 +120,18 @@ describe('k6 runner', () => {
     const file = join(dir, 'refused.json');
     const child = spawn(
       process.execPath,
-      ['loadtest/runner/cli.ts', 'loadtest/runner/fixtures/known-latency.js', '--url', `http://127.0.0.1:${port}`, '--summary-export', file, '-e', 'RATE=5', '-e', 'DURATION=1s'],
+      [
+        'loadtest/runner/cli.ts',
+        'loadtest/runner/fixtures/known-latency.js',
+        '--url',
+        `http://127.0.0.1:${port}`,
+        '--summary-export',
+        file,
+        '-e',
+        'RATE=5',
+        '-e',
+        'DURATION=1s',
+      ],
       { stdio: 'ignore', env: { ...process.env, PARTNER_SCENARIO: 'skip' } },
     );
     const [code] = (await once(child, 'exit')) as [number];

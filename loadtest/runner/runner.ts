@@ -39,7 +39,8 @@ function installGlobals(): void {
   Object.defineProperty(g, '__VU', { configurable: true, get: () => currentVu()?.id ?? 0 });
   Object.defineProperty(g, '__ITER', { configurable: true, get: () => currentVu()?.iterationInScenario ?? 0 });
   g.open = (path: string, mode?: string) => {
-    if (runtime.phase !== 'init') throw new Error('open() only works in the init context (top level of the script), as in k6.');
+    if (runtime.phase !== 'init')
+      throw new Error('open() only works in the init context (top level of the script), as in k6.');
     const data = readFileSync(resolve(runtime.scriptDir, path));
     return mode === 'b' ? data.buffer : data.toString('utf8');
   };
@@ -50,7 +51,11 @@ function thresholdSpecs(options: K6Options): Map<string, ThresholdSpec[]> {
   for (const [key, list] of Object.entries(options.thresholds ?? {})) {
     specs.set(
       key,
-      list.map((t) => (typeof t === 'string' ? { expression: t, abortOnFail: false } : { expression: t.threshold, abortOnFail: Boolean(t.abortOnFail) })),
+      list.map((t) =>
+        typeof t === 'string'
+          ? { expression: t, abortOnFail: false }
+          : { expression: t.threshold, abortOnFail: Boolean(t.abortOnFail) },
+      ),
     );
   }
   return specs;
@@ -70,19 +75,29 @@ export async function runScript(options: RunOptions): Promise<RunResult> {
   runtime.scriptDir = dirname(scriptPath);
   installGlobals();
 
-  const mod = (await import(`${pathToFileURL(scriptPath).href}?run=${++runs}`)) as Record<string, unknown> & { options?: K6Options };
+  const mod = (await import(`${pathToFileURL(scriptPath).href}?run=${++runs}`)) as Record<string, unknown> & {
+    options?: K6Options;
+  };
   const k6Options: K6Options = mod.options ?? {};
   const trendStats = k6Options.summaryTrendStats ?? ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
   const specs = thresholdSpecs(k6Options);
   for (const [key] of specs) {
     const { name, selector } = parseMetricSelector(key);
-    const type = name === 'checks' || name === 'http_req_failed' ? 'rate' : name.startsWith('http_req_') && name !== 'http_reqs' ? 'trend' : undefined;
-    const metric = runtime.registry.metrics.get(name) ?? (type ? runtime.registry.get(name, type, type === 'trend' ? 'time' : 'default') : undefined);
+    const type =
+      name === 'checks' || name === 'http_req_failed'
+        ? 'rate'
+        : name.startsWith('http_req_') && name !== 'http_reqs'
+          ? 'trend'
+          : undefined;
+    const metric =
+      runtime.registry.metrics.get(name) ??
+      (type ? runtime.registry.get(name, type, type === 'trend' ? 'time' : 'default') : undefined);
     if (metric && selector) metric.submetric(selector);
   }
   const scenarios = scenariosOf(k6Options);
   for (const [name, s] of Object.entries(scenarios)) {
-    if (typeof mod[s.exec ?? 'default'] !== 'function') throw new Error(`Scenario "${name}" runs "${s.exec ?? 'default'}", which the script does not export.`);
+    if (typeof mod[s.exec ?? 'default'] !== 'function')
+      throw new Error(`Scenario "${name}" runs "${s.exec ?? 'default'}", which the script does not export.`);
   }
 
   const errors = new Map<string, number>();
@@ -147,7 +162,10 @@ export async function runScript(options: RunOptions): Promise<RunResult> {
     out.write(`\nsummary written to ${options.summaryExport}\n`);
   }
   const failed = summary.failedThresholds.length > 0;
-  if (failed) out.write(`\nERRO thresholds on metrics ${summary.failedThresholds.map((f) => `'${f}'`).join(', ')} have been crossed\n`);
+  if (failed)
+    out.write(
+      `\nERRO thresholds on metrics ${summary.failedThresholds.map((f) => `'${f}'`).join(', ')} have been crossed\n`,
+    );
   return { exitCode: failed ? EXIT.thresholdsFailed : EXIT.ok, summary };
 }
 
@@ -161,7 +179,8 @@ function checkAbortOnFail(specs: Map<string, ThresholdSpec[]>, seconds: number):
     const sink = selector ? metric.submetric(selector).sink : metric.sink;
     if (sink.count === 0) continue;
     for (const spec of aborting) {
-      if (!evaluateThreshold(spec.expression, sink, seconds).ok) runtime.aborted ??= `threshold ${key}: ${spec.expression} crossed (abortOnFail)`;
+      if (!evaluateThreshold(spec.expression, sink, seconds).ok)
+        runtime.aborted ??= `threshold ${key}: ${spec.expression} crossed (abortOnFail)`;
     }
   }
 }

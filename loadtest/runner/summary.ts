@@ -15,13 +15,26 @@ export type SummaryData = {
   checks: { group: string; name: string; passes: number; fails: number }[];
   failedThresholds: string[];
   options: { summaryTrendStats: string[] };
-  state: { testRunDurationMs: number; iterationErrors?: Record<string, number>; aborted?: string; peakInFlight?: number };
+  state: {
+    testRunDurationMs: number;
+    iterationErrors?: Record<string, number>;
+    aborted?: string;
+    peakInFlight?: number;
+  };
 };
 
-export function buildSummary(durationSeconds: number, trendStats: string[], specs: Map<string, ThresholdSpec[]>): SummaryData {
+export function buildSummary(
+  durationSeconds: number,
+  trendStats: string[],
+  specs: Map<string, ThresholdSpec[]>,
+): SummaryData {
   const metrics: Record<string, MetricSummary> = {};
   const failed: string[] = [];
-  const describe = (sink: Sink, type: string, contains: string): MetricSummary => ({ type, contains, values: sink.values(durationSeconds, trendStats) });
+  const describe = (sink: Sink, type: string, contains: string): MetricSummary => ({
+    type,
+    contains,
+    values: sink.values(durationSeconds, trendStats),
+  });
   for (const metric of [...runtime.registry.metrics.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     metrics[metric.name] = describe(metric.sink, metric.type, metric.contains);
     for (const sub of metric.submetrics) metrics[sub.name] = describe(sub.sink, metric.type, metric.contains);
@@ -33,7 +46,11 @@ export function buildSummary(durationSeconds: number, trendStats: string[], spec
     // dropped) is judged on zero values, as k6 does.
     const sub = metric && selector ? metric.submetric(selector) : undefined;
     const sink = sub?.sink ?? metric?.sink;
-    const summary = (metrics[sub?.name ?? key] ??= { type: sink?.type ?? 'counter', contains: metric?.contains ?? 'default', values: {} });
+    const summary = (metrics[sub?.name ?? key] ??= {
+      type: sink?.type ?? 'counter',
+      contains: metric?.contains ?? 'default',
+      values: {},
+    });
     summary.thresholds = {};
     for (const spec of list) {
       const result = sink ? evaluateThreshold(spec.expression, sink, durationSeconds) : zeroThreshold(spec.expression);
@@ -44,13 +61,27 @@ export function buildSummary(durationSeconds: number, trendStats: string[], spec
   const checks = [...runtime.checks.entries()].flatMap(([group, byName]) =>
     [...byName.entries()].map(([name, c]) => ({ group, name, passes: c.passes, fails: c.fails })),
   );
-  return { metrics, checks, failedThresholds: failed, options: { summaryTrendStats: trendStats }, state: { testRunDurationMs: Math.round(durationSeconds * 1000) } };
+  return {
+    metrics,
+    checks,
+    failedThresholds: failed,
+    options: { summaryTrendStats: trendStats },
+    state: { testRunDurationMs: Math.round(durationSeconds * 1000) },
+  };
 }
 
 function zeroThreshold(expression: string): { ok: boolean; actual: number } {
   const m = /(<=|>=|===|==|!=|<|>)\s*(-?[\d.]+)/.exec(expression);
   const limit = Number(m?.[2] ?? 0);
-  const ops: Record<string, boolean> = { '<': 0 < limit, '<=': 0 <= limit, '>': 0 > limit, '>=': 0 >= limit, '==': limit === 0, '===': limit === 0, '!=': limit !== 0 };
+  const ops: Record<string, boolean> = {
+    '<': 0 < limit,
+    '<=': 0 <= limit,
+    '>': 0 > limit,
+    '>=': 0 >= limit,
+    '==': limit === 0,
+    '===': limit === 0,
+    '!=': limit !== 0,
+  };
   return { ok: ops[m?.[1] ?? '<'], actual: 0 };
 }
 
@@ -104,7 +135,8 @@ export function formatSummary(data: SummaryData): string {
     if (group) lines.push(`     ${'  '.repeat(depth - 1)}█ ${group.split('::').at(-1)}`, '');
     for (const c of checks) {
       lines.push(`${pad}${c.fails ? '✗' : '✓'} ${c.name}`);
-      if (c.fails) lines.push(`${pad} ↳  ${Math.floor((c.passes / (c.passes + c.fails)) * 100)}% — ✓ ${c.passes} / ✗ ${c.fails}`);
+      if (c.fails)
+        lines.push(`${pad} ↳  ${Math.floor((c.passes / (c.passes + c.fails)) * 100)}% — ✓ ${c.passes} / ✗ ${c.fails}`);
     }
     lines.push('');
   }
@@ -121,11 +153,15 @@ export function formatSummary(data: SummaryData): string {
     lines.push(`   ${mark} ${`${label}`.padEnd(width, '.')}: ${metricLine(m, data.options.summaryTrendStats)}`);
     if (m.thresholds) {
       for (const [expr, t] of Object.entries(m.thresholds)) {
-        if (!t.ok) lines.push(`       ✗ ${expr} (was ${m.contains === 'time' ? formatTime(t.actual) : +t.actual.toFixed(6)})`);
+        if (!t.ok)
+          lines.push(`       ✗ ${expr} (was ${m.contains === 'time' ? formatTime(t.actual) : +t.actual.toFixed(6)})`);
       }
     }
   }
-  lines.push('', `     running (${formatTime(data.state.testRunDurationMs)})${data.state.aborted ? `, aborted: ${data.state.aborted}` : ''}`);
+  lines.push(
+    '',
+    `     running (${formatTime(data.state.testRunDurationMs)})${data.state.aborted ? `, aborted: ${data.state.aborted}` : ''}`,
+  );
   const errors = Object.entries(data.state.iterationErrors ?? {});
   if (errors.length) {
     lines.push('', '     iterations that threw:');

@@ -20,7 +20,11 @@ import { readManifest } from './persisted.ts';
  * which the per-caller rate limits and cost budgets would mostly refuse. They are measured by their
  * own tests (src/http/rate-limit*.test.ts, query-cost.test.ts); the SLA suite measures latency.
  */
-export const LOADTEST_LIMITS = { RATE_LIMIT_POINTS: '1000000000', RATE_LIMIT_BURST_POINTS: '1000000000', COST_BUCKET_REFILL_SECONDS: '0' };
+export const LOADTEST_LIMITS = {
+  RATE_LIMIT_POINTS: '1000000000',
+  RATE_LIMIT_BURST_POINTS: '1000000000',
+  COST_BUCKET_REFILL_SECONDS: '0',
+};
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const LOADTEST_SIZES: PackhouseSizes = { growers: 200, packhouses: 12, batches: 20_000, quiet: true };
@@ -44,24 +48,63 @@ export type TargetOptions = {
 };
 
 export async function seedLoadTestTenant(databaseUrl: string, jwtSecret: string, sizes: PackhouseSizes) {
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: jwtSecret,
+    LOG_LEVEL: 'silent',
+  });
   const resources = await createResources(config);
   try {
     const { db } = resources;
     const suffix = randomBytes(3).toString('hex');
     const org = await createOrganization(db, { slug: `load-test-${suffix}`, name: 'Load Test Orchards' });
-    const user = await createUser(db, { organizationId: org.id, email: `loadtest-${suffix}@harvest.example`, name: 'Load Test', password: 'load-test-password', role: 'member' });
+    const user = await createUser(db, {
+      organizationId: org.id,
+      email: `loadtest-${suffix}@harvest.example`,
+      name: 'Load Test',
+      password: 'load-test-password',
+      role: 'member',
+    });
     // Keys get a high per-key budget: the SLA gate measures latency, not the rate limiter.
     const budget = { rateLimitPerMinute: 1_000_000 };
     // The partner runs the operations of loadtest/partner-operations.json, registered as its manifest.
     const documents = Object.values(await readManifest());
-    await registerOperations(db, schema, { organizationId: org.id, manifest: 'load-test', documents, createdByUserId: null });
-    const partner = await createApiKey(db, org.id, { name: 'load test partner', kind: 'partner', scopes: ['read'], persistedOnly: true, manifest: 'load-test', ...budget });
-    const internal = await createApiKey(db, org.id, { name: 'load test internal', kind: 'internal', scopes: ['read', 'write', 'admin'], ...budget });
-    const frontendKey = await createApiKey(db, org.id, { name: 'load test front end', kind: 'partner', scopes: ['read', 'write'], ...budget });
+    await registerOperations(db, schema, {
+      organizationId: org.id,
+      manifest: 'load-test',
+      documents,
+      createdByUserId: null,
+    });
+    const partner = await createApiKey(db, org.id, {
+      name: 'load test partner',
+      kind: 'partner',
+      scopes: ['read'],
+      persistedOnly: true,
+      manifest: 'load-test',
+      ...budget,
+    });
+    const internal = await createApiKey(db, org.id, {
+      name: 'load test internal',
+      kind: 'internal',
+      scopes: ['read', 'write', 'admin'],
+      ...budget,
+    });
+    const frontendKey = await createApiKey(db, org.id, {
+      name: 'load test front end',
+      kind: 'partner',
+      scopes: ['read', 'write'],
+      ...budget,
+    });
     const { token } = await signToken({ userId: user.id, organizationId: org.id, role: 'member' }, jwtSecret, 6 * 3600);
     await seedPackhouse(resources, org.id, sizes);
-    return { organizationId: org.id, userToken: token, frontendKey: frontendKey.key, partnerKey: partner.key, internalKey: internal.key };
+    return {
+      organizationId: org.id,
+      userToken: token,
+      frontendKey: frontendKey.key,
+      partnerKey: partner.key,
+      internalKey: internal.key,
+    };
   } finally {
     await resources.close();
   }
@@ -75,7 +118,11 @@ export function startApiProcess(
   const command = options.cpus ? 'taskset' : process.execPath;
   const node = [...(options.nodeFlags ?? []), entry];
   const args = options.cpus ? ['-c', options.cpus, process.execPath, ...node] : node;
-  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -89,7 +136,9 @@ export function startApiProcess(
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`the API process exited (${code}) before listening:\n${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the API process exited (${code}) before listening:\n${output.slice(-2000)}`)),
+    );
   });
 }
 
@@ -148,7 +197,12 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
  * Front-end traffic signs in as a user. Should sign-in tokens not work on this server, the run goes on
  * with a read/write API key and says so, rather than measuring a wall of 401s and 500s.
  */
-async function usableUserToken(url: string, token: string, fallbackKey: string, log: (line: string) => void): Promise<string> {
+async function usableUserToken(
+  url: string,
+  token: string,
+  fallbackKey: string,
+  log: (line: string) => void,
+): Promise<string> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -156,6 +210,8 @@ async function usableUserToken(url: string, token: string, fallbackKey: string, 
   });
   const text = await res.text();
   if (res.status === 200 && text.includes('"USER"')) return token;
-  log(`target: WARNING sign-in tokens fail on this server (HTTP ${res.status}: ${text.slice(0, 160).replace(/\s+/g, ' ')}); front-end traffic uses a read/write API key instead`);
+  log(
+    `target: WARNING sign-in tokens fail on this server (HTTP ${res.status}: ${text.slice(0, 160).replace(/\s+/g, ' ')}); front-end traffic uses a read/write API key instead`,
+  );
   return fallbackKey;
 }

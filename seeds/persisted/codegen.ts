@@ -31,9 +31,18 @@ export async function buildManifests(): Promise<{ file: string; json: string; cu
   const all: Output[] = [...outputs];
   for (const output of outputs) {
     if (!output.filename.endsWith(`/${MANIFEST_FILE}`)) continue;
-    all.push({ filename: `${dirname(output.filename)}/${APOLLO_MANIFEST_FILE}`, content: apolloManifest(JSON.parse(output.content)) });
+    all.push({
+      filename: `${dirname(output.filename)}/${APOLLO_MANIFEST_FILE}`,
+      content: apolloManifest(JSON.parse(output.content)),
+    });
   }
-  return Promise.all(all.map(async (o) => ({ file: o.filename, json: o.content, current: await readFile(o.filename, 'utf8').catch(() => '') })));
+  return Promise.all(
+    all.map(async (o) => ({
+      file: o.filename,
+      json: o.content,
+      current: await readFile(o.filename, 'utf8').catch(() => ''),
+    })),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -42,7 +51,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const { file, json, current } of await buildManifests()) {
     if (json === current) continue;
     stale += 1;
-    if (check) process.stderr.write(`${relative(process.cwd(), file)} is stale. Run \`npm run codegen\` and commit the result.\n`);
+    if (check)
+      process.stderr.write(
+        `${relative(process.cwd(), file)} is stale. Run \`npm run codegen\` and commit the result.\n`,
+      );
     else {
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, json);

@@ -50,9 +50,13 @@ describe('freshness across instances', () => {
     const node = `query($id: ID!) { node(id: $id) { ... on Grower { name } } }`;
     await read(b, node, { variables: { id: grower } });
 
-    const updated = await read(a, `mutation($id: ID!) { updateGrower(id: $id, input: { name: "Renamed on A" }) { __typename } }`, {
-      variables: { id: grower },
-    });
+    const updated = await read(
+      a,
+      `mutation($id: ID!) { updateGrower(id: $id, input: { name: "Renamed on A" }) { __typename } }`,
+      {
+        variables: { id: grower },
+      },
+    );
     expect(updated.body.data.updateGrower.__typename).toBe('MutationUpdateGrowerSuccess');
 
     const fresh = await read(b, list);
@@ -65,7 +69,10 @@ describe('freshness across instances', () => {
     const list = `{ batches(first: 2, orderBy: CODE_DESC) { edges { node { code } } } }`;
     await read(b, list);
     expect(status(await read(b, list))).toBe('HIT');
-    const refs = await read(a, `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`);
+    const refs = await read(
+      a,
+      `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
+    );
     const input = {
       code: 'Z-FROM-A',
       grower: refs.body.data.growers.edges[0].node.id,
@@ -75,7 +82,9 @@ describe('freshness across instances', () => {
       intakeDate: '2025-04-02',
       grossWeightKg: '500',
     };
-    await read(a, `mutation($input: BatchInput!) { createBatch(input: $input) { __typename } }`, { variables: { input } });
+    await read(a, `mutation($input: BatchInput!) { createBatch(input: $input) { __typename } }`, {
+      variables: { input },
+    });
     expect((await read(b, list)).body.data.batches.edges[0].node.code).toBe('Z-FROM-A');
   });
 

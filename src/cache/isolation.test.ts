@@ -25,16 +25,36 @@ beforeAll(async () => {
   h = await startHarness({ redis: true, env: { REDIS_TIMEOUT_MS: '2000' } });
   const a = await h.tenant('alpha');
   const b = await h.tenant('beta');
-  await seedPackhouse(h.resources, a.organizationId, { growers: 15, packhouses: 4, batches: 150, seed: 1, quiet: true });
-  await seedPackhouse(h.resources, b.organizationId, { growers: 15, packhouses: 4, batches: 150, seed: 2, quiet: true });
+  await seedPackhouse(h.resources, a.organizationId, {
+    growers: 15,
+    packhouses: 4,
+    batches: 150,
+    seed: 1,
+    quiet: true,
+  });
+  await seedPackhouse(h.resources, b.organizationId, {
+    growers: 15,
+    packhouses: 4,
+    batches: 150,
+    seed: 2,
+    quiet: true,
+  });
   const password = 'correct horse battery staple';
   const signIn = async (email: string) => {
-    const r = await h.gql(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { ... on MutationSignInSuccess { data { token } } } }`, {
-      variables: { e: email, p: password },
-    });
+    const r = await h.gql(
+      `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { ... on MutationSignInSuccess { data { token } } } }`,
+      {
+        variables: { e: email, p: password },
+      },
+    );
     return r.body.data.signIn.data.token as string;
   };
-  await createUser(h.resources.db, { organizationId: a.organizationId, email: `m2@${a.slug}.example`, name: 'M2', password });
+  await createUser(h.resources.db, {
+    organizationId: a.organizationId,
+    email: `m2@${a.slug}.example`,
+    name: 'M2',
+    password,
+  });
   callers = [
     { name: 'alpha partner key', auth: a.partnerKey },
     { name: 'alpha read key', auth: a.readKey },
@@ -45,24 +65,57 @@ beforeAll(async () => {
     { name: 'alpha member 2', auth: await signIn(`m2@${a.slug}.example`) },
   ];
   const ids = async (auth: string) => {
-    const r = await h.gql(`{ growers(first: 2) { edges { node { id } } } batches(first: 1) { edges { node { id } } } }`, { auth });
+    const r = await h.gql(
+      `{ growers(first: 2) { edges { node { id } } } batches(first: 1) { edges { node { id } } } }`,
+      { auth },
+    );
     return [...r.body.data.growers.edges, ...r.body.data.batches.edges].map((e: any) => e.node.id as string);
   };
   const nodeIds = [...(await ids(a.partnerKey)), ...(await ids(b.partnerKey))];
-  const firsts = [1, 3, 5].flatMap((first) => [{ first, order: 'NAME_ASC' }, { first, order: 'NAME_DESC' }]);
+  const firsts = [1, 3, 5].flatMap((first) => [
+    { first, order: 'NAME_ASC' },
+    { first, order: 'NAME_DESC' },
+  ]);
   operations = [
-    { name: 'growers', query: `query L($first: Int!, $order: NameOrder) { growers(first: $first, orderBy: $order) { edges { node { id code name region } } } }`, variables: firsts },
+    {
+      name: 'growers',
+      query: `query L($first: Int!, $order: NameOrder) { growers(first: $first, orderBy: $order) { edges { node { id code name region } } } }`,
+      variables: firsts,
+    },
     // Same variables as growers: a key made without the document would mix the two.
-    { name: 'packhouses', query: `query L($first: Int!, $order: NameOrder) { packhouses(first: $first, orderBy: $order) { edges { node { id name } } } }`, variables: firsts },
+    {
+      name: 'packhouses',
+      query: `query L($first: Int!, $order: NameOrder) { packhouses(first: $first, orderBy: $order) { edges { node { id name } } } }`,
+      variables: firsts,
+    },
     {
       name: 'batches',
       query: `query B($first: Int!, $status: BatchStatus) { batches(first: $first, filter: { status: $status }) { edges { node { id code status grower { id name } } } } }`,
-      variables: ['RECEIVED', 'GRADED', 'PACKED', null].flatMap((status) => [{ first: 4, status }, { first: 8, status }]),
+      variables: ['RECEIVED', 'GRADED', 'PACKED', null].flatMap((status) => [
+        { first: 4, status },
+        { first: 8, status },
+      ]),
     },
-    { name: 'viewer (private)', query: `query V { viewer { tier scopes user { id email } organization { slug name } } }`, variables: [{}] },
-    { name: 'mixed private + shared', query: `query M($first: Int!) { viewer { scopes user { email } } growers(first: $first) { edges { node { name } } } }`, variables: [{ first: 2 }, { first: 4 }] },
-    { name: 'api keys (admin only)', query: `query K { apiKeys(first: 50) { edges { node { name kind scopes } } } }`, variables: [{}] },
-    { name: 'node by id (own and other tenant)', query: `query N($id: ID!) { node(id: $id) { id ... on Grower { name } ... on Batch { code status } } }`, variables: nodeIds.map((id) => ({ id })) },
+    {
+      name: 'viewer (private)',
+      query: `query V { viewer { tier scopes user { id email } organization { slug name } } }`,
+      variables: [{}],
+    },
+    {
+      name: 'mixed private + shared',
+      query: `query M($first: Int!) { viewer { scopes user { email } } growers(first: $first) { edges { node { name } } } }`,
+      variables: [{ first: 2 }, { first: 4 }],
+    },
+    {
+      name: 'api keys (admin only)',
+      query: `query K { apiKeys(first: 50) { edges { node { name kind scopes } } } }`,
+      variables: [{}],
+    },
+    {
+      name: 'node by id (own and other tenant)',
+      query: `query N($id: ID!) { node(id: $id) { id ... on Grower { name } ... on Batch { code status } } }`,
+      variables: nodeIds.map((id) => ({ id })),
+    },
     ...['First', 'Second'].map((operationName) => ({
       name: `two-operation document: ${operationName}`,
       query: `query First { growers(first: 2) { edges { node { name } } } } query Second { packhouses(first: 2) { edges { node { name } } } }`,
@@ -78,14 +131,20 @@ beforeAll(async () => {
         auth: a.partnerKey,
         variables: { id: growerA, n: `Alpha renamed ${phase}` },
       });
-      await h.gql(`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, { auth: a.partnerKey, variables: { id: batchA } });
+      await h.gql(`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, {
+        auth: a.partnerKey,
+        variables: { id: batchA },
+      });
     },
     async (phase) => {
       await h.gql(`mutation($id: ID!, $r: String!) { updateGrower(id: $id, input: { region: $r }) { __typename } }`, {
         auth: b.partnerKey,
         variables: { id: growerB, r: `Beta region ${phase}` },
       });
-      await h.gql(`mutation($n: String!) { createPackhouse(input: { name: $n }) { __typename } }`, { auth: b.partnerKey, variables: { n: `Beta shed ${phase}` } });
+      await h.gql(`mutation($n: String!) { createPackhouse(input: { name: $n }) { __typename } }`, {
+        auth: b.partnerKey,
+        variables: { n: `Beta shed ${phase}` },
+      });
     },
   ];
 });
@@ -105,7 +164,12 @@ it(`${REQUESTS.toLocaleString('en')} randomized requests: every body is the call
     const truth = (caller: Caller, op: Operation, variables: Record<string, unknown>) => {
       const id = JSON.stringify([caller.name, op.name, variables]);
       if (!expected.has(id)) {
-        expected.set(id, gql(truthApp, op.query, { auth: caller.auth, variables, operationName: op.operationName }).then((r) => JSON.stringify(withoutCost(r.body))));
+        expected.set(
+          id,
+          gql(truthApp, op.query, { auth: caller.auth, variables, operationName: op.operationName }).then((r) =>
+            JSON.stringify(withoutCost(r.body)),
+          ),
+        );
       }
       return expected.get(id)!;
     };
@@ -130,7 +194,9 @@ it(`${REQUESTS.toLocaleString('en')} randomized requests: every body is the call
     sent += issued;
   }
 
-  console.log(`response cache isolation: ${sent} requests, statuses ${JSON.stringify(statuses)}, wrong bodies ${wrongCount}`);
+  console.log(
+    `response cache isolation: ${sent} requests, statuses ${JSON.stringify(statuses)}, wrong bodies ${wrongCount}`,
+  );
   expect(wrong).toEqual([]);
   expect(wrongCount).toBe(0);
   expect(sent).toBe(REQUESTS);

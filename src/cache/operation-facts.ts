@@ -74,7 +74,11 @@ function writtenTypesOf(schema: GraphQLSchema, type: GraphQLOutputType): string[
   return objectTypesOf(schema, type).flatMap((t) => {
     if (hasId(t)) return [t.name];
     const data = t.getFields().data;
-    return data ? objectTypesOf(schema, data.type).filter(hasId).map((d) => d.name) : [];
+    return data
+      ? objectTypesOf(schema, data.type)
+          .filter(hasId)
+          .map((d) => d.name)
+      : [];
   });
 }
 
@@ -169,7 +173,8 @@ export function createFactsCache(schema: GraphQLSchema, privateCoordinates: Read
       if (!perOperation) byDocument.set(document, (perOperation = new Map()));
       const name = operationName ?? '';
       let facts = perOperation.get(name);
-      if (!facts) perOperation.set(name, (facts = analyzeDocument(schema, document, operationName, privateCoordinates)));
+      if (!facts)
+        perOperation.set(name, (facts = analyzeDocument(schema, document, operationName, privateCoordinates)));
       return facts;
     },
     /**

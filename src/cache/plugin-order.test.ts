@@ -35,15 +35,27 @@ afterAll(() => h?.close());
 
 function appWith(order: 'persisted first' | 'cache first') {
   const { config, db, log } = h.resources;
-  const persisted = forAnyContext(usePersistedOperations({ getPersistedOperation: (id) => MANIFEST[id] ?? null, allowArbitraryOperations: true }));
+  const persisted = forAnyContext(
+    usePersistedOperations({ getPersistedOperation: (id) => MANIFEST[id] ?? null, allowArbitraryOperations: true }),
+  );
   const cache = useResponseCache({ cache: h.resources.responseCache, schema, ttlMs: 60_000, log });
   const middle: AppPlugin[] = order === 'persisted first' ? [persisted, cache] : [cache, persisted];
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    plugins: [useRequestHeaders({ serverId: 'order', diagnosticHeaders: true }), useAuth(requestAuthenticator({ db, config, log })), ...middle, useSqlStats()],
+    plugins: [
+      useRequestHeaders({ serverId: 'order', diagnosticHeaders: true }),
+      useAuth(requestAuthenticator({ db, config, log })),
+      ...middle,
+      useSqlStats(),
+    ],
     context: ({ request }) => {
       const state = stateOf(request);
-      return { ...h.resources, requestId: state.requestId, principal: watchedPrincipal(state), sqlStats: state.sqlStats };
+      return {
+        ...h.resources,
+        requestId: state.requestId,
+        principal: watchedPrincipal(state),
+        sqlStats: state.sqlStats,
+      };
     },
   });
 }
@@ -71,7 +83,12 @@ describe('persisted operations and the response cache', () => {
 
   it('cache first (the wrong order): nothing is shared between operations, because nothing is cached', async () => {
     const app = appWith('cache first');
-    const answers = [await run(app, 'growers'), await run(app, 'growers'), await run(app, 'packhouses'), await run(app, 'packhouses')];
+    const answers = [
+      await run(app, 'growers'),
+      await run(app, 'growers'),
+      await run(app, 'packhouses'),
+      await run(app, 'packhouses'),
+    ];
     expect(answers.map((r) => Object.keys(r.data)[0])).toEqual(['growers', 'growers', 'packhouses', 'packhouses']);
     expect(answers.map((r) => r.status)).toEqual(['BYPASS', 'BYPASS', 'BYPASS', 'BYPASS']);
   });

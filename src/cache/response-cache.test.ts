@@ -68,12 +68,14 @@ describe('X-Cache-Status and what is cached', () => {
     const unauthorized = await h.gql(BATCHES, { auth: 'hgk_nope', variables: { first: 1 } });
     expect(unauthorized.status).toBe(401);
     expect(status(unauthorized)).toBe('BYPASS');
-    for (const path of ['/health', '/nowhere']) expect((await h.fetch(path)).headers.get('x-cache-status')).toBe('BYPASS');
+    for (const path of ['/health', '/nowhere'])
+      expect((await h.fetch(path)).headers.get('x-cache-status')).toBe('BYPASS');
   });
 
   it('GET queries are cached like POSTs', async () => {
     const url = `/graphql?query=${encodeURIComponent('{ packhouses(first: 2) { edges { node { name } } } }')}`;
-    const get = () => h.fetch(url, { headers: { authorization: `Bearer ${t.partnerKey}`, accept: 'application/json' } });
+    const get = () =>
+      h.fetch(url, { headers: { authorization: `Bearer ${t.partnerKey}`, accept: 'application/json' } });
     expect((await get()).headers.get('x-cache-status')).toBe('MISS');
     expect((await get()).headers.get('x-cache-status')).toBe('HIT');
   });
@@ -82,7 +84,8 @@ describe('X-Cache-Status and what is cached', () => {
     await twice(`{ apiKeys { edges { node { name } } } }`, { auth: t.internalKey });
     const redis = h.resources.redis!;
     const keys: string[] = [];
-    for await (const batch of redis.scanIterator({ MATCH: `${h.config.redis.prefix}rc:*`, COUNT: 1000 })) keys.push(...batch);
+    for await (const batch of redis.scanIterator({ MATCH: `${h.config.redis.prefix}rc:*`, COUNT: 1000 }))
+      keys.push(...batch);
     expect(keys.length).toBeGreaterThan(10);
     let apiKeyAnswers = 0;
     for (const key of keys) {
@@ -109,7 +112,11 @@ describe('ETag and If-None-Match', () => {
 
     const conditional = await h.fetch('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.partnerKey}`, 'if-none-match': `W/"x", ${etag}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${t.partnerKey}`,
+        'if-none-match': `W/"x", ${etag}`,
+      },
       body: JSON.stringify({ query }),
     });
     expect(conditional.status).toBe(304);
@@ -119,10 +126,13 @@ describe('ETag and If-None-Match', () => {
     expect(conditional.headers.get('x-request-id')).toBeTruthy();
 
     const grower = first.body.data.growers.edges[0].node;
-    await h.gql(`mutation($id: ID!) { updateGrower(id: $id, input: { region: "Changed by ETag test" }) { __typename } }`, {
-      auth: t.partnerKey,
-      variables: { id: grower.id },
-    });
+    await h.gql(
+      `mutation($id: ID!) { updateGrower(id: $id, input: { region: "Changed by ETag test" }) { __typename } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: grower.id },
+      },
+    );
     const after = await h.gql(query, { auth: t.partnerKey, headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
     expect(after.body.data.growers.edges[0].node.region).toBe('Changed by ETag test');
@@ -155,7 +165,12 @@ describe('who shares an answer', () => {
   it('private fields (viewer) are cached per user, never shared by users of the same role', async () => {
     const query = `{ viewer { tier scopes user { id email } organization { slug } } }`;
     const email = `member2@${t.slug}.example`;
-    await createUser(h.resources.db, { organizationId: t.organizationId, email, name: 'Second member', password: 'correct horse battery staple' });
+    await createUser(h.resources.db, {
+      organizationId: t.organizationId,
+      email,
+      name: 'Second member',
+      password: 'correct horse battery staple',
+    });
     const signIn = (address: string) =>
       h.gql(
         `mutation($e: String!) { signIn(email: $e, password: "correct horse battery staple") { ... on MutationSignInSuccess { data { token } } } }`,
@@ -210,9 +225,12 @@ describe('writes show up in the next read', () => {
   it('a created batch appears at once in cached lists, including an empty one', async () => {
     // Seeded intakes end in 2025: this list is empty until the new batch exists.
     const filtered = `query($g: ID!) { batches(first: 5, filter: { grower: $g, intakeFrom: "2030-01-01" }) { edges { node { code } } } }`;
-    const refs = await h.gql(`{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`, {
-      auth: t.partnerKey,
-    });
+    const refs = await h.gql(
+      `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
+      {
+        auth: t.partnerKey,
+      },
+    );
     const grower = refs.body.data.growers.edges[0].node.id;
     const packhouse = refs.body.data.packhouses.edges[0].node.id;
     const newest = `{ batches(first: 3, orderBy: INTAKE_DATE_DESC) { edges { node { code } } } }`;
@@ -226,7 +244,15 @@ describe('writes show up in the next read', () => {
       {
         auth: t.partnerKey,
         variables: {
-          input: { code: 'NEW-CACHE-1', grower, packhouse, fruitType: 'KIWIFRUIT', harvestDate: '2030-01-01', intakeDate: '2030-01-02', grossWeightKg: '10' },
+          input: {
+            code: 'NEW-CACHE-1',
+            grower,
+            packhouse,
+            fruitType: 'KIWIFRUIT',
+            harvestDate: '2030-01-01',
+            intakeDate: '2030-01-02',
+            grossWeightKg: '10',
+          },
         },
       },
     );
@@ -242,7 +268,10 @@ describe('writes show up in the next read', () => {
     await twice(byStatus, { auth: t.partnerKey, variables: { s: 'GRADED' } });
     expect(status(received.second)).toBe('HIT');
     const id = received.second.body.data.batches.edges[0].node.id;
-    await h.gql(`mutation($id: ID!) { changeBatchStatus(id: $id, status: GRADED) { __typename } }`, { auth: t.partnerKey, variables: { id } });
+    await h.gql(`mutation($id: ID!) { changeBatchStatus(id: $id, status: GRADED) { __typename } }`, {
+      auth: t.partnerKey,
+      variables: { id },
+    });
     const graded = await h.gql(byStatus, { auth: t.partnerKey, variables: { s: 'GRADED' } });
     expect(graded.body.data.batches.edges.map((e: any) => e.node.id)).toContain(id);
     const stillReceived = await h.gql(byStatus, { auth: t.partnerKey, variables: { s: 'RECEIVED' } });
@@ -252,7 +281,9 @@ describe('writes show up in the next read', () => {
   it('a write in one organization leaves the other organization’s lists cached', async () => {
     const query = `{ packhouses(first: 10) { edges { node { name } } } }`;
     await twice(query, { auth: other.partnerKey });
-    await h.gql(`mutation { createPackhouse(input: { name: "Only in the first tenant" }) { __typename } }`, { auth: t.partnerKey });
+    await h.gql(`mutation { createPackhouse(input: { name: "Only in the first tenant" }) { __typename } }`, {
+      auth: t.partnerKey,
+    });
     expect(status(await h.gql(query, { auth: other.partnerKey }))).toBe('HIT');
   });
 
@@ -285,7 +316,9 @@ describe('writes show up in the next read', () => {
 
 describe('derived values (totals, reconciliation, roll-ups)', () => {
   it('a payment recorded by mutation refreshes cached totals and reconciliation, which hold no payment entity', async () => {
-    const growers = await h.gql(`{ growers(first: 1, orderBy: NAME_ASC) { edges { node { id } } } }`, { auth: t.partnerKey });
+    const growers = await h.gql(`{ growers(first: 1, orderBy: NAME_ASC) { edges { node { id } } } }`, {
+      auth: t.partnerKey,
+    });
     const grower = growers.body.data.growers.edges[0].node.id;
     const totals = `query($id: ID!) { node(id: $id) { ... on Grower { paymentTotals { currency amount payments } } } }`;
     const reconciliation = `{ reconciliation(from: "2020-01-01", to: "2031-12-31", currency: "NZD") { edges { node { grower { id } paid payments } } } }`;
@@ -296,15 +329,22 @@ describe('derived values (totals, reconciliation, roll-ups)', () => {
 
     const recorded = await h.gql(
       `mutation($input: GrowerPaymentInput!) { recordGrowerPayment(input: $input) { __typename } }`,
-      { auth: t.partnerKey, variables: { input: { grower, amount: '123.45', currency: 'NZD', paidOn: '2025-02-01', reference: 'CACHE-PAY-1' } } },
+      {
+        auth: t.partnerKey,
+        variables: {
+          input: { grower, amount: '123.45', currency: 'NZD', paidOn: '2025-02-01', reference: 'CACHE-PAY-1' },
+        },
+      },
     );
     expect(recorded.body.data.recordGrowerPayment.__typename).toBe('MutationRecordGrowerPaymentSuccess');
 
     const after = await h.gql(totals, { auth: t.partnerKey, variables: { id: grower } });
     expect(status(after)).toBe('MISS');
-    const nzd = (r: typeof after) => r.body.data.node.paymentTotals.find((p: any) => p.currency === 'NZD')?.payments ?? 0;
+    const nzd = (r: typeof after) =>
+      r.body.data.node.paymentTotals.find((p: any) => p.currency === 'NZD')?.payments ?? 0;
     expect(nzd(after)).toBe(nzd(before) + 1);
-    const row = (r: typeof after) => r.body.data.reconciliation.edges.find((e: any) => e.node.grower.id === grower)?.node.payments ?? 0;
+    const row = (r: typeof after) =>
+      r.body.data.reconciliation.edges.find((e: any) => e.node.grower.id === grower)?.node.payments ?? 0;
     expect(row(await h.gql(reconciliation, { auth: t.partnerKey }))).toBe(row(paidBefore) + 1);
   });
 

@@ -36,7 +36,12 @@ export const CACHE_META = Symbol.for('harvest-graph.response-cache.meta');
 
 /** `stored` (MISS only) settles once the answer is written, or known not to be. */
 export type CacheInfo = { status: 'HIT' | 'MISS'; etag: string; stored?: Promise<void> };
-export type CacheMeta = { organizationId: number; facts: OperationFacts; startClock: number | undefined; noStore: boolean };
+export type CacheMeta = {
+  organizationId: number;
+  facts: OperationFacts;
+  startClock: number | undefined;
+  noStore: boolean;
+};
 
 /** Keys are made by src/http/use-response-cache.ts: "<organization id>:<sha256 hex>". */
 export const CACHE_KEY = /^\d+:[0-9a-f]{64}$/;
@@ -92,11 +97,15 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
     // A refused command fails at once (no offline queue) and costs nothing; a stalled store costs the
     // full timeout each time, so after two in a row it is left alone for a while.
     if (!result.ok && result.reason === 'timeout' && ++timeouts >= 2) pausedUntil = Date.now() + pauseMs;
-    if (!result.ok && result.reason === 'timeout') options.redisHealth?.trouble(`response cache ${op}: no answer in time`);
+    if (!result.ok && result.reason === 'timeout')
+      options.redisHealth?.trouble(`response cache ${op}: no answer in time`);
     if (Date.now() - lastWarning < 10_000) return;
     lastWarning = Date.now();
     const err = result.ok ? undefined : (result.error as Error | undefined)?.message;
-    log.warn({ op, reason: result.ok ? undefined : result.reason, err }, 'response cache store is not answering: serving without it');
+    log.warn(
+      { op, reason: result.ok ? undefined : result.reason, err },
+      'response cache store is not answering: serving without it',
+    );
   }
 
   async function attempt<T>(op: string, run: () => Promise<T>): Promise<Deadlined<T>> {
@@ -124,7 +133,8 @@ export function createResponseCache(store: CacheStore, options: ResponseCacheOpt
   }
 
   async function call<T>(op: string, run: () => Promise<T>): Promise<Deadlined<T>> {
-    if (Date.now() < pausedUntil || (store.kind !== 'memory' && options.redisHealth?.skip())) return { ok: false, reason: 'error' };
+    if (Date.now() < pausedUntil || (store.kind !== 'memory' && options.redisHealth?.skip()))
+      return { ok: false, reason: 'error' };
     if (lostInvalidations && !(await recover())) return { ok: false, reason: 'error' };
     return attempt(op, run);
   }
@@ -251,8 +261,15 @@ export function invalidateEntities(
 }
 
 /** Bulk form: every cached answer of the organization that may contain one of these types is dropped. */
-export function invalidateTypes(deps: HasCache, organizationId: number, typenames: readonly string[]): Promise<boolean> {
-  return deps.responseCache.invalidateTags([tags.writes(organizationId), ...typenames.map((t) => tags.type(organizationId, t))]);
+export function invalidateTypes(
+  deps: HasCache,
+  organizationId: number,
+  typenames: readonly string[],
+): Promise<boolean> {
+  return deps.responseCache.invalidateTags([
+    tags.writes(organizationId),
+    ...typenames.map((t) => tags.type(organizationId, t)),
+  ]);
 }
 
 /**

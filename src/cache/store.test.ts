@@ -8,7 +8,16 @@ import { createRedis, type Redis } from '../resources.ts';
 import { TEST_REDIS_URL, testConfig } from '../test/harness.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
 import { analyzeDocument } from './operation-facts.ts';
-import { CACHE_INFO, CACHE_META, createResponseCache, invalidateEntities, invalidateTypes, tags, type CacheMeta, type ResponseCache } from './response-cache.ts';
+import {
+  CACHE_INFO,
+  CACHE_META,
+  createResponseCache,
+  invalidateEntities,
+  invalidateTypes,
+  tags,
+  type CacheMeta,
+  type ResponseCache,
+} from './response-cache.ts';
 import { createMemoryStore, createRedisStore, type CacheStore } from './store.ts';
 import { parse } from 'graphql';
 import { schema } from '../schema/index.ts';
@@ -40,13 +49,18 @@ const stores: [string, () => CacheStore][] = [
 ];
 
 function answer(meta: Partial<CacheMeta> & { startClock: number | undefined }): ExecutionResult {
-  const result: ExecutionResult = { data: { batches: { edges: [{ node: { id: 'b1', grower: { id: grower, name: 'G' } } }] } } };
+  const result: ExecutionResult = {
+    data: { batches: { edges: [{ node: { id: 'b1', grower: { id: grower, name: 'G' } } }] } },
+  };
   const full: CacheMeta = { organizationId: ORG, facts, noStore: false, ...meta };
   (result as Record<symbol, unknown>)[CACHE_META] = full;
   return result;
 }
 const key = (n: number) => `${ORG}:${n.toString(16).padStart(64, '0')}`;
-const entities = [{ typename: 'Batch', id: 'b1' }, { typename: 'Grower', id: grower }];
+const entities = [
+  { typename: 'Batch', id: 'b1' },
+  { typename: 'Grower', id: grower },
+];
 
 async function store(cache: ResponseCache, k: string, given?: ExecutionResult) {
   const result = given ?? answer({ startClock: await cache.startClock() });
@@ -123,7 +137,12 @@ it('operation facts: list rows come from connection nodes, nested entities are n
   expect(facts.listTypes).toEqual(['Batch']);
   expect(facts.entityTypes.sort()).toEqual(['Batch', 'Grower']);
   expect(facts.touchesPrivate).toBe(false);
-  const mutation = analyzeDocument(schema, parse(`mutation { updateGrower(id: "x", input: {}) { __typename } }`), undefined, cachePolicy.private);
+  const mutation = analyzeDocument(
+    schema,
+    parse(`mutation { updateGrower(id: "x", input: {}) { __typename } }`),
+    undefined,
+    cachePolicy.private,
+  );
   expect(mutation).toMatchObject({ operation: 'mutation', writtenTypes: ['Grower'] });
   const viewer = analyzeDocument(schema, parse(`{ viewer { tier } }`), undefined, cachePolicy.private);
   expect(viewer.touchesPrivate).toBe(true);

@@ -21,7 +21,13 @@ export interface CacheStore {
   getClock(): Promise<number>;
   getVersions(tags: readonly string[]): Promise<(string | null)[]>;
   /** Writes an entry and, in the same round trip, gives missing tags their first version (only if still missing). */
-  putEntry(key: string, value: string, ttlMs: number, initialVersions: readonly [string, string][], tagTtlMs: number): Promise<void>;
+  putEntry(
+    key: string,
+    value: string,
+    ttlMs: number,
+    initialVersions: readonly [string, string][],
+    tagTtlMs: number,
+  ): Promise<void>;
   /** Stamps every tag with a new clock value; returns it. */
   bump(tags: readonly string[], tagTtlMs: number): Promise<number>;
 }
@@ -43,7 +49,14 @@ const entryCodec: { serialize: Serialize; deserialize: Deserialize } = {
 
 function entryKeyv(store: KeyvStoreAdapter | Map<string, unknown>, codec: typeof entryCodec | undefined): Keyv<string> {
   // No Keyv prefix (the keys carry ours); errors reach the cache, which times and reports them.
-  return new Keyv<string>({ store, namespace: undefined, useKeyPrefix: false, throwOnErrors: true, serialize: codec?.serialize, deserialize: codec?.deserialize });
+  return new Keyv<string>({
+    store,
+    namespace: undefined,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+    serialize: codec?.serialize,
+    deserialize: codec?.deserialize,
+  });
 }
 
 export function createRedisStore(redis: Redis, prefix: string): CacheStore {
@@ -120,7 +133,10 @@ class CappedEntries {
 /** One process only: entries in an in-memory Keyv capped by total size; versions swept when expired. */
 export function createMemoryStore(options: { maxChars?: number } = {}): CacheStore {
   // No codec: the in-memory store keeps Keyv's { value, expires } objects as they are.
-  const entries = entryKeyv(new CappedEntries(options.maxChars ?? 64 * 1024 * 1024) as unknown as Map<string, unknown>, undefined);
+  const entries = entryKeyv(
+    new CappedEntries(options.maxChars ?? 64 * 1024 * 1024) as unknown as Map<string, unknown>,
+    undefined,
+  );
   const versions = new Map<string, Stored>();
   let clock = 0;
   const readVersion = (tag: string): string | null => {

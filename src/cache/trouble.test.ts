@@ -72,10 +72,14 @@ it('a stalled Redis turns lookups into misses within the deadline, and lost inva
 
   // A write while Redis cannot hear about it.
   const [renamed, mutationMs] = await timed(() =>
-    gql(app, `mutation($id: ID!) { updateGrower(id: $id, input: { name: "Renamed during the stall" }) { __typename } }`, {
-      auth: t.partnerKey,
-      variables: { id: grower },
-    }),
+    gql(
+      app,
+      `mutation($id: ID!) { updateGrower(id: $id, input: { name: "Renamed during the stall" }) { __typename } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: grower },
+      },
+    ),
   );
   expect(renamed.body.data.updateGrower.__typename).toBe('MutationUpdateGrowerSuccess');
   console.log(

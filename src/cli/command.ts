@@ -11,7 +11,12 @@ export type CliIo = {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
 };
 
-export const processIo: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+export const processIo: CliIo = {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+};
 
 /** An expected failure: its message is all the user sees. `usage` is printed after it when set. */
 export class CliError extends Error {
@@ -32,9 +37,19 @@ export function usageError(message: string, usage: string): CliError {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs in strict mode, with --help; an unknown or malformed flag is a usage error. */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = false) {
+export function parseCommandArgs<O extends Options>(
+  argv: string[],
+  options: O,
+  usage: string,
+  allowPositionals = false,
+) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
   } catch (err) {
     throw usageError((err as Error).message.split('\n')[0], usage);
   }

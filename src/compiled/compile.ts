@@ -86,12 +86,19 @@ class Compiler {
     if (!scopes || typeof scopes !== 'object') throw new NotCompilable('auth scopes that are not a plain object');
     const granted = this.principal.scopes as readonly string[];
     // Pothos scope maps grant access when any listed scope holds.
-    const ok = Object.entries(scopes).some(([scope, wanted]) => wanted === true && ['read', 'write', 'admin'].includes(scope) && granted.includes(scope));
+    const ok = Object.entries(scopes).some(
+      ([scope, wanted]) => wanted === true && ['read', 'write', 'admin'].includes(scope) && granted.includes(scope),
+    );
     if (!ok) throw new NotCompilable('scope not granted');
   }
 
   /** `json_build_object(...)` of the fields selected on one row of `type`, and their cost plan. */
-  object(type: GraphQLObjectType, fieldNodes: readonly FieldNode[] | null, selection: Map<string, readonly FieldNode[]>, row: Scope): [string, CostPlan] {
+  object(
+    type: GraphQLObjectType,
+    fieldNodes: readonly FieldNode[] | null,
+    selection: Map<string, readonly FieldNode[]>,
+    row: Scope,
+  ): [string, CostPlan] {
     this.checkScopes(type.extensions?.pothosOptions);
     void fieldNodes;
     if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
@@ -155,7 +162,12 @@ class Compiler {
     const table = target.extensions?.[SQL_TABLE] as TenantTable | undefined;
     if (!table) throw new NotCompilable(`${target.name} declares no table`);
     const alias = this.alias();
-    const [obj, plan] = this.object(target, nodes, collectSubfields(this.schema, this.fragments, this.variables, target, nodes), { alias, used: null });
+    const [obj, plan] = this.object(
+      target,
+      nodes,
+      collectSubfields(this.schema, this.fragments, this.variables, target, nodes),
+      { alias, used: null },
+    );
     const sql = `(select ${obj} from ${tableName(table)} ${alias} where ${alias}."id" = ${idSql} and ${alias}."organization_id" = ${this.orgParam})`;
     return [sql, { sub: plan }];
   }
@@ -177,7 +189,11 @@ class Compiler {
     const edgeType = getNamedType(connType.getFields().edges?.type) as GraphQLObjectType;
     const nodeType = getNamedType(edgeType.getFields().node?.type) as GraphQLObjectType;
     const empty = window.limit === 0;
-    const cursorSql = cursorExpr(rows, ordering.list, ordering.columns.map((c) => c.name));
+    const cursorSql = cursorExpr(
+      rows,
+      ordering.list,
+      ordering.columns.map((c) => c.name),
+    );
     const L = window.limit;
     // Output order: forwards by row number; backwards the rows were read in reverse, so flip them.
     const dir = window.backward ? 'desc' : 'asc';
@@ -192,7 +208,9 @@ class Compiler {
       const f = connType.getFields()[name];
       if (!f) throw new NotCompilable(`no field ${name}`);
       this.checkScopes(f.extensions?.pothosOptions);
-      const cost = key.startsWith('__responseCache') ? null : fieldCost(f, getArgumentValues(f, fnodes[0], this.variables), this.ctx);
+      const cost = key.startsWith('__responseCache')
+        ? null
+        : fieldCost(f, getArgumentValues(f, fnodes[0], this.variables), this.ctx);
       if (name === 'edges') {
         const edgeSel = collectSubfields(this.schema, this.fragments, this.variables, edgeType, fnodes);
         const edgeParts: string[] = [];
@@ -210,14 +228,23 @@ class Compiler {
             edgeParts.push(`'${ekey}', ${cursorSql}`);
             if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost });
           } else if (ename === 'node') {
-            const [obj, nplan] = this.object(nodeType, enodes, collectSubfields(this.schema, this.fragments, this.variables, nodeType, enodes), rows);
+            const [obj, nplan] = this.object(
+              nodeType,
+              enodes,
+              collectSubfields(this.schema, this.fragments, this.variables, nodeType, enodes),
+              rows,
+            );
             edgeParts.push(`'${ekey}', ${obj}`);
             if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost, sub: nplan });
           } else throw new NotCompilable(`edge field ${ename}`);
         }
         if (edgeSel.size > MAX_KEYS) throw new NotCompilable('too many keys');
         const edge = `json_build_object(${edgeParts.join(', ')})`;
-        parts.push(empty ? `'${key}', '[]'::json` : `'${key}', coalesce(json_agg(${edge} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`);
+        parts.push(
+          empty
+            ? `'${key}', '[]'::json`
+            : `'${key}', coalesce(json_agg(${edge} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`,
+        );
         if (cost !== null) plan.push({ key, cost, sub: edgePlan });
       } else if (name === 'pageInfo') {
         const piType = getNamedType(f.type) as GraphQLObjectType;
@@ -253,8 +280,10 @@ class Compiler {
 
     const x = this.alias();
     const where = [`${x}."organization_id" = ${this.orgParam}`];
-    if (conn.parentColumn) where.push(`${x}.${quote(conn.parentColumn.name)} = ${parentRow.alias}.${this.col(parentRow, 'id')}`);
-    for (const c of conditions) where.push(`${x}.${quote(c.column.name)} ${c.op} ${this.param(c.value, sqlType(c.column))}`);
+    if (conn.parentColumn)
+      where.push(`${x}.${quote(conn.parentColumn.name)} = ${parentRow.alias}.${this.col(parentRow, 'id')}`);
+    for (const c of conditions)
+      where.push(`${x}.${quote(c.column.name)} ${c.op} ${this.param(c.value, sqlType(c.column))}`);
     const forward = ordering.direction === 'asc' ? !window.backward : window.backward;
     const cols = ordering.columns.map((c) => `${x}.${quote(c.name)}`);
     if (window.cursor) {
@@ -273,7 +302,8 @@ class Compiler {
   node(fieldNodes: readonly FieldNode[], globalIdValue: string): [string, CostPlan | undefined] {
     const { typename, id } = decodeGlobalId(globalIdValue);
     const type = this.schema.getType(typename);
-    if (!(type instanceof GraphQLObjectType) || !type.extensions?.[SQL_TABLE]) throw new NotCompilable(`node of type ${typename}`);
+    if (!(type instanceof GraphQLObjectType) || !type.extensions?.[SQL_TABLE])
+      throw new NotCompilable(`node of type ${typename}`);
     const n = Number(id);
     if (!(n > 0 && n <= MAX_INT4)) return ['null::json', undefined];
     const [sql, sub] = this.relation(type, fieldNodes, this.param(n, 'int4'));
@@ -358,7 +388,9 @@ export function compileRead(input: CompileInput): CompiledRead {
     } else throw new NotCompilable('type system definition');
   }
   if (!operation || operation.operation !== 'query') throw new NotCompilable('not a query');
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], input.variableValues ?? {}, { maxErrors: 1 });
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], input.variableValues ?? {}, {
+    maxErrors: 1,
+  });
   if (coerced.errors) throw new NotCompilable('invalid variables');
   const variables = coerced.coerced;
   const query = schema.getQueryType()!;
@@ -397,7 +429,10 @@ export function compileRead(input: CompileInput): CompiledRead {
       parts.push(`'${key}', json_build_array(${items.join(', ')})`);
       if (counted) plan.push({ key, cost, items: itemPlans });
     } else if (field.extensions?.[SQL_CONNECTION]) {
-      const [sql, sub] = c.connection(field, nodes, args, field.extensions[SQL_CONNECTION] as SqlConnection, { alias: '', used: null });
+      const [sql, sub] = c.connection(field, nodes, args, field.extensions[SQL_CONNECTION] as SqlConnection, {
+        alias: '',
+        used: null,
+      });
       parts.push(`'${key}', ${sql}`);
       if (counted) plan.push({ key, cost, ...sub });
     } else throw new NotCompilable(`root field ${name}`);
@@ -413,7 +448,8 @@ export function actualCost(plan: CostPlan, data: Record<string, unknown> | null)
     total += f.cost;
     const value = data[f.key];
     if (value == null) continue;
-    if (f.items && Array.isArray(value)) value.forEach((v, i) => (total += actualCost(f.items![i], v as Record<string, unknown> | null)));
+    if (f.items && Array.isArray(value))
+      value.forEach((v, i) => (total += actualCost(f.items![i], v as Record<string, unknown> | null)));
     else if (f.sub) {
       if (Array.isArray(value)) for (const v of value) total += actualCost(f.sub, v as Record<string, unknown> | null);
       else total += actualCost(f.sub, value as Record<string, unknown>);
@@ -421,4 +457,3 @@ export function actualCost(plan: CostPlan, data: Record<string, unknown> | null)
   }
   return total;
 }
-

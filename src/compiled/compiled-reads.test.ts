@@ -44,14 +44,19 @@ describe('statements per read, compiled and not', () => {
 
 describe('what runs the resolvers instead', () => {
   it('a field with no SQL mapping (batch history) runs the normal path', async () => {
-    const r = await h.gql(`{ batches(first: 5) { edges { node { code history(first: 2) { edges { node { toStatus } } } } } } }`, { auth: t.partnerKey });
+    const r = await h.gql(
+      `{ batches(first: 5) { edges { node { code history(first: 2) { edges { node { toStatus } } } } } } }`,
+      { auth: t.partnerKey },
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.headers.get('x-read-path')).toBe('resolvers');
     expect(r.statements).toBe(2);
   });
 
   it('mutations run the normal path', async () => {
-    const r = await h.gql(`mutation { createGrower(input: { code: "CR-1", name: "Compiled" }) { __typename } }`, { auth: t.partnerKey });
+    const r = await h.gql(`mutation { createGrower(input: { code: "CR-1", name: "Compiled" }) { __typename } }`, {
+      auth: t.partnerKey,
+    });
     expect(r.body.data.createGrower.__typename).toBe('MutationCreateGrowerSuccess');
     expect(r.headers.get('x-read-path')).toBe('resolvers');
   });
@@ -81,12 +86,17 @@ describe('limits, scopes and the cache apply as on the normal path', () => {
   });
 
   it('a persisted operation sent by hash runs compiled, with the answer of its document sent in full', async () => {
-    const [hash, document] = [...loadManifestFiles().get('freshtrack')!].find(([, d]) => d.includes('query FreshtrackBatches'))!;
+    const [hash, document] = [...loadManifestFiles().get('freshtrack')!].find(([, d]) =>
+      d.includes('query FreshtrackBatches'),
+    )!;
     const key = await t.key(['read'], { persistedOnly: true, manifest: 'freshtrack' });
     const byHash = await h.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables: { first: 7, status: 'PACKED' } }),
+      body: JSON.stringify({
+        extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+        variables: { first: 7, status: 'PACKED' },
+      }),
     });
     expect(byHash.headers.get('x-read-path')).toBe('compiled');
     expect(Number(byHash.headers.get('x-sql-statements'))).toBe(1);
@@ -95,7 +105,10 @@ describe('limits, scopes and the cache apply as on the normal path', () => {
   });
 
   it('a query over the cost limit is refused before any SQL', async () => {
-    const r = await h.gql(`{ growers(first: 500) { edges { node { batches(first: 100) { edges { node { code grower { name } } } } } } } }`, { auth: t.readKey });
+    const r = await h.gql(
+      `{ growers(first: 500) { edges { node { batches(first: 100) { edges { node { code grower { name } } } } } } } }`,
+      { auth: t.readKey },
+    );
     expect(r.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(r.statements).toBe(0);
   });
@@ -115,7 +128,10 @@ describe('limits, scopes and the cache apply as on the normal path', () => {
     const query = `query GrowerName { growers(first: 1, orderBy: NAME_ASC) { edges { node { id name } } } }`;
     const before = await h.gql(query, { auth: t.partnerKey });
     const grower = before.body.data.growers.edges[0].node;
-    await h.gql(`mutation($id: ID!) { updateGrower(id: $id, input: { name: "Aaa renamed" }) { __typename } }`, { auth: t.partnerKey, variables: { id: grower.id } });
+    await h.gql(`mutation($id: ID!) { updateGrower(id: $id, input: { name: "Aaa renamed" }) { __typename } }`, {
+      auth: t.partnerKey,
+      variables: { id: grower.id },
+    });
     const after = await h.gql(query, { auth: t.partnerKey });
     expect(after.headers.get('x-cache-status')).toBe('MISS');
     expect(after.body.data.growers.edges[0].node).toEqual({ id: grower.id, name: 'Aaa renamed' });

@@ -19,15 +19,27 @@ const OPERATIONS = Number(process.env.DIFF_OPERATIONS ?? 2000);
 const SEED = Number(process.env.DIFF_SEED ?? 20_261_202);
 const TIMEOUT = 120_000 + OPERATIONS * 50;
 
-it(`${Math.round(OPERATIONS * 0.8)} random reads answer the same through the compiled path and the resolvers (response cache on)`, async () => {
-  const result = await runDifferential(h, setup, { seed: SEED, operations: Math.round(OPERATIONS * 0.8) });
-  expect(result.mismatches.slice(0, 3)).toEqual([]);
-  // Most of them really ran compiled (the rest are refused arguments and foreign types, which fall back).
-  expect(result.compiled).toBeGreaterThan(result.operations * 0.5);
-}, TIMEOUT);
+it(
+  `${Math.round(OPERATIONS * 0.8)} random reads answer the same through the compiled path and the resolvers (response cache on)`,
+  async () => {
+    const result = await runDifferential(h, setup, { seed: SEED, operations: Math.round(OPERATIONS * 0.8) });
+    expect(result.mismatches.slice(0, 3)).toEqual([]);
+    // Most of them really ran compiled (the rest are refused arguments and foreign types, which fall back).
+    expect(result.compiled).toBeGreaterThan(result.operations * 0.5);
+  },
+  TIMEOUT,
+);
 
-it(`${Math.round(OPERATIONS * 0.2)} more answer the same with the response cache off`, async () => {
-  const result = await runDifferential(h, setup, { seed: SEED + 1, operations: Math.round(OPERATIONS * 0.2), cacheTtlMs: 0 });
-  expect(result.mismatches.slice(0, 3)).toEqual([]);
-  expect(result.compiled).toBeGreaterThan(result.operations * 0.5);
-}, TIMEOUT);
+it(
+  `${Math.round(OPERATIONS * 0.2)} more answer the same with the response cache off`,
+  async () => {
+    const result = await runDifferential(h, setup, {
+      seed: SEED + 1,
+      operations: Math.round(OPERATIONS * 0.2),
+      cacheTtlMs: 0,
+    });
+    expect(result.mismatches.slice(0, 3)).toEqual([]);
+    expect(result.compiled).toBeGreaterThan(result.operations * 0.5);
+  },
+  TIMEOUT,
+);

@@ -17,28 +17,78 @@ import { generateOperation, type Fixture } from './generate.ts';
 /** Two tenants' growers, packhouses and batches, with the awkward rows random data rarely makes. */
 export async function seedDifferential(h: Harness): Promise<{ tenant: Tenant; fixture: Fixture }> {
   const [a, b] = [await h.tenant('diff-a'), await h.tenant('diff-b')];
-  for (const t of [a, b]) await seedPackhouse(h.resources, t.organizationId, { growers: 12, packhouses: 4, batches: 160, quiet: true, seed: t === a ? 7 : 8 });
+  for (const t of [a, b])
+    await seedPackhouse(h.resources, t.organizationId, {
+      growers: 12,
+      packhouses: 4,
+      batches: 160,
+      quiet: true,
+      seed: t === a ? 7 : 8,
+    });
   const db = h.resources.db;
   const org = a.organizationId;
   // Ties on the sort column (ordered by id), quotes, backslashes and non-ASCII in cursors, nulls, a grower without batches.
   const odd = [
     await createGrower(db, org, { code: 'ODD-1', name: 'Same Name' }),
     await createGrower(db, org, { code: 'ODD-2', name: 'Same Name', region: 'Nelson' }),
-    await createGrower(db, org, { code: 'ODD-3', name: `O'Brien "Quoted" \\ Ørchard 🍎`, contactEmail: 'o@example.com' }),
+    await createGrower(db, org, {
+      code: 'ODD-3',
+      name: `O'Brien "Quoted" \\ Ørchard 🍎`,
+      contactEmail: 'o@example.com',
+    }),
   ];
   const bare = await createPackhouse(db, org, { name: 'Bare Packhouse' });
-  await createBatch(db, org, { code: 'ODD-B1', growerId: odd[2].id, packhouseId: bare.id, fruitType: 'pear', harvestDate: '2024-03-01', intakeDate: '2024-03-02', grossWeightKg: '1.5' });
-  await createBatch(db, org, { code: "ODD-B2 'x'", growerId: odd[2].id, packhouseId: bare.id, fruitType: 'berry', harvestDate: '2024-03-01', intakeDate: '2024-03-02', grossWeightKg: '1000000.125', netWeightKg: '0' });
+  await createBatch(db, org, {
+    code: 'ODD-B1',
+    growerId: odd[2].id,
+    packhouseId: bare.id,
+    fruitType: 'pear',
+    harvestDate: '2024-03-01',
+    intakeDate: '2024-03-02',
+    grossWeightKg: '1.5',
+  });
+  await createBatch(db, org, {
+    code: "ODD-B2 'x'",
+    growerId: odd[2].id,
+    packhouseId: bare.id,
+    fruitType: 'berry',
+    harvestDate: '2024-03-01',
+    intakeDate: '2024-03-02',
+    grossWeightKg: '1000000.125',
+    netWeightKg: '0',
+  });
   const batches = await db
-    .select({ id: batchTable.id, code: batchTable.code, intakeDate: batchTable.intakeDate, growerId: batchTable.growerId, packhouseId: batchTable.packhouseId })
+    .select({
+      id: batchTable.id,
+      code: batchTable.code,
+      intakeDate: batchTable.intakeDate,
+      growerId: batchTable.growerId,
+      packhouseId: batchTable.packhouseId,
+    })
     .from(batchTable)
     .where(eq(batchTable.organizationId, org))
     .orderBy(asc(batchTable.id));
-  const growers = await db.select({ id: growerTable.id, name: growerTable.name }).from(growerTable).where(eq(growerTable.organizationId, org));
-  const packhouses = await db.select({ id: packhouseTable.id, name: packhouseTable.name }).from(packhouseTable).where(eq(packhouseTable.organizationId, org));
+  const growers = await db
+    .select({ id: growerTable.id, name: growerTable.name })
+    .from(growerTable)
+    .where(eq(growerTable.organizationId, org));
+  const packhouses = await db
+    .select({ id: packhouseTable.id, name: packhouseTable.name })
+    .from(packhouseTable)
+    .where(eq(packhouseTable.organizationId, org));
   const first = async <T extends typeof batchTable | typeof growerTable | typeof packhouseTable>(table: T) =>
-    (await db.select({ id: table.id }).from(table as typeof batchTable).where(eq(table.organizationId, b.organizationId)).limit(1))[0].id;
-  const foreign = { batch: await first(batchTable), grower: await first(growerTable), packhouse: await first(packhouseTable) };
+    (
+      await db
+        .select({ id: table.id })
+        .from(table as typeof batchTable)
+        .where(eq(table.organizationId, b.organizationId))
+        .limit(1)
+    )[0].id;
+  const foreign = {
+    batch: await first(batchTable),
+    grower: await first(growerTable),
+    packhouse: await first(packhouseTable),
+  };
   return { tenant: a, fixture: { batches, growers, packhouses, foreign } };
 }
 
@@ -54,7 +104,11 @@ function comparable(body: { errors?: unknown[] }): string {
   return JSON.stringify({ ...body, ...(errors ? { errors } : {}) }).replace(UUID, '<id>');
 }
 
-export type DifferentialResult = { operations: number; compiled: number; mismatches: { query: string; variables: unknown; compiled: string; resolvers: string }[] };
+export type DifferentialResult = {
+  operations: number;
+  compiled: number;
+  mismatches: { query: string; variables: unknown; compiled: string; resolvers: string }[];
+};
 
 /**
  * The compiled app and its reference (compiled reads off), each with its own response cache so a
@@ -68,7 +122,11 @@ export function appPair(resources: Resources, cacheTtlMs?: number): { compiled: 
       redisHealth: { skip: () => false, trouble: () => {} },
       maxTtlMs: 600_000,
     });
-    const config = { ...resources.config, compiledReads, responseCache: { ttlMs: cacheTtlMs ?? resources.config.responseCache.ttlMs } };
+    const config = {
+      ...resources.config,
+      compiledReads,
+      responseCache: { ttlMs: cacheTtlMs ?? resources.config.responseCache.ttlMs },
+    };
     return createApp({ ...resources, config, responseCache });
   };
   return { compiled: make(true), reference: make(false) };
@@ -87,7 +145,10 @@ export async function runDifferential(
     const roll = random();
     return roll < 0.03 ? writeOnly : roll < 0.2 ? setup.tenant.memberToken : setup.tenant.partnerKey;
   };
-  const ops = Array.from({ length: options.operations }, () => ({ ...generateOperation(random, setup.fixture), auth: who() }));
+  const ops = Array.from({ length: options.operations }, () => ({
+    ...generateOperation(random, setup.fixture),
+    auth: who(),
+  }));
   const result: DifferentialResult = { operations: ops.length, compiled: 0, mismatches: [] };
   let next = 0;
   const worker = async () => {

@@ -22,7 +22,18 @@ type TypeName = 'Grower' | 'Packhouse' | 'Batch';
 const SCALARS: Record<TypeName, string[]> = {
   Grower: ['id', 'code', 'name', 'region', 'contactEmail', 'createdAt', 'updatedAt'],
   Packhouse: ['id', 'name', 'location', 'createdAt', 'updatedAt'],
-  Batch: ['id', 'code', 'fruitType', 'status', 'harvestDate', 'intakeDate', 'grossWeightKg', 'netWeightKg', 'createdAt', 'updatedAt'],
+  Batch: [
+    'id',
+    'code',
+    'fruitType',
+    'status',
+    'harvestDate',
+    'intakeDate',
+    'grossWeightKg',
+    'netWeightKg',
+    'createdAt',
+    'updatedAt',
+  ],
 };
 const STATUSES = ['RECEIVED', 'GRADED', 'PACKED', 'DISPATCHED', 'REJECTED'];
 const FRUITS = ['APPLE', 'PEAR', 'CITRUS', 'STONE_FRUIT', 'KIWIFRUIT', 'AVOCADO', 'GRAPE', 'BERRY'];
@@ -87,9 +98,12 @@ class Generator {
 
   root(): string {
     const roll = this.r();
-    if (roll < 0.25) return `${this.key('growers')}${this.connArgs('Grower', false)}${this.directive()} ${this.connection('Grower', 0)}`;
-    if (roll < 0.4) return `${this.key('packhouses')}${this.connArgs('Packhouse', false)}${this.directive()} ${this.connection('Packhouse', 0)}`;
-    if (roll < 0.7) return `${this.key('batches')}${this.connArgs('Batch', false)}${this.directive()} ${this.connection('Batch', 0)}`;
+    if (roll < 0.25)
+      return `${this.key('growers')}${this.connArgs('Grower', false)}${this.directive()} ${this.connection('Grower', 0)}`;
+    if (roll < 0.4)
+      return `${this.key('packhouses')}${this.connArgs('Packhouse', false)}${this.directive()} ${this.connection('Packhouse', 0)}`;
+    if (roll < 0.7)
+      return `${this.key('batches')}${this.connArgs('Batch', false)}${this.directive()} ${this.connection('Batch', 0)}`;
     if (roll < 0.88) {
       const id = this.anyId();
       return `${this.key('node')}(id: ${this.arg('ID!', id, JSON.stringify(id))}) ${this.nodeSelection(1)}`;
@@ -104,7 +118,11 @@ class Generator {
     if (roll < 0.3) return encodeGlobalId('Batch', pick(this.r, fx.batches).id);
     if (roll < 0.45) return encodeGlobalId('Grower', pick(this.r, fx.growers).id);
     if (roll < 0.55) return encodeGlobalId('Packhouse', pick(this.r, fx.packhouses).id);
-    if (roll < 0.65) return encodeGlobalId(pick(this.r, ['Batch', 'Grower', 'Packhouse']), pick(this.r, [fx.foreign.batch, fx.foreign.grower, fx.foreign.packhouse]));
+    if (roll < 0.65)
+      return encodeGlobalId(
+        pick(this.r, ['Batch', 'Grower', 'Packhouse']),
+        pick(this.r, [fx.foreign.batch, fx.foreign.grower, fx.foreign.packhouse]),
+      );
     if (roll < 0.72) return encodeGlobalId('Batch', pick(this.r, [0, 999_999, 2_147_483_648, 99_999_999_999]));
     if (roll < 0.78) return encodeGlobalId(pick(this.r, ['Card', 'BatchEvent', 'Nope']), 1);
     if (roll < 0.84) return pick(this.r, ['not-an-id', '', 'QmF0Y2g6', '!!!', 'QmF0Y2g6LTE']);
@@ -116,7 +134,14 @@ class Generator {
     const max = nested ? 100 : 500;
     const backward = this.chance(0.3);
     const sizeRoll = this.r();
-    const size = sizeRoll < 0.05 ? 0 : sizeRoll < 0.08 ? max + 1 : sizeRoll < 0.1 ? -1 : 1 + Math.floor(this.r() * (nested ? 4 : 8));
+    const size =
+      sizeRoll < 0.05
+        ? 0
+        : sizeRoll < 0.08
+          ? max + 1
+          : sizeRoll < 0.1
+            ? -1
+            : 1 + Math.floor(this.r() * (nested ? 4 : 8));
     if (this.chance(0.85)) args.push(`${backward ? 'last' : 'first'}: ${this.arg('Int', size, String(size))}`);
     const orders = type === 'Batch' ? BATCH_ORDERS : NAME_ORDERS;
     const order = this.chance(0.6) ? pick(this.r, orders) : undefined;
@@ -127,7 +152,8 @@ class Generator {
     }
     if (type === 'Batch' && this.chance(0.4)) args.push(`filter: ${this.filter()}`);
     // after with last (or before with first) is refused by the resolvers: both paths must say so alike.
-    if (this.chance(0.03) && !args.some((a) => a.startsWith('after') || a.startsWith('before'))) args.push(backward ? 'after: "x"' : 'before: "x"');
+    if (this.chance(0.03) && !args.some((a) => a.startsWith('after') || a.startsWith('before')))
+      args.push(backward ? 'after: "x"' : 'before: "x"');
     return args.length ? `(${args.join(', ')})` : '';
   }
 
@@ -152,8 +178,12 @@ class Generator {
     const parts: string[] = [];
     if (this.chance(0.4)) parts.push(`status: ${pick(this.r, STATUSES)}`);
     if (this.chance(0.3)) parts.push(`fruitType: ${pick(this.r, FRUITS)}`);
-    if (this.chance(0.2)) parts.push(`grower: ${JSON.stringify(this.chance(0.85) ? encodeGlobalId('Grower', pick(this.r, fx.growers).id) : pick(this.r, ['bad', encodeGlobalId('Batch', 1), '']))}`);
-    if (this.chance(0.15)) parts.push(`packhouse: ${JSON.stringify(encodeGlobalId('Packhouse', pick(this.r, fx.packhouses).id))}`);
+    if (this.chance(0.2))
+      parts.push(
+        `grower: ${JSON.stringify(this.chance(0.85) ? encodeGlobalId('Grower', pick(this.r, fx.growers).id) : pick(this.r, ['bad', encodeGlobalId('Batch', 1), '']))}`,
+      );
+    if (this.chance(0.15))
+      parts.push(`packhouse: ${JSON.stringify(encodeGlobalId('Packhouse', pick(this.r, fx.packhouses).id))}`);
     const date = () => pick(this.r, fx.batches).intakeDate;
     if (this.chance(0.3)) parts.push(`intakeFrom: ${this.arg('Date', date(), JSON.stringify(date()))}`);
     if (this.chance(0.3)) parts.push(`intakeTo: "${date()}"`);
@@ -172,7 +202,9 @@ class Generator {
     parts.push(edges());
     if (this.chance(0.1)) parts.push(edges());
     if (this.chance(0.4)) {
-      const pi = ['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor', '__typename'].filter(() => this.chance(0.5));
+      const pi = ['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor', '__typename'].filter(() =>
+        this.chance(0.5),
+      );
       parts.push(`${this.key('pageInfo')} { ${pi.length ? pi.join(' ') : 'hasNextPage'} }`);
     }
     if (this.chance(0.1)) parts.push('__typename');
@@ -190,10 +222,13 @@ class Generator {
     if (this.chance(0.1)) parts.push('__typename');
     if (depth < 3) {
       if (type === 'Batch') {
-        if (this.chance(0.35)) parts.push(`${this.key('grower')}${this.directive()} ${this.objectSelection('Grower', depth + 1)}`);
+        if (this.chance(0.35))
+          parts.push(`${this.key('grower')}${this.directive()} ${this.objectSelection('Grower', depth + 1)}`);
         if (this.chance(0.25)) parts.push(`${this.key('packhouse')} ${this.objectSelection('Packhouse', depth + 1)}`);
       } else if (this.chance(0.35)) {
-        parts.push(`${this.key('batches')}${this.connArgs('Batch', true)}${this.directive()} ${this.connection('Batch', depth + 1)}`);
+        parts.push(
+          `${this.key('batches')}${this.connArgs('Batch', true)}${this.directive()} ${this.connection('Batch', depth + 1)}`,
+        );
       }
     }
     if (this.chance(0.15)) {

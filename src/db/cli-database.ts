@@ -24,7 +24,12 @@ export type CliDatabase = {
 
 /** The data directory of the PostgreSQL answering on the embedded port, or null when nothing listens. */
 async function runningEmbedded(config: Config): Promise<string | null> {
-  const sql = postgres(embeddedDatabaseUrl(config), { max: 1, connect_timeout: 5, idle_timeout: 1, onnotice: () => {} });
+  const sql = postgres(embeddedDatabaseUrl(config), {
+    max: 1,
+    connect_timeout: 5,
+    idle_timeout: 1,
+    onnotice: () => {},
+  });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -54,14 +59,26 @@ async function samePath(a: string, b: string): Promise<boolean> {
   return (await real(a)) === (await real(b));
 }
 
-export async function openCliDatabase(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<CliDatabase> {
+export async function openCliDatabase(
+  config: Config,
+  log: Logger,
+  options: { migrate?: boolean } = {},
+): Promise<CliDatabase> {
   const migrate = async (url: string) => (options.migrate === false ? 0 : (await runMigrations(url, config)).applied);
   if (config.database.url) {
     const url = config.database.url;
     const applied = await migrate(url).catch((err: unknown) => {
-      throw new Error(`Cannot use the database at ${new URL(url).host} (${describeRejection(err)}): check DATABASE_URL.`);
+      throw new Error(
+        `Cannot use the database at ${new URL(url).host} (${describeRejection(err)}): check DATABASE_URL.`,
+      );
     });
-    return { url, label: `PostgreSQL at ${new URL(url).host} (DATABASE_URL)`, source: 'DATABASE_URL', applied, close: async () => {} };
+    return {
+      url,
+      label: `PostgreSQL at ${new URL(url).host} (DATABASE_URL)`,
+      source: 'DATABASE_URL',
+      applied,
+      close: async () => {},
+    };
   }
   const { dir, port } = config.embeddedPostgres;
   const running = await runningEmbedded(config);
@@ -73,7 +90,13 @@ export async function openCliDatabase(config: Config, log: Logger, options: { mi
       );
     }
     const url = embeddedDatabaseUrl(config);
-    return { url, label: `the embedded PostgreSQL of the running server (port ${port})`, source: 'running', applied: await migrate(url), close: async () => {} };
+    return {
+      url,
+      label: `the embedded PostgreSQL of the running server (port ${port})`,
+      source: 'running',
+      applied: await migrate(url),
+      close: async () => {},
+    };
   }
   const embedded = await startEmbeddedPostgres(config, log);
   try {

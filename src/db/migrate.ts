@@ -28,7 +28,9 @@ export async function runMigrations(databaseUrl: string, config: Config): Promis
 }
 
 async function appliedCount(sql: Sql): Promise<number> {
-  const [table] = await sql<{ exists: boolean }[]>`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`;
+  const [table] = await sql<
+    { exists: boolean }[]
+  >`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`;
   if (!table.exists) return 0;
   const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
   return row.n;
@@ -36,6 +38,8 @@ async function appliedCount(sql: Sql): Promise<number> {
 
 /** True when every migration in the repository has been applied (used by /ready). */
 export async function migrationsAreCurrent(sql: Sql): Promise<boolean> {
-  const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+  const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as {
+    entries: unknown[];
+  };
   return (await appliedCount(sql)) >= journal.entries.length;
 }

@@ -11,7 +11,11 @@ afterAll(() => h?.close());
 
 describe('job payloads', () => {
   it('a worker reads a well-formed payload, typed', () => {
-    expect(parsePayload(QUEUES.recommendationChunk, { organizationId: 1, jobId: 2, chunkNo: 3 })).toEqual({ organizationId: 1, jobId: 2, chunkNo: 3 });
+    expect(parsePayload(QUEUES.recommendationChunk, { organizationId: 1, jobId: 2, chunkNo: 3 })).toEqual({
+      organizationId: 1,
+      jobId: 2,
+      chunkNo: 3,
+    });
   });
 
   it.each([
@@ -26,10 +30,19 @@ describe('job payloads', () => {
   });
 
   it('send refuses a bad payload and enqueues none of the batch', async () => {
-    const count = async () => Number((await h.resources.sql`select count(*)::int as n from pgboss.job where name = ${QUEUES.recommendationChunk}`)[0].n);
+    const count = async () =>
+      Number(
+        (await h.resources.sql`select count(*)::int as n from pgboss.job where name = ${QUEUES.recommendationChunk}`)[0]
+          .n,
+      );
     const before = await count();
-    const bad = [{ organizationId: 1, jobId: 2, chunkNo: 1 }, { organizationId: 1, jobId: 2, chunkNo: -1 }];
-    await expect(h.resources.db.transaction((tx) => h.resources.jobs.send(tx, QUEUES.recommendationChunk, bad))).rejects.toThrow(/chunkNo/);
+    const bad = [
+      { organizationId: 1, jobId: 2, chunkNo: 1 },
+      { organizationId: 1, jobId: 2, chunkNo: -1 },
+    ];
+    await expect(
+      h.resources.db.transaction((tx) => h.resources.jobs.send(tx, QUEUES.recommendationChunk, bad)),
+    ).rejects.toThrow(/chunkNo/);
     expect(await count()).toBe(before);
   });
 });

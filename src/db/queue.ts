@@ -29,13 +29,19 @@ const id = z.int().positive().max(2_147_483_647);
 export const QUEUE_PAYLOADS = {
   [QUEUES.recommendationChunk]: z.strictObject({ organizationId: id, jobId: id, chunkNo: id }),
   [QUEUES.courseGeneration]: z.strictObject({ organizationId: id, generationId: id }),
-  [QUEUES.workflowRun]: z.strictObject({ organizationId: id, runId: id, generation: z.int().nonnegative().max(2_147_483_647) }),
+  [QUEUES.workflowRun]: z.strictObject({
+    organizationId: id,
+    runId: id,
+    generation: z.int().nonnegative().max(2_147_483_647),
+  }),
 } satisfies Record<QueueName, z.ZodType>;
 export type QueuePayload<Q extends QueueName> = z.infer<(typeof QUEUE_PAYLOADS)[Q]>;
 
 export class PayloadError extends Error {
   constructor(queue: QueueName, issues: z.core.$ZodIssue[]) {
-    super(`invalid ${queue} payload: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`);
+    super(
+      `invalid ${queue} payload: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`,
+    );
     this.name = 'PayloadError';
   }
 }
@@ -175,7 +181,11 @@ export function createJobQueue(url: string, config: Config, log: Logger): JobQue
         ...(options.startAfter ? { startAfter: options.startAfter } : {}),
         ...(options.group ? { group: { id: options.group } } : {}),
       };
-      await boss.insert(queue, checked.map((data) => ({ data, ...extra })), { db: fromDrizzle(tx, sql) });
+      await boss.insert(
+        queue,
+        checked.map((data) => ({ data, ...extra })),
+        { db: fromDrizzle(tx, sql) },
+      );
     },
     async close() {
       if (started) await boss.stop({ graceful: false, close: true, timeout: 2_000 }).catch(() => undefined);

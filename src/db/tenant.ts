@@ -31,7 +31,12 @@ export async function loadTenantRows<T extends TenantTable>(
     d
       .select()
       .from(table as PgTable)
-      .where(and(eq(table.organizationId, sql.placeholder('organizationId')), sql`${table.id} = any(${sql.placeholder('ids')}::int4[])`))
+      .where(
+        and(
+          eq(table.organizationId, sql.placeholder('organizationId')),
+          sql`${table.id} = any(${sql.placeholder('ids')}::int4[])`,
+        ),
+      )
       .prepare(`tenant_rows_${name}`),
   );
   const rows = (await query.execute({ organizationId, ids: wanted })) as (T['$inferSelect'] & { id: number })[];
@@ -44,7 +49,11 @@ export async function loadTenantRows<T extends TenantTable>(
  * For a Pothos `loadableNode` load function. Missing rows are null (Pothos resolves them to a null
  * node, as if the id did not exist); the cast only hides that from the row type.
  */
-export function loadTenantNodes<T extends TenantTable>(ctx: Context, table: T, ids: string[]): Promise<InferSelectModel<T>[]> {
+export function loadTenantNodes<T extends TenantTable>(
+  ctx: Context,
+  table: T,
+  ids: string[],
+): Promise<InferSelectModel<T>[]> {
   return loadTenantRows(ctx.db, table, organizationOf(ctx), ids) as Promise<InferSelectModel<T>[]>;
 }
 
@@ -52,7 +61,13 @@ export function loadTenantNodes<T extends TenantTable>(ctx: Context, table: T, i
  * The caller's row, locked (select … for update) until the transaction ends, so concurrent changes
  * queue behind it; NotFoundError (named `typename`) when it is missing or another tenant's.
  */
-export async function lockOwnedRow<T extends TenantTable>(tx: Db, table: T, organizationId: number, id: number, typename: string): Promise<T['$inferSelect']> {
+export async function lockOwnedRow<T extends TenantTable>(
+  tx: Db,
+  table: T,
+  organizationId: number,
+  id: number,
+  typename: string,
+): Promise<T['$inferSelect']> {
   const [row] = await tx
     .select()
     .from(table as PgTable)

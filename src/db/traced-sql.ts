@@ -63,18 +63,26 @@ export function traceSql(sql: Sql, tracer: Tracer, database: string): Sql {
       const result = Reflect.apply(target, thisArg, args);
       const strings = args[0] as TemplateStringsArray | undefined;
       if (!Array.isArray(strings) || !('raw' in strings)) return result;
-      return traceQuery(result, strings.reduce((text, part, i) => `${text}$${i}${part}`), tracer, database);
+      return traceQuery(
+        result,
+        strings.reduce((text, part, i) => `${text}$${i}${part}`),
+        tracer,
+        database,
+      );
     },
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (property === 'unsafe') {
-        return (text: string, ...rest: unknown[]) => traceQuery((value as (...a: unknown[]) => unknown)(text, ...rest), text, tracer, database);
+        return (text: string, ...rest: unknown[]) =>
+          traceQuery((value as (...a: unknown[]) => unknown)(text, ...rest), text, tracer, database);
       }
       if (property === 'begin') {
         // begin(fn) or begin(options, fn): the transaction's own `sql` is wrapped too.
         return (...args: unknown[]) => {
           const fn = args.at(-1) as (tx: Sql) => unknown;
-          return (value as (...a: unknown[]) => unknown)(...args.slice(0, -1), (tx: Sql) => fn(traceSql(tx, tracer, database)));
+          return (value as (...a: unknown[]) => unknown)(...args.slice(0, -1), (tx: Sql) =>
+            fn(traceSql(tx, tracer, database)),
+          );
         };
       }
       return value;

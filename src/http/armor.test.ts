@@ -65,9 +65,12 @@ describe(`depth (at most ${ARMOR_LIMITS.depth})`, () => {
   });
 
   it('refuses recursive fragments at validation, without looping', async ({ h, t }) => {
-    const r = await h.gql('{ batches(first: 1) { edges { node { ...A } } } } fragment A on Batch { grower { batches(first: 1) { edges { node { ...A } } } } }', {
-      auth: t.partnerKey,
-    });
+    const r = await h.gql(
+      '{ batches(first: 1) { edges { node { ...A } } } } fragment A on Batch { grower { batches(first: 1) { edges { node { ...A } } } } }',
+      {
+        auth: t.partnerKey,
+      },
+    );
     expect(r.body.data).toBeUndefined();
     expect(r.body.errors?.map((e) => e.message).join(' ')).toMatch(/Cannot spread fragment "A" within itself/);
     expect(r.statements).toBe(0);
@@ -84,9 +87,19 @@ describe(`aliases (at most ${ARMOR_LIMITS.aliases})`, () => {
 
   it('counts aliases in fragments, once per spread', async ({ h, t }) => {
     const half = ARMOR_LIMITS.aliases / 2;
-    await expectAccepted({ h, t }, `{ ...F viewer { __typename } } fragment F on Query { ${aliased(ARMOR_LIMITS.aliases)} }`);
-    await expectAccepted({ h, t }, `{ x: viewer { ...V } y: viewer { ...V } } fragment V on Viewer { ${aliased(half - 1, 'tier')} }`);
-    await expectRefused({ h, t }, `{ x: viewer { ...V } y: viewer { ...V } } fragment V on Viewer { ${aliased(half, 'tier')} }`, 'TOO_MANY_ALIASES');
+    await expectAccepted(
+      { h, t },
+      `{ ...F viewer { __typename } } fragment F on Query { ${aliased(ARMOR_LIMITS.aliases)} }`,
+    );
+    await expectAccepted(
+      { h, t },
+      `{ x: viewer { ...V } y: viewer { ...V } } fragment V on Viewer { ${aliased(half - 1, 'tier')} }`,
+    );
+    await expectRefused(
+      { h, t },
+      `{ x: viewer { ...V } y: viewer { ...V } } fragment V on Viewer { ${aliased(half, 'tier')} }`,
+      'TOO_MANY_ALIASES',
+    );
   });
 });
 
@@ -96,14 +109,21 @@ describe(`directives (at most ${ARMOR_LIMITS.directives})`, () => {
   it('counts every directive, at the limit and one past it, fragments included', async ({ h, t }) => {
     await expectAccepted({ h, t }, `{ ${withDirectives(ARMOR_LIMITS.directives)} }`);
     await expectRefused({ h, t }, `{ ${withDirectives(ARMOR_LIMITS.directives + 1)} }`, 'TOO_MANY_DIRECTIVES');
-    await expectRefused({ h, t }, `{ ...F @skip(if: false) } fragment F on Query { ${withDirectives(ARMOR_LIMITS.directives)} }`, 'TOO_MANY_DIRECTIVES');
+    await expectRefused(
+      { h, t },
+      `{ ...F @skip(if: false) } fragment F on Query { ${withDirectives(ARMOR_LIMITS.directives)} }`,
+      'TOO_MANY_DIRECTIVES',
+    );
   });
 });
 
 describe(`tokens (at most ${ARMOR_LIMITS.tokens})`, () => {
   // A long list argument: many tokens, few fields (graphql-js itself gives up validating ~1,000
   // copies of one field). 12 tokens around the list, one per id.
-  const withTokens = (n: number) => `{ nodes(ids: [${Array(n - 12).fill(`"${encodeGlobalId('Batch', 1)}"`).join(', ')}]) { id } }`;
+  const withTokens = (n: number) =>
+    `{ nodes(ids: [${Array(n - 12)
+      .fill(`"${encodeGlobalId('Batch', 1)}"`)
+      .join(', ')}]) { id } }`;
   const count = (query: string) => {
     const lexer = new Lexer(new Source(query));
     let n = 0;
@@ -120,9 +140,17 @@ describe(`tokens (at most ${ARMOR_LIMITS.tokens})`, () => {
 
 describe('schema visibility', () => {
   it('lets internal keys introspect, with the full GraphiQL query', async ({ h, t }) => {
-    const r = await h.gql(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }), {
-      auth: t.internalKey,
-    });
+    const r = await h.gql(
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        inputValueDeprecation: true,
+      }),
+      {
+        auth: t.internalKey,
+      },
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.__schema.queryType.name).toBe('Query');
   });
@@ -141,8 +169,14 @@ describe('schema visibility', () => {
   it('hides "Did you mean" suggestions from partners, in validation and in variables', async ({ h, t }) => {
     const typo = '{ viewer { tierr } }';
     const enumTypo = 'query($s: BatchStatus) { batches(first: 1, filter: { status: $s }) { edges { cursor } } }';
-    const partner = [await h.gql(typo, { auth: t.partnerKey }), await h.gql(enumTypo, { auth: t.partnerKey, variables: { s: 'PACKD' } })];
-    const internal = [await h.gql(typo, { auth: t.internalKey }), await h.gql(enumTypo, { auth: t.internalKey, variables: { s: 'PACKD' } })];
+    const partner = [
+      await h.gql(typo, { auth: t.partnerKey }),
+      await h.gql(enumTypo, { auth: t.partnerKey, variables: { s: 'PACKD' } }),
+    ];
+    const internal = [
+      await h.gql(typo, { auth: t.internalKey }),
+      await h.gql(enumTypo, { auth: t.internalKey, variables: { s: 'PACKD' } }),
+    ];
     for (const r of partner) {
       expect(r.body.errors?.[0].message).toBeTruthy();
       expect(r.body.errors?.[0].message).not.toMatch(/Did you mean/);
@@ -152,9 +186,14 @@ describe('schema visibility', () => {
   });
 
   it('with SCHEMA_INTROSPECTION=open shows users the schema, and still not partners', async ({ h, t }) => {
-    const open = createApp({ ...h.resources, config: { ...h.config, limits: { ...h.config.limits, introspection: 'open' } } });
+    const open = createApp({
+      ...h.resources,
+      config: { ...h.config, limits: { ...h.config.limits, introspection: 'open' } },
+    });
     const query = '{ __schema { queryType { name } } }';
     expect((await gql(open, query, { auth: t.memberToken })).body.data?.__schema.queryType.name).toBe('Query');
-    expect((await gql(open, query, { auth: t.partnerKey })).body.errors?.[0].message).toMatch(/introspection has been disabled/);
+    expect((await gql(open, query, { auth: t.partnerKey })).body.errors?.[0].message).toMatch(
+      /introspection has been disabled/,
+    );
   });
 });

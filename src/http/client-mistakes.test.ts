@@ -23,14 +23,23 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const codeOf = (r: { body: { errors?: { extensions?: Record<string, any> }[] } }) => r.body.errors?.[0]?.extensions?.code;
+const codeOf = (r: { body: { errors?: { extensions?: Record<string, any> }[] } }) =>
+  r.body.errors?.[0]?.extensions?.code;
 
 describe('client mistakes are answered as such', () => {
   it('NUL in any string, in variables or in the document, is refused naming the field (signIn works anonymously)', async () => {
-    const viaVariable = await h.gql(`mutation($e: String!) { signIn(email: $e, password: "x") { __typename } }`, { variables: { e: 'a\u0000@b.c' } });
+    const viaVariable = await h.gql(`mutation($e: String!) { signIn(email: $e, password: "x") { __typename } }`, {
+      variables: { e: 'a\u0000@b.c' },
+    });
     expect(viaVariable.status).toBe(400);
-    expect(viaVariable.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('"$e"'), extensions: { code: 'BAD_USER_INPUT', field: 'e' } });
-    const nested = await h.gql(`mutation($i: CreateGrowerInput!) { createGrower(input: $i) { __typename } }`, { auth: t.adminToken, variables: { i: { code: 'G', name: 'x\u0000' } } });
+    expect(viaVariable.body.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('"$e"'),
+      extensions: { code: 'BAD_USER_INPUT', field: 'e' },
+    });
+    const nested = await h.gql(`mutation($i: CreateGrowerInput!) { createGrower(input: $i) { __typename } }`, {
+      auth: t.adminToken,
+      variables: { i: { code: 'G', name: 'x\u0000' } },
+    });
     expect(nested.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'i.name' });
     const literal = await h.gql(`mutation { signIn(email: "a\\u0000b", password: "x") { __typename } }`);
     expect(codeOf(literal)).toBe('BAD_USER_INPUT');
@@ -38,57 +47,96 @@ describe('client mistakes are answered as such', () => {
 
   it('Dates and DateTimes PostgreSQL cannot store are refused by the scalar', async () => {
     for (const from of ['0000-01-01', '2025-02-30']) {
-      const r = await h.gql(`query($f: Date) { batches(filter: { intakeFrom: $f }) { edges { node { id } } } }`, { auth: t.partnerKey, variables: { f: from } });
+      const r = await h.gql(`query($f: Date) { batches(filter: { intakeFrom: $f }) { edges { node { id } } } }`, {
+        auth: t.partnerKey,
+        variables: { f: from },
+      });
       expect(codeOf(r), from).toBe('BAD_USER_INPUT');
     }
-    for (const expiresAt of ['0001-01-01T00:00:00+01:00', '2025-02-30T00:00:00Z', '9999-12-31T23:59:59-14:00', '2025-01-01T24:00:00Z']) {
-      const r = await h.gql(`mutation($e: DateTime) { createApiKey(input: { name: "x", scopes: [READ], expiresAt: $e }) { __typename } }`, { auth: t.adminToken, variables: { e: expiresAt } });
+    for (const expiresAt of [
+      '0001-01-01T00:00:00+01:00',
+      '2025-02-30T00:00:00Z',
+      '9999-12-31T23:59:59-14:00',
+      '2025-01-01T24:00:00Z',
+    ]) {
+      const r = await h.gql(
+        `mutation($e: DateTime) { createApiKey(input: { name: "x", scopes: [READ], expiresAt: $e }) { __typename } }`,
+        { auth: t.adminToken, variables: { e: expiresAt } },
+      );
       expect(codeOf(r), expiresAt).toBe('BAD_USER_INPUT');
     }
   });
 
   it('ids beyond int4 in mutation and filter arguments find nothing', async () => {
     const huge = encodeGlobalId('Grower', '2147483648');
-    const update = await h.gql(`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, { auth: t.adminToken, variables: { id: huge } });
+    const update = await h.gql(`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, {
+      auth: t.adminToken,
+      variables: { id: huge },
+    });
     expect(update.body.data.updateGrower.__typename).toBe('NotFoundError');
-    const filter = await h.gql(`query($g: ID!) { batches(filter: { grower: $g }) { edges { node { id } } } }`, { auth: t.partnerKey, variables: { g: huge } });
+    const filter = await h.gql(`query($g: ID!) { batches(filter: { grower: $g }) { edges { node { id } } } }`, {
+      auth: t.partnerKey,
+      variables: { g: huge },
+    });
     expect(filter.body).toEqual({ data: { batches: { edges: [] } }, extensions: expect.anything() });
   });
 
   it('an id naming a type the schema does not have is refused, in node and nodes (found by the fuzzer)', async () => {
     const id = encodeGlobalId('Nope', 1);
-    const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: t.partnerKey, variables: { id } });
+    const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, {
+      auth: t.partnerKey,
+      variables: { id },
+    });
     expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
   });
 
   it('edited cursors are refused (out-of-range numbers, impossible dates, NUL)', async () => {
     const first = await h.gql(`{ batches(first: 1) { pageInfo { endCursor } } }`, { auth: t.partnerKey });
-    const [list, ...values] = JSON.parse(Buffer.from(first.body.data.batches.pageInfo.endCursor, 'base64url').toString());
+    const [list, ...values] = JSON.parse(
+      Buffer.from(first.body.data.batches.pageInfo.endCursor, 'base64url').toString(),
+    );
     const edits = [
       values.map((v: unknown) => (typeof v === 'number' ? 2_147_483_648 : v)),
       values.map((v: unknown) => (typeof v === 'string' ? '2025-02-30T00:00:00.000+00' : v)),
       values.map((v: unknown) => (typeof v === 'string' ? '2025-13-45' : v)),
     ];
     for (const edited of edits) {
-      const r = await h.gql(`query($a: String) { batches(first: 1, after: $a) { edges { node { id } } } }`, { auth: t.partnerKey, variables: { a: encodeCursor(list, edited) } });
+      const r = await h.gql(`query($a: String) { batches(first: 1, after: $a) { edges { node { id } } } }`, {
+        auth: t.partnerKey,
+        variables: { a: encodeCursor(list, edited) },
+      });
       expect(codeOf(r), JSON.stringify(edited)).toBe('BAD_USER_INPUT');
     }
   });
 
   it('a ValidationError thrown from a query field keeps its message and field', async () => {
-    const r = await h.gql(`{ persistedOperations(manifest: "Not A Name") { edges { node { id } } } }`, { auth: t.internalKey });
+    const r = await h.gql(`{ persistedOperations(manifest: "Not A Name") { edges { node { id } } } }`, {
+      auth: t.internalKey,
+    });
     expect(r.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(r.body.errors?.[0].message).not.toMatch(/Unexpected error/);
   });
 
   it('a non-string query, non-object variables and very deep variables are 400s', async () => {
-    const post = (body: string) => h.fetch('/graphql', { method: 'POST', headers: { authorization: `Bearer ${t.partnerKey}`, 'content-type': 'application/json' }, body });
-    for (const body of ['{"query":123}', '{"query":{}}', '{"query":"{ __typename }","variables":[]}', `{"query":"query($v: String) { __typename }","variables":{"v":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}}`]) {
+    const post = (body: string) =>
+      h.fetch('/graphql', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.partnerKey}`, 'content-type': 'application/json' },
+        body,
+      });
+    for (const body of [
+      '{"query":123}',
+      '{"query":{}}',
+      '{"query":"{ __typename }","variables":[]}',
+      `{"query":"query($v: String) { __typename }","variables":{"v":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}}`,
+    ]) {
       const res = await post(body);
       expect(res.status, body.slice(0, 40)).toBe(400);
       expect(JSON.stringify(await res.json())).not.toContain('INTERNAL_SERVER_ERROR');
     }
-    const get = await h.fetch('/graphql?query=%7B__typename%7D&variables=nope', { headers: { authorization: `Bearer ${t.partnerKey}` } });
+    const get = await h.fetch('/graphql?query=%7B__typename%7D&variables=nope', {
+      headers: { authorization: `Bearer ${t.partnerKey}` },
+    });
     expect(get.status).toBe(400);
   });
 });
@@ -96,7 +144,10 @@ describe('client mistakes are answered as such', () => {
 describe('logs', () => {
   it('never carry SQL parameters, secrets or hashes: a failed key insert logs its code and statement, not the hash', async () => {
     let out = '';
-    const log = pino(loggerOptions('info', 'test'), new Writable({ write: (chunk, _e, done) => ((out += chunk), done()) }));
+    const log = pino(
+      loggerOptions('info', 'test'),
+      new Writable({ write: (chunk, _e, done) => ((out += chunk), done()) }),
+    );
     const secretHash = 'deadbeef'.repeat(8);
     const [existing] = await h.resources.db.select().from(apiKeyTable).limit(1);
     const err = await h.resources.db
@@ -113,14 +164,23 @@ describe('logs', () => {
 });
 
 describe('CSV exports', () => {
-  it("write formula cells with a leading apostrophe", async () => {
+  it('write formula cells with a leading apostrophe', async () => {
     const worker = await startRecommendationWorker(h.resources, { concurrency: 1 });
     try {
-      const customers = customerInputs(4, 7_000).map((c, i) => ({ ...c, customerRef: ['=HYPERLINK("http://x")', '+1+1', '@SUM(A1)', '-2+3'][i] }));
+      const customers = customerInputs(4, 7_000).map((c, i) => ({
+        ...c,
+        customerRef: ['=HYPERLINK("http://x")', '+1+1', '@SUM(A1)', '-2+3'][i],
+      }));
       const { job } = await submit(h, t.partnerKey, { customers });
       await waitForJob(h, t.partnerKey, job.id);
-      const res = await h.fetch(`/jobs/${job.id}/results.csv`, { headers: { authorization: `Bearer ${t.partnerKey}` } });
-      const refs = (await res.text()).trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+      const res = await h.fetch(`/jobs/${job.id}/results.csv`, {
+        headers: { authorization: `Bearer ${t.partnerKey}` },
+      });
+      const refs = (await res.text())
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[0]);
       expect(refs).toEqual([`"'=HYPERLINK(""http://x"")"`, "'+1+1", "'@SUM(A1)", "'-2+3"]);
     } finally {
       await worker.stop();
@@ -131,7 +191,14 @@ describe('CSV exports', () => {
 describe('CORS and subscriptions', () => {
   it('allows credentialed CORS only for CORS_ORIGINS', async () => {
     const preflight = (origin: string) =>
-      h.fetch('/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+      h.fetch('/graphql', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
     const good = await preflight('https://app.example.com');
     expect(good.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(good.headers.get('access-control-allow-credentials')).toBe('true');
@@ -144,7 +211,9 @@ describe('CORS and subscriptions', () => {
     const res = await h.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: `subscription { recommendationJobProgress(id: "${encodeGlobalId('RecommendationJob', 1)}") { status } }` }),
+      body: JSON.stringify({
+        query: `subscription { recommendationJobProgress(id: "${encodeGlobalId('RecommendationJob', 1)}") { status } }`,
+      }),
     });
     const text = await res.text();
     expect(text).toContain('UNAUTHENTICATED');

@@ -19,7 +19,11 @@ afterAll(() => h?.close());
 
 function post(body: unknown, key = secret, connector = 'hubspot') {
   const raw = JSON.stringify(body);
-  return h.fetch(`/webhooks/crm/${connector}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-crm-signature': sign(key, raw) }, body: raw });
+  return h.fetch(`/webhooks/crm/${connector}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-crm-signature': sign(key, raw) },
+    body: raw,
+  });
 }
 
 const LEAD = `query($id: ID!) { lead(id: $id) { status owner score history(first: 10) { edges { node { kind note } } } } }`;
@@ -29,12 +33,23 @@ describe('CRM webhooks', () => {
     const lead = await createLead(h, t.partnerKey);
     const cached = await h.gql(LEAD, { auth: t.partnerKey, variables: { id: lead.id } });
     expect(cached.body.data.lead.owner).toBeNull();
-    const event = { eventId: 'evt-2', organization: t.slug, occurredAt: '2026-05-01T10:00:00Z', lead: lead.id, changes: { status: 'QUALIFIED', owner: 'crm-owner', score: 77 } };
+    const event = {
+      eventId: 'evt-2',
+      organization: t.slug,
+      occurredAt: '2026-05-01T10:00:00Z',
+      lead: lead.id,
+      changes: { status: 'QUALIFIED', owner: 'crm-owner', score: 77 },
+    };
     const first = await post(event);
     expect([first.status, await first.json()]).toEqual([200, { outcome: 'applied' }]);
     const again = await post(event);
     expect(await again.json()).toEqual({ outcome: 'duplicate' });
-    const older = await post({ ...event, eventId: 'evt-1', occurredAt: '2026-05-01T09:00:00Z', changes: { status: 'CONTACTED', owner: 'stale' } });
+    const older = await post({
+      ...event,
+      eventId: 'evt-1',
+      occurredAt: '2026-05-01T09:00:00Z',
+      changes: { status: 'CONTACTED', owner: 'stale' },
+    });
     expect(await older.json()).toEqual({ outcome: 'stale' });
     const r = await h.gql(LEAD, { auth: t.partnerKey, variables: { id: lead.id } });
     expect(r.body.data.lead).toMatchObject({ status: 'QUALIFIED', owner: 'crm-owner', score: 77 });
@@ -46,10 +61,20 @@ describe('CRM webhooks', () => {
 
   it('refuses bad signatures, unknown organizations, other tenants’ leads and malformed events', async () => {
     const lead = await createLead(h, t.partnerKey);
-    const event = { eventId: 'evt-x', organization: t.slug, occurredAt: '2026-05-01T10:00:00Z', lead: lead.id, changes: { owner: 'x' } };
+    const event = {
+      eventId: 'evt-x',
+      organization: t.slug,
+      occurredAt: '2026-05-01T10:00:00Z',
+      lead: lead.id,
+      changes: { owner: 'x' },
+    };
     expect((await post(event, 'wrong-secret')).status).toBe(401);
     expect((await post({ ...event, organization: 'no-such-org' })).status).toBe(401);
-    const unsigned = await h.fetch('/webhooks/crm/hubspot', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    const unsigned = await h.fetch('/webhooks/crm/hubspot', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
     expect(unsigned.status).toBe(401);
     expect((await post({ ...event, changes: { status: 'MAYBE' } })).status).toBe(422);
     expect((await post({ ...event, occurredAt: 'yesterday' })).status).toBe(422);

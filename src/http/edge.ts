@@ -40,7 +40,13 @@ export function requestAuthenticator(deps: { db: Db; config: Config; log: Logger
     const state = stateOf(request);
     const outcome = await withDeadline(authenticate(deps.db, deps.config, headers), remainingMs(state, timeoutMs));
     if (!outcome.ok) {
-      return { ok: false, response: outcome.reason === 'timeout' ? requestTimeoutResponse(timeoutMs) : internalErrorResponse(deps.log, outcome.error) };
+      return {
+        ok: false,
+        response:
+          outcome.reason === 'timeout'
+            ? requestTimeoutResponse(timeoutMs)
+            : internalErrorResponse(deps.log, outcome.error),
+      };
     }
     if (!outcome.value.ok) return { ok: false, response: unauthorizedResponse(outcome.value.message) };
     state.principal = outcome.value.principal;

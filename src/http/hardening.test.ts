@@ -70,9 +70,15 @@ describe('job file routes answer JSON and mask what they did not expect', () => 
 
   it('a NUL or control character in ?name= is refused, naming the parameter', async () => {
     for (const name of ['a%00b', 'line%0Abreak', 'x'.repeat(201)]) {
-      const res = await h.fetch(`/jobs/import?format=csv&name=${name}`, { method: 'POST', headers: auth(), body: 'customer_ref,online_shopping\n' });
+      const res = await h.fetch(`/jobs/import?format=csv&name=${name}`, {
+        method: 'POST',
+        headers: auth(),
+        body: 'customer_ref,online_shopping\n',
+      });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringContaining('name'), extensions: { code: 'BAD_NAME' } }] });
+      expect(await res.json()).toMatchObject({
+        errors: [{ message: expect.stringContaining('name'), extensions: { code: 'BAD_NAME' } }],
+      });
     }
   });
 
@@ -101,16 +107,32 @@ const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $inpu
 
 describe('a key never gets more than its creator has', () => {
   it('an admin user cannot give a key more than the platform limit it has itself', async () => {
-    const big = await h.gql(CREATE, { auth: t.adminToken, variables: { input: { name: 'greedy', scopes: ['READ'], rateLimitPerMinute: 100_000 } } });
-    expect(big.body.data.createApiKey).toMatchObject({ __typename: 'ValidationError', field: 'input.rateLimitPerMinute', message: expect.stringContaining('100 requests a minute') });
-    const same = await h.gql(CREATE, { auth: t.adminToken, variables: { input: { name: 'fair', scopes: ['READ'], rateLimitPerMinute: 100 } } });
+    const big = await h.gql(CREATE, {
+      auth: t.adminToken,
+      variables: { input: { name: 'greedy', scopes: ['READ'], rateLimitPerMinute: 100_000 } },
+    });
+    expect(big.body.data.createApiKey).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'input.rateLimitPerMinute',
+      message: expect.stringContaining('100 requests a minute'),
+    });
+    const same = await h.gql(CREATE, {
+      auth: t.adminToken,
+      variables: { input: { name: 'fair', scopes: ['READ'], rateLimitPerMinute: 100 } },
+    });
     expect(same.body.data.createApiKey.__typename).toBe('MutationCreateApiKeySuccess');
   });
 
   it('a key with a low limit passes it on, also when it names none', async () => {
     const slow = await t.key(['read', 'admin'], { rateLimitPerMinute: 5 });
-    const more = await h.gql(CREATE, { auth: slow, variables: { input: { name: 'more', scopes: ['READ'], rateLimitPerMinute: 6 } } });
-    expect(more.body.data.createApiKey).toMatchObject({ __typename: 'ValidationError', field: 'input.rateLimitPerMinute' });
+    const more = await h.gql(CREATE, {
+      auth: slow,
+      variables: { input: { name: 'more', scopes: ['READ'], rateLimitPerMinute: 6 } },
+    });
+    expect(more.body.data.createApiKey).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'input.rateLimitPerMinute',
+    });
     const unnamed = await h.gql(CREATE, { auth: slow, variables: { input: { name: 'unnamed', scopes: ['READ'] } } });
     expect(unnamed.body.data.createApiKey.data.apiKey.rateLimitPerMinute).toBe(5);
   });
@@ -118,9 +140,24 @@ describe('a key never gets more than its creator has', () => {
 
 describe('disabled users', () => {
   it('their API keys and tokens stop at once, and work again once enabled; only admins may, never on themselves', async () => {
-    const other = await createUser(h.resources.db, { organizationId: t.organizationId, email: `second-admin@${t.slug}.example`, name: 'Second', password: 'correct horse battery staple', role: 'admin' });
-    const otherToken = (await signToken({ userId: other.id, organizationId: t.organizationId, role: 'admin' }, h.config.auth.jwtSecret, 900)).token;
-    const created = await h.gql(CREATE, { auth: otherToken, variables: { input: { name: 'made by second', scopes: ['READ', 'ADMIN'] } } });
+    const other = await createUser(h.resources.db, {
+      organizationId: t.organizationId,
+      email: `second-admin@${t.slug}.example`,
+      name: 'Second',
+      password: 'correct horse battery staple',
+      role: 'admin',
+    });
+    const otherToken = (
+      await signToken(
+        { userId: other.id, organizationId: t.organizationId, role: 'admin' },
+        h.config.auth.jwtSecret,
+        900,
+      )
+    ).token;
+    const created = await h.gql(CREATE, {
+      auth: otherToken,
+      variables: { input: { name: 'made by second', scopes: ['READ', 'ADMIN'] } },
+    });
     const key = created.body.data.createApiKey.data.key;
     const viewer = (auth: string) => h.gql(`{ viewer { scopes } }`, { auth });
     expect((await viewer(key)).status).toBe(200);
@@ -130,7 +167,10 @@ describe('disabled users', () => {
     const id = encodeGlobalId('User', other.id);
     const byMember = await h.gql(SET, { auth: t.memberToken, variables: { id, disabled: true } });
     expect(byMember.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const self = await h.gql(SET, { auth: t.adminToken, variables: { id: encodeGlobalId('User', t.adminUserId), disabled: true } });
+    const self = await h.gql(SET, {
+      auth: t.adminToken,
+      variables: { id: encodeGlobalId('User', t.adminUserId), disabled: true },
+    });
     expect(self.body.data.setUserDisabled).toEqual({ __typename: 'ValidationError', field: 'id' });
     const stranger = await h.tenant('stranger');
     const foreign = await h.gql(SET, { auth: stranger.adminToken, variables: { id, disabled: true } });
@@ -143,7 +183,9 @@ describe('disabled users', () => {
       expect(r.status).toBe(401);
       expect(r.body.errors?.[0].message).toMatch(/disabled/);
     }
-    const files = await h.fetch(`/jobs/${encodeGlobalId('RecommendationJob', 1)}/results.csv`, { headers: { authorization: `Bearer ${key}` } });
+    const files = await h.fetch(`/jobs/${encodeGlobalId('RecommendationJob', 1)}/results.csv`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(files.status).toBe(401);
 
     const on = await h.gql(SET, { auth: t.adminToken, variables: { id, disabled: false } });
@@ -151,8 +193,11 @@ describe('disabled users', () => {
     expect((await viewer(key)).body.data.viewer.scopes).toEqual(['READ', 'ADMIN']);
   });
 
-  it("a key loses the scopes its creator no longer has", async () => {
-    const made = await h.gql(CREATE, { auth: t.adminToken, variables: { input: { name: 'admin key', scopes: ['READ', 'WRITE', 'ADMIN'] } } });
+  it('a key loses the scopes its creator no longer has', async () => {
+    const made = await h.gql(CREATE, {
+      auth: t.adminToken,
+      variables: { input: { name: 'admin key', scopes: ['READ', 'WRITE', 'ADMIN'] } },
+    });
     const key = made.body.data.createApiKey.data.key;
     await h.resources.sql`update users set role = 'member' where id = ${t.adminUserId}`;
     try {

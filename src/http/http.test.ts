@@ -6,8 +6,14 @@ const it = appTest({ tenant: 'http' });
 
 describe('response headers', () => {
   const routes: [string, RequestInit][] = [
-    ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }],
-    ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: '{}' }],
+    [
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' },
+    ],
+    [
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: '{}' },
+    ],
     ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ broken"}' }],
     ['/graphql', { method: 'GET', headers: { accept: 'text/html' } }],
     ['/health', { method: 'GET' }],
@@ -15,7 +21,9 @@ describe('response headers', () => {
     ['/nowhere', { method: 'GET' }],
   ];
   for (const [path, init] of routes) {
-    it(`${init.method} ${path} ${init.body ?? init.headers ? JSON.stringify(init.headers) : ''} carries X-Request-ID, X-Response-Time and X-Server-ID`, async ({ h }) => {
+    it(`${init.method} ${path} ${(init.body ?? init.headers) ? JSON.stringify(init.headers) : ''} carries X-Request-ID, X-Response-Time and X-Server-ID`, async ({
+      h,
+    }) => {
       const r = await h.fetch(path, init);
       expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.headers.get('x-response-time')).toMatch(/^\d+\.\d{2}ms$/);
@@ -59,7 +67,9 @@ describe('errors', () => {
       const error = r.body.errors?.[0];
       expect(error?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
       expect(error?.extensions?.errorId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(error?.message).toBe(`Unexpected error. It has been logged with id ${error?.extensions?.errorId}; quote it when you report this.`);
+      expect(error?.message).toBe(
+        `Unexpected error. It has been logged with id ${error?.extensions?.errorId}; quote it when you report this.`,
+      );
       expect(JSON.stringify(r.body)).not.toMatch(/code_renamed|column|select/i);
     } finally {
       await h.resources.sql`alter table batches rename column code_renamed to code`;
@@ -74,7 +84,10 @@ describe('failures before execution', () => {
       const r = await h.gql('{ viewer { tier } }', { auth: t.partnerKey });
       expect(r.status).toBe(503);
       const error = r.body.errors?.[0];
-      expect(error?.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(error?.extensions).toMatchObject({
+        code: 'INTERNAL_SERVER_ERROR',
+        errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
       expect(JSON.stringify(r.body)).not.toMatch(/secret_hash|select|api_keys/i);
     } finally {
       await h.resources.sql`alter table api_keys rename column secret_hash_renamed to secret_hash`;
@@ -85,17 +98,24 @@ describe('failures before execution', () => {
 describe('health', () => {
   it('/health answers and /ready checks the database and migrations', async ({ h }) => {
     expect(await (await h.fetch('/health')).json()).toMatchObject({ status: 'ok' });
-    expect(await (await h.fetch('/ready')).json()).toMatchObject({ status: 'ready', checks: { postgres: true, migrations: true } });
+    expect(await (await h.fetch('/ready')).json()).toMatchObject({
+      status: 'ready',
+      checks: { postgres: true, migrations: true },
+    });
   });
 });
 
-
 describe('request deadline', () => {
-  it('a request stuck waiting for a database connection gets a 503 with Retry-After, and the next one succeeds', async ({ h, t }) => {
+  it('a request stuck waiting for a database connection gets a 503 with Retry-After, and the next one succeeds', async ({
+    h,
+    t,
+  }) => {
     const { createResources } = await import('../resources.ts');
     const { createApp } = await import('../app.ts');
     const { testConfig } = await import('../test/harness.ts');
-    const resources = await createResources(testConfig({ DATABASE_URL: h.db.url, DATABASE_POOL_MAX: '1', REQUEST_TIMEOUT_MS: '300' }));
+    const resources = await createResources(
+      testConfig({ DATABASE_URL: h.db.url, DATABASE_POOL_MAX: '1', REQUEST_TIMEOUT_MS: '300' }),
+    );
     const app = createApp(resources);
     const ask = () =>
       Promise.resolve(

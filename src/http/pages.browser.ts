@@ -46,7 +46,8 @@ beforeAll(async () => {
   });
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(`${server.baseUrl}/`) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    if (url.startsWith(`${server.baseUrl}/`) || url.startsWith('blob:') || url.startsWith('data:'))
+      return route.continue();
     outside.push(url);
     return route.abort('internetdisconnected');
   });
@@ -118,12 +119,17 @@ describe('the jobs page', () => {
       await page.evaluate(() => {
         const seen: string[] = [];
         (window as unknown as { seen: string[] }).seen = seen;
-        new MutationObserver(() => seen.push(document.getElementById('stat-done')!.textContent!)).observe(document.getElementById('stat-done')!, { childList: true, characterData: true, subtree: true });
+        new MutationObserver(() => seen.push(document.getElementById('stat-done')!.textContent!)).observe(
+          document.getElementById('stat-done')!,
+          { childList: true, characterData: true, subtree: true },
+        );
       });
       await page.locator('input[name=file]').setInputFiles(file);
       await page.locator('#upload-form input[name=name]').fill('Browser test, 200 customers');
       await page.locator('#upload-form button').click();
-      await expect.poll(() => page.locator('#upload-result').innerText(), { timeout: 30_000 }).toContain('Imported 200 customers');
+      await expect
+        .poll(() => page.locator('#upload-result').innerText(), { timeout: 30_000 })
+        .toContain('Imported 200 customers');
       await expect.poll(() => page.locator('#job-status').innerText(), { timeout: 90_000 }).toBe('COMPLETED');
       expect(await page.locator('#stat-done').innerText()).toBe('200');
       expect(await page.locator('#stat-failed').innerText()).toBe('0');
@@ -135,7 +141,13 @@ describe('the jobs page', () => {
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
       // The bar animates its width: the screenshot waits until it is drawn full.
       await expect
-        .poll(() => page.evaluate(() => document.getElementById('bar-done')!.getBoundingClientRect().width / document.getElementById('bar')!.getBoundingClientRect().width))
+        .poll(() =>
+          page.evaluate(
+            () =>
+              document.getElementById('bar-done')!.getBoundingClientRect().width /
+              document.getElementById('bar')!.getBoundingClientRect().width,
+          ),
+        )
         .toBeCloseTo(1, 2);
       await page.screenshot({ path: join(RESULTS_DIR, 'jobs-page.png'), fullPage: true });
 
@@ -155,7 +167,9 @@ describe('the jobs page', () => {
       await writeCustomersXlsx(workbookFile, { count: 50, quiet: true, seed: 17 });
       await keyPage.locator('input[name=file]').setInputFiles(workbookFile);
       await keyPage.locator('#upload-form button').click();
-      await expect.poll(() => keyPage.locator('#upload-result').innerText(), { timeout: 30_000 }).toContain('Imported 50 customers');
+      await expect
+        .poll(() => keyPage.locator('#upload-result').innerText(), { timeout: 30_000 })
+        .toContain('Imported 50 customers');
       await expect.poll(() => keyPage.locator('#job-status').innerText(), { timeout: 90_000 }).toBe('COMPLETED');
       expect(await keyPage.locator('#stat-done').innerText()).toBe('50');
       await keyPage.close();

@@ -23,11 +23,18 @@ describe('GraphiQL', () => {
     const html = await res.text();
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/<script>(?!\s*$)/); // no inline script: only src= and a JSON block
-    const options = JSON.parse(/<script type="application\/json" id="graphiql-options">([^<]*)<\/script>/.exec(html)![1]);
+    const options = JSON.parse(
+      /<script type="application\/json" id="graphiql-options">([^<]*)<\/script>/.exec(html)![1],
+    );
     expect(options.defaultQuery).toMatch(/query RecentBatches/);
     const refs = references(html);
-    expect(refs.sort()).toEqual(['favicon.ico', 'graphiql.css', 'graphiql.js', 'init.js'].map((f) => `${GRAPHIQL_ASSET_BASE}/${f}`).sort());
-    for (const path of [...refs, ...['editorWorkerService', 'json', 'graphql'].map((w) => `${GRAPHIQL_ASSET_BASE}/${w}.worker.js`)]) {
+    expect(refs.sort()).toEqual(
+      ['favicon.ico', 'graphiql.css', 'graphiql.js', 'init.js'].map((f) => `${GRAPHIQL_ASSET_BASE}/${f}`).sort(),
+    );
+    for (const path of [
+      ...refs,
+      ...['editorWorkerService', 'json', 'graphql'].map((w) => `${GRAPHIQL_ASSET_BASE}/${w}.worker.js`),
+    ]) {
       const asset = await h.fetch(path);
       expect(asset.status, path).toBe(200);
       expect(asset.headers.get('cache-control')).toContain('immutable');
@@ -60,7 +67,11 @@ describe('the jobs page', () => {
   });
 
   it('leaves the job file routes to their own plugin, credentials required', async () => {
-    const res = await h.fetch('/jobs/import?format=csv', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'customer_ref\n' });
+    const res = await h.fetch('/jobs/import?format=csv', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'customer_ref\n',
+    });
     expect(res.status).toBe(401);
   });
 });

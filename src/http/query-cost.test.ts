@@ -36,7 +36,15 @@ beforeAll(async () => {
   // Response cache off: repeated queries here must execute. Cached answers have their own test below.
   // Resolver calls are this file's proof that a refused query ran nothing, so reads run them here
   // (COMPILED_READS=off); refusals before the compiled statement: src/compiled/compiled-reads.test.ts.
-  h = await startHarness({ redis: true, env: { COST_BUCKET_REFILL_SECONDS: '3600', REDIS_TIMEOUT_MS: '1000', RESPONSE_CACHE_TTL_SECONDS: '0', COMPILED_READS: 'off' } });
+  h = await startHarness({
+    redis: true,
+    env: {
+      COST_BUCKET_REFILL_SECONDS: '3600',
+      REDIS_TIMEOUT_MS: '1000',
+      RESPONSE_CACHE_TTL_SECONDS: '0',
+      COMPILED_READS: 'off',
+    },
+  });
   t = await h.tenant('costs');
   await seedPackhouse(h.resources, t.organizationId, { growers: 10, packhouses: 3, batches: 120, quiet: true });
   countResolvers();
@@ -46,52 +54,155 @@ beforeEach(() => {
   resolverCalls = 0;
 });
 
-const WIDE_BATCH = 'id code fruitType status harvestDate intakeDate grossWeightKg netWeightKg createdAt updatedAt grower { name }';
+const WIDE_BATCH =
+  'id code fruitType status harvestDate intakeDate grossWeightKg netWeightKg createdAt updatedAt grower { name }';
 
-type Row = { name: string; query: string; variables?: Record<string, unknown>; auth?: 'partner' | 'internal' | 'member'; requested: number; actual?: number };
+type Row = {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  auth?: 'partner' | 'internal' | 'member';
+  requested: number;
+  actual?: number;
+};
 
 const TABLE: Row[] = [
   { name: 'typename only', query: '{ __typename }', requested: 1, actual: 0 },
   { name: 'one object, one field', query: '{ viewer { tier } }', requested: 2, actual: 2 },
-  { name: 'scalar list and nested object', query: '{ viewer { tier scopes organization { name slug } } }', requested: 6, actual: 6 },
+  {
+    name: 'scalar list and nested object',
+    query: '{ viewer { tier scopes organization { name slug } } }',
+    requested: 6,
+    actual: 6,
+  },
   { name: 'first: 10', query: '{ batches(first: 10) { edges { node { code } } } }', requested: 1 + 10 * 2, actual: 21 },
   { name: 'default page of 50', query: '{ batches { edges { node { code } } } }', requested: 1 + 50 * 2, actual: 101 },
   // 200 asked for, 120 exist: requested counts the page, actual the rows.
-  { name: 'first from a variable', query: 'query($n: Int) { batches(first: $n) { edges { node { code } } } }', variables: { n: 200 }, requested: 401, actual: 1 + 120 * 2 },
-  { name: 'first: 0 still costs one row', query: '{ batches(first: 0) { pageInfo { hasNextPage } } }', requested: 1 + 1 * 2, actual: 3 },
+  {
+    name: 'first from a variable',
+    query: 'query($n: Int) { batches(first: $n) { edges { node { code } } } }',
+    variables: { n: 200 },
+    requested: 401,
+    actual: 1 + 120 * 2,
+  },
+  {
+    name: 'first: 0 still costs one row',
+    query: '{ batches(first: 0) { pageInfo { hasNextPage } } }',
+    requested: 1 + 1 * 2,
+    actual: 3,
+  },
   // pageInfo is multiplied in requested (Pothos multiplies all children) but resolves once.
-  { name: 'last: 5 with cursors and pageInfo', query: '{ batches(last: 5) { edges { cursor node { code status } } pageInfo { hasPreviousPage startCursor } } }', requested: 1 + 5 * (4 + 3), actual: 1 + 5 * 4 + 3 },
-  { name: 'nested first: 5 × first: 3', query: '{ growers(first: 5) { edges { node { name batches(first: 3) { edges { node { code packhouse { name } } } } } } } }', requested: 1 + 5 * (2 + 1 + 3 * 4), actual: 76 },
-  { name: 'nested default pages 50 × 10', query: '{ growers { edges { node { batches { edges { node { code } } } } } } }', requested: 1 + 50 * (1 + 1 + 10 * 2) },
-  { name: 'nested sizes from variables', query: 'query($g: Int!, $b: Int!) { growers(first: $g) { edges { node { batches(first: $b) { edges { node { code } } } } } } }', variables: { g: 5, b: 3 }, requested: 1 + 5 * (1 + 1 + 3 * 2), actual: 41 },
-  { name: 'two aliased lists add up', query: '{ a: batches(first: 2) { edges { node { code } } } b: batches(first: 3) { edges { node { code } } } }', requested: 5 + 7, actual: 12 },
-  { name: 'fragment spread', query: '{ batches(first: 4) { edges { node { ...F } } } } fragment F on Batch { code grower { name } }', requested: 1 + 4 * 4, actual: 17 },
-  { name: 'node(id) sums every inline fragment', query: 'query($id: ID!) { node(id: $id) { id ... on Batch { code } ... on Grower { name region } } }', requested: 1 + 1 + 1 + 2, actual: 3 },
-  { name: 'nodes(ids) costs per id', query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { code } } }', requested: 1 + 3 * 2, actual: 7 },
-  { name: 'mutation with a result union', query: 'mutation { createPackhouse(input: { name: "Cost Shed" }) { __typename ... on MutationCreatePackhouseSuccess { data { id name } } } }', requested: 1 + 1 + 3, actual: 4 },
-  { name: 'admin list (internal key)', query: '{ apiKeys(first: 5) { edges { node { name scopes } } } }', auth: 'internal', requested: 1 + 5 * 3 },
-  { name: 'introspection is one field', query: '{ __schema { queryType { name } } }', auth: 'internal', requested: 1, actual: 0 },
-  { name: '500 wide rows: over a user budget, within a partner one', query: `{ batches(first: 500) { edges { node { ${WIDE_BATCH} } } } }`, requested: 1 + 500 * 13, actual: 1 + 120 * 13 },
+  {
+    name: 'last: 5 with cursors and pageInfo',
+    query: '{ batches(last: 5) { edges { cursor node { code status } } pageInfo { hasPreviousPage startCursor } } }',
+    requested: 1 + 5 * (4 + 3),
+    actual: 1 + 5 * 4 + 3,
+  },
+  {
+    name: 'nested first: 5 × first: 3',
+    query:
+      '{ growers(first: 5) { edges { node { name batches(first: 3) { edges { node { code packhouse { name } } } } } } } }',
+    requested: 1 + 5 * (2 + 1 + 3 * 4),
+    actual: 76,
+  },
+  {
+    name: 'nested default pages 50 × 10',
+    query: '{ growers { edges { node { batches { edges { node { code } } } } } } }',
+    requested: 1 + 50 * (1 + 1 + 10 * 2),
+  },
+  {
+    name: 'nested sizes from variables',
+    query:
+      'query($g: Int!, $b: Int!) { growers(first: $g) { edges { node { batches(first: $b) { edges { node { code } } } } } } }',
+    variables: { g: 5, b: 3 },
+    requested: 1 + 5 * (1 + 1 + 3 * 2),
+    actual: 41,
+  },
+  {
+    name: 'two aliased lists add up',
+    query: '{ a: batches(first: 2) { edges { node { code } } } b: batches(first: 3) { edges { node { code } } } }',
+    requested: 5 + 7,
+    actual: 12,
+  },
+  {
+    name: 'fragment spread',
+    query: '{ batches(first: 4) { edges { node { ...F } } } } fragment F on Batch { code grower { name } }',
+    requested: 1 + 4 * 4,
+    actual: 17,
+  },
+  {
+    name: 'node(id) sums every inline fragment',
+    query: 'query($id: ID!) { node(id: $id) { id ... on Batch { code } ... on Grower { name region } } }',
+    requested: 1 + 1 + 1 + 2,
+    actual: 3,
+  },
+  {
+    name: 'nodes(ids) costs per id',
+    query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { code } } }',
+    requested: 1 + 3 * 2,
+    actual: 7,
+  },
+  {
+    name: 'mutation with a result union',
+    query:
+      'mutation { createPackhouse(input: { name: "Cost Shed" }) { __typename ... on MutationCreatePackhouseSuccess { data { id name } } } }',
+    requested: 1 + 1 + 3,
+    actual: 4,
+  },
+  {
+    name: 'admin list (internal key)',
+    query: '{ apiKeys(first: 5) { edges { node { name scopes } } } }',
+    auth: 'internal',
+    requested: 1 + 5 * 3,
+  },
+  {
+    name: 'introspection is one field',
+    query: '{ __schema { queryType { name } } }',
+    auth: 'internal',
+    requested: 1,
+    actual: 0,
+  },
+  {
+    name: '500 wide rows: over a user budget, within a partner one',
+    query: `{ batches(first: 500) { edges { node { ${WIDE_BATCH} } } } }`,
+    requested: 1 + 500 * 13,
+    actual: 1 + 120 * 13,
+  },
 ];
 
 describe('requested and actual cost', () => {
   it('match the hand-computed costs of 19 queries', async () => {
-    const ids = (await h.gql('{ batches(first: 3) { edges { node { id } } } }', { auth: t.partnerKey })).body.data.batches.edges.map((e: any) => e.node.id);
+    const ids = (
+      await h.gql('{ batches(first: 3) { edges { node { id } } } }', { auth: t.partnerKey })
+    ).body.data.batches.edges.map((e: any) => e.node.id);
     const variablesFor = (row: Row) => ({ id: ids[0], ids, ...row.variables });
     // Own keys: each has a full cost budget whatever ran before.
-    const keys = { partner: await t.key(['read', 'write']), internal: await t.key(['read', 'admin'], { kind: 'internal' }), member: t.memberToken };
+    const keys = {
+      partner: await t.key(['read', 'write']),
+      internal: await t.key(['read', 'admin'], { kind: 'internal' }),
+      member: t.memberToken,
+    };
     const seen = [];
     for (const row of TABLE) {
       const r = await h.gql(row.query, { auth: keys[row.auth ?? 'partner'], variables: variablesFor(row) });
       expect(r.body.errors, row.name).toBeUndefined();
-      seen.push({ name: row.name, requested: r.body.extensions?.cost.requested, actual: row.actual === undefined ? undefined : r.body.extensions?.cost.actual });
+      seen.push({
+        name: row.name,
+        requested: r.body.extensions?.cost.requested,
+        actual: row.actual === undefined ? undefined : r.body.extensions?.cost.actual,
+      });
     }
     expect(seen).toEqual(TABLE.map((row) => ({ name: row.name, requested: row.requested, actual: row.actual })));
   });
 
   it('every executed operation reports its cost, limit and budget', async () => {
     const r = await h.gql('{ viewer { tier } }', { auth: t.partnerKey });
-    expect(r.body.extensions?.cost).toMatchObject({ requested: 2, actual: 2, limit: 10_000, throttleStatus: { maximumAvailable: 10_000, restoreRate: 10_000 / 3600 } });
+    expect(r.body.extensions?.cost).toMatchObject({
+      requested: 2,
+      actual: 2,
+      limit: 10_000,
+      throttleStatus: { maximumAvailable: 10_000, restoreRate: 10_000 / 3600 },
+    });
   });
 });
 
@@ -100,12 +211,21 @@ describe('budget per key', () => {
     // The harness allows 1,000,000 requests a minute by default: this key has ten times that.
     const key = await t.key(['read'], { rateLimitPerMinute: 10_000_000 });
     const r = await h.gql('{ viewer { tier } }', { auth: key });
-    expect(r.body.extensions?.cost.throttleStatus).toMatchObject({ maximumAvailable: 100_000, restoreRate: 100_000 / 3600 });
+    expect(r.body.extensions?.cost.throttleStatus).toMatchObject({
+      maximumAvailable: 100_000,
+      restoreRate: 100_000 / 3600,
+    });
   });
 });
 
 describe('over the per-query limit', () => {
-  const refusedBeforeResolvers = async (query: string, auth: string, limit: number, requested: number, variables?: object) => {
+  const refusedBeforeResolvers = async (
+    query: string,
+    auth: string,
+    limit: number,
+    requested: number,
+    variables?: object,
+  ) => {
     const r = await h.gql(query, { auth, variables: variables as Record<string, unknown> });
     expect(r.status).toBe(400);
     expect(r.body.data).toBeUndefined();
@@ -117,8 +237,18 @@ describe('over the per-query limit', () => {
   };
 
   it('is refused with the cost and the limit, and no resolver runs', async () => {
-    await refusedBeforeResolvers('{ growers(first: 500) { edges { node { batches(first: 100) { edges { node { code } } } } } } }', t.partnerKey, 10_000, 1 + 500 * 202);
-    await refusedBeforeResolvers('{ growers(first: 500) { edges { node { batches(first: 100) { edges { node { code } } } } } } }', t.internalKey, 50_000, 1 + 500 * 202);
+    await refusedBeforeResolvers(
+      '{ growers(first: 500) { edges { node { batches(first: 100) { edges { node { code } } } } } } }',
+      t.partnerKey,
+      10_000,
+      1 + 500 * 202,
+    );
+    await refusedBeforeResolvers(
+      '{ growers(first: 500) { edges { node { batches(first: 100) { edges { node { code } } } } } } }',
+      t.internalKey,
+      50_000,
+      1 + 500 * 202,
+    );
   });
 
   it('limits follow the client tier: 6,501 is too much for a user, fine for a partner', async () => {
@@ -130,7 +260,8 @@ describe('over the per-query limit', () => {
   });
 
   it('counts page sizes given in variables', async () => {
-    const query = 'query($n: Int) { growers(first: $n) { edges { node { batches(first: 100) { edges { node { code } } } } } } }';
+    const query =
+      'query($n: Int) { growers(first: $n) { edges { node { batches(first: 100) { edges { node { code } } } } } } }';
     await refusedBeforeResolvers(query, t.partnerKey, 10_000, 1 + 100 * 202, { n: 100 });
     const fits = await h.gql(query, { auth: await t.key(['read']), variables: { n: 40 } });
     expect(fits.body.errors).toBeUndefined();
@@ -184,7 +315,11 @@ describe('answers from the response cache', () => {
     const query = '{ batches(first: 10) { edges { node { code } } } }';
     const miss = await gql(cached, query, { auth: key });
     expect(miss.headers.get('x-cache-status')).toBe('MISS');
-    expect(miss.body.extensions?.cost).toMatchObject({ requested: 21, actual: 21, throttleStatus: { currentlyAvailable: 10_000 - 21 } });
+    expect(miss.body.extensions?.cost).toMatchObject({
+      requested: 21,
+      actual: 21,
+      throttleStatus: { currentlyAvailable: 10_000 - 21 },
+    });
     resolverCalls = 0;
     const hit = await gql(cached, query, { auth: key });
     expect(hit.headers.get('x-cache-status')).toBe('HIT');

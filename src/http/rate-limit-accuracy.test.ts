@@ -22,7 +22,10 @@ let second: Resources;
 let apps: App[];
 
 beforeAll(async () => {
-  h = await startHarness({ redis: true, env: { RATE_LIMIT_POINTS: '100', RATE_LIMIT_BURST_POINTS: '20', REDIS_TIMEOUT_MS: '1000' } });
+  h = await startHarness({
+    redis: true,
+    env: { RATE_LIMIT_POINTS: '100', RATE_LIMIT_BURST_POINTS: '20', REDIS_TIMEOUT_MS: '1000' },
+  });
   t = await h.tenant('accuracy');
   second = await createResources(h.config);
   apps = [h.app, createApp(second)];
@@ -35,7 +38,14 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Runs `clients` sequential clients; each sends at its own random moments within `spanMs`. */
-async function flood(key: string, requests: number, clients: number, spanMs: number, seed: number, start: number): Promise<Shot[]> {
+async function flood(
+  key: string,
+  requests: number,
+  clients: number,
+  spanMs: number,
+  seed: number,
+  start: number,
+): Promise<Shot[]> {
   const random = seededRandom(seed);
   const shots: Shot[] = [];
   const client = async (index: number, count: number) => {
@@ -48,7 +58,11 @@ async function flood(key: string, requests: number, clients: number, spanMs: num
       if (res.status !== 200 && res.status !== 429) throw new Error(`unexpected status ${res.status}`);
     }
   };
-  await Promise.all(Array.from({ length: clients }, (_, i) => client(i, Math.floor(requests / clients) + (i < requests % clients ? 1 : 0))));
+  await Promise.all(
+    Array.from({ length: clients }, (_, i) =>
+      client(i, Math.floor(requests / clients) + (i < requests % clients ? 1 : 0)),
+    ),
+  );
   return shots;
 }
 
@@ -67,13 +81,25 @@ it('allows exactly what both windows allow, for each key on its own', { timeout:
     }
     return shots;
   })();
-  const [a, b, c] = await Promise.all([flood(keyA, 600, 16, 58_000, 1, start), flood(keyB, 600, 16, 58_000, 2, start), steady]);
+  const [a, b, c] = await Promise.all([
+    flood(keyA, 600, 16, 58_000, 1, start),
+    flood(keyB, 600, 16, 58_000, 2, start),
+    steady,
+  ]);
 
-  const windowsA = [{ limit: 100, ms: 60_000 }, { limit: 20, ms: 10_000 }];
-  const windowsB = [{ limit: 12, ms: 60_000 }, { limit: 3, ms: 10_000 }];
+  const windowsA = [
+    { limit: 100, ms: 60_000 },
+    { limit: 20, ms: 10_000 },
+  ];
+  const windowsB = [
+    { limit: 12, ms: 60_000 },
+    { limit: 3, ms: 10_000 },
+  ];
   const summary = (name: string, shots: Shot[]) =>
     `${name}: ${shots.length} sent, ${shots.filter((x) => x.allowed).length} allowed, slowest answer ${Math.max(...shots.map((x) => x.r - x.s)).toFixed(1)} ms`;
-  console.log([summary('A (100/60 s, 20/10 s)', a), summary('B (12/60 s, 3/10 s)', b), summary('C (steady)', c)].join('\n'));
+  console.log(
+    [summary('A (100/60 s, 20/10 s)', a), summary('B (12/60 s, 3/10 s)', b), summary('C (steady)', c)].join('\n'),
+  );
 
   expect(a).toHaveLength(600);
   expect(b).toHaveLength(600);

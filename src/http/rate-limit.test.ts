@@ -80,7 +80,8 @@ describe('per user and per address', () => {
 });
 
 describe('job file routes', () => {
-  const download = (auth: string) => h.fetch('/jobs/UmVjb21tZW5kYXRpb25Kb2I6OTk5OTk5/results.csv', { headers: { authorization: `Bearer ${auth}` } });
+  const download = (auth: string) =>
+    h.fetch('/jobs/UmVjb21tZW5kYXRpb25Kb2I6OTk5OTk5/results.csv', { headers: { authorization: `Bearer ${auth}` } });
 
   it('count against the same limit as GraphQL, with the same 429 answer and headers', async () => {
     // 5 per minute: a burst window of 1 request per 10 s.
@@ -105,14 +106,16 @@ describe('job file routes', () => {
   it('a refused import reads none of its body and creates no job', async () => {
     const key = await t.key(['read', 'write'], { rateLimitPerMinute: 5 });
     expect((await ping(key)).status).toBe(200);
-    const jobsBefore = await h.resources.sql`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
+    const jobsBefore = await h.resources
+      .sql`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
     const r = await h.fetch('/jobs/import?format=csv', {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
       body: 'customer_id,online_shopping\nc1,100\n',
     });
     expect(r.status).toBe(429);
-    const jobsAfter = await h.resources.sql`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
+    const jobsAfter = await h.resources
+      .sql`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
     expect(jobsAfter[0].n).toBe(jobsBefore[0].n);
   });
 });

@@ -40,8 +40,15 @@ async function timed(path: string, key: string) {
   const started = performance.now();
   const response = await h.fetch(path, { headers: { authorization: `Bearer ${key}` } });
   const text = await response.text();
-  const body = (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {}) as { errors?: { message: string; extensions: { code: string } }[] };
-  return { ms: performance.now() - started, status: response.status, retryAfter: response.headers.get('retry-after'), body };
+  const body = (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {}) as {
+    errors?: { message: string; extensions: { code: string } }[];
+  };
+  return {
+    ms: performance.now() - started,
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body,
+  };
 }
 
 describe('authentication under the request deadline', () => {
@@ -49,14 +56,17 @@ describe('authentication under the request deadline', () => {
     ['/jobs/:id/results.csv', '/jobs/UmVjb21tZW5kYXRpb25Kb2I6MQ==/results.csv', 'partnerKey'],
     ['/metrics', '/metrics', 'internalKey'],
     ['/graphql', '/graphql?query=%7B__typename%7D', 'partnerKey'],
-  ] as const)('%s answers 503 REQUEST_TIMEOUT with Retry-After within the deadline while api_keys is locked', async (_name, path, key) => {
-    const r = await withApiKeysLocked(() => timed(path, t[key]));
-    expect(r.status).toBe(503);
-    expect(r.retryAfter).toBe('1');
-    expect(r.body.errors?.[0].extensions.code).toBe('REQUEST_TIMEOUT');
-    expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-    expect(r.ms).toBeLessThan(TIMEOUT_MS + 300);
-  });
+  ] as const)(
+    '%s answers 503 REQUEST_TIMEOUT with Retry-After within the deadline while api_keys is locked',
+    async (_name, path, key) => {
+      const r = await withApiKeysLocked(() => timed(path, t[key]));
+      expect(r.status).toBe(503);
+      expect(r.retryAfter).toBe('1');
+      expect(r.body.errors?.[0].extensions.code).toBe('REQUEST_TIMEOUT');
+      expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+      expect(r.ms).toBeLessThan(TIMEOUT_MS + 300);
+    },
+  );
 
   it('the same routes authenticate normally once the lock is gone', async () => {
     expect((await timed('/metrics', t.internalKey)).status).toBe(200);

@@ -19,7 +19,12 @@ const states = new WeakMap<Request, RequestState>();
 export function stateOf(request: Request): RequestState {
   let state = states.get(request);
   if (!state) {
-    state = { requestId: '', startedAt: performance.now(), principal: { kind: 'anonymous' }, sqlStats: { statements: 0 } };
+    state = {
+      requestId: '',
+      startedAt: performance.now(),
+      principal: { kind: 'anonymous' },
+      sqlStats: { statements: 0 },
+    };
     states.set(request, state);
   }
   return state;

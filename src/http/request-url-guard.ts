@@ -20,8 +20,16 @@ export function requestUrlOf(req: IncomingMessage): URL | null {
 export function guardRequestUrl(listener: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     if (requestUrlOf(req)) return listener(req, res);
-    const body = JSON.stringify({ errors: [{ message: 'The request has a malformed Host header or request target.', extensions: { code: 'BAD_REQUEST' } }] });
-    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    const body = JSON.stringify({
+      errors: [
+        { message: 'The request has a malformed Host header or request target.', extensions: { code: 'BAD_REQUEST' } },
+      ],
+    });
+    res.writeHead(400, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
     res.end(body);
   };
 }

@@ -61,7 +61,12 @@ export function useArmor(config: Pick<Config, 'limits'>): AppPlugin {
             n: ARMOR_LIMITS.aliases,
             allowList: [],
             propagateOnRejection: false,
-            onReject: [reject('TOO_MANY_ALIASES', 'Use fewer aliases: fetch lists with one field and `first`, or use nodes(ids:).')],
+            onReject: [
+              reject(
+                'TOO_MANY_ALIASES',
+                'Use fewer aliases: fetch lists with one field and `first`, or use nodes(ids:).',
+              ),
+            ],
           },
           maxDirectives: {
             n: ARMOR_LIMITS.directives,
@@ -92,7 +97,8 @@ export function useArmor(config: Pick<Config, 'limits'>): AppPlugin {
       // Variable coercion ("Did you mean the enum value …") happens during execution.
       return {
         onExecuteDone({ result, setResult }) {
-          if ('errors' in result && result.errors?.length) setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
+          if ('errors' in result && result.errors?.length)
+            setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
         },
       };
     },

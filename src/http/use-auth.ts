@@ -29,12 +29,16 @@ function refuseAnonymous(args: { contextValue: Context; document: DocumentNode; 
   if (args.contextValue.principal.kind !== 'anonymous') return;
   const denied = rootFields(args.document, args.operationName).find((f) => !ANONYMOUS_ROOT_FIELDS.has(f));
   if (denied) {
-    throw unauthenticated(`"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`);
+    throw unauthenticated(
+      `"${denied}" needs credentials. Send "Authorization: Bearer <API key or token>"; get a token with the signIn mutation.`,
+    );
   }
 }
 
 function rootFields(document: DocumentNode, operationName: string | null | undefined): string[] {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   const fragments = new Map(
     document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),

@@ -18,7 +18,11 @@ function tooLarge(limit: number) {
 }
 
 /** The request with a body that errors as soon as more than `limit` bytes have streamed through. */
-function countingRequest(request: Request, limit: number, fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream }) {
+function countingRequest(
+  request: Request,
+  limit: number,
+  fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream },
+) {
   // Yoga's own limiter does the same; the native stream needs the native TransformStream.
   const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
   let bytes = 0;
@@ -45,14 +49,17 @@ function countingRequest(request: Request, limit: number, fetchAPI: { Request: t
 }
 
 export function useBodyLimit(limits: Limits): AppPlugin {
-  const limitFor = (request: Request) => (limits.uploadsEnabled && isMultipart(request) ? limits.maxUploadBytes : limits.maxBodyBytes);
+  const limitFor = (request: Request) =>
+    limits.uploadsEnabled && isMultipart(request) ? limits.maxUploadBytes : limits.maxBodyBytes;
   return {
     onRequest({ request, url, endResponse }) {
       if (!isGraphqlPath(url)) return;
       const declared = request.headers.get('content-length');
       if (declared == null) return;
       if (!/^\d+$/.test(declared)) {
-        endResponse(errorResponse(400, 'The Content-Length header must be a single whole number.', { code: 'BAD_REQUEST' }));
+        endResponse(
+          errorResponse(400, 'The Content-Length header must be a single whole number.', { code: 'BAD_REQUEST' }),
+        );
         return;
       }
       const limit = limitFor(request);

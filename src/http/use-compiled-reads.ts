@@ -63,7 +63,8 @@ export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger
         // The context of this execution, typed (executeFn's own args carry it as unknown).
         const ctx = executing.contextValue;
         // Mutations never compile: no compile attempt, no cache entry per distinct input.
-        if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return executeFn(args) as Promise<ExecutionResult>;
+        if (getOperationAST(args.document, args.operationName)?.operation !== 'query')
+          return executeFn(args) as Promise<ExecutionResult>;
         const entry = cached(args, ctx.principal, ctx);
         if ('refused' in entry) return executeFn(args) as Promise<ExecutionResult>;
         const compiled = entry.compiled;

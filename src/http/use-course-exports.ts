@@ -37,21 +37,37 @@ export function useCourseExports(deps: Deps): AppPlugin {
     async onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith('/courses/')) return;
       const match = EXPORT_PATH.exec(url.pathname);
-      if (!match) return endResponse(problem(404, 'NOT_FOUND', `Unknown path. Course exports are GET /courses/<id>/export.{${EXPORT_FORMATS.join(',')}}.`));
+      if (!match)
+        return endResponse(
+          problem(
+            404,
+            'NOT_FOUND',
+            `Unknown path. Course exports are GET /courses/<id>/export.{${EXPORT_FORMATS.join(',')}}.`,
+          ),
+        );
       const auth = await deps.authenticateRequest(request);
       if (!auth.ok) return endResponse(auth.response);
       const principal = auth.principal;
-      if (principal.kind === 'anonymous') return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to download a course.'));
+      if (principal.kind === 'anonymous')
+        return endResponse(
+          unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to download a course.'),
+        );
       stateOf(request).principal = principal;
       const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
       if (taken?.refused) return endResponse(taken.refused);
       let response: Response;
       if (request.method !== 'GET') response = problem(405, 'METHOD_NOT_ALLOWED', 'Download a course with GET.');
-      else if (!principal.scopes.includes('read')) response = forbiddenResponse('Downloading a course needs the read scope.');
+      else if (!principal.scopes.includes('read'))
+        response = forbiddenResponse('Downloading a course needs the read scope.');
       else {
         const id = courseIdOf(match[1]);
         const course = id === null ? null : await getCourse(deps.db, principal.organizationId, id);
-        if (!course) response = problem(404, 'NOT_FOUND', `No course with id ${match[1].slice(0, 64)} exists in your organization.`);
+        if (!course)
+          response = problem(
+            404,
+            'NOT_FOUND',
+            `No course with id ${match[1].slice(0, 64)} exists in your organization.`,
+          );
         else {
           const format = match[2] as CourseExportFormat;
           response = new Response(toWebStream(exportCourse(deps.db, course, format)), {
@@ -64,7 +80,8 @@ export function useCourseExports(deps: Deps): AppPlugin {
           });
         }
       }
-      if (taken) for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
+      if (taken)
+        for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
       endResponse(response);
     },
   };

@@ -8,7 +8,14 @@
 import type { AppPlugin } from './edge.ts';
 import { invalidateEntities } from '../cache/response-cache.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
-import { applyCrmEvent, eventProblem, signatureMatches, SIGNATURE_HEADER, webhookSecretOf, type CrmEvent } from '../modules/leads/crm/webhooks.ts';
+import {
+  applyCrmEvent,
+  eventProblem,
+  signatureMatches,
+  SIGNATURE_HEADER,
+  webhookSecretOf,
+  type CrmEvent,
+} from '../modules/leads/crm/webhooks.ts';
 import type { Db } from '../resources.ts';
 
 const PATH = /^\/webhooks\/crm\/([a-z0-9_-]{1,40})$/;
@@ -18,9 +25,14 @@ function problem(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
 }
 
-async function handle(deps: { db: Db; responseCache: ResponseCache }, request: Request, connector: string): Promise<Response> {
+async function handle(
+  deps: { db: Db; responseCache: ResponseCache },
+  request: Request,
+  connector: string,
+): Promise<Response> {
   if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST CRM events to this URL.');
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BYTES) return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BYTES)
+    return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
   const raw = await request.text();
   if (raw.length > MAX_BYTES) return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
   let body: unknown;
@@ -33,12 +45,17 @@ async function handle(deps: { db: Db; responseCache: ResponseCache }, request: R
   const settings = typeof slug === 'string' ? await webhookSecretOf(deps.db, slug) : null;
   // Unknown organization and bad signature answer alike, so the endpoint does not reveal tenants.
   if (!settings || !signatureMatches(settings.secret, raw, request.headers.get(SIGNATURE_HEADER))) {
-    return problem(401, 'BAD_SIGNATURE', `Sign the raw body with your organization's webhook secret: ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256>.`);
+    return problem(
+      401,
+      'BAD_SIGNATURE',
+      `Sign the raw body with your organization's webhook secret: ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256>.`,
+    );
   }
   const bad = eventProblem(body);
   if (bad) return problem(422, 'BAD_EVENT', bad);
   const { outcome, leadId } = await applyCrmEvent(deps.db, settings.organizationId, connector, body as CrmEvent);
-  if (outcome === 'applied' && leadId) await invalidateEntities(deps, settings.organizationId, [{ typename: 'Lead', id: leadId }]);
+  if (outcome === 'applied' && leadId)
+    await invalidateEntities(deps, settings.organizationId, [{ typename: 'Lead', id: leadId }]);
   return Response.json({ outcome }, { status: outcome === 'unknown_lead' ? 404 : 200 });
 }
 

@@ -10,7 +10,8 @@ import { errorResponse } from './responses.ts';
 export const PREFLIGHT_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'graphql-preflight'];
 const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
-const contentTypeOf = (request: Request) => (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+const contentTypeOf = (request: Request) =>
+  (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 
 export function useCsrfPrevention(options: { uploadMutations: ReadonlySet<string> }): AppPlugin {
   const uploads = [...options.uploadMutations];
@@ -28,7 +29,11 @@ export function useCsrfPrevention(options: { uploadMutations: ReadonlySet<string
           ),
         );
       } else if (type === 'multipart/form-data' && !uploads.length) {
-        endResponse(errorResponse(415, 'This API takes no file uploads: send Content-Type: application/json.', { code: 'UNSUPPORTED_MEDIA_TYPE' }));
+        endResponse(
+          errorResponse(415, 'This API takes no file uploads: send Content-Type: application/json.', {
+            code: 'UNSUPPORTED_MEDIA_TYPE',
+          }),
+        );
       }
     },
     // In onParams, before the response cache could answer: multipart serves the uploads and nothing else.
@@ -42,9 +47,12 @@ export function useCsrfPrevention(options: { uploadMutations: ReadonlySet<string
       }
       const fields = operation?.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '…')) ?? [];
       if (operation?.operation !== 'mutation' || !fields.every((f) => options.uploadMutations.has(f))) {
-        throw new GraphQLError(`Multipart requests may only run the upload mutations ${uploads.join(', ')}; send other operations as application/json.`, {
-          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-        });
+        throw new GraphQLError(
+          `Multipart requests may only run the upload mutations ${uploads.join(', ')}; send other operations as application/json.`,
+          {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          },
+        );
       }
     },
   };

@@ -12,7 +12,8 @@ import { gzip } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import type { AppPlugin } from './edge.ts';
 
-const version = (createRequire(import.meta.url)('@graphql-yoga/render-graphiql/package.json') as { version: string }).version;
+const version = (createRequire(import.meta.url)('@graphql-yoga/render-graphiql/package.json') as { version: string })
+  .version;
 export const GRAPHIQL_ASSET_BASE = `/graphiql/${version}`;
 
 export const GRAPHIQL_CSP = [
@@ -41,7 +42,14 @@ const INIT_SCRIPT = `(function () {
 })();
 `;
 
-type Assets = { js: string; css: string; favicon: string; editorWorkerService: string; jsonWorker: string; graphqlWorker: string };
+type Assets = {
+  js: string;
+  css: string;
+  favicon: string;
+  editorWorkerService: string;
+  jsonWorker: string;
+  graphqlWorker: string;
+};
 let assets: Promise<Assets> | undefined;
 // 9 MB of JavaScript strings: loaded on the first asset request, not at start.
 const loadAssets = () => (assets ??= import('@graphql-yoga/render-graphiql/graphiql') as Promise<Assets>);
@@ -114,7 +122,8 @@ export function useGraphiQLAssets(options: { graphqlEndpoint: string }): AppPlug
       }
       const prefix = `${GRAPHIQL_ASSET_BASE}/`;
       const found = url.pathname.startsWith(prefix) ? await asset(url.pathname.slice(prefix.length)) : null;
-      if (!found) return endResponse(new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }));
+      if (!found)
+        return endResponse(new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }));
       const name = url.pathname.slice(prefix.length);
       const compress = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '') && found.type !== 'image/x-icon';
       const body = compress ? await gzipOf(name, found.body) : found.body;
@@ -135,7 +144,11 @@ export function useGraphiQLAssets(options: { graphqlEndpoint: string }): AppPlug
     onResponse({ request, response }) {
       // yoga's GraphiQL page (GET /graphql with Accept: text/html).
       // The content type first: this runs on every response, and only the page is HTML.
-      if (response.headers.get('content-type')?.startsWith('text/html') && request.method === 'GET' && new URL(request.url).pathname === options.graphqlEndpoint) {
+      if (
+        response.headers.get('content-type')?.startsWith('text/html') &&
+        request.method === 'GET' &&
+        new URL(request.url).pathname === options.graphqlEndpoint
+      ) {
         response.headers.set('content-security-policy', GRAPHIQL_CSP);
         response.headers.set('x-content-type-options', 'nosniff');
       }

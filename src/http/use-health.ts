@@ -12,14 +12,27 @@ export function useHealth(resources: Pick<Resources, 'sql' | 'redis'>): AppPlugi
         endResponse(Response.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
       } else if (url.pathname === '/ready') {
         const [postgres, migrations, redis] = await Promise.all([
-          withFallback(resources.sql`select 1`.then(() => true), 2_000, false),
+          withFallback(
+            resources.sql`select 1`.then(() => true),
+            2_000,
+            false,
+          ),
           withFallback(migrationsAreCurrent(resources.sql), 2_000, false),
-          resources.redis ? withFallback(resources.redis.ping().then(() => true), 1_000, false) : Promise.resolve(null),
+          resources.redis
+            ? withFallback(
+                resources.redis.ping().then(() => true),
+                1_000,
+                false,
+              )
+            : Promise.resolve(null),
         ]);
         const ready = postgres && migrations && redis !== false;
         endResponse(
           Response.json(
-            { status: ready ? 'ready' : 'unavailable', checks: { postgres, migrations, redis: redis ?? 'not configured' } },
+            {
+              status: ready ? 'ready' : 'unavailable',
+              checks: { postgres, migrations, redis: redis ?? 'not configured' },
+            },
             { status: ready ? 200 : 503 },
           ),
         );

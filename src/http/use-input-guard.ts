@@ -17,22 +17,33 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Walks a JSON value without recursion (it may be nested thousands deep); the first problem found. */
 export function variableProblem(variables: Record<string, unknown>): GraphQLError | null {
-  const stack: { value: unknown; path: string; depth: number }[] = Object.entries(variables).map(([k, value]) => ({ value, path: k, depth: 1 }));
-  if (Object.keys(variables).some((k) => k.includes('\u0000'))) return refusal('A variable name holds a NUL character.', { field: 'variables' });
+  const stack: { value: unknown; path: string; depth: number }[] = Object.entries(variables).map(([k, value]) => ({
+    value,
+    path: k,
+    depth: 1,
+  }));
+  if (Object.keys(variables).some((k) => k.includes('\u0000')))
+    return refusal('A variable name holds a NUL character.', { field: 'variables' });
   while (stack.length) {
     const { value, path, depth } = stack.pop()!;
     if (depth > MAX_VARIABLE_DEPTH) {
-      return refusal(`Variable "$${path.split(/[.[]/)[0]}" is nested deeper than ${MAX_VARIABLE_DEPTH} levels; no input of this API is that deep.`, { field: path.split(/[.[]/)[0] });
+      return refusal(
+        `Variable "$${path.split(/[.[]/)[0]}" is nested deeper than ${MAX_VARIABLE_DEPTH} levels; no input of this API is that deep.`,
+        { field: path.split(/[.[]/)[0] },
+      );
     }
     if (typeof value === 'string') {
       if (value.includes('\u0000')) {
-        return refusal(`Variable "$${path}" holds a NUL character (\\u0000), which cannot be stored; remove it.`, { field: path });
+        return refusal(`Variable "$${path}" holds a NUL character (\\u0000), which cannot be stored; remove it.`, {
+          field: path,
+        });
       }
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
     } else if (isObject(value)) {
       for (const [k, item] of Object.entries(value)) {
-        if (k.includes('\u0000')) return refusal(`Variable "$${path}" has a field name with a NUL character.`, { field: path });
+        if (k.includes('\u0000'))
+          return refusal(`Variable "$${path}" has a field name with a NUL character.`, { field: path });
         stack.push({ value: item, path: `${path}.${k}`, depth: depth + 1 });
       }
     }
@@ -40,17 +51,29 @@ export function variableProblem(variables: Record<string, unknown>): GraphQLErro
   return null;
 }
 
-export function paramsProblem(params: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown }): GraphQLError | null {
+export function paramsProblem(params: {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}): GraphQLError | null {
   const { query, variables, operationName, extensions } = params;
-  if (query != null && typeof query !== 'string') return refusal('"query" must be a string holding a GraphQL document.', { field: 'query' });
-  if (operationName != null && typeof operationName !== 'string') return refusal('"operationName" must be a string.', { field: 'operationName' });
-  if (variables != null && !isObject(variables)) return refusal('"variables" must be a JSON object mapping variable names to values.', { field: 'variables' });
-  if (extensions != null && !isObject(extensions)) return refusal('"extensions" must be a JSON object.', { field: 'extensions' });
+  if (query != null && typeof query !== 'string')
+    return refusal('"query" must be a string holding a GraphQL document.', { field: 'query' });
+  if (operationName != null && typeof operationName !== 'string')
+    return refusal('"operationName" must be a string.', { field: 'operationName' });
+  if (variables != null && !isObject(variables))
+    return refusal('"variables" must be a JSON object mapping variable names to values.', { field: 'variables' });
+  if (extensions != null && !isObject(extensions))
+    return refusal('"extensions" must be a JSON object.', { field: 'extensions' });
   // A NUL in the document itself, raw or as the escape \u0000 inside a string literal.
   if (typeof query === 'string' && (query.includes('\u0000') || /\\u0000/i.test(query))) {
-    return refusal('The query holds a NUL character (\\u0000) in a string, which cannot be stored; remove it.', { field: 'query' });
+    return refusal('The query holds a NUL character (\\u0000) in a string, which cannot be stored; remove it.', {
+      field: 'query',
+    });
   }
-  if (typeof operationName === 'string' && operationName.includes('\u0000')) return refusal('"operationName" holds a NUL character.', { field: 'operationName' });
+  if (typeof operationName === 'string' && operationName.includes('\u0000'))
+    return refusal('"operationName" holds a NUL character.', { field: 'operationName' });
   return variables ? variableProblem(variables as Record<string, unknown>) : null;
 }
 
@@ -66,7 +89,10 @@ export function useInputGuard(): Plugin {
           params = await requestParserFn(request);
         } catch (err) {
           if (err instanceof GraphQLError) throw err;
-          throw refusal(`The request's GraphQL parameters are not valid JSON: ${(err as Error).message.slice(0, 120)}.`, { code: 'BAD_REQUEST' });
+          throw refusal(
+            `The request's GraphQL parameters are not valid JSON: ${(err as Error).message.slice(0, 120)}.`,
+            { code: 'BAD_REQUEST' },
+          );
         }
         for (const p of Array.isArray(params) ? params : [params]) {
           const problem = paramsProblem((p ?? {}) as Parameters<typeof paramsProblem>[0]);

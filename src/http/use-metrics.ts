@@ -33,7 +33,10 @@ export function useMetrics(metrics: Metrics): AppPlugin {
           help: 'GraphQL results with errors, by operation and phase.',
           labelNames: ['operationName', 'phase'],
         },
-        fillLabelsFn: (params) => ({ operationName: metrics.operationLabel(params.operationName), phase: params.errorPhase }),
+        fillLabelsFn: (params) => ({
+          operationName: metrics.operationLabel(params.operationName),
+          phase: params.errorPhase,
+        }),
       }),
       graphql_yoga_http_duration: createHistogram({
         registry,
@@ -85,14 +88,16 @@ export function useMetrics(metrics: Metrics): AppPlugin {
       metrics.window.finished(latencyMs, success);
       metrics.minutes.finished(latencyMs, success);
       metrics.sqlStatements.observe({ operation: entry.operation }, state.sqlStats.statements);
-      for (const batch of state.sqlStats.loaderBatches ?? []) metrics.loaderBatchSize.observe({ loader: batch.loader }, batch.size);
+      for (const batch of state.sqlStats.loaderBatches ?? [])
+        metrics.loaderBatchSize.observe({ loader: batch.loader }, batch.size);
       const cache = state.responseCache?.status;
       if (cache === 'HIT' || cache === 'MISS') metrics.cacheRequests.inc({ result: cache === 'HIT' ? 'hit' : 'miss' });
     },
   };
 }
 
-function operationNameOf(document: { definitions: readonly { kind: string; name?: { value: string } }[] }): string | undefined {
+function operationNameOf(document: {
+  definitions: readonly { kind: string; name?: { value: string } }[];
+}): string | undefined {
   return document.definitions.find((d) => d.kind === 'OperationDefinition')?.name?.value;
 }
-

@@ -22,9 +22,19 @@ async function internalOnly(deps: Deps, request: Request): Promise<Access> {
   const p = result.principal;
   if (p.kind === 'apiKey' && p.keyKind === 'internal') return { ok: true };
   if (p.kind === 'anonymous') {
-    return { ok: false, response: unauthorizedResponse('This endpoint needs an internal API key: send "Authorization: Bearer <internal key>".') };
+    return {
+      ok: false,
+      response: unauthorizedResponse(
+        'This endpoint needs an internal API key: send "Authorization: Bearer <internal key>".',
+      ),
+    };
   }
-  return { ok: false, response: forbiddenResponse('This endpoint is for internal API keys only; ask an admin for a key of kind INTERNAL.') };
+  return {
+    ok: false,
+    response: forbiddenResponse(
+      'This endpoint is for internal API keys only; ask an admin for a key of kind INTERNAL.',
+    ),
+  };
 }
 
 function cpuMeter() {
@@ -49,7 +59,8 @@ export function useObservability(deps: Deps): AppPlugin {
       if (path === '/health/performance') {
         const snapshot = metrics.window.snapshot();
         const degraded =
-          (snapshot.latencyMs.p99 ?? 0) > SLA.p99Ms || (snapshot.successRate !== null && snapshot.successRate < SLA.successRate);
+          (snapshot.latencyMs.p99 ?? 0) > SLA.p99Ms ||
+          (snapshot.successRate !== null && snapshot.successRate < SLA.successRate);
         const status = degraded ? 'degraded' : 'ok';
         if (!request.headers.has('authorization') && !request.headers.has('x-api-key')) {
           endResponse(Response.json({ status }));
@@ -86,7 +97,9 @@ export function useObservability(deps: Deps): AppPlugin {
       const access = await internalOnly(deps, request);
       if (!access.ok) return endResponse(access.response);
       if (path === '/metrics') {
-        endResponse(new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+        endResponse(
+          new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+        );
       } else {
         // Today's rolling minute of this instance, beside the last 24 hours of every instance.
         const last24h = await withFallback(dayFigures(deps.db), 3_000, null);

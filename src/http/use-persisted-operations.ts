@@ -16,7 +16,8 @@ import type { PersistedOperationStore } from '../modules/persisted/service.ts';
 import { stateOf } from './request-state.ts';
 
 function hashOf(params: GraphQLParams): string | null {
-  const pq = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  const pq = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)
+    ?.persistedQuery;
   return pq?.version === 1 && typeof pq.sha256Hash === 'string' ? pq.sha256Hash : null;
 }
 
@@ -30,7 +31,10 @@ function requestError(message: string, code: string): GraphQLError {
 /** A caller whose ad-hoc queries may be kept by hash: signed in, or a key that is not persisted-only. */
 const automaticOrganization = (p: Principal) => (p.kind === 'anonymous' || persistedOnly(p) ? null : p.organizationId);
 
-export function usePersistedOperations(store: PersistedOperationStore, automatic?: AutomaticPersistedQueries): AppPlugin {
+export function usePersistedOperations(
+  store: PersistedOperationStore,
+  automatic?: AutomaticPersistedQueries,
+): AppPlugin {
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(
@@ -53,10 +57,16 @@ export function usePersistedOperations(store: PersistedOperationStore, automatic
                 { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
               ),
             keyNotFound: () =>
-              requestError('The request has neither a query nor a persisted operation id (extensions.persistedQuery.sha256Hash).', 'PERSISTED_QUERY_ID_REQUIRED'),
+              requestError(
+                'The request has neither a query nor a persisted operation id (extensions.persistedQuery.sha256Hash).',
+                'PERSISTED_QUERY_ID_REQUIRED',
+              ),
             persistedQueryOnly: ({ params, request }) =>
               hashOf(params)
-                ? requestError('Send either a persisted operation id or a query, not both: this API key runs only its persisted operations, so send the id alone.', 'CANNOT_SEND_PQ_ID_AND_BODY')
+                ? requestError(
+                    'Send either a persisted operation id or a query, not both: this API key runs only its persisted operations, so send the id alone.',
+                    'CANNOT_SEND_PQ_ID_AND_BODY',
+                  )
                 : requestError(
                     `This API key may only run the persisted operations of its manifest (${manifestOf(stateOf(request).principal)}): send extensions.persistedQuery.sha256Hash instead of a query.`,
                     'PERSISTED_QUERY_ID_REQUIRED',
@@ -68,12 +78,16 @@ export function usePersistedOperations(store: PersistedOperationStore, automatic
     onParams({ params, request }) {
       const hash = hashOf(params);
       if (hash && params.query && !persistedOnly(stateOf(request).principal) && sha256Hex(params.query) !== hash) {
-        throw requestError('extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it.', 'PERSISTED_QUERY_HASH_MISMATCH');
+        throw requestError(
+          'extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it.',
+          'PERSISTED_QUERY_HASH_MISMATCH',
+        );
       }
       // This hook runs before the yoga plugin added above, so it sees the request as sent: a query with
       // its (checked) hash, Apollo's retry after PERSISTED_QUERY_NOT_FOUND.
       const organizationId = automaticOrganization(stateOf(request).principal);
-      if (hash && params.query && automatic && organizationId !== null) automatic.remember(organizationId, hash, params.query);
+      if (hash && params.query && automatic && organizationId !== null)
+        automatic.remember(organizationId, hash, params.query);
     },
   };
 }

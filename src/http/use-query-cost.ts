@@ -16,7 +16,13 @@ import type { AppPlugin } from './edge.ts';
 import { stateOf } from './request-state.ts';
 
 type ThrottleStatus = { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
-export type CostExtension = { requested: number; actual: number; limit: number; breadth: number; throttleStatus?: ThrottleStatus };
+export type CostExtension = {
+  requested: number;
+  actual: number;
+  limit: number;
+  breadth: number;
+  throttleStatus?: ThrottleStatus;
+};
 
 /** A key's own requests per minute against the default: its cost budget scales the same way. */
 function budgetScale(principal: Principal, rate: Config['limits']['rate']): number {
@@ -40,17 +46,31 @@ export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Ap
       const limit = complexityLimitFor(tier);
       const requested = requestedCost(args.schema, args.document, args.operationName, args.variableValues, ctx);
       if (!requested) return;
-      const cost: CostExtension = { requested: requested.complexity, actual: 0, limit: limit.complexity, breadth: requested.breadth };
+      const cost: CostExtension = {
+        requested: requested.complexity,
+        actual: 0,
+        limit: limit.complexity,
+        breadth: requested.breadth,
+      };
       costed.add(ctx.request);
 
-      const over = requested.complexity > limit.complexity ? 'complexity' : requested.breadth > limit.breadth ? 'breadth' : null;
+      const over =
+        requested.complexity > limit.complexity ? 'complexity' : requested.breadth > limit.breadth ? 'breadth' : null;
       if (over) {
-        const [value, max] = over === 'complexity' ? [requested.complexity, limit.complexity] : [requested.breadth, limit.breadth];
+        const [value, max] =
+          over === 'complexity' ? [requested.complexity, limit.complexity] : [requested.breadth, limit.breadth];
         const message =
           over === 'complexity'
             ? `Query cost is ${value}, over your limit of ${max} per query. Ask for fewer rows (smaller first/last) or fewer nested lists.`
             : `Query selects ${value} fields, over your limit of ${max}. Select fewer fields.`;
-        setResultAndStopExecution(refused(cost, new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', kind: over, cost: value, limit: max, http: { status: 400 } } })));
+        setResultAndStopExecution(
+          refused(
+            cost,
+            new GraphQLError(message, {
+              extensions: { code: 'QUERY_TOO_COMPLEX', kind: over, cost: value, limit: max, http: { status: 400 } },
+            }),
+          ),
+        );
         return;
       }
 
@@ -60,12 +80,20 @@ export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Ap
       if (bucket && key) {
         const state = await deps.buckets.take(key, bucket, requested.complexity);
         available = state.available;
-        cost.throttleStatus = { maximumAvailable: bucket.capacity, currentlyAvailable: Math.floor(available), restoreRate: bucket.refillPerSecond };
+        cost.throttleStatus = {
+          maximumAvailable: bucket.capacity,
+          currentlyAvailable: Math.floor(available),
+          restoreRate: bucket.refillPerSecond,
+        };
         if (!state.ok) {
           const retryAfter = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
           const message = `Query cost ${requested.complexity} is more than your cost budget holds now (${Math.floor(available)} of ${bucket.capacity}, refilling ${bucket.refillPerSecond} a second). Retry after ${retryAfter} s, or ask for fewer rows.`;
           const error = new GraphQLError(message, {
-            extensions: { code: 'THROTTLED', retryAfterSeconds: retryAfter, http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
+            extensions: {
+              code: 'THROTTLED',
+              retryAfterSeconds: retryAfter,
+              http: { status: 429, headers: { 'Retry-After': String(retryAfter) } },
+            },
           });
           setResultAndStopExecution(refused(cost, error));
           return;
@@ -89,9 +117,19 @@ export function useQueryCost(deps: { buckets: CostBuckets; config: Config }): Ap
     },
     onResultProcess({ request, result, setResult }) {
       // Only a cached answer has data without an execution here; it is shared, so it is copied.
-      if (costed.has(request) || Array.isArray(result) || Symbol.asyncIterator in result || !('data' in result) || !result.data) return;
+      if (
+        costed.has(request) ||
+        Array.isArray(result) ||
+        Symbol.asyncIterator in result ||
+        !('data' in result) ||
+        !result.data
+      )
+        return;
       const limit = complexityLimitFor(clientTier(stateOf(request).principal)).complexity;
-      setResult({ ...result, extensions: { ...result.extensions, cost: { requested: 0, actual: 0, limit, cached: true } } });
+      setResult({
+        ...result,
+        extensions: { ...result.extensions, cost: { requested: 0, actual: 0, limit, cached: true } },
+      });
     },
   };
 }

@@ -42,7 +42,9 @@ export function rateLimitHeaders(decision: Decision): Record<string, string> {
 
 function tooManyRequests(decision: Decision, who: string): Response {
   const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  const full = decision.windows.filter((w) => w.used >= w.limit).map((w) => `${w.limit} requests per ${w.windowMs / 1000} s`);
+  const full = decision.windows
+    .filter((w) => w.used >= w.limit)
+    .map((w) => `${w.limit} requests per ${w.windowMs / 1000} s`);
   return errorResponse(
     429,
     `Rate limit reached for ${who}: at most ${full.join(' and ')}. Retry after ${retryAfter} s, and spread requests out.`,

@@ -22,7 +22,15 @@ import type { AppPlugin, AuthenticateRequest } from './edge.ts';
 import { errorResponse, forbiddenResponse, unauthorizedResponse } from './responses.ts';
 import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 
-type Deps = { db: Db; sql: Sql; config: Config; jobs: JobQueue; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest; log: Logger };
+type Deps = {
+  db: Db;
+  sql: Sql;
+  config: Config;
+  jobs: JobQueue;
+  limiter: SlidingWindowLimiter;
+  authenticateRequest: AuthenticateRequest;
+  log: Logger;
+};
 
 const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
 
@@ -34,22 +42,50 @@ function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.kind !== 'anonymous' && principal.scopes.includes(scope);
 }
 
-async function handleImport(deps: Deps, request: Request, url: URL, principal: Principal & { organizationId: number }): Promise<Response> {
+async function handleImport(
+  deps: Deps,
+  request: Request,
+  url: URL,
+  principal: Principal & { organizationId: number },
+): Promise<Response> {
   if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST the file to /jobs/import.');
   if (!hasScope(principal, 'write')) return forbiddenResponse('Importing a job needs the write scope.');
-  const format = fileFormatOf({ format: url.searchParams.get('format'), contentType: request.headers.get('content-type') });
-  if (!format) return problem(415, 'UNSUPPORTED_FORMAT', `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_CONTENT_TYPE}.`);
+  const format = fileFormatOf({
+    format: url.searchParams.get('format'),
+    contentType: request.headers.get('content-type'),
+  });
+  if (!format)
+    return problem(
+      415,
+      'UNSUPPORTED_FORMAT',
+      `Say what the file is: ?format=csv or ?format=xlsx, or Content-Type text/csv or ${XLSX_CONTENT_TYPE}.`,
+    );
   const length = Number(request.headers.get('content-length') ?? 0);
-  if (length > deps.config.jobs.importMaxBytes) return problem(413, 'TOO_LARGE', `The file is larger than the import limit of ${deps.config.jobs.importMaxBytes} bytes; split it into several jobs.`);
+  if (length > deps.config.jobs.importMaxBytes)
+    return problem(
+      413,
+      'TOO_LARGE',
+      `The file is larger than the import limit of ${deps.config.jobs.importMaxBytes} bytes; split it into several jobs.`,
+    );
   if (!request.body) return problem(400, 'EMPTY_FILE', 'The request has no body: send the file as the body.');
   const name = url.searchParams.get('name');
   // Job names are stored as text, which cannot hold NUL; control characters are never meant.
   if (name !== null && (name.length > 200 || /[\u0000-\u001f\u007f]/.test(name))) {
-    return problem(400, 'BAD_NAME', 'name must be at most 200 printable characters (no NUL or other control characters).');
+    return problem(
+      400,
+      'BAD_NAME',
+      'name must be at most 200 printable characters (no NUL or other control characters).',
+    );
   }
   const provider = url.searchParams.get('provider')?.toLowerCase();
-  if (provider && provider !== 'builtin' && provider !== 'http') return problem(400, 'BAD_PROVIDER', 'provider must be builtin or http.');
-  const createdBy = principal.kind === 'user' ? `user:${principal.userId}` : principal.kind === 'apiKey' ? `key:${principal.apiKeyId}` : null;
+  if (provider && provider !== 'builtin' && provider !== 'http')
+    return problem(400, 'BAD_PROVIDER', 'provider must be builtin or http.');
+  const createdBy =
+    principal.kind === 'user'
+      ? `user:${principal.userId}`
+      : principal.kind === 'apiKey'
+        ? `key:${principal.apiKeyId}`
+        : null;
   try {
     const result = await importJob(deps, principal.organizationId, createdBy, {
       source: request.body as unknown as AsyncIterable<Uint8Array>,
@@ -72,14 +108,25 @@ async function handleImport(deps: Deps, request: Request, url: URL, principal: P
   } catch (err) {
     if (err instanceof ImportError) {
       if (err.code === 'BUSY') return errorResponse(503, err.message, { code: err.code }, { 'Retry-After': '5' });
-      return problem(err.code === 'TOO_LARGE' ? 413 : err.code === 'TOO_SLOW' ? 408 : 422, err.code, err.message, err.errors.length ? { errors: err.errors.slice(0, 100) } : {});
+      return problem(
+        err.code === 'TOO_LARGE' ? 413 : err.code === 'TOO_SLOW' ? 408 : 422,
+        err.code,
+        err.message,
+        err.errors.length ? { errors: err.errors.slice(0, 100) } : {},
+      );
     }
     if (err instanceof ValidationError) return problem(422, 'VALIDATION', err.message);
     throw err;
   }
 }
 
-async function handleExport(deps: Deps, request: Request, globalId: string, format: ExportFormat, principal: Principal & { organizationId: number }): Promise<Response> {
+async function handleExport(
+  deps: Deps,
+  request: Request,
+  globalId: string,
+  format: ExportFormat,
+  principal: Principal & { organizationId: number },
+): Promise<Response> {
   if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Download results with GET.');
   if (!hasScope(principal, 'read')) return forbiddenResponse('Downloading results needs the read scope.');
   let id: number | null = null;
@@ -90,7 +137,12 @@ async function handleExport(deps: Deps, request: Request, globalId: string, form
     id = null;
   }
   const job = id === null ? null : await getJob(deps.db, principal.organizationId, id);
-  if (!job) return problem(404, 'NOT_FOUND', `No recommendation job with id ${globalId.slice(0, 64)} exists in your organization.`);
+  if (!job)
+    return problem(
+      404,
+      'NOT_FOUND',
+      `No recommendation job with id ${globalId.slice(0, 64)} exists in your organization.`,
+    );
   const body = Readable.toWeb(exportResults(deps.sql, job, format)) as ReadableStream;
   return new Response(body, {
     status: 200,
@@ -113,7 +165,9 @@ export function useRecommendationFiles(deps: Deps): AppPlugin {
       if (!auth.ok) return endResponse(auth.response);
       const principal = auth.principal;
       if (principal.kind === 'anonymous') {
-        return endResponse(unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to use job files.'));
+        return endResponse(
+          unauthorizedResponse('Send "Authorization: Bearer <API key or sign-in token>" to use job files.'),
+        );
       }
       // The caller's rate limit covers these routes too: an export streams a whole job.
       const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
@@ -125,9 +179,15 @@ export function useRecommendationFiles(deps: Deps): AppPlugin {
         // As /graphql masks its unexpected errors: an id for the caller, the cause in the log only.
         const errorId = randomUUID();
         deps.log.error({ err, errorId, route: url.pathname }, 'unexpected error in a job file route');
-        return problem(500, 'INTERNAL_SERVER_ERROR', `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`, { errorId });
+        return problem(
+          500,
+          'INTERNAL_SERVER_ERROR',
+          `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`,
+          { errorId },
+        );
       });
-      if (taken) for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
+      if (taken)
+        for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
       endResponse(response);
     },
   };

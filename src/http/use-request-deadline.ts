@@ -20,7 +20,10 @@ export function useRequestDeadline(timeoutMs: number): AppPlugin {
     onExecute({ executeFn, setExecuteFn, args }) {
       const state = stateOf(args.contextValue.request);
       setExecuteFn(async (execArgs) => {
-        const outcome = await withDeadline(Promise.resolve(executeFn(execArgs) as ExecutionResult | Promise<ExecutionResult>), remainingMs(state, timeoutMs));
+        const outcome = await withDeadline(
+          Promise.resolve(executeFn(execArgs) as ExecutionResult | Promise<ExecutionResult>),
+          remainingMs(state, timeoutMs),
+        );
         if (outcome.ok) return outcome.value;
         if (outcome.reason === 'timeout') return { errors: [deadlineError(timeoutMs)] };
         throw outcome.error;

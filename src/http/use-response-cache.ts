@@ -17,7 +17,14 @@ import { useResponseCache as useYogaResponseCache } from '@graphql-yoga/plugin-r
 import type { Logger } from 'pino';
 import { createFactsCache, mutationTargetIds } from '../cache/operation-facts.ts';
 import { cachePolicy } from '../cache/policy.ts';
-import { CACHE_INFO, CACHE_META, tags, type CacheInfo, type CacheMeta, type ResponseCache } from '../cache/response-cache.ts';
+import {
+  CACHE_INFO,
+  CACHE_META,
+  tags,
+  type CacheInfo,
+  type CacheMeta,
+  type ResponseCache,
+} from '../cache/response-cache.ts';
 import { clientTier, principalKey, type Principal } from '../context.ts';
 import { decodeGlobalId, encodeGlobalId } from '../lib/global-id.ts';
 import { stateOf, type RequestState } from './request-state.ts';
@@ -75,7 +82,9 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
       const organizationId = principal.organizationId;
       if (operation.operation === 'mutation') {
         own.mutation = true;
-        const targets = mutationTargetIds(schema, args.document, args.operationName, args.variableValues).flatMap(entityTagOf);
+        const targets = mutationTargetIds(schema, args.document, args.operationName, args.variableValues).flatMap(
+          entityTagOf,
+        );
         return {
           async onExecuteDone() {
             // The plugin stamps the entities the answer contains; these are the ones the mutation was

@@ -53,7 +53,10 @@ export function useTracing(tracing: Tracing): AppPlugin {
       const name = operation?.name?.value ?? 'anonymous';
       const labels = currentRequestLabels();
       if (labels) labels.operationName = name;
-      const attributes = { 'graphql.operation.name': name, 'graphql.operation.type': operation?.operation ?? 'unknown' };
+      const attributes = {
+        'graphql.operation.name': name,
+        'graphql.operation.type': operation?.operation ?? 'unknown',
+      };
       trace.getActiveSpan()?.setAttributes(attributes);
       requestSpans.get(args.contextValue.request)?.setAttributes(attributes);
     },

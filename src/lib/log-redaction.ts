@@ -5,7 +5,20 @@
 // places of credentials are redacted by path.
 import type { LoggerOptions } from 'pino';
 
-const DROPPED = new Set(['params', 'parameters', 'args', 'detail', 'where', 'types', 'query_params', 'secretHash', 'secret_hash', 'passwordHash', 'password_hash', 'password']);
+const DROPPED = new Set([
+  'params',
+  'parameters',
+  'args',
+  'detail',
+  'where',
+  'types',
+  'query_params',
+  'secretHash',
+  'secret_hash',
+  'passwordHash',
+  'password_hash',
+  'password',
+]);
 
 function scrub(text: string | undefined): string | undefined {
   return text?.replace(/\nparams: .*(?:\n(?!\s+at ).*)*/, '\nparams: [redacted]');

@@ -13,7 +13,8 @@ export function toUnits(value: string, scale: number): bigint {
   const match = DECIMAL.exec(value.trim());
   if (!match) throw new RangeError(`"${value}" is not a decimal number`);
   const [, sign, whole, fraction = ''] = match;
-  if (fraction.replace(/0+$/, '').length > scale) throw new RangeError(`"${value}" has more than ${scale} decimal places`);
+  if (fraction.replace(/0+$/, '').length > scale)
+    throw new RangeError(`"${value}" has more than ${scale} decimal places`);
   const units = BigInt(whole + fraction.padEnd(scale, '0').slice(0, scale));
   return sign ? -units : units;
 }

@@ -2,7 +2,11 @@
 // every 10% otherwise, so CI logs stay short.
 export type Progress = { add(n: number): void; done(message?: string): void };
 
-export function createProgress(label: string, total: number, out: NodeJS.WriteStream | null = process.stderr): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  out: NodeJS.WriteStream | null = process.stderr,
+): Progress {
   if (!out) return { add() {}, done() {} };
   const started = performance.now();
   let current = 0;
@@ -35,7 +39,9 @@ export function createProgress(label: string, total: number, out: NodeJS.WriteSt
     },
     done(message) {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      out.write(`${out.isTTY ? '\r\x1b[K' : ''}${label}: ${message ?? `${current.toLocaleString('en')} done`} in ${seconds} s\n`);
+      out.write(
+        `${out.isTTY ? '\r\x1b[K' : ''}${label}: ${message ?? `${current.toLocaleString('en')} done`} in ${seconds} s\n`,
+      );
     },
   };
 }

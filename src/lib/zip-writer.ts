@@ -86,7 +86,8 @@ export function createZipWriter(out: Writable): ZipWriter {
         const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
         e.crc = crc32(buf, e.crc);
         e.size += buf.length;
-        if (e.size > 0xffffffff) throw new RangeError(`zip entry ${name} is larger than 4 GB, which this writer cannot store`);
+        if (e.size > 0xffffffff)
+          throw new RangeError(`zip entry ${name} is larger than 4 GB, which this writer cannot store`);
         if (!deflate.write(buf)) await once(deflate, 'drain');
       },
       async close() {

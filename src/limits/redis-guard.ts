@@ -76,7 +76,10 @@ export class RedisGuard {
     if (performance.now() - this.lastWarnAt < LOG_EVERY_MS) return;
     this.lastWarnAt = performance.now();
     this.announced = true;
-    this.log.warn({ reason }, "redis is slow or down: rate limits and cost budgets fall back to this instance's memory");
+    this.log.warn(
+      { reason },
+      "redis is slow or down: rate limits and cost budgets fall back to this instance's memory",
+    );
   }
 
   private probe(redis: Redis) {

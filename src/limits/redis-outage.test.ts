@@ -16,11 +16,21 @@ let t: Tenant;
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  probe = createClient({ url: redis.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 200 } }) as Redis;
+  probe = createClient({
+    url: redis.url,
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: () => 200 },
+  }) as Redis;
   probe.on('error', () => undefined);
   await probe.connect();
   h = await startHarness({
-    env: { REDIS_URL: redis.url, REDIS_PREFIX: 'outage:', RATE_LIMIT_POINTS: '100', RATE_LIMIT_BURST_POINTS: '20', COST_BUCKET_REFILL_SECONDS: '20' },
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'outage:',
+      RATE_LIMIT_POINTS: '100',
+      RATE_LIMIT_BURST_POINTS: '20',
+      COST_BUCKET_REFILL_SECONDS: '20',
+    },
   });
   t = await h.tenant('outage');
 });
@@ -53,7 +63,9 @@ async function recordedInRedis(): Promise<number> {
   return total;
 }
 
-it('answers without waiting and keeps limiting when Redis stalls, dies and comes back', { timeout: 60_000 }, async () => {
+it('answers without waiting and keeps limiting when Redis stalls, dies and comes back', {
+  timeout: 60_000,
+}, async () => {
   const key = await t.key(['read']);
   const normal = await send(key, 10);
   expect(normal.allowed).toBe(10);

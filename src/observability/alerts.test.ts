@@ -39,9 +39,15 @@ describe('alerting rules', () => {
   });
 
   it.skipIf(!hasPromtool)('promtool checks them and its unit tests pass', () => {
-    const check = execFileSync('promtool', ['check', 'rules', 'harvest-graph.rules.yml'], { cwd: dir, encoding: 'utf8' });
+    const check = execFileSync('promtool', ['check', 'rules', 'harvest-graph.rules.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(check).toMatch(/SUCCESS: 4 rules found/);
-    const test = execFileSync('promtool', ['test', 'rules', 'harvest-graph.rules.test.yml'], { cwd: dir, encoding: 'utf8' });
+    const test = execFileSync('promtool', ['test', 'rules', 'harvest-graph.rules.test.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(test).toMatch(/SUCCESS/);
   });
 });

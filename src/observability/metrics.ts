@@ -109,7 +109,12 @@ export function createMetrics(options: { poolUsage: () => Promise<PoolUsage>; de
     window,
     minutes: new MinuteBuckets(),
     poolUsage: options.poolUsage,
-    cacheRequests: new Counter({ name: 'hg_response_cache_requests_total', help: 'Response cache lookups by result (hit or miss).', labelNames: ['result'], registers: [registry] }),
+    cacheRequests: new Counter({
+      name: 'hg_response_cache_requests_total',
+      help: 'Response cache lookups by result (hit or miss).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     loaderBatchSize: new Histogram({
       name: 'hg_dataloader_batch_size',
       help: 'Keys per DataLoader batch (one SQL statement each).',

@@ -10,7 +10,13 @@ export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 150, 200, 300, 500, 1_000
 
 type Minute = { requests: number; failures: number; latencySumMs: number; buckets: number[]; peak: number };
 
-const emptyMinute = (): Minute => ({ requests: 0, failures: 0, latencySumMs: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0), peak: 0 });
+const emptyMinute = (): Minute => ({
+  requests: 0,
+  failures: 0,
+  latencySumMs: 0,
+  buckets: LATENCY_BUCKETS_MS.map(() => 0),
+  peak: 0,
+});
 
 export class MinuteBuckets {
   private readonly pending = new Map<number, Minute>();
@@ -103,7 +109,14 @@ function percentile(buckets: number[], total: number, p: number): number | null 
 
 /** The last 24 hours of every instance, and of course generations. Two statements. */
 export async function dayFigures(db: Db, hours = 24): Promise<DayFigures> {
-  const [row] = await db.execute<{ instances: number; requests: number; failures: number; latency: number; buckets: number[] | null; peak: number | null }>(sql`
+  const [row] = await db.execute<{
+    instances: number;
+    requests: number;
+    failures: number;
+    latency: number;
+    buckets: number[] | null;
+    peak: number | null;
+  }>(sql`
     with recent as (select * from request_minutes where minute > now() - make_interval(hours => ${hours})),
     per_minute as (select minute, sum(peak_concurrency)::int as peak from recent group by minute)
     select (select count(distinct server_id)::int from recent) as instances,
@@ -124,8 +137,16 @@ export async function dayFigures(db: Db, hours = 24): Promise<DayFigures> {
     instances: row.instances,
     totalRequests: requests,
     successRate: requests ? Math.round(((requests - Number(row.failures)) / requests) * 10_000) / 10_000 : null,
-    responseTimeMs: { average: requests ? round(Number(row.latency) / requests) : null, p95: percentile(buckets, requests, 95), p99: percentile(buckets, requests, 99) },
+    responseTimeMs: {
+      average: requests ? round(Number(row.latency) / requests) : null,
+      p95: percentile(buckets, requests, 95),
+      p99: percentile(buckets, requests, 99),
+    },
     peakConcurrentUsers: row.peak ?? 0,
-    generations: { completed: gen.completed, failed: gen.failed, successRate: finished ? round(gen.completed / finished) : null },
+    generations: {
+      completed: gen.completed,
+      failed: gen.failed,
+      successRate: finished ? round(gen.completed / finished) : null,
+    },
   };
 }

@@ -6,7 +6,11 @@ import { PerformanceWindow } from './performance-window.ts';
 import { createMetrics } from './metrics.ts';
 
 // The DataLoader batch-size histogram is fed by resolvers: reads run them here, not the compiled path.
-const it = appTest({ tenant: 'observed', harness: { env: { COMPILED_READS: 'off' } }, seed: { growers: 12, packhouses: 3, batches: 200 } });
+const it = appTest({
+  tenant: 'observed',
+  harness: { env: { COMPILED_READS: 'off' } },
+  seed: { growers: 12, packhouses: 3, batches: 200 },
+});
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
@@ -26,8 +30,16 @@ describe('who may read the observability endpoints', () => {
 
   it('/health/performance counts running and queued course generations of every worker', async ({ h, t }) => {
     const { sql } = h.resources;
-    const [course] = await sql`insert into courses (organization_id, title) values (${t.organizationId}, 'Counted') returning id`;
-    const spec = JSON.stringify({ topic: 'x', audience: 'y', level: 'beginner', modules: 1, lessonsPerModule: 1, lessonWords: 50 });
+    const [course] =
+      await sql`insert into courses (organization_id, title) values (${t.organizationId}, 'Counted') returning id`;
+    const spec = JSON.stringify({
+      topic: 'x',
+      audience: 'y',
+      level: 'beginner',
+      modules: 1,
+      lessonsPerModule: 1,
+      lessonWords: 50,
+    });
     const before = await (await h.fetch('/health/performance', bearer(t.internalKey))).json();
     await sql`insert into course_generations (organization_id, course_id, generator, spec, total_modules, status, heartbeat_at)
       values (${t.organizationId}, ${course.id}, 'builtin', ${spec}::jsonb, 1, 'running', now()),
@@ -43,11 +55,13 @@ describe('who may read the observability endpoints', () => {
   });
 
   it('/metrics/performance adds the last 24 hours of every instance from the minute rows', async ({ h, t }) => {
-    for (let i = 0; i < 4; i++) await h.gql(`query Day${i} { growers(first: 1) { edges { node { name } } } }`, { auth: t.partnerKey });
+    for (let i = 0; i < 4; i++)
+      await h.gql(`query Day${i} { growers(first: 1) { edges { node { name } } } }`, { auth: t.partnerKey });
     await h.resources.metrics.minutes.flush(h.resources.db, h.config.serverId);
     // Another instance's minute: 100 requests, 2 failed, all between 150 and 200 ms.
     const buckets = [0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0];
-    await h.resources.sql`insert into request_minutes (minute, server_id, requests, failures, latency_sum_ms, latency_buckets, peak_concurrency)
+    await h.resources
+      .sql`insert into request_minutes (minute, server_id, requests, failures, latency_sum_ms, latency_buckets, peak_concurrency)
       values (date_trunc('minute', now()), 'other-instance', 100, 2, 18000, ${`{${buckets.join(',')}}`}::int[], 7)`;
     const body = await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json();
     expect(body.windowSeconds).toBe(60);
@@ -95,7 +109,9 @@ describe('what the endpoints report', () => {
       expect(r.statements).toBe(3);
     }
     const text = await (await h.fetch('/metrics', bearer(t.internalKey))).text();
-    expect(text).toMatch(/graphql_yoga_http_duration_count\{operationName="GrowerBoard",operationType="query",statusCode="200"\} 3/);
+    expect(text).toMatch(
+      /graphql_yoga_http_duration_count\{operationName="GrowerBoard",operationType="query",statusCode="200"\} 3/,
+    );
     expect(text).toMatch(/hg_sql_statements_per_request_sum\{operation="GrowerBoard"\} 9/);
     expect(text).toMatch(/hg_sql_statements_per_request_count\{operation="GrowerBoard"\} 3/);
     // One LATERAL statement for the 10 growers' batches, one loader batch for their packhouses.
@@ -107,7 +123,11 @@ describe('what the endpoints report', () => {
 
     const perf = await (await h.fetch('/metrics/performance', bearer(t.internalKey))).json();
     expect(perf.requestCount - before).toBe(3);
-    expect(perf).toMatchObject({ windowSeconds: 60, successRate: 1, latencyMs: { p50: expect.any(Number), p99: expect.any(Number) } });
+    expect(perf).toMatchObject({
+      windowSeconds: 60,
+      successRate: 1,
+      latencyMs: { p50: expect.any(Number), p99: expect.any(Number) },
+    });
     expect(perf.peakConcurrency).toBeGreaterThanOrEqual(1);
   });
 
@@ -115,7 +135,9 @@ describe('what the endpoints report', () => {
     h.resources.metrics.setSource('queueDepth', () => 7);
     const statuses = [];
     for (let i = 0; i < 2; i++) {
-      const r = await h.gql(`query CachedGrowers { growers(first: 3) { edges { node { name } } } }`, { auth: t.readKey });
+      const r = await h.gql(`query CachedGrowers { growers(first: 3) { edges { node { name } } } }`, {
+        auth: t.readKey,
+      });
       statuses.push(r.headers.get('x-cache-status'));
     }
     expect(statuses).toEqual(['MISS', 'HIT']);
@@ -151,7 +173,10 @@ describe('rolling performance window', () => {
   });
 
   it('bounds operation-name labels, since clients choose them', () => {
-    const m = createMetrics({ poolUsage: async () => ({ open: 0, active: 0, idle: 0, max: 0 }), defaultMetrics: false });
+    const m = createMetrics({
+      poolUsage: async () => ({ open: 0, active: 0, idle: 0, max: 0 }),
+      defaultMetrics: false,
+    });
     for (let i = 0; i < 200; i++) expect(m.operationLabel(`Op${i}`)).toBe(`Op${i}`);
     expect(m.operationLabel('OneTooMany')).toBe('other');
     expect(m.operationLabel('Op7')).toBe('Op7');

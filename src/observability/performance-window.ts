@@ -63,7 +63,8 @@ export class PerformanceWindow {
       }
     }
     values.sort((a, b) => a - b);
-    const pct = (p: number) => (values.length ? round(values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]) : null);
+    const pct = (p: number) =>
+      values.length ? round(values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]) : null;
     let peak = this.inFlight;
     for (const [second, n] of this.peaks) if (second * 1000 >= since && n > peak) peak = n;
     const seconds = this.windowMs / 1000;
@@ -72,7 +73,12 @@ export class PerformanceWindow {
       requestCount: values.length,
       requestsPerSecond: round(values.length / seconds),
       successRate: values.length ? successes / values.length : null,
-      latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: values.length ? round(values[values.length - 1]) : null },
+      latencyMs: {
+        p50: pct(50),
+        p95: pct(95),
+        p99: pct(99),
+        max: values.length ? round(values[values.length - 1]) : null,
+      },
       inFlight: this.inFlight,
       peakConcurrency: peak,
     };

@@ -31,7 +31,9 @@ const QUERY = `query GrowerBatches {
 type Node = { name: string; span: ReadableSpan; children: Node[] };
 
 function tree(spans: ReadableSpan[]): Node[] {
-  const nodes = new Map(spans.map((span) => [span.spanContext().spanId, { name: span.name, span, children: [] as Node[] }]));
+  const nodes = new Map(
+    spans.map((span) => [span.spanContext().spanId, { name: span.name, span, children: [] as Node[] }]),
+  );
   const roots: Node[] = [];
   for (const node of nodes.values()) {
     const parent = node.span.parentSpanContext ? nodes.get(node.span.parentSpanContext.spanId) : undefined;
@@ -100,31 +102,43 @@ it('traces one nested query as a tree: request, phases, resolvers by path, SQL a
   expect(spans.filter((s) => /\.(name|code|edges|node|cursor)$/.test(s.name))).toEqual([]);
 
   // SQL: one span per statement the operation sent (X-SQL-Statements), each under a resolver.
-  const executeSql = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql' && isBelow(s, execute.span, spans));
+  const executeSql = spans.filter(
+    (s) => s.attributes['db.system.name'] === 'postgresql' && isBelow(s, execute.span, spans),
+  );
   expect(executeSql).toHaveLength(result.statements);
   for (const s of executeSql) {
     expect(s.name).toBe('SELECT');
     expect(String(s.attributes['db.query.text'])).toMatch(/^select /i);
-    expect(spans.find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId)?.name).toMatch(/^(Query|Grower|Batch)\./);
+    expect(spans.find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId)?.name).toMatch(
+      /^(Query|Grower|Batch)\./,
+    );
   }
 
   // Every span of the request carries its id and (from execution on) its operation name.
   expect(new Set(spans.map((s) => s.attributes['harvest.request_id']))).toEqual(new Set([requestId]));
   expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
-  for (const s of [execute.span, growers.span, ...executeSql]) expect(s.attributes['graphql.operation.name']).toBe('GrowerBatches');
+  for (const s of [execute.span, growers.span, ...executeSql])
+    expect(s.attributes['graphql.operation.name']).toBe('GrowerBatches');
 });
 
 it('marks a resolver that throws and a failing statement as errors, and ends them', async () => {
   exporter.reset();
-  const result = await h.gql('query Broken { growers(first: 9999) { edges { node { name } } } }', { auth: tenant.internalKey });
+  const result = await h.gql('query Broken { growers(first: 9999) { edges { node { name } } } }', {
+    auth: tenant.internalKey,
+  });
   expect(result.body.errors?.[0].message).toMatch(/must be between 0 and 500/);
   const resolver = exporter.getFinishedSpans().find((s) => s.name === 'Query.growers')!;
-  expect(resolver.status).toMatchObject({ code: SpanStatusCode.ERROR, message: expect.stringContaining('must be between 0 and 500') });
+  expect(resolver.status).toMatchObject({
+    code: SpanStatusCode.ERROR,
+    message: expect.stringContaining('must be between 0 and 500'),
+  });
   expect(resolver.attributes['graphql.operation.name']).toBe('Broken');
 
   exporter.reset();
   const tracer = h.resources.tracing!.tracer;
-  await expect(inSpan(tracer, 'job', {}, async () => h.resources.sql`select 1 / ${0}::int as x`)).rejects.toThrow(/division by zero/);
+  await expect(inSpan(tracer, 'job', {}, async () => h.resources.sql`select 1 / ${0}::int as x`)).rejects.toThrow(
+    /division by zero/,
+  );
   const [statement, job] = exporter.getFinishedSpans();
   expect(statement).toMatchObject({ name: 'SELECT', status: { code: SpanStatusCode.ERROR } });
   expect(statement.attributes['db.query.text']).toBe('select 1 / $1::int as x');
@@ -162,11 +176,17 @@ it('exports the spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, with OTEL_E
   await once(collector, 'listening');
   const { port } = collector.address() as AddressInfo;
   const exported = await startHarness({
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/`, OTEL_EXPORTER_OTLP_HEADERS: 'x-team=data', OTEL_SERVICE_NAME: 'hg-test' },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/`,
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-team=data',
+      OTEL_SERVICE_NAME: 'hg-test',
+    },
   });
   try {
     const other = await exported.tenant('exported');
-    expect((await exported.gql('query Who { viewer { tier } }', { auth: other.partnerKey })).body.errors).toBeUndefined();
+    expect(
+      (await exported.gql('query Who { viewer { tier } }', { auth: other.partnerKey })).body.errors,
+    ).toBeUndefined();
   } finally {
     await exported.close(); // flushes the batch of spans
     collector.close();
@@ -175,7 +195,8 @@ it('exports the spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, with OTEL_E
   expect(traces.length).toBeGreaterThan(0);
   expect(traces[0].headers['x-team']).toBe('data');
   const body = traces.map((t) => t.body).join('');
-  for (const text of ['POST /graphql', 'graphql.execute', 'Query.viewer', 'hg-test', 'Who']) expect(body).toContain(text);
+  for (const text of ['POST /graphql', 'graphql.execute', 'Query.viewer', 'hg-test', 'Who'])
+    expect(body).toContain(text);
 });
 
 function isBelow(span: ReadableSpan, ancestor: ReadableSpan, spans: ReadableSpan[]): boolean {

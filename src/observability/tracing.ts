@@ -7,7 +7,16 @@
 // The tracer provider is ours, not the global one, so test files with and without tracing can run
 // in one process; only the context manager (AsyncLocalStorage) is global, as the API requires.
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -48,7 +57,13 @@ export function failSpan(span: Span, error: unknown): void {
 }
 
 /** Runs `fn` (sync or async) inside a new active span, ended when `fn` settles. */
-export function inSpan<T>(tracer: Tracer, name: string, attributes: Attributes, fn: () => T, kind = SpanKind.INTERNAL): T {
+export function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+  fn: () => T,
+  kind = SpanKind.INTERNAL,
+): T {
   const parent = context.active();
   const span = tracer.startSpan(name, { kind, attributes: { ...requestAttributes(), ...attributes } }, parent);
   return context.with(trace.setSpan(parent, span), () => {
@@ -106,7 +121,15 @@ export function createTracing(config: Config, options: { exporter?: SpanExporter
   };
 }
 
-type RedisCommandEvent = { command?: string; args?: string[]; database?: number; serverAddress?: string; serverPort?: number; span?: Span; error?: unknown };
+type RedisCommandEvent = {
+  command?: string;
+  args?: string[];
+  database?: number;
+  serverAddress?: string;
+  serverPort?: number;
+  span?: Span;
+  error?: unknown;
+};
 
 /**
  * node-redis 5 publishes each command on the `node-redis:command` tracing channel (and skips the

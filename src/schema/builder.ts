@@ -38,7 +38,15 @@ export const builder = new SchemaBuilder<{
 }>({
   // Order matters (docs/decisions/0002-pothos-plugin-order.md): auth wraps resolvers before complexity, errors and validation see them.
   // Tracing first, so a resolver's span also covers the auth, error and validation work around it.
-  plugins: [TracingPlugin, RelayPlugin, ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  plugins: [
+    TracingPlugin,
+    RelayPlugin,
+    ScopeAuthPlugin,
+    ComplexityPlugin,
+    ErrorsPlugin,
+    ValidationPlugin,
+    DataloaderPlugin,
+  ],
   tracing: {
     default: (config) => tracesField(config),
     wrap: (resolver) => traceResolver(resolver as Parameters<typeof traceResolver>[0]),
@@ -50,13 +58,18 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: false, complexity: { field: 0, multiplier: 1 } },
     nodeFieldOptions: { nullable: false },
     // nodes(ids) loads one node per id: it costs like a page of that many rows.
-    nodesQueryOptions: { complexity: (args: { ids: readonly unknown[] }) => ({ field: 1, multiplier: Math.max(1, args.ids.length) }) },
+    nodesQueryOptions: {
+      complexity: (args: { ids: readonly unknown[] }) => ({ field: 1, multiplier: Math.max(1, args.ids.length) }),
+    },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
     // An id naming a type the schema does not have ("Nope:1") is the client's mistake, not a crash of
     // the relay plugin's type lookup (found by the fuzzer, issue 15).
     decodeGlobalID: (globalId) => {
       const decoded = decodeGlobalId(globalId);
-      if (!knownObjectType(decoded.typename)) throw badUserInput(`"${globalId.slice(0, 64)}" is not the id of anything in this API. Use an id returned by this API.`);
+      if (!knownObjectType(decoded.typename))
+        throw badUserInput(
+          `"${globalId.slice(0, 64)}" is not the id of anything in this API. Use an id returned by this API.`,
+        );
       return decoded;
     },
   },
@@ -73,7 +86,9 @@ export const builder = new SchemaBuilder<{
       };
     },
     unauthorizedError: (_parent, _ctx, info) =>
-      forbidden(`You are not allowed to use ${info.parentType.name}.${info.fieldName}: your key or role lacks the scope it needs.`),
+      forbidden(
+        `You are not allowed to use ${info.parentType.name}.${info.fieldName}: your key or role lacks the scope it needs.`,
+      ),
   },
   // Field costs only: the per-client limits and the per-minute budget are enforced before execution
   // by src/http/use-query-cost.ts, so an over-budget query runs no resolver at all.
@@ -126,11 +141,16 @@ builder.scalarType('File', {
   parseValue: (value) => {
     // By shape: the server adapter's File is not always the global one.
     const file = value as File | null;
-    if (typeof file === 'object' && file !== null && typeof file.name === 'string' && typeof file.stream === 'function') return file;
-    throw badUserInput('A File argument must be a file part of a multipart request (GraphQL multipart request spec), mapped to its variable.');
+    if (typeof file === 'object' && file !== null && typeof file.name === 'string' && typeof file.stream === 'function')
+      return file;
+    throw badUserInput(
+      'A File argument must be a file part of a multipart request (GraphQL multipart request spec), mapped to its variable.',
+    );
   },
   parseLiteral: () => {
-    throw badUserInput('A File argument cannot be written in the query: send it as a multipart file part mapped to a variable.');
+    throw badUserInput(
+      'A File argument cannot be written in the query: send it as a multipart file part mapped to a variable.',
+    );
   },
 });
 

@@ -30,7 +30,10 @@ export function requestedCost(
   // complexityFromQuery measures the first operation of a document: give it only the selected one.
   const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
   try {
-    return complexityFromQuery({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }, { schema, variables: variables ?? {}, ctx });
+    return complexityFromQuery(
+      { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] },
+      { schema, variables: variables ?? {}, ctx },
+    );
   } catch {
     return undefined;
   }
@@ -46,11 +49,15 @@ export function countActualCost(ctx: object): Counter {
   return counter;
 }
 
-type Complexity = number | { field?: number; multiplier?: number } | ((args: object, ctx: object, field: unknown) => Complexity);
+type Complexity =
+  | number
+  | { field?: number; multiplier?: number }
+  | ((args: object, ctx: object, field: unknown) => Complexity);
 
 function ownCost(field: GraphQLField<unknown, unknown>): (args: object, ctx: object) => number {
   const option = field.extensions?.complexity as Complexity | undefined;
-  const costOf = (c: Complexity | undefined): number => (typeof c === 'number' ? c : typeof c === 'object' && c ? (c.field ?? 1) : 1);
+  const costOf = (c: Complexity | undefined): number =>
+    typeof c === 'number' ? c : typeof c === 'object' && c ? (c.field ?? 1) : 1;
   if (typeof option !== 'function') {
     const cost = costOf(option);
     return () => cost;
@@ -85,7 +92,8 @@ export function withActualCost(schema: GraphQLSchema): GraphQLSchema {
       field.resolve = (parent, args, ctx, info) => {
         const counter = counters.get(ctx as object);
         // The response cache adds aliased id/__typename fields of its own; the client did not ask for them.
-        if (counter && !String(info.path.key).startsWith('__responseCache')) counter.actual += cost(args, ctx as object);
+        if (counter && !String(info.path.key).startsWith('__responseCache'))
+          counter.actual += cost(args, ctx as object);
         return resolve(parent, args, ctx, info);
       };
     }

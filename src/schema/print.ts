@@ -10,7 +10,9 @@ const printed = `${printSchema(lexicographicSortSchema(schema))}\n`;
 if (process.argv.includes('--check')) {
   const current = await readFile(file, 'utf8').catch(() => '');
   if (current !== printed) {
-    process.stderr.write('schema/schema.graphql is stale: the code defines a different schema. Run `npm run schema` and commit the result.\n');
+    process.stderr.write(
+      'schema/schema.graphql is stale: the code defines a different schema. Run `npm run schema` and commit the result.\n',
+    );
     process.exit(1);
   }
   process.stdout.write('schema/schema.graphql is current\n');

@@ -13,17 +13,24 @@ function isCalendarDate(value: string): boolean {
 
 export function parseDate(value: unknown): string {
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && isCalendarDate(value)) return value;
-  throw invalid(`Date must be a real calendar date written YYYY-MM-DD (years 0001-9999), got ${JSON.stringify(value).slice(0, 80)}.`);
+  throw invalid(
+    `Date must be a real calendar date written YYYY-MM-DD (years 0001-9999), got ${JSON.stringify(value).slice(0, 80)}.`,
+  );
 }
 
 export function parseDateTime(value: unknown): string {
-  const match = typeof value === 'string' ? /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/.exec(value) : null;
+  const match =
+    typeof value === 'string'
+      ? /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/.exec(value)
+      : null;
   if (match && isCalendarDate(match[1])) {
     const d = new Date(value as string);
     const iso = Number.isNaN(d.getTime()) ? '' : d.toISOString();
     if (/^\d{4}-/.test(iso) && iso >= '0001-01-01') return iso;
   }
-  throw invalid(`DateTime must be ISO 8601 with a time zone, e.g. 2026-05-01T08:30:00Z (years 0001-9999), got ${JSON.stringify(value).slice(0, 80)}.`);
+  throw invalid(
+    `DateTime must be ISO 8601 with a time zone, e.g. 2026-05-01T08:30:00Z (years 0001-9999), got ${JSON.stringify(value).slice(0, 80)}.`,
+  );
 }
 
 const DECIMAL = /^-?(0|[1-9]\d{0,17})(\.\d{1,6})?$/;

@@ -6,7 +6,14 @@
 import { context, trace } from '@opentelemetry/api';
 import type { SchemaTypes } from '@pothos/core';
 import type { PothosOutputFieldConfig } from '@pothos/core';
-import { createSpanWithParent, isEnumField, isExposedField, isRootField, isScalarField, runFunction } from '@pothos/plugin-tracing';
+import {
+  createSpanWithParent,
+  isEnumField,
+  isExposedField,
+  isRootField,
+  isScalarField,
+  runFunction,
+} from '@pothos/plugin-tracing';
 import type { GraphQLFieldResolver } from 'graphql';
 import type { Context } from '../context.ts';
 import { failSpan, requestAttributes } from '../observability/tracing.ts';
@@ -17,7 +24,9 @@ export function tracesField<Types extends SchemaTypes>(config: PothosOutputField
   return !/(Connection|Edge)$/.test(config.parentType) && config.parentType !== 'PageInfo';
 }
 
-export function traceResolver(resolver: GraphQLFieldResolver<unknown, Context, object>): GraphQLFieldResolver<unknown, Context, object> {
+export function traceResolver(
+  resolver: GraphQLFieldResolver<unknown, Context, object>,
+): GraphQLFieldResolver<unknown, Context, object> {
   return (parent, args, ctx, info) => {
     const { tracer } = ctx;
     if (!tracer) return resolver(parent, args, ctx, info);

@@ -24,7 +24,11 @@ afterAll(async () => {
 function spawnNpm(env: Record<string, string | undefined>, script: string, args: string[]) {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  return spawn('npm', ['run', '-s', script, '--', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('npm', ['run', '-s', script, '--', ...args], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs `npm run <script> -- args` as a user would, with the server's environment. */
@@ -58,25 +62,52 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
   server = await startServerProcess(env);
   expect(server.output()).toMatch(/Demo internal key[^:]*: hgk_/);
 
-  const seed = await npmRun(env, 'seed', ['--org', 'seeded', '--growers', '5', '--packhouses', '2', '--batches', '40', '--payments', '10']);
+  const seed = await npmRun(env, 'seed', [
+    '--org',
+    'seeded',
+    '--growers',
+    '5',
+    '--packhouses',
+    '2',
+    '--batches',
+    '40',
+    '--payments',
+    '10',
+  ]);
   expect(seed.stderr).not.toMatch(/TypeError/);
-  expect(seed.stderr).toContain(`Database: the embedded PostgreSQL of the running server (port ${env.EMBEDDED_PG_PORT})`);
+  expect(seed.stderr).toContain(
+    `Database: the embedded PostgreSQL of the running server (port ${env.EMBEDDED_PG_PORT})`,
+  );
   expect(seed.stderr).toMatch(/added 5 growers, 2 packhouses, 40 batches/);
   expect(seed.code).toBe(0);
 
-  const key = await npmRun(env, 'key:create', ['--org', 'seeded', '--name', 'ops', '--kind', 'internal', '--scopes', 'read,write,admin']);
+  const key = await npmRun(env, 'key:create', [
+    '--org',
+    'seeded',
+    '--name',
+    'ops',
+    '--kind',
+    'internal',
+    '--scopes',
+    'read,write,admin',
+  ]);
   expect(key.code).toBe(0);
   const answer = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key.lastLine}` },
-    body: JSON.stringify({ query: '{ viewer { tier organization { slug } } growers(first: 10) { edges { node { name } } } }' }),
+    body: JSON.stringify({
+      query: '{ viewer { tier organization { slug } } growers(first: 10) { edges { node { name } } } }',
+    }),
   }).then((r) => r.json());
   expect(answer.data.viewer).toEqual({ tier: 'INTERNAL', organization: { slug: 'seeded' } });
   expect(answer.data.growers.edges).toHaveLength(5);
 
   // A data team's import, scored by a worker started by hand: both on the server's database.
   const csv = join(dir, 'customers.csv');
-  await writeFile(csv, 'customer_ref,online_shopping,groceries,dining,travel,fuel,utilities,other\nc-1,1000,12000,5000,0,0,0,0\nc-2,0,0,0,40000,3000,0,0\n');
+  await writeFile(
+    csv,
+    'customer_ref,online_shopping,groceries,dining,travel,fuel,utilities,other\nc-1,1000,12000,5000,0,0,0,0\nc-2,0,0,0,40000,3000,0,0\n',
+  );
   const imported = await npmRun(env, 'job:import', [csv, '--org', 'demo']);
   expect(imported.stderr).toContain('Database: the embedded PostgreSQL of the running server');
   expect(imported.code).toBe(0);
@@ -89,7 +120,10 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
       job = await fetch(`${server.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${server.demoKey}` },
-        body: JSON.stringify({ query: 'query($id: ID!) { recommendationJob(id: $id) { status done } }', variables: { id: jobId } }),
+        body: JSON.stringify({
+          query: 'query($id: ID!) { recommendationJob(id: $id) { status done } }',
+          variables: { id: jobId },
+        }),
       }).then(async (r) => {
         const body = await r.json();
         if (!body.data) throw new Error(`${r.status} ${JSON.stringify(body)}`);
@@ -103,9 +137,16 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
   }
 
   // Same data directory, another port: the embedded server cannot start, and says why.
-  const clash = await npmRun({ ...env, EMBEDDED_PG_PORT: String(await freePort()) }, 'org:create', ['--slug', 'clash', '--name', 'Clash']);
+  const clash = await npmRun({ ...env, EMBEDDED_PG_PORT: String(await freePort()) }, 'org:create', [
+    '--slug',
+    'clash',
+    '--name',
+    'Clash',
+  ]);
   expect(clash.code).toBe(1);
-  expect(clash.stderr).toMatch(/The embedded PostgreSQL could not start on port \d+ with data in .*: .*postmaster\.pid/);
+  expect(clash.stderr).toMatch(
+    /The embedded PostgreSQL could not start on port \d+ with data in .*: .*postmaster\.pid/,
+  );
   expect(clash.stderr).toContain('is `npm start` already running?');
   expect(clash.stderr).not.toMatch(/TypeError|undefined/);
 

@@ -22,7 +22,8 @@ function admin() {
 async function migrationsHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of (await readdir(migrationsFolder, { recursive: true })).sort()) {
-    if (file.endsWith('.sql') || file.endsWith('.json')) hash.update(file).update(await readFile(`${migrationsFolder}/${file}`));
+    if (file.endsWith('.sql') || file.endsWith('.json'))
+      hash.update(file).update(await readFile(`${migrationsFolder}/${file}`));
   }
   return hash.digest('hex').slice(0, 12);
 }

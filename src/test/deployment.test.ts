@@ -20,7 +20,12 @@ const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** The directories and files the final stage copies from the build context. */
-const copied = [...dockerfile.split(/^FROM /m).at(-1)!.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+const copied = [
+  ...dockerfile
+    .split(/^FROM /m)
+    .at(-1)!
+    .matchAll(/^COPY (?!--from)(.+) \S+$/gm),
+].flatMap((m) => m[1].split(/\s+/));
 const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]) as string[];
 const processes = [...flyToml.matchAll(/^\s+(\w+) = "node (\S+)"$/gm)].map((m) => m[2]);
 
@@ -48,7 +53,9 @@ function importGraph(entry: string) {
     const source = readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '');
     const specs = [
       // Type-only imports are erased when Node strips the types, so they load nothing.
-      ...[...source.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => [m[1], 'static'] as const),
+      ...[...source.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map(
+        (m) => [m[1], 'static'] as const,
+      ),
       ...[...source.matchAll(/^\s*import\s+'([^']+)'/gm)].map((m) => [m[1], 'static'] as const),
       ...[...source.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => [m[1], 'dynamic'] as const),
     ];
@@ -91,9 +98,13 @@ describe('Dockerfile and fly.toml', () => {
     const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
     const shipped = tracked.filter(inImage);
     expect(shipped).toContain('src/main.ts');
-    expect(shipped.filter((f) => f.startsWith('src/test/') || f.endsWith('.test.ts') || f.startsWith('loadtest/'))).toEqual([]);
+    expect(
+      shipped.filter((f) => f.startsWith('src/test/') || f.endsWith('.test.ts') || f.startsWith('loadtest/')),
+    ).toEqual([]);
     // Guards the check itself: those files exist in the repository.
-    expect(tracked.some((f) => f.startsWith('src/test/')) && tracked.some((f) => f.startsWith('loadtest/bench/'))).toBe(true);
+    expect(tracked.some((f) => f.startsWith('src/test/')) && tracked.some((f) => f.startsWith('loadtest/bench/'))).toBe(
+      true,
+    );
   });
 });
 

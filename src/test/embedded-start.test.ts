@@ -36,7 +36,9 @@ it('starts with an embedded PostgreSQL, serves the demo data, restarts warm and 
     fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${cold.demoKey}` },
-      body: JSON.stringify({ query: '{ viewer { organization { slug } } batches(first: 3) { edges { node { code grower { name } } } } }' }),
+      body: JSON.stringify({
+        query: '{ viewer { organization { slug } } batches(first: 3) { edges { node { code grower { name } } } } }',
+      }),
     }).then((r) => r.json());
   const first = await query(cold);
   expect(first.data.viewer.organization.slug).toBe('demo');
@@ -54,13 +56,19 @@ it('starts with an embedded PostgreSQL, serves the demo data, restarts warm and 
   const submitted = await gql(
     `mutation($c: [CustomerSpendInput!]!) { submitRecommendationJob(input: { customers: $c }) {
       __typename ... on MutationSubmitRecommendationJobSuccess { data { job { id } } } } }`,
-    { c: [{ customerRef: 'c-1', groceries: '12000', dining: '5000' }, { customerRef: 'c-2', travel: '40000', fuel: '3000' }] },
+    {
+      c: [
+        { customerRef: 'c-1', groceries: '12000', dining: '5000' },
+        { customerRef: 'c-2', travel: '40000', fuel: '3000' },
+      ],
+    },
   );
   const jobId = submitted.data.submitRecommendationJob.data.job.id;
   let job: { status: string; done: number } | undefined;
   for (let i = 0; i < 120 && job?.status !== 'COMPLETED'; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    job = (await gql(`query($id: ID!) { recommendationJob(id: $id) { status done } }`, { id: jobId })).data.recommendationJob;
+    job = (await gql(`query($id: ID!) { recommendationJob(id: $id) { status done } }`, { id: jobId })).data
+      .recommendationJob;
   }
   expect(job).toEqual({ status: 'COMPLETED', done: 2 });
   const stopped = await cold.stop('SIGTERM');

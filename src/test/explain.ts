@@ -8,7 +8,10 @@ export type Statement = { query: string; params: unknown[] };
 
 export function recordingDb(sql: Sql): { db: Db; statements: Statement[] } {
   const statements: Statement[] = [];
-  const db = drizzle(sql, { schema: tables, logger: { logQuery: (query, params) => void statements.push({ query, params }) } });
+  const db = drizzle(sql, {
+    schema: tables,
+    logger: { logQuery: (query, params) => void statements.push({ query, params }) },
+  });
   return { db, statements };
 }
 
@@ -28,5 +31,7 @@ export async function planOf(sql: Sql, statement: Statement): Promise<PlanNode[]
 }
 
 export function describePlan(nodes: PlanNode[]): string {
-  return nodes.map((n) => `${n.nodeType}${n.relation ? ` on ${n.relation}` : ''}${n.index ? ` using ${n.index}` : ''}`).join(' → ');
+  return nodes
+    .map((n) => `${n.nodeType}${n.relation ? ` on ${n.relation}` : ''}${n.index ? ` using ${n.index}` : ''}`)
+    .join(' → ');
 }

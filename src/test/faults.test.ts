@@ -57,18 +57,36 @@ afterAll(async () => {
 type Sample = { at: number; ms: number; status: number; code?: string; retryAfter: string | null };
 
 /** `clients` loops sending QUERY for `durationMs`; `events` run at their offsets meanwhile. */
-async function load(url: string, durationMs: number, clients: number, events: [number, () => Promise<unknown>][] = []): Promise<Sample[]> {
+async function load(
+  url: string,
+  durationMs: number,
+  clients: number,
+  events: [number, () => Promise<unknown>][] = [],
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   const t0 = performance.now();
-  const timers = events.map(([at, fn]) => new Promise<void>((resolve) => setTimeout(() => void fn().finally(resolve), at)));
+  const timers = events.map(
+    ([at, fn]) => new Promise<void>((resolve) => setTimeout(() => void fn().finally(resolve), at)),
+  );
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() - t0 < durationMs) {
         const at = performance.now() - t0;
         try {
-          const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: QUERY, signal: AbortSignal.timeout(15_000) });
+          const res = await fetch(`${url}/graphql`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: QUERY,
+            signal: AbortSignal.timeout(15_000),
+          });
           const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
-          samples.push({ at, ms: performance.now() - t0 - at, status: body.errors ? (res.status === 200 ? 299 : res.status) : res.status, code: body.errors?.[0]?.extensions?.code, retryAfter: res.headers.get('retry-after') });
+          samples.push({
+            at,
+            ms: performance.now() - t0 - at,
+            status: body.errors ? (res.status === 200 ? 299 : res.status) : res.status,
+            code: body.errors?.[0]?.extensions?.code,
+            retryAfter: res.headers.get('retry-after'),
+          });
         } catch (err) {
           samples.push({ at, ms: performance.now() - t0 - at, status: 0, code: (err as Error).name, retryAfter: null });
           await new Promise((r) => setTimeout(r, 20));
@@ -99,7 +117,11 @@ describe('Redis SIGSTOP and SIGKILL under load', () => {
       [500, () => redis.kill()],
       [3_000, () => redis.restart()],
     ]);
-    const figures = { baseline: { n: base.length, p99: round(p99(base)) }, sigstop: { n: stalled.length, failed: stalled.filter((s) => !ok(s)).length, p99: round(p99(stalled)) }, sigkill: { n: killed.length, failed: killed.filter((s) => !ok(s)).length, p99: round(p99(killed)) } };
+    const figures = {
+      baseline: { n: base.length, p99: round(p99(base)) },
+      sigstop: { n: stalled.length, failed: stalled.filter((s) => !ok(s)).length, p99: round(p99(stalled)) },
+      sigkill: { n: killed.length, failed: killed.filter((s) => !ok(s)).length, p99: round(p99(killed)) },
+    };
     console.log(`fault Redis: ${JSON.stringify(figures)}`);
     expect(base.every(ok)).toBe(true);
     expect(figures.sigstop.failed).toBe(0);
@@ -114,11 +136,14 @@ describe('PostgreSQL restarted under load', () => {
     let restartedAt = 0;
     let backAt = 0;
     const samples = await load(server.url, 8_000, 6, [
-      [1_500, async () => {
-        restartedAt = performance.now();
-        await pg.restart();
-        backAt = performance.now();
-      }],
+      [
+        1_500,
+        async () => {
+          restartedAt = performance.now();
+          await pg.restart();
+          backAt = performance.now();
+        },
+      ],
     ]);
     const t0 = restartedAt - 1_500;
     const failed = samples.filter((s) => !ok(s));
@@ -157,14 +182,23 @@ describe('SIGTERM under load', () => {
     let signalledAt = Infinity;
     let stopped: { code: number | null; ms: number } | undefined;
     const samples = await load(target.url, 3_000, 6, [
-      [1_500, async () => {
-        signalledAt = performance.now();
-        stopped = await target.stop('SIGTERM');
-      }],
+      [
+        1_500,
+        async () => {
+          signalledAt = performance.now();
+          stopped = await target.stop('SIGTERM');
+        },
+      ],
     ]);
     const t0 = signalledAt - 1_500;
     const before = samples.filter((s) => t0 + s.at < signalledAt);
-    const figures = { startedBefore: before.length, failedBefore: before.filter((s) => !ok(s)).length, after: samples.length - before.length, exitCode: stopped?.code, exitMs: Math.round(stopped?.ms ?? NaN) };
+    const figures = {
+      startedBefore: before.length,
+      failedBefore: before.filter((s) => !ok(s)).length,
+      after: samples.length - before.length,
+      exitCode: stopped?.code,
+      exitMs: Math.round(stopped?.ms ?? NaN),
+    };
     console.log(`fault SIGTERM: ${JSON.stringify(figures)}`);
     expect(figures.failedBefore).toBe(0);
     expect(stopped?.code).toBe(0);
@@ -175,11 +209,19 @@ describe('SIGTERM under load', () => {
 describe('pool exhaustion', () => {
   it('5x the pool in slow requests: the excess answers 503 within 2 s, and latency is back within 10 s', async () => {
     const pool = 4;
-    const target = await start({ DATABASE_POOL_MAX: String(pool), REQUEST_TIMEOUT_MS: '2000', STATEMENT_TIMEOUT_MS: '3000' });
+    const target = await start({
+      DATABASE_POOL_MAX: String(pool),
+      REQUEST_TIMEOUT_MS: '2000',
+      STATEMENT_TIMEOUT_MS: '3000',
+    });
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
     try {
       const gql = (query: string, variables: Record<string, unknown> = {}) =>
-        fetch(`${target.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+        fetch(`${target.url}/graphql`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        });
       const first = (await (await gql('{ growers(first: 1) { edges { node { id } } } }')).json()) as any;
       const id = first.data.growers.edges[0].node.id;
       const base = await load(target.url, 2_000, 4);
@@ -194,9 +236,16 @@ describe('pool exhaustion', () => {
       const slow = await Promise.all(
         Array.from({ length: pool * 5 }, async () => {
           const t0 = performance.now();
-          const res = await gql('mutation($id: ID!) { updateGrower(id: $id, input: { name: "held" }) { __typename } }', { id });
+          const res = await gql(
+            'mutation($id: ID!) { updateGrower(id: $id, input: { name: "held" }) { __typename } }',
+            { id },
+          );
           const body = (await res.json()) as any;
-          return { ms: performance.now() - t0, status: res.status, code: (body.errors?.[0]?.extensions?.code ?? body.data?.updateGrower?.__typename) as string | undefined };
+          return {
+            ms: performance.now() - t0,
+            status: res.status,
+            code: (body.errors?.[0]?.extensions?.code ?? body.data?.updateGrower?.__typename) as string | undefined,
+          };
         }),
       );
       await locked;

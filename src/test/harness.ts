@@ -16,12 +16,21 @@ export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 export type GqlResult<T = any> = {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: { message: string; path?: unknown[]; extensions?: Record<string, any> }[]; extensions?: Record<string, any> };
+  body: {
+    data?: T;
+    errors?: { message: string; path?: unknown[]; extensions?: Record<string, any> }[];
+    extensions?: Record<string, any>;
+  };
   /** SQL statements the operation sent (X-SQL-Statements). */
   statements: number;
 };
 
-export type GqlOptions = { variables?: Record<string, unknown>; auth?: string; headers?: Record<string, string>; operationName?: string };
+export type GqlOptions = {
+  variables?: Record<string, unknown>;
+  auth?: string;
+  headers?: Record<string, string>;
+  operationName?: string;
+};
 
 export type Harness = {
   db: TestDatabase;
@@ -34,13 +43,21 @@ export type Harness = {
   close(): Promise<void>;
 };
 
-export type HarnessOptions = { redis?: boolean; env?: Record<string, string>; resources?: Omit<ResourceOptions, 'databaseUrl'> };
+export type HarnessOptions = {
+  redis?: boolean;
+  env?: Record<string, string>;
+  resources?: Omit<ResourceOptions, 'databaseUrl'>;
+};
 
 /**
  * Limits that tests of other features never reach (a test file sends many requests with one key in
  * seconds); tests of the limits themselves pass the real values in `env`.
  */
-export const RELAXED_LIMITS = { RATE_LIMIT_POINTS: '1000000', RATE_LIMIT_BURST_POINTS: '1000000', COST_BUCKET_REFILL_SECONDS: '0' };
+export const RELAXED_LIMITS = {
+  RATE_LIMIT_POINTS: '1000000',
+  RATE_LIMIT_BURST_POINTS: '1000000',
+  COST_BUCKET_REFILL_SECONDS: '0',
+};
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
@@ -62,7 +79,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const resources = await createResources(config, options.resources);
   const app = createApp(resources);
-  const fetchApp = (path: string, init?: RequestInit) => Promise.resolve(app.fetch(new Request(`http://test${path}`, init)));
+  const fetchApp = (path: string, init?: RequestInit) =>
+    Promise.resolve(app.fetch(new Request(`http://test${path}`, init)));
   return {
     db,
     config,
@@ -100,7 +118,12 @@ export async function gql<T = any>(app: App, query: string, options: GqlOptions 
   } catch {
     throw new Error(`Response ${response.status} is not JSON: ${text.slice(0, 300)}`);
   }
-  return { status: response.status, headers: response.headers, body, statements: Number(response.headers.get('x-sql-statements') ?? NaN) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body,
+    statements: Number(response.headers.get('x-sql-statements') ?? NaN),
+  };
 }
 
 export type Tenant = {
@@ -122,13 +145,34 @@ export type Tenant = {
 
 export async function createTenant(resources: Resources, name = 'tenant'): Promise<Tenant> {
   const { db, config } = resources;
-  const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  const slug = `${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 40)}-${randomBytes(4).toString('hex')}`;
   const org = await createOrganization(db, { slug, name });
   const password = 'correct horse battery staple';
-  const admin = await createUser(db, { organizationId: org.id, email: `admin@${slug}.example`, name: 'Admin', password, role: 'admin' });
-  const member = await createUser(db, { organizationId: org.id, email: `member@${slug}.example`, name: 'Member', password, role: 'member' });
+  const admin = await createUser(db, {
+    organizationId: org.id,
+    email: `admin@${slug}.example`,
+    name: 'Admin',
+    password,
+    role: 'admin',
+  });
+  const member = await createUser(db, {
+    organizationId: org.id,
+    email: `member@${slug}.example`,
+    name: 'Member',
+    password,
+    role: 'member',
+  });
   const token = async (u: typeof admin) =>
-    (await signToken({ userId: u.id, organizationId: org.id, role: u.role }, config.auth.jwtSecret, config.auth.jwtTtlSeconds)).token;
+    (
+      await signToken(
+        { userId: u.id, organizationId: org.id, role: u.role },
+        config.auth.jwtSecret,
+        config.auth.jwtTtlSeconds,
+      )
+    ).token;
   const key = async (scopes: Scope[], extra: Partial<Parameters<typeof createApiKey>[2]> = {}) =>
     (await createApiKey(db, org.id, { name: `key ${scopes.join('+')}`, scopes, ...extra })).key;
   return {

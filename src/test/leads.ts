@@ -37,10 +37,21 @@ let counter = 0;
 export function leadInput(extra: Record<string, unknown> = {}) {
   counter += 1;
   const n = `${Date.now().toString(36)}${counter}`;
-  return { name: `Lead ${n}`, email: `lead.${n}@acme-${counter % 7}.example.org`, company: null, source: 'WEB', ...extra };
+  return {
+    name: `Lead ${n}`,
+    email: `lead.${n}@acme-${counter % 7}.example.org`,
+    company: null,
+    source: 'WEB',
+    ...extra,
+  };
 }
 
-export async function createLead(h: Harness, auth: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+export async function createLead(
+  h: Harness,
+  auth: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const r = await h.gql(CREATE_LEAD, { auth, variables: { input: leadInput(extra) }, headers });
   expect(r.body.errors).toBeUndefined();
   const out = r.body.data.createLead;
@@ -51,7 +62,13 @@ export async function createLead(h: Harness, auth: string, extra: Record<string,
 export const DEFAULT_STEPS = [
   { key: 'enrich', kind: 'enrich' },
   { key: 'score', kind: 'score' },
-  { key: 'hot', kind: 'branch', condition: { field: 'score', op: 'gte', value: '50' }, then: 'assign', else: 'nurture' },
+  {
+    key: 'hot',
+    kind: 'branch',
+    condition: { field: 'score', op: 'gte', value: '50' },
+    then: 'assign',
+    else: 'nurture',
+  },
   { key: 'nurture', kind: 'notify', message: 'Send the nurture sequence' },
   { key: 'assign', kind: 'assign', owners: ['ana', 'ben'] },
   { key: 'welcome', kind: 'notify', message: 'Say hello' },
@@ -60,18 +77,30 @@ export const DEFAULT_STEPS = [
 export async function saveDefinition(h: Harness, auth: string, steps: unknown[] = DEFAULT_STEPS, name = 'onboarding') {
   const r = await h.gql(SAVE_DEFINITION, { auth, variables: { input: { name, steps } } });
   expect(r.body.errors).toBeUndefined();
-  expect(r.body.data.saveWorkflowDefinition.__typename, JSON.stringify(r.body.data)).toBe('MutationSaveWorkflowDefinitionSuccess');
+  expect(r.body.data.saveWorkflowDefinition.__typename, JSON.stringify(r.body.data)).toBe(
+    'MutationSaveWorkflowDefinitionSuccess',
+  );
   return r.body.data.saveWorkflowDefinition.data as { id: string; version: number };
 }
 
-export async function startRuns(h: Harness, auth: string, definition: string, leads: string[], headers: Record<string, string> = {}) {
+export async function startRuns(
+  h: Harness,
+  auth: string,
+  definition: string,
+  leads: string[],
+  headers: Record<string, string> = {},
+) {
   const r = await h.gql(START, { auth, variables: { definition, leads }, headers });
   expect(r.body.errors).toBeUndefined();
   expect(r.body.data.startWorkflow.__typename, JSON.stringify(r.body.data)).toBe('MutationStartWorkflowSuccess');
   return r.body.data.startWorkflow.data.runs as { id: string; status: string }[];
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -12,12 +12,17 @@ it('warmPool opens the connections at once and leaves them open for queries', as
   const name = `hg-pool-test-${process.pid}-${Date.now()}`;
   const sql = postgres(ADMIN_URL, { max: 6, connection: { application_name: name }, onnotice: () => {} });
   try {
-    const count = async () => (await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${name}`)[0].n;
+    const count = async () =>
+      (
+        await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${name}`
+      )[0].n;
     expect(await count()).toBe(0);
     expect(await warmPool(sql, 6)).toBe(6);
     expect(await count()).toBe(6);
     // Released, not closed: six queries at once run on them without opening more.
-    const rows = await Promise.all(Array.from({ length: 6 }, () => sql`select pg_backend_pid() as pid, pg_sleep(0.05)`));
+    const rows = await Promise.all(
+      Array.from({ length: 6 }, () => sql`select pg_backend_pid() as pid, pg_sleep(0.05)`),
+    );
     expect(new Set(rows.map(([r]) => r.pid)).size).toBe(6);
     expect(await count()).toBe(6);
   } finally {

@@ -24,7 +24,10 @@ export function customerInputs(count: number, start = 0, seed = 1) {
 /** What the built-in scorer recommends for generated customer i: [code, net savings] by rank. */
 export function expectedTop(i: number, seed = 1): [string, string][] {
   const c = customerRow(seed, i);
-  return recommend(SEED_CATALOG, { customerRef: c.customerRef, spend: c.spendPaise, gmv: c.gmvPaise }).map((r) => [r.code, rupeesFromPaise(r.netSavingsPaise)]);
+  return recommend(SEED_CATALOG, { customerRef: c.customerRef, spend: c.spendPaise, gmv: c.gmvPaise }).map((r) => [
+    r.code,
+    rupeesFromPaise(r.netSavingsPaise),
+  ]);
 }
 
 export const SUBMIT = `mutation($input: SubmitRecommendationJobInput!) {
@@ -51,7 +54,8 @@ export async function waitForJob(h: Harness, auth: string, id: string, timeoutMs
     const r = await h.gql(JOB, { auth, variables: { id } });
     const job = r.body.data?.recommendationJob;
     if (job && (job.status === 'COMPLETED' || job.status === 'CANCELLED')) return job;
-    if (Date.now() > until) throw new Error(`job ${id} still ${job?.status} after ${timeoutMs} ms: ${JSON.stringify(job)}`);
+    if (Date.now() > until)
+      throw new Error(`job ${id} still ${job?.status} after ${timeoutMs} ms: ${JSON.stringify(job)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -74,13 +78,19 @@ export type ResultNode = {
 };
 
 /** Every result of a job, paging through the connection. */
-export async function allResults(h: Harness, auth: string, id: string, status?: 'SCORED' | 'FAILED'): Promise<ResultNode[]> {
+export async function allResults(
+  h: Harness,
+  auth: string,
+  id: string,
+  status?: 'SCORED' | 'FAILED',
+): Promise<ResultNode[]> {
   const out: ResultNode[] = [];
   let after: string | null = null;
   for (;;) {
     const r = await h.gql(RESULTS, { auth, variables: { id, first: 1000, after, status } });
     expect(r.body.errors).toBeUndefined();
-    const page: { edges: { node: ResultNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = r.body.data.recommendationJob.results;
+    const page: { edges: { node: ResultNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } =
+      r.body.data.recommendationJob.results;
     out.push(...page.edges.map((e) => e.node));
     if (!page.pageInfo.hasNextPage) return out;
     after = page.pageInfo.endCursor;
@@ -102,10 +112,16 @@ export function expectValidRanking(node: ResultNode) {
  * the test do not stall, so what it counts per second is what was sent.
  */
 export async function startMockProcess(args: string[]) {
-  const child: ChildProcess = fork(fileURLToPath(new URL('../../loadtest/mock-provider.ts', import.meta.url)), ['--port', '0', ...args], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])])) as [{ url: string } | null];
+  const child: ChildProcess = fork(
+    fileURLToPath(new URL('../../loadtest/mock-provider.ts', import.meta.url)),
+    ['--port', '0', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
+  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])])) as [
+    { url: string } | null,
+  ];
   if (!message) throw new Error('the mock provider exited before it was ready');
   const base = message.url.replace('/v1/score', '');
   const get = async <T>(path: string): Promise<T> => (await fetch(`${base}${path}`)).json() as Promise<T>;

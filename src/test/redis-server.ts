@@ -17,15 +17,21 @@ export type RedisServer = {
 
 function launch(port: number): Promise<ChildProcess | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) resolve(child);
     });
-    child.once('error', (err) => reject(new Error(`redis-server could not start (${err.message}); install the redis-server package`)));
+    child.once('error', (err) =>
+      reject(new Error(`redis-server could not start (${err.message}); install the redis-server package`)),
+    );
     child.once('exit', () => resolve(null));
   });
 }
@@ -34,7 +40,10 @@ export async function startRedisServer(): Promise<RedisServer> {
   for (let port = 8080; port < 8100; port++) {
     let child = await launch(port);
     if (!child) continue;
-    const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode ? resolve() : c.once('exit', () => resolve())));
+    const exited = (c: ChildProcess) =>
+      new Promise<void>((resolve) =>
+        c.exitCode !== null || c.signalCode ? resolve() : c.once('exit', () => resolve()),
+      );
     return {
       port,
       url: `redis://127.0.0.1:${port}`,

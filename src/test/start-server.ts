@@ -5,7 +5,14 @@ import { createTestDatabase } from './db.ts';
 import { TEST_JWT_SECRET } from './harness.ts';
 import { freePort, startServerProcess } from './server-process.ts';
 
-export type StartedServer = { baseUrl: string; partnerKey: string; email: string; password: string; output: () => string; stop(): Promise<void> };
+export type StartedServer = {
+  baseUrl: string;
+  partnerKey: string;
+  email: string;
+  password: string;
+  output: () => string;
+  stop(): Promise<void>;
+};
 
 export async function startServer(env: Record<string, string> = {}): Promise<StartedServer> {
   const db = await createTestDatabase(inject('templateDatabase'));

@@ -21,7 +21,22 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations, leads] = await Promise.all([
+  const [
+    growers,
+    packhouses,
+    batches,
+    keys,
+    events,
+    payments,
+    prices,
+    cards,
+    jobs,
+    courses,
+    modules,
+    lessons,
+    generations,
+    leads,
+  ] = await Promise.all([
     sql`select * from growers where organization_id = ${organizationId} order by id`,
     sql`select * from packhouses where organization_id = ${organizationId} order by id`,
     sql`select * from batches where organization_id = ${organizationId} order by id`,
@@ -44,26 +59,71 @@ async function snapshot(organizationId: number) {
           'steps', (select json_agg(st order by st.id) from workflow_steps st where st.organization_id = ${organizationId}),
           'crm', (select json_agg(c) from crm_settings c where c.organization_id = ${organizationId})) as v`,
   ]);
-  return JSON.stringify({ growers, packhouses, batches, keys, events, payments, prices, cards, jobs, courses, modules, lessons, generations, leads });
+  return JSON.stringify({
+    growers,
+    packhouses,
+    batches,
+    keys,
+    events,
+    payments,
+    prices,
+    cards,
+    jobs,
+    courses,
+    modules,
+    lessons,
+    generations,
+    leads,
+  });
 }
 
 async function idsOf(organizationId: number) {
   const { sql } = h.resources;
-  const [g] = await sql<{ id: number }[]>`select id from growers where organization_id = ${organizationId} order by id limit 1`;
-  const [p] = await sql<{ id: number }[]>`select id from packhouses where organization_id = ${organizationId} order by id limit 1`;
-  const [bt] = await sql<{ id: number }[]>`select id from batches where organization_id = ${organizationId} order by id limit 1`;
-  const [k] = await sql<{ id: number }[]>`select id from api_keys where organization_id = ${organizationId} order by id limit 1`;
-  const [u] = await sql<{ id: number }[]>`select id from users where organization_id = ${organizationId} order by id limit 1`;
-  const [c] = await sql<{ id: number }[]>`select id from cards where organization_id = ${organizationId} order by id limit 1`;
-  const [j] = await sql<{ id: number }[]>`select id from recommendation_jobs where organization_id = ${organizationId} order by id limit 1`;
-  const [co] = await sql<{ id: number }[]>`select id from courses where organization_id = ${organizationId} order by id limit 1`;
-  const [mo] = await sql<{ id: number }[]>`select id from course_modules where organization_id = ${organizationId} order by id limit 1`;
-  const [le] = await sql<{ id: number }[]>`select id from course_lessons where organization_id = ${organizationId} order by id limit 1`;
-  const [ge] = await sql<{ id: number }[]>`select id from course_generations where organization_id = ${organizationId} order by id limit 1`;
-  const [l] = await sql<{ id: number }[]>`select id from leads where organization_id = ${organizationId} order by id limit 1`;
-  const [lev] = await sql<{ id: number }[]>`select id from lead_events where organization_id = ${organizationId} order by id limit 1`;
-  const [wd] = await sql<{ id: number }[]>`select id from workflow_definitions where organization_id = ${organizationId} order by id limit 1`;
-  const [wr] = await sql<{ id: number }[]>`select id from workflow_runs where organization_id = ${organizationId} order by id limit 1`;
+  const [g] = await sql<
+    { id: number }[]
+  >`select id from growers where organization_id = ${organizationId} order by id limit 1`;
+  const [p] = await sql<
+    { id: number }[]
+  >`select id from packhouses where organization_id = ${organizationId} order by id limit 1`;
+  const [bt] = await sql<
+    { id: number }[]
+  >`select id from batches where organization_id = ${organizationId} order by id limit 1`;
+  const [k] = await sql<
+    { id: number }[]
+  >`select id from api_keys where organization_id = ${organizationId} order by id limit 1`;
+  const [u] = await sql<
+    { id: number }[]
+  >`select id from users where organization_id = ${organizationId} order by id limit 1`;
+  const [c] = await sql<
+    { id: number }[]
+  >`select id from cards where organization_id = ${organizationId} order by id limit 1`;
+  const [j] = await sql<
+    { id: number }[]
+  >`select id from recommendation_jobs where organization_id = ${organizationId} order by id limit 1`;
+  const [co] = await sql<
+    { id: number }[]
+  >`select id from courses where organization_id = ${organizationId} order by id limit 1`;
+  const [mo] = await sql<
+    { id: number }[]
+  >`select id from course_modules where organization_id = ${organizationId} order by id limit 1`;
+  const [le] = await sql<
+    { id: number }[]
+  >`select id from course_lessons where organization_id = ${organizationId} order by id limit 1`;
+  const [ge] = await sql<
+    { id: number }[]
+  >`select id from course_generations where organization_id = ${organizationId} order by id limit 1`;
+  const [l] = await sql<
+    { id: number }[]
+  >`select id from leads where organization_id = ${organizationId} order by id limit 1`;
+  const [lev] = await sql<
+    { id: number }[]
+  >`select id from lead_events where organization_id = ${organizationId} order by id limit 1`;
+  const [wd] = await sql<
+    { id: number }[]
+  >`select id from workflow_definitions where organization_id = ${organizationId} order by id limit 1`;
+  const [wr] = await sql<
+    { id: number }[]
+  >`select id from workflow_runs where organization_id = ${organizationId} order by id limit 1`;
   return {
     lead: encodeGlobalId('Lead', l.id),
     leadEvent: encodeGlobalId('LeadEvent', lev.id),
@@ -89,25 +149,53 @@ beforeAll(async () => {
   a = await h.tenant('alpha');
   b = await h.tenant('bravo');
   await seedPackhouse(h.resources, a.organizationId, { growers: 10, packhouses: 3, batches: 200, quiet: true });
-  await seedPackhouse(h.resources, b.organizationId, { growers: 10, packhouses: 3, batches: 200, seed: 7, quiet: true });
+  await seedPackhouse(h.resources, b.organizationId, {
+    growers: 10,
+    packhouses: 3,
+    batches: 200,
+    seed: 7,
+    quiet: true,
+  });
   await seedPackhouseOperations(h.resources, a.organizationId, { growers: 10, payments: 100, quiet: true });
   await seedPackhouseOperations(h.resources, b.organizationId, { growers: 10, payments: 100, seed: 7, quiet: true });
   await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: a.adminToken });
   for (const t of [a, b]) {
-    const lead = await createLead(h.resources.db, t.organizationId, { name: `Lead of ${t.slug}`, email: `lead@${t.slug}.example.org` }, { connector: 'builtin' });
-    const definition = await saveDefinition(h.resources.db, t.organizationId, 'tenancy', [{ key: 'score', kind: 'score' }]);
+    const lead = await createLead(
+      h.resources.db,
+      t.organizationId,
+      { name: `Lead of ${t.slug}`, email: `lead@${t.slug}.example.org` },
+      { connector: 'builtin' },
+    );
+    const definition = await saveDefinition(h.resources.db, t.organizationId, 'tenancy', [
+      { key: 'score', kind: 'score' },
+    ]);
     // Runs stay queued: no worker runs in this file.
-    const [run] = await startWorkflow({ db: h.resources.db, jobs: h.resources.jobs }, t.organizationId, definition.id, [lead.id]);
+    const [run] = await startWorkflow({ db: h.resources.db, jobs: h.resources.jobs }, t.organizationId, definition.id, [
+      lead.id,
+    ]);
     await cancelRun(h.resources.db, t.organizationId, run.id);
     await seedCards(h.resources.db, t.organizationId);
     // Jobs stay queued: no worker runs in this file.
-    await h.gql(`mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`, {
-      auth: t.partnerKey,
-      variables: { input: { customers: customerInputs(3, t === a ? 0 : 100) } },
+    await h.gql(
+      `mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`,
+      {
+        auth: t.partnerKey,
+        variables: { input: { customers: customerInputs(3, t === a ? 0 : 100) } },
+      },
+    );
+    await seedCourse(h.resources.db, t.organizationId, {
+      topic: `Course of ${t.slug}`,
+      audience: 'staff',
+      level: 'beginner',
+      modules: 2,
+      lessonsPerModule: 2,
+      lessonWords: 60,
     });
-    await seedCourse(h.resources.db, t.organizationId, { topic: `Course of ${t.slug}`, audience: 'staff', level: 'beginner', modules: 2, lessonsPerModule: 2, lessonWords: 60 });
     // Generations stay queued: no worker runs in this file.
-    await h.gql(`mutation { generateCourse(input: { topic: "Queued", modules: 1, lessonsPerModule: 1 }) { __typename } }`, { auth: t.partnerKey });
+    await h.gql(
+      `mutation { generateCourse(input: { topic: "Queued", modules: 1, lessonsPerModule: 1 }) { __typename } }`,
+      { auth: t.partnerKey },
+    );
   }
 });
 afterAll(() => h?.close());
@@ -122,12 +210,19 @@ describe('reads never return another tenant’s rows', () => {
       { auth: b.internalKey },
     );
     expect(r.body.errors).toBeUndefined();
-    const ids = JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1));
+    const ids = JSON.stringify(r.body.data)
+      .match(/"id":"[^"]+"/g)!
+      .map((m) => m.slice(6, -1));
     const { sql } = h.resources;
     for (const id of new Set(ids)) {
       const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
       const table = {
-        Grower: 'growers', Packhouse: 'packhouses', Batch: 'batches', BatchEvent: 'batch_events', GrowerPayment: 'grower_payments', FruitPrice: 'fruit_prices',
+        Grower: 'growers',
+        Packhouse: 'packhouses',
+        Batch: 'batches',
+        BatchEvent: 'batch_events',
+        GrowerPayment: 'grower_payments',
+        FruitPrice: 'fruit_prices',
       }[typename]!;
       const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
       expect(row.organization_id, id).toBe(b.organizationId);
@@ -146,11 +241,20 @@ describe('reads never return another tenant’s rows', () => {
       { auth: b.internalKey },
     );
     expect(r.body.errors).toBeUndefined();
-    for (const list of ['payments', 'fruitPrices', 'reconciliation', 'dailyIntake']) expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
+    for (const list of ['payments', 'fruitPrices', 'reconciliation', 'dailyIntake'])
+      expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
     const { sql } = h.resources;
-    const ids = new Set(JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)));
+    const ids = new Set(
+      JSON.stringify(r.body.data)
+        .match(/"id":"[^"]+"/g)!
+        .map((m) => m.slice(6, -1)),
+    );
     const tables: Record<string, string> = {
-      Grower: 'growers', Batch: 'batches', BatchEvent: 'batch_events', GrowerPayment: 'grower_payments', FruitPrice: 'fruit_prices',
+      Grower: 'growers',
+      Batch: 'batches',
+      BatchEvent: 'batch_events',
+      GrowerPayment: 'grower_payments',
+      FruitPrice: 'fruit_prices',
     };
     for (const id of ids) {
       const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
@@ -169,7 +273,10 @@ describe('reads never return another tenant’s rows', () => {
     covered.add('Query.node').add('Query.nodes');
     const other = await idsOf(a.organizationId);
     for (const id of Object.values(other)) {
-      const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: b.internalKey, variables: { id } });
+      const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, {
+        auth: b.internalKey,
+        variables: { id },
+      });
       expect(r.body.data, id).toEqual({ node: null, nodes: [null] });
     }
   });
@@ -178,7 +285,10 @@ describe('reads never return another tenant’s rows', () => {
     for (const local of ['0', '2147483648']) {
       for (const typename of ['Batch', 'Grower', 'Packhouse']) {
         const id = encodeGlobalId(typename, local);
-        const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { auth: b.internalKey, variables: { id } });
+        const r = await h.gql(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, {
+          auth: b.internalKey,
+          variables: { id },
+        });
         expect(r.body.errors, `${typename}:${local}`).toBeUndefined();
         expect(r.body.data, `${typename}:${local}`).toEqual({ node: null, nodes: [null] });
       }
@@ -204,21 +314,36 @@ describe('reads never return another tenant’s rows', () => {
     expect(r.body.data.cards.edges.length).toBeGreaterThan(0);
     expect(r.body.data.recommendationJobs.edges.length).toBeGreaterThan(0);
     const { sql } = h.resources;
-    for (const id of new Set(JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)))) {
+    for (const id of new Set(
+      JSON.stringify(r.body.data)
+        .match(/"id":"[^"]+"/g)!
+        .map((m) => m.slice(6, -1)),
+    )) {
       const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
       const table = { Card: 'cards', RecommendationJob: 'recommendation_jobs' }[typename]!;
       const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
       expect(row.organization_id, id).toBe(b.organizationId);
     }
     const other = await idsOf(a.organizationId);
-    const job = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { id } }`, { auth: b.internalKey, variables: { id: other.job } });
+    const job = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { id } }`, {
+      auth: b.internalKey,
+      variables: { id: other.job },
+    });
     expect(job.body.data.recommendationJob).toBeNull();
-    const file = await h.fetch(`/jobs/${other.job}/results.csv`, { headers: { authorization: `Bearer ${b.internalKey}` } });
+    const file = await h.fetch(`/jobs/${other.job}/results.csv`, {
+      headers: { authorization: `Bearer ${b.internalKey}` },
+    });
     expect(file.status).toBe(404);
   });
 
   it('leads, their history and runs, workflow runs and definitions hold only the caller’s rows', async () => {
-    covered.add('Query.lead').add('Query.leads').add('Query.crmSyncFailures').add('Query.workflowRun').add('Query.workflowRuns').add('Query.workflowDefinitions');
+    covered
+      .add('Query.lead')
+      .add('Query.leads')
+      .add('Query.crmSyncFailures')
+      .add('Query.workflowRun')
+      .add('Query.workflowRuns')
+      .add('Query.workflowDefinitions');
     const r = await h.gql(
       `{ leads(first: 100) { edges { node { id history(first: 10) { edges { node { id lead { id } } } } workflowRuns(first: 10) { edges { node { id lead { id } definition { id } } } } } } }
          crmSyncFailures(first: 10) { edges { node { id } } }
@@ -227,33 +352,55 @@ describe('reads never return another tenant’s rows', () => {
       { auth: b.internalKey },
     );
     expect(r.body.errors).toBeUndefined();
-    for (const list of ['leads', 'workflowRuns', 'workflowDefinitions']) expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
-    const tables: Record<string, string> = { Lead: 'leads', LeadEvent: 'lead_events', WorkflowRun: 'workflow_runs', WorkflowDefinition: 'workflow_definitions' };
+    for (const list of ['leads', 'workflowRuns', 'workflowDefinitions'])
+      expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
+    const tables: Record<string, string> = {
+      Lead: 'leads',
+      LeadEvent: 'lead_events',
+      WorkflowRun: 'workflow_runs',
+      WorkflowDefinition: 'workflow_definitions',
+    };
     const { sql } = h.resources;
-    for (const id of new Set(JSON.stringify(r.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)))) {
+    for (const id of new Set(
+      JSON.stringify(r.body.data)
+        .match(/"id":"[^"]+"/g)!
+        .map((m) => m.slice(6, -1)),
+    )) {
       const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
       const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
       expect(row.organization_id, id).toBe(b.organizationId);
     }
     const other = await idsOf(a.organizationId);
-    const direct = await h.gql(`query($l: ID!, $r: ID!) { lead(id: $l) { id } workflowRun(id: $r) { id } }`, { auth: b.internalKey, variables: { l: other.lead, r: other.run } });
+    const direct = await h.gql(`query($l: ID!, $r: ID!) { lead(id: $l) { id } workflowRun(id: $r) { id } }`, {
+      auth: b.internalKey,
+      variables: { l: other.lead, r: other.run },
+    });
     expect(direct.body.data).toEqual({ lead: null, workflowRun: null });
   });
 
   it('viewer and apiKeys show only the caller’s organization', async () => {
     covered.add('Query.viewer').add('Query.apiKeys');
-    const r = await h.gql(`{ viewer { organization { id slug } } apiKeys(first: 100) { edges { node { id name } } } }`, {
-      auth: b.adminToken,
-    });
+    const r = await h.gql(
+      `{ viewer { organization { id slug } } apiKeys(first: 100) { edges { node { id name } } } }`,
+      {
+        auth: b.adminToken,
+      },
+    );
     expect(r.body.data.viewer.organization.slug).toBe(b.slug);
-    const [{ n }] = await h.resources.sql`select count(*)::int as n from api_keys where organization_id = ${b.organizationId}`;
+    const [{ n }] = await h.resources
+      .sql`select count(*)::int as n from api_keys where organization_id = ${b.organizationId}`;
     expect(r.body.data.apiKeys.edges).toHaveLength(n);
   });
 });
 
 describe('courses', () => {
   it('course lists, nested modules and lessons, generations and quality hold only the caller’s rows', async () => {
-    covered.add('Query.courses').add('Query.course').add('Query.courseGeneration').add('Query.courseGenerations').add('Query.courseQuality');
+    covered
+      .add('Query.courses')
+      .add('Query.course')
+      .add('Query.courseGeneration')
+      .add('Query.courseGenerations')
+      .add('Query.courseQuality');
     const mine = await h.gql(
       `{ courses(first: 10) { edges { node { id modules(first: 5) { edges { node { id course { id } lessons(first: 5) { edges { node { id module { id } course { id } } } } } } } } } }
          courseGenerations(first: 50) { edges { node { id course { id } } } } }`,
@@ -261,8 +408,17 @@ describe('courses', () => {
     );
     expect(mine.body.errors).toBeUndefined();
     const { sql } = h.resources;
-    const tables: Record<string, string> = { Course: 'courses', CourseModule: 'course_modules', CourseLesson: 'course_lessons', CourseGeneration: 'course_generations' };
-    const ids = new Set(JSON.stringify(mine.body.data).match(/"id":"[^"]+"/g)!.map((m) => m.slice(6, -1)));
+    const tables: Record<string, string> = {
+      Course: 'courses',
+      CourseModule: 'course_modules',
+      CourseLesson: 'course_lessons',
+      CourseGeneration: 'course_generations',
+    };
+    const ids = new Set(
+      JSON.stringify(mine.body.data)
+        .match(/"id":"[^"]+"/g)!
+        .map((m) => m.slice(6, -1)),
+    );
     expect(ids.size).toBeGreaterThan(8);
     for (const id of ids) {
       const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
@@ -281,13 +437,22 @@ describe('courses', () => {
     covered.add('Subscription.courseGenerationProgress');
     const other = await idsOf(a.organizationId);
     for (const format of ['json', 'md', 'zip', 'scorm12.zip', 'imscc']) {
-      const r = await h.fetch(`/courses/${other.course}/export.${format}`, { headers: { authorization: `Bearer ${b.partnerKey}` } });
+      const r = await h.fetch(`/courses/${other.course}/export.${format}`, {
+        headers: { authorization: `Bearer ${b.partnerKey}` },
+      });
       expect(r.status, format).toBe(404);
     }
     const sse = await h.app.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${b.partnerKey}` },
-      body: JSON.stringify({ query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`, variables: { id: other.generation } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${b.partnerKey}`,
+      },
+      body: JSON.stringify({
+        query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`,
+        variables: { id: other.generation },
+      }),
     });
     const text = await sse.text();
     expect(text).toContain('No course generation with this id exists in your organization');
@@ -299,8 +464,15 @@ describe('courses', () => {
     const other = await idsOf(a.organizationId);
     const sse = await h.app.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${b.partnerKey}` },
-      body: JSON.stringify({ query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`, variables: { id: other.run } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${b.partnerKey}`,
+      },
+      body: JSON.stringify({
+        query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`,
+        variables: { id: other.run },
+      }),
     });
     const text = await sse.text();
     expect(text).toContain('No workflow run with this id exists in your organization');
@@ -319,7 +491,10 @@ describe('persisted operations', () => {
     const own = (await h.gql(list, { auth: a.adminToken })).body.data.persistedOperations.edges;
     expect(own).toHaveLength(1);
     expect((await h.gql(list, { auth: b.adminToken })).body.data.persistedOperations.edges).toEqual([]);
-    const node = await h.gql('query($id: ID!) { node(id: $id) { id } }', { auth: b.internalKey, variables: { id: own[0].node.id } });
+    const node = await h.gql('query($id: ID!) { node(id: $id) { id } }', {
+      auth: b.internalKey,
+      variables: { id: own[0].node.id },
+    });
     expect(node.body.data.node).toBeNull();
     const key = await b.key(['read'], { persistedOnly: true, manifest: 'tenancy' });
     const byHash = await h.fetch('/graphql', {
@@ -332,13 +507,37 @@ describe('persisted operations', () => {
 });
 
 describe('writes never touch another tenant’s rows', () => {
-  const mutations: [string, (o: Awaited<ReturnType<typeof idsOf>>, own: Awaited<ReturnType<typeof idsOf>>) => [string, Record<string, unknown>]][] = [
-    ['updateGrower', (o) => [`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, { id: o.grower }]],
-    ['updatePackhouse', (o) => [`mutation($id: ID!) { updatePackhouse(id: $id, input: { name: "x" }) { __typename } }`, { id: o.packhouse }]],
-    ['updateBatch', (o) => [`mutation($id: ID!) { updateBatch(id: $id, input: { grossWeightKg: "1" }) { __typename } }`, { id: o.batch }]],
-    ['changeBatchStatus', (o) => [`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, { id: o.batch }]],
+  const mutations: [
+    string,
+    (o: Awaited<ReturnType<typeof idsOf>>, own: Awaited<ReturnType<typeof idsOf>>) => [string, Record<string, unknown>],
+  ][] = [
+    [
+      'updateGrower',
+      (o) => [`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, { id: o.grower }],
+    ],
+    [
+      'updatePackhouse',
+      (o) => [
+        `mutation($id: ID!) { updatePackhouse(id: $id, input: { name: "x" }) { __typename } }`,
+        { id: o.packhouse },
+      ],
+    ],
+    [
+      'updateBatch',
+      (o) => [
+        `mutation($id: ID!) { updateBatch(id: $id, input: { grossWeightKg: "1" }) { __typename } }`,
+        { id: o.batch },
+      ],
+    ],
+    [
+      'changeBatchStatus',
+      (o) => [`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, { id: o.batch }],
+    ],
     ['revokeApiKey', (o) => [`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: o.apiKey }]],
-    ['setUserDisabled', (o) => [`mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { __typename } }`, { id: o.user }]],
+    [
+      'setUserDisabled',
+      (o) => [`mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { __typename } }`, { id: o.user }],
+    ],
     [
       'createBatch',
       (o, own) => [
@@ -348,30 +547,114 @@ describe('writes never touch another tenant’s rows', () => {
     ],
     [
       'updateBatch',
-      (o, own) => [`mutation($id: ID!, $g: ID!) { updateBatch(id: $id, input: { grower: $g }) { __typename } }`, { id: own.batch, g: o.grower }],
+      (o, own) => [
+        `mutation($id: ID!, $g: ID!) { updateBatch(id: $id, input: { grower: $g }) { __typename } }`,
+        { id: own.batch, g: o.grower },
+      ],
     ],
-    ['updateCard', (o) => [`mutation($id: ID!) { updateCard(id: $id, input: { annualFee: "1.00" }) { __typename } }`, { id: o.card }]],
-    ['updateCourse', (o) => [`mutation($id: ID!) { updateCourse(id: $id, input: { title: "x" }) { __typename } }`, { id: o.course }]],
-    ['changeCourseStatus', (o) => [`mutation($id: ID!) { changeCourseStatus(id: $id, status: REVIEW) { __typename } }`, { id: o.course }]],
-    ['addCourseModule', (o) => [`mutation($id: ID!) { addCourseModule(courseId: $id, input: { title: "x" }) { __typename } }`, { id: o.course }]],
-    ['updateCourseModule', (o) => [`mutation($id: ID!) { updateCourseModule(id: $id, input: { title: "x" }) { __typename } }`, { id: o.module }]],
-    ['addCourseLesson', (o) => [`mutation($id: ID!) { addCourseLesson(moduleId: $id, input: { title: "x" }) { __typename } }`, { id: o.module }]],
-    ['updateCourseLesson', (o) => [`mutation($id: ID!) { updateCourseLesson(id: $id, input: { body: "x" }) { __typename } }`, { id: o.lesson }]],
-    ['reorderCourseModules', (o) => [`mutation($id: ID!, $m: ID!) { reorderCourseModules(courseId: $id, moduleIds: [$m]) { __typename } }`, { id: o.course, m: o.module }]],
-    ['reorderCourseLessons', (o) => [`mutation($id: ID!, $l: ID!) { reorderCourseLessons(moduleId: $id, lessonIds: [$l]) { __typename } }`, { id: o.module, l: o.lesson }]],
-    ['regenerateCourseModule', (o) => [`mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename } }`, { id: o.module }]],
-    ['regenerateCourseLesson', (o) => [`mutation($id: ID!) { regenerateCourseLesson(id: $id) { __typename } }`, { id: o.lesson }]],
+    [
+      'updateCard',
+      (o) => [
+        `mutation($id: ID!) { updateCard(id: $id, input: { annualFee: "1.00" }) { __typename } }`,
+        { id: o.card },
+      ],
+    ],
+    [
+      'updateCourse',
+      (o) => [`mutation($id: ID!) { updateCourse(id: $id, input: { title: "x" }) { __typename } }`, { id: o.course }],
+    ],
+    [
+      'changeCourseStatus',
+      (o) => [`mutation($id: ID!) { changeCourseStatus(id: $id, status: REVIEW) { __typename } }`, { id: o.course }],
+    ],
+    [
+      'addCourseModule',
+      (o) => [
+        `mutation($id: ID!) { addCourseModule(courseId: $id, input: { title: "x" }) { __typename } }`,
+        { id: o.course },
+      ],
+    ],
+    [
+      'updateCourseModule',
+      (o) => [
+        `mutation($id: ID!) { updateCourseModule(id: $id, input: { title: "x" }) { __typename } }`,
+        { id: o.module },
+      ],
+    ],
+    [
+      'addCourseLesson',
+      (o) => [
+        `mutation($id: ID!) { addCourseLesson(moduleId: $id, input: { title: "x" }) { __typename } }`,
+        { id: o.module },
+      ],
+    ],
+    [
+      'updateCourseLesson',
+      (o) => [
+        `mutation($id: ID!) { updateCourseLesson(id: $id, input: { body: "x" }) { __typename } }`,
+        { id: o.lesson },
+      ],
+    ],
+    [
+      'reorderCourseModules',
+      (o) => [
+        `mutation($id: ID!, $m: ID!) { reorderCourseModules(courseId: $id, moduleIds: [$m]) { __typename } }`,
+        { id: o.course, m: o.module },
+      ],
+    ],
+    [
+      'reorderCourseLessons',
+      (o) => [
+        `mutation($id: ID!, $l: ID!) { reorderCourseLessons(moduleId: $id, lessonIds: [$l]) { __typename } }`,
+        { id: o.module, l: o.lesson },
+      ],
+    ],
+    [
+      'regenerateCourseModule',
+      (o) => [`mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename } }`, { id: o.module }],
+    ],
+    [
+      'regenerateCourseLesson',
+      (o) => [`mutation($id: ID!) { regenerateCourseLesson(id: $id) { __typename } }`, { id: o.lesson }],
+    ],
     ['exportCourse', (o) => [`mutation($id: ID!) { exportCourse(id: $id) { __typename } }`, { id: o.course }]],
-    ['updateLead', (o) => [`mutation($id: ID!) { updateLead(id: $id, input: { owner: "x" }) { __typename } }`, { id: o.lead }]],
-    ['changeLeadStatus', (o) => [`mutation($id: ID!) { changeLeadStatus(id: $id, status: CONTACTED) { __typename } }`, { id: o.lead }]],
+    [
+      'updateLead',
+      (o) => [`mutation($id: ID!) { updateLead(id: $id, input: { owner: "x" }) { __typename } }`, { id: o.lead }],
+    ],
+    [
+      'changeLeadStatus',
+      (o) => [`mutation($id: ID!) { changeLeadStatus(id: $id, status: CONTACTED) { __typename } }`, { id: o.lead }],
+    ],
     ['retryCrmSync', (o) => [`mutation($id: ID!) { retryCrmSync(id: $id) { __typename } }`, { id: o.lead }]],
     ['skipCrmSync', (o) => [`mutation($id: ID!) { skipCrmSync(id: $id) { __typename } }`, { id: o.lead }]],
-    ['startWorkflow', (o, own) => [`mutation($d: ID!, $l: ID!) { startWorkflow(definition: $d, leads: [$l]) { __typename } }`, { d: own.definition, l: o.lead }]],
-    ['startWorkflow', (o, own) => [`mutation($d: ID!, $l: ID!) { startWorkflow(definition: $d, leads: [$l]) { __typename } }`, { d: o.definition, l: own.lead }]],
+    [
+      'startWorkflow',
+      (o, own) => [
+        `mutation($d: ID!, $l: ID!) { startWorkflow(definition: $d, leads: [$l]) { __typename } }`,
+        { d: own.definition, l: o.lead },
+      ],
+    ],
+    [
+      'startWorkflow',
+      (o, own) => [
+        `mutation($d: ID!, $l: ID!) { startWorkflow(definition: $d, leads: [$l]) { __typename } }`,
+        { d: o.definition, l: own.lead },
+      ],
+    ],
     ['cancelWorkflowRun', (o) => [`mutation($id: ID!) { cancelWorkflowRun(id: $id) { __typename } }`, { id: o.run }]],
-    ['rerunWorkflowRun', (o) => [`mutation($id: ID!) { rerunWorkflowRun(id: $id, fromStep: "score") { __typename } }`, { id: o.run }]],
-    ['cancelRecommendationJob', (o) => [`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename } }`, { id: o.job }]],
-    ['retryFailedRecommendations', (o) => [`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename } }`, { id: o.job }]],
+    [
+      'rerunWorkflowRun',
+      (o) => [`mutation($id: ID!) { rerunWorkflowRun(id: $id, fromStep: "score") { __typename } }`, { id: o.run }],
+    ],
+    [
+      'cancelRecommendationJob',
+      (o) => [`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename } }`, { id: o.job }],
+    ],
+    [
+      'retryFailedRecommendations',
+      (o) => [`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename } }`, { id: o.job }],
+    ],
     [
       'recordGrowerPayment',
       (o) => [
@@ -397,45 +680,73 @@ describe('writes never touch another tenant’s rows', () => {
   });
 
   it('creates land in the caller’s organization only', async () => {
-    covered.add('Mutation.createGrower').add('Mutation.createPackhouse').add('Mutation.createBatch').add('Mutation.setFruitPrice');
+    covered
+      .add('Mutation.createGrower')
+      .add('Mutation.createPackhouse')
+      .add('Mutation.createBatch')
+      .add('Mutation.setFruitPrice');
     covered.add('Mutation.refreshDailyIntake').add('Mutation.createCard').add('Mutation.submitRecommendationJob');
     covered.add('Mutation.createCourse').add('Mutation.generateCourse');
-    const course = await h.gql(`mutation { createCourse(input: { title: "B only" }) { __typename } }`, { auth: b.partnerKey });
-    const generation = await h.gql(`mutation { generateCourse(input: { topic: "B topic", modules: 1, lessonsPerModule: 1 }) { __typename } }`, { auth: b.partnerKey });
-    expect([course.body.data.createCourse.__typename, generation.body.data.generateCourse.__typename]).toEqual(['MutationCreateCourseSuccess', 'MutationGenerateCourseSuccess']);
+    const course = await h.gql(`mutation { createCourse(input: { title: "B only" }) { __typename } }`, {
+      auth: b.partnerKey,
+    });
+    const generation = await h.gql(
+      `mutation { generateCourse(input: { topic: "B topic", modules: 1, lessonsPerModule: 1 }) { __typename } }`,
+      { auth: b.partnerKey },
+    );
+    expect([course.body.data.createCourse.__typename, generation.body.data.generateCourse.__typename]).toEqual([
+      'MutationCreateCourseSuccess',
+      'MutationGenerateCourseSuccess',
+    ]);
     covered.add('Mutation.createLead').add('Mutation.saveWorkflowDefinition').add('Mutation.rotateCrmWebhookSecret');
     const before = await snapshot(a.organizationId);
-    const lead = await h.gql(`mutation { createLead(input: { name: "B lead", email: "lead@${a.slug}.example.org" }) { __typename } }`, { auth: b.partnerKey });
-    const def = await h.gql(`mutation { saveWorkflowDefinition(input: { name: "tenancy", steps: [{ key: "s", kind: "score" }] }) { __typename ... on MutationSaveWorkflowDefinitionSuccess { data { version } } } }`, { auth: b.partnerKey });
+    const lead = await h.gql(
+      `mutation { createLead(input: { name: "B lead", email: "lead@${a.slug}.example.org" }) { __typename } }`,
+      { auth: b.partnerKey },
+    );
+    const def = await h.gql(
+      `mutation { saveWorkflowDefinition(input: { name: "tenancy", steps: [{ key: "s", kind: "score" }] }) { __typename ... on MutationSaveWorkflowDefinitionSuccess { data { version } } } }`,
+      { auth: b.partnerKey },
+    );
     const secret = await h.gql(`mutation { rotateCrmWebhookSecret { secret } }`, { auth: b.adminToken });
     // The same e-mail as a lead of A is no duplicate in B; B's own definition gets its next version.
-    expect([lead.body.data.createLead.__typename, def.body.data.saveWorkflowDefinition.data.version]).toEqual(['MutationCreateLeadSuccess', 2]);
+    expect([lead.body.data.createLead.__typename, def.body.data.saveWorkflowDefinition.data.version]).toEqual([
+      'MutationCreateLeadSuccess',
+      2,
+    ]);
     expect(secret.body.data.rotateCrmWebhookSecret.secret).toMatch(/^whsec_/);
     const card = await h.gql(
       `mutation { createCard(input: { code: "B-ONLY", name: "B card", issuer: "B bank", annualFee: "0", joiningFee: "0", baseRewardPercent: "1.00" }) { __typename } }`,
       { auth: b.adminToken },
     );
-    const job = await h.gql(`mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`, {
-      auth: b.partnerKey,
-      variables: { input: { customers: customerInputs(2, 500) } },
-    });
+    const job = await h.gql(
+      `mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`,
+      {
+        auth: b.partnerKey,
+        variables: { input: { customers: customerInputs(2, 500) } },
+      },
+    );
     expect([card.body.data.createCard.__typename, job.body.data.submitRecommendationJob.__typename]).toEqual([
       'MutationCreateCardSuccess',
       'MutationSubmitRecommendationJobSuccess',
     ]);
-    const g = await h.gql(`mutation { createGrower(input: { code: "T-1", name: "Tenant B grower" }) { __typename } }`, { auth: b.partnerKey });
-    const p = await h.gql(`mutation { createPackhouse(input: { name: "Tenant B shed" }) { __typename } }`, { auth: b.partnerKey });
+    const g = await h.gql(`mutation { createGrower(input: { code: "T-1", name: "Tenant B grower" }) { __typename } }`, {
+      auth: b.partnerKey,
+    });
+    const p = await h.gql(`mutation { createPackhouse(input: { name: "Tenant B shed" }) { __typename } }`, {
+      auth: b.partnerKey,
+    });
     const price = await h.gql(
       `mutation { setFruitPrice(input: { fruitType: APPLE, currency: "NZD", validFrom: "2024-01-01", pricePerKg: "9.99" }) { __typename } }`,
       { auth: b.adminToken },
     );
     // Refreshing the shared roll-up recomputes every tenant's rows from their own batches only.
     const refresh = await h.gql(`mutation { refreshDailyIntake { refreshedAt } }`, { auth: b.adminToken });
-    expect([g.body.data.createGrower.__typename, p.body.data.createPackhouse.__typename, price.body.data.setFruitPrice.__typename]).toEqual([
-      'MutationCreateGrowerSuccess',
-      'MutationCreatePackhouseSuccess',
-      'MutationSetFruitPriceSuccess',
-    ]);
+    expect([
+      g.body.data.createGrower.__typename,
+      p.body.data.createPackhouse.__typename,
+      price.body.data.setFruitPrice.__typename,
+    ]).toEqual(['MutationCreateGrowerSuccess', 'MutationCreatePackhouseSuccess', 'MutationSetFruitPriceSuccess']);
     expect(refresh.body.errors).toBeUndefined();
     expect(await snapshot(a.organizationId)).toBe(before);
   });

@@ -65,9 +65,12 @@ const RELS = `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http:/
 
 /** Inline-string cells, so the sheet needs no shared strings. */
 export function sheetXml(rows: (string | number)[][], padding = ''): string {
-  const column = (j: number): string => (j < 26 ? String.fromCharCode(65 + j) : column(Math.floor(j / 26) - 1) + String.fromCharCode(65 + (j % 26)));
+  const column = (j: number): string =>
+    j < 26 ? String.fromCharCode(65 + j) : column(Math.floor(j / 26) - 1) + String.fromCharCode(65 + (j % 26));
   const cell = (v: string | number, ref: string) =>
-    typeof v === 'number' ? `<c r="${ref}"><v>${v}</v></c>` : `<c r="${ref}" t="inlineStr"><is><t>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</t></is></c>`;
+    typeof v === 'number'
+      ? `<c r="${ref}"><v>${v}</v></c>`
+      : `<c r="${ref}" t="inlineStr"><is><t>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</t></is></c>`;
   return `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows
     .map((r, i) => `<row r="${i + 1}">${r.map((v, j) => cell(v, `${column(j)}${i + 1}`)).join('')}</row>`)
     .join('')}${padding}</sheetData></worksheet>`;

@@ -4,11 +4,20 @@ import { currentVu, runtime } from '../runtime.ts';
 const execution = {
   get vu() {
     const vu = currentVu();
-    return { idInTest: vu?.id ?? 0, idInInstance: vu?.id ?? 0, iterationInScenario: vu?.iterationInScenario ?? 0, iterationInInstance: vu?.iterationInInstance ?? 0 };
+    return {
+      idInTest: vu?.id ?? 0,
+      idInInstance: vu?.id ?? 0,
+      iterationInScenario: vu?.iterationInScenario ?? 0,
+      iterationInInstance: vu?.iterationInInstance ?? 0,
+    };
   },
   get scenario() {
     const vu = currentVu();
-    return { name: vu?.scenario ?? '', iterationInTest: vu?.iterationInScenario ?? 0, startTime: runtime.testStartedAt };
+    return {
+      name: vu?.scenario ?? '',
+      iterationInTest: vu?.iterationInScenario ?? 0,
+      startTime: runtime.testStartedAt,
+    };
   },
   test: {
     abort(reason = 'test aborted by the script') {

@@ -47,7 +47,8 @@ export class Response {
     if (this.body == null) throw new Error(`the response of ${this.url} has no body`);
     let value: unknown = JSON.parse(this.body);
     if (selector) {
-      for (const part of selector.split('.')) value = value == null ? undefined : (value as Record<string, unknown>)[part];
+      for (const part of selector.split('.'))
+        value = value == null ? undefined : (value as Record<string, unknown>)[part];
     }
     return value;
   }
@@ -62,13 +63,26 @@ function encodeBody(body: unknown, headers: Record<string, string>): string {
   return new URLSearchParams(body as Record<string, string>).toString();
 }
 
-export async function asyncRequest(method: string, url: string, body?: unknown, params: Params = {}): Promise<Response> {
-  if (runtime.phase === 'init') throw new Error('HTTP requests are not allowed in the init context (k6 forbids them too): make them in setup() or an iteration.');
+export async function asyncRequest(
+  method: string,
+  url: string,
+  body?: unknown,
+  params: Params = {},
+): Promise<Response> {
+  if (runtime.phase === 'init')
+    throw new Error(
+      'HTTP requests are not allowed in the init context (k6 forbids them too): make them in setup() or an iteration.',
+    );
   const vu = currentVu();
   const headers: Record<string, string> = { 'User-Agent': 'k6-node-runner/1.0', ...params.headers };
   const payload = encodeBody(body, headers);
   const response = new Response(method, url, payload, headers);
-  const timeoutMs = params.timeout == null ? 60_000 : typeof params.timeout === 'number' ? params.timeout : parseDuration(params.timeout);
+  const timeoutMs =
+    params.timeout == null
+      ? 60_000
+      : typeof params.timeout === 'number'
+        ? params.timeout
+        : parseDuration(params.timeout);
   // Open model: the iteration's first request is timed from its scheduled start.
   const sentAt = performance.now();
   const scheduledAt = vu?.iteration.scheduledAt;
@@ -108,7 +122,13 @@ export async function asyncRequest(method: string, url: string, body?: unknown, 
   response.timings.waiting = headersAt - sentAt;
   response.timings.receiving = doneAt - headersAt;
   response.timings.duration = doneAt - startedAt;
-  emit(response, params.tags ?? {}, Buffer.byteLength(payload) + 200, received + 200, vu ? baseTags(vu) : { group: '' });
+  emit(
+    response,
+    params.tags ?? {},
+    Buffer.byteLength(payload) + 200,
+    received + 200,
+    vu ? baseTags(vu) : { group: '' },
+  );
   return response;
 }
 

@@ -42,14 +42,18 @@ export function group<T>(name: string, fn: () => T): T {
   const started = performance.now();
   const result = inner ? vuScope.run(inner, fn) : fn();
   if (result && typeof (result as { then?: unknown }).then === 'function') {
-    throw new Error(`group "${name}" got an async callback; k6 does not support that. Await outside the group, then check inside it.`);
+    throw new Error(
+      `group "${name}" got an async callback; k6 does not support that. Await outside the group, then check inside it.`,
+    );
   }
   runtime.registry.get('group_duration', 'trend', 'time').add(performance.now() - started, baseTags(inner));
   return result;
 }
 
 export function sleep(): never {
-  throw new Error('sleep() blocks the VU and cannot run here: use `await new Promise((r) => setTimeout(r, ms))` (k6 0.52+ has setTimeout).');
+  throw new Error(
+    'sleep() blocks the VU and cannot run here: use `await new Promise((r) => setTimeout(r, ms))` (k6 0.52+ has setTimeout).',
+  );
 }
 
 export function fail(message = ''): never {

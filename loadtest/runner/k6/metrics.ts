@@ -10,7 +10,8 @@ function make(type: MetricType) {
       runtime.registry.get(name, type, isTime ? 'time' : 'default');
     }
     add(value: number | boolean, tags: Tags = {}) {
-      if (runtime.phase === 'init') throw new Error(`metric ${this.name}: values can only be added in setup(), an iteration or teardown()`);
+      if (runtime.phase === 'init')
+        throw new Error(`metric ${this.name}: values can only be added in setup(), an iteration or teardown()`);
       runtime.registry.get(this.name, type).add(Number(value), { ...baseTags(currentVu()), ...tags });
     }
   };

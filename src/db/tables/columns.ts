@@ -17,7 +17,10 @@ export const organizationId = () =>
     .references(() => organizationTable.id, { onDelete: 'cascade' });
 
 /** The first columns of every tenant-owned table with its own id. */
-export const tenantColumns = () => ({ id: integer('id').primaryKey().generatedAlwaysAsIdentity(), organizationId: organizationId() });
+export const tenantColumns = () => ({
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  organizationId: organizationId(),
+});
 
 /** A SQL list of string literals, for check constraints over an enum's values. */
 export const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));

@@ -6,7 +6,18 @@
 // a reorder rewrites every position in one statement, and every structural write locks the course
 // row first (service.ts), so positions stay a permutation without a deferred constraint.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, type PgColumn } from 'drizzle-orm/pg-core';
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  type PgColumn,
+} from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
 
 const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
@@ -15,7 +26,10 @@ const organizationId = () =>
     .notNull()
     .references(() => organizationTable.id, { onDelete: 'cascade' });
 const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
-const timestamps = { createdAt: ts('created_at').notNull().defaultNow(), updatedAt: ts('updated_at').notNull().defaultNow() };
+const timestamps = {
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+};
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];
@@ -49,12 +63,19 @@ export const courseTable = pgTable(
     check('courses_title_not_blank', sql`length(trim(${t.title})) > 0`),
     check('courses_status_valid', sql`${t.status} in (${inList(COURSE_STATUSES)})`),
     check('courses_level_valid', sql`${t.level} in (${inList(COURSE_LEVELS)})`),
-    check('courses_declared_minutes_range', sql`${t.declaredMinutes} is null or ${t.declaredMinutes} between 0 and 1000000`),
+    check(
+      'courses_declared_minutes_range',
+      sql`${t.declaredMinutes} is null or ${t.declaredMinutes} between 0 and 1000000`,
+    ),
   ],
 );
 
 const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColumn }) =>
-  foreignKey({ name, columns: [t.organizationId, t.courseId], foreignColumns: [courseTable.organizationId, courseTable.id] }).onDelete('cascade');
+  foreignKey({
+    name,
+    columns: [t.organizationId, t.courseId],
+    foreignColumns: [courseTable.organizationId, courseTable.id],
+  }).onDelete('cascade');
 
 export const courseModuleTable = pgTable(
   'course_modules',
@@ -96,7 +117,11 @@ export const courseLessonTable = pgTable(
   },
   (t) => [
     courseRef('course_lessons_course_fkey', t),
-    foreignKey({ name: 'course_lessons_module_fkey', columns: [t.organizationId, t.moduleId], foreignColumns: [courseModuleTable.organizationId, courseModuleTable.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'course_lessons_module_fkey',
+      columns: [t.organizationId, t.moduleId],
+      foreignColumns: [courseModuleTable.organizationId, courseModuleTable.id],
+    }).onDelete('cascade'),
     unique('course_lessons_organization_id_id_key').on(t.organizationId, t.id),
     index('course_lessons_module_position_idx').on(t.moduleId, t.position, t.id),
     index('course_lessons_course_idx').on(t.courseId),

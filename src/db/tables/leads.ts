@@ -8,7 +8,19 @@
 // the CRM is down are one pending row, pushed once with the last state) for free; each row has its
 // own next_attempt_at, so a failing lead backs off without holding back any other.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
 import { ACTOR_KINDS } from './packhouse-operations.ts';
 
@@ -81,7 +93,11 @@ export const leadEventTable = pgTable(
     recordedAt: ts('recorded_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({ name: 'lead_events_lead_fkey', columns: [t.organizationId, t.leadId], foreignColumns: [leadTable.organizationId, leadTable.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'lead_events_lead_fkey',
+      columns: [t.organizationId, t.leadId],
+      foreignColumns: [leadTable.organizationId, leadTable.id],
+    }).onDelete('cascade'),
     index('lead_events_lead_recorded_idx').on(t.leadId, t.recordedAt, t.id),
     check('lead_events_kind_valid', sql`${t.kind} in (${inList(LEAD_EVENT_KINDS)})`),
   ],
@@ -112,7 +128,11 @@ export const leadCrmSyncTable = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({ name: 'lead_crm_sync_lead_fkey', columns: [t.organizationId, t.leadId], foreignColumns: [leadTable.organizationId, leadTable.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'lead_crm_sync_lead_fkey',
+      columns: [t.organizationId, t.leadId],
+      foreignColumns: [leadTable.organizationId, leadTable.id],
+    }).onDelete('cascade'),
     index('lead_crm_sync_due_idx').on(t.nextAttemptAt).where(sql`state = 'pending'`),
     index('lead_crm_sync_state_idx').on(t.organizationId, t.state, t.leadId),
     check('lead_crm_sync_state_valid', sql`${t.state} in (${inList(CRM_SYNC_STATES)})`),

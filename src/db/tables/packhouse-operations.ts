@@ -17,7 +17,6 @@ import {
 import { createdAt, inList, instant, tenantColumns, timestamps } from './columns.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable } from './packhouse.ts';
 
-
 export const ACTOR_KINDS = ['user', 'api_key', 'system'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
@@ -60,8 +59,14 @@ export const batchEventTable = pgTable(
     // Batch.history: newest first per batch, keyset (recorded_at, id) in either direction.
     index('batch_events_batch_recorded_idx').on(t.organizationId, t.batchId, t.recordedAt, t.id),
     check('batch_events_kind_valid', sql`${t.kind} in (${inList(BATCH_EVENT_KINDS)})`),
-    check('batch_events_actor_valid', sql`${t.actorKind} in (${inList(ACTOR_KINDS)}) and ((${t.actorKind} = 'system') = (${t.actorId} is null))`),
-    check('batch_events_status_change_complete', sql`${t.kind} <> 'status_changed' or (${t.fromStatus} is not null and ${t.toStatus} is not null)`),
+    check(
+      'batch_events_actor_valid',
+      sql`${t.actorKind} in (${inList(ACTOR_KINDS)}) and ((${t.actorKind} = 'system') = (${t.actorId} is null))`,
+    ),
+    check(
+      'batch_events_status_change_complete',
+      sql`${t.kind} <> 'status_changed' or (${t.fromStatus} is not null and ${t.toStatus} is not null)`,
+    ),
   ],
 );
 
@@ -124,7 +129,10 @@ export const growerPaymentTable = pgTable(
     check('grower_payments_amount_range', sql`${t.amount} < 1e15 and scale(${t.amount}) <= 4`),
     check('grower_payments_currency_format', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('grower_payments_reference_not_blank', sql`length(trim(${t.reference})) > 0`),
-    check('grower_payments_recorder_valid', sql`${t.recordedByKind} in (${inList(ACTOR_KINDS)}) and ((${t.recordedByKind} = 'system') = (${t.recordedById} is null))`),
+    check(
+      'grower_payments_recorder_valid',
+      sql`${t.recordedByKind} in (${inList(ACTOR_KINDS)}) and ((${t.recordedByKind} = 'system') = (${t.recordedById} is null))`,
+    ),
   ],
 );
 

@@ -51,7 +51,16 @@ export const packhouseTable = pgTable(
   ],
 );
 
-export const FRUIT_TYPES = ['apple', 'pear', 'citrus', 'stone_fruit', 'kiwifruit', 'avocado', 'grape', 'berry'] as const;
+export const FRUIT_TYPES = [
+  'apple',
+  'pear',
+  'citrus',
+  'stone_fruit',
+  'kiwifruit',
+  'avocado',
+  'grape',
+  'berry',
+] as const;
 export type FruitType = (typeof FRUIT_TYPES)[number];
 
 export const BATCH_STATUSES = ['received', 'graded', 'packed', 'dispatched', 'rejected'] as const;
@@ -95,7 +104,10 @@ export const batchTable = pgTable(
     check('batches_fruit_type_valid', sql`${t.fruitType} in (${inList(FRUIT_TYPES)})`),
     check('batches_status_valid', sql`${t.status} in (${inList(BATCH_STATUSES)})`),
     check('batches_gross_weight_positive', sql`${t.grossWeightKg} > 0`),
-    check('batches_net_weight_range', sql`${t.netWeightKg} is null or (${t.netWeightKg} >= 0 and ${t.netWeightKg} <= ${t.grossWeightKg})`),
+    check(
+      'batches_net_weight_range',
+      sql`${t.netWeightKg} is null or (${t.netWeightKg} >= 0 and ${t.netWeightKg} <= ${t.grossWeightKg})`,
+    ),
     check('batches_intake_after_harvest', sql`${t.intakeDate} >= ${t.harvestDate}`),
     check('batches_code_not_blank', sql`length(trim(${t.code})) > 0`),
   ],

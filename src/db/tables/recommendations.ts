@@ -25,7 +25,15 @@ import { inList, instant, organizationId, tenantColumns, timestamps } from './co
 
 const paise = (name: string) => bigint(name, { mode: 'number' });
 
-export const SPEND_CATEGORY_VALUES = ['online_shopping', 'groceries', 'dining', 'travel', 'fuel', 'utilities', 'other'] as const;
+export const SPEND_CATEGORY_VALUES = [
+  'online_shopping',
+  'groceries',
+  'dining',
+  'travel',
+  'fuel',
+  'utilities',
+  'other',
+] as const;
 
 export const cardTable = pgTable(
   'cards',
@@ -47,7 +55,10 @@ export const cardTable = pgTable(
     unique('cards_organization_code_key').on(t.organizationId, t.code),
     index('cards_organization_code_idx').on(t.organizationId, t.code, t.id),
     check('cards_code_format', sql`${t.code} ~ '^[A-Z0-9][A-Z0-9-]{1,63}$'`),
-    check('cards_amounts_not_negative', sql`${t.annualFeePaise} >= 0 and ${t.joiningFeePaise} >= 0 and ${t.welcomeBenefitPaise} >= 0 and coalesce(${t.feeWaiverSpendPaise}, 0) >= 0`),
+    check(
+      'cards_amounts_not_negative',
+      sql`${t.annualFeePaise} >= 0 and ${t.joiningFeePaise} >= 0 and ${t.welcomeBenefitPaise} >= 0 and coalesce(${t.feeWaiverSpendPaise}, 0) >= 0`,
+    ),
     check('cards_base_rate_range', sql`${t.baseRateBps} between 0 and 10000`),
   ],
 );
@@ -63,7 +74,11 @@ export const cardRewardRateTable = pgTable(
   },
   (t) => [
     primaryKey({ name: 'card_reward_rates_pkey', columns: [t.cardId, t.category] }),
-    foreignKey({ name: 'card_reward_rates_card_fkey', columns: [t.organizationId, t.cardId], foreignColumns: [cardTable.organizationId, cardTable.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'card_reward_rates_card_fkey',
+      columns: [t.organizationId, t.cardId],
+      foreignColumns: [cardTable.organizationId, cardTable.id],
+    }).onDelete('cascade'),
     check('card_reward_rates_category_valid', sql`${t.category} in (${inList(SPEND_CATEGORY_VALUES)})`),
     check('card_reward_rates_rate_range', sql`${t.rateBps} between 0 and 10000`),
     check('card_reward_rates_cap_not_negative', sql`coalesce(${t.monthlyCapPaise}, 0) >= 0`),
@@ -110,12 +125,19 @@ export const recommendationJobTable = pgTable(
     check('recommendation_jobs_status_valid', sql`${t.status} in (${inList(JOB_STATUSES)})`),
     check('recommendation_jobs_source_valid', sql`${t.source} in (${inList(JOB_SOURCES)})`),
     check('recommendation_jobs_provider_valid', sql`${t.provider} in (${inList(PROVIDER_KINDS)})`),
-    check('recommendation_jobs_counts_valid', sql`${t.total} > 0 and ${t.doneCount} >= 0 and ${t.failedCount} >= 0 and ${t.doneCount} + ${t.failedCount} <= ${t.total}`),
+    check(
+      'recommendation_jobs_counts_valid',
+      sql`${t.total} > 0 and ${t.doneCount} >= 0 and ${t.failedCount} >= 0 and ${t.doneCount} + ${t.failedCount} <= ${t.total}`,
+    ),
   ],
 );
 
 const jobRef = (name: string, t: { organizationId: PgColumn; jobId: PgColumn }) =>
-  foreignKey({ name, columns: [t.organizationId, t.jobId], foreignColumns: [recommendationJobTable.organizationId, recommendationJobTable.id] }).onDelete('cascade');
+  foreignKey({
+    name,
+    columns: [t.organizationId, t.jobId],
+    foreignColumns: [recommendationJobTable.organizationId, recommendationJobTable.id],
+  }).onDelete('cascade');
 
 /** The job's input, one row per customer: the staging table imports COPY into. */
 export const jobCustomerTable = pgTable(
@@ -171,7 +193,15 @@ export const OUTCOME_STATUSES = ['scored', 'failed'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 /** Stored recommendation: card, rank and amounts in paise. */
-export type StoredRecommendation = { rank: number; cardId: number | null; code: string; name: string; net: number; rewards: number; fees: number };
+export type StoredRecommendation = {
+  rank: number;
+  cardId: number | null;
+  code: string;
+  name: string;
+  net: number;
+  rewards: number;
+  fees: number;
+};
 
 /** One row per customer of a job: its top cards, or why it could not be scored. */
 export const jobResultTable = pgTable(

@@ -78,8 +78,16 @@ export const workflowRunTable = pgTable(
   },
   (t) => [
     unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
-    foreignKey({ name: 'workflow_runs_definition_fkey', columns: [t.organizationId, t.definitionId], foreignColumns: [workflowDefinitionTable.organizationId, workflowDefinitionTable.id] }),
-    foreignKey({ name: 'workflow_runs_lead_fkey', columns: [t.organizationId, t.leadId], foreignColumns: [leadTable.organizationId, leadTable.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'workflow_runs_definition_fkey',
+      columns: [t.organizationId, t.definitionId],
+      foreignColumns: [workflowDefinitionTable.organizationId, workflowDefinitionTable.id],
+    }),
+    foreignKey({
+      name: 'workflow_runs_lead_fkey',
+      columns: [t.organizationId, t.leadId],
+      foreignColumns: [leadTable.organizationId, leadTable.id],
+    }).onDelete('cascade'),
     index('workflow_runs_lead_created_idx').on(t.leadId, t.createdAt, t.id),
     index('workflow_runs_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
     check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
@@ -105,7 +113,11 @@ export const workflowStepTable = pgTable(
     completedAt: ts('completed_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({ name: 'workflow_steps_run_fkey', columns: [t.organizationId, t.runId], foreignColumns: [workflowRunTable.organizationId, workflowRunTable.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'workflow_steps_run_fkey',
+      columns: [t.organizationId, t.runId],
+      foreignColumns: [workflowRunTable.organizationId, workflowRunTable.id],
+    }).onDelete('cascade'),
     unique('workflow_steps_run_key').on(t.runId, t.stepKey),
     check('workflow_steps_status_valid', sql`${t.status} in (${inList(STEP_STATUSES)})`),
   ],

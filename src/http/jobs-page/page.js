@@ -1,10 +1,9 @@
 // The jobs page: sign in (or paste an API key), upload a CSV or XLSX to POST /jobs/import, follow the
 // job over the recommendationJobProgress subscription (SSE), download its results. Plain browser
 // JavaScript, no build step; it uses only the API's own routes with the caller's credentials.
-(function () {
-  'use strict';
+(() => {
   var STORAGE_KEY = 'harvest-graph.jobs.credential';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = (id) => document.getElementById(id);
   var credential = sessionStorage.getItem(STORAGE_KEY);
   var currentJob = null;
   var progressAbort = null;
@@ -21,13 +20,15 @@
       headers: authHeaders({ 'content-type': 'application/json', accept: 'application/json' }),
       body: JSON.stringify({ query: query, variables: variables || {} }),
     });
-    var body = await response.json().catch(function () { return {}; });
+    var body = await response.json().catch(() => ({}));
     if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
     if (!response.ok) throw new Error('HTTP ' + response.status);
     return body.data;
   }
 
-  function setText(id, text) { $(id).textContent = text; }
+  function setText(id, text) {
+    $(id).textContent = text;
+  }
 
   async function useCredential(value) {
     credential = value;
@@ -37,10 +38,19 @@
       var viewer = data.viewer;
       sessionStorage.setItem(STORAGE_KEY, value);
       var who = viewer.user ? viewer.user.email : viewer.tier.toLowerCase() + ' API key';
-      setText('who', 'Signed in as ' + who + ' · ' + viewer.organization.name + ' · scopes ' + viewer.scopes.join(', ').toLowerCase());
+      setText(
+        'who',
+        'Signed in as ' +
+          who +
+          ' · ' +
+          viewer.organization.name +
+          ' · scopes ' +
+          viewer.scopes.join(', ').toLowerCase(),
+      );
       $('sign-out').hidden = false;
       $('upload').setAttribute('aria-disabled', 'false');
-      if (viewer.scopes.indexOf('WRITE') < 0) setText('upload-error', 'This credential has no write scope: it cannot start jobs.');
+      if (viewer.scopes.indexOf('WRITE') < 0)
+        setText('upload-error', 'This credential has no write scope: it cannot start jobs.');
     } catch (err) {
       credential = null;
       sessionStorage.removeItem(STORAGE_KEY);
@@ -49,7 +59,7 @@
     }
   }
 
-  $('sign-in-form').addEventListener('submit', async function (event) {
+  $('sign-in-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     var form = event.target;
     credential = null;
@@ -68,21 +78,21 @@
     }
   });
 
-  $('key-form').addEventListener('submit', function (event) {
+  $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
     var key = event.target.key.value.trim();
     event.target.key.value = '';
     useCredential(key);
   });
 
-  $('sign-out').addEventListener('click', function () {
+  $('sign-out').addEventListener('click', () => {
     sessionStorage.removeItem(STORAGE_KEY);
     credential = null;
     if (progressAbort) progressAbort.abort();
     location.reload();
   });
 
-  $('upload-form').addEventListener('submit', async function (event) {
+  $('upload-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     var form = event.target;
     var file = form.file.files[0];
@@ -97,19 +107,37 @@
     try {
       var response = await fetch('/jobs/import?' + params, {
         method: 'POST',
-        headers: authHeaders({ 'content-type': format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv' }),
+        headers: authHeaders({
+          'content-type':
+            format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv',
+        }),
         body: file,
       });
-      var body = await response.json().catch(function () { return {}; });
+      var body = await response.json().catch(() => ({}));
       if (!response.ok) {
-        var detail = body.error && body.error.errors ? ' ' + body.error.errors.slice(0, 5).map(function (e) { return 'line ' + e.line + ': ' + e.message; }).join('; ') : '';
+        var detail =
+          body.error && body.error.errors
+            ? ' ' +
+              body.error.errors
+                .slice(0, 5)
+                .map((e) => 'line ' + e.line + ': ' + e.message)
+                .join('; ')
+            : '';
         var retry = response.headers.get('retry-after');
-        throw new Error(((body.error && body.error.message) || (body.errors && body.errors[0].message) || 'HTTP ' + response.status) + detail + (retry ? ' (try again in ' + retry + ' s)' : ''));
+        throw new Error(
+          ((body.error && body.error.message) || (body.errors && body.errors[0].message) || 'HTTP ' + response.status) +
+            detail +
+            (retry ? ' (try again in ' + retry + ' s)' : ''),
+        );
       }
       setText(
         'upload-result',
         (body.deduplicated ? 'Same file as a recent job: following that job. ' : '') +
-          'Imported ' + body.imported + ' customers' + (body.rejectedRows ? ', ' + body.rejectedRows + ' rows refused' : '') + '.',
+          'Imported ' +
+          body.imported +
+          ' customers' +
+          (body.rejectedRows ? ', ' + body.rejectedRows + ' rows refused' : '') +
+          '.',
       );
       followJob(body.job.id, body.job.total);
     } catch (err) {
@@ -145,7 +173,8 @@
     return finished;
   }
 
-  var PROGRESS = 'subscription JobsPageProgress($id: ID!) { recommendationJobProgress(id: $id) { id status total done failed pending ratePerSecond etaSeconds } }';
+  var PROGRESS =
+    'subscription JobsPageProgress($id: ID!) { recommendationJobProgress(id: $id) { id status total done failed pending ratePerSecond etaSeconds } }';
 
   // The subscription over SSE (yoga's distinct-connection mode): POST with Accept: text/event-stream,
   // then "event: next / data: {...}" blocks until "event: complete". Reconnects if the stream drops.
@@ -166,7 +195,9 @@
         if (abort.signal.aborted) return;
         setText('progress-error', err.message + ' — reconnecting…');
       }
-      await new Promise(function (resolve) { setTimeout(resolve, Math.min(1000 * (attempt + 1), 5000)); });
+      await new Promise((resolve) => {
+        setTimeout(resolve, Math.min(1000 * (attempt + 1), 5000));
+      });
     }
   }
 
@@ -178,7 +209,7 @@
       body: JSON.stringify({ query: PROGRESS, variables: { id: id } }),
     });
     if (!response.ok || !response.body) {
-      var body = await response.json().catch(function () { return {}; });
+      var body = await response.json().catch(() => ({}));
       throw new Error((body.errors && body.errors[0].message) || 'HTTP ' + response.status);
     }
     var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -193,7 +224,7 @@
       for (var i = 0; i < blocks.length; i++) {
         var event = 'message';
         var data = '';
-        blocks[i].split(/\r?\n/).forEach(function (line) {
+        blocks[i].split(/\r?\n/).forEach((line) => {
           if (line.indexOf('event:') === 0) event = line.slice(6).trim();
           else if (line.indexOf('data:') === 0) data += line.slice(5).trim();
         });
@@ -213,10 +244,14 @@
     if (!currentJob) return;
     setText('download-status', 'Preparing ' + format.toUpperCase() + '…');
     try {
-      var response = await fetch('/jobs/' + encodeURIComponent(currentJob) + '/results.' + format, { headers: authHeaders() });
+      var response = await fetch('/jobs/' + encodeURIComponent(currentJob) + '/results.' + format, {
+        headers: authHeaders(),
+      });
       if (!response.ok) {
-        var body = await response.json().catch(function () { return {}; });
-        throw new Error((body.error && body.error.message) || (body.errors && body.errors[0].message) || 'HTTP ' + response.status);
+        var body = await response.json().catch(() => ({}));
+        throw new Error(
+          (body.error && body.error.message) || (body.errors && body.errors[0].message) || 'HTTP ' + response.status,
+        );
       }
       var blob = await response.blob();
       var match = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') || '');
@@ -226,15 +261,21 @@
       document.body.appendChild(link);
       link.click();
       link.remove();
-      setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+      setTimeout(() => {
+        URL.revokeObjectURL(link.href);
+      }, 10000);
       setText('download-status', 'Downloaded ' + link.download + ' (' + Math.round(blob.size / 1024) + ' KB).');
     } catch (err) {
       setText('download-status', 'Download failed: ' + err.message);
     }
   }
 
-  $('download-csv').addEventListener('click', function () { download('csv'); });
-  $('download-xlsx').addEventListener('click', function () { download('xlsx'); });
+  $('download-csv').addEventListener('click', () => {
+    download('csv');
+  });
+  $('download-xlsx').addEventListener('click', () => {
+    download('xlsx');
+  });
 
   if (credential) useCredential(credential);
 })();

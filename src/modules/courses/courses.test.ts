@@ -10,7 +10,14 @@ let h: Harness;
 let a: Tenant;
 let b: Tenant;
 
-const spec = { topic: 'Pruning stone fruit', audience: 'orchard hands', level: 'beginner' as const, modules: 3, lessonsPerModule: 4, lessonWords: 120 };
+const spec = {
+  topic: 'Pruning stone fruit',
+  audience: 'orchard hands',
+  level: 'beginner' as const,
+  modules: 3,
+  lessonsPerModule: 4,
+  lessonWords: 120,
+};
 
 async function counts(organizationId: number) {
   const [row] = await h.resources.sql`
@@ -32,7 +39,13 @@ afterAll(() => h?.close());
 describe('reading courses', () => {
   it('lists 20 courses with their modules and lessons in 3 statements', async () => {
     const t = await h.tenant('lists');
-    for (let i = 0; i < 20; i++) await seedCourse(h.resources.db, t.organizationId, { ...spec, topic: `Topic ${i}`, modules: 2 + (i % 3), lessonsPerModule: 3 });
+    for (let i = 0; i < 20; i++)
+      await seedCourse(h.resources.db, t.organizationId, {
+        ...spec,
+        topic: `Topic ${i}`,
+        modules: 2 + (i % 3),
+        lessonsPerModule: 3,
+      });
     const r = await h.gql(
       `{ courses(first: 20) { edges { node { id title modules(first: 5) { edges { node { id position title lessons(first: 5) { edges { node { id position title estimatedMinutes } } } } } } } } } }`,
       { auth: t.partnerKey },
@@ -49,11 +62,20 @@ describe('reading courses', () => {
 
   it('pages courses by cursor without repeats', async () => {
     const t = await h.tenant('pages');
-    for (let i = 0; i < 5; i++) await seedCourse(h.resources.db, t.organizationId, { ...spec, topic: `Paged ${i}`, modules: 1, lessonsPerModule: 1 });
+    for (let i = 0; i < 5; i++)
+      await seedCourse(h.resources.db, t.organizationId, {
+        ...spec,
+        topic: `Paged ${i}`,
+        modules: 1,
+        lessonsPerModule: 1,
+      });
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const r: any = await h.gql(`query($after: String) { courses(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { auth: t.partnerKey, variables: { after } });
+      const r: any = await h.gql(
+        `query($after: String) { courses(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { auth: t.partnerKey, variables: { after } },
+      );
       seen.push(...r.body.data.courses.edges.map((e: any) => e.node.id));
       if (!r.body.data.courses.pageInfo.hasNextPage) break;
       after = r.body.data.courses.pageInfo.endCursor;
@@ -70,11 +92,17 @@ const REORDER = `mutation($c: ID!, $ids: [ID!]!) { reorderCourseModules(courseId
 const STATUS = `mutation($id: ID!, $s: CourseStatus!) { changeCourseStatus(id: $id, status: $s) { __typename ... on MutationChangeCourseStatusSuccess { data { status publishedAt } } ... on ValidationError { field message } } }`;
 
 async function courseWithModules(t: Tenant, n: number) {
-  const c = await h.gql(CREATE, { auth: t.memberToken, variables: { input: { title: 'Hand-made course', authors: ['Ana'] } } });
+  const c = await h.gql(CREATE, {
+    auth: t.memberToken,
+    variables: { input: { title: 'Hand-made course', authors: ['Ana'] } },
+  });
   const courseId = c.body.data.createCourse.data.id;
   const moduleIds: string[] = [];
   for (let i = 0; i < n; i++) {
-    const m = await h.gql(ADD_MODULE, { auth: t.memberToken, variables: { c: courseId, input: { title: `Module ${i + 1}`, objectives: ['Learn'] } } });
+    const m = await h.gql(ADD_MODULE, {
+      auth: t.memberToken,
+      variables: { c: courseId, input: { title: `Module ${i + 1}`, objectives: ['Learn'] } },
+    });
     expect(m.body.data.addCourseModule.data.position).toBe(i + 1);
     moduleIds.push(m.body.data.addCourseModule.data.id);
   }
@@ -84,16 +112,35 @@ async function courseWithModules(t: Tenant, n: number) {
 describe('editing courses', () => {
   it('creates a course, appends modules and lessons in order, and edits a lesson', async () => {
     const { courseId, moduleIds } = await courseWithModules(a, 2);
-    const l1 = await h.gql(ADD_LESSON, { auth: a.memberToken, variables: { m: moduleIds[0], input: { title: 'First', body: '# Hello\n\nText.', estimatedMinutes: 5 } } });
-    const l2 = await h.gql(ADD_LESSON, { auth: a.memberToken, variables: { m: moduleIds[0], input: { title: 'Second' } } });
+    const l1 = await h.gql(ADD_LESSON, {
+      auth: a.memberToken,
+      variables: { m: moduleIds[0], input: { title: 'First', body: '# Hello\n\nText.', estimatedMinutes: 5 } },
+    });
+    const l2 = await h.gql(ADD_LESSON, {
+      auth: a.memberToken,
+      variables: { m: moduleIds[0], input: { title: 'Second' } },
+    });
     expect([l1.body.data.addCourseLesson.data.position, l2.body.data.addCourseLesson.data.position]).toEqual([1, 2]);
     const edit = await h.gql(
       `mutation($id: ID!) { updateCourseLesson(id: $id, input: { body: "New body", prerequisites: ["First"] }) { ... on MutationUpdateCourseLessonSuccess { data { title body prerequisites estimatedMinutes } } } }`,
       { auth: a.memberToken, variables: { id: l2.body.data.addCourseLesson.data.id } },
     );
-    expect(edit.body.data.updateCourseLesson.data).toEqual({ title: 'Second', body: 'New body', prerequisites: ['First'], estimatedMinutes: 0 });
-    const read = await h.gql(`query($id: ID!) { course(id: $id) { title authors modules { edges { node { title lessons { edges { node { title } } } } } } } }`, { auth: a.memberToken, variables: { id: courseId } });
-    expect(read.body.data.course.modules.edges.map((e: any) => [e.node.title, e.node.lessons.edges.map((l: any) => l.node.title)])).toEqual([
+    expect(edit.body.data.updateCourseLesson.data).toEqual({
+      title: 'Second',
+      body: 'New body',
+      prerequisites: ['First'],
+      estimatedMinutes: 0,
+    });
+    const read = await h.gql(
+      `query($id: ID!) { course(id: $id) { title authors modules { edges { node { title lessons { edges { node { title } } } } } } } }`,
+      { auth: a.memberToken, variables: { id: courseId } },
+    );
+    expect(
+      read.body.data.course.modules.edges.map((e: any) => [
+        e.node.title,
+        e.node.lessons.edges.map((l: any) => l.node.title),
+      ]),
+    ).toEqual([
       ['Module 1', ['First', 'Second']],
       ['Module 2', []],
     ]);
@@ -101,14 +148,24 @@ describe('editing courses', () => {
 
   it('reorders modules with a whole new order in one call', async () => {
     const { courseId, moduleIds } = await courseWithModules(a, 3);
-    const r = await h.gql(REORDER, { auth: a.memberToken, variables: { c: courseId, ids: [moduleIds[2], moduleIds[0], moduleIds[1]] } });
+    const r = await h.gql(REORDER, {
+      auth: a.memberToken,
+      variables: { c: courseId, ids: [moduleIds[2], moduleIds[0], moduleIds[1]] },
+    });
     expect(r.body.data.reorderCourseModules.__typename).toBe('MutationReorderCourseModulesSuccess');
-    expect(r.body.data.reorderCourseModules.data.modules.edges.map((e: any) => e.node.id)).toEqual([moduleIds[2], moduleIds[0], moduleIds[1]]);
+    expect(r.body.data.reorderCourseModules.data.modules.edges.map((e: any) => e.node.id)).toEqual([
+      moduleIds[2],
+      moduleIds[0],
+      moduleIds[1],
+    ]);
     expect(r.body.data.reorderCourseModules.data.modules.edges.map((e: any) => e.node.position)).toEqual([1, 2, 3]);
   });
 
   it('moves a course DRAFT → REVIEW → PUBLISHED → ARCHIVED and refuses other moves', async () => {
-    const id = encodeGlobalId('Course', await seedCourse(h.resources.db, a.organizationId, { ...spec, topic: 'Publishing' }));
+    const id = encodeGlobalId(
+      'Course',
+      await seedCourse(h.resources.db, a.organizationId, { ...spec, topic: 'Publishing' }),
+    );
     const skip = await h.gql(STATUS, { auth: a.memberToken, variables: { id, s: 'PUBLISHED' } });
     expect(skip.body.data.changeCourseStatus).toMatchObject({ __typename: 'ValidationError', field: 'status' });
     for (const s of ['REVIEW', 'PUBLISHED', 'ARCHIVED']) {
@@ -139,7 +196,10 @@ describe('bad input is refused and nothing is written', () => {
       const r = await h.gql(REORDER, { auth: a.memberToken, variables: { c: courseId, ids } });
       expect(r.body.data.reorderCourseModules.__typename, JSON.stringify(ids)).toBe('ValidationError');
     }
-    const foreignCourse = await h.gql(REORDER, { auth: a.memberToken, variables: { c: foreignTenant.courseId, ids: foreignTenant.moduleIds } });
+    const foreignCourse = await h.gql(REORDER, {
+      auth: a.memberToken,
+      variables: { c: foreignTenant.courseId, ids: foreignTenant.moduleIds },
+    });
     expect(foreignCourse.body.data.reorderCourseModules.__typename).toBe('NotFoundError');
     expect(await counts(a.organizationId)).toEqual(before);
   });
@@ -150,20 +210,35 @@ describe('bad input is refused and nothing is written', () => {
     const huge = await h.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${a.memberToken}` },
-      body: JSON.stringify({ query: ADD_LESSON, variables: { m: moduleIds[0], input: { title: 'Huge', body: 'x'.repeat(10 * 1024 * 1024) } } }),
+      body: JSON.stringify({
+        query: ADD_LESSON,
+        variables: { m: moduleIds[0], input: { title: 'Huge', body: 'x'.repeat(10 * 1024 * 1024) } },
+      }),
     });
     expect(huge.status).toBe(413);
-    const big = await h.gql(ADD_LESSON, { auth: a.memberToken, variables: { m: moduleIds[0], input: { title: 'Big', body: 'word '.repeat(60_000) } } });
+    const big = await h.gql(ADD_LESSON, {
+      auth: a.memberToken,
+      variables: { m: moduleIds[0], input: { title: 'Big', body: 'word '.repeat(60_000) } },
+    });
     expect(big.body.data.addCourseLesson).toMatchObject({ __typename: 'ValidationError', field: 'input.body' });
-    const blank = await h.gql(ADD_LESSON, { auth: a.memberToken, variables: { m: moduleIds[0], input: { title: '  ', estimatedMinutes: -3 } } });
-    expect(blank.body.data.addCourseLesson.issues.map((i: any) => i.field).sort()).toEqual(['input.estimatedMinutes', 'input.title']);
+    const blank = await h.gql(ADD_LESSON, {
+      auth: a.memberToken,
+      variables: { m: moduleIds[0], input: { title: '  ', estimatedMinutes: -3 } },
+    });
+    expect(blank.body.data.addCourseLesson.issues.map((i: any) => i.field).sort()).toEqual([
+      'input.estimatedMinutes',
+      'input.title',
+    ]);
     expect(await counts(a.organizationId)).toEqual(before);
   });
 
   it("another tenant's module cannot get lessons", async () => {
     const foreign = await courseWithModules(b, 1);
     const before = await counts(b.organizationId);
-    const r = await h.gql(ADD_LESSON, { auth: a.memberToken, variables: { m: foreign.moduleIds[0], input: { title: 'Sneaky' } } });
+    const r = await h.gql(ADD_LESSON, {
+      auth: a.memberToken,
+      variables: { m: foreign.moduleIds[0], input: { title: 'Sneaky' } },
+    });
     expect(r.body.data.addCourseLesson.__typename).toBe('NotFoundError');
     expect(await counts(b.organizationId)).toEqual(before);
   });

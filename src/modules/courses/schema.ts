@@ -2,7 +2,13 @@
 // the work is in content/service.ts. Generation, export and quality have their own schema files,
 // which build on this one.
 import { organizationOf, type Context } from '../../context.ts';
-import { COURSE_LEVELS, COURSE_STATUSES, courseLessonTable, courseModuleTable, courseTable } from '../../db/tables/index.ts';
+import {
+  COURSE_LEVELS,
+  COURSE_STATUSES,
+  courseLessonTable,
+  courseModuleTable,
+  courseTable,
+} from '../../db/tables/index.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';
@@ -12,7 +18,8 @@ import * as service from './content/service.ts';
 import { exportPath } from './export/formats.ts';
 
 export const CourseStatusEnum = builder.enumType('CourseStatus', {
-  description: 'DRAFT → REVIEW → PUBLISHED → ARCHIVED (REVIEW may go back to DRAFT; ARCHIVED may be restored to DRAFT).',
+  description:
+    'DRAFT → REVIEW → PUBLISHED → ARCHIVED (REVIEW may go back to DRAFT; ARCHIVED may be restored to DRAFT).',
   values: enumValues(COURSE_STATUSES),
 });
 export const CourseLevelEnum = builder.enumType('CourseLevel', { values: enumValues(COURSE_LEVELS) });
@@ -23,9 +30,18 @@ export const CourseExportLinksRef = builder.objectRef<ExportLinks>('CourseExport
   fields: (t) => ({
     json: t.string({ resolve: (l) => exportPath(l.courseId, 'json') }),
     markdown: t.string({ resolve: (l) => exportPath(l.courseId, 'md') }),
-    zip: t.string({ description: 'One Markdown file per lesson, in one folder per module.', resolve: (l) => exportPath(l.courseId, 'zip') }),
-    scorm12: t.string({ description: 'SCORM 1.2 package (imsmanifest.xml + one HTML page per lesson).', resolve: (l) => exportPath(l.courseId, 'scorm12.zip') }),
-    commonCartridge: t.string({ description: 'IMS Common Cartridge 1.1 (web-content resources).', resolve: (l) => exportPath(l.courseId, 'imscc') }),
+    zip: t.string({
+      description: 'One Markdown file per lesson, in one folder per module.',
+      resolve: (l) => exportPath(l.courseId, 'zip'),
+    }),
+    scorm12: t.string({
+      description: 'SCORM 1.2 package (imsmanifest.xml + one HTML page per lesson).',
+      resolve: (l) => exportPath(l.courseId, 'scorm12.zip'),
+    }),
+    commonCartridge: t.string({
+      description: 'IMS Common Cartridge 1.1 (web-content resources).',
+      resolve: (l) => exportPath(l.courseId, 'imscc'),
+    }),
   }),
 });
 
@@ -41,7 +57,10 @@ export const CourseRef = builder.loadableNode('Course', {
     level: t.expose('level', { type: CourseLevelEnum }),
     status: t.expose('status', { type: CourseStatusEnum }),
     authors: t.exposeStringList('authors'),
-    declaredMinutes: t.exposeInt('declaredMinutes', { nullable: true, description: 'The duration the author announces (quality analysis compares it with the lessons).' }),
+    declaredMinutes: t.exposeInt('declaredMinutes', {
+      nullable: true,
+      description: 'The duration the author announces (quality analysis compares it with the lessons).',
+    }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -115,7 +134,9 @@ builder.objectField(CourseModuleRef, 'lessons', (t) =>
   }),
 );
 
-const CourseFilter = builder.inputType('CourseFilter', { fields: (t) => ({ status: t.field({ type: CourseStatusEnum }) }) });
+const CourseFilter = builder.inputType('CourseFilter', {
+  fields: (t) => ({ status: t.field({ type: CourseStatusEnum }) }),
+});
 
 builder.queryFields((t) => ({
   courses: t.field({
@@ -124,7 +145,8 @@ builder.queryFields((t) => ({
     description: `Courses of your organization, most recently changed first; ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
     args: { ...t.arg.connectionArgs(), filter: t.arg({ type: CourseFilter }) },
     complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => service.listCourses(ctx.db, organizationOf(ctx), { status: args.filter?.status }, args),
+    resolve: (_root, args, ctx) =>
+      service.listCourses(ctx.db, organizationOf(ctx), { status: args.filter?.status }, args),
   }),
   course: t.field({
     type: CourseRef,
@@ -190,7 +212,9 @@ const LessonPatch = builder.inputType('CourseLessonPatch', {
 
 /** GraphQL sends null for omitted optional fields only when the client writes null; both mean "leave it". */
 function given<T extends Record<string, unknown>>(input: T): { [K in keyof T]?: Exclude<T[K], null> } {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) as { [K in keyof T]?: Exclude<T[K], null> };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) as {
+    [K in keyof T]?: Exclude<T[K], null>;
+  };
 }
 
 builder.mutationFields((t) => ({
@@ -199,14 +223,16 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: mutationErrors,
     args: { input: t.arg({ type: CourseInput, required: true }) },
-    resolve: (_root, { input }, ctx) => service.createCourse(ctx.db, organizationOf(ctx), given(input) as service.CourseInput),
+    resolve: (_root, { input }, ctx) =>
+      service.createCourse(ctx.db, organizationOf(ctx), given(input) as service.CourseInput),
   }),
   updateCourse: t.field({
     type: CourseRef,
     authScopes: { write: true },
     errors: mutationErrors,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: CoursePatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) => service.updateCourse(ctx.db, organizationOf(ctx), inputId(String(id), 'Course', 'id'), given(input)),
+    resolve: (_root, { id, input }, ctx) =>
+      service.updateCourse(ctx.db, organizationOf(ctx), inputId(String(id), 'Course', 'id'), given(input)),
   }),
   changeCourseStatus: t.field({
     type: CourseRef,
@@ -214,7 +240,8 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Moves a course along DRAFT → REVIEW → PUBLISHED → ARCHIVED; PUBLISHED needs at least one lesson.',
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: CourseStatusEnum, required: true }) },
-    resolve: (_root, { id, status }, ctx) => service.changeCourseStatus(ctx.db, organizationOf(ctx), inputId(String(id), 'Course', 'id'), status),
+    resolve: (_root, { id, status }, ctx) =>
+      service.changeCourseStatus(ctx.db, organizationOf(ctx), inputId(String(id), 'Course', 'id'), status),
   }),
   addCourseModule: t.field({
     type: CourseModuleRef,
@@ -223,14 +250,20 @@ builder.mutationFields((t) => ({
     description: 'Appends a module to a course.',
     args: { courseId: t.arg.id({ required: true }), input: t.arg({ type: ModuleInput, required: true }) },
     resolve: (_root, { courseId, input }, ctx) =>
-      service.addModule(ctx.db, organizationOf(ctx), inputId(String(courseId), 'Course', 'courseId'), given(input) as service.ModuleInput),
+      service.addModule(
+        ctx.db,
+        organizationOf(ctx),
+        inputId(String(courseId), 'Course', 'courseId'),
+        given(input) as service.ModuleInput,
+      ),
   }),
   updateCourseModule: t.field({
     type: CourseModuleRef,
     authScopes: { write: true },
     errors: mutationErrors,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: ModulePatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) => service.updateModule(ctx.db, organizationOf(ctx), inputId(String(id), 'CourseModule', 'id'), given(input)),
+    resolve: (_root, { id, input }, ctx) =>
+      service.updateModule(ctx.db, organizationOf(ctx), inputId(String(id), 'CourseModule', 'id'), given(input)),
   }),
   addCourseLesson: t.field({
     type: CourseLessonRef,
@@ -239,14 +272,20 @@ builder.mutationFields((t) => ({
     description: 'Appends a lesson to a module.',
     args: { moduleId: t.arg.id({ required: true }), input: t.arg({ type: LessonInput, required: true }) },
     resolve: (_root, { moduleId, input }, ctx) =>
-      service.addLesson(ctx.db, organizationOf(ctx), inputId(String(moduleId), 'CourseModule', 'moduleId'), given(input) as service.LessonInput),
+      service.addLesson(
+        ctx.db,
+        organizationOf(ctx),
+        inputId(String(moduleId), 'CourseModule', 'moduleId'),
+        given(input) as service.LessonInput,
+      ),
   }),
   updateCourseLesson: t.field({
     type: CourseLessonRef,
     authScopes: { write: true },
     errors: mutationErrors,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: LessonPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) => service.updateLesson(ctx.db, organizationOf(ctx), inputId(String(id), 'CourseLesson', 'id'), given(input)),
+    resolve: (_root, { id, input }, ctx) =>
+      service.updateLesson(ctx.db, organizationOf(ctx), inputId(String(id), 'CourseLesson', 'id'), given(input)),
   }),
   reorderCourseModules: t.field({
     type: CourseRef,

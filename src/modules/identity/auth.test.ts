@@ -16,7 +16,8 @@ afterAll(() => h?.close());
 const WRITE = `mutation { createGrower(input: { code: "AUTH-1", name: "Should not exist" }) { __typename } }`;
 
 async function growerCount() {
-  const [{ n }] = await h.resources.sql`select count(*)::int as n from growers where organization_id = ${t.organizationId}`;
+  const [{ n }] = await h.resources
+    .sql`select count(*)::int as n from growers where organization_id = ${t.organizationId}`;
   return n as number;
 }
 
@@ -47,7 +48,8 @@ function jwt(claims: Record<string, unknown>, options: { secret?: string; exp?: 
 
 describe('refused credentials', () => {
   it('missing credentials', () => expectRefused({}, /needs credentials.*signIn/));
-  it('a non-Bearer Authorization header', () => expectRefused({ authorization: 'Basic dXNlcjpwYXNz' }, /must be "Bearer/));
+  it('a non-Bearer Authorization header', () =>
+    expectRefused({ authorization: 'Basic dXNlcjpwYXNz' }, /must be "Bearer/));
   it('both Authorization and X-API-Key', () =>
     expectRefused({ authorization: `Bearer ${t.partnerKey}`, 'x-api-key': t.partnerKey }, /not both/));
   it('a malformed API key', () => expectRefused({ authorization: 'Bearer hgk_short' }, /malformed/));
@@ -58,7 +60,8 @@ describe('refused credentials', () => {
 
   it('an expired API key', async () => {
     const key = await t.key(['read', 'write']);
-    await h.resources.sql`update api_keys set expires_at = now() - interval '1 minute' where key_id = ${key.slice(4, 16)}`;
+    await h.resources
+      .sql`update api_keys set expires_at = now() - interval '1 minute' where key_id = ${key.slice(4, 16)}`;
     await expectRefused({ 'x-api-key': key }, /expired at .* Ask an admin/);
   });
 
@@ -67,24 +70,36 @@ describe('refused credentials', () => {
     expect((await h.gql(`{ viewer { tier } }`, { auth: key })).status).toBe(200);
     const keys = await h.gql(`{ apiKeys(first: 100) { edges { node { id prefix } } } }`, { auth: t.adminToken });
     const id = keys.body.data.apiKeys.edges.find((e: any) => key.startsWith(e.node.prefix)).node.id;
-    const revoked = await h.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on MutationRevokeApiKeySuccess { data { revokedAt } } } }`, {
-      auth: t.adminToken,
-      variables: { id },
-    });
+    const revoked = await h.gql(
+      `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on MutationRevokeApiKeySuccess { data { revokedAt } } } }`,
+      {
+        auth: t.adminToken,
+        variables: { id },
+      },
+    );
     expect(revoked.body.data.revokeApiKey.data.revokedAt).toBeTruthy();
     await expectRefused({ authorization: `Bearer ${key}` }, /was revoked at/);
   });
 
-  it('a malformed token', () => expectRefused({ authorization: 'Bearer abc.def.ghi' }, /neither an API key nor a valid sign-in token/));
+  it('a malformed token', () =>
+    expectRefused({ authorization: 'Bearer abc.def.ghi' }, /neither an API key nor a valid sign-in token/));
   it('a token signed with another key', async () =>
-    expectRefused({ authorization: `Bearer ${await jwt({ org: t.organizationId, role: 'admin' }, { secret: 'x'.repeat(40) })}` }, /neither an API key nor a valid sign-in token/));
+    expectRefused(
+      { authorization: `Bearer ${await jwt({ org: t.organizationId, role: 'admin' }, { secret: 'x'.repeat(40) })}` },
+      /neither an API key nor a valid sign-in token/,
+    ));
   it('an expired token', async () =>
     expectRefused(
-      { authorization: `Bearer ${await jwt({ org: t.organizationId, role: 'admin' }, { exp: Math.floor(Date.now() / 1000) - 5 })}` },
+      {
+        authorization: `Bearer ${await jwt({ org: t.organizationId, role: 'admin' }, { exp: Math.floor(Date.now() / 1000) - 5 })}`,
+      },
       /expired\. Call the signIn mutation/,
     ));
   it('a token naming another organization than its user’s', async () =>
-    expectRefused({ authorization: `Bearer ${await jwt({ org: t.organizationId + 1000, role: 'admin' })}` }, /disabled or no longer exists/));
+    expectRefused(
+      { authorization: `Bearer ${await jwt({ org: t.organizationId + 1000, role: 'admin' })}` },
+      /disabled or no longer exists/,
+    ));
 
   it('a token ended by signOut', async () => {
     const signedIn = await h.gql(
@@ -123,14 +138,25 @@ describe('sign-in', () => {
     expect(user.email).toBe(`member@${t.slug}.example`);
     expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(h.config.auth.jwtTtlSeconds * 1000);
     const viewer = await h.gql(`{ viewer { tier scopes user { email } organization { slug } } }`, { auth: token });
-    expect(viewer.body.data.viewer).toEqual({ tier: 'USER', scopes: ['READ', 'WRITE'], user: { email: user.email }, organization: { slug: t.slug } });
+    expect(viewer.body.data.viewer).toEqual({
+      tier: 'USER',
+      scopes: ['READ', 'WRITE'],
+      user: { email: user.email },
+      organization: { slug: t.slug },
+    });
   });
 
   it('a wrong password and an unknown e-mail get the same typed answer', async () => {
-    for (const [email, password] of [[`member@${t.slug}.example`, 'wrong password!!'], ['nobody@nowhere.example', 'whatever-password']]) {
-      const r = await h.gql(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { __typename ... on Error { message } } }`, {
-        variables: { e: email, p: password },
-      });
+    for (const [email, password] of [
+      [`member@${t.slug}.example`, 'wrong password!!'],
+      ['nobody@nowhere.example', 'whatever-password'],
+    ]) {
+      const r = await h.gql(
+        `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { __typename ... on Error { message } } }`,
+        {
+          variables: { e: email, p: password },
+        },
+      );
       expect(r.body.data.signIn.__typename).toBe('InvalidCredentialsError');
     }
   });
@@ -138,7 +164,9 @@ describe('sign-in', () => {
   it('anonymous callers may ask for __typename but nothing else', async () => {
     expect((await h.gql(`{ __typename }`)).body.data).toEqual({ __typename: 'Query' });
     expect((await h.gql(`{ __typename viewer { tier } }`)).status).toBe(401);
-    expect((await h.gql(`query Q { ...F } fragment F on Query { batches { edges { node { id } } } }`)).status).toBe(401);
+    expect((await h.gql(`query Q { ...F } fragment F on Query { batches { edges { node { id } } } }`)).status).toBe(
+      401,
+    );
   });
 });
 
@@ -150,14 +178,25 @@ describe('API keys', () => {
     );
     const { key, apiKey } = r.body.data.createApiKey.data;
     expect(key).toMatch(/^hgk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
-    expect(apiKey).toEqual({ name: 'ERP sync', prefix: key.slice(0, 16), kind: 'PARTNER', scopes: ['READ'], persistedOnly: false });
+    expect(apiKey).toEqual({
+      name: 'ERP sync',
+      prefix: key.slice(0, 16),
+      kind: 'PARTNER',
+      scopes: ['READ'],
+      persistedOnly: false,
+    });
     const [row] = await h.resources.sql`select secret_hash from api_keys where key_id = ${key.slice(4, 16)}`;
     expect(row.secret_hash).not.toContain(key.slice(17));
-    expect((await h.gql(`{ viewer { tier scopes } }`, { auth: key })).body.data.viewer).toEqual({ tier: 'PARTNER', scopes: ['READ'] });
+    expect((await h.gql(`{ viewer { tier scopes } }`, { auth: key })).body.data.viewer).toEqual({
+      tier: 'PARTNER',
+      scopes: ['READ'],
+    });
   });
 
   it('members cannot manage keys, and nobody grants more than they hold', async () => {
-    const member = await h.gql(`mutation { createApiKey(input: { name: "x", scopes: [READ] }) { __typename } }`, { auth: t.memberToken });
+    const member = await h.gql(`mutation { createApiKey(input: { name: "x", scopes: [READ] }) { __typename } }`, {
+      auth: t.memberToken,
+    });
     expect(member.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const internal = await h.gql(
       `mutation { createApiKey(input: { name: "x", kind: INTERNAL, scopes: [READ] }) { __typename ... on ValidationError { field } } }`,

@@ -15,10 +15,13 @@ export type AuthResult = { ok: true; principal: Principal } | { ok: false; messa
 const deny = (message: string): AuthResult => ({ ok: false, message });
 
 /** Reads `Authorization: Bearer …` (API key or sign-in token) or `X-API-Key`. */
-export function credentialsOf(headers: Headers): { kind: 'none' } | { kind: 'bad'; message: string } | { kind: 'key' | 'token'; value: string } {
+export function credentialsOf(
+  headers: Headers,
+): { kind: 'none' } | { kind: 'bad'; message: string } | { kind: 'key' | 'token'; value: string } {
   const apiKey = headers.get('x-api-key');
   const authorization = headers.get('authorization');
-  if (apiKey && authorization) return { kind: 'bad', message: 'Send either an Authorization header or an X-API-Key header, not both.' };
+  if (apiKey && authorization)
+    return { kind: 'bad', message: 'Send either an Authorization header or an X-API-Key header, not both.' };
   if (apiKey) return { kind: 'key', value: apiKey.trim() };
   if (!authorization) return { kind: 'none' };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -44,7 +47,8 @@ export async function authenticate(db: Db, config: Config, headers: Headers): Pr
 
 async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
   const parsed = parseApiKey(presented);
-  if (!parsed) return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
+  if (!parsed)
+    return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
   // With the key, the user who created it: a disabled creator stops the key, and a demoted one takes
   // its key's extra scopes along (a key never has more than its creator has now; issue 15).
   const lookup = preparedQuery(db, 'api key with creator by key id', (d) =>
@@ -58,16 +62,24 @@ async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
   const [row] = await lookup.execute({ keyId: parsed.keyId });
   const key = row?.key;
   if (!key || !sameHash(key.secretHash, parsed.secretHash)) {
-    return deny('The API key is not valid. Check that you copied it whole, or ask an admin of your organization for a new one.');
+    return deny(
+      'The API key is not valid. Check that you copied it whole, or ask an admin of your organization for a new one.',
+    );
   }
   if (key.revokedAt) {
-    return deny(`The API key "${key.name}" was revoked at ${isoFromPg(key.revokedAt)}. Ask an admin of your organization for a new key.`);
+    return deny(
+      `The API key "${key.name}" was revoked at ${isoFromPg(key.revokedAt)}. Ask an admin of your organization for a new key.`,
+    );
   }
   if (key.expiresAt && Date.parse(isoFromPg(key.expiresAt)) <= Date.now()) {
-    return deny(`The API key "${key.name}" expired at ${isoFromPg(key.expiresAt)}. Ask an admin of your organization for a new key.`);
+    return deny(
+      `The API key "${key.name}" expired at ${isoFromPg(key.expiresAt)}. Ask an admin of your organization for a new key.`,
+    );
   }
   if (row.creatorDisabledAt) {
-    return deny(`The API key "${key.name}" was created by a user who is now disabled. Ask an admin of your organization for a new key.`);
+    return deny(
+      `The API key "${key.name}" was created by a user who is now disabled. Ask an admin of your organization for a new key.`,
+    );
   }
   const scopes = (key.scopes as Scope[]).filter((s) => !row.creatorRole || scopesOfRole(row.creatorRole).includes(s));
   return {
@@ -103,10 +115,19 @@ async function authenticateToken(db: Db, config: Config, token: string): Promise
         revoked: sql<boolean>`exists (select 1 from ${revokedTokenTable} where ${revokedTokenTable.tokenId} = ${sql.placeholder('tokenId')})`,
       })
       .from(userTable)
-      .where(and(eq(userTable.id, sql.placeholder('userId')), eq(userTable.organizationId, sql.placeholder('organizationId'))))
+      .where(
+        and(
+          eq(userTable.id, sql.placeholder('userId')),
+          eq(userTable.organizationId, sql.placeholder('organizationId')),
+        ),
+      )
       .prepare('token_user'),
   );
-  const [row] = await lookup.execute({ tokenId: claims.tokenId, userId: claims.userId, organizationId: claims.organizationId });
+  const [row] = await lookup.execute({
+    tokenId: claims.tokenId,
+    userId: claims.userId,
+    organizationId: claims.organizationId,
+  });
   if (!row || row.disabledAt) return deny('This user account is disabled or no longer exists.');
   if (row.revoked) return deny('This sign-in token was ended by signOut. Call signIn again for a new one.');
   return {

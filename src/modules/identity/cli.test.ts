@@ -54,7 +54,10 @@ describe('org:create', () => {
   });
 
   it('prints its usage with --help, and refuses unknown flags', async () => {
-    expect(await run(['org:create', '--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: npm run org:create') });
+    expect(await run(['org:create', '--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('usage: npm run org:create'),
+    });
     const r = await run(['org:create', '--slgu', 'x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown option '--slgu'/);
@@ -65,21 +68,47 @@ describe('key:create', () => {
   it('prints a working internal key on its last line, once', async () => {
     const s = slug();
     await run(['org:create', '--slug', s, '--name', 'Acme Fruit']);
-    const r = await run(['key:create', '--org', s, '--name', 'ops', '--kind', 'internal', '--scopes', 'read,write,admin']);
+    const r = await run([
+      'key:create',
+      '--org',
+      s,
+      '--name',
+      'ops',
+      '--kind',
+      'internal',
+      '--scopes',
+      'read,write,admin',
+    ]);
     expect(r.code).toBe(0);
     expect(r.lastLine).toMatch(/^hgk_[0-9a-f]+_\S+$/);
     expect(r.stdout.split(r.lastLine)).toHaveLength(2);
     expect(r.stderr).not.toContain(r.lastLine);
     const { body } = await viewer(r.lastLine);
-    expect(body.data.viewer).toEqual({ tier: 'INTERNAL', scopes: ['READ', 'WRITE', 'ADMIN'], organization: { slug: s, name: 'Acme Fruit' } });
+    expect(body.data.viewer).toEqual({
+      tier: 'INTERNAL',
+      scopes: ['READ', 'WRITE', 'ADMIN'],
+      organization: { slug: s, name: 'Acme Fruit' },
+    });
   });
 
   it('makes persisted-only partner keys with a manifest and an expiry, and user keys', async () => {
     const s = slug();
     await run(['org:create', '--slug', s, '--name', 'Acme']);
     const partner = await run([
-      'key:create', '--org', s, '--name', 'freshtrack', '--kind', 'partner', '--scopes', 'read',
-      '--manifest', 'freshtrack', '--persisted-only', '--expires', '2099-01-01',
+      'key:create',
+      '--org',
+      s,
+      '--name',
+      'freshtrack',
+      '--kind',
+      'partner',
+      '--scopes',
+      'read',
+      '--manifest',
+      'freshtrack',
+      '--persisted-only',
+      '--expires',
+      '2099-01-01',
     ]);
     expect(partner.code).toBe(0);
     expect(partner.stdout).toContain('manifest freshtrack, persisted operations only; expires 2099-01-01');
@@ -92,13 +121,26 @@ describe('key:create', () => {
   it('refuses an unknown organization, scope or kind, and a past expiry, naming the fix', async () => {
     const unknownOrg = await run(['key:create', '--org', 'no-such-org', '--name', 'ops', '--scopes', 'read']);
     expect(unknownOrg).toMatchObject({ code: 1, stdout: '' });
-    expect(unknownOrg.stderr).toContain('No organization "no-such-org". Create it first: npm run org:create -- --slug no-such-org');
+    expect(unknownOrg.stderr).toContain(
+      'No organization "no-such-org". Create it first: npm run org:create -- --slug no-such-org',
+    );
     const scope = await run(['key:create', '--org', 'demo', '--name', 'ops', '--scopes', 'read,wrte']);
     expect(scope).toMatchObject({ code: 2, stdout: '' });
-    expect(scope.stderr).toContain('Unknown scope "wrte" in --scopes: use a comma-separated list of read, write, admin.');
+    expect(scope.stderr).toContain(
+      'Unknown scope "wrte" in --scopes: use a comma-separated list of read, write, admin.',
+    );
     const kind = await run(['key:create', '--org', 'demo', '--name', 'ops', '--scopes', 'read', '--kind', 'robot']);
     expect(kind.stderr).toContain('--kind "robot" must be one of partner, internal, user.');
-    const persisted = await run(['key:create', '--org', 'demo', '--name', 'ops', '--scopes', 'read', '--persisted-only']);
+    const persisted = await run([
+      'key:create',
+      '--org',
+      'demo',
+      '--name',
+      'ops',
+      '--scopes',
+      'read',
+      '--persisted-only',
+    ]);
     expect(persisted.stderr).toContain('--persisted-only needs --manifest');
     const s = slug();
     await run(['org:create', '--slug', s, '--name', 'Acme']);
@@ -171,9 +213,12 @@ describe('user:create', () => {
     expect(r.stderr).toContain('Password (12+ characters): \nSame password again: \n');
     expect(r.stdout + r.stderr).not.toContain('a-long-password');
     expect(tty.rawModes).toEqual([true, false, true, false]);
-    const signIn = await h.gql(`mutation($e: String!) { signIn(email: $e, password: "a-long-password-1") { __typename } }`, {
-      variables: { e: `tty@${s}.example` },
-    });
+    const signIn = await h.gql(
+      `mutation($e: String!) { signIn(email: $e, password: "a-long-password-1") { __typename } }`,
+      {
+        variables: { e: `tty@${s}.example` },
+      },
+    );
     expect(signIn.body.data.signIn.__typename).toBe('MutationSignInSuccess');
   });
 
@@ -183,12 +228,17 @@ describe('user:create', () => {
     expect((await run(['user:create', '--org', 'demo', '--email', 'a@b.example'], 'short')).stderr).toContain(
       'The password needs at least 12 characters.',
     );
-    expect((await run(['user:create', '--org', 'demo', '--email', 'a@b.example'], '')).stderr).toContain('No password on stdin.');
+    expect((await run(['user:create', '--org', 'demo', '--email', 'a@b.example'], '')).stderr).toContain(
+      'No password on stdin.',
+    );
     const s = slug();
     await run(['org:create', '--slug', s, '--name', 'Acme']);
     await run(['user:create', '--org', s, '--email', `x@${s}.example`], 'a-long-password-1');
     const taken = await run(['user:create', '--org', s, '--email', `X@${s}.example`], 'a-long-password-1');
-    expect(taken).toMatchObject({ code: 1, stderr: expect.stringContaining(`A user with e-mail x@${s}.example exists already`) });
+    expect(taken).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`A user with e-mail x@${s}.example exists already`),
+    });
   });
 });
 

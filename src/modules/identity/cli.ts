@@ -7,10 +7,24 @@
 //   npm run key:revoke  -- --id 12
 //   npm run user:create -- --org acme --email ops@acme.example --role admin   (password asked for, or read from stdin)
 import { eq } from 'drizzle-orm';
-import { cliEntry, CliError, configFrom, parseCommandArgs, runCommand, usageError, type CliIo } from '../../cli/command.ts';
+import {
+  cliEntry,
+  CliError,
+  configFrom,
+  parseCommandArgs,
+  runCommand,
+  usageError,
+  type CliIo,
+} from '../../cli/command.ts';
 import { openCliDatabase } from '../../db/cli-database.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
-import { API_KEY_KINDS, persistedOperationTable, USER_ROLES, type ApiKeyKind, type UserRole } from '../../db/tables/index.ts';
+import {
+  API_KEY_KINDS,
+  persistedOperationTable,
+  USER_ROLES,
+  type ApiKeyKind,
+  type UserRole,
+} from '../../db/tables/index.ts';
 import type { Scope } from '../../context.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
@@ -38,7 +52,10 @@ async function withDatabase<T>(io: CliIo, fn: (db: Db) => Promise<T>): Promise<T
 
 async function organization(db: Db, slug: string) {
   const org = await service.findOrganizationBySlug(db, slug);
-  if (!org) throw new CliError(`No organization "${slug}". Create it first: npm run org:create -- --slug ${slug} --name "Its name"`);
+  if (!org)
+    throw new CliError(
+      `No organization "${slug}". Create it first: npm run org:create -- --slug ${slug} --name "Its name"`,
+    );
   return org;
 }
 
@@ -67,10 +84,15 @@ async function orgCreate(argv: string[], io: CliIo) {
   if (values.help) return void io.stdout.write(`${ORG_USAGE}\n`);
   const slug = required(values, 'slug', ORG_USAGE);
   const name = required(values, 'name', ORG_USAGE);
-  if (!SLUG.test(slug)) throw usageError(`--slug "${slug}" must be 2-63 lower-case letters, digits and dashes, starting with a letter or digit.`, ORG_USAGE);
+  if (!SLUG.test(slug))
+    throw usageError(
+      `--slug "${slug}" must be 2-63 lower-case letters, digits and dashes, starting with a letter or digit.`,
+      ORG_USAGE,
+    );
   await withDatabase(io, async (db) => {
     const org = await service.createOrganization(db, { slug, name }).catch((err: unknown) => {
-      if (violatedConstraint(err) === 'organizations_slug_key') throw new CliError(`An organization "${slug}" exists already: choose another --slug.`);
+      if (violatedConstraint(err) === 'organizations_slug_key')
+        throw new CliError(`An organization "${slug}" exists already: choose another --slug.`);
       throw err;
     });
     io.stdout.write(
@@ -95,11 +117,17 @@ const KEY_USAGE = `usage: npm run key:create -- --org <slug> --name <name> --sco
 The key is printed once, on the last line; only a hash of it is stored.`;
 
 function parseScopes(text: string): Scope[] {
-  const scopes = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const scopes = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (!scopes.length) throw usageError('--scopes needs at least one scope.', KEY_USAGE);
   for (const scope of scopes) {
     if (!(service.SCOPES as readonly string[]).includes(scope)) {
-      throw usageError(`Unknown scope "${scope}" in --scopes: use a comma-separated list of ${service.SCOPES.join(', ')}.`, KEY_USAGE);
+      throw usageError(
+        `Unknown scope "${scope}" in --scopes: use a comma-separated list of ${service.SCOPES.join(', ')}.`,
+        KEY_USAGE,
+      );
     }
   }
   return [...new Set(scopes)] as Scope[];
@@ -132,25 +160,38 @@ async function keyCreate(argv: string[], io: CliIo) {
   const slug = required(values, 'org', KEY_USAGE);
   const name = required(values, 'name', KEY_USAGE);
   const kind = values.kind as string;
-  if (!(API_KEY_KINDS as readonly string[]).includes(kind)) throw usageError(`--kind "${kind}" must be one of ${API_KEY_KINDS.join(', ')}.`, KEY_USAGE);
+  if (!(API_KEY_KINDS as readonly string[]).includes(kind))
+    throw usageError(`--kind "${kind}" must be one of ${API_KEY_KINDS.join(', ')}.`, KEY_USAGE);
   const scopes = parseScopes(required(values, 'scopes', KEY_USAGE));
   const manifest = values.manifest;
-  if (manifest !== undefined && !MANIFEST_NAME.test(manifest)) throw usageError(`--manifest "${manifest}" must be 2-63 lower-case letters, digits and dashes.`, KEY_USAGE);
+  if (manifest !== undefined && !MANIFEST_NAME.test(manifest))
+    throw usageError(`--manifest "${manifest}" must be 2-63 lower-case letters, digits and dashes.`, KEY_USAGE);
   const persistedOnly = values['persisted-only'] as boolean;
-  if (persistedOnly && !manifest) throw usageError('--persisted-only needs --manifest <name>: the key may run only that manifest\'s operations.', KEY_USAGE);
+  if (persistedOnly && !manifest)
+    throw usageError(
+      "--persisted-only needs --manifest <name>: the key may run only that manifest's operations.",
+      KEY_USAGE,
+    );
   let expiresAt: string | null = null;
   if (values.expires !== undefined) {
     const time = Date.parse(values.expires);
-    if (Number.isNaN(time)) throw usageError(`--expires "${values.expires}" is not a date: use e.g. 2027-01-01 or 2027-01-01T12:00:00Z.`, KEY_USAGE);
+    if (Number.isNaN(time))
+      throw usageError(
+        `--expires "${values.expires}" is not a date: use e.g. 2027-01-01 or 2027-01-01T12:00:00Z.`,
+        KEY_USAGE,
+      );
     expiresAt = new Date(time).toISOString();
   }
   const rateText = values['rate-limit'];
-  if (rateText !== undefined && !/^[1-9]\d{0,5}$/.test(rateText)) throw usageError(`--rate-limit "${rateText}" must be 1-999999 requests per minute.`, KEY_USAGE);
+  if (rateText !== undefined && !/^[1-9]\d{0,5}$/.test(rateText))
+    throw usageError(`--rate-limit "${rateText}" must be 1-999999 requests per minute.`, KEY_USAGE);
 
   await withDatabase(io, async (db) => {
     const org = await organization(db, slug);
     if (manifest && !(await knownManifests(db, org.id)).has(manifest)) {
-      io.stderr.write(`Note: manifest "${manifest}" has no operations yet (neither in seeds/persisted/ nor registered by ${slug}); the key can run none of it until some are registered.\n`);
+      io.stderr.write(
+        `Note: manifest "${manifest}" has no operations yet (neither in seeds/persisted/ nor registered by ${slug}); the key can run none of it until some are registered.\n`,
+      );
     }
     const { key, record } = await service
       .createApiKey(db, org.id, {
@@ -165,7 +206,9 @@ async function keyCreate(argv: string[], io: CliIo) {
       .catch((err: unknown) => asCliError(err, { name: '--name', expiresAt: '--expires' }));
     const details = [
       `scopes ${record.scopes.join(', ')}`,
-      record.manifest ? `manifest ${record.manifest}${record.persistedOnly ? ', persisted operations only' : ''}` : undefined,
+      record.manifest
+        ? `manifest ${record.manifest}${record.persistedOnly ? ', persisted operations only' : ''}`
+        : undefined,
       record.expiresAt ? `expires ${record.expiresAt}` : 'never expires',
       record.rateLimitPerMinute ? `${record.rateLimitPerMinute} requests/min` : undefined,
     ].filter(Boolean);
@@ -191,7 +234,10 @@ function parseKeyId(text: string): number {
   } catch {
     // not a global id either: said below
   }
-  throw usageError(`--id "${text}" is not a key id: pass the number or the ApiKey id that key:create printed.`, REVOKE_USAGE);
+  throw usageError(
+    `--id "${text}" is not a key id: pass the number or the ApiKey id that key:create printed.`,
+    REVOKE_USAGE,
+  );
 }
 
 async function keyRevoke(argv: string[], io: CliIo) {
@@ -224,15 +270,22 @@ The password (12+ characters) is asked for on a terminal, or read from stdin:
 async function userCreate(argv: string[], io: CliIo) {
   const { values } = parseCommandArgs(
     argv,
-    { org: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', default: 'member' }, name: { type: 'string' } },
+    {
+      org: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string', default: 'member' },
+      name: { type: 'string' },
+    },
     USER_USAGE,
   );
   if (values.help) return void io.stdout.write(`${USER_USAGE}\n`);
   const slug = required(values, 'org', USER_USAGE);
   const email = required(values, 'email', USER_USAGE).toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 320) throw usageError(`--email "${email}" is not an e-mail address.`, USER_USAGE);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 320)
+    throw usageError(`--email "${email}" is not an e-mail address.`, USER_USAGE);
   const role = values.role as string;
-  if (!(USER_ROLES as readonly string[]).includes(role)) throw usageError(`--role "${role}" must be one of ${USER_ROLES.join(', ')}.`, USER_USAGE);
+  if (!(USER_ROLES as readonly string[]).includes(role))
+    throw usageError(`--role "${role}" must be one of ${USER_ROLES.join(', ')}.`, USER_USAGE);
   const name = values.name?.trim() || email.split('@')[0];
   const password = await readPassword(io);
   if (password.length < 12) throw new CliError('The password needs at least 12 characters.');
@@ -242,10 +295,13 @@ async function userCreate(argv: string[], io: CliIo) {
     const user = await service
       .createUser(db, { organizationId: org.id, email, name, password, role: role as UserRole })
       .catch((err: unknown) => {
-        if (violatedConstraint(err) === 'users_email_key') throw new CliError(`A user with e-mail ${email} exists already (e-mails are unique across organizations).`);
+        if (violatedConstraint(err) === 'users_email_key')
+          throw new CliError(`A user with e-mail ${email} exists already (e-mails are unique across organizations).`);
         return asCliError(err, { password: 'password' });
       });
-    io.stdout.write(`Created ${user.role} ${user.email} (id ${user.id}) in ${org.slug}. They sign in with the signIn mutation.\n`);
+    io.stdout.write(
+      `Created ${user.role} ${user.email} (id ${user.id}) in ${org.slug}. They sign in with the signIn mutation.\n`,
+    );
   });
 }
 

@@ -22,7 +22,8 @@ function askHidden(io: CliIo, prompt: string): Promise<string> {
     const onData = (chunk: Buffer | string) => {
       for (const char of String(chunk)) {
         if (char === '\r' || char === '\n') return finish();
-        if (char === '\u0003' || char === '\u0004') return finish(new CliError('Cancelled: no user created.', { exitCode: 130 }));
+        if (char === '\u0003' || char === '\u0004')
+          return finish(new CliError('Cancelled: no user created.', { exitCode: 130 }));
         if (char === '\u007f' || char === '\b') text = text.slice(0, -1);
         else text += char;
       }
@@ -47,7 +48,9 @@ export async function readPassword(io: CliIo): Promise<string> {
   // One trailing newline is the shell's (`echo`), not part of the password.
   const password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
   if (!password) {
-    throw new CliError('No password on stdin. Pipe it in (printf \'%s\' "$PASSWORD" | npm run user:create -- …) or run the command on a terminal to be asked.');
+    throw new CliError(
+      'No password on stdin. Pipe it in (printf \'%s\' "$PASSWORD" | npm run user:create -- …) or run the command on a terminal to be asked.',
+    );
   }
   return password;
 }

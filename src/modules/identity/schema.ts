@@ -44,7 +44,11 @@ export const UserRef = builder.loadableNode('User', {
     email: t.exposeString('email'),
     name: t.exposeString('name'),
     role: t.exposeString('role'),
-    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true, description: 'When an admin disabled the user (setUserDisabled); null while enabled.' }),
+    disabledAt: t.expose('disabledAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an admin disabled the user (setUserDisabled); null while enabled.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -56,11 +60,17 @@ export const ApiKeyRef = builder.loadableNode('ApiKey', {
   authScopes: { admin: true },
   fields: (t) => ({
     name: t.exposeString('name'),
-    prefix: t.string({ description: 'The public start of the key, to recognise it.', resolve: (k) => `hgk_${k.keyId}` }),
+    prefix: t.string({
+      description: 'The public start of the key, to recognise it.',
+      resolve: (k) => `hgk_${k.keyId}`,
+    }),
     kind: t.expose('kind', { type: ApiKeyKindEnum }),
     scopes: t.field({ type: [ScopeEnum], resolve: (k) => k.scopes as Scope[] }),
     persistedOnly: t.exposeBoolean('persistedOnly'),
-    manifest: t.exposeString('manifest', { nullable: true, description: 'The partner manifest of persisted operations this key may run by hash.' }),
+    manifest: t.exposeString('manifest', {
+      nullable: true,
+      description: 'The partner manifest of persisted operations this key may run by hash.',
+    }),
     rateLimitPerMinute: t.exposeInt('rateLimitPerMinute', { nullable: true }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
@@ -145,7 +155,8 @@ builder.mutationFields((t) => ({
     description: 'Ends the sign-in token used for this request.',
     authScopes: { authenticated: true },
     resolve: async (_root, _args, ctx) => {
-      if (ctx.principal.kind !== 'user') throw forbidden('signOut ends sign-in tokens; API keys are revoked with revokeApiKey.');
+      if (ctx.principal.kind !== 'user')
+        throw forbidden('signOut ends sign-in tokens; API keys are revoked with revokeApiKey.');
       await service.signOut(ctx.db, ctx.principal);
       return true;
     },
@@ -158,8 +169,15 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true, validate: z.string().trim().min(1).max(100) }),
     kind: t.field({ type: ApiKeyKindEnum, defaultValue: 'partner' }),
-    scopes: t.field({ type: [ScopeEnum], required: true, validate: z.array(z.string()).min(1, 'give at least one scope') }),
-    persistedOnly: t.boolean({ defaultValue: false, description: 'When true the key may only run the persisted operations of its manifest.' }),
+    scopes: t.field({
+      type: [ScopeEnum],
+      required: true,
+      validate: z.array(z.string()).min(1, 'give at least one scope'),
+    }),
+    persistedOnly: t.boolean({
+      defaultValue: false,
+      description: 'When true the key may only run the persisted operations of its manifest.',
+    }),
     manifest: t.string({
       description: 'The partner manifest whose persisted operations the key may run by hash, e.g. "freshtrack".',
       validate: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits and dashes'),
@@ -169,12 +187,14 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   }),
 });
 
-const CreatedApiKey = builder.objectRef<{ key: string; record: typeof apiKeyTable.$inferSelect }>('CreatedApiKey').implement({
-  fields: (t) => ({
-    key: t.exposeString('key', { description: 'The secret key. Shown only now: store it safely.' }),
-    apiKey: t.field({ type: ApiKeyRef, resolve: (c) => c.record }),
-  }),
-});
+const CreatedApiKey = builder
+  .objectRef<{ key: string; record: typeof apiKeyTable.$inferSelect }>('CreatedApiKey')
+  .implement({
+    fields: (t) => ({
+      key: t.exposeString('key', { description: 'The secret key. Shown only now: store it safely.' }),
+      apiKey: t.field({ type: ApiKeyRef, resolve: (c) => c.record }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   createApiKey: t.field({
@@ -191,13 +211,17 @@ builder.mutationFields((t) => ({
         throw ValidationError.of('input.kind', 'Only internal keys can create internal keys.');
       }
       const extra = input.scopes.filter((s) => !principal.scopes.includes(s));
-      if (extra.length) throw ValidationError.of('input.scopes', `You cannot grant scopes you do not have: ${extra.join(', ')}.`);
+      if (extra.length)
+        throw ValidationError.of('input.scopes', `You cannot grant scopes you do not have: ${extra.join(', ')}.`);
       // Nor a larger rate limit (and so cost budget, which scales with it) than the creator's own.
       const rate = ctx.config.limits.rate;
       const platform = Math.round((rate.points * 60) / rate.windowSeconds);
       const own = principal.kind === 'apiKey' && principal.rateLimitPerMinute ? principal.rateLimitPerMinute : platform;
       if (input.rateLimitPerMinute && input.rateLimitPerMinute > own) {
-        throw ValidationError.of('input.rateLimitPerMinute', `You cannot give a key a higher rate limit than your own (${own} requests a minute).`);
+        throw ValidationError.of(
+          'input.rateLimitPerMinute',
+          `You cannot give a key a higher rate limit than your own (${own} requests a minute).`,
+        );
       }
       return service.createApiKey(ctx.db, principal.organizationId, {
         ...input,
@@ -212,7 +236,8 @@ builder.mutationFields((t) => ({
     type: UserRef,
     authScopes: { admin: true },
     errors: mutationErrors,
-    description: 'Disables a user of your organization (it can no longer sign in, and its tokens and the API keys it created stop working at once), or enables it again.',
+    description:
+      'Disables a user of your organization (it can no longer sign in, and its tokens and the API keys it created stop working at once), or enables it again.',
     args: { id: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
     resolve: async (_root, { id, disabled }, ctx) => {
       const localId = inputId(String(id), 'User', 'id');
@@ -238,4 +263,3 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
-

@@ -57,7 +57,13 @@ function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-export type TokenClaims = { userId: number; organizationId: number; role: 'admin' | 'member'; tokenId: string; expiresAt: number };
+export type TokenClaims = {
+  userId: number;
+  organizationId: number;
+  role: 'admin' | 'member';
+  tokenId: string;
+  expiresAt: number;
+};
 
 const ISSUER = 'harvest-graph';
 

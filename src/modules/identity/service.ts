@@ -2,7 +2,14 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import type { Principal, Scope } from '../../context.ts';
-import { apiKeyTable, organizationTable, revokedTokenTable, userTable, type ApiKeyKind, type UserRole } from '../../db/tables/index.ts';
+import {
+  apiKeyTable,
+  organizationTable,
+  revokedTokenTable,
+  userTable,
+  type ApiKeyKind,
+  type UserRole,
+} from '../../db/tables/index.ts';
 import { keysetPage, type PageArgs } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
@@ -26,7 +33,12 @@ export function listApiKeys(db: Db, organizationId: number, page: PageArgs) {
     db,
     apiKeyTable,
     eq(apiKeyTable.organizationId, organizationId),
-    { list: 'apiKeys', columns: [apiKeyTable.createdAt, apiKeyTable.id], direction: 'desc', key: (k) => [k.createdAt, k.id] },
+    {
+      list: 'apiKeys',
+      columns: [apiKeyTable.createdAt, apiKeyTable.id],
+      direction: 'desc',
+      key: (k) => [k.createdAt, k.id],
+    },
     page,
   );
 }
@@ -81,7 +93,11 @@ export async function signIn(db: Db, config: Config, email: string, password: st
 export async function signOut(db: Db, principal: Extract<Principal, { kind: 'user' }>): Promise<void> {
   await db
     .insert(revokedTokenTable)
-    .values({ tokenId: principal.tokenId, userId: principal.userId, expiresAt: new Date(principal.expiresAt * 1000).toISOString() })
+    .values({
+      tokenId: principal.tokenId,
+      userId: principal.userId,
+      expiresAt: new Date(principal.expiresAt * 1000).toISOString(),
+    })
     .onConflictDoNothing();
 }
 

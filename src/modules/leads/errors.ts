@@ -15,7 +15,9 @@ export class DuplicateLeadError extends Error {
 export class IdempotencyKeyReusedError extends Error {
   readonly key: string;
   constructor(key: string) {
-    super(`The Idempotency-Key "${key.slice(0, 100)}" was already used for a different request; send a new key for a new request.`);
+    super(
+      `The Idempotency-Key "${key.slice(0, 100)}" was already used for a different request; send a new key for a new request.`,
+    );
     this.name = 'IdempotencyKeyReusedError';
     this.key = key;
   }

@@ -1,6 +1,6 @@
 // Lead history: one append-only event per change, written in the transaction of the change.
 import { eq } from 'drizzle-orm';
-import { leadEventTable, leadTable, type LeadEventKind } from '../../db/tables/index.ts';
+import { leadEventTable, type leadTable, type LeadEventKind } from '../../db/tables/index.ts';
 import { lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import type { Db } from '../../resources.ts';
 import type { Actor } from '../packhouse/history.ts';
@@ -13,7 +13,11 @@ const TRACKED = ['name', 'email', 'phone', 'company', 'source', 'owner', 'score'
 export function leadChanges(before: Lead, after: Lead): Record<string, { from: string | null; to: string | null }> {
   const changes: Record<string, { from: string | null; to: string | null }> = {};
   for (const f of TRACKED) {
-    if (before[f] !== after[f]) changes[f] = { from: before[f] == null ? null : String(before[f]), to: after[f] == null ? null : String(after[f]) };
+    if (before[f] !== after[f])
+      changes[f] = {
+        from: before[f] == null ? null : String(before[f]),
+        to: after[f] == null ? null : String(after[f]),
+      };
   }
   return changes;
 }
@@ -26,7 +30,12 @@ export type LeadEventValues = {
   note?: string | null;
 };
 
-export async function recordLeadEvent(tx: Db, lead: Pick<Lead, 'id' | 'organizationId'>, values: LeadEventValues, actor: Actor): Promise<void> {
+export async function recordLeadEvent(
+  tx: Db,
+  lead: Pick<Lead, 'id' | 'organizationId'>,
+  values: LeadEventValues,
+  actor: Actor,
+): Promise<void> {
   await tx.insert(leadEventTable).values({
     ...values,
     changes: values.changes ?? {},
@@ -45,5 +54,13 @@ export const LEAD_HISTORY_ORDERING: Ordering<LeadEvent> = {
 };
 
 export function historyByLead(db: Db, organizationId: number, leadIds: readonly number[], page: PageArgs) {
-  return lateralPages(db, leadEventTable, leadEventTable.leadId, leadIds, eq(leadEventTable.organizationId, organizationId), LEAD_HISTORY_ORDERING, page);
+  return lateralPages(
+    db,
+    leadEventTable,
+    leadEventTable.leadId,
+    leadIds,
+    eq(leadEventTable.organizationId, organizationId),
+    LEAD_HISTORY_ORDERING,
+    page,
+  );
 }

@@ -16,7 +16,10 @@ function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -47,7 +50,13 @@ export async function claimKey(tx: Db, organizationId: number, idem: Idempotency
   const [existing] = await tx
     .select()
     .from(idempotencyKeyTable)
-    .where(and(eq(idempotencyKeyTable.organizationId, organizationId), eq(idempotencyKeyTable.operation, idem.operation), eq(idempotencyKeyTable.key, idem.key)));
+    .where(
+      and(
+        eq(idempotencyKeyTable.organizationId, organizationId),
+        eq(idempotencyKeyTable.operation, idem.operation),
+        eq(idempotencyKeyTable.key, idem.key),
+      ),
+    );
   if (existing.requestHash !== hash) throw new IdempotencyKeyReusedError(idem.key);
   return existing.result.ids;
 }
@@ -56,5 +65,11 @@ export async function recordResult(tx: Db, organizationId: number, idem: Idempot
   await tx
     .update(idempotencyKeyTable)
     .set({ result: sql`${JSON.stringify({ ids })}::jsonb` })
-    .where(and(eq(idempotencyKeyTable.organizationId, organizationId), eq(idempotencyKeyTable.operation, idem.operation), eq(idempotencyKeyTable.key, idem.key)));
+    .where(
+      and(
+        eq(idempotencyKeyTable.organizationId, organizationId),
+        eq(idempotencyKeyTable.operation, idem.operation),
+        eq(idempotencyKeyTable.key, idem.key),
+      ),
+    );
 }

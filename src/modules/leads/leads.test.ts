@@ -17,43 +17,69 @@ afterAll(() => h?.close());
 
 const local = (id: string) => Number(decodeGlobalId(id).id);
 const count = async (table: string, org = t.organizationId) =>
-  (await h.resources.sql`select count(*)::int as n from ${h.resources.sql(table)} where organization_id = ${org}`)[0].n as number;
+  (await h.resources.sql`select count(*)::int as n from ${h.resources.sql(table)} where organization_id = ${org}`)[0]
+    .n as number;
 
 describe('writes', () => {
   it('createLead answers at once with a PENDING CRM sync, a history event and one outbox row, in one transaction', async () => {
     const lead = await createLead(h, t.partnerKey, { phone: '+64 21 555 0100' });
     expect(lead).toMatchObject({ status: 'NEW', version: 1, crmSync: { state: 'PENDING', attempts: 0 } });
-    const [sync] = await h.resources.sql`select state, wanted_version from lead_crm_sync where lead_id = ${local(lead.id)}`;
+    const [sync] = await h.resources
+      .sql`select state, wanted_version from lead_crm_sync where lead_id = ${local(lead.id)}`;
     expect(sync).toEqual({ state: 'pending', wanted_version: 1 });
-    const r = await h.gql(`query($id: ID!) { lead(id: $id) { history(first: 5) { edges { node { kind toStatus actor { kind } } } } } }`, {
-      auth: t.partnerKey,
-      variables: { id: lead.id },
-    });
-    expect(r.body.data.lead.history.edges.map((e: any) => e.node)).toEqual([{ kind: 'CREATED', toStatus: 'NEW', actor: { kind: 'API_KEY' } }]);
+    const r = await h.gql(
+      `query($id: ID!) { lead(id: $id) { history(first: 5) { edges { node { kind toStatus actor { kind } } } } } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: lead.id },
+      },
+    );
+    expect(r.body.data.lead.history.edges.map((e: any) => e.node)).toEqual([
+      { kind: 'CREATED', toStatus: 'NEW', actor: { kind: 'API_KEY' } },
+    ]);
   });
 
   it('updateLead and changeLeadStatus bump the version, keep one outbox row and write history', async () => {
     const lead = await createLead(h, t.partnerKey);
-    const up = await h.gql(`mutation($id: ID!) { updateLead(id: $id, input: { company: "Orchard Co", owner: "ana" }) { __typename ... on MutationUpdateLeadSuccess { data { version company owner } } } }`, {
-      auth: t.partnerKey,
-      variables: { id: lead.id },
-    });
+    const up = await h.gql(
+      `mutation($id: ID!) { updateLead(id: $id, input: { company: "Orchard Co", owner: "ana" }) { __typename ... on MutationUpdateLeadSuccess { data { version company owner } } } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: lead.id },
+      },
+    );
     expect(up.body.data.updateLead.data).toEqual({ version: 2, company: 'Orchard Co', owner: 'ana' });
     for (const status of ['CONTACTED', 'QUALIFIED', 'WON']) {
-      const r = await h.gql(`mutation($id: ID!, $s: LeadStatus!) { changeLeadStatus(id: $id, status: $s) { __typename ... on MutationChangeLeadStatusSuccess { data { status } } } }`, {
-        auth: t.partnerKey,
-        variables: { id: lead.id, s: status },
-      });
+      const r = await h.gql(
+        `mutation($id: ID!, $s: LeadStatus!) { changeLeadStatus(id: $id, status: $s) { __typename ... on MutationChangeLeadStatusSuccess { data { status } } } }`,
+        {
+          auth: t.partnerKey,
+          variables: { id: lead.id, s: status },
+        },
+      );
       expect(r.body.data.changeLeadStatus.data.status).toBe(status);
     }
     const rows = await h.resources.sql`select wanted_version from lead_crm_sync where lead_id = ${local(lead.id)}`;
     expect(rows).toEqual([{ wanted_version: 5 }]);
-    const r = await h.gql(`query($id: ID!) { lead(id: $id) { history(first: 10) { edges { node { kind fromStatus toStatus changedFields } } } } }`, { auth: t.partnerKey, variables: { id: lead.id } });
-    expect(r.body.data.lead.history.edges.map((e: any) => e.node.kind)).toEqual(['STATUS_CHANGED', 'STATUS_CHANGED', 'STATUS_CHANGED', 'UPDATED', 'CREATED']);
+    const r = await h.gql(
+      `query($id: ID!) { lead(id: $id) { history(first: 10) { edges { node { kind fromStatus toStatus changedFields } } } } }`,
+      { auth: t.partnerKey, variables: { id: lead.id } },
+    );
+    expect(r.body.data.lead.history.edges.map((e: any) => e.node.kind)).toEqual([
+      'STATUS_CHANGED',
+      'STATUS_CHANGED',
+      'STATUS_CHANGED',
+      'UPDATED',
+      'CREATED',
+    ]);
     expect(r.body.data.lead.history.edges[3].node.changedFields.sort()).toEqual(['company', 'owner']);
     // History is append-only: the database refuses to edit or delete an event.
-    await expect(h.resources.sql`update lead_events set note = 'edited' where lead_id = ${local(lead.id)}`).rejects.toThrow(/append-only/);
-    await expect(h.resources.sql`delete from lead_events where lead_id = ${local(lead.id)}`).rejects.toThrow(/append-only/);
+    await expect(
+      h.resources.sql`update lead_events set note = 'edited' where lead_id = ${local(lead.id)}`,
+    ).rejects.toThrow(/append-only/);
+    await expect(h.resources.sql`delete from lead_events where lead_id = ${local(lead.id)}`).rejects.toThrow(
+      /append-only/,
+    );
   });
 });
 
@@ -74,17 +100,30 @@ describe('bad input is a typed error and writes nothing', () => {
   it('a duplicate e-mail in any case is DuplicateLeadError naming the existing lead', async () => {
     const first = await createLead(h, t.partnerKey, { email: 'Grace.Hopper@Navy.example.org' });
     const before = [await count('leads'), await count('lead_events'), await count('lead_crm_sync')];
-    for (const email of ['grace.hopper@navy.example.org', 'GRACE.HOPPER@NAVY.EXAMPLE.ORG', '  Grace.Hopper@navy.example.org ']) {
+    for (const email of [
+      'grace.hopper@navy.example.org',
+      'GRACE.HOPPER@NAVY.EXAMPLE.ORG',
+      '  Grace.Hopper@navy.example.org ',
+    ]) {
       const r = await h.gql(CREATE_LEAD, { auth: t.partnerKey, variables: { input: leadInput({ email }) } });
-      expect(r.body.data.createLead).toMatchObject({ __typename: 'DuplicateLeadError', field: 'input.email', existingLead: { id: first.id } });
+      expect(r.body.data.createLead).toMatchObject({
+        __typename: 'DuplicateLeadError',
+        field: 'input.email',
+        existingLead: { id: first.id },
+      });
     }
     const other = await createLead(h, t.partnerKey);
-    const up = await h.gql(`mutation($id: ID!) { updateLead(id: $id, input: { email: "GRACE.hopper@navy.example.org" }) { __typename ... on DuplicateLeadError { existingLead { id } } } }`, {
-      auth: t.partnerKey,
-      variables: { id: other.id },
-    });
+    const up = await h.gql(
+      `mutation($id: ID!) { updateLead(id: $id, input: { email: "GRACE.hopper@navy.example.org" }) { __typename ... on DuplicateLeadError { existingLead { id } } } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: other.id },
+      },
+    );
     expect(up.body.data.updateLead).toEqual({ __typename: 'DuplicateLeadError', existingLead: { id: first.id } });
-    expect([await count('leads'), await count('lead_events'), await count('lead_crm_sync')]).toEqual(before.map((n, i) => n + (i === 2 || i === 0 || i === 1 ? 1 : 0)));
+    expect([await count('leads'), await count('lead_events'), await count('lead_crm_sync')]).toEqual(
+      before.map((n, i) => n + (i === 2 || i === 0 || i === 1 ? 1 : 0)),
+    );
     // Another tenant may hold the same e-mail.
     const u = await h.tenant('other-leads');
     await createLead(h, u.partnerKey, { email: 'grace.hopper@navy.example.org' });
@@ -110,14 +149,19 @@ describe('Idempotency-Key', () => {
   it('the same key and body return the same lead; another body is IdempotencyKeyReusedError', async () => {
     const input = leadInput();
     const headers = { 'idempotency-key': `create-${Date.now()}` };
-    const send = (body: Record<string, unknown>) => h.gql(CREATE_LEAD, { auth: t.partnerKey, variables: { input: body }, headers });
+    const send = (body: Record<string, unknown>) =>
+      h.gql(CREATE_LEAD, { auth: t.partnerKey, variables: { input: body }, headers });
     const [a, b] = await Promise.all([send(input), send(input)]);
     expect(a.body.data.createLead.data.id).toBe(b.body.data.createLead.data.id);
     const again = await send(input);
     expect(again.body.data.createLead.data.id).toBe(a.body.data.createLead.data.id);
     const other = await send({ ...input, name: 'Someone else' });
-    expect(other.body.data.createLead).toMatchObject({ __typename: 'IdempotencyKeyReusedError', key: headers['idempotency-key'] });
-    const [{ n }] = await h.resources.sql`select count(*)::int as n from leads where organization_id = ${t.organizationId} and lower(email) = lower(${input.email})`;
+    expect(other.body.data.createLead).toMatchObject({
+      __typename: 'IdempotencyKeyReusedError',
+      key: headers['idempotency-key'],
+    });
+    const [{ n }] = await h.resources
+      .sql`select count(*)::int as n from leads where organization_id = ${t.organizationId} and lower(email) = lower(${input.email})`;
     expect(n).toBe(1);
   });
 });
@@ -126,15 +170,28 @@ describe('reads', () => {
   it('search finds words in name, e-mail or company; filters and cursors page through', async () => {
     const u = await h.tenant('search');
     await createLead(h, u.partnerKey, { name: 'Kowhai Orchards buyer', company: 'Kowhai Orchards' });
-    await createLead(h, u.partnerKey, { name: 'Rata Fresh', email: 'sales@kowhaigroup.example.org', source: 'REFERRAL' });
+    await createLead(h, u.partnerKey, {
+      name: 'Rata Fresh',
+      email: 'sales@kowhaigroup.example.org',
+      source: 'REFERRAL',
+    });
     await createLead(h, u.partnerKey, { name: 'Unrelated', company: 'Totara' });
     const q = `query($f: LeadFilter, $after: String) { leads(first: 1, filter: $f, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }`;
     const p1 = await h.gql(q, { auth: u.partnerKey, variables: { f: { search: 'KOWHAI' } } });
     expect(p1.body.data.leads.pageInfo.hasNextPage).toBe(true);
-    const p2 = await h.gql(q, { auth: u.partnerKey, variables: { f: { search: 'kowhai' }, after: p1.body.data.leads.pageInfo.endCursor } });
-    expect([p1, p2].map((p) => p.body.data.leads.edges[0].node.name).sort()).toEqual(['Kowhai Orchards buyer', 'Rata Fresh']);
+    const p2 = await h.gql(q, {
+      auth: u.partnerKey,
+      variables: { f: { search: 'kowhai' }, after: p1.body.data.leads.pageInfo.endCursor },
+    });
+    expect([p1, p2].map((p) => p.body.data.leads.edges[0].node.name).sort()).toEqual([
+      'Kowhai Orchards buyer',
+      'Rata Fresh',
+    ]);
     expect(p2.body.data.leads.pageInfo.hasNextPage).toBe(false);
-    const both = await h.gql(q, { auth: u.partnerKey, variables: { f: { search: 'kowhai fresh', source: 'REFERRAL' } } });
+    const both = await h.gql(q, {
+      auth: u.partnerKey,
+      variables: { f: { search: 'kowhai fresh', source: 'REFERRAL' } },
+    });
     expect(both.body.data.leads.edges.map((e: any) => e.node.name)).toEqual(['Rata Fresh']);
     const short = await h.gql(q, { auth: u.partnerKey, variables: { f: { search: 'ko' } } });
     expect(short.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -146,9 +203,22 @@ describe('reads', () => {
     const u = await h.tenant('counted');
     const leads = [];
     for (let i = 0; i < 50; i++) leads.push(await createLead(h, u.partnerKey));
-    const definition = await saveDefinition(h, u.partnerKey, [{ key: 'later', kind: 'wait', seconds: 3600 }, { key: 'done', kind: 'notify', message: 'x' }]);
-    await startRuns(h, u.partnerKey, definition.id, leads.slice(0, 40).map((l) => l.id));
-    await startRuns(h, u.partnerKey, definition.id, leads.slice(0, 10).map((l) => l.id));
+    const definition = await saveDefinition(h, u.partnerKey, [
+      { key: 'later', kind: 'wait', seconds: 3600 },
+      { key: 'done', kind: 'notify', message: 'x' },
+    ]);
+    await startRuns(
+      h,
+      u.partnerKey,
+      definition.id,
+      leads.slice(0, 40).map((l) => l.id),
+    );
+    await startRuns(
+      h,
+      u.partnerKey,
+      definition.id,
+      leads.slice(0, 10).map((l) => l.id),
+    );
     const r = await h.gql(
       `{ leads(first: 50) { edges { node { name status crmSync { state } workflowRuns(first: 1) { edges { node { status progress currentStep { key kind } } } } } } } }`,
       { auth: u.partnerKey },
@@ -157,7 +227,9 @@ describe('reads', () => {
     const edges = r.body.data.leads.edges;
     expect(edges).toHaveLength(50);
     expect(edges.filter((e: any) => e.node.workflowRuns.edges.length === 1)).toHaveLength(40);
-    expect(edges.find((e: any) => e.node.workflowRuns.edges.length)?.node.workflowRuns.edges[0].node.currentStep).toEqual({ key: 'later', kind: 'WAIT' });
+    expect(
+      edges.find((e: any) => e.node.workflowRuns.edges.length)?.node.workflowRuns.edges[0].node.currentStep,
+    ).toEqual({ key: 'later', kind: 'WAIT' });
     // leads, their CRM sync rows, their latest runs (the current step is on the run row).
     expect(r.statements).toBe(3);
   });

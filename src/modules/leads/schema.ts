@@ -1,6 +1,13 @@
 // GraphQL for leads: types, queries and mutations. Thin: the work is in service.ts, history.ts and crm/.
 import { organizationOf, type Context } from '../../context.ts';
-import { CRM_SYNC_STATES, LEAD_EVENT_KINDS, LEAD_SOURCES, LEAD_STATUSES, leadEventTable, leadTable } from '../../db/tables/index.ts';
+import {
+  CRM_SYNC_STATES,
+  LEAD_EVENT_KINDS,
+  LEAD_SOURCES,
+  LEAD_STATUSES,
+  leadEventTable,
+  leadTable,
+} from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE, keysetPage } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { NotFoundError } from '../../lib/errors.ts';
@@ -22,7 +29,8 @@ export const LeadStatusEnum = builder.enumType('LeadStatus', {
 const LeadSourceEnum = builder.enumType('LeadSource', { values: enumValues(LEAD_SOURCES) });
 const LeadOrderEnum = builder.enumType('LeadOrder', { values: enumValues(service.LEAD_ORDERS) });
 const CrmSyncStateEnum = builder.enumType('CrmSyncState', {
-  description: 'PENDING (a push is due or in flight), SYNCED (the CRM has the last state), FAILED (gave up after CRM_MAX_ATTEMPTS: retryCrmSync), SKIPPED (an admin chose not to sync).',
+  description:
+    'PENDING (a push is due or in flight), SYNCED (the CRM has the last state), FAILED (gave up after CRM_MAX_ATTEMPTS: retryCrmSync), SKIPPED (an admin chose not to sync).',
   values: enumValues(CRM_SYNC_STATES),
 });
 const LeadEventKindEnum = builder.enumType('LeadEventKind', { values: enumValues(LEAD_EVENT_KINDS) });
@@ -34,9 +42,9 @@ builder.objectType(IdempotencyKeyReusedError, {
   fields: (t) => ({ key: t.exposeString('key') }),
 });
 
-
 const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
-  description: 'Where the CRM copy of a lead stands. Pushes happen in the background; the lead write never waits for them.',
+  description:
+    'Where the CRM copy of a lead stands. Pushes happen in the background; the lead write never waits for them.',
   fields: (t) => ({
     state: t.expose('state', { type: CrmSyncStateEnum }),
     attempts: t.exposeInt('attempts', { description: 'Failed pushes since the last success.' }),
@@ -44,7 +52,11 @@ const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
     syncedAt: t.expose('syncedAt', { type: 'DateTime', nullable: true }),
     syncedVersion: t.exposeInt('syncedVersion', { nullable: true, description: 'Lead version the CRM last accepted.' }),
     wantedVersion: t.exposeInt('wantedVersion'),
-    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => (s.state === 'pending' ? s.nextAttemptAt : null) }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (s) => (s.state === 'pending' ? s.nextAttemptAt : null),
+    }),
   }),
 });
 
@@ -79,12 +91,17 @@ builder.objectType(DuplicateLeadError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     field: t.exposeString('field'),
-    existingLead: t.field({ type: LeadRef, nullable: true, resolve: (e) => (e.existingLeadId ? String(e.existingLeadId) : null) }),
+    existingLead: t.field({
+      type: LeadRef,
+      nullable: true,
+      resolve: (e) => (e.existingLeadId ? String(e.existingLeadId) : null),
+    }),
   }),
 });
 
 export const LeadEventRef = builder.loadableNode('LeadEvent', {
-  description: 'One change in the life of a lead: created, updated, a status change, a change from the CRM, a workflow note.',
+  description:
+    'One change in the life of a lead: created, updated, a status change, a change from the CRM, a workflow note.',
   id: { resolve: (e) => e.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, leadEventTable, ids),
   fields: (t) => ({
@@ -116,7 +133,8 @@ builder.objectField(LeadRef, 'history', (t) =>
 );
 
 const LeadFilter = builder.inputType('LeadFilter', {
-  description: 'All given conditions must hold. `search` finds each of its words (3+ characters) in name, e-mail or company.',
+  description:
+    'All given conditions must hold. `search` finds each of its words (3+ characters) in name, e-mail or company.',
   fields: (t) => ({
     status: t.field({ type: LeadStatusEnum }),
     source: t.field({ type: LeadSourceEnum }),
@@ -139,9 +157,14 @@ builder.queryFields((t) => ({
     type: LeadConnection,
     authScopes: { read: true },
     description: `Leads of your organization, newest first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
-    args: { ...t.arg.connectionArgs(), filter: t.arg({ type: LeadFilter }), orderBy: t.arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }) },
+    args: {
+      ...t.arg.connectionArgs(),
+      filter: t.arg({ type: LeadFilter }),
+      orderBy: t.arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }),
+    },
     complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => service.listLeads(ctx.db, organizationOf(ctx), args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
+    resolve: (_root, args, ctx) =>
+      service.listLeads(ctx.db, organizationOf(ctx), args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
   }),
   crmSyncFailures: t.field({
     type: LeadConnection,
@@ -185,13 +208,17 @@ const LeadPatch = builder.inputType('LeadPatch', {
 });
 
 function defined<T extends Record<string, unknown>>(patch: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as { [K in keyof T]?: NonNullable<T[K]> };
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as {
+    [K in keyof T]?: NonNullable<T[K]>;
+  };
 }
 
 const writeOptions = (ctx: Context) => ({ actor: actorOf(ctx.principal), connector: ctx.config.crm.connector });
 
 const RotatedSecret = builder.objectRef<{ secret: string }>('CrmWebhookSecret').implement({
-  fields: (t) => ({ secret: t.exposeString('secret', { description: 'Shown once. Sign webhook bodies with it (HMAC-SHA256).' }) }),
+  fields: (t) => ({
+    secret: t.exposeString('secret', { description: 'Shown once. Sign webhook bodies with it (HMAC-SHA256).' }),
+  }),
 });
 
 builder.mutationFields((t) => ({
@@ -199,11 +226,14 @@ builder.mutationFields((t) => ({
     type: LeadRef,
     authScopes: { write: true },
     errors: leadMutationErrors,
-    description: 'Creates a lead and queues its CRM push (never waits on the CRM). Send an Idempotency-Key header to make retries safe.',
+    description:
+      'Creates a lead and queues its CRM push (never waits on the CRM). Send an Idempotency-Key header to make retries safe.',
     args: { input: t.arg({ type: LeadInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const org = organizationOf(ctx);
-      const idempotency = ctx.idempotencyKey ? { key: ctx.idempotencyKey, operation: 'createLead', body: input } : undefined;
+      const idempotency = ctx.idempotencyKey
+        ? { key: ctx.idempotencyKey, operation: 'createLead', body: input }
+        : undefined;
       return service.createLead(ctx.db, org, input, { ...writeOptions(ctx), idempotency });
     },
   }),
@@ -212,7 +242,14 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: leadMutationErrors,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: LeadPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) => service.updateLead(ctx.db, organizationOf(ctx), inputId(String(id), 'Lead', 'id'), defined(input), writeOptions(ctx)),
+    resolve: (_root, { id, input }, ctx) =>
+      service.updateLead(
+        ctx.db,
+        organizationOf(ctx),
+        inputId(String(id), 'Lead', 'id'),
+        defined(input),
+        writeOptions(ctx),
+      ),
   }),
   changeLeadStatus: t.field({
     type: LeadRef,
@@ -220,7 +257,14 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Moves a lead on; a move the status flow does not allow is a ValidationError on `status`.',
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: LeadStatusEnum, required: true }) },
-    resolve: (_root, { id, status }, ctx) => service.changeLeadStatus(ctx.db, organizationOf(ctx), inputId(String(id), 'Lead', 'id'), status, writeOptions(ctx)),
+    resolve: (_root, { id, status }, ctx) =>
+      service.changeLeadStatus(
+        ctx.db,
+        organizationOf(ctx),
+        inputId(String(id), 'Lead', 'id'),
+        status,
+        writeOptions(ctx),
+      ),
   }),
   retryCrmSync: t.field({
     type: LeadRef,

@@ -1,7 +1,13 @@
 // Leads: reads and every write. No GraphQL here. Each write, its history event and its CRM outbox
 // row commit in one transaction; nothing here waits on the CRM (the worker pushes, see crm/sync.ts).
 import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { leadCrmSyncTable, leadTable, type CrmConnectorKind, type LeadSource, type LeadStatus } from '../../db/tables/index.ts';
+import {
+  leadCrmSyncTable,
+  leadTable,
+  type CrmConnectorKind,
+  type LeadSource,
+  type LeadStatus,
+} from '../../db/tables/index.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
@@ -45,7 +51,9 @@ export const MIN_SEARCH = 3;
 
 export function leadFilterSql(organizationId: number, filter: LeadFilter): SQL | undefined {
   if (filter.createdFrom && filter.createdBefore && filter.createdFrom >= filter.createdBefore) {
-    throw badUserInput('The created range is empty: createdFrom must be before createdBefore.', { argument: 'filter.createdFrom' });
+    throw badUserInput('The created range is empty: createdFrom must be before createdBefore.', {
+      argument: 'filter.createdFrom',
+    });
   }
   const terms = (filter.search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.some((t) => t.length < MIN_SEARCH)) {
@@ -74,11 +82,20 @@ export async function getLead(db: Db, organizationId: number, id: number): Promi
 }
 
 /** CRM sync rows of many leads in one statement, in key order (null where a lead has none). */
-export async function crmSyncByLead(db: Db, organizationId: number, leadIds: readonly number[]): Promise<(CrmSync | null)[]> {
+export async function crmSyncByLead(
+  db: Db,
+  organizationId: number,
+  leadIds: readonly number[],
+): Promise<(CrmSync | null)[]> {
   const rows = await db
     .select()
     .from(leadCrmSyncTable)
-    .where(and(eq(leadCrmSyncTable.organizationId, organizationId), sql`${leadCrmSyncTable.leadId} = any(${`{${leadIds.map(Number).join(',')}}`}::int[])`));
+    .where(
+      and(
+        eq(leadCrmSyncTable.organizationId, organizationId),
+        sql`${leadCrmSyncTable.leadId} = any(${`{${leadIds.map(Number).join(',')}}`}::int[])`,
+      ),
+    );
   const byId = new Map(rows.map((r) => [r.leadId, r]));
   return leadIds.map((id) => byId.get(Number(id)) ?? null);
 }
@@ -93,7 +110,14 @@ export type LeadInput = {
   source?: LeadSource | null;
   owner?: string | null;
 };
-export type LeadPatch = { name?: string; email?: string; phone?: string | null; company?: string | null; source?: LeadSource; owner?: string | null };
+export type LeadPatch = {
+  name?: string;
+  email?: string;
+  phone?: string | null;
+  company?: string | null;
+  source?: LeadSource;
+  owner?: string | null;
+};
 
 export type WriteOptions = { actor?: Actor; connector: CrmConnectorKind };
 
@@ -114,7 +138,12 @@ async function findByEmail(db: Db, organizationId: number, email: string): Promi
 }
 
 /** Runs a write; a violated e-mail uniqueness becomes DuplicateLeadError naming the existing lead. */
-async function uniqueEmail<T>(db: Db, organizationId: number, email: string | undefined, write: () => Promise<T>): Promise<T> {
+async function uniqueEmail<T>(
+  db: Db,
+  organizationId: number,
+  email: string | undefined,
+  write: () => Promise<T>,
+): Promise<T> {
   try {
     return await write();
   } catch (err) {
@@ -131,7 +160,11 @@ async function uniqueEmail<T>(db: Db, organizationId: number, email: string | un
  * Marks the lead's CRM row pending for its new version, in the caller's transaction. A row already
  * pending keeps its attempts and backoff (the CRM may be down: ten updates are still one push).
  */
-export async function touchCrmSync(tx: Db, lead: Pick<Lead, 'id' | 'organizationId' | 'version'>, connector: CrmConnectorKind): Promise<void> {
+export async function touchCrmSync(
+  tx: Db,
+  lead: Pick<Lead, 'id' | 'organizationId' | 'version'>,
+  connector: CrmConnectorKind,
+): Promise<void> {
   await tx.execute(sql`
     insert into lead_crm_sync (lead_id, organization_id, connector, state, wanted_version)
     values (${lead.id}, ${lead.organizationId}, ${connector}, 'pending', ${lead.version})
@@ -143,7 +176,12 @@ export async function touchCrmSync(tx: Db, lead: Pick<Lead, 'id' | 'organization
       updated_at = now()`);
 }
 
-export async function createLead(db: Db, organizationId: number, input: LeadInput, options: WriteOptions & { idempotency?: Idempotency }): Promise<Lead> {
+export async function createLead(
+  db: Db,
+  organizationId: number,
+  input: LeadInput,
+  options: WriteOptions & { idempotency?: Idempotency },
+): Promise<Lead> {
   const values = normalized(input);
   checkContact(values);
   const actor = options.actor ?? SYSTEM_ACTOR;
@@ -156,7 +194,10 @@ export async function createLead(db: Db, organizationId: number, input: LeadInpu
           if (lead) return lead;
         }
       }
-      const [lead] = await tx.insert(leadTable).values({ ...values, source: values.source ?? 'other', organizationId }).returning();
+      const [lead] = await tx
+        .insert(leadTable)
+        .values({ ...values, source: values.source ?? 'other', organizationId })
+        .returning();
       await recordLeadEvent(tx, lead, { kind: 'created', toStatus: lead.status }, actor);
       await touchCrmSync(tx, lead, options.connector);
       if (options.idempotency) await recordResult(tx, organizationId, options.idempotency, [lead.id]);
@@ -180,7 +221,9 @@ export async function lockLead(tx: Db, organizationId: number, id: number): Prom
 export async function writeLead(
   tx: Db,
   current: Lead,
-  patch: Partial<Pick<Lead, 'name' | 'email' | 'phone' | 'company' | 'source' | 'owner' | 'score' | 'status' | 'crmUpdatedAt'>>,
+  patch: Partial<
+    Pick<Lead, 'name' | 'email' | 'phone' | 'company' | 'source' | 'owner' | 'score' | 'status' | 'crmUpdatedAt'>
+  >,
   event: { kind: 'updated' | 'status_changed' | 'crm_changed' | 'workflow'; note?: string },
   actor: Actor,
   connector: CrmConnectorKind,
@@ -196,14 +239,25 @@ export async function writeLead(
   await recordLeadEvent(
     tx,
     row,
-    { kind: event.kind, changes, note: event.note, ...(statusChanged ? { fromStatus: current.status, toStatus: row.status } : {}) },
+    {
+      kind: event.kind,
+      changes,
+      note: event.note,
+      ...(statusChanged ? { fromStatus: current.status, toStatus: row.status } : {}),
+    },
     actor,
   );
   if (options.push !== false) await touchCrmSync(tx, row, connector);
   return row;
 }
 
-export async function updateLead(db: Db, organizationId: number, id: number, patch: LeadPatch, options: WriteOptions): Promise<Lead> {
+export async function updateLead(
+  db: Db,
+  organizationId: number,
+  id: number,
+  patch: LeadPatch,
+  options: WriteOptions,
+): Promise<Lead> {
   const values = normalized(patch);
   checkContact(values);
   return uniqueEmail(db, organizationId, values.email, () =>
@@ -230,15 +284,27 @@ export function transitionProblem(from: LeadStatus, to: LeadStatus): string | nu
   return `The lead is ${from.toUpperCase()}; it cannot move to ${to.toUpperCase()} (${next}).`;
 }
 
-export async function changeLeadStatus(db: Db, organizationId: number, id: number, to: LeadStatus, options: WriteOptions): Promise<Lead> {
+export async function changeLeadStatus(
+  db: Db,
+  organizationId: number,
+  id: number,
+  to: LeadStatus,
+  options: WriteOptions,
+): Promise<Lead> {
   return db.transaction(async (tx) => {
     const current = await lockLead(tx, organizationId, id);
     const problem = transitionProblem(current.status, to);
     if (problem) throw ValidationError.of('status', problem);
-    return writeLead(tx, current, { status: to }, { kind: 'status_changed' }, options.actor ?? SYSTEM_ACTOR, options.connector);
+    return writeLead(
+      tx,
+      current,
+      { status: to },
+      { kind: 'status_changed' },
+      options.actor ?? SYSTEM_ACTOR,
+      options.connector,
+    );
   });
 }
-
 
 /** Leads whose CRM sync is FAILED (the dead letters). */
 export function failedSyncCondition(): SQL {

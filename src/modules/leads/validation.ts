@@ -2,7 +2,8 @@
 import { ValidationError } from '../../lib/errors.ts';
 
 // Deliberately plain: one @, a dot in the domain, no spaces. What a CRM accepts, not RFC 5322.
-const EMAIL = /^[^\s@"<>()[\],;:]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const EMAIL =
+  /^[^\s@"<>()[\],;:]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 // E.164-ish: an optional +, 7 to 15 digits, with spaces, dots, dashes or brackets between them.
 const PHONE_CHARS = /^\+?[0-9 ().-]+$/;
 
@@ -22,13 +23,21 @@ export function phoneProblem(phone: string): string | null {
   return null;
 }
 
-export type ContactFields = { name?: string | null; email?: string | null; phone?: string | null; company?: string | null; owner?: string | null };
+export type ContactFields = {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  company?: string | null;
+  owner?: string | null;
+};
 
 /** Every problem of the given fields at once, each naming `prefix.field`. */
 export function checkContact(values: ContactFields, prefix = 'input'): void {
   const issues: { field: string; message: string }[] = [];
-  if (values.name != null && !values.name.trim()) issues.push({ field: `${prefix}.name`, message: 'must not be blank' });
-  if (values.name != null && values.name.length > 200) issues.push({ field: `${prefix}.name`, message: 'must be at most 200 characters' });
+  if (values.name != null && !values.name.trim())
+    issues.push({ field: `${prefix}.name`, message: 'must not be blank' });
+  if (values.name != null && values.name.length > 200)
+    issues.push({ field: `${prefix}.name`, message: 'must be at most 200 characters' });
   if (values.email != null) {
     const problem = emailProblem(values.email.trim());
     if (problem) issues.push({ field: `${prefix}.email`, message: problem });
@@ -39,7 +48,8 @@ export function checkContact(values: ContactFields, prefix = 'input'): void {
   }
   for (const field of ['company', 'owner'] as const) {
     const v = values[field];
-    if (v != null && v.length > 200) issues.push({ field: `${prefix}.${field}`, message: 'must be at most 200 characters' });
+    if (v != null && v.length > 200)
+      issues.push({ field: `${prefix}.${field}`, message: 'must be at most 200 characters' });
   }
   if (issues.length) throw new ValidationError(issues);
 }

@@ -11,7 +11,8 @@ import { BatchRef, BatchStatusEnum } from './schema.ts';
 
 const ActorKindEnum = builder.enumType('ActorKind', { values: enumValues(ACTOR_KINDS) });
 const BatchEventKindEnum = builder.enumType('BatchEventKind', {
-  description: 'CREATED, STATUS_CHANGED, WEIGHTS_CORRECTED (weights and maybe other fields) or DETAILS_CHANGED (other fields only).',
+  description:
+    'CREATED, STATUS_CHANGED, WEIGHTS_CORRECTED (weights and maybe other fields) or DETAILS_CHANGED (other fields only).',
   values: enumValues(BATCH_EVENT_KINDS),
 });
 

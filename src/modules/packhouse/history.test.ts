@@ -19,7 +19,10 @@ const HISTORY = `query($id: ID!, $first: Int, $after: String) { node(id: $id) { 
   pageInfo { hasNextPage endCursor } } } } }`;
 
 async function newBatch(h: Harness, auth: string, code: string) {
-  const ids = await h.gql(`{ growers(first: 2) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`, { auth });
+  const ids = await h.gql(
+    `{ growers(first: 2) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
+    { auth },
+  );
   const input = {
     code,
     grower: ids.body.data.growers.edges[0].node.id,
@@ -29,26 +32,42 @@ async function newBatch(h: Harness, auth: string, code: string) {
     intakeDate: '2025-03-02',
     grossWeightKg: '1000.500',
   };
-  const r = await h.gql(`mutation($input: BatchInput!) { createBatch(input: $input) { ... on MutationCreateBatchSuccess { data { id } } } }`, {
-    auth,
-    variables: { input },
-  });
-  return { id: r.body.data.createBatch.data.id as string, otherGrower: ids.body.data.growers.edges[1].node.id as string };
+  const r = await h.gql(
+    `mutation($input: BatchInput!) { createBatch(input: $input) { ... on MutationCreateBatchSuccess { data { id } } } }`,
+    {
+      auth,
+      variables: { input },
+    },
+  );
+  return {
+    id: r.body.data.createBatch.data.id as string,
+    otherGrower: ids.body.data.growers.edges[1].node.id as string,
+  };
 }
 
 const changeStatus = (h: Harness, auth: string, id: string, status: string) =>
-  h.gql(`mutation($id: ID!, $s: BatchStatus!) { changeBatchStatus(id: $id, status: $s) { __typename } }`, { auth, variables: { id, s: status } });
+  h.gql(`mutation($id: ID!, $s: BatchStatus!) { changeBatchStatus(id: $id, status: $s) { __typename } }`, {
+    auth,
+    variables: { id, s: status },
+  });
 const updateBatch = (h: Harness, auth: string, id: string, input: Record<string, unknown>) =>
-  h.gql(`mutation($id: ID!, $input: BatchPatch!) { updateBatch(id: $id, input: $input) { __typename } }`, { auth, variables: { id, input } });
+  h.gql(`mutation($id: ID!, $input: BatchPatch!) { updateBatch(id: $id, input: $input) { __typename } }`, {
+    auth,
+    variables: { id, input },
+  });
 
 describe('events are written with each change', () => {
   it('create, status changes and corrections, newest first, with who made them', async ({ h, t }) => {
     const { id, otherGrower } = await newBatch(h, t.partnerKey, 'H-1');
-    expect((await changeStatus(h, t.adminToken, id, 'GRADED')).body.data.changeBatchStatus.__typename).toBe('MutationChangeBatchStatusSuccess');
+    expect((await changeStatus(h, t.adminToken, id, 'GRADED')).body.data.changeBatchStatus.__typename).toBe(
+      'MutationChangeBatchStatusSuccess',
+    );
     await updateBatch(h, t.adminToken, id, { netWeightKg: '990.25' });
     await updateBatch(h, t.partnerKey, id, { code: 'H-1b', grower: otherGrower });
     // Refused changes leave no trace.
-    expect((await changeStatus(h, t.partnerKey, id, 'DISPATCHED')).body.data.changeBatchStatus.__typename).toBe('ValidationError');
+    expect((await changeStatus(h, t.partnerKey, id, 'DISPATCHED')).body.data.changeBatchStatus.__typename).toBe(
+      'ValidationError',
+    );
     await updateBatch(h, t.partnerKey, id, { code: 'H-1b' }); // no actual change
 
     const r = await h.gql(HISTORY, { auth: t.partnerKey, variables: { id } });
@@ -57,13 +76,33 @@ describe('events are written with each change', () => {
     const apiKey = { kind: 'API_KEY', id: expect.any(String) };
     const user = { kind: 'USER', id: encodeGlobalId('User', t.adminUserId) };
     expect(events).toMatchObject([
-      { kind: 'DETAILS_CHANGED', actor: apiKey, fromGrossWeightKg: null, changes: expect.arrayContaining([
-        { field: 'code', from: 'H-1', to: 'H-1b' },
-        { field: 'grower', from: expect.any(String), to: otherGrower },
-      ]) },
-      { kind: 'WEIGHTS_CORRECTED', actor: user, fromGrossWeightKg: '1000.500', toGrossWeightKg: '1000.500', fromNetWeightKg: null, toNetWeightKg: '990.250', changes: [] },
+      {
+        kind: 'DETAILS_CHANGED',
+        actor: apiKey,
+        fromGrossWeightKg: null,
+        changes: expect.arrayContaining([
+          { field: 'code', from: 'H-1', to: 'H-1b' },
+          { field: 'grower', from: expect.any(String), to: otherGrower },
+        ]),
+      },
+      {
+        kind: 'WEIGHTS_CORRECTED',
+        actor: user,
+        fromGrossWeightKg: '1000.500',
+        toGrossWeightKg: '1000.500',
+        fromNetWeightKg: null,
+        toNetWeightKg: '990.250',
+        changes: [],
+      },
       { kind: 'STATUS_CHANGED', actor: user, fromStatus: 'RECEIVED', toStatus: 'GRADED' },
-      { kind: 'CREATED', actor: apiKey, fromStatus: null, toStatus: 'RECEIVED', toGrossWeightKg: '1000.500', toNetWeightKg: null },
+      {
+        kind: 'CREATED',
+        actor: apiKey,
+        fromStatus: null,
+        toStatus: 'RECEIVED',
+        toGrossWeightKg: '1000.500',
+        toNetWeightKg: null,
+      },
     ]);
     expect(events).toHaveLength(4);
     const times = events.map((e: any) => e.recordedAt);
@@ -91,7 +130,10 @@ describe('events are written with each change', () => {
     expect(paged).toEqual(all);
   });
 
-  it('a change and its event commit together: when the event cannot be written, the change is undone', async ({ h, t }) => {
+  it('a change and its event commit together: when the event cannot be written, the change is undone', async ({
+    h,
+    t,
+  }) => {
     const { id } = await newBatch(h, t.partnerKey, 'H-3');
     const sql = h.resources.sql;
     await sql`create function refuse_events() returns trigger language plpgsql as $$ begin raise exception 'event store down'; end $$`;
@@ -127,7 +169,9 @@ describe('SQL statements', () => {
       select e.batch_id, e.id from unnest(${localIds}::int[]) as b(id)
       cross join lateral (select batch_id, id from batch_events where batch_id = b.id order by recorded_at desc, id desc limit 5) e`;
     for (const [i, batch] of batches.entries()) {
-      const expected = rows.filter((row) => row.batch_id === localIds[i]).map((row) => encodeGlobalId('BatchEvent', row.id));
+      const expected = rows
+        .filter((row) => row.batch_id === localIds[i])
+        .map((row) => encodeGlobalId('BatchEvent', row.id));
       expect(batch.history.edges.map((e: any) => e.node.id)).toEqual(expected);
       expect(expected.length).toBeGreaterThan(0);
     }
@@ -147,16 +191,23 @@ describe('append-only and tenancy', () => {
     await seedPackhouse(h.resources, gone.organizationId, { growers: 2, packhouses: 1, batches: 10, quiet: true });
     expect(await seedBatchEvents(h.resources, gone.organizationId)).toBeGreaterThanOrEqual(10);
     await h.resources.sql`delete from organizations where id = ${gone.organizationId}`;
-    const [{ n }] = await h.resources.sql`select count(*)::int as n from batch_events where organization_id = ${gone.organizationId}`;
+    const [{ n }] = await h.resources
+      .sql`select count(*)::int as n from batch_events where organization_id = ${gone.organizationId}`;
     expect(n).toBe(0);
   });
 
   it("another tenant's events and batches are not found", async ({ h, t }) => {
     const other = await h.tenant('other');
-    const mine = await h.gql(`{ batches(first: 1) { edges { node { id history(first: 1) { edges { node { id } } } } } } }`, { auth: t.partnerKey });
+    const mine = await h.gql(
+      `{ batches(first: 1) { edges { node { id history(first: 1) { edges { node { id } } } } } } }`,
+      { auth: t.partnerKey },
+    );
     const batch = mine.body.data.batches.edges[0].node;
     const event = batch.history.edges[0].node.id;
-    const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { auth: other.partnerKey, variables: { ids: [batch.id, event] } });
+    const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, {
+      auth: other.partnerKey,
+      variables: { ids: [batch.id, event] },
+    });
     expect(r.body.data.nodes).toEqual([null, null]);
   });
 });

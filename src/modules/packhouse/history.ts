@@ -22,7 +22,10 @@ export function actorOf(principal: Principal): Actor {
 /** Fields a correction may change besides the weights (which have their own columns). */
 const DETAIL_FIELDS = ['code', 'growerId', 'packhouseId', 'fruitType', 'harvestDate', 'intakeDate'] as const;
 
-type EventValues = Omit<typeof batchEventTable.$inferInsert, 'id' | 'organizationId' | 'batchId' | 'actorKind' | 'actorId' | 'recordedAt'>;
+type EventValues = Omit<
+  typeof batchEventTable.$inferInsert,
+  'id' | 'organizationId' | 'batchId' | 'actorKind' | 'actorId' | 'recordedAt'
+>;
 
 /** The event describing `before` → `after`, or null when nothing a reader cares about changed. */
 export function correctionEvent(before: Batch, after: Batch): EventValues | null {
@@ -47,7 +50,12 @@ export function correctionEvent(before: Batch, after: Batch): EventValues | null
 }
 
 export function createdEvent(batch: Batch): EventValues {
-  return { kind: 'created', toStatus: batch.status, toGrossWeightKg: batch.grossWeightKg, toNetWeightKg: batch.netWeightKg };
+  return {
+    kind: 'created',
+    toStatus: batch.status,
+    toGrossWeightKg: batch.grossWeightKg,
+    toNetWeightKg: batch.netWeightKg,
+  };
 }
 
 export function statusEvent(before: Batch, after: Batch): EventValues {
@@ -58,7 +66,13 @@ export function statusEvent(before: Batch, after: Batch): EventValues {
 export async function recordBatchEvent(tx: Db, batch: Batch, values: EventValues, actor: Actor): Promise<BatchEvent> {
   const [event] = await tx
     .insert(batchEventTable)
-    .values({ ...values, organizationId: batch.organizationId, batchId: batch.id, actorKind: actor.kind, actorId: actor.id })
+    .values({
+      ...values,
+      organizationId: batch.organizationId,
+      batchId: batch.id,
+      actorKind: actor.kind,
+      actorId: actor.id,
+    })
     .returning();
   return event;
 }

@@ -34,11 +34,16 @@ beforeAll(async () => {
   await seedPackhouseOperations(h.resources, org, BIG);
   await refreshDailyIntake(h.resources.db, { wait: true });
   // What autovacuum does after a bulk load: statistics, and the visibility map index-only scans need.
-  await h.resources.sql`vacuum (analyze) batches, batch_events, grower_payments, fruit_prices, growers, packhouses, daily_grower_intake`;
+  await h.resources
+    .sql`vacuum (analyze) batches, batch_events, grower_payments, fruit_prices, growers, packhouses, daily_grower_intake`;
   const sql = h.resources.sql;
-  growerIds = (await sql`select id from growers where organization_id = ${org} order by name limit 20`).map((r) => r.id);
+  growerIds = (await sql`select id from growers where organization_id = ${org} order by name limit 20`).map(
+    (r) => r.id,
+  );
   packhouseIds = (await sql`select id from packhouses where organization_id = ${org} order by name`).map((r) => r.id);
-  batchIds = (await sql`select id from batches where organization_id = ${org} order by intake_date desc, id desc limit 50`).map((r) => r.id);
+  batchIds = (
+    await sql`select id from batches where organization_id = ${org} order by intake_date desc, id desc limit 50`
+  ).map((r) => r.id);
 }, 300_000);
 afterAll(() => h?.close());
 
@@ -62,32 +67,54 @@ async function expectPlan(work: (db: Db) => Promise<unknown>, indexes: string[])
 const page = { first: 50 };
 
 describe('batches', () => {
-  it('newest intake first', () => expectPlan((db) => listBatches(db, org, {}, 'INTAKE_DATE_DESC', page), ['batches_organization_intake_idx']));
+  it('newest intake first', () =>
+    expectPlan((db) => listBatches(db, org, {}, 'INTAKE_DATE_DESC', page), ['batches_organization_intake_idx']));
   it('the next page after a cursor', async () => {
     const first = await listBatches(h.resources.db, org, {}, 'INTAKE_DATE_ASC', page);
-    await expectPlan((db) => listBatches(db, org, {}, 'INTAKE_DATE_ASC', { first: 50, after: first.pageInfo.endCursor }), [
-      'batches_organization_intake_idx',
-    ]);
+    await expectPlan(
+      (db) => listBatches(db, org, {}, 'INTAKE_DATE_ASC', { first: 50, after: first.pageInfo.endCursor }),
+      ['batches_organization_intake_idx'],
+    );
   });
-  it('by status', () => expectPlan((db) => listBatches(db, org, { status: 'packed' }, 'INTAKE_DATE_DESC', page), ['batches_status_intake_idx']));
+  it('by status', () =>
+    expectPlan(
+      (db) => listBatches(db, org, { status: 'packed' }, 'INTAKE_DATE_DESC', page),
+      ['batches_status_intake_idx'],
+    ));
   it('by fruit type', () =>
-    expectPlan((db) => listBatches(db, org, { fruitType: 'kiwifruit' }, 'INTAKE_DATE_DESC', page), ['batches_fruit_type_intake_idx']));
+    expectPlan(
+      (db) => listBatches(db, org, { fruitType: 'kiwifruit' }, 'INTAKE_DATE_DESC', page),
+      ['batches_fruit_type_intake_idx'],
+    ));
   it('by grower', () =>
-    expectPlan((db) => listBatches(db, org, { growerId: growerIds[0] }, 'INTAKE_DATE_DESC', page), ['batches_grower_intake_idx']));
+    expectPlan(
+      (db) => listBatches(db, org, { growerId: growerIds[0] }, 'INTAKE_DATE_DESC', page),
+      ['batches_grower_intake_idx'],
+    ));
   it('by packhouse', () =>
-    expectPlan((db) => listBatches(db, org, { packhouseId: packhouseIds[0] }, 'INTAKE_DATE_DESC', page), ['batches_packhouse_intake_idx']));
+    expectPlan(
+      (db) => listBatches(db, org, { packhouseId: packhouseIds[0] }, 'INTAKE_DATE_DESC', page),
+      ['batches_packhouse_intake_idx'],
+    ));
   it('by intake range', () =>
-    expectPlan((db) => listBatches(db, org, { intakeFrom: '2024-06-01', intakeTo: '2024-06-30' }, 'INTAKE_DATE_ASC', page), [
-      'batches_organization_intake_idx',
-    ]));
-  it('by code', () => expectPlan((db) => listBatches(db, org, {}, 'CODE_ASC', page), ['batches_organization_code_key']));
-  it('by id (node and loader lookups)', () => expectPlan((db) => loadTenantRows(db, batchTable, org, batchIds), ['batches_pkey']));
+    expectPlan(
+      (db) => listBatches(db, org, { intakeFrom: '2024-06-01', intakeTo: '2024-06-30' }, 'INTAKE_DATE_ASC', page),
+      ['batches_organization_intake_idx'],
+    ));
+  it('by code', () =>
+    expectPlan((db) => listBatches(db, org, {}, 'CODE_ASC', page), ['batches_organization_code_key']));
+  it('by id (node and loader lookups)', () =>
+    expectPlan((db) => loadTenantRows(db, batchTable, org, batchIds), ['batches_pkey']));
   it("each grower's first batches, in one LATERAL statement", () =>
-    expectPlan((db) => batchesByParent(db, org, 'grower', growerIds, {}, 'INTAKE_DATE_DESC', { first: 10 }), ['batches_grower_intake_idx']));
+    expectPlan(
+      (db) => batchesByParent(db, org, 'grower', growerIds, {}, 'INTAKE_DATE_DESC', { first: 10 }),
+      ['batches_grower_intake_idx'],
+    ));
   it("each packhouse's first batches", () =>
-    expectPlan((db) => batchesByParent(db, org, 'packhouse', packhouseIds, {}, 'INTAKE_DATE_DESC', { first: 10 }), [
-      'batches_packhouse_intake_idx',
-    ]));
+    expectPlan(
+      (db) => batchesByParent(db, org, 'packhouse', packhouseIds, {}, 'INTAKE_DATE_DESC', { first: 10 }),
+      ['batches_packhouse_intake_idx'],
+    ));
 });
 
 describe('history', () => {
@@ -96,21 +123,33 @@ describe('history', () => {
 });
 
 describe('payments', () => {
-  it('latest paid first', () => expectPlan((db) => listPayments(db, org, {}, 'PAID_ON_DESC', page), ['grower_payments_organization_paid_idx']));
+  it('latest paid first', () =>
+    expectPlan((db) => listPayments(db, org, {}, 'PAID_ON_DESC', page), ['grower_payments_organization_paid_idx']));
   it('by paid date range', () =>
-    expectPlan((db) => listPayments(db, org, { from: '2024-05-01', to: '2024-08-31' }, 'PAID_ON_ASC', page), [
-      'grower_payments_organization_paid_idx',
-    ]));
+    expectPlan(
+      (db) => listPayments(db, org, { from: '2024-05-01', to: '2024-08-31' }, 'PAID_ON_ASC', page),
+      ['grower_payments_organization_paid_idx'],
+    ));
   it('by grower', () =>
-    expectPlan((db) => listPayments(db, org, { growerId: growerIds[0] }, 'PAID_ON_DESC', page), ['grower_payments_grower_paid_idx']));
+    expectPlan(
+      (db) => listPayments(db, org, { growerId: growerIds[0] }, 'PAID_ON_DESC', page),
+      ['grower_payments_grower_paid_idx'],
+    ));
   it('latest recorded first', () =>
-    expectPlan((db) => listPayments(db, org, {}, 'RECORDED_AT_DESC', page), ['grower_payments_organization_created_idx']));
+    expectPlan(
+      (db) => listPayments(db, org, {}, 'RECORDED_AT_DESC', page),
+      ['grower_payments_organization_created_idx'],
+    ));
   it("each grower's payments, in one LATERAL statement", () =>
-    expectPlan((db) => paymentsByGrower(db, org, growerIds, {}, 'PAID_ON_DESC', { first: 10 }), ['grower_payments_grower_paid_idx']));
+    expectPlan(
+      (db) => paymentsByGrower(db, org, growerIds, {}, 'PAID_ON_DESC', { first: 10 }),
+      ['grower_payments_grower_paid_idx'],
+    ));
   it('totals per grower', () =>
-    expectPlan((db) => paymentTotalsByGrower(db, org, growerIds, { from: '2024-01-01', to: '2024-12-31' }), [
-      'grower_payments_grower_paid_idx',
-    ]));
+    expectPlan(
+      (db) => paymentTotalsByGrower(db, org, growerIds, { from: '2024-01-01', to: '2024-12-31' }),
+      ['grower_payments_grower_paid_idx'],
+    ));
 });
 
 describe('reconciliation and daily intake', () => {
@@ -120,13 +159,16 @@ describe('reconciliation and daily intake', () => {
     ['a season', '2024-01-01', '2024-12-31'],
   ]) {
     it(`reconciliation over ${label}`, () =>
-      expectPlan((db) => reconcile(db, org, { from, to, currency: 'NZD', threshold: '100' }, page), [
-        'batches_delivered_intake_idx',
-        'grower_payments_organization_paid_idx',
-      ]));
+      expectPlan(
+        (db) => reconcile(db, org, { from, to, currency: 'NZD', threshold: '100' }, page),
+        ['batches_delivered_intake_idx', 'grower_payments_organization_paid_idx'],
+      ));
   }
   it('daily intake by day', () =>
-    expectPlan((db) => listDailyIntake(db, org, { from: '2024-03-01', to: '2024-03-31' }, page), ['daily_grower_intake_date_idx']));
+    expectPlan(
+      (db) => listDailyIntake(db, org, { from: '2024-03-01', to: '2024-03-31' }, page),
+      ['daily_grower_intake_date_idx'],
+    ));
   it('daily intake of one grower', () =>
     expectPlan((db) => listDailyIntake(db, org, { growerId: growerIds[0] }, page), ['daily_grower_intake_key']));
 });

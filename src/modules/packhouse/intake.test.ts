@@ -13,7 +13,13 @@ const it = appTest({
   seed: { growers: 8, packhouses: 2, batches: 1_500 },
   prepare: async ({ h }) => {
     const other = await h.tenant('elsewhere');
-    await seedPackhouse(h.resources, other.organizationId, { growers: 4, packhouses: 1, batches: 300, seed: 9, quiet: true });
+    await seedPackhouse(h.resources, other.organizationId, {
+      growers: 4,
+      packhouses: 1,
+      batches: 300,
+      seed: 9,
+      quiet: true,
+    });
   },
 });
 
@@ -31,8 +37,12 @@ async function directIntake({ h, t }: AppFixtures, from: string, to: string) {
     from batches where organization_id = ${t.organizationId} and intake_date between ${from} and ${to}
     group by grower_id, intake_date order by intake_date desc, grower_id desc`;
   return rows.map((r) => ({
-    grower: { id: encodeGlobalId('Grower', r.grower_id) }, day: r.day, batches: r.batches, rejectedBatches: r.rejected,
-    grossWeightKg: r.gross, netWeightKg: r.net,
+    grower: { id: encodeGlobalId('Grower', r.grower_id) },
+    day: r.day,
+    batches: r.batches,
+    rejectedBatches: r.rejected,
+    grossWeightKg: r.gross,
+    netWeightKg: r.net,
   }));
 }
 
@@ -60,11 +70,15 @@ describe('daily intake', () => {
 
   it('one grower, and when the roll-up was refreshed', async ({ h, t }) => {
     await refreshDailyIntake(h.resources.db, { wait: true });
-    const grower = (await h.gql(`{ growers(first: 1) { edges { node { id } } } }`, { auth: t.readKey })).body.data.growers.edges[0].node.id;
-    const r = await h.gql(`query($g: ID) { dailyIntake(grower: $g, first: 500) { refreshedAt edges { node { grower { id } day } } } }`, {
-      auth: t.readKey,
-      variables: { g: grower },
-    });
+    const grower = (await h.gql(`{ growers(first: 1) { edges { node { id } } } }`, { auth: t.readKey })).body.data
+      .growers.edges[0].node.id;
+    const r = await h.gql(
+      `query($g: ID) { dailyIntake(grower: $g, first: 500) { refreshedAt edges { node { grower { id } day } } } }`,
+      {
+        auth: t.readKey,
+        variables: { g: grower },
+      },
+    );
     expect(r.body.errors).toBeUndefined();
     const days = r.body.data.dailyIntake.edges.map((e: any) => e.node);
     expect(days.length).toBeGreaterThan(50);
@@ -83,7 +97,14 @@ describe('daily intake', () => {
     expect((await query()).body.data.dailyIntake.edges).toEqual([]);
     await h.gql(REFRESH, { auth: t.internalKey });
     expect((await query()).body.data.dailyIntake.edges.map((e: any) => e.node)).toEqual([
-      { grower: { id: encodeGlobalId('Grower', g.id) }, day: '2030-01-02', batches: 1, rejectedBatches: 0, grossWeightKg: '10.500', netWeightKg: '0.000' },
+      {
+        grower: { id: encodeGlobalId('Grower', g.id) },
+        day: '2030-01-02',
+        batches: 1,
+        rejectedBatches: 0,
+        grossWeightKg: '10.500',
+        netWeightKg: '0.000',
+      },
     ]);
   });
 
@@ -104,7 +125,8 @@ describe('daily intake', () => {
 
   it("another tenant's intake is not visible, whatever grower id is asked for", async ({ h, t }) => {
     const other = await h.tenant('nosy');
-    const mine = (await h.gql(`{ growers(first: 1) { edges { node { id } } } }`, { auth: t.readKey })).body.data.growers.edges[0].node.id;
+    const mine = (await h.gql(`{ growers(first: 1) { edges { node { id } } } }`, { auth: t.readKey })).body.data.growers
+      .edges[0].node.id;
     const r = await h.gql(INTAKE, { auth: other.readKey, variables: { grower: mine } });
     expect(r.body.data.dailyIntake.edges).toEqual([]);
     expect((await h.gql(INTAKE, { auth: other.readKey })).body.data.dailyIntake.edges).toEqual([]);
@@ -124,7 +146,11 @@ describe('scheduled refresh', () => {
     const conn = await h.resources.sql.reserve();
     try {
       await conn`select pg_advisory_lock(7204001)`;
-      expect(await refreshDailyIntake(h.resources.db, { wait: false })).toEqual({ refreshed: false, refreshedAt: null, durationMs: null });
+      expect(await refreshDailyIntake(h.resources.db, { wait: false })).toEqual({
+        refreshed: false,
+        refreshedAt: null,
+        durationMs: null,
+      });
     } finally {
       await conn`select pg_advisory_unlock(7204001)`;
       conn.release();

@@ -55,7 +55,10 @@ export async function refreshDailyIntake(db: Db, options: { wait: boolean }): Pr
     const [row] = await tx
       .insert(viewRefreshTable)
       .values({ viewName: DAILY_INTAKE_VIEW, refreshedAt: sql`clock_timestamp()`, durationMs })
-      .onConflictDoUpdate({ target: viewRefreshTable.viewName, set: { refreshedAt: sql`excluded.refreshed_at`, durationMs } })
+      .onConflictDoUpdate({
+        target: viewRefreshTable.viewName,
+        set: { refreshedAt: sql`excluded.refreshed_at`, durationMs },
+      })
       .returning();
     return { refreshed: true, refreshedAt: row.refreshedAt, durationMs };
   });

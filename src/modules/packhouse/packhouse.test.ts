@@ -46,10 +46,13 @@ describe('SQL statements per operation', () => {
   it('node(id) for many ids of several types is 1 statement', async ({ h, t }) => {
     const list = await h.gql(`{ batches(first: 30) { edges { node { id grower { id } } } } }`, { auth: t.partnerKey });
     const ids = list.body.data.batches.edges.flatMap((e: any) => [e.node.id, e.node.grower.id]);
-    const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { code } ... on Grower { name } } }`, {
-      auth: t.partnerKey,
-      variables: { ids },
-    });
+    const r = await h.gql(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Batch { code } ... on Grower { name } } }`,
+      {
+        auth: t.partnerKey,
+        variables: { ids },
+      },
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.nodes.map((n: any) => n.id)).toEqual(ids);
     expect(r.statements).toBe(1);
@@ -63,11 +66,16 @@ describe('nested lists', () => {
       { auth: t.partnerKey },
     );
     for (const { node: g } of r.body.data.growers.edges) {
-      const direct = await h.gql(`query($g: ID!) { batches(first: 4, filter: { grower: $g }) { edges { node { code } } } }`, {
-        auth: t.partnerKey,
-        variables: { g: g.id },
-      });
-      expect(g.batches.edges.map((e: any) => e.node.code)).toEqual(direct.body.data.batches.edges.map((e: any) => e.node.code));
+      const direct = await h.gql(
+        `query($g: ID!) { batches(first: 4, filter: { grower: $g }) { edges { node { code } } } }`,
+        {
+          auth: t.partnerKey,
+          variables: { g: g.id },
+        },
+      );
+      expect(g.batches.edges.map((e: any) => e.node.code)).toEqual(
+        direct.body.data.batches.edges.map((e: any) => e.node.code),
+      );
       expect(g.batches.edges.every((e: any) => e.node.grower.id === g.id)).toBe(true);
     }
   });
@@ -88,15 +96,20 @@ describe('filters', () => {
   });
 
   it('a reversed intake range is a clear error', async ({ h, t }) => {
-    const r = await h.gql(`{ batches(filter: { intakeFrom: "2025-01-02", intakeTo: "2025-01-01" }) { edges { node { id } } } }`, {
-      auth: t.partnerKey,
-    });
+    const r = await h.gql(
+      `{ batches(filter: { intakeFrom: "2025-01-02", intakeTo: "2025-01-01" }) { edges { node { id } } } }`,
+      {
+        auth: t.partnerKey,
+      },
+    );
     expect(r.body.errors?.[0].message).toMatch(/reversed/);
     expect(r.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('an impossible date is refused by the Date scalar', async ({ h, t }) => {
-    const r = await h.gql(`{ batches(filter: { intakeFrom: "2025-02-30" }) { edges { node { id } } } }`, { auth: t.partnerKey });
+    const r = await h.gql(`{ batches(filter: { intakeFrom: "2025-02-30" }) { edges { node { id } } } }`, {
+      auth: t.partnerKey,
+    });
     expect(r.body.errors?.[0].message).toMatch(/real calendar date/);
   });
 });
@@ -109,26 +122,46 @@ const CREATE_BATCH = `mutation($input: BatchInput!) { createBatch(input: $input)
 
 describe('mutations', () => {
   async function ids({ h, t }: AppFixtures) {
-    const r = await h.gql(`{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`, {
-      auth: t.partnerKey,
-    });
+    const r = await h.gql(
+      `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
+      {
+        auth: t.partnerKey,
+      },
+    );
     return { grower: r.body.data.growers.edges[0].node.id, packhouse: r.body.data.packhouses.edges[0].node.id };
   }
 
   it('creates a batch, keeps weights exact, and walks it through its statuses', async ({ h, t }) => {
     const { grower, packhouse } = await ids({ h, t });
-    const input = { code: 'M-1', grower, packhouse, fruitType: 'PEAR', harvestDate: '2025-03-01', intakeDate: '2025-03-02', grossWeightKg: '1234.567', netWeightKg: '1200.001' };
+    const input = {
+      code: 'M-1',
+      grower,
+      packhouse,
+      fruitType: 'PEAR',
+      harvestDate: '2025-03-01',
+      intakeDate: '2025-03-02',
+      grossWeightKg: '1234.567',
+      netWeightKg: '1200.001',
+    };
     const created = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input } });
     const batch = created.body.data.createBatch;
     expect(batch.__typename).toBe('MutationCreateBatchSuccess');
-    expect(batch.data).toMatchObject({ code: 'M-1', status: 'RECEIVED', grossWeightKg: '1234.567', netWeightKg: '1200.001' });
+    expect(batch.data).toMatchObject({
+      code: 'M-1',
+      status: 'RECEIVED',
+      grossWeightKg: '1234.567',
+      netWeightKg: '1200.001',
+    });
 
     const move = (status: string) =>
       h.gql(
         `mutation($id: ID!, $s: BatchStatus!) { changeBatchStatus(id: $id, status: $s) { __typename ... on MutationChangeBatchStatusSuccess { data { status } } ... on ValidationError { field message } } }`,
         { auth: t.partnerKey, variables: { id: batch.data.id, s: status } },
       );
-    expect((await move('PACKED')).body.data.changeBatchStatus).toMatchObject({ __typename: 'ValidationError', field: 'status' });
+    expect((await move('PACKED')).body.data.changeBatchStatus).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'status',
+    });
     expect((await move('GRADED')).body.data.changeBatchStatus.data.status).toBe('GRADED');
     expect((await move('PACKED')).body.data.changeBatchStatus.data.status).toBe('PACKED');
     expect((await move('DISPATCHED')).body.data.changeBatchStatus.data.status).toBe('DISPATCHED');
@@ -139,7 +172,15 @@ describe('mutations', () => {
 
   it('names the bad input field for each kind of bad value', async ({ h, t }) => {
     const { grower, packhouse } = await ids({ h, t });
-    const base = { code: 'M-2', grower, packhouse, fruitType: 'APPLE', harvestDate: '2025-03-05', intakeDate: '2025-03-06', grossWeightKg: '100' };
+    const base = {
+      code: 'M-2',
+      grower,
+      packhouse,
+      fruitType: 'APPLE',
+      harvestDate: '2025-03-05',
+      intakeDate: '2025-03-06',
+      grossWeightKg: '100',
+    };
     const cases: [Record<string, unknown>, string][] = [
       [{ intakeDate: '2025-03-01' }, 'input.intakeDate'],
       [{ netWeightKg: '100.001' }, 'input.netWeightKg'],
@@ -152,13 +193,24 @@ describe('mutations', () => {
       const r = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input: { ...base, ...change } } });
       expect(r.body.data?.createBatch, JSON.stringify(change)).toMatchObject({ __typename: 'ValidationError', field });
     }
-    const exists = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input: { ...base, code: 'B-0000001' } } });
+    const exists = await h.gql(CREATE_BATCH, {
+      auth: t.partnerKey,
+      variables: { input: { ...base, code: 'B-0000001' } },
+    });
     expect(exists.body.data.createBatch).toMatchObject({ __typename: 'ValidationError', field: 'input.code' });
   });
 
   it('a float weight is refused at the scalar, before any resolver', async ({ h, t }) => {
     const { grower, packhouse } = await ids({ h, t });
-    const input = { code: 'M-3', grower, packhouse, fruitType: 'APPLE', harvestDate: '2025-03-05', intakeDate: '2025-03-06', grossWeightKg: 100.5 };
+    const input = {
+      code: 'M-3',
+      grower,
+      packhouse,
+      fruitType: 'APPLE',
+      harvestDate: '2025-03-05',
+      intakeDate: '2025-03-06',
+      grossWeightKg: 100.5,
+    };
     const r = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input } });
     expect(r.body.errors?.[0].message).toMatch(/Decimal must be a string/);
     expect(r.statements).toBe(0);

@@ -74,9 +74,12 @@ describe('keyset pagination', () => {
   }
 
   it('an empty page and the last page report their neighbours', async () => {
-    const last = await h.gql(`{ batches(last: 3) { edges { node { code } } pageInfo { hasNextPage hasPreviousPage } } }`, {
-      auth: t.partnerKey,
-    });
+    const last = await h.gql(
+      `{ batches(last: 3) { edges { node { code } } pageInfo { hasNextPage hasPreviousPage } } }`,
+      {
+        auth: t.partnerKey,
+      },
+    );
     expect(last.body.data.batches.edges).toHaveLength(3);
     expect(last.body.data.batches.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true });
     const none = await h.gql(`{ batches(first: 0) { edges { node { code } } } }`, { auth: t.partnerKey });
@@ -90,7 +93,9 @@ describe('bad pagination input gets a clear error, never a silent clamp', () => 
   it('first above the maximum', async () => {
     const r: GqlResult = await h.gql(query('first: 501'), { auth: t.partnerKey });
     expect(r.body.data?.batches ?? null).toBeNull();
-    expect(r.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'first', maximum: 500 } });
+    expect(r.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', argument: 'first', maximum: 500 },
+    });
     expect(r.body.errors?.[0].message).toMatch(/between 0 and 500/);
   });
 
@@ -102,7 +107,11 @@ describe('bad pagination input gets a clear error, never a silent clamp', () => 
   });
 
   it('a malformed cursor', async () => {
-    for (const cursor of ['garbage', Buffer.from('["batches:INTAKE_DATE_DESC"]').toString('base64url'), Buffer.from('["batches:INTAKE_DATE_DESC","not-a-date",1]').toString('base64url')]) {
+    for (const cursor of [
+      'garbage',
+      Buffer.from('["batches:INTAKE_DATE_DESC"]').toString('base64url'),
+      Buffer.from('["batches:INTAKE_DATE_DESC","not-a-date",1]').toString('base64url'),
+    ]) {
       const r: GqlResult = await h.gql(query(`first: 5, after: "${cursor}"`), { auth: t.partnerKey });
       expect(r.body.errors?.[0].message, cursor).toMatch(/cursor .* is malformed/);
     }
@@ -114,15 +123,23 @@ describe('bad pagination input gets a clear error, never a silent clamp', () => 
     const r1 = await h.gql(query(`first: 5, after: "${growerCursor}"`), { auth: t.partnerKey });
     expect(r1.body.errors?.[0].message).toMatch(/belongs to another list or ordering/);
 
-    const asc = await h.gql(`{ batches(first: 1, orderBy: CODE_ASC) { pageInfo { endCursor } } }`, { auth: t.partnerKey });
-    const r2 = await h.gql(query(`first: 5, orderBy: INTAKE_DATE_DESC, after: "${asc.body.data.batches.pageInfo.endCursor}"`), {
+    const asc = await h.gql(`{ batches(first: 1, orderBy: CODE_ASC) { pageInfo { endCursor } } }`, {
       auth: t.partnerKey,
     });
+    const r2 = await h.gql(
+      query(`first: 5, orderBy: INTAKE_DATE_DESC, after: "${asc.body.data.batches.pageInfo.endCursor}"`),
+      {
+        auth: t.partnerKey,
+      },
+    );
     expect(r2.body.errors?.[0].message).toMatch(/belongs to another list or ordering/);
 
-    const nested = await h.gql(`{ growers(first: 1) { edges { node { batches(first: 1) { pageInfo { endCursor } } } } } }`, {
-      auth: t.partnerKey,
-    });
+    const nested = await h.gql(
+      `{ growers(first: 1) { edges { node { batches(first: 1) { pageInfo { endCursor } } } } } }`,
+      {
+        auth: t.partnerKey,
+      },
+    );
     const nestedCursor = nested.body.data.growers.edges[0].node.batches.pageInfo.endCursor;
     const r3 = await h.gql(query(`first: 5, after: "${nestedCursor}"`), { auth: t.partnerKey });
     expect(r3.body.errors?.[0].message).toMatch(/belongs to another list or ordering/);

@@ -41,7 +41,8 @@ const PaymentTotalRef = builder.objectRef<payments.PaymentTotal>('PaymentTotal')
 });
 
 export const FruitPriceRef = builder.loadableNode('FruitPrice', {
-  description: 'Price per kg of net weight for a fruit type, from validFrom until the next price of the same fruit and currency.',
+  description:
+    'Price per kg of net weight for a fruit type, from validFrom until the next price of the same fruit and currency.',
   id: { resolve: (p) => p.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, fruitPriceTable, ids),
   fields: (t) => ({
@@ -79,7 +80,10 @@ builder.queryFields((t) => ({
     },
     complexity: connectionComplexity(LIST_PAGE),
     resolve: (_root, args, ctx) => {
-      const filter = { ...args.filter, growerId: args.filter?.grower ? queryId(String(args.filter.grower), 'Grower') : null };
+      const filter = {
+        ...args.filter,
+        growerId: args.filter?.grower ? queryId(String(args.filter.grower), 'Grower') : null,
+      };
       return payments.listPayments(ctx.db, organizationOf(ctx), filter, args.orderBy ?? 'PAID_ON_DESC', args);
     },
   }),
@@ -105,12 +109,20 @@ builder.objectFields(GrowerRef, (t) => ({
     },
     complexity: connectionComplexity(NESTED_PAGE),
     load: (ids: number[], ctx: Context, args) =>
-      payments.paymentsByGrower(ctx.db, organizationOf(ctx), ids, args.filter ?? {}, args.orderBy ?? 'PAID_ON_DESC', args),
+      payments.paymentsByGrower(
+        ctx.db,
+        organizationOf(ctx),
+        ids,
+        args.filter ?? {},
+        args.orderBy ?? 'PAID_ON_DESC',
+        args,
+      ),
     resolve: (g) => g.id,
   }),
   paymentTotals: t.loadableList({
     type: PaymentTotalRef,
-    description: 'What this grower was paid, per currency, in the paid-date range given (inclusive). One statement for all growers of a list.',
+    description:
+      'What this grower was paid, per currency, in the paid-date range given (inclusive). One statement for all growers of a list.',
     byPath: true,
     args: { from: t.arg({ type: 'Date' }), to: t.arg({ type: 'Date' }) },
     load: (ids: number[], ctx: Context, args) => payments.paymentTotalsByGrower(ctx.db, organizationOf(ctx), ids, args),
@@ -120,15 +132,24 @@ builder.objectFields(GrowerRef, (t) => ({
 
 // ---- mutations -------------------------------------------------------------------------------
 
-const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
 
 const GrowerPaymentInput = builder.inputType('GrowerPaymentInput', {
   fields: (t) => ({
     grower: t.id({ required: true }),
-    amount: t.field({ type: 'Decimal', required: true, description: 'More than zero, with at most the currency\u2019s decimals, e.g. "1250.50".' }),
+    amount: t.field({
+      type: 'Decimal',
+      required: true,
+      description: 'More than zero, with at most the currency\u2019s decimals, e.g. "1250.50".',
+    }),
     currency: t.string({ required: true, description: 'ISO 4217 code, e.g. NZD.' }),
     paidOn: t.field({ type: 'Date', required: true }),
-    reference: t.string({ required: true, validate: text(100), description: 'Bank or remittance reference; unique in your organization.' }),
+    reference: t.string({
+      required: true,
+      validate: text(100),
+      description: 'Bank or remittance reference; unique in your organization.',
+    }),
     note: t.string({ validate: text(500) }),
   }),
 });
@@ -147,7 +168,8 @@ builder.mutationFields((t) => ({
     type: GrowerPaymentRef,
     authScopes: { write: true },
     errors: mutationErrors,
-    description: 'Records a payment made to a grower. Bad amounts, currencies, dates or a reused reference are a ValidationError naming the field.',
+    description:
+      'Records a payment made to a grower. Bad amounts, currencies, dates or a reused reference are a ValidationError naming the field.',
     args: { input: t.arg({ type: GrowerPaymentInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { grower, ...rest } = input;
@@ -159,7 +181,8 @@ builder.mutationFields((t) => ({
     type: FruitPriceRef,
     authScopes: { admin: true },
     errors: mutationErrors,
-    description: 'Sets the price per kg of a fruit type from a date on (replacing a price set for that same date). Admin only: it changes what growers are owed.',
+    description:
+      'Sets the price per kg of a fruit type from a date on (replacing a price set for that same date). Admin only: it changes what growers are owed.',
     args: { input: t.arg({ type: FruitPriceInput, required: true }) },
     resolve: (_root, { input }, ctx) => prices.setFruitPrice(ctx.db, organizationOf(ctx), input),
   }),

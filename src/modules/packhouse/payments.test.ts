@@ -50,11 +50,20 @@ describe('recording a payment', () => {
       const r = await record(payment({ amount, currency, note: 'Final pool payment' }));
       expect(r.body.data.recordGrowerPayment, amount).toMatchObject({
         __typename: 'MutationRecordGrowerPaymentSuccess',
-        data: { amount: stored, currency: currency.toUpperCase(), paidOn: '2025-02-01', note: 'Final pool payment', grower: { id: growers[0] } },
+        data: {
+          amount: stored,
+          currency: currency.toUpperCase(),
+          paidOn: '2025-02-01',
+          note: 'Final pool payment',
+          grower: { id: growers[0] },
+        },
       });
     }
     const byUser = await record(payment(), t.adminToken);
-    expect(byUser.body.data.recordGrowerPayment.data.recordedBy).toEqual({ kind: 'USER', id: encodeGlobalId('User', t.adminUserId) });
+    expect(byUser.body.data.recordGrowerPayment.data.recordedBy).toEqual({
+      kind: 'USER',
+      id: encodeGlobalId('User', t.adminUserId),
+    });
   });
 
   it('names the bad field: negative, zero, too precise or too large amounts, unknown currencies, future dates, reused references', async () => {
@@ -75,13 +84,20 @@ describe('recording a payment', () => {
     ];
     for (const [change, field, message] of cases) {
       const r = await record(payment(change));
-      expect(r.body.data?.recordGrowerPayment, JSON.stringify(change)).toMatchObject({ __typename: 'ValidationError', field });
+      expect(r.body.data?.recordGrowerPayment, JSON.stringify(change)).toMatchObject({
+        __typename: 'ValidationError',
+        field,
+      });
       expect(r.body.data.recordGrowerPayment.message).toMatch(message);
     }
     // Every problem at once, not one per attempt.
     const many = await record(payment({ amount: '-1', currency: 'ABC', paidOn: '2999-01-01' }));
-    expect(many.body.data.recordGrowerPayment.issues.map((i: any) => i.field).sort()).toEqual(['input.currency', 'input.paidOn']);
-    const [{ n }] = await h.resources.sql`select count(*)::int as n from grower_payments where reference like 'REF-%' and amount <= 0`;
+    expect(many.body.data.recordGrowerPayment.issues.map((i: any) => i.field).sort()).toEqual([
+      'input.currency',
+      'input.paidOn',
+    ]);
+    const [{ n }] = await h.resources
+      .sql`select count(*)::int as n from grower_payments where reference like 'REF-%' and amount <= 0`;
     expect(n).toBe(0);
   });
 
@@ -100,7 +116,10 @@ describe('recording a payment', () => {
     for (const grower of [encodeGlobalId('Grower', 999_999), growers[0]]) {
       const auth = grower === growers[0] ? other.partnerKey : t.partnerKey;
       const r = await record(payment({ grower }), auth);
-      expect(r.body.data.recordGrowerPayment).toMatchObject({ __typename: 'NotFoundError', id: String(localId(grower)) });
+      expect(r.body.data.recordGrowerPayment).toMatchObject({
+        __typename: 'NotFoundError',
+        id: String(localId(grower)),
+      });
     }
   });
 
@@ -147,7 +166,10 @@ describe('money never touches a float', () => {
     expect(float).not.toBe(10);
     const all = await h.gql(TOTALS, { auth: t.partnerKey, variables: { id: growers[3] } });
     expect(all.body.data.node.paymentTotals).toEqual([{ currency: 'NZD', amount: '10.00', payments: 1000 }]);
-    const march = await h.gql(TOTALS, { auth: t.partnerKey, variables: { id: growers[3], from: '2025-03-01', to: '2025-03-31' } });
+    const march = await h.gql(TOTALS, {
+      auth: t.partnerKey,
+      variables: { id: growers[3], from: '2025-03-01', to: '2025-03-31' },
+    });
     expect(march.body.data.node.paymentTotals).toEqual([{ currency: 'NZD', amount: '5.00', payments: 500 }]);
   });
 });
@@ -194,7 +216,12 @@ describe('reading payments', () => {
     }
     expect(seen).toHaveLength(40);
     expect(seen.every((p) => p.currency === 'NZD' && p.paidOn >= '2024-02-01' && p.paidOn <= '2024-03-31')).toBe(true);
-    expect(seen.map((p) => p.paidOn)).toEqual(seen.map((p) => p.paidOn).sort().reverse());
+    expect(seen.map((p) => p.paidOn)).toEqual(
+      seen
+        .map((p) => p.paidOn)
+        .sort()
+        .reverse(),
+    );
 
     const one = await h.gql(q, { auth: t.partnerKey, variables: { f: { grower: growers[5] } } });
     expect(one.body.data.payments.edges).toHaveLength(4);
@@ -204,17 +231,24 @@ describe('reading payments', () => {
   it('a reversed date range or unknown currency is a clear error', async () => {
     const q = `query($f: PaymentFilter) { payments(filter: $f) { edges { node { id } } } }`;
     const reversed = await h.gql(q, { auth: t.partnerKey, variables: { f: { from: '2024-03-01', to: '2024-02-01' } } });
-    expect(reversed.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'filter.from' } });
+    expect(reversed.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', argument: 'filter.from' },
+    });
     expect(reversed.body.errors?.[0].message).toMatch(/reversed/);
     const currency = await h.gql(q, { auth: t.partnerKey, variables: { f: { currency: 'DOLLARS' } } });
-    expect(currency.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'filter.currency' } });
-    const nested = await h.gql(`{ growers(first: 2) { edges { node { paymentTotals(from: "2024-05-01", to: "2024-01-01") { amount } } } } }`, {
-      auth: t.partnerKey,
+    expect(currency.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', argument: 'filter.currency' },
     });
+    const nested = await h.gql(
+      `{ growers(first: 2) { edges { node { paymentTotals(from: "2024-05-01", to: "2024-01-01") { amount } } } } }`,
+      {
+        auth: t.partnerKey,
+      },
+    );
     expect(nested.body.errors?.[0].message).toMatch(/reversed/);
   });
 
-  it("another tenant sees none of these payments", async () => {
+  it('another tenant sees none of these payments', async () => {
     const other = await h.tenant('snoop');
     const r = await h.gql(`{ payments(first: 10) { edges { node { id } } } }`, { auth: other.partnerKey });
     expect(r.body.data.payments.edges).toEqual([]);

@@ -21,7 +21,10 @@ export function checkCurrency(code: string, field: string): { currency: string; 
   const currency = code.trim().toUpperCase();
   const scale = minorUnits(currency);
   if (scale === undefined) {
-    return { field, message: `"${code.slice(0, 16)}" is not an ISO 4217 currency code in circulation, such as NZD, USD or EUR.` };
+    return {
+      field,
+      message: `"${code.slice(0, 16)}" is not an ISO 4217 currency code in circulation, such as NZD, USD or EUR.`,
+    };
   }
   return { currency, scale };
 }
@@ -32,15 +35,21 @@ export function checkCurrency(code: string, field: string): { currency: string; 
  */
 export function checkAmount(amount: string, currency: string, scale: number, field: string): string | Issue {
   const text = amount.trim();
-  if (!/^-?\d+(\.\d+)?$/.test(text)) return { field, message: `"${text.slice(0, 32)}" is not a decimal amount such as "1250.00".` };
+  if (!/^-?\d+(\.\d+)?$/.test(text))
+    return { field, message: `"${text.slice(0, 32)}" is not a decimal amount such as "1250.00".` };
   let units: bigint;
   try {
     units = toUnits(text, scale);
   } catch {
-    return { field, message: `${currency} amounts have at most ${scale} decimal place${scale === 1 ? '' : 's'}; got "${text}".` };
+    return {
+      field,
+      message: `${currency} amounts have at most ${scale} decimal place${scale === 1 ? '' : 's'}; got "${text}".`,
+    };
   }
-  if (units <= 0n) return { field, message: `The amount must be more than zero; got "${text}". Record a refund as its own entry.` };
-  if (units >= 10n ** BigInt(MAX_WHOLE_DIGITS + scale)) return { field, message: `The amount must be below 10^${MAX_WHOLE_DIGITS}; got "${text}".` };
+  if (units <= 0n)
+    return { field, message: `The amount must be more than zero; got "${text}". Record a refund as its own entry.` };
+  if (units >= 10n ** BigInt(MAX_WHOLE_DIGITS + scale))
+    return { field, message: `The amount must be below 10^${MAX_WHOLE_DIGITS}; got "${text}".` };
   return fromUnits(units, scale);
 }
 
@@ -69,12 +78,21 @@ function checkPayment(input: PaymentInput): Omit<PaymentInput, 'growerId'> {
     else issues.push(checked);
   }
   if (input.paidOn > latestPaidDate()) {
-    issues.push({ field: 'input.paidOn', message: `The paid date ${input.paidOn} is in the future; record a payment once it is made.` });
+    issues.push({
+      field: 'input.paidOn',
+      message: `The paid date ${input.paidOn} is in the future; record a payment once it is made.`,
+    });
   }
   const reference = input.reference.trim();
   if (!reference) issues.push({ field: 'input.reference', message: 'must not be blank' });
   if (issues.length) throw new ValidationError(issues);
-  return { amount, currency: 'currency' in currency ? currency.currency : input.currency, paidOn: input.paidOn, reference, note: input.note };
+  return {
+    amount,
+    currency: 'currency' in currency ? currency.currency : input.currency,
+    paidOn: input.paidOn,
+    reference,
+    note: input.note,
+  };
 }
 
 export async function recordGrowerPayment(
@@ -88,14 +106,23 @@ export async function recordGrowerPayment(
     // One statement: the (organization_id, grower_id) foreign key is the ownership check.
     const [row] = await db
       .insert(growerPaymentTable)
-      .values({ ...values, organizationId, growerId: input.growerId, recordedByKind: actor.kind, recordedById: actor.id })
+      .values({
+        ...values,
+        organizationId,
+        growerId: input.growerId,
+        recordedByKind: actor.kind,
+        recordedById: actor.id,
+      })
       .returning();
     return row;
   } catch (err) {
     const constraint = violatedConstraint(err);
     if (constraint === 'grower_payments_grower_fk') throw new NotFoundError('Grower', String(input.growerId));
     if (constraint === 'grower_payments_reference_key') {
-      throw ValidationError.of('input.reference', `A payment with reference "${values.reference}" is already recorded in your organization.`);
+      throw ValidationError.of(
+        'input.reference',
+        `A payment with reference "${values.reference}" is already recorded in your organization.`,
+      );
     }
     throw err;
   }
@@ -110,13 +137,20 @@ export function paymentOrdering(order: PaymentOrder, scope = 'payments'): Orderi
   const recorded = order === 'RECORDED_AT_DESC';
   return {
     list: `${scope}:${order}`,
-    columns: recorded ? [growerPaymentTable.createdAt, growerPaymentTable.id] : [growerPaymentTable.paidOn, growerPaymentTable.id],
+    columns: recorded
+      ? [growerPaymentTable.createdAt, growerPaymentTable.id]
+      : [growerPaymentTable.paidOn, growerPaymentTable.id],
     direction: order === 'PAID_ON_ASC' ? 'asc' : 'desc',
     key: (p) => (recorded ? [p.createdAt, p.id] : [p.paidOn, p.id]),
   };
 }
 
-export type PaymentFilter = { from?: string | null; to?: string | null; growerId?: number | null; currency?: string | null };
+export type PaymentFilter = {
+  from?: string | null;
+  to?: string | null;
+  growerId?: number | null;
+  currency?: string | null;
+};
 
 /** Inclusive paid-date range; a reversed range or an unknown currency is the caller's mistake. */
 export function paymentFilterSql(organizationId: number, filter: PaymentFilter, prefix = 'filter.'): SQL | undefined {
@@ -145,7 +179,13 @@ export function checkPeriod(from: string | null | undefined, to: string | null |
   }
 }
 
-export function listPayments(db: Db, organizationId: number, filter: PaymentFilter, order: PaymentOrder, page: PageArgs) {
+export function listPayments(
+  db: Db,
+  organizationId: number,
+  filter: PaymentFilter,
+  order: PaymentOrder,
+  page: PageArgs,
+) {
   return keysetPage(db, growerPaymentTable, paymentFilterSql(organizationId, filter), paymentOrdering(order), page);
 }
 
@@ -159,7 +199,15 @@ export function paymentsByGrower(
   page: PageArgs,
 ) {
   const where = paymentFilterSql(organizationId, { ...filter, growerId: null });
-  return lateralPages(db, growerPaymentTable, growerPaymentTable.growerId, growerIds, where, paymentOrdering(order, 'grower.payments'), page);
+  return lateralPages(
+    db,
+    growerPaymentTable,
+    growerPaymentTable.growerId,
+    growerIds,
+    where,
+    paymentOrdering(order, 'grower.payments'),
+    page,
+  );
 }
 
 export type PaymentTotal = { currency: string; amount: string; payments: number };

@@ -21,11 +21,16 @@ function checkPrice(input: FruitPriceInput): FruitPriceInput {
   let pricePerKg = input.pricePerKg;
   try {
     const units = toUnits(input.pricePerKg, PRICE_SCALE);
-    if (units < 0n) issues.push({ field: 'input.pricePerKg', message: `A price cannot be negative; got "${input.pricePerKg}".` });
-    else if (units >= 10n ** BigInt(8 + PRICE_SCALE)) issues.push({ field: 'input.pricePerKg', message: 'A price per kg must be below 100,000,000.' });
+    if (units < 0n)
+      issues.push({ field: 'input.pricePerKg', message: `A price cannot be negative; got "${input.pricePerKg}".` });
+    else if (units >= 10n ** BigInt(8 + PRICE_SCALE))
+      issues.push({ field: 'input.pricePerKg', message: 'A price per kg must be below 100,000,000.' });
     pricePerKg = fromUnits(units, PRICE_SCALE);
   } catch {
-    issues.push({ field: 'input.pricePerKg', message: `A price per kg has at most ${PRICE_SCALE} decimals, e.g. "2.3550"; got "${input.pricePerKg}".` });
+    issues.push({
+      field: 'input.pricePerKg',
+      message: `A price per kg has at most ${PRICE_SCALE} decimals, e.g. "2.3550"; got "${input.pricePerKg}".`,
+    });
   }
   if (issues.length) throw new ValidationError(issues);
   return { ...input, currency: 'currency' in currency ? currency.currency : input.currency, pricePerKg };
@@ -38,7 +43,12 @@ export async function setFruitPrice(db: Db, organizationId: number, input: Fruit
     .insert(fruitPriceTable)
     .values({ ...values, organizationId })
     .onConflictDoUpdate({
-      target: [fruitPriceTable.organizationId, fruitPriceTable.currency, fruitPriceTable.fruitType, fruitPriceTable.validFrom],
+      target: [
+        fruitPriceTable.organizationId,
+        fruitPriceTable.currency,
+        fruitPriceTable.fruitType,
+        fruitPriceTable.validFrom,
+      ],
       set: { pricePerKg: values.pricePerKg, updatedAt: sql`now()` },
     })
     .returning();

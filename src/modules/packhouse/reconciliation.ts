@@ -47,7 +47,9 @@ function checkArgs(args: ReconciliationArgs) {
   const currency = checkCurrency(args.currency, 'currency');
   if ('field' in currency) throw badUserInput(currency.message, { argument: 'currency' });
   if (compareDecimals(args.threshold, '0') < 0) {
-    throw badUserInput(`The threshold is a size of variance and cannot be negative; got "${args.threshold}".`, { argument: 'threshold' });
+    throw badUserInput(`The threshold is a size of variance and cannot be negative; got "${args.threshold}".`, {
+      argument: 'threshold',
+    });
   }
   return currency;
 }

@@ -14,19 +14,30 @@ const GrowerReconciliationRef = builder.objectRef<GrowerReconciliation>('GrowerR
     grower: t.field({ type: GrowerRef, resolve: (r) => String(r.growerId) }),
     batches: t.exposeInt('batches', { description: 'Delivered batches in the period.' }),
     unpricedBatches: t.exposeInt('unpricedBatches', {
-      description: 'Delivered batches left out of the value: no net weight yet, or no price in force on their intake date.',
+      description:
+        'Delivered batches left out of the value: no net weight yet, or no price in force on their intake date.',
     }),
     netWeightKg: t.expose('netWeightKg', { type: 'Decimal' }),
     deliveredValue: t.expose('deliveredValue', { type: 'Decimal' }),
-    paid: t.expose('paid', { type: 'Decimal', description: 'Payments in the currency with a paid date in the period.' }),
+    paid: t.expose('paid', {
+      type: 'Decimal',
+      description: 'Payments in the currency with a paid date in the period.',
+    }),
     payments: t.exposeInt('payments'),
-    variance: t.expose('variance', { type: 'Decimal', description: 'deliveredValue − paid: positive when the grower is still owed money.' }),
+    variance: t.expose('variance', {
+      type: 'Decimal',
+      description: 'deliveredValue − paid: positive when the grower is still owed money.',
+    }),
   }),
 });
-const ReconciliationConnection = builder.connectionObject({ type: GrowerReconciliationRef, name: 'ReconciliationConnection' });
+const ReconciliationConnection = builder.connectionObject({
+  type: GrowerReconciliationRef,
+  name: 'ReconciliationConnection',
+});
 
 const DailyIntakeRef = builder.objectRef<intake.DailyIntake>('DailyIntake').implement({
-  description: 'What one grower delivered on one day, from the daily intake roll-up (see refreshedAt on the connection).',
+  description:
+    'What one grower delivered on one day, from the daily intake roll-up (see refreshedAt on the connection).',
   fields: (t) => ({
     grower: t.field({ type: GrowerRef, resolve: (d) => String(d.growerId) }),
     day: t.expose('intakeDate', { type: 'Date' }),
@@ -49,12 +60,14 @@ const DailyIntakeConnection = builder.connectionObject({
   }),
 });
 
-const DailyIntakeRefresh = builder.objectRef<{ refreshedAt: string; durationMs: number }>('DailyIntakeRefresh').implement({
-  fields: (t) => ({
-    refreshedAt: t.expose('refreshedAt', { type: 'DateTime' }),
-    durationMs: t.exposeInt('durationMs'),
-  }),
-});
+const DailyIntakeRefresh = builder
+  .objectRef<{ refreshedAt: string; durationMs: number }>('DailyIntakeRefresh')
+  .implement({
+    fields: (t) => ({
+      refreshedAt: t.expose('refreshedAt', { type: 'DateTime' }),
+      durationMs: t.exposeInt('durationMs'),
+    }),
+  });
 
 builder.queryFields((t) => ({
   reconciliation: t.field({
@@ -67,11 +80,20 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'Date', required: true }),
       to: t.arg({ type: 'Date', required: true }),
       currency: t.arg.string({ required: true, description: 'ISO 4217 code of the prices and payments to compare.' }),
-      threshold: t.arg({ type: 'Decimal', defaultValue: '0', description: 'Only growers whose |variance| is above this.' }),
+      threshold: t.arg({
+        type: 'Decimal',
+        defaultValue: '0',
+        description: 'Only growers whose |variance| is above this.',
+      }),
     },
     complexity: connectionComplexity(LIST_PAGE),
     resolve: (_root, args, ctx) =>
-      reconcile(ctx.db, organizationOf(ctx), { from: args.from, to: args.to, currency: args.currency, threshold: args.threshold ?? '0' }, args),
+      reconcile(
+        ctx.db,
+        organizationOf(ctx),
+        { from: args.from, to: args.to, currency: args.currency, threshold: args.threshold ?? '0' },
+        args,
+      ),
   }),
   dailyIntake: t.field({
     type: DailyIntakeConnection,
@@ -95,7 +117,8 @@ builder.mutationFields((t) => ({
   refreshDailyIntake: t.field({
     type: DailyIntakeRefresh,
     authScopes: { admin: true },
-    description: 'Refreshes the daily intake roll-up now (it is also refreshed on a schedule). Readers are not blocked while it runs.',
+    description:
+      'Refreshes the daily intake roll-up now (it is also refreshed on a schedule). Readers are not blocked while it runs.',
     resolve: async (_root, _args, ctx: Context) => {
       const result = await intake.refreshDailyIntake(ctx.db, { wait: true });
       // The view is shared: cached daily intake of every organization is dropped, not only the caller's.

@@ -62,8 +62,16 @@ export const BatchRef = builder.loadableNode('Batch', {
     netWeightKg: t.expose('netWeightKg', { type: 'Decimal', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    grower: t.field({ type: GrowerRef, extensions: sqlRelation(batchTable.growerId), resolve: (b) => String(b.growerId) }),
-    packhouse: t.field({ type: PackhouseRef, extensions: sqlRelation(batchTable.packhouseId), resolve: (b) => String(b.packhouseId) }),
+    grower: t.field({
+      type: GrowerRef,
+      extensions: sqlRelation(batchTable.growerId),
+      resolve: (b) => String(b.growerId),
+    }),
+    packhouse: t.field({
+      type: PackhouseRef,
+      extensions: sqlRelation(batchTable.packhouseId),
+      resolve: (b) => String(b.packhouseId),
+    }),
   }),
 });
 
@@ -120,7 +128,8 @@ builder.queryFields((t) => ({
       page: LIST_PAGE,
       ordering: (args) => service.packhouseOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
     }),
-    resolve: (_root, args, ctx) => service.listPackhouses(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
+    resolve: (_root, args, ctx) =>
+      service.listPackhouses(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
   }),
   batches: t.field({
     type: BatchConnection,
@@ -139,7 +148,13 @@ builder.queryFields((t) => ({
       conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
     }),
     resolve: (_root, args, ctx) =>
-      service.listBatches(ctx.db, organizationOf(ctx), batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
+      service.listBatches(
+        ctx.db,
+        organizationOf(ctx),
+        batchFilter(args.filter),
+        args.orderBy ?? 'INTAKE_DATE_DESC',
+        args,
+      ),
   }),
 }));
 
@@ -161,11 +176,20 @@ function nestedBatches(parent: 'grower' | 'packhouse') {
         table: batchTable,
         parentColumn: parent === 'grower' ? batchTable.growerId : batchTable.packhouseId,
         page: NESTED_PAGE,
-        ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC', `${parent}.batches`),
+        ordering: (args) =>
+          service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC', `${parent}.batches`),
         conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
       }),
       load: (ids: number[], ctx: Context, args) =>
-        service.batchesByParent(ctx.db, organizationOf(ctx), parent, ids, batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
+        service.batchesByParent(
+          ctx.db,
+          organizationOf(ctx),
+          parent,
+          ids,
+          batchFilter(args.filter),
+          args.orderBy ?? 'INTAKE_DATE_DESC',
+          args,
+        ),
       resolve: (p) => p.id,
     }),
   );
@@ -175,7 +199,8 @@ nestedBatches('packhouse');
 
 // ---- mutations -------------------------------------------------------------------------------
 
-const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
 const weight = z
   .string()
   .regex(/^\d{1,9}(\.\d{1,3})?$/, 'must be a weight in kg with at most 3 decimals, e.g. "1250.500"')
@@ -234,7 +259,9 @@ const BatchPatch = builder.inputType('BatchPatch', {
 
 /** Drops keys whose value is null or undefined, so a patch only touches what the client sent. */
 function defined<T extends Record<string, unknown>>(patch: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as { [K in keyof T]?: NonNullable<T[K]> };
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as {
+    [K in keyof T]?: NonNullable<T[K]>;
+  };
 }
 
 builder.mutationFields((t) => ({
@@ -295,14 +322,21 @@ builder.mutationFields((t) => ({
         growerId: grower ? inputId(String(grower), 'Grower', 'input.grower') : undefined,
         packhouseId: packhouse ? inputId(String(packhouse), 'Packhouse', 'input.packhouse') : undefined,
       };
-      return service.updateBatch(ctx.db, organizationOf(ctx), inputId(String(id), 'Batch', 'id'), patch, actorOf(ctx.principal));
+      return service.updateBatch(
+        ctx.db,
+        organizationOf(ctx),
+        inputId(String(id), 'Batch', 'id'),
+        patch,
+        actorOf(ctx.principal),
+      );
     },
   }),
   changeBatchStatus: t.field({
     type: BatchRef,
     authScopes: { write: true },
     errors: mutationErrors,
-    description: 'Moves a batch to its next status; a move the workflow does not allow is a ValidationError on `status`.',
+    description:
+      'Moves a batch to its next status; a move the workflow does not allow is a ValidationError on `status`.',
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: BatchStatusEnum, required: true }) },
     resolve: (_root, { id, status }, ctx) =>
       service.changeBatchStatus(

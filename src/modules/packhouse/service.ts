@@ -59,7 +59,13 @@ export function listGrowers(db: Db, organizationId: number, order: GrowerOrder, 
 }
 
 export function listPackhouses(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return keysetPage(db, packhouseTable, eq(packhouseTable.organizationId, organizationId), packhouseOrdering(order), page);
+  return keysetPage(
+    db,
+    packhouseTable,
+    eq(packhouseTable.organizationId, organizationId),
+    packhouseOrdering(order),
+    page,
+  );
 }
 
 export type BatchFilter = {
@@ -83,7 +89,8 @@ export function batchFilterConditions(filter: BatchFilter): SqlCondition[] {
   if (filter.status) conditions.push({ column: batchTable.status, op: '=', value: filter.status });
   if (filter.fruitType) conditions.push({ column: batchTable.fruitType, op: '=', value: filter.fruitType });
   if (filter.growerId != null) conditions.push({ column: batchTable.growerId, op: '=', value: filter.growerId });
-  if (filter.packhouseId != null) conditions.push({ column: batchTable.packhouseId, op: '=', value: filter.packhouseId });
+  if (filter.packhouseId != null)
+    conditions.push({ column: batchTable.packhouseId, op: '=', value: filter.packhouseId });
   if (filter.intakeFrom) conditions.push({ column: batchTable.intakeDate, op: '>=', value: filter.intakeFrom });
   if (filter.intakeTo) conditions.push({ column: batchTable.intakeDate, op: '<=', value: filter.intakeTo });
   return conditions;
@@ -139,7 +146,10 @@ export type BatchInput = {
 
 export async function createGrower(db: Db, organizationId: number, input: GrowerInput): Promise<Grower> {
   const [row] = await uniquely(
-    db.insert(growerTable).values({ ...input, organizationId }).returning(),
+    db
+      .insert(growerTable)
+      .values({ ...input, organizationId })
+      .returning(),
     'growers_organization_code_key',
     'input.code',
     `A grower with code "${input.code}" already exists in your organization.`,
@@ -147,7 +157,12 @@ export async function createGrower(db: Db, organizationId: number, input: Grower
   return row;
 }
 
-export async function updateGrower(db: Db, organizationId: number, id: number, patch: Partial<GrowerInput>): Promise<Grower> {
+export async function updateGrower(
+  db: Db,
+  organizationId: number,
+  id: number,
+  patch: Partial<GrowerInput>,
+): Promise<Grower> {
   const [row] = await uniquely(
     db
       .update(growerTable)
@@ -164,7 +179,10 @@ export async function updateGrower(db: Db, organizationId: number, id: number, p
 
 export async function createPackhouse(db: Db, organizationId: number, input: PackhouseInput): Promise<Packhouse> {
   const [row] = await uniquely(
-    db.insert(packhouseTable).values({ ...input, organizationId }).returning(),
+    db
+      .insert(packhouseTable)
+      .values({ ...input, organizationId })
+      .returning(),
     'packhouses_organization_name_key',
     'input.name',
     `A packhouse named "${input.name}" already exists in your organization.`,
@@ -192,7 +210,12 @@ export async function updatePackhouse(
   return row;
 }
 
-async function requireOwned(db: Db, organizationId: number, growerId: number | undefined, packhouseId: number | undefined) {
+async function requireOwned(
+  db: Db,
+  organizationId: number,
+  growerId: number | undefined,
+  packhouseId: number | undefined,
+) {
   const [found] = await db.execute<{ grower: boolean; packhouse: boolean }>(sql`
     select
       exists (select 1 from ${growerTable} where ${growerTable.organizationId} = ${organizationId} and ${growerTable.id} = ${growerId ?? -1}) as grower,
@@ -201,10 +224,15 @@ async function requireOwned(db: Db, organizationId: number, growerId: number | u
   if (packhouseId !== undefined && !found.packhouse) throw new NotFoundError('Packhouse', String(packhouseId));
 }
 
-function checkBatchValues(values: Pick<BatchInput, 'harvestDate' | 'intakeDate' | 'grossWeightKg'> & { netWeightKg?: string | null }) {
+function checkBatchValues(
+  values: Pick<BatchInput, 'harvestDate' | 'intakeDate' | 'grossWeightKg'> & { netWeightKg?: string | null },
+) {
   const issues: { field: string; message: string }[] = [];
   if (values.intakeDate < values.harvestDate) {
-    issues.push({ field: 'input.intakeDate', message: `Intake (${values.intakeDate}) cannot be before harvest (${values.harvestDate}).` });
+    issues.push({
+      field: 'input.intakeDate',
+      message: `Intake (${values.intakeDate}) cannot be before harvest (${values.harvestDate}).`,
+    });
   }
   if (values.netWeightKg != null && compareDecimals(values.netWeightKg, values.grossWeightKg) > 0) {
     issues.push({ field: 'input.netWeightKg', message: 'Net weight cannot exceed gross weight.' });
@@ -212,12 +240,20 @@ function checkBatchValues(values: Pick<BatchInput, 'harvestDate' | 'intakeDate' 
   if (issues.length) throw new ValidationError(issues);
 }
 
-export async function createBatch(db: Db, organizationId: number, input: BatchInput, actor: Actor = SYSTEM_ACTOR): Promise<Batch> {
+export async function createBatch(
+  db: Db,
+  organizationId: number,
+  input: BatchInput,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<Batch> {
   checkBatchValues(input);
   return db.transaction(async (tx) => {
     await requireOwned(tx, organizationId, input.growerId, input.packhouseId);
     const [row] = await uniquely(
-      tx.insert(batchTable).values({ ...input, organizationId, status: 'received' }).returning(),
+      tx
+        .insert(batchTable)
+        .values({ ...input, organizationId, status: 'received' })
+        .returning(),
       'batches_organization_code_key',
       'input.code',
       `A batch with code "${input.code}" already exists in your organization.`,
@@ -227,7 +263,10 @@ export async function createBatch(db: Db, organizationId: number, input: BatchIn
   });
 }
 
-export type BatchPatch = Partial<Omit<BatchInput, 'growerId' | 'packhouseId'>> & { growerId?: number; packhouseId?: number };
+export type BatchPatch = Partial<Omit<BatchInput, 'growerId' | 'packhouseId'>> & {
+  growerId?: number;
+  packhouseId?: number;
+};
 
 /** Corrects a batch; a change of weights or details writes its history event in the same transaction. */
 export async function updateBatch(
@@ -280,7 +319,10 @@ export async function changeBatchStatus(
     const allowed = BATCH_TRANSITIONS[current.status];
     if (!allowed.includes(to)) {
       const next = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it is final';
-      throw ValidationError.of('status', `Batch ${current.code} is ${current.status}; it cannot move to ${to} (${next}).`);
+      throw ValidationError.of(
+        'status',
+        `Batch ${current.code} is ${current.status}; it cannot move to ${to} (${next}).`,
+      );
     }
     const [row] = await tx
       .update(batchTable)

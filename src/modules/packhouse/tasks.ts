@@ -24,8 +24,7 @@ export function scheduleDailyIntakeRefresh(
         deps.log.info({ durationMs: result.durationMs }, 'daily intake view refreshed');
         // Cached daily intake answers of every organization now lag the view.
         if (deps.responseCache) await invalidateDerived({ responseCache: deps.responseCache }, ['DailyIntake']);
-      }
-      else deps.log.debug('daily intake view refresh skipped: another process is refreshing it');
+      } else deps.log.debug('daily intake view refresh skipped: another process is refreshing it');
     } catch (err) {
       deps.log.error({ err }, 'daily intake view refresh failed; the next turn will try again');
     } finally {

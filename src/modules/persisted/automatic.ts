@@ -30,7 +30,13 @@ export class AutomaticPersistedQueries {
   private readonly maxLocalChars: number;
 
   /** `redis` shared between instances, or undefined for this process only. */
-  constructor(options: { redis: Redis | undefined; prefix?: string; timeoutMs: number; ttlSeconds?: number; maxLocalChars?: number }) {
+  constructor(options: {
+    redis: Redis | undefined;
+    prefix?: string;
+    timeoutMs: number;
+    ttlSeconds?: number;
+    maxLocalChars?: number;
+  }) {
     this.maxLocalChars = options.maxLocalChars ?? LOCAL_MAX_CHARS;
     this.redis = options.redis;
     this.prefix = options.prefix ?? '';
@@ -64,7 +70,12 @@ export class AutomaticPersistedQueries {
     if (query.length > APQ_MAX_QUERY_CHARS) return;
     const key = this.key(organizationId, hash);
     this.keepLocally(key, query);
-    if (this.redis?.isReady) void withFallback(this.redis.set(key, query, { expiration: { type: 'PX', value: this.ttlMs } }), this.timeoutMs, null);
+    if (this.redis?.isReady)
+      void withFallback(
+        this.redis.set(key, query, { expiration: { type: 'PX', value: this.ttlMs } }),
+        this.timeoutMs,
+        null,
+      );
   }
 
   private forget(key: string) {
@@ -76,7 +87,8 @@ export class AutomaticPersistedQueries {
 
   private keepLocally(key: string, query: string) {
     this.forget(key);
-    while (this.local.size && this.localChars + query.length > this.maxLocalChars) this.forget(this.local.keys().next().value!);
+    while (this.local.size && this.localChars + query.length > this.maxLocalChars)
+      this.forget(this.local.keys().next().value!);
     this.local.set(key, { query, expiresAt: Date.now() + this.ttlMs });
     this.localChars += query.length;
   }

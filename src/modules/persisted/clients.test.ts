@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runFreshtrack } from '../../../examples/partner-client.ts';
 import { seedPackhouse } from '../../../seeds/packhouse.ts';
 import manifest from '../../../seeds/persisted/freshtrack/persisted-query-manifest.json' with { type: 'json' };
-import { FreshtrackBatchDocument, FreshtrackBatchesDocument, FreshtrackDispatchDocument, FreshtrackPackhousesDocument } from '../../../seeds/persisted/freshtrack/graphql.ts';
+import {
+  FreshtrackBatchDocument,
+  FreshtrackBatchesDocument,
+  FreshtrackDispatchDocument,
+  FreshtrackPackhousesDocument,
+} from '../../../seeds/persisted/freshtrack/graphql.ts';
 import { schema } from '../../schema/index.ts';
 import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
 import { catalogTenant, customerInputs, submit } from '../../test/recommendations.ts';
@@ -31,14 +36,22 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-type Sent = { method: string; hasQuery: boolean; hash: string | null; status: number; cache: string | null; code: string | null };
+type Sent = {
+  method: string;
+  hasQuery: boolean;
+  hash: string | null;
+  status: number;
+  cache: string | null;
+  code: string | null;
+};
 
 /** A fetch that answers through app.fetch and records each round trip. */
 function recordingFetch(sent: Sent[]) {
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     const url = new URL(request.url);
-    const body = request.method === 'POST' ? JSON.parse(await request.clone().text()) : Object.fromEntries(url.searchParams);
+    const body =
+      request.method === 'POST' ? JSON.parse(await request.clone().text()) : Object.fromEntries(url.searchParams);
     const extensions = typeof body.extensions === 'string' ? JSON.parse(body.extensions) : body.extensions;
     const response = await h.app.fetch(request);
     const answer = await response.clone().json();
@@ -65,8 +78,15 @@ function possibleTypesOf(s: GraphQLSchema): Record<string, string[]> {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function apqClient(auth: string, sent: Sent[]) {
-  const http = new HttpLink({ uri: 'http://test/graphql', fetch: recordingFetch(sent), headers: { authorization: `Bearer ${auth}` } });
-  return new ApolloClient({ link: new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(http), cache: new InMemoryCache() });
+  const http = new HttpLink({
+    uri: 'http://test/graphql',
+    fetch: recordingFetch(sent),
+    headers: { authorization: `Bearer ${auth}` },
+  });
+  return new ApolloClient({
+    link: new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(http),
+    cache: new InMemoryCache(),
+  });
 }
 
 // Each run sends texts of its own (an alias with a fresh name), as Redis outlives the test database.
@@ -79,12 +99,17 @@ const RECENT_BATCHES = gql(`
     }
   }
 `);
-const OWN_PACKHOUSES = gql(`query OwnPackhouses { run_${run}: __typename packhouses(first: 2) { edges { node { name } } } }`);
+const OWN_PACKHOUSES = gql(
+  `query OwnPackhouses { run_${run}: __typename packhouses(first: 2) { edges { node { name } } } }`,
+);
 
 describe('Apollo Client 4, automatic persisted queries (a key that may send ad-hoc queries)', () => {
   it('costs two round trips the first time, then one GET by hash, for every client of the organization', async () => {
     const sent: Sent[] = [];
-    const first = await apqClient(t.partnerKey, sent).query<any>({ query: RECENT_BATCHES, fetchPolicy: 'network-only' });
+    const first = await apqClient(t.partnerKey, sent).query<any>({
+      query: RECENT_BATCHES,
+      fetchPolicy: 'network-only',
+    });
     expect(first.data?.batches.edges).toHaveLength(5);
     expect(sent.map((s) => [s.method, s.hasQuery, s.code])).toEqual([
       ['GET', false, 'PERSISTED_QUERY_NOT_FOUND'],
@@ -116,7 +141,11 @@ describe('Apollo Client 4, automatic persisted queries (a key that may send ad-h
     // A persisted-only key in the same organization cannot run what others stored, nor store anything.
     const freshtrack = await t.key(['read'], { persistedOnly: true, manifest: 'freshtrack' });
     sent.length = 0;
-    const refused = await apqClient(freshtrack, sent).query({ query: RECENT_BATCHES, fetchPolicy: 'network-only', errorPolicy: 'all' });
+    const refused = await apqClient(freshtrack, sent).query({
+      query: RECENT_BATCHES,
+      fetchPolicy: 'network-only',
+      errorPolicy: 'all',
+    });
     expect(refused.data).toBeUndefined();
     expect(sent.map((s) => s.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND', 'CANNOT_SEND_PQ_ID_AND_BODY']);
   });
@@ -142,10 +171,20 @@ describe('Apollo Client 4, a persisted-only freshtrack key (persisted-query list
   it('runs every manifest operation from the codegen documents in one round trip each, with the fields its cache expects', async () => {
     const key = await t.key(['read', 'write'], { persistedOnly: true, manifest: 'freshtrack' });
     const sent: Sent[] = [];
-    const http = new HttpLink({ uri: 'http://test/graphql', fetch: recordingFetch(sent), headers: { authorization: `Bearer ${key}` } });
-    const link = new PersistedQueryLink({ ...generatePersistedQueryIdsFromManifest({ loadManifest: () => manifest }), useGETForHashedQueries: true });
+    const http = new HttpLink({
+      uri: 'http://test/graphql',
+      fetch: recordingFetch(sent),
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const link = new PersistedQueryLink({
+      ...generatePersistedQueryIdsFromManifest({ loadManifest: () => manifest }),
+      useGETForHashedQueries: true,
+    });
     // possibleTypes from the schema, as an Apollo app configures them for unions and interfaces.
-    const client = new ApolloClient({ link: link.concat(http), cache: new InMemoryCache({ possibleTypes: possibleTypesOf(schema) }) });
+    const client = new ApolloClient({
+      link: link.concat(http),
+      cache: new InMemoryCache({ possibleTypes: possibleTypesOf(schema) }),
+    });
     // Apollo reports fields missing from an answer (a __typename the server did not send) on the console.
     const complaints = vi.spyOn(console, 'error');
     const warnings = vi.spyOn(console, 'warn');
@@ -170,7 +209,11 @@ describe('Apollo Client 4, a persisted-only freshtrack key (persisted-query list
       ['GET', false, null],
       ['POST', false, null],
     ]);
-    expect(sent.map((s) => s.hash)).toEqual(['FreshtrackBatches', 'FreshtrackBatch', 'FreshtrackPackhouses', 'FreshtrackDispatch'].map((n) => manifest.operations.find((o) => o.name === n)!.id));
+    expect(sent.map((s) => s.hash)).toEqual(
+      ['FreshtrackBatches', 'FreshtrackBatch', 'FreshtrackPackhouses', 'FreshtrackDispatch'].map(
+        (n) => manifest.operations.find((o) => o.name === n)!.id,
+      ),
+    );
     expect(complaints).not.toHaveBeenCalled();
     expect(warnings).not.toHaveBeenCalled();
     complaints.mockRestore();
@@ -187,7 +230,10 @@ describe('examples/partner-client.ts', () => {
     expect(result.firstBatch?.code).toMatch(/\S/);
     expect(result.packhouses).toHaveLength(2);
     expect(result.dispatched).toMatch(/DISPATCHED|refused/);
-    expect(sent.map((s) => [s.method, s.hasQuery, s.code])).toEqual([...Array(3).fill(['GET', false, null]), ['POST', false, null]]);
+    expect(sent.map((s) => [s.method, s.hasQuery, s.code])).toEqual([
+      ...Array(3).fill(['GET', false, null]),
+      ['POST', false, null],
+    ]);
   });
 });
 

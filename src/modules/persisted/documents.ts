@@ -1,7 +1,16 @@
 // Persisted documents: one operation and the fragments it uses, identified by the hex SHA-256 of
 // its exact text (the id Apollo's APQ and GraphQL Codegen's persisted documents send).
 import { createHash } from 'node:crypto';
-import { Kind, parse, print, type DefinitionNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  type DefinitionNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 
 export const MANIFEST_NAME = /^[a-z0-9][a-z0-9-]{1,62}$/;
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -11,7 +20,11 @@ export function sha256Hex(text: string): string {
 }
 
 /** Fragments reachable from a selection set, in first-use order. */
-function usedFragments(selectionSet: SelectionSetNode, all: Map<string, FragmentDefinitionNode>, found = new Map<string, FragmentDefinitionNode>()) {
+function usedFragments(
+  selectionSet: SelectionSetNode,
+  all: Map<string, FragmentDefinitionNode>,
+  found = new Map<string, FragmentDefinitionNode>(),
+) {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FRAGMENT_SPREAD) {
       const fragment = all.get(selection.name.value);
@@ -30,7 +43,9 @@ function usedFragments(selectionSet: SelectionSetNode, all: Map<string, Fragment
 export function splitOperations(source: string): { name: string; document: string; hash: string }[] {
   const parsed = parse(source);
   const fragments = new Map(
-    parsed.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    parsed.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
   );
   return parsed.definitions
     .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
@@ -44,7 +59,10 @@ export function splitOperations(source: string): { name: string; document: strin
 
 /** The operation of a persisted document; a persisted document holds exactly one. */
 export function singleOperation(document: DocumentNode): OperationDefinitionNode | string {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1) return `A persisted document holds exactly one operation; this one has ${operations.length}.`;
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  if (operations.length !== 1)
+    return `A persisted document holds exactly one operation; this one has ${operations.length}.`;
   return operations[0];
 }

@@ -18,17 +18,22 @@ export function loadManifestFiles(dir = MANIFEST_DIR): Manifests {
   const manifests: Manifests = new Map();
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(dir, d.name, MANIFEST_FILE))).map((d) => d.name);
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, MANIFEST_FILE)))
+      .map((d) => d.name);
   } catch {
     return manifests;
   }
   for (const name of names.sort()) {
     const path = join(dir, name, MANIFEST_FILE);
-    if (!MANIFEST_NAME.test(name)) throw new Error(`${path}: a manifest name must be lower-case letters, digits and dashes`);
+    if (!MANIFEST_NAME.test(name))
+      throw new Error(`${path}: a manifest name must be lower-case letters, digits and dashes`);
     const entries = Object.entries(JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>);
     for (const [hash, document] of entries) {
       if (!SHA256_HEX.test(hash) || sha256Hex(document) !== hash) {
-        throw new Error(`${path}: the key ${hash.slice(0, 16)}… is not the SHA-256 of its document. Run \`npm run codegen\`.`);
+        throw new Error(
+          `${path}: the key ${hash.slice(0, 16)}… is not the SHA-256 of its document. Run \`npm run codegen\`.`,
+        );
       }
     }
     manifests.set(name, new Map(entries));

@@ -39,7 +39,9 @@ async function post(auth: string, body: Record<string, unknown>) {
 }
 
 async function get(auth: string, params: Record<string, unknown>) {
-  const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const search = new URLSearchParams(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
   const res = await h.fetch(`/graphql?${search}`, { headers: { authorization: `Bearer ${auth}` } });
   return { status: res.status, body: await res.json(), statements: Number(res.headers.get('x-sql-statements')) };
 }
@@ -51,7 +53,8 @@ function hashOf(manifest: string, operationName: string): string {
 
 describe('repository manifests', () => {
   it('are current (npm run codegen) and every document is one named, valid operation', async () => {
-    for (const { file, json, current } of await buildManifests()) expect(current, `${file} is stale: run npm run codegen`).toBe(json);
+    for (const { file, json, current } of await buildManifests())
+      expect(current, `${file} is stale: run npm run codegen`).toBe(json);
     expect([...manifests.keys()].sort()).toEqual(['freshtrack', 'leadflow', 'orchard-ledger']);
     for (const [hash, document] of [...manifests.values()].flatMap((m) => [...m])) {
       expect(sha256Hex(document)).toBe(hash);
@@ -65,10 +68,16 @@ describe('repository manifests', () => {
 describe('the leadflow manifest', () => {
   it('creates a lead, lists it with its sync state and reads it, by hash only', async () => {
     const key = await t.key(['read', 'write'], { persistedOnly: true, manifest: 'leadflow' });
-    const created = await post(key, { extensions: pq(hashOf('leadflow', 'LeadflowCreateLead')), variables: { input: { name: 'Persisted Lead', email: `pq${Date.now()}@leadflow.example.org` } } });
+    const created = await post(key, {
+      extensions: pq(hashOf('leadflow', 'LeadflowCreateLead')),
+      variables: { input: { name: 'Persisted Lead', email: `pq${Date.now()}@leadflow.example.org` } },
+    });
     expect(created.body.data.createLead.__typename).toBe('MutationCreateLeadSuccess');
     const id = created.body.data.createLead.data.id;
-    const list = await post(key, { extensions: pq(hashOf('leadflow', 'LeadflowLeads')), variables: { search: 'persisted' } });
+    const list = await post(key, {
+      extensions: pq(hashOf('leadflow', 'LeadflowLeads')),
+      variables: { search: 'persisted' },
+    });
     expect(list.body.data.leads.edges.map((e: any) => e.node.id)).toEqual([id]);
     expect(list.body.data.leads.edges[0].node.crmSync.state).toBe('PENDING');
     const one = await post(key, { extensions: pq(hashOf('leadflow', 'LeadflowLeadDetail')), variables: { id } });
@@ -78,11 +87,21 @@ describe('the leadflow manifest', () => {
 
 describe('a persisted-only key', () => {
   it('runs every operation of its own manifest, by POST and (queries) by GET', async () => {
-    const batches = await post(freshtrackOnly, { extensions: pq(hashOf('freshtrack', 'FreshtrackBatches')), variables: { first: 5 } });
+    const batches = await post(freshtrackOnly, {
+      extensions: pq(hashOf('freshtrack', 'FreshtrackBatches')),
+      variables: { first: 5 },
+    });
     expect(batches.body.errors).toBeUndefined();
     const id = batches.body.data.batches.edges[0].node.id;
-    const variables: Record<string, Record<string, unknown>> = { FreshtrackBatch: { id }, FreshtrackDispatch: { id }, LedgerGrowerDeliveries: { grower: 'R3Jvd2VyOjE' } };
-    for (const [manifest, key] of [['freshtrack', freshtrackOnly], ['orchard-ledger', ledgerOnly]] as const) {
+    const variables: Record<string, Record<string, unknown>> = {
+      FreshtrackBatch: { id },
+      FreshtrackDispatch: { id },
+      LedgerGrowerDeliveries: { grower: 'R3Jvd2VyOjE' },
+    };
+    for (const [manifest, key] of [
+      ['freshtrack', freshtrackOnly],
+      ['orchard-ledger', ledgerOnly],
+    ] as const) {
       for (const [hash, document] of manifests.get(manifest)!) {
         const operation = singleOperation(parse(document)) as OperationDefinitionNode;
         const name = operation.name!.value;
@@ -130,7 +149,11 @@ describe('a persisted-only key', () => {
           ? await get(freshtrackOnly, { query })
           : await post(
               freshtrackOnly,
-              shape === 'post' ? { query } : shape === 'hash only' ? { extensions: pq(sha256Hex(query)) } : { query, extensions: pq(shape === 'post with its hash' ? sha256Hex(query) : ownHash) },
+              shape === 'post'
+                ? { query }
+                : shape === 'hash only'
+                  ? { extensions: pq(sha256Hex(query)) }
+                  : { query, extensions: pq(shape === 'post with its hash' ? sha256Hex(query) : ownHash) },
             );
       expect(r.body.data, query).toBeUndefined();
       expect(r.body.errors?.[0].extensions?.code, `${shape}: ${query}`).toBe(expected[shape]);
@@ -141,7 +164,9 @@ describe('a persisted-only key', () => {
   });
 
   it('refuses even the exact text of its own operation sent as a query', async () => {
-    const r = await post(freshtrackOnly, { query: manifests.get('freshtrack')!.get(hashOf('freshtrack', 'FreshtrackPackhouses')) });
+    const r = await post(freshtrackOnly, {
+      query: manifests.get('freshtrack')!.get(hashOf('freshtrack', 'FreshtrackPackhouses')),
+    });
     expect(r.body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
   });
 });
@@ -149,15 +174,22 @@ describe('a persisted-only key', () => {
 describe('other callers', () => {
   it('may send a query with its hash (APQ), but the hash must match; hashes never sent are not found', async () => {
     const query = '{ viewer { tier } }';
-    expect((await post(t.partnerKey, { query, extensions: pq(sha256Hex(query)) })).body.data).toEqual({ viewer: { tier: 'PARTNER' } });
+    expect((await post(t.partnerKey, { query, extensions: pq(sha256Hex(query)) })).body.data).toEqual({
+      viewer: { tier: 'PARTNER' },
+    });
     const wrong = await post(t.partnerKey, { query, extensions: pq('0'.repeat(64)) });
     expect(wrong.body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_HASH_MISMATCH');
-    expect((await post(t.memberToken, { extensions: pq(sha256Hex('{ viewer { scopes } }')) })).body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(
+      (await post(t.memberToken, { extensions: pq(sha256Hex('{ viewer { scopes } }')) })).body.errors?.[0].extensions
+        ?.code,
+    ).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
   it('a key with a manifest that is not persisted-only runs both its operations and ad-hoc queries', async () => {
     const key = await t.key(['read'], { manifest: 'orchard-ledger' });
-    expect((await post(key, { extensions: pq(hashOf('orchard-ledger', 'LedgerGrowers')) })).body.errors).toBeUndefined();
+    expect(
+      (await post(key, { extensions: pq(hashOf('orchard-ledger', 'LedgerGrowers')) })).body.errors,
+    ).toBeUndefined();
     expect((await post(key, { query: '{ viewer { tier } }' })).body.errors).toBeUndefined();
   });
 });
@@ -168,29 +200,55 @@ describe('registering operations', () => {
   const document = 'query FreshtrackGrowerNames { growers(first: 3) { edges { node { name } } } }';
 
   it('lets an admin add an operation to a partner manifest of the organization, and only there', async () => {
-    const r = await h.gql(REGISTER, { auth: t.adminToken, variables: { input: { manifest: 'freshtrack', documents: [document] } } });
-    expect(r.body.data.registerPersistedOperations.data).toEqual([{ hash: sha256Hex(document), operationName: 'FreshtrackGrowerNames', manifest: 'freshtrack' }]);
-    const again = await h.gql(REGISTER, { auth: t.adminToken, variables: { input: { manifest: 'freshtrack', documents: [document] } } });
+    const r = await h.gql(REGISTER, {
+      auth: t.adminToken,
+      variables: { input: { manifest: 'freshtrack', documents: [document] } },
+    });
+    expect(r.body.data.registerPersistedOperations.data).toEqual([
+      { hash: sha256Hex(document), operationName: 'FreshtrackGrowerNames', manifest: 'freshtrack' },
+    ]);
+    const again = await h.gql(REGISTER, {
+      auth: t.adminToken,
+      variables: { input: { manifest: 'freshtrack', documents: [document] } },
+    });
     expect(again.body.data.registerPersistedOperations.data).toHaveLength(1);
 
     const ran = await post(freshtrackOnly, { extensions: pq(sha256Hex(document)) });
     expect(ran.body.data.growers.edges).toHaveLength(3);
     // The same partner in another organization, and another partner here, do not get it.
-    const elsewhere = await (await h.tenant('elsewhere')).key(['read'], { persistedOnly: true, manifest: 'freshtrack' });
-    expect((await post(elsewhere, { extensions: pq(sha256Hex(document)) })).body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-    expect((await post(ledgerOnly, { extensions: pq(sha256Hex(document)) })).body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const elsewhere = await (await h.tenant('elsewhere')).key(['read'], {
+      persistedOnly: true,
+      manifest: 'freshtrack',
+    });
+    expect((await post(elsewhere, { extensions: pq(sha256Hex(document)) })).body.errors?.[0].extensions?.code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
+    expect((await post(ledgerOnly, { extensions: pq(sha256Hex(document)) })).body.errors?.[0].extensions?.code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
 
-    const listed = await h.gql('{ persistedOperations(manifest: "freshtrack") { edges { node { hash document } } } }', { auth: t.adminToken });
+    const listed = await h.gql('{ persistedOperations(manifest: "freshtrack") { edges { node { hash document } } } }', {
+      auth: t.adminToken,
+    });
     expect(listed.body.data.persistedOperations.edges).toEqual([{ node: { hash: sha256Hex(document), document } }]);
   });
 
   it('refuses documents that are not one valid operation, naming the document', async () => {
     const bad = ['{ nope }', 'query A { __typename } query B { __typename }', 'query {'];
     for (const [i, doc] of bad.entries()) {
-      const r = await h.gql(REGISTER, { auth: t.adminToken, variables: { input: { manifest: 'freshtrack', documents: ['{ __typename }', doc] } } });
-      expect(r.body.data.registerPersistedOperations, String(i)).toMatchObject({ __typename: 'ValidationError', field: 'input.documents.1' });
+      const r = await h.gql(REGISTER, {
+        auth: t.adminToken,
+        variables: { input: { manifest: 'freshtrack', documents: ['{ __typename }', doc] } },
+      });
+      expect(r.body.data.registerPersistedOperations, String(i)).toMatchObject({
+        __typename: 'ValidationError',
+        field: 'input.documents.1',
+      });
     }
-    const partner = await h.gql(REGISTER, { auth: t.partnerKey, variables: { input: { manifest: 'freshtrack', documents: [document] } } });
+    const partner = await h.gql(REGISTER, {
+      auth: t.partnerKey,
+      variables: { input: { manifest: 'freshtrack', documents: [document] } },
+    });
     expect(partner.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
@@ -201,6 +259,8 @@ describe('registering operations', () => {
     );
     const created = r.body.data.createApiKey.data;
     expect(created.apiKey).toEqual({ manifest: 'freshtrack', persistedOnly: true });
-    expect((await post(created.key, { query: '{ __typename }' })).body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+    expect((await post(created.key, { query: '{ __typename }' })).body.errors?.[0].extensions?.code).toBe(
+      'PERSISTED_QUERY_ID_REQUIRED',
+    );
   });
 });

@@ -33,7 +33,9 @@ function literal(type: GraphQLInputType, random: Random, depth = 0): string {
   if (isListType(type)) return `[${literal(type.ofType, random, depth)}]`;
   if (isEnumType(type)) return type.getValues()[Math.floor(random() * type.getValues().length)].name;
   if (isInputObjectType(type)) {
-    const required = Object.values(type.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined);
+    const required = Object.values(type.getFields()).filter(
+      (f) => isNonNullType(f.type) && f.defaultValue === undefined,
+    );
     return `{ ${required.map((f) => `${f.name}: ${literal(f.type, random, depth + 1)}`).join(', ')} }`;
   }
   switch (type.name) {
@@ -55,11 +57,20 @@ function literal(type: GraphQLInputType, random: Random, depth = 0): string {
 }
 
 function argumentsOf(field: GraphQLField<unknown, unknown>, random: Random): string {
-  const args = field.args.filter((a: GraphQLArgument) => (isNonNullType(a.type) && a.defaultValue === undefined) || (a.name === 'first' && random() < 0.5));
+  const args = field.args.filter(
+    (a: GraphQLArgument) =>
+      (isNonNullType(a.type) && a.defaultValue === undefined) || (a.name === 'first' && random() < 0.5),
+  );
   return args.length ? `(${args.map((a) => `${a.name}: ${literal(a.type, random)}`).join(', ')})` : '';
 }
 
-function selection(type: GraphQLNamedType, schema: GraphQLSchema, random: Random, depth: number, fragments: string[]): string {
+function selection(
+  type: GraphQLNamedType,
+  schema: GraphQLSchema,
+  random: Random,
+  depth: number,
+  fragments: string[],
+): string {
   if (isAbstractType(type)) {
     const possible = schema.getPossibleTypes(type);
     const target = possible[Math.floor(random() * possible.length)];
@@ -82,7 +93,10 @@ function selection(type: GraphQLNamedType, schema: GraphQLSchema, random: Random
   return `{ ${parts.join(' ')} }`;
 }
 
-export function randomDocument(schema: GraphQLSchema, random: Random): { query: string; operation: 'query' | 'mutation' } {
+export function randomDocument(
+  schema: GraphQLSchema,
+  random: Random,
+): { query: string; operation: 'query' | 'mutation' } {
   for (;;) {
     const operation = random() < 0.7 ? 'query' : 'mutation';
     const root = operation === 'query' ? schema.getQueryType()! : schema.getMutationType()!;

@@ -30,12 +30,16 @@ export async function registerOperations(
   input: { organizationId: number; manifest: string; documents: string[]; createdByUserId: number | null },
 ) {
   if (!MANIFEST_NAME.test(input.manifest)) {
-    throw ValidationError.of('input.manifest', 'A manifest name is 2-63 lower-case letters, digits and dashes, e.g. "freshtrack".');
+    throw ValidationError.of(
+      'input.manifest',
+      'A manifest name is 2-63 lower-case letters, digits and dashes, e.g. "freshtrack".',
+    );
   }
   if (!input.documents.length) throw ValidationError.of('input.documents', 'Give at least one document.');
   const rows = input.documents.map((document, i) => {
     const field = `input.documents.${i}`;
-    if (document.length > MAX_DOCUMENT_CHARS) throw ValidationError.of(field, `A document may have at most ${MAX_DOCUMENT_CHARS} characters.`);
+    if (document.length > MAX_DOCUMENT_CHARS)
+      throw ValidationError.of(field, `A document may have at most ${MAX_DOCUMENT_CHARS} characters.`);
     let parsed: DocumentNode;
     try {
       parsed = parse(document);
@@ -45,7 +49,8 @@ export async function registerOperations(
     const operation = singleOperation(parsed);
     if (typeof operation === 'string') throw ValidationError.of(field, operation);
     const errors = validate(schema, parsed);
-    if (errors.length) throw ValidationError.of(field, `The document is not valid against the schema: ${errors[0].message}`);
+    if (errors.length)
+      throw ValidationError.of(field, `The document is not valid against the schema: ${errors[0].message}`);
     return {
       organizationId: input.organizationId,
       manifest: input.manifest,
@@ -59,7 +64,12 @@ export async function registerOperations(
   return db
     .select()
     .from(persistedOperationTable)
-    .where(and(eq(persistedOperationTable.organizationId, input.organizationId), eq(persistedOperationTable.manifest, input.manifest)))
+    .where(
+      and(
+        eq(persistedOperationTable.organizationId, input.organizationId),
+        eq(persistedOperationTable.manifest, input.manifest),
+      ),
+    )
     .then((all) => {
       const byHash = new Map(all.map((r) => [r.hash, r]));
       return rows.map((r) => byHash.get(r.hash)!);

@@ -29,7 +29,14 @@ let t: Tenant;
 let crm: MockCrm;
 const children = new Set<ChildProcess>();
 
-const CRM_ENV = { CRM_CONNECTOR: 'http', CRM_TIMEOUT_MS: '1000', CRM_RETRY_BASE_MS: '100', CRM_RETRY_MAX_MS: '1000', CRM_CONCURRENCY: '2', CRM_POLL_MS: '50' };
+const CRM_ENV = {
+  CRM_CONNECTOR: 'http',
+  CRM_TIMEOUT_MS: '1000',
+  CRM_RETRY_BASE_MS: '100',
+  CRM_RETRY_MAX_MS: '1000',
+  CRM_CONCURRENCY: '2',
+  CRM_POLL_MS: '50',
+};
 
 function workerEnv(): NodeJS.ProcessEnv {
   return {
@@ -50,7 +57,10 @@ async function startWorker(): Promise<ChildProcess> {
   const child = fork(WORKER, [], { env: workerEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ exited: true }])])) as [{ ready?: boolean }];
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => [{ exited: true }]),
+  ])) as [{ ready?: boolean }];
   if (!message.ready) throw new Error('the worker process exited before it was ready');
   return child;
 }
@@ -84,9 +94,15 @@ afterAll(async () => {
 describe('a worker killed with SIGKILL three times, mid-sync and mid-workflow', () => {
   it('ends with every lead synced at its last state, no step run twice, every run completed', async () => {
     const leads = [];
-    for (let i = 0; i < LEADS; i++) leads.push(await createLead(h, t.partnerKey, { phone: i % 2 ? '+64 21 555 0100' : null }));
+    for (let i = 0; i < LEADS; i++)
+      leads.push(await createLead(h, t.partnerKey, { phone: i % 2 ? '+64 21 555 0100' : null }));
     const definition = await saveDefinition(h, t.partnerKey, STEPS, 'crash');
-    const runs = await startRuns(h, t.partnerKey, definition.id, leads.map((l) => l.id));
+    const runs = await startRuns(
+      h,
+      t.partnerKey,
+      definition.id,
+      leads.map((l) => l.id),
+    );
     let worker = await startWorker();
     const kills: { steps: number; runsOpen: number; unsynced: number }[] = [];
     for (const atSteps of [40, 110, 180]) {
@@ -96,28 +112,38 @@ describe('a worker killed with SIGKILL three times, mid-sync and mid-workflow', 
       const p = await progress();
       kills.push({ steps: p.steps, runsOpen: p.runs_open, unsynced: p.unsynced });
       for (const lead of leads.slice(0, 10)) {
-        await h.gql(`mutation($id: ID!, $c: String!) { updateLead(id: $id, input: { company: $c }) { __typename } }`, { auth: t.partnerKey, variables: { id: lead.id, c: `Killed at ${p.steps}` } });
+        await h.gql(`mutation($id: ID!, $c: String!) { updateLead(id: $id, input: { company: $c }) { __typename } }`, {
+          auth: t.partnerKey,
+          variables: { id: lead.id, c: `Killed at ${p.steps}` },
+        });
       }
       worker = await startWorker();
     }
     // Every kill happened with runs open and pushes due.
     for (const k of kills) expect(k.runsOpen, JSON.stringify(kills)).toBeGreaterThan(0);
     for (const k of kills) expect(k.unsynced, JSON.stringify(kills)).toBeGreaterThan(0);
-    await waitFor('runs completed and leads synced', async () => {
-      const p = await progress();
-      return p.runs_open === 0 && p.unsynced === 0;
-    }, 120_000);
+    await waitFor(
+      'runs completed and leads synced',
+      async () => {
+        const p = await progress();
+        return p.runs_open === 0 && p.unsynced === 0;
+      },
+      120_000,
+    );
 
     const { sql } = h.resources;
     // No step twice: 7 step rows per run, and exactly one note per notify step per run.
-    const steps = await sql`select run_id, count(*)::int as n from workflow_steps where organization_id = ${t.organizationId} group by run_id`;
+    const steps =
+      await sql`select run_id, count(*)::int as n from workflow_steps where organization_id = ${t.organizationId} group by run_id`;
     expect(steps).toHaveLength(runs.length);
     for (const s of steps) expect(s.n).toBe(STEPS.length);
-    const notes = await sql`select lead_id, note, count(*)::int as n from lead_events where organization_id = ${t.organizationId} and note like 'note %' group by lead_id, note`;
+    const notes =
+      await sql`select lead_id, note, count(*)::int as n from lead_events where organization_id = ${t.organizationId} and note like 'note %' group by lead_id, note`;
     expect(notes).toHaveLength(LEADS * 2);
     for (const n of notes) expect(n.n, `${n.lead_id} ${n.note}`).toBe(1);
     // The CRM holds each lead's current version and state, and never took an older version over a newer one.
-    const rows = await sql`select id, version, company, owner, score from leads where organization_id = ${t.organizationId}`;
+    const rows =
+      await sql`select id, version, company, owner, score from leads where organization_id = ${t.organizationId}`;
     for (const row of rows) {
       const stored = crm.stored(encodeGlobalId('Lead', row.id));
       expect(stored?.version, `lead ${row.id}`).toBe(row.version);

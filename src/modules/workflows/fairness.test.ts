@@ -36,20 +36,28 @@ describe('a concurrency cap per organization', () => {
     worker = await startWorkflowWorker(h.resources, { concurrency: 4 });
     // The big tenant is under way before the small one asks.
     await waitFor('big tenant started', async () => {
-      const [{ n }] = await h.resources.sql`select count(*)::int as n from workflow_runs where organization_id = ${big.organizationId} and status = 'completed'`;
+      const [{ n }] = await h.resources
+        .sql`select count(*)::int as n from workflow_runs where organization_id = ${big.organizationId} and status = 'completed'`;
       return n > 0;
     });
     const [smallRun] = await startRuns(h, small.partnerKey, smallDefinition, [smallLead]);
     await waitFor('small run completed', async () => {
-      const [r] = await h.resources.sql`select status from workflow_runs where organization_id = ${small.organizationId}`;
+      const [r] = await h.resources
+        .sql`select status from workflow_runs where organization_id = ${small.organizationId}`;
       return r.status === 'completed';
     });
-    const [{ open }] = await h.resources.sql`select count(*)::int as open from workflow_runs where organization_id = ${big.organizationId} and status <> 'completed'`;
+    const [{ open }] = await h.resources
+      .sql`select count(*)::int as open from workflow_runs where organization_id = ${big.organizationId} and status <> 'completed'`;
     expect(smallRun.status).toBe('QUEUED');
     expect(open, 'big tenant runs still open when the small one finished').toBeGreaterThan(10);
-    await waitFor('big tenant done', async () => {
-      const [{ n }] = await h.resources.sql`select count(*)::int as n from workflow_runs where organization_id = ${big.organizationId} and status = 'completed'`;
-      return n === bigRuns.length;
-    }, 60_000);
+    await waitFor(
+      'big tenant done',
+      async () => {
+        const [{ n }] = await h.resources
+          .sql`select count(*)::int as n from workflow_runs where organization_id = ${big.organizationId} and status = 'completed'`;
+        return n === bigRuns.length;
+      },
+      60_000,
+    );
   }, 90_000);
 });

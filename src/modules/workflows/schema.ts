@@ -1,7 +1,14 @@
 // GraphQL for workflows: definitions (versioned), runs and their steps, start / cancel / rerun, and
 // live progress over SSE. Thin: the work is in service.ts (writes, reads) and tasks.ts (execution).
 import { organizationOf, type Context } from '../../context.ts';
-import { RUN_STATUSES, STEP_KINDS, STEP_STATUSES, workflowDefinitionTable, workflowRunTable, type StepDefinition } from '../../db/tables/index.ts';
+import {
+  RUN_STATUSES,
+  STEP_KINDS,
+  STEP_STATUSES,
+  workflowDefinitionTable,
+  workflowRunTable,
+  type StepDefinition,
+} from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
@@ -23,14 +30,19 @@ const StepDefinitionRef = builder.objectRef<StepDefinition>('WorkflowStepDefinit
     seconds: t.int({ nullable: true, resolve: (s) => s.seconds ?? null }),
     owners: t.stringList({ nullable: true, resolve: (s) => s.owners ?? null }),
     message: t.string({ nullable: true, resolve: (s) => s.message ?? null }),
-    condition: t.string({ nullable: true, description: 'field op value, e.g. "score gte 50".', resolve: (s) => (s.condition ? `${s.condition.field} ${s.condition.op} ${s.condition.value}` : null) }),
+    condition: t.string({
+      nullable: true,
+      description: 'field op value, e.g. "score gte 50".',
+      resolve: (s) => (s.condition ? `${s.condition.field} ${s.condition.op} ${s.condition.value}` : null),
+    }),
     then: t.string({ nullable: true, resolve: (s) => s.then ?? null }),
     else: t.string({ nullable: true, resolve: (s) => s.else ?? null }),
   }),
 });
 
 export const WorkflowDefinitionRef = builder.loadableNode('WorkflowDefinition', {
-  description: 'One version of a workflow: its ordered steps. Saving under the same name adds a version; runs keep theirs.',
+  description:
+    'One version of a workflow: its ordered steps. Saving under the same name adds a version; runs keep theirs.',
   id: { resolve: (d) => d.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowDefinitionTable, ids),
   fields: (t) => ({
@@ -42,13 +54,17 @@ export const WorkflowDefinitionRef = builder.loadableNode('WorkflowDefinition', 
 });
 
 const StepResultRef = builder.objectRef<service.WorkflowStep>('WorkflowStepResult').implement({
-  description: "A step the run has been through, stored when it completed: a resumed run never repeats it.",
+  description: 'A step the run has been through, stored when it completed: a resumed run never repeats it.',
   fields: (t) => ({
     key: t.exposeString('stepKey'),
     position: t.exposeInt('position'),
     kind: t.expose('kind', { type: StepKindEnum }),
     status: t.expose('status', { type: StepStatusEnum }),
-    output: t.string({ nullable: true, description: 'The step result as JSON.', resolve: (s) => (s.output ? JSON.stringify(s.output) : null) }),
+    output: t.string({
+      nullable: true,
+      description: 'The step result as JSON.',
+      resolve: (s) => (s.output ? JSON.stringify(s.output) : null),
+    }),
     error: t.exposeString('error', { nullable: true }),
     attempts: t.exposeInt('attempts'),
     completedAt: t.expose('completedAt', { type: 'DateTime' }),
@@ -76,11 +92,17 @@ export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
     currentStep: t.field({
       type: CurrentStepRef,
       nullable: true,
-      resolve: (r) => (r.currentStepKey && r.currentStepKind ? { position: r.currentStep, key: r.currentStepKey, kind: r.currentStepKind } : null),
+      resolve: (r) =>
+        r.currentStepKey && r.currentStepKind
+          ? { position: r.currentStep, key: r.currentStepKey, kind: r.currentStepKind }
+          : null,
     }),
     stepCount: t.exposeInt('stepCount'),
     completedSteps: t.exposeInt('completedSteps'),
-    progress: t.float({ description: 'Completed share of the steps, 0 to 1.', resolve: (r) => (r.stepCount ? r.completedSteps / r.stepCount : 1) }),
+    progress: t.float({
+      description: 'Completed share of the steps, 0 to 1.',
+      resolve: (r) => (r.stepCount ? r.completedSteps / r.stepCount : 1),
+    }),
     error: t.exposeString('error', { nullable: true }),
     resumeAt: t.expose('resumeAt', { type: 'DateTime', nullable: true, description: 'When a waiting run goes on.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -96,7 +118,10 @@ export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
   }),
 });
 const WorkflowRunConnection = builder.connectionObject({ type: WorkflowRunRef, name: 'WorkflowRunConnection' });
-const WorkflowDefinitionConnection = builder.connectionObject({ type: WorkflowDefinitionRef, name: 'WorkflowDefinitionConnection' });
+const WorkflowDefinitionConnection = builder.connectionObject({
+  type: WorkflowDefinitionRef,
+  name: 'WorkflowDefinitionConnection',
+});
 
 builder.objectField(LeadRef, 'workflowRuns', (t) =>
   t.loadable({
@@ -155,7 +180,8 @@ builder.subscriptionFields((t) => ({
   workflowRunProgress: t.field({
     type: WorkflowRunRef,
     authScopes: { read: true },
-    description: 'The run each time it moves (checked every 500 ms), ending when it completes, fails or is cancelled. Works over SSE (Accept: text/event-stream).',
+    description:
+      'The run each time it moves (checked every 500 ms), ending when it completes, fails or is cancelled. Works over SSE (Accept: text/event-stream).',
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_root, { id }, ctx) => watchRun(ctx, queryId(String(id), 'WorkflowRun')),
     resolve: (run) => run,
@@ -170,7 +196,8 @@ const ConditionInput = builder.inputType('WorkflowConditionInput', {
   }),
 });
 const StepInput = builder.inputType('WorkflowStepInput', {
-  description: 'kind is one of enrich, score, assign (owners), notify (message), wait (seconds), branch (condition, then, else).',
+  description:
+    'kind is one of enrich, score, assign (owners), notify (message), wait (seconds), branch (condition, then, else).',
   fields: (t) => ({
     key: t.string({ required: true }),
     kind: t.string({ required: true }),
@@ -189,12 +216,15 @@ const DefinitionInput = builder.inputType('WorkflowDefinitionInput', {
 function stepOf(input: typeof StepInput.$inferInput): StepDefinition {
   const s: Record<string, unknown> = { key: input.key, kind: String(input.kind).toLowerCase() };
   for (const k of ['seconds', 'owners', 'message', 'then', 'else'] as const) if (input[k] != null) s[k] = input[k];
-  if (input.condition) s.condition = { field: input.condition.field, op: input.condition.op, value: input.condition.value };
+  if (input.condition)
+    s.condition = { field: input.condition.field, op: input.condition.op, value: input.condition.value };
   return s as StepDefinition;
 }
 
 const StartPayload = builder.objectRef<{ runs: service.WorkflowRun[] }>('StartWorkflowPayload').implement({
-  fields: (t) => ({ runs: t.field({ type: [WorkflowRunRef], complexity: { field: 1, multiplier: 10 }, resolve: (p) => p.runs }) }),
+  fields: (t) => ({
+    runs: t.field({ type: [WorkflowRunRef], complexity: { field: 1, multiplier: 10 }, resolve: (p) => p.runs }),
+  }),
 });
 
 const runErrors = { types: [...mutationErrors.types, IdempotencyKeyReusedError] };
@@ -206,7 +236,8 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Saves a workflow: the first version, or the next version of the workflow with this name.',
     args: { input: t.arg({ type: DefinitionInput, required: true }) },
-    resolve: (_root, { input }, ctx) => service.saveDefinition(ctx.db, organizationOf(ctx), input.name, input.steps.map(stepOf)),
+    resolve: (_root, { input }, ctx) =>
+      service.saveDefinition(ctx.db, organizationOf(ctx), input.name, input.steps.map(stepOf)),
   }),
   startWorkflow: t.field({
     type: StartPayload,
@@ -219,12 +250,23 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const org = organizationOf(ctx);
       if (args.leads.length > service.MAX_LEADS_PER_START) {
-        throw ValidationError.of('leads', `startWorkflow takes at most ${service.MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${args.leads.length.toLocaleString('en')}. Split it into several calls.`);
+        throw ValidationError.of(
+          'leads',
+          `startWorkflow takes at most ${service.MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${args.leads.length.toLocaleString('en')}. Split it into several calls.`,
+        );
       }
       const definitionId = inputId(String(args.definition), 'WorkflowDefinition', 'definition');
       const leadIds = args.leads.map((id, i) => inputId(String(id), 'Lead', `leads.${i}`));
-      const idempotency = ctx.idempotencyKey ? { key: ctx.idempotencyKey, operation: 'startWorkflow', body: { definition: args.definition, leads: args.leads } } : undefined;
-      return { runs: await service.startWorkflow({ db: ctx.db, jobs: ctx.jobs }, org, definitionId, leadIds, idempotency) };
+      const idempotency = ctx.idempotencyKey
+        ? {
+            key: ctx.idempotencyKey,
+            operation: 'startWorkflow',
+            body: { definition: args.definition, leads: args.leads },
+          }
+        : undefined;
+      return {
+        runs: await service.startWorkflow({ db: ctx.db, jobs: ctx.jobs }, org, definitionId, leadIds, idempotency),
+      };
     },
   }),
   cancelWorkflowRun: t.field({
@@ -233,15 +275,22 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Stops a run, a waiting one included: its next step never runs.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => service.cancelRun(ctx.db, organizationOf(ctx), inputId(String(id), 'WorkflowRun', 'id')),
+    resolve: (_root, { id }, ctx) =>
+      service.cancelRun(ctx.db, organizationOf(ctx), inputId(String(id), 'WorkflowRun', 'id')),
   }),
   rerunWorkflowRun: t.field({
     type: WorkflowRunRef,
     authScopes: { write: true },
     errors: mutationErrors,
-    description: 'Runs a finished (failed, cancelled or completed) run again from the step with key `fromStep`; earlier steps keep their results.',
+    description:
+      'Runs a finished (failed, cancelled or completed) run again from the step with key `fromStep`; earlier steps keep their results.',
     args: { id: t.arg.id({ required: true }), fromStep: t.arg.string({ required: true }) },
     resolve: (_root, { id, fromStep }, ctx) =>
-      service.rerunFrom({ db: ctx.db, jobs: ctx.jobs }, organizationOf(ctx), inputId(String(id), 'WorkflowRun', 'id'), fromStep),
+      service.rerunFrom(
+        { db: ctx.db, jobs: ctx.jobs },
+        organizationOf(ctx),
+        inputId(String(id), 'WorkflowRun', 'id'),
+        fromStep,
+      ),
   }),
 }));

@@ -26,12 +26,19 @@ export type RunPayload = { organizationId: number; runId: number; generation: nu
 /** Leads one startWorkflow takes; a bigger campaign is several calls (each returns its runs at once). */
 export const MAX_LEADS_PER_START = 1_000;
 
-export async function saveDefinition(db: Db, organizationId: number, name: string, steps: StepDefinition[]): Promise<WorkflowDefinition> {
+export async function saveDefinition(
+  db: Db,
+  organizationId: number,
+  name: string,
+  steps: StepDefinition[],
+): Promise<WorkflowDefinition> {
   const issues = stepProblems(steps);
   if (!name.trim() || name.length > 200) issues.unshift({ field: 'input.name', message: 'must be 1-200 characters' });
   if (issues.length) throw new ValidationError(issues);
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`workflow-definition:${organizationId}:${name.trim()}`}, 0))`);
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtextextended(${`workflow-definition:${organizationId}:${name.trim()}`}, 0))`,
+    );
     const [row] = await tx
       .insert(workflowDefinitionTable)
       .values({
@@ -53,16 +60,31 @@ export const DEFINITION_ORDERING: Ordering<WorkflowDefinition> = {
 };
 
 export function listDefinitions(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(db, workflowDefinitionTable, eq(workflowDefinitionTable.organizationId, organizationId), DEFINITION_ORDERING, page);
+  return keysetPage(
+    db,
+    workflowDefinitionTable,
+    eq(workflowDefinitionTable.organizationId, organizationId),
+    DEFINITION_ORDERING,
+    page,
+  );
 }
 
 function firstStep(steps: StepDefinition[]) {
   return { currentStep: 0, currentStepKey: steps[0].key, currentStepKind: steps[0].kind };
 }
 
-function enqueueRuns(tx: Db, jobs: JobQueue, runs: Pick<WorkflowRun, 'id' | 'organizationId' | 'generation'>[], startAfter?: Date) {
+function enqueueRuns(
+  tx: Db,
+  jobs: JobQueue,
+  runs: Pick<WorkflowRun, 'id' | 'organizationId' | 'generation'>[],
+  startAfter?: Date,
+) {
   if (!runs.length) return Promise.resolve();
-  const payloads: RunPayload[] = runs.map((r) => ({ organizationId: r.organizationId, runId: r.id, generation: r.generation }));
+  const payloads: RunPayload[] = runs.map((r) => ({
+    organizationId: r.organizationId,
+    runId: r.id,
+    generation: r.generation,
+  }));
   return jobs.send(tx, QUEUES.workflowRun, payloads, { group: String(runs[0].organizationId), startAfter });
 }
 
@@ -78,33 +100,60 @@ export async function startWorkflow(
 ): Promise<WorkflowRun[]> {
   if (leadIds.length === 0) throw ValidationError.of('leads', 'Name at least one lead.');
   if (leadIds.length > MAX_LEADS_PER_START) {
-    throw ValidationError.of('leads', `startWorkflow takes at most ${MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${leadIds.length.toLocaleString('en')}. Split it into several calls.`);
+    throw ValidationError.of(
+      'leads',
+      `startWorkflow takes at most ${MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${leadIds.length.toLocaleString('en')}. Split it into several calls.`,
+    );
   }
   const unique = [...new Set(leadIds)];
   if (unique.length !== leadIds.length) throw ValidationError.of('leads', 'A lead is named more than once.');
   return deps.db.transaction(async (tx) => {
     if (idempotency) {
       const replay = await claimKey(tx, organizationId, idempotency);
-      if (replay) return (await loadTenantRows(tx, workflowRunTable, organizationId, replay)).filter((r): r is WorkflowRun => r !== null);
+      if (replay)
+        return (await loadTenantRows(tx, workflowRunTable, organizationId, replay)).filter(
+          (r): r is WorkflowRun => r !== null,
+        );
     }
     const [definition] = await tx
       .select()
       .from(workflowDefinitionTable)
-      .where(and(eq(workflowDefinitionTable.id, definitionId), eq(workflowDefinitionTable.organizationId, organizationId)));
+      .where(
+        and(eq(workflowDefinitionTable.id, definitionId), eq(workflowDefinitionTable.organizationId, organizationId)),
+      );
     if (!definition) throw new NotFoundError('WorkflowDefinition', encodeGlobalId('WorkflowDefinition', definitionId));
     const found = await tx
       .select({ id: leadTable.id })
       .from(leadTable)
-      .where(and(eq(leadTable.organizationId, organizationId), sql`${leadTable.id} = any(${`{${unique.join(',')}}`}::int[])`));
+      .where(
+        and(
+          eq(leadTable.organizationId, organizationId),
+          sql`${leadTable.id} = any(${`{${unique.join(',')}}`}::int[])`,
+        ),
+      );
     const have = new Set(found.map((r) => r.id));
     const missing = unique.find((id) => !have.has(id));
     if (missing !== undefined) throw new NotFoundError('Lead', encodeGlobalId('Lead', missing));
     const runs = await tx
       .insert(workflowRunTable)
-      .values(unique.map((leadId) => ({ organizationId, definitionId, leadId, stepCount: definition.steps.length, ...firstStep(definition.steps) })))
+      .values(
+        unique.map((leadId) => ({
+          organizationId,
+          definitionId,
+          leadId,
+          stepCount: definition.steps.length,
+          ...firstStep(definition.steps),
+        })),
+      )
       .returning();
     await enqueueRuns(tx, deps.jobs, runs);
-    if (idempotency) await recordResult(tx, organizationId, idempotency, runs.map((r) => r.id));
+    if (idempotency)
+      await recordResult(
+        tx,
+        organizationId,
+        idempotency,
+        runs.map((r) => r.id),
+      );
     return runs;
   });
 }
@@ -128,7 +177,13 @@ export async function cancelRun(db: Db, organizationId: number, id: number): Pro
     if (FINISHED.has(run.status)) throw ValidationError.of('id', `The run is already ${run.status.toUpperCase()}.`);
     const [row] = await tx
       .update(workflowRunTable)
-      .set({ status: 'cancelled', generation: sql`${workflowRunTable.generation} + 1`, resumeAt: null, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({
+        status: 'cancelled',
+        generation: sql`${workflowRunTable.generation} + 1`,
+        resumeAt: null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(workflowRunTable.id, id))
       .returning();
     return row;
@@ -136,14 +191,29 @@ export async function cancelRun(db: Db, organizationId: number, id: number): Pro
 }
 
 /** Runs a finished run again from the step with `fromStep` as key: that step and the later ones are forgotten and redone. */
-export async function rerunFrom(deps: StartDeps, organizationId: number, id: number, fromStep: string): Promise<WorkflowRun> {
+export async function rerunFrom(
+  deps: StartDeps,
+  organizationId: number,
+  id: number,
+  fromStep: string,
+): Promise<WorkflowRun> {
   return deps.db.transaction(async (tx) => {
     const run = await lockRun(tx, organizationId, id);
-    if (!FINISHED.has(run.status)) throw ValidationError.of('id', `The run is ${run.status.toUpperCase()}; cancel it first or wait until it ends.`);
-    const [definition] = await tx.select().from(workflowDefinitionTable).where(eq(workflowDefinitionTable.id, run.definitionId));
+    if (!FINISHED.has(run.status))
+      throw ValidationError.of('id', `The run is ${run.status.toUpperCase()}; cancel it first or wait until it ends.`);
+    const [definition] = await tx
+      .select()
+      .from(workflowDefinitionTable)
+      .where(eq(workflowDefinitionTable.id, run.definitionId));
     const position = definition.steps.findIndex((s) => s.key === fromStep);
-    if (position < 0) throw ValidationError.of('fromStep', `The run's workflow (version ${definition.version}) has no step "${fromStep.slice(0, 40)}"; its steps: ${definition.steps.map((s) => s.key).join(', ')}.`);
-    await tx.delete(workflowStepTable).where(and(eq(workflowStepTable.runId, id), sql`${workflowStepTable.position} >= ${position}`));
+    if (position < 0)
+      throw ValidationError.of(
+        'fromStep',
+        `The run's workflow (version ${definition.version}) has no step "${fromStep.slice(0, 40)}"; its steps: ${definition.steps.map((s) => s.key).join(', ')}.`,
+      );
+    await tx
+      .delete(workflowStepTable)
+      .where(and(eq(workflowStepTable.runId, id), sql`${workflowStepTable.position} >= ${position}`));
     const [{ kept }] = await tx
       .select({ kept: sql<number>`count(*)::int` })
       .from(workflowStepTable)
@@ -181,11 +251,25 @@ export const RUN_ORDERING: Ordering<WorkflowRun> = {
 
 /** Each lead's runs, newest first, for all leads in one statement. */
 export function runsByLead(db: Db, organizationId: number, leadIds: readonly number[], page: PageArgs) {
-  return lateralPages(db, workflowRunTable, workflowRunTable.leadId, leadIds, eq(workflowRunTable.organizationId, organizationId), RUN_ORDERING, page);
+  return lateralPages(
+    db,
+    workflowRunTable,
+    workflowRunTable.leadId,
+    leadIds,
+    eq(workflowRunTable.organizationId, organizationId),
+    RUN_ORDERING,
+    page,
+  );
 }
 
 export function listRuns(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(db, workflowRunTable, eq(workflowRunTable.organizationId, organizationId), { ...RUN_ORDERING, list: 'workflowRuns' }, page);
+  return keysetPage(
+    db,
+    workflowRunTable,
+    eq(workflowRunTable.organizationId, organizationId),
+    { ...RUN_ORDERING, list: 'workflowRuns' },
+    page,
+  );
 }
 
 /** Stored steps of many runs in one statement, in position order, per run in key order. */
@@ -193,7 +277,12 @@ export async function stepsByRun(db: Db, organizationId: number, runIds: readonl
   const rows = await db
     .select()
     .from(workflowStepTable)
-    .where(and(eq(workflowStepTable.organizationId, organizationId), sql`${workflowStepTable.runId} = any(${`{${runIds.map(Number).join(',')}}`}::int[])`))
+    .where(
+      and(
+        eq(workflowStepTable.organizationId, organizationId),
+        sql`${workflowStepTable.runId} = any(${`{${runIds.map(Number).join(',')}}`}::int[])`,
+      ),
+    )
     .orderBy(asc(workflowStepTable.runId), asc(workflowStepTable.position));
   const byRun = new Map<number, WorkflowStep[]>();
   for (const r of rows) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
@@ -204,4 +293,3 @@ export async function getRun(db: Db, organizationId: number, id: number): Promis
   const [row] = await loadTenantRows(db, workflowRunTable, organizationId, [id]);
   return row;
 }
-

@@ -12,8 +12,23 @@ export type StepEffect = {
   waitSeconds?: number;
 };
 
-const FREE_MAIL = new Set(['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'icloud.com', 'proton.me', 'example.com']);
-const SOURCE_POINTS: Record<Lead['source'], number> = { referral: 30, partner: 25, event: 20, web: 15, import: 10, other: 5 };
+const FREE_MAIL = new Set([
+  'gmail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'icloud.com',
+  'proton.me',
+  'example.com',
+]);
+const SOURCE_POINTS: Record<Lead['source'], number> = {
+  referral: 30,
+  partner: 25,
+  event: 20,
+  web: 15,
+  import: 10,
+  other: 5,
+};
 
 export const MAX_STEPS = 50;
 export const MAX_WAIT_SECONDS = 30 * 86_400;
@@ -26,17 +41,25 @@ export function stepProblems(steps: unknown[], prefix = 'input.steps'): { field:
   const keys = new Map<string, number>();
   (steps as Partial<StepDefinition>[]).forEach((s, i) => {
     const at = `${prefix}.${i}`;
-    if (typeof s.key !== 'string' || !/^[a-z0-9_-]{1,40}$/i.test(s.key)) issues.push({ field: `${at}.key`, message: 'must be 1-40 letters, digits, _ or -' });
-    else if (keys.has(s.key)) issues.push({ field: `${at}.key`, message: `"${s.key}" is already the key of step ${keys.get(s.key)}` });
+    if (typeof s.key !== 'string' || !/^[a-z0-9_-]{1,40}$/i.test(s.key))
+      issues.push({ field: `${at}.key`, message: 'must be 1-40 letters, digits, _ or -' });
+    else if (keys.has(s.key))
+      issues.push({ field: `${at}.key`, message: `"${s.key}" is already the key of step ${keys.get(s.key)}` });
     else keys.set(s.key, i);
     if (!STEP_KINDS.includes(s.kind as StepKind)) {
-      issues.push({ field: `${at}.kind`, message: `unknown step kind "${String(s.kind).slice(0, 40)}"; known kinds: ${STEP_KINDS.join(', ')}` });
+      issues.push({
+        field: `${at}.kind`,
+        message: `unknown step kind "${String(s.kind).slice(0, 40)}"; known kinds: ${STEP_KINDS.join(', ')}`,
+      });
       return;
     }
     if (s.kind === 'wait' && !(Number.isInteger(s.seconds) && s.seconds! >= 1 && s.seconds! <= MAX_WAIT_SECONDS)) {
       issues.push({ field: `${at}.seconds`, message: `a wait lasts 1 to ${MAX_WAIT_SECONDS} seconds` });
     }
-    if (s.kind === 'assign' && !(Array.isArray(s.owners) && s.owners.length > 0 && s.owners.every((o) => typeof o === 'string' && o.trim()))) {
+    if (
+      s.kind === 'assign' &&
+      !(Array.isArray(s.owners) && s.owners.length > 0 && s.owners.every((o) => typeof o === 'string' && o.trim()))
+    ) {
       issues.push({ field: `${at}.owners`, message: 'assign needs at least one owner' });
     }
     if (s.kind === 'notify' && !(typeof s.message === 'string' && s.message.trim() && s.message.length <= 500)) {
@@ -44,8 +67,16 @@ export function stepProblems(steps: unknown[], prefix = 'input.steps'): { field:
     }
     if (s.kind === 'branch') {
       const c = s.condition;
-      if (!c || !['score', 'status', 'source', 'company'].includes(c.field) || !['gte', 'lt', 'eq', 'ne'].includes(c.op) || typeof c.value !== 'string') {
-        issues.push({ field: `${at}.condition`, message: 'branch needs a condition { field: score|status|source|company, op: gte|lt|eq|ne, value }' });
+      if (
+        !c ||
+        !['score', 'status', 'source', 'company'].includes(c.field) ||
+        !['gte', 'lt', 'eq', 'ne'].includes(c.op) ||
+        typeof c.value !== 'string'
+      ) {
+        issues.push({
+          field: `${at}.condition`,
+          message: 'branch needs a condition { field: score|status|source|company, op: gte|lt|eq|ne, value }',
+        });
       }
     }
   });
@@ -57,14 +88,18 @@ export function stepProblems(steps: unknown[], prefix = 'input.steps'): { field:
       if (key == null) continue;
       const to = keys.get(key);
       if (to === undefined) issues.push({ field: `${prefix}.${i}.${target}`, message: `no step has the key "${key}"` });
-      else if (to <= i) issues.push({ field: `${prefix}.${i}.${target}`, message: `a branch may only jump forwards (step "${key}" is not after this one)` });
+      else if (to <= i)
+        issues.push({
+          field: `${prefix}.${i}.${target}`,
+          message: `a branch may only jump forwards (step "${key}" is not after this one)`,
+        });
     }
   });
   return issues;
 }
 
 function conditionHolds(lead: Lead, c: NonNullable<StepDefinition['condition']>): boolean {
-  const value = c.field === 'score' ? lead.score ?? 0 : (lead[c.field] ?? '');
+  const value = c.field === 'score' ? (lead.score ?? 0) : (lead[c.field] ?? '');
   if (c.op === 'eq') return String(value).toLowerCase() === c.value.toLowerCase();
   if (c.op === 'ne') return String(value).toLowerCase() !== c.value.toLowerCase();
   const a = Number(value);
@@ -72,7 +107,13 @@ function conditionHolds(lead: Lead, c: NonNullable<StepDefinition['condition']>)
   return c.op === 'gte' ? a >= b : a < b;
 }
 
-export function runStep(step: StepDefinition, steps: StepDefinition[], position: number, lead: Lead, runId: number): StepEffect {
+export function runStep(
+  step: StepDefinition,
+  steps: StepDefinition[],
+  position: number,
+  lead: Lead,
+  runId: number,
+): StepEffect {
   switch (step.kind) {
     case 'enrich': {
       const domain = lead.email.slice(lead.email.indexOf('@') + 1).toLowerCase();
@@ -82,7 +123,14 @@ export function runStep(step: StepDefinition, steps: StepDefinition[], position:
     }
     case 'score': {
       const corporate = !FREE_MAIL.has(lead.email.slice(lead.email.indexOf('@') + 1).toLowerCase());
-      const score = Math.min(100, SOURCE_POINTS[lead.source] + (lead.phone ? 15 : 0) + (lead.company ? 20 : 0) + (corporate ? 20 : 0) + (lead.status === 'qualified' ? 15 : 0));
+      const score = Math.min(
+        100,
+        SOURCE_POINTS[lead.source] +
+          (lead.phone ? 15 : 0) +
+          (lead.company ? 20 : 0) +
+          (corporate ? 20 : 0) +
+          (lead.status === 'qualified' ? 15 : 0),
+      );
       return { output: { score }, leadPatch: { score } };
     }
     case 'assign': {

@@ -21,7 +21,12 @@ type Advance = 'continue' | 'stop';
 export type StepDone = { advance: Advance; changedLead?: { organizationId: number; id: number } };
 
 /** Runs the run's current step, if it is due; says whether another step is due right away. */
-export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, connector: 'builtin' | 'http'): Promise<StepDone> {
+export async function advanceRun(
+  db: Db,
+  jobs: JobQueue,
+  payload: RunPayload,
+  connector: 'builtin' | 'http',
+): Promise<StepDone> {
   return db.transaction(async (tx) => {
     const [run] = await tx
       .select()
@@ -30,18 +35,31 @@ export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, co
       .for('update');
     if (!run || run.generation !== payload.generation) return { advance: 'stop' };
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return { advance: 'stop' };
-    const [definition] = await tx.select().from(workflowDefinitionTable).where(eq(workflowDefinitionTable.id, run.definitionId));
+    const [definition] = await tx
+      .select()
+      .from(workflowDefinitionTable)
+      .where(eq(workflowDefinitionTable.id, run.definitionId));
     const steps = definition.steps;
     const position = run.currentStep;
     if (position >= steps.length) {
-      await tx.update(workflowRunTable).set({ status: 'completed', finishedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(workflowRunTable.id, run.id));
+      await tx
+        .update(workflowRunTable)
+        .set({ status: 'completed', finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(workflowRunTable.id, run.id));
       return { advance: 'stop' };
     }
     const step = steps[position];
     const lead = await lockLead(tx, run.organizationId, run.leadId);
     const effect = runStep(step, steps, position, lead, run.id);
     if (effect.leadPatch) {
-      await writeLead(tx, lead, effect.leadPatch, { kind: 'workflow', note: `${definition.name} v${definition.version}: ${step.key}` }, SYSTEM_ACTOR, connector);
+      await writeLead(
+        tx,
+        lead,
+        effect.leadPatch,
+        { kind: 'workflow', note: `${definition.name} v${definition.version}: ${step.key}` },
+        SYSTEM_ACTOR,
+        connector,
+      );
     }
     if (effect.note) await recordLeadEvent(tx, lead, { kind: 'workflow', note: effect.note }, SYSTEM_ACTOR);
     // The unique (run_id, step_key) is the memo: should a step ever run twice, this insert fails the
@@ -58,7 +76,16 @@ export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, co
     const next = effect.next ?? position + 1;
     // Steps a branch jumped over are recorded as skipped, so progress adds up.
     for (let skipped = position + 1; skipped < next; skipped++) {
-      await tx.insert(workflowStepTable).values({ organizationId: run.organizationId, runId: run.id, stepKey: steps[skipped].key, position: skipped, kind: steps[skipped].kind, status: 'skipped' });
+      await tx
+        .insert(workflowStepTable)
+        .values({
+          organizationId: run.organizationId,
+          runId: run.id,
+          stepKey: steps[skipped].key,
+          position: skipped,
+          kind: steps[skipped].kind,
+          status: 'skipped',
+        });
     }
     const done = next >= steps.length;
     const resumeAt = effect.waitSeconds ? new Date(Date.now() + effect.waitSeconds * 1000) : null;
@@ -76,7 +103,8 @@ export async function advanceRun(db: Db, jobs: JobQueue, payload: RunPayload, co
         updatedAt: sql`now()`,
       })
       .where(eq(workflowRunTable.id, run.id));
-    const changedLead = effect.leadPatch || effect.note ? { organizationId: run.organizationId, id: lead.id } : undefined;
+    const changedLead =
+      effect.leadPatch || effect.note ? { organizationId: run.organizationId, id: lead.id } : undefined;
     if (resumeAt && !done) {
       await jobs.send(tx, QUEUES.workflowRun, [payload], { startAfter: resumeAt, group: String(run.organizationId) });
       return { advance: 'stop', changedLead };
@@ -89,12 +117,21 @@ export async function failRun(db: Db, payload: RunPayload, error: string): Promi
   await db
     .update(workflowRunTable)
     .set({ status: 'failed', error: error.slice(0, 500), finishedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(workflowRunTable.id, payload.runId), eq(workflowRunTable.generation, payload.generation), sql`${workflowRunTable.status} in ('queued', 'running', 'waiting')`));
+    .where(
+      and(
+        eq(workflowRunTable.id, payload.runId),
+        eq(workflowRunTable.generation, payload.generation),
+        sql`${workflowRunTable.status} in ('queued', 'running', 'waiting')`,
+      ),
+    );
 }
 
 export type WorkflowWorker = { stop(): Promise<void> };
 
-export async function startWorkflowWorker(resources: Pick<Resources, 'config' | 'db' | 'log' | 'databaseUrl' | 'jobs' | 'responseCache'>, options: { concurrency?: number } = {}): Promise<WorkflowWorker> {
+export async function startWorkflowWorker(
+  resources: Pick<Resources, 'config' | 'db' | 'log' | 'databaseUrl' | 'jobs' | 'responseCache'>,
+  options: { concurrency?: number } = {},
+): Promise<WorkflowWorker> {
   const { config } = resources;
   const log: Logger = resources.log;
   const boss = createBoss(resources.databaseUrl, config, 'worker', log);
@@ -117,14 +154,22 @@ export async function startWorkflowWorker(resources: Pick<Resources, 'config' | 
       try {
         while (!stopping.signal.aborted && !job.signal.aborted) {
           const step = await advanceRun(resources.db, resources.jobs, payload, config.crm.connector);
-          if (step.changedLead) await invalidateEntities(resources, step.changedLead.organizationId, [{ typename: 'Lead', id: step.changedLead.id }]);
+          if (step.changedLead)
+            await invalidateEntities(resources, step.changedLead.organizationId, [
+              { typename: 'Lead', id: step.changedLead.id },
+            ]);
           if (step.advance === 'stop') return;
         }
         if (stopping.signal.aborted) throw new Error('worker stopping');
       } catch (err) {
         if (stopping.signal.aborted || job.signal.aborted) throw err;
         log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'workflow step failed');
-        if (job.retryCount >= job.retryLimit) return failRun(resources.db, payload, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
+        if (job.retryCount >= job.retryLimit)
+          return failRun(
+            resources.db,
+            payload,
+            `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`,
+          );
         throw err;
       }
     },

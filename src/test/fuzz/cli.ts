@@ -20,9 +20,13 @@ const seed = flag('seed') ?? String(Date.now() % 1_000_000);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const vitest = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url));
 process.stdout.write(`fuzzing for ${durationMs / 1000} s from seed ${seed}\n`);
-const child = spawn(process.execPath, [vitest, 'run', 'src/test/fuzz/', '--testTimeout', String(durationMs + 600_000)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, FUZZ_DURATION_MS: String(durationMs), FUZZ_SEED: seed },
-});
+const child = spawn(
+  process.execPath,
+  [vitest, 'run', 'src/test/fuzz/', '--testTimeout', String(durationMs + 600_000)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, FUZZ_DURATION_MS: String(durationMs), FUZZ_SEED: seed },
+  },
+);
 child.on('exit', (code) => process.exit(code ?? 1));

@@ -28,14 +28,23 @@ beforeAll(async () => {
   await seedPackhouse(h.resources, a.organizationId, { growers: 5, packhouses: 2, batches: 30, quiet: true });
   await seedPackhouse(h.resources, b.organizationId, { growers: 3, packhouses: 1, batches: 10, seed: 7, quiet: true });
   await seedCards(h.resources.db, a.organizationId);
-  await h.gql(`mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`, {
-    auth: a.partnerKey,
-    variables: { input: { customers: customerInputs(3) } },
-  });
+  await h.gql(
+    `mutation($input: SubmitRecommendationJobInput!) { submitRecommendationJob(input: $input) { __typename } }`,
+    {
+      auth: a.partnerKey,
+      variables: { input: { customers: customerInputs(3) } },
+    },
+  );
   // The fuzzer may revoke keys and disable users: only spares of the fuzzing tenant are in its pool,
   // so its own credentials keep working and later cases still reach the resolvers.
   const spareKey = await createApiKey(h.resources.db, a.organizationId, { name: 'spare', scopes: ['read'] });
-  const spareUser = await createUser(h.resources.db, { organizationId: a.organizationId, email: `spare@${a.slug}.example`, name: 'Spare', password: 'correct horse battery staple', role: 'member' });
+  const spareUser = await createUser(h.resources.db, {
+    organizationId: a.organizationId,
+    email: `spare@${a.slug}.example`,
+    name: 'Spare',
+    password: 'correct horse battery staple',
+    role: 'member',
+  });
   const { sql } = h.resources;
   const rows = await sql<{ t: string; id: number }[]>`
     select 'Grower' as t, id from growers union all select 'Packhouse', id from packhouses
@@ -52,34 +61,43 @@ beforeAll(async () => {
     'not-an-id',
     '',
   ];
-  const hashes = await sql<{ h: string }[]>`select secret_hash as h from api_keys union all select password_hash from users`;
+  const hashes = await sql<
+    { h: string }[]
+  >`select secret_hash as h from api_keys union all select password_hash from users`;
   secrets = [TEST_JWT_SECRET, ...hashes.map((r) => r.h)];
 });
 afterAll(() => h?.close());
 
-it('no answer of the HTTP surface is a 5xx, a masked internal error, slow, or leaks SQL, stacks, paths or secrets', async () => {
-  const arbitrary = fuzzCases(schema, ids, {
-    internal: a.internalKey,
-    partner: a.partnerKey,
-    read: a.readKey,
-    adminToken: a.adminToken,
-    memberToken: a.memberToken,
-  });
-  const fetcher = (path: string, init: RequestInit) => Promise.resolve(h.app.fetch(new Request(`http://test${path}`, init)));
-  const started = performance.now();
-  const findings: Finding[] = [];
-  let cases = 0;
-  let seed = SEED;
-  do {
-    const batch = fc.sample(arbitrary, { seed, numRuns: DURATION_MS ? 500 : RUNS });
-    findings.push(...(await runCases(fetcher, batch, secrets)));
-    cases += batch.length;
-    seed++;
-  } while (DURATION_MS && performance.now() - started < DURATION_MS);
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`fuzz: ${cases} cases over ${Object.keys(schema.getQueryType()!.getFields()).length + Object.keys(schema.getMutationType()!.getFields()).length} root fields and every route, seeds ${SEED}-${seed - 1}, ${seconds} s, ${served.count} served with data, ${findings.length} findings`);
-  if (findings.length) console.log(`fuzz findings:\n${summarize(findings)}`);
-  expect(findings.length, summarize(findings)).toBe(0);
-  // The generators reach real resolvers, not only refusals.
-  expect(served.count).toBeGreaterThan(cases * 0.05);
-}, 30 * 60_000);
+it(
+  'no answer of the HTTP surface is a 5xx, a masked internal error, slow, or leaks SQL, stacks, paths or secrets',
+  async () => {
+    const arbitrary = fuzzCases(schema, ids, {
+      internal: a.internalKey,
+      partner: a.partnerKey,
+      read: a.readKey,
+      adminToken: a.adminToken,
+      memberToken: a.memberToken,
+    });
+    const fetcher = (path: string, init: RequestInit) =>
+      Promise.resolve(h.app.fetch(new Request(`http://test${path}`, init)));
+    const started = performance.now();
+    const findings: Finding[] = [];
+    let cases = 0;
+    let seed = SEED;
+    do {
+      const batch = fc.sample(arbitrary, { seed, numRuns: DURATION_MS ? 500 : RUNS });
+      findings.push(...(await runCases(fetcher, batch, secrets)));
+      cases += batch.length;
+      seed++;
+    } while (DURATION_MS && performance.now() - started < DURATION_MS);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(
+      `fuzz: ${cases} cases over ${Object.keys(schema.getQueryType()!.getFields()).length + Object.keys(schema.getMutationType()!.getFields()).length} root fields and every route, seeds ${SEED}-${seed - 1}, ${seconds} s, ${served.count} served with data, ${findings.length} findings`,
+    );
+    if (findings.length) console.log(`fuzz findings:\n${summarize(findings)}`);
+    expect(findings.length, summarize(findings)).toBe(0);
+    // The generators reach real resolvers, not only refusals.
+    expect(served.count).toBeGreaterThan(cases * 0.05);
+  },
+  30 * 60_000,
+);

@@ -30,15 +30,96 @@ export type IdPool = string[];
 
 const NUL_STRINGS = ['\u0000', 'a\u0000b', '\u0000'.repeat(50), 'name\u0000; drop table users'];
 const UNICODE = ['é', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '\uD800', '\uDFFF', '\uFEFF', '‮evil', '🍎'.repeat(300), 'ｆｕｌｌ', '\u200B', 'Ω≈ç√∫'];
-const EDGY_STRINGS = ['', ' ', '\n', '\t\r\n', '=HYPERLINK("x")', "' or 1=1 --", '%00', '${x}', '{{x}}', '../../etc/passwd', '\\', '"', '<script>', 'null', 'undefined', '0', '-0', 'NaN'];
-const BOUNDARY_INTS = [0, -1, 1, 2, 49, 50, 51, 499, 500, 501, 1000, 100_000, 2_147_483_647, 2_147_483_648, -2_147_483_648, -2_147_483_649, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
-const BAD_NUMBERS = [1.5, -0.0001, 1e21, 1e308, -1e308, 2 ** 53 + 2];
-const DATES = ['2025-01-01', '0000-01-01', '0001-01-01', '9999-12-31', '2025-02-29', '2024-02-29', '2025-02-30', '2025-13-01', '2025-00-10', '10000-01-01', '-0001-01-01', '2025-1-1', '20250101', '2025-01-01T00:00:00Z'];
-const DATETIMES = [
-  '2026-05-01T08:30:00Z', '0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-14:00', '9999-12-31T23:59:59Z', '2025-02-30T00:00:00Z',
-  '2025-01-01T24:00:00Z', '2025-01-01T23:60:00Z', '2025-01-01T00:00:00+25:00', '2025-01-01T00:00:00', '2025-01-01', '2025-01-01T00:00:00.1234567Z', '275760-09-13T00:00:00Z',
+const EDGY_STRINGS = [
+  '',
+  ' ',
+  '\n',
+  '\t\r\n',
+  '=HYPERLINK("x")',
+  "' or 1=1 --",
+  '%00',
+  '${x}',
+  '{{x}}',
+  '../../etc/passwd',
+  '\\',
+  '"',
+  '<script>',
+  'null',
+  'undefined',
+  '0',
+  '-0',
+  'NaN',
 ];
-const DECIMALS = ['0', '1.5', '-1', '1234.50', '0.000001', '0.0000001', '999999999999999999', '9999999999999999999', '1e5', 'NaN', 'Infinity', '--1', '1.', '.5', ' 12 ', '١٢٣'];
+const BOUNDARY_INTS = [
+  0,
+  -1,
+  1,
+  2,
+  49,
+  50,
+  51,
+  499,
+  500,
+  501,
+  1000,
+  100_000,
+  2_147_483_647,
+  2_147_483_648,
+  -2_147_483_648,
+  -2_147_483_649,
+  Number.MAX_SAFE_INTEGER,
+  -Number.MAX_SAFE_INTEGER,
+];
+const BAD_NUMBERS = [1.5, -0.0001, 1e21, 1e308, -1e308, 2 ** 53 + 2];
+const DATES = [
+  '2025-01-01',
+  '0000-01-01',
+  '0001-01-01',
+  '9999-12-31',
+  '2025-02-29',
+  '2024-02-29',
+  '2025-02-30',
+  '2025-13-01',
+  '2025-00-10',
+  '10000-01-01',
+  '-0001-01-01',
+  '2025-1-1',
+  '20250101',
+  '2025-01-01T00:00:00Z',
+];
+const DATETIMES = [
+  '2026-05-01T08:30:00Z',
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00+01:00',
+  '9999-12-31T23:59:59-14:00',
+  '9999-12-31T23:59:59Z',
+  '2025-02-30T00:00:00Z',
+  '2025-01-01T24:00:00Z',
+  '2025-01-01T23:60:00Z',
+  '2025-01-01T00:00:00+25:00',
+  '2025-01-01T00:00:00',
+  '2025-01-01',
+  '2025-01-01T00:00:00.1234567Z',
+  '275760-09-13T00:00:00Z',
+];
+const DECIMALS = [
+  '0',
+  '1.5',
+  '-1',
+  '1234.50',
+  '0.000001',
+  '0.0000001',
+  '999999999999999999',
+  '9999999999999999999',
+  '1e5',
+  'NaN',
+  'Infinity',
+  '--1',
+  '1.',
+  '.5',
+  ' 12 ',
+  '١٢٣',
+];
 
 const oneOf = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
 
@@ -80,7 +161,11 @@ function scalarValue(name: string, ids: IdPool): fc.Arbitrary<unknown> {
     case 'Boolean':
       return fc.boolean();
     case 'ID':
-      return fc.oneof({ weight: 4, arbitrary: oneOf(ids) }, { weight: 1, arbitrary: stringValue }, { weight: 1, arbitrary: fc.integer() });
+      return fc.oneof(
+        { weight: 4, arbitrary: oneOf(ids) },
+        { weight: 1, arbitrary: stringValue },
+        { weight: 1, arbitrary: fc.integer() },
+      );
     case 'Date':
       return oneOf(DATES);
     case 'DateTime':
@@ -106,19 +191,33 @@ function rightShaped(type: GraphQLInputType, ids: IdPool, depth: number): fc.Arb
     const item = inputValue(type.ofType, ids, depth + 1);
     return fc.oneof(
       { weight: 6, arbitrary: fc.array(item, { maxLength: 3 }) },
-      { weight: 1, arbitrary: fc.constantFrom(501, 600, 5_000).map((n) => Array.from({ length: n }, (_, i) => (i % 2 ? 'x' : 1))) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(501, 600, 5_000).map((n) => Array.from({ length: n }, (_, i) => (i % 2 ? 'x' : 1))),
+      },
       { weight: 1, arbitrary: item },
     );
   }
-  if (isEnumType(type)) return fc.oneof({ weight: 5, arbitrary: oneOf(type.getValues().map((v) => v.name)) }, { weight: 1, arbitrary: stringValue });
+  if (isEnumType(type))
+    return fc.oneof(
+      { weight: 5, arbitrary: oneOf(type.getValues().map((v) => v.name)) },
+      { weight: 1, arbitrary: stringValue },
+    );
   if (isInputObjectType(type)) {
     if (depth > 3) return fc.constant({});
     const fields = Object.values(type.getFields());
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const f of fields) model[f.name] = inputValue(f.type, ids, depth + 1);
-    return fc.record(model, { requiredKeys: fields.filter((f) => isNonNullType(f.type) && fc !== undefined).map((f) => f.name) }).chain((value) =>
-      fc.oneof({ weight: 8, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: fc.constant({ ...value, unknownField: 1 }) }),
-    );
+    return fc
+      .record(model, {
+        requiredKeys: fields.filter((f) => isNonNullType(f.type) && fc !== undefined).map((f) => f.name),
+      })
+      .chain((value) =>
+        fc.oneof(
+          { weight: 8, arbitrary: fc.constant(value) },
+          { weight: 1, arbitrary: fc.constant({ ...value, unknownField: 1 }) },
+        ),
+      );
   }
   if (isScalarType(type)) return scalarValue(type.name, ids);
   return wrongValue;
@@ -133,7 +232,11 @@ function selectionFor(field: GraphQLField<unknown, unknown>): string {
   if (isObjectType(named) || isInterfaceType(named)) {
     // __typename plus the scalar fields without required arguments, one level deep.
     const scalars = Object.values(named.getFields())
-      .filter((f) => !f.args.some((a) => isNonNullType(a.type)) && (isScalarType(getNamedType(f.type)) || isEnumType(getNamedType(f.type))))
+      .filter(
+        (f) =>
+          !f.args.some((a) => isNonNullType(a.type)) &&
+          (isScalarType(getNamedType(f.type)) || isEnumType(getNamedType(f.type))),
+      )
       .slice(0, 12)
       .map((f) => f.name);
     return ` { __typename ${scalars.join(' ')} }`;
@@ -143,9 +246,15 @@ function selectionFor(field: GraphQLField<unknown, unknown>): string {
 }
 
 /** A document for one root field, each argument as a variable (or, sometimes, an inline literal). */
-function operationFor(kind: 'query' | 'mutation' | 'subscription', field: GraphQLField<unknown, unknown>, ids: IdPool): fc.Arbitrary<{ query: string; variables: Record<string, unknown> }> {
+function operationFor(
+  kind: 'query' | 'mutation' | 'subscription',
+  field: GraphQLField<unknown, unknown>,
+  ids: IdPool,
+): fc.Arbitrary<{ query: string; variables: Record<string, unknown> }> {
   const args = field.args.filter((a) => !(isScalarType(getNamedType(a.type)) && getNamedType(a.type).name === 'File'));
-  const chosen = fc.subarray(args, { minLength: 0 }).map((sub) => [...new Set([...args.filter((a) => isNonNullType(a.type)), ...sub])]);
+  const chosen = fc
+    .subarray(args, { minLength: 0 })
+    .map((sub) => [...new Set([...args.filter((a) => isNonNullType(a.type)), ...sub])]);
   return chosen.chain((used: GraphQLArgument[]) => {
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const a of used) model[a.name] = inputValue(a.type, ids);
@@ -160,9 +269,24 @@ function operationFor(kind: 'query' | 'mutation' | 'subscription', field: GraphQ
 
 /** Inline literals with NUL, huge or edited values, where the lexer and literal coercion run. */
 function literalOperation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>): fc.Arbitrary<string> {
-  return fc.record({ value: fc.constantFrom('"\\u0000"', '"a\\u0000b"', '2147483648', '-2147483649', '1e400', '"0000-01-01"', '"x"', '[]', '{}', `"${'y'.repeat(5_000)}"`, 'null'), arg: fc.constantFrom(...(field.args.length ? field.args.map((a) => a.name) : ['nonexistent'])) }).map(
-    ({ value, arg }) => `${kind} { ${field.name}(${arg}: ${value})${selectionFor(field)} }`,
-  );
+  return fc
+    .record({
+      value: fc.constantFrom(
+        '"\\u0000"',
+        '"a\\u0000b"',
+        '2147483648',
+        '-2147483649',
+        '1e400',
+        '"0000-01-01"',
+        '"x"',
+        '[]',
+        '{}',
+        `"${'y'.repeat(5_000)}"`,
+        'null',
+      ),
+      arg: fc.constantFrom(...(field.args.length ? field.args.map((a) => a.name) : ['nonexistent'])),
+    })
+    .map(({ value, arg }) => `${kind} { ${field.name}(${arg}: ${value})${selectionFor(field)} }`);
 }
 
 export type Credentials = { internal: string; partner: string; read: string; adminToken: string; memberToken: string };
@@ -215,20 +339,39 @@ function post(path: string, headers: Record<string, string>, body: string, label
 
 /** Every case kind over the schema's root fields and the other routes. */
 export function fuzzCases(schema: GraphQLSchema, ids: IdPool, creds: Credentials): fc.Arbitrary<FuzzCase> {
-  const roots: [('query' | 'mutation' | 'subscription'), GraphQLField<unknown, unknown>][] = [];
-  for (const [kind, type] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()], ['subscription', schema.getSubscriptionType()]] as const) {
+  const roots: ['query' | 'mutation' | 'subscription', GraphQLField<unknown, unknown>][] = [];
+  for (const [kind, type] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+    ['subscription', schema.getSubscriptionType()],
+  ] as const) {
     if (type) for (const field of Object.values(type.getFields())) roots.push([kind, field]);
   }
   const operation = fc
     .constantFrom(...roots)
-    .chain(([kind, field]) => fc.record({ op: operationFor(kind, field, ids), auth: authHeader(creds), extra: extraHeaders, kind: fc.constant(kind), field: fc.constant(field.name) }))
+    .chain(([kind, field]) =>
+      fc.record({
+        op: operationFor(kind, field, ids),
+        auth: authHeader(creds),
+        extra: extraHeaders,
+        kind: fc.constant(kind),
+        field: fc.constant(field.name),
+      }),
+    )
     .map(({ op, auth, extra, kind, field }): FuzzCase => {
-      const headers = kind === 'subscription' ? { ...auth, ...extra, accept: 'text/event-stream' } : { ...auth, ...extra };
+      const headers =
+        kind === 'subscription' ? { ...auth, ...extra, accept: 'text/event-stream' } : { ...auth, ...extra };
       return post('/graphql', headers, JSON.stringify(op), `${kind} ${field}`);
     });
   const literal = fc
     .constantFrom(...roots.filter(([k]) => k !== 'subscription'))
-    .chain(([kind, field]) => fc.record({ doc: literalOperation(kind as 'query' | 'mutation', field), auth: authHeader(creds), field: fc.constant(field.name) }))
+    .chain(([kind, field]) =>
+      fc.record({
+        doc: literalOperation(kind as 'query' | 'mutation', field),
+        auth: authHeader(creds),
+        field: fc.constant(field.name),
+      }),
+    )
     .map(({ doc, auth, field }) => post('/graphql', auth, JSON.stringify({ query: doc }), `literal ${field}`));
   return fc.oneof(
     { weight: 12, arbitrary: operation },
@@ -241,57 +384,203 @@ export function fuzzCases(schema: GraphQLSchema, ids: IdPool, creds: Credentials
 function envelopes(creds: Credentials): fc.Arbitrary<FuzzCase> {
   const auth = { authorization: `Bearer ${creds.internal}` };
   const field = (name: string, values: unknown[]) =>
-    fc.constantFrom(...values).map((v) => post('/graphql', auth, JSON.stringify({ query: '{ __typename }', [name]: v }), `envelope ${name}=${JSON.stringify(v)?.slice(0, 30)}`));
+    fc
+      .constantFrom(...values)
+      .map((v) =>
+        post(
+          '/graphql',
+          auth,
+          JSON.stringify({ query: '{ __typename }', [name]: v }),
+          `envelope ${name}=${JSON.stringify(v)?.slice(0, 30)}`,
+        ),
+      );
   return fc.oneof(
-    fc.constantFrom<unknown>(123, true, null, {}, [], ['{ __typename }'], { kind: 'Document' }, '', ' ', '{', '{ __typename ', 'x'.repeat(200_000), `{ ${'a: __typename '.repeat(3_000)} }`, `{${'{'.repeat(3_000)}`, 'query { __typename } query { __typename }', 'subscription { __typename }', '\u0000').map((q) =>
-      post('/graphql', auth, JSON.stringify({ query: q }), `envelope query=${JSON.stringify(q)?.slice(0, 30)}`),
-    ),
+    fc
+      .constantFrom<unknown>(
+        123,
+        true,
+        null,
+        {},
+        [],
+        ['{ __typename }'],
+        { kind: 'Document' },
+        '',
+        ' ',
+        '{',
+        '{ __typename ',
+        'x'.repeat(200_000),
+        `{ ${'a: __typename '.repeat(3_000)} }`,
+        `{${'{'.repeat(3_000)}`,
+        'query { __typename } query { __typename }',
+        'subscription { __typename }',
+        '\u0000',
+      )
+      .map((q) =>
+        post('/graphql', auth, JSON.stringify({ query: q }), `envelope query=${JSON.stringify(q)?.slice(0, 30)}`),
+      ),
     field('variables', ['{}', 'not json', 1, [], true, deepValue(1_000), { x: '\u0000' }]),
     // Nested deeper than JSON.stringify can write: the body is built as text.
-    fc.constantFrom(5_000, 50_000).map((n) =>
-      post('/graphql', auth, `{"query":"query($v: String) { __typename }","variables":{"v":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}}`, `envelope variables nested ${n} deep`),
-    ),
+    fc
+      .constantFrom(5_000, 50_000)
+      .map((n) =>
+        post(
+          '/graphql',
+          auth,
+          `{"query":"query($v: String) { __typename }","variables":{"v":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}}`,
+          `envelope variables nested ${n} deep`,
+        ),
+      ),
     field('operationName', [1, {}, [], true, 'Missing', '\u0000', 'x'.repeat(10_000)]),
-    field('extensions', ['{}', 1, [], { persistedQuery: { version: 1, sha256Hash: 123 } }, { persistedQuery: { version: 1, sha256Hash: 'zz' } }, { persistedQuery: 'x' }, deepValue(1_000)]),
-    fc.constantFrom('', '{', '[]', '[{"query":"{ __typename }"}]', 'null', '"x"', '1', '{"query": "{ __typename }"', '\u0000', '{"query":"{ __typename }","query":"{ viewer { tier } }"}').map((body) => post('/graphql', auth, body, `envelope body ${body.slice(0, 20)}`)),
-    fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/graphql', 'application/json; charset=utf-16', '').map((ct) => ({
-      label: `envelope content-type ${ct}`,
-      path: '/graphql',
-      init: { method: 'POST', headers: { ...auth, 'content-type': ct }, body: JSON.stringify({ query: '{ __typename }' }) },
-    })),
-    fc.constantFrom('query=%7B__typename%7D', 'query=%7B__typename%7D&variables=nope', 'query=%7B__typename%7D&variables=%5B%5D', 'query=mutation%7BsignOut%7D', 'query=', 'query=%00', 'query=%7B__typename%7D&extensions=1', '', 'query=%7B__typename%7D&operationName=%7B%7D', 'a=%ZZ').map((qs) => ({
-      label: `envelope GET ?${qs}`,
-      path: `/graphql?${qs}`,
-      init: { method: 'GET', headers: auth },
-    })),
-    fc.constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD').map((method) => ({ label: `envelope ${method}`, path: '/graphql', init: { method, headers: auth } })),
+    field('extensions', [
+      '{}',
+      1,
+      [],
+      { persistedQuery: { version: 1, sha256Hash: 123 } },
+      { persistedQuery: { version: 1, sha256Hash: 'zz' } },
+      { persistedQuery: 'x' },
+      deepValue(1_000),
+    ]),
+    fc
+      .constantFrom(
+        '',
+        '{',
+        '[]',
+        '[{"query":"{ __typename }"}]',
+        'null',
+        '"x"',
+        '1',
+        '{"query": "{ __typename }"',
+        '\u0000',
+        '{"query":"{ __typename }","query":"{ viewer { tier } }"}',
+      )
+      .map((body) => post('/graphql', auth, body, `envelope body ${body.slice(0, 20)}`)),
+    fc
+      .constantFrom(
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=latin1',
+        'application/graphql',
+        'application/json; charset=utf-16',
+        '',
+      )
+      .map((ct) => ({
+        label: `envelope content-type ${ct}`,
+        path: '/graphql',
+        init: {
+          method: 'POST',
+          headers: { ...auth, 'content-type': ct },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        },
+      })),
+    fc
+      .constantFrom(
+        'query=%7B__typename%7D',
+        'query=%7B__typename%7D&variables=nope',
+        'query=%7B__typename%7D&variables=%5B%5D',
+        'query=mutation%7BsignOut%7D',
+        'query=',
+        'query=%00',
+        'query=%7B__typename%7D&extensions=1',
+        '',
+        'query=%7B__typename%7D&operationName=%7B%7D',
+        'a=%ZZ',
+      )
+      .map((qs) => ({
+        label: `envelope GET ?${qs}`,
+        path: `/graphql?${qs}`,
+        init: { method: 'GET', headers: auth },
+      })),
+    fc
+      .constantFrom('PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD')
+      .map((method) => ({ label: `envelope ${method}`, path: '/graphql', init: { method, headers: auth } })),
   );
 }
 
 function otherRoutes(creds: Credentials, ids: IdPool): fc.Arbitrary<FuzzCase> {
   const auths = authHeader(creds);
-  const jobIds = fc.oneof(oneOf(ids), oneOf([encodeGlobalId('RecommendationJob', 1), encodeGlobalId('RecommendationJob', '2147483648'), encodeGlobalId('RecommendationJob', '999999999999'), 'x', '%00', 'A'.repeat(300), '..', encodeGlobalId('Batch', 1)]));
+  const jobIds = fc.oneof(
+    oneOf(ids),
+    oneOf([
+      encodeGlobalId('RecommendationJob', 1),
+      encodeGlobalId('RecommendationJob', '2147483648'),
+      encodeGlobalId('RecommendationJob', '999999999999'),
+      'x',
+      '%00',
+      'A'.repeat(300),
+      '..',
+      encodeGlobalId('Batch', 1),
+    ]),
+  );
   return fc.oneof(
-    fc.record({ auth: auths, id: jobIds, ext: fc.constantFrom('csv', 'xlsx', 'pdf'), method: fc.constantFrom('GET', 'GET', 'POST', 'HEAD') }).map(({ auth, id, ext, method }) => ({
-      label: `export ${method} ${ext}`,
-      path: `/jobs/${id}/results.${ext}`,
-      init: { method, headers: auth },
-    })),
     fc
       .record({
         auth: auths,
-        qs: fc.constantFrom('format=csv', 'format=xlsx', 'format=pdf', '', 'format=csv&name=%00', 'format=csv&name=' + 'n'.repeat(300), 'format=csv&provider=evil', 'format=csv&provider=HTTP', 'format=CSV&format=xlsx', 'format=csv&name=%E2%80%AE'),
-        body: fc.constantFrom('', 'customer_ref\n', 'a,b,c\n1,2,3\n', 'customer_ref,online_shopping,groceries,dining,travel,fuel,utilities,other\nA\u0000,1,1,1,1,1,1,1\n', 'PK\u0003\u0004garbage', '\u00ff\u00fe\u0000x'),
+        id: jobIds,
+        ext: fc.constantFrom('csv', 'xlsx', 'pdf'),
+        method: fc.constantFrom('GET', 'GET', 'POST', 'HEAD'),
+      })
+      .map(({ auth, id, ext, method }) => ({
+        label: `export ${method} ${ext}`,
+        path: `/jobs/${id}/results.${ext}`,
+        init: { method, headers: auth },
+      })),
+    fc
+      .record({
+        auth: auths,
+        qs: fc.constantFrom(
+          'format=csv',
+          'format=xlsx',
+          'format=pdf',
+          '',
+          'format=csv&name=%00',
+          'format=csv&name=' + 'n'.repeat(300),
+          'format=csv&provider=evil',
+          'format=csv&provider=HTTP',
+          'format=CSV&format=xlsx',
+          'format=csv&name=%E2%80%AE',
+        ),
+        body: fc.constantFrom(
+          '',
+          'customer_ref\n',
+          'a,b,c\n1,2,3\n',
+          'customer_ref,online_shopping,groceries,dining,travel,fuel,utilities,other\nA\u0000,1,1,1,1,1,1,1\n',
+          'PK\u0003\u0004garbage',
+          '\u00ff\u00fe\u0000x',
+        ),
         method: fc.constantFrom('POST', 'POST', 'GET', 'PUT'),
         length: fc.constantFrom(undefined, '99999999999999', '-1', 'abc'),
       })
       .map(({ auth, qs, body, method, length }) => ({
         label: `import ${method} ?${qs.slice(0, 30)}`,
         path: `/jobs/import?${qs}`,
-        init: { method, headers: { ...auth, ...(length ? { 'content-length': length } : {}) }, ...(method === 'GET' ? {} : { body }) },
+        init: {
+          method,
+          headers: { ...auth, ...(length ? { 'content-length': length } : {}) },
+          ...(method === 'GET' ? {} : { body }),
+        },
       })),
     fc
-      .record({ auth: auths, path: fc.constantFrom('/metrics', '/metrics/performance', '/health', '/health/performance', '/ready', '/health/', '/metrics?x=%00', '/health/performance?detail=1', '/jobs', '/jobs/', '/jobs/x/results', '/graphql/extra', '/%00', '/__yoga/health'), method: fc.constantFrom('GET', 'GET', 'POST', 'DELETE', 'OPTIONS') })
+      .record({
+        auth: auths,
+        path: fc.constantFrom(
+          '/metrics',
+          '/metrics/performance',
+          '/health',
+          '/health/performance',
+          '/ready',
+          '/health/',
+          '/metrics?x=%00',
+          '/health/performance?detail=1',
+          '/jobs',
+          '/jobs/',
+          '/jobs/x/results',
+          '/graphql/extra',
+          '/%00',
+          '/__yoga/health',
+        ),
+        method: fc.constantFrom('GET', 'GET', 'POST', 'DELETE', 'OPTIONS'),
+      })
       .map(({ auth, path, method }) => ({ label: `route ${method} ${path}`, path, init: { method, headers: auth } })),
   );
 }
@@ -299,7 +588,10 @@ function otherRoutes(creds: Credentials, ids: IdPool): fc.Arbitrary<FuzzCase> {
 // ---- the oracle ------------------------------------------------------------------------------------
 
 const LEAKS: [string, RegExp][] = [
-  ['SQL', /\b(insert into|delete from|update \w+ set)\b|\bselect\b[^"\n]{0,200}\bfrom\b\s+"?\w+"?|\$\d+::\w+|\bPostgresError\b|\bDrizzleQueryError\b|Failed query/i],
+  [
+    'SQL',
+    /\b(insert into|delete from|update \w+ set)\b|\bselect\b[^"\n]{0,200}\bfrom\b\s+"?\w+"?|\$\d+::\w+|\bPostgresError\b|\bDrizzleQueryError\b|Failed query/i,
+  ],
   ['stack frame', /\n\s+at \S|\bat (async )?[\w$.<>]+ \((file:|node:|\/)/],
   ['source path', /\/work\/|node_modules|file:\/\/|\/src\/[\w/-]+\.ts|\.ts:\d+:\d+/],
   ['secret', /secret_hash|secretHash|\$scrypt\$|\$argon2|jwtSecret/i],
@@ -323,7 +615,11 @@ export function judge(answer: Answer, secrets: string[]): string[] {
   return problems;
 }
 
-export async function runCase(fetcher: (path: string, init: RequestInit) => Promise<Response>, c: FuzzCase, secrets: string[]): Promise<Finding | null> {
+export async function runCase(
+  fetcher: (path: string, init: RequestInit) => Promise<Response>,
+  c: FuzzCase,
+  secrets: string[],
+): Promise<Finding | null> {
   const started = performance.now();
   let status = 0;
   let body = '';
@@ -346,11 +642,23 @@ export async function runCase(fetcher: (path: string, init: RequestInit) => Prom
   const problems = judge({ status, ms, body }, secrets);
   if (!problems.length) return null;
   const request = `${c.init.method} ${c.path.slice(0, 200)} ${typeof c.init.body === 'string' ? c.init.body.slice(0, 600) : ''}`;
-  return { label: c.label, problem: problems.join(', '), status, ms: Math.round(ms), request, body: body.slice(0, 600) };
+  return {
+    label: c.label,
+    problem: problems.join(', '),
+    status,
+    ms: Math.round(ms),
+    request,
+    body: body.slice(0, 600),
+  };
 }
 
 /** Runs cases `concurrency` at a time; returns the findings. */
-export async function runCases(fetcher: (path: string, init: RequestInit) => Promise<Response>, cases: FuzzCase[], secrets: string[], concurrency = 4): Promise<Finding[]> {
+export async function runCases(
+  fetcher: (path: string, init: RequestInit) => Promise<Response>,
+  cases: FuzzCase[],
+  secrets: string[],
+  concurrency = 4,
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   let next = 0;
   await Promise.all(
@@ -374,5 +682,7 @@ export function summarize(findings: Finding[]): string {
     if (g) g.n++;
     else groups.set(key, { n: 1, example: f });
   }
-  return [...groups.entries()].map(([key, { n, example }]) => `${n}× ${key}\n    ${example.request}\n    → ${example.status} ${example.body}`).join('\n');
+  return [...groups.entries()]
+    .map(([key, { n, example }]) => `${n}× ${key}\n    ${example.request}\n    → ${example.status} ${example.body}`)
+    .join('\n');
 }

@@ -43,21 +43,28 @@ function text(issues: Issues, field: string, value: string | null | undefined, m
     return;
   }
   if (required && value.trim() === '') issues.push({ field, message: 'must not be blank' });
-  if (value.length > max) issues.push({ field, message: `must be at most ${max.toLocaleString('en')} characters (got ${value.length.toLocaleString('en')})` });
+  if (value.length > max)
+    issues.push({
+      field,
+      message: `must be at most ${max.toLocaleString('en')} characters (got ${value.length.toLocaleString('en')})`,
+    });
 }
 
 function list(issues: Issues, field: string, values: string[] | null | undefined, maxItems: number) {
   if (!values) return;
-  if (values.length > maxItems) issues.push({ field, message: `must have at most ${maxItems} items (got ${values.length})` });
+  if (values.length > maxItems)
+    issues.push({ field, message: `must have at most ${maxItems} items (got ${values.length})` });
   values.slice(0, maxItems).forEach((v, i) => {
     if (v.trim() === '') issues.push({ field: `${field}.${i}`, message: 'must not be blank' });
-    else if (v.length > LIMITS.listItem) issues.push({ field: `${field}.${i}`, message: `must be at most ${LIMITS.listItem} characters` });
+    else if (v.length > LIMITS.listItem)
+      issues.push({ field: `${field}.${i}`, message: `must be at most ${LIMITS.listItem} characters` });
   });
 }
 
 function minutes(issues: Issues, field: string, value: number | null | undefined, max: number) {
   if (value === undefined || value === null) return;
-  if (!Number.isInteger(value) || value < 0 || value > max) issues.push({ field, message: `must be a whole number of minutes between 0 and ${max.toLocaleString('en')}` });
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    issues.push({ field, message: `must be a whole number of minutes between 0 and ${max.toLocaleString('en')}` });
 }
 
 function done(issues: Issues) {
@@ -65,7 +72,11 @@ function done(issues: Issues) {
 }
 
 /** `prefix` is the input argument's name ("input"); a create passes `title` as required. */
-export function checkCourse(input: CoursePatch, prefix: string, required = 'title' in input && input.title !== undefined): void {
+export function checkCourse(
+  input: CoursePatch,
+  prefix: string,
+  required = 'title' in input && input.title !== undefined,
+): void {
   const issues: Issues = [];
   text(issues, `${prefix}.title`, input.title, LIMITS.title, required);
   text(issues, `${prefix}.summary`, input.summary, LIMITS.summary);

@@ -9,10 +9,24 @@ import {
   type CourseLevel,
   type CourseStatus,
 } from '../../../db/tables/index.ts';
-import { keysetPage, lateralPages, NESTED_PAGE, type Ordering, type PageArgs, type PageSize } from '../../../db/keyset.ts';
+import {
+  keysetPage,
+  lateralPages,
+  NESTED_PAGE,
+  type Ordering,
+  type PageArgs,
+  type PageSize,
+} from '../../../db/keyset.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
-import { checkCourse, checkLesson, checkModule, type CoursePatch, type LessonPatch, type ModulePatch } from './input.ts';
+import {
+  checkCourse,
+  checkLesson,
+  checkModule,
+  type CoursePatch,
+  type LessonPatch,
+  type ModulePatch,
+} from './input.ts';
 
 export type Course = typeof courseTable.$inferSelect;
 export type CourseModule = typeof courseModuleTable.$inferSelect;
@@ -47,13 +61,25 @@ export const lessonOrdering: Ordering<CourseLesson> = {
 // ---- reads -----------------------------------------------------------------------------------
 
 export function listCourses(db: Db, organizationId: number, filter: { status?: CourseStatus | null }, page: PageArgs) {
-  const where = and(eq(courseTable.organizationId, organizationId), filter.status ? eq(courseTable.status, filter.status) : undefined);
+  const where = and(
+    eq(courseTable.organizationId, organizationId),
+    filter.status ? eq(courseTable.status, filter.status) : undefined,
+  );
   return keysetPage(db, courseTable, where, courseOrdering, page);
 }
 
 /** First page of modules of each course: one statement for every course of a list. */
 export function modulesByCourse(db: Db, organizationId: number, courseIds: readonly number[], page: PageArgs) {
-  return lateralPages(db, courseModuleTable, courseModuleTable.courseId, courseIds, eq(courseModuleTable.organizationId, organizationId), moduleOrdering, page, MODULE_PAGE);
+  return lateralPages(
+    db,
+    courseModuleTable,
+    courseModuleTable.courseId,
+    courseIds,
+    eq(courseModuleTable.organizationId, organizationId),
+    moduleOrdering,
+    page,
+    MODULE_PAGE,
+  );
 }
 
 /**
@@ -61,8 +87,24 @@ export function modulesByCourse(db: Db, organizationId: number, courseIds: reado
  * Without `withBody` the rows leave the Markdown body out (undefined): lists of lessons usually show
  * titles, and bodies are most of a course's bytes; `lessonBodies` loads them when asked for.
  */
-export function lessonsByModule(db: Db, organizationId: number, moduleIds: readonly number[], page: PageArgs, withBody = false) {
-  return lateralPages(db, courseLessonTable, courseLessonTable.moduleId, moduleIds, eq(courseLessonTable.organizationId, organizationId), lessonOrdering, page, LESSON_PAGE, withBody ? [] : [courseLessonTable.body]);
+export function lessonsByModule(
+  db: Db,
+  organizationId: number,
+  moduleIds: readonly number[],
+  page: PageArgs,
+  withBody = false,
+) {
+  return lateralPages(
+    db,
+    courseLessonTable,
+    courseLessonTable.moduleId,
+    moduleIds,
+    eq(courseLessonTable.organizationId, organizationId),
+    lessonOrdering,
+    page,
+    LESSON_PAGE,
+    withBody ? [] : [courseLessonTable.body],
+  );
 }
 
 /** Bodies of lessons by id, in key order (a DataLoader batch): one statement. */
@@ -74,7 +116,10 @@ export async function lessonBodies(db: Db, organizationId: number, ids: readonly
 }
 
 export async function getCourse(db: Db, organizationId: number, id: number): Promise<Course | null> {
-  const [row] = await db.select().from(courseTable).where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)));
+  const [row] = await db
+    .select()
+    .from(courseTable)
+    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)));
   return row ?? null;
 }
 
@@ -117,14 +162,25 @@ export async function createCourse(db: Db, organizationId: number, input: Course
   checkCourse(input, 'input');
   const [row] = await db
     .insert(courseTable)
-    .values({ ...sent(input), title: input.title.trim(), level: input.level ?? 'beginner', authors: input.authors ?? [], organizationId })
+    .values({
+      ...sent(input),
+      title: input.title.trim(),
+      level: input.level ?? 'beginner',
+      authors: input.authors ?? [],
+      organizationId,
+    })
     .returning();
   return row;
 }
 
 export async function updateCourse(db: Db, organizationId: number, id: number, patch: CoursePatch): Promise<Course> {
   checkCourse(patch, 'input');
-  const values = sent({ ...patch, title: patch.title?.trim(), authors: patch.authors ?? undefined, level: patch.level ?? undefined });
+  const values = sent({
+    ...patch,
+    title: patch.title?.trim(),
+    authors: patch.authors ?? undefined,
+    level: patch.level ?? undefined,
+  });
   const [row] = await db
     .update(courseTable)
     .set({ ...values, updatedAt: sql`now()` })
@@ -149,7 +205,12 @@ async function touchCourse(tx: Db, courseId: number) {
   await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, courseId));
 }
 
-export async function addModule(db: Db, organizationId: number, courseId: number, input: ModuleInput): Promise<CourseModule> {
+export async function addModule(
+  db: Db,
+  organizationId: number,
+  courseId: number,
+  input: ModuleInput,
+): Promise<CourseModule> {
   checkModule(input, 'input');
   return db.transaction(async (tx) => {
     await lockCourse(tx, organizationId, courseId);
@@ -169,12 +230,20 @@ export async function addModule(db: Db, organizationId: number, courseId: number
   });
 }
 
-export async function updateModule(db: Db, organizationId: number, id: number, patch: ModulePatch): Promise<CourseModule> {
+export async function updateModule(
+  db: Db,
+  organizationId: number,
+  id: number,
+  patch: ModulePatch,
+): Promise<CourseModule> {
   checkModule(patch, 'input');
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(courseModuleTable)
-      .set({ ...sent({ ...patch, title: patch.title?.trim(), objectives: patch.objectives ?? undefined }), updatedAt: sql`now()` })
+      .set({
+        ...sent({ ...patch, title: patch.title?.trim(), objectives: patch.objectives ?? undefined }),
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(courseModuleTable.id, id), eq(courseModuleTable.organizationId, organizationId)))
       .returning();
     if (!row) throw new NotFoundError('CourseModule', String(id));
@@ -192,7 +261,12 @@ async function moduleOf(tx: Db, organizationId: number, moduleId: number): Promi
   return row;
 }
 
-export async function addLesson(db: Db, organizationId: number, moduleId: number, input: LessonInput): Promise<CourseLesson> {
+export async function addLesson(
+  db: Db,
+  organizationId: number,
+  moduleId: number,
+  input: LessonInput,
+): Promise<CourseLesson> {
   checkLesson(input, 'input');
   return db.transaction(async (tx) => {
     const module = await moduleOf(tx, organizationId, moduleId);
@@ -217,7 +291,12 @@ export async function addLesson(db: Db, organizationId: number, moduleId: number
   });
 }
 
-export async function updateLesson(db: Db, organizationId: number, id: number, patch: LessonPatch): Promise<CourseLesson> {
+export async function updateLesson(
+  db: Db,
+  organizationId: number,
+  id: number,
+  patch: LessonPatch,
+): Promise<CourseLesson> {
   checkLesson(patch, 'input');
   return db.transaction(async (tx) => {
     const values = sent({
@@ -243,42 +322,85 @@ export async function updateLesson(db: Db, organizationId: number, id: number, p
  * Checks that `ids` is a permutation of `current`: every id once, none missing, none foreign. Each
  * problem names its position in the input list.
  */
-export function checkPermutation(ids: readonly number[], current: readonly number[], field: string, what: string): void {
+export function checkPermutation(
+  ids: readonly number[],
+  current: readonly number[],
+  field: string,
+  what: string,
+): void {
   const own = new Set(current);
   const seen = new Set<number>();
   const issues: { field: string; message: string }[] = [];
   ids.forEach((id, i) => {
-    if (!own.has(id)) issues.push({ field: `${field}.${i}`, message: `This ${what} is not part of it (unknown, or another course's).` });
+    if (!own.has(id))
+      issues.push({
+        field: `${field}.${i}`,
+        message: `This ${what} is not part of it (unknown, or another course's).`,
+      });
     else if (seen.has(id)) issues.push({ field: `${field}.${i}`, message: `This ${what} appears twice.` });
     seen.add(id);
   });
   const missing = current.filter((id) => !seen.has(id)).length;
-  if (missing) issues.push({ field, message: `${missing} of its ${current.length} ${what}s are missing: send every one of them, in the new order.` });
+  if (missing)
+    issues.push({
+      field,
+      message: `${missing} of its ${current.length} ${what}s are missing: send every one of them, in the new order.`,
+    });
   if (issues.length) throw new ValidationError(issues);
 }
 
 /** Puts a course's modules in the given order (every module id, once). */
-export async function reorderModules(db: Db, organizationId: number, courseId: number, moduleIds: number[]): Promise<Course> {
+export async function reorderModules(
+  db: Db,
+  organizationId: number,
+  courseId: number,
+  moduleIds: number[],
+): Promise<Course> {
   return db.transaction(async (tx) => {
     await lockCourse(tx, organizationId, courseId);
-    const current = await tx.select({ id: courseModuleTable.id }).from(courseModuleTable).where(eq(courseModuleTable.courseId, courseId));
-    checkPermutation(moduleIds, current.map((r) => r.id), 'moduleIds', 'module');
+    const current = await tx
+      .select({ id: courseModuleTable.id })
+      .from(courseModuleTable)
+      .where(eq(courseModuleTable.courseId, courseId));
+    checkPermutation(
+      moduleIds,
+      current.map((r) => r.id),
+      'moduleIds',
+      'module',
+    );
     await tx.execute(sql`
       update course_modules m set position = o.ord, updated_at = now()
       from unnest(${`{${moduleIds.join(',')}}`}::int[]) with ordinality as o(id, ord)
       where m.id = o.id and m.course_id = ${courseId}`);
-    const [course] = await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, courseId)).returning();
+    const [course] = await tx
+      .update(courseTable)
+      .set({ updatedAt: sql`now()` })
+      .where(eq(courseTable.id, courseId))
+      .returning();
     return course;
   });
 }
 
 /** Puts a module's lessons in the given order (every lesson id of the module, once). */
-export async function reorderLessons(db: Db, organizationId: number, moduleId: number, lessonIds: number[]): Promise<CourseModule> {
+export async function reorderLessons(
+  db: Db,
+  organizationId: number,
+  moduleId: number,
+  lessonIds: number[],
+): Promise<CourseModule> {
   return db.transaction(async (tx) => {
     const module = await moduleOf(tx, organizationId, moduleId);
     await lockCourse(tx, organizationId, module.courseId);
-    const current = await tx.select({ id: courseLessonTable.id }).from(courseLessonTable).where(eq(courseLessonTable.moduleId, moduleId));
-    checkPermutation(lessonIds, current.map((r) => r.id), 'lessonIds', 'lesson');
+    const current = await tx
+      .select({ id: courseLessonTable.id })
+      .from(courseLessonTable)
+      .where(eq(courseLessonTable.moduleId, moduleId));
+    checkPermutation(
+      lessonIds,
+      current.map((r) => r.id),
+      'lessonIds',
+      'lesson',
+    );
     await tx.execute(sql`
       update course_lessons l set position = o.ord, updated_at = now()
       from unnest(${`{${lessonIds.join(',')}}`}::int[]) with ordinality as o(id, ord)
@@ -296,20 +418,38 @@ export const COURSE_TRANSITIONS: Record<CourseStatus, CourseStatus[]> = {
   archived: ['draft'],
 };
 
-export async function changeCourseStatus(db: Db, organizationId: number, id: number, to: CourseStatus): Promise<Course> {
+export async function changeCourseStatus(
+  db: Db,
+  organizationId: number,
+  id: number,
+  to: CourseStatus,
+): Promise<Course> {
   return db.transaction(async (tx) => {
     const course = await lockCourse(tx, organizationId, id);
     const allowed = COURSE_TRANSITIONS[course.status];
     if (!allowed.includes(to)) {
-      throw ValidationError.of('status', `The course is ${course.status.toUpperCase()}; it can move to ${allowed.map((s) => s.toUpperCase()).join(' or ')}, not ${to.toUpperCase()}.`);
+      throw ValidationError.of(
+        'status',
+        `The course is ${course.status.toUpperCase()}; it can move to ${allowed.map((s) => s.toUpperCase()).join(' or ')}, not ${to.toUpperCase()}.`,
+      );
     }
     if (to === 'published') {
-      const [{ lessons }] = await tx.execute<{ lessons: number }>(sql`select count(*)::int as lessons from course_lessons where course_id = ${id}`);
-      if (lessons === 0) throw ValidationError.of('status', 'A course without lessons cannot be published: add lessons or generate them first.');
+      const [{ lessons }] = await tx.execute<{ lessons: number }>(
+        sql`select count(*)::int as lessons from course_lessons where course_id = ${id}`,
+      );
+      if (lessons === 0)
+        throw ValidationError.of(
+          'status',
+          'A course without lessons cannot be published: add lessons or generate them first.',
+        );
     }
     const [row] = await tx
       .update(courseTable)
-      .set({ status: to, updatedAt: sql`now()`, publishedAt: to === 'published' ? sql`now()` : sql`${courseTable.publishedAt}` })
+      .set({
+        status: to,
+        updatedAt: sql`now()`,
+        publishedAt: to === 'published' ? sql`now()` : sql`${courseTable.publishedAt}`,
+      })
       .where(eq(courseTable.id, id))
       .returning();
     return row;

@@ -33,7 +33,10 @@ function xmllint(xml: string, schema: string): { ok: boolean; output: string } {
   const file = join(dir, 'imsmanifest.xml');
   writeFileSync(file, xml);
   try {
-    const output = execFileSync('xmllint', ['--noout', '--schema', join(schemas, schema), file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = execFileSync('xmllint', ['--noout', '--schema', join(schemas, schema), file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return { ok: true, output };
   } catch (err) {
     return { ok: false, output: String((err as { stderr?: string }).stderr ?? err) };
@@ -48,7 +51,14 @@ beforeAll(async () => {
   h = await startHarness();
   t = await h.tenant('exports');
   other = await h.tenant('other');
-  courseId = await seedCourse(h.resources.db, t.organizationId, { topic: 'Orchard <safety> & hygiene', audience: 'pickers', level: 'beginner', modules: 3, lessonsPerModule: 3, lessonWords: 120 });
+  courseId = await seedCourse(h.resources.db, t.organizationId, {
+    topic: 'Orchard <safety> & hygiene',
+    audience: 'pickers',
+    level: 'beginner',
+    modules: 3,
+    lessonsPerModule: 3,
+    lessonWords: 120,
+  });
   id = encodeGlobalId('Course', courseId);
 });
 afterAll(() => h?.close());
@@ -80,40 +90,63 @@ describe('formats', () => {
     expect(lessons[0]).toMatch(/^[a-z0-9-]+\/01-module-1-[a-z0-9-]+\/01-[a-z0-9-]+\.md$/);
   });
 
-  it.skipIf(!hasXmllint)('SCORM 1.2: imsmanifest.xml validates against the ADL schemas and names every file in the package', async () => {
-    const r = await download('scorm12.zip');
-    expect(r.headers.get('content-type')).toBe('application/zip');
-    const files = unzip(Buffer.from(await r.arrayBuffer()));
-    const manifest = files.get('imsmanifest.xml')!.toString('utf8');
-    const result = xmllint(manifest, 'scorm12/adlcp_rootv1p2.xsd');
-    expect(result.output).toBe('');
-    expect(result.ok).toBe(true);
-    const hrefs = [...manifest.matchAll(/<file href="([^"]+)"/g)].map((m) => m[1]);
-    expect(hrefs).toHaveLength(10);
-    for (const href of hrefs) expect(files.has(href), href).toBe(true);
-    expect(files.get(hrefs[1])!.toString()).toContain('<h1>');
-    // The validation can fail: a manifest without its required organizations is refused.
-    expect(xmllint(manifest.replace(/<organizations[\s\S]*<\/organizations>/, ''), 'scorm12/adlcp_rootv1p2.xsd').ok).toBe(false);
-  });
+  it.skipIf(!hasXmllint)(
+    'SCORM 1.2: imsmanifest.xml validates against the ADL schemas and names every file in the package',
+    async () => {
+      const r = await download('scorm12.zip');
+      expect(r.headers.get('content-type')).toBe('application/zip');
+      const files = unzip(Buffer.from(await r.arrayBuffer()));
+      const manifest = files.get('imsmanifest.xml')!.toString('utf8');
+      const result = xmllint(manifest, 'scorm12/adlcp_rootv1p2.xsd');
+      expect(result.output).toBe('');
+      expect(result.ok).toBe(true);
+      const hrefs = [...manifest.matchAll(/<file href="([^"]+)"/g)].map((m) => m[1]);
+      expect(hrefs).toHaveLength(10);
+      for (const href of hrefs) expect(files.has(href), href).toBe(true);
+      expect(files.get(hrefs[1])!.toString()).toContain('<h1>');
+      // The validation can fail: a manifest without its required organizations is refused.
+      expect(
+        xmllint(manifest.replace(/<organizations[\s\S]*<\/organizations>/, ''), 'scorm12/adlcp_rootv1p2.xsd').ok,
+      ).toBe(false);
+    },
+  );
 
-  it.skipIf(!hasXmllint)('IMS Common Cartridge 1.1: imsmanifest.xml validates and every resource is in the cartridge', async () => {
-    const files = unzip(Buffer.from(await (await download('imscc')).arrayBuffer()));
-    const manifest = files.get('imsmanifest.xml')!.toString('utf8');
-    const result = xmllint(manifest, 'imscc11/ccv1p1_imscp_v1p2_v1p0.xsd');
-    expect(result.output).toBe('');
-    expect(result.ok).toBe(true);
-    expect(manifest).toContain('<schemaversion>1.1.0</schemaversion>');
-    expect(manifest).toContain('Orchard &lt;safety&gt; &amp; hygiene');
-    for (const href of [...manifest.matchAll(/<file href="([^"]+)"/g)].map((m) => m[1])) expect(files.has(href), href).toBe(true);
-    expect(xmllint(manifest.replace('structure="rooted-hierarchy"', 'structure="flat"'), 'imscc11/ccv1p1_imscp_v1p2_v1p0.xsd').ok).toBe(false);
-  });
+  it.skipIf(!hasXmllint)(
+    'IMS Common Cartridge 1.1: imsmanifest.xml validates and every resource is in the cartridge',
+    async () => {
+      const files = unzip(Buffer.from(await (await download('imscc')).arrayBuffer()));
+      const manifest = files.get('imsmanifest.xml')!.toString('utf8');
+      const result = xmllint(manifest, 'imscc11/ccv1p1_imscp_v1p2_v1p0.xsd');
+      expect(result.output).toBe('');
+      expect(result.ok).toBe(true);
+      expect(manifest).toContain('<schemaversion>1.1.0</schemaversion>');
+      expect(manifest).toContain('Orchard &lt;safety&gt; &amp; hygiene');
+      for (const href of [...manifest.matchAll(/<file href="([^"]+)"/g)].map((m) => m[1]))
+        expect(files.has(href), href).toBe(true);
+      expect(
+        xmllint(
+          manifest.replace('structure="rooted-hierarchy"', 'structure="flat"'),
+          'imscc11/ccv1p1_imscp_v1p2_v1p0.xsd',
+        ).ok,
+      ).toBe(false);
+    },
+  );
 
   it('lesson pages in packages carry no script: raw HTML and unsafe link schemes become text', async () => {
     const { sql } = h.resources;
-    const own = await seedCourse(h.resources.db, t.organizationId, { topic: 'Unsafe markup', audience: 'testers', level: 'beginner', modules: 1, lessonsPerModule: 1, lessonWords: 60 });
+    const own = await seedCourse(h.resources.db, t.organizationId, {
+      topic: 'Unsafe markup',
+      audience: 'testers',
+      level: 'beginner',
+      modules: 1,
+      lessonsPerModule: 1,
+      lessonWords: 60,
+    });
     const [m] = await sql`select id from course_modules where course_id = ${own}`;
     await sql`update course_lessons set body = ${'# Unsafe\n\n<script>alert(1)</script>\n\nText [click](javascript:alert(2)) ![x](data:text/html;base64,AAAA) [ok](https://example.org) <img src=x onerror=alert(3)>'} where module_id = ${m.id} and position = 1`;
-    const files = unzip(Buffer.from(await (await download('scorm12.zip', t.partnerKey, encodeGlobalId('Course', own))).arrayBuffer()));
+    const files = unzip(
+      Buffer.from(await (await download('scorm12.zip', t.partnerKey, encodeGlobalId('Course', own))).arrayBuffer()),
+    );
     const page = [...files.entries()].find(([name]) => /^lessons\/m01-l01-/.test(name))![1].toString('utf8');
     expect(page).not.toMatch(/<script|href="javascript:|src="data:|<img src=x/);
     expect(page).toContain('click');
@@ -122,7 +155,10 @@ describe('formats', () => {
   });
 
   it('the exportCourse mutation returns the links', async () => {
-    const r = await h.gql(`mutation($id: ID!) { exportCourse(id: $id) { __typename ... on MutationExportCourseSuccess { data { json markdown zip scorm12 commonCartridge } } } }`, { auth: t.partnerKey, variables: { id } });
+    const r = await h.gql(
+      `mutation($id: ID!) { exportCourse(id: $id) { __typename ... on MutationExportCourseSuccess { data { json markdown zip scorm12 commonCartridge } } } }`,
+      { auth: t.partnerKey, variables: { id } },
+    );
     expect(r.body.data.exportCourse.data).toEqual({
       json: `/courses/${id}/export.json`,
       markdown: `/courses/${id}/export.md`,
@@ -142,13 +178,18 @@ describe('access', () => {
     }
     expect((await download('json', t.partnerKey, encodeGlobalId('Course', 2_000_000_000))).status).toBe(404);
     expect((await download('json', t.partnerKey, encodeGlobalId('Grower', courseId))).status).toBe(404);
-    const m = await h.gql(`mutation($id: ID!) { exportCourse(id: $id) { __typename } }`, { auth: other.partnerKey, variables: { id } });
+    const m = await h.gql(`mutation($id: ID!) { exportCourse(id: $id) { __typename } }`, {
+      auth: other.partnerKey,
+      variables: { id },
+    });
     expect(m.body.data.exportCourse.__typename).toBe('NotFoundError');
   });
 
   it('needs credentials, and counts against the rate limit like /graphql', async () => {
     expect((await h.fetch(`/courses/${id}/export.json`)).status).toBe(401);
-    expect((await h.fetch(`/courses/${id}/export.pdf`, { headers: { authorization: `Bearer ${t.partnerKey}` } })).status).toBe(404);
+    expect(
+      (await h.fetch(`/courses/${id}/export.pdf`, { headers: { authorization: `Bearer ${t.partnerKey}` } })).status,
+    ).toBe(404);
     const r = await download('md');
     expect(r.headers.get('ratelimit-remaining') ?? r.headers.get('x-ratelimit-remaining')).toBeTruthy();
     await r.body?.cancel();

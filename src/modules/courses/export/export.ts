@@ -34,23 +34,44 @@ async function* modulesOf(db: Db, course: Course): AsyncGenerator<ModuleWithLess
     const lessons = await db
       .select()
       .from(courseLessonTable)
-      .where(and(eq(courseLessonTable.moduleId, module.id), eq(courseLessonTable.organizationId, course.organizationId)))
+      .where(
+        and(eq(courseLessonTable.moduleId, module.id), eq(courseLessonTable.organizationId, course.organizationId)),
+      )
       .orderBy(courseLessonTable.position, courseLessonTable.id);
     yield { module, lessons };
   }
 }
 
 /** Titles and ids only (no bodies): what a manifest needs before the lessons stream. */
-async function outlineOf(db: Db, course: Course): Promise<{ id: number; title: string; lessons: { id: number; title: string; position: number }[]; position: number }[]> {
-  const rows = await db.execute<{ module_id: number; module_title: string; module_position: number; lesson_id: number | null; lesson_title: string | null; lesson_position: number | null }>(sql`
+async function outlineOf(
+  db: Db,
+  course: Course,
+): Promise<
+  { id: number; title: string; lessons: { id: number; title: string; position: number }[]; position: number }[]
+> {
+  const rows = await db.execute<{
+    module_id: number;
+    module_title: string;
+    module_position: number;
+    lesson_id: number | null;
+    lesson_title: string | null;
+    lesson_position: number | null;
+  }>(sql`
     select m.id as module_id, m.title as module_title, m.position as module_position, l.id as lesson_id, l.title as lesson_title, l.position as lesson_position
     from course_modules m left join course_lessons l on l.module_id = m.id
     where m.course_id = ${course.id} and m.organization_id = ${course.organizationId}
     order by m.position, m.id, l.position, l.id`);
-  const modules = new Map<number, { id: number; title: string; position: number; lessons: { id: number; title: string; position: number }[] }>();
+  const modules = new Map<
+    number,
+    { id: number; title: string; position: number; lessons: { id: number; title: string; position: number }[] }
+  >();
   for (const r of rows) {
     let m = modules.get(r.module_id);
-    if (!m) modules.set(r.module_id, (m = { id: r.module_id, title: r.module_title, position: r.module_position, lessons: [] }));
+    if (!m)
+      modules.set(
+        r.module_id,
+        (m = { id: r.module_id, title: r.module_title, position: r.module_position, lessons: [] }),
+      );
     if (r.lesson_id !== null) m.lessons.push({ id: r.lesson_id, title: r.lesson_title!, position: r.lesson_position! });
   }
   return [...modules.values()];
@@ -133,7 +154,14 @@ async function writeJson(db: Db, course: Course, out: Writable) {
   await put(out, `${head.slice(0, -1)},"modules":[`);
   let first = true;
   for await (const { module, lessons } of modulesOf(db, course)) {
-    const m = { id: module.id, position: module.position, title: module.title, summary: module.summary, objectives: module.objectives, lessons: lessons.map(lessonJson) };
+    const m = {
+      id: module.id,
+      position: module.position,
+      title: module.title,
+      summary: module.summary,
+      objectives: module.objectives,
+      lessons: lessons.map(lessonJson),
+    };
     await put(out, (first ? '' : ',') + JSON.stringify(m));
     first = false;
   }
@@ -145,14 +173,21 @@ function lessonMarkdown(l: CourseLesson, heading: string): string {
   if (l.objectives.length) meta.push(`**Objectives:**\n\n${l.objectives.map((o) => `- ${o}`).join('\n')}`);
   if (l.prerequisites.length) meta.push(`**Prerequisites:** ${l.prerequisites.join('; ')}`);
   // Headings inside the body move down under the lesson's own heading level.
-  const body = l.body.replace(/^(#{1,5}) /gm, (_, hashes: string) => `${'#'.repeat(Math.min(6, hashes.length + heading.length))} `);
+  const body = l.body.replace(
+    /^(#{1,5}) /gm,
+    (_, hashes: string) => `${'#'.repeat(Math.min(6, hashes.length + heading.length))} `,
+  );
   return `${heading} ${l.title}\n\n${meta.join('\n\n')}\n\n${body.trim()}\n\n`;
 }
 
 async function writeMarkdown(db: Db, course: Course, out: Writable) {
   const lines = [`# ${course.title}`];
   if (course.summary) lines.push(course.summary);
-  const about = [course.audience && `Audience: ${course.audience}`, `Level: ${course.level}`, course.authors.length && `Authors: ${course.authors.join(', ')}`].filter(Boolean);
+  const about = [
+    course.audience && `Audience: ${course.audience}`,
+    `Level: ${course.level}`,
+    course.authors.length && `Authors: ${course.authors.join(', ')}`,
+  ].filter(Boolean);
   lines.push(about.join(' · '));
   await put(out, `${lines.join('\n\n')}\n\n`);
   for await (const { module, lessons } of modulesOf(db, course)) {
@@ -203,7 +238,9 @@ h1,h2,h3{line-height:1.2}code,pre{background:#f4f4f4}pre{padding:.75rem;overflow
 `;
 
 function lessonHtml(course: Course, module: CourseModule, l: CourseLesson): string {
-  const objectives = l.objectives.length ? `<h2>Objectives</h2><ul>${l.objectives.map((o) => `<li>${escapeXml(o)}</li>`).join('')}</ul>` : '';
+  const objectives = l.objectives.length
+    ? `<h2>Objectives</h2><ul>${l.objectives.map((o) => `<li>${escapeXml(o)}</li>`).join('')}</ul>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(l.title)}</title><link rel="stylesheet" href="../style.css"></head>
 <body><p class="meta">${escapeXml(course.title)} › ${escapeXml(module.title)} · ${l.estimatedMinutes} min</p>
@@ -213,7 +250,8 @@ ${marked.parse(l.body, { async: false })}
 `;
 }
 
-const lessonHref = (moduleId: number, moduleIndex: number, l: { id: number; position: number }) => `lessons/m${pad(moduleIndex)}-l${pad(l.position)}-${l.id}.html`;
+const lessonHref = (moduleId: number, moduleIndex: number, l: { id: number; position: number }) =>
+  `lessons/m${pad(moduleIndex)}-l${pad(l.position)}-${l.id}.html`;
 
 async function writePackage(db: Db, course: Course, out: Writable, kind: 'scorm12' | 'imscc') {
   const zip = createZipWriter(out);
@@ -222,7 +260,11 @@ async function writePackage(db: Db, course: Course, out: Writable, kind: 'scorm1
     id: course.id,
     title: course.title,
     summary: course.summary,
-    modules: outline.map((m, i) => ({ id: m.id, title: m.title, lessons: m.lessons.map((l) => ({ id: l.id, title: l.title, href: lessonHref(m.id, i + 1, l) })) })),
+    modules: outline.map((m, i) => ({
+      id: m.id,
+      title: m.title,
+      lessons: m.lessons.map((l) => ({ id: l.id, title: l.title, href: lessonHref(m.id, i + 1, l) })),
+    })),
   };
   await zip.file('imsmanifest.xml', kind === 'scorm12' ? scorm12Manifest(manifest) : commonCartridgeManifest(manifest));
   await zip.file('style.css', STYLE);
@@ -232,7 +274,8 @@ async function writePackage(db: Db, course: Course, out: Writable, kind: 'scorm1
     const index = indexOf.get(module.id);
     if (index === undefined) continue;
     const listed = new Set(outline[index - 1].lessons.map((l) => l.id));
-    for (const l of lessons) if (listed.has(l.id)) await zip.file(lessonHref(module.id, index, l), lessonHtml(course, module, l));
+    for (const l of lessons)
+      if (listed.has(l.id)) await zip.file(lessonHref(module.id, index, l), lessonHtml(course, module, l));
   }
   await zip.finish();
 }
@@ -241,12 +284,18 @@ async function writePackage(db: Db, course: Course, out: Writable, kind: 'scorm1
 export function exportCourse(db: Db, course: Course, format: CourseExportFormat): Readable {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const write =
-    format === 'json' ? writeJson(db, course, out)
-    : format === 'md' ? writeMarkdown(db, course, out)
-    : format === 'zip' ? writeMarkdownZip(db, course, out)
-    : writePackage(db, course, out, format === 'imscc' ? 'imscc' : 'scorm12');
+    format === 'json'
+      ? writeJson(db, course, out)
+      : format === 'md'
+        ? writeMarkdown(db, course, out)
+        : format === 'zip'
+          ? writeMarkdownZip(db, course, out)
+          : writePackage(db, course, out, format === 'imscc' ? 'imscc' : 'scorm12');
   // A destroyed destination (the client went away) ends the writer with an error nobody needs to see.
-  write.then(() => out.end(), (err) => (out.destroyed ? undefined : out.destroy(err)));
+  write.then(
+    () => out.end(),
+    (err) => (out.destroyed ? undefined : out.destroy(err)),
+  );
   return out;
 }
 

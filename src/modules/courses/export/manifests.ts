@@ -16,14 +16,20 @@ export function scorm12Manifest(course: ManifestCourse): string {
   const items = course.modules
     .map((m) => {
       const lessons = m.lessons
-        .map((l) => `        <item identifier="ITEM-L${l.id}" identifierref="RES-L${l.id}" isvisible="true"><title>${x(l.title)}</title></item>`)
+        .map(
+          (l) =>
+            `        <item identifier="ITEM-L${l.id}" identifierref="RES-L${l.id}" isvisible="true"><title>${x(l.title)}</title></item>`,
+        )
         .join('\n');
       return `      <item identifier="ITEM-M${m.id}" isvisible="true">\n        <title>${x(m.title)}</title>\n${lessons}\n      </item>`;
     })
     .join('\n');
   const resources = course.modules
     .flatMap((m) => m.lessons)
-    .map((l) => `    <resource identifier="RES-L${l.id}" type="webcontent" adlcp:scormtype="asset" href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="RES-STYLE"/>\n    </resource>`)
+    .map(
+      (l) =>
+        `    <resource identifier="RES-L${l.id}" type="webcontent" adlcp:scormtype="asset" href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="RES-STYLE"/>\n    </resource>`,
+    )
     .join('\n');
   return `${XML}<manifest identifier="COURSE-${course.id}" version="1.0"
   xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -54,15 +60,25 @@ ${resources}
 export function commonCartridgeManifest(course: ManifestCourse): string {
   const items = course.modules
     .map((m) => {
-      const lessons = m.lessons.map((l) => `          <item identifier="I_L${l.id}" identifierref="R_L${l.id}"><title>${x(l.title)}</title></item>`).join('\n');
+      const lessons = m.lessons
+        .map(
+          (l) =>
+            `          <item identifier="I_L${l.id}" identifierref="R_L${l.id}"><title>${x(l.title)}</title></item>`,
+        )
+        .join('\n');
       return `        <item identifier="I_M${m.id}">\n          <title>${x(m.title)}</title>\n${lessons}\n        </item>`;
     })
     .join('\n');
   const resources = course.modules
     .flatMap((m) => m.lessons)
-    .map((l) => `    <resource identifier="R_L${l.id}" type="webcontent" href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="R_STYLE"/>\n    </resource>`)
+    .map(
+      (l) =>
+        `    <resource identifier="R_L${l.id}" type="webcontent" href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="R_STYLE"/>\n    </resource>`,
+    )
     .join('\n');
-  const description = course.summary ? `\n        <lomimscc:description><lomimscc:string language="en">${x(course.summary)}</lomimscc:string></lomimscc:description>` : '';
+  const description = course.summary
+    ? `\n        <lomimscc:description><lomimscc:string language="en">${x(course.summary)}</lomimscc:string></lomimscc:description>`
+    : '';
   return `${XML}<manifest identifier="M_COURSE_${course.id}"
   xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
   xmlns:lomimscc="http://ltsc.ieee.org/xsd/imsccv1p1/LOM/manifest"

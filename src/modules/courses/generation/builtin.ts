@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GenerationSpec } from '../../../db/tables/index.ts';
 import { pick, seededRandom } from '../../../lib/random.ts';
-import { minutesFor, type CourseGenerator, type CourseOutline, type GeneratedLesson, type GeneratedModule, type OutlineModule } from './generator.ts';
+import {
+  minutesFor,
+  type CourseGenerator,
+  type CourseOutline,
+  type GeneratedLesson,
+  type GeneratedModule,
+  type OutlineModule,
+} from './generator.ts';
 
 type Templates = {
   courseTitles: string[];
@@ -99,7 +106,13 @@ export function builtinOutline(spec: GenerationSpec, revision = 0): CourseOutlin
 }
 
 /** A lesson body of about `spec.lessonWords` words: opener, sections of sentences, an example, practice, a closer. */
-export function builtinLesson(spec: GenerationSpec, outline: CourseOutline, moduleIndex: number, lessonIndex: number, revision = 0): GeneratedLesson {
+export function builtinLesson(
+  spec: GenerationSpec,
+  outline: CourseOutline,
+  moduleIndex: number,
+  lessonIndex: number,
+  revision = 0,
+): GeneratedLesson {
   const module = outline.modules[moduleIndex];
   const title = module.lessonTitles[lessonIndex] ?? `Lesson ${lessonIndex + 1}`;
   const theme = module.title.replace(/^Module \d+: /, '');
@@ -110,7 +123,9 @@ export function builtinLesson(spec: GenerationSpec, outline: CourseOutline, modu
   const sections = ['Key ideas', 'How it works', 'In practice', 'Going further', 'Details', 'Pitfalls'];
   let section = 0;
   while (words < spec.lessonWords - 80) {
-    parts.push(`## ${sections[section % sections.length]}${section >= sections.length ? ` ${Math.floor(section / sections.length) + 1}` : ''}`);
+    parts.push(
+      `## ${sections[section % sections.length]}${section >= sections.length ? ` ${Math.floor(section / sections.length) + 1}` : ''}`,
+    );
     section++;
     for (let p = 0; p < 3 && words < spec.lessonWords - 80; p++) {
       const sentences = Array.from({ length: 5 }, () => fill(pick(random, TEMPLATES.sentences), slots, random));
@@ -119,7 +134,11 @@ export function builtinLesson(spec: GenerationSpec, outline: CourseOutline, modu
       parts.push(paragraph);
     }
   }
-  parts.push('## Example', fill(pick(random, TEMPLATES.exampleIntros), slots, random), fill(pick(random, TEMPLATES.sentences), slots, random));
+  parts.push(
+    '## Example',
+    fill(pick(random, TEMPLATES.exampleIntros), slots, random),
+    fill(pick(random, TEMPLATES.sentences), slots, random),
+  );
   parts.push('## Practice', ...TEMPLATES.practice.slice(0, 3).map((t) => `- ${fill(t, slots, random)}`));
   parts.push(fill(pick(random, TEMPLATES.closers), slots, random));
   const body = parts.join('\n\n') + '\n';
@@ -129,14 +148,30 @@ export function builtinLesson(spec: GenerationSpec, outline: CourseOutline, modu
     body,
     estimatedMinutes: minutesFor(body),
     level: spec.level,
-    prerequisites: lessonIndex > 0 ? [module.lessonTitles[lessonIndex - 1]] : moduleIndex > 0 ? [outline.modules[moduleIndex - 1].title] : [],
+    prerequisites:
+      lessonIndex > 0
+        ? [module.lessonTitles[lessonIndex - 1]]
+        : moduleIndex > 0
+          ? [outline.modules[moduleIndex - 1].title]
+          : [],
   };
 }
 
-export function builtinModule(spec: GenerationSpec, outline: CourseOutline, moduleIndex: number, revision = 0): GeneratedModule {
+export function builtinModule(
+  spec: GenerationSpec,
+  outline: CourseOutline,
+  moduleIndex: number,
+  revision = 0,
+): GeneratedModule {
   // A regenerated module gets new lesson titles and bodies; its place and theme stay.
-  const planned = revision === 0 ? outline.modules[moduleIndex] : outlineModule(spec, outline.modules[moduleIndex].title.replace(/^Module \d+: /, ''), moduleIndex, revision);
-  const local: CourseOutline = { ...outline, modules: outline.modules.map((m, i) => (i === moduleIndex ? planned : m)) };
+  const planned =
+    revision === 0
+      ? outline.modules[moduleIndex]
+      : outlineModule(spec, outline.modules[moduleIndex].title.replace(/^Module \d+: /, ''), moduleIndex, revision);
+  const local: CourseOutline = {
+    ...outline,
+    modules: outline.modules.map((m, i) => (i === moduleIndex ? planned : m)),
+  };
   return {
     title: planned.title,
     summary: planned.summary,
@@ -150,7 +185,8 @@ export function createBuiltinGenerator(): CourseGenerator {
     kind: 'builtin',
     outline: async (spec, revision) => builtinOutline(spec, revision),
     module: async (spec, outline, moduleIndex, revision) => builtinModule(spec, outline, moduleIndex, revision),
-    lesson: async (spec, outline, moduleIndex, lessonIndex, revision) => builtinLesson(spec, outline, moduleIndex, lessonIndex, revision),
+    lesson: async (spec, outline, moduleIndex, lessonIndex, revision) =>
+      builtinLesson(spec, outline, moduleIndex, lessonIndex, revision),
     close() {},
   };
 }

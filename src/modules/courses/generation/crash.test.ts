@@ -45,7 +45,10 @@ afterAll(async () => {
 describe('a worker killed mid-generation', () => {
   it('the generation resumes from its last completed module on another worker', { timeout: 90_000 }, async () => {
     const worker = await startWorker();
-    const r = await h.gql(`mutation { generateCourse(input: { topic: "Crash course", modules: 30, lessonsPerModule: 20, lessonWords: 2500 }) { ... on MutationGenerateCourseSuccess { data { id } } } }`, { auth: t.partnerKey });
+    const r = await h.gql(
+      `mutation { generateCourse(input: { topic: "Crash course", modules: 30, lessonsPerModule: 20, lessonWords: 2500 }) { ... on MutationGenerateCourseSuccess { data { id } } } }`,
+      { auth: t.partnerKey },
+    );
     const id = Number(decodeGlobalId(r.body.data.generateCourse.data.id).id);
     const { sql } = h.resources;
     let atKill = 0;
@@ -61,7 +64,8 @@ describe('a worker killed mid-generation', () => {
     }
     expect(atKill).toBeGreaterThanOrEqual(2);
     expect(atKill).toBeLessThan(30);
-    const before = await sql`select id, position from course_modules where course_id = (select course_id from course_generations where id = ${id}) order by position`;
+    const before =
+      await sql`select id, position from course_modules where course_id = (select course_id from course_generations where id = ${id}) order by position`;
     expect(before.map((m) => m.position)).toEqual(Array.from({ length: atKill }, (_, i) => i + 1));
 
     await startWorker();
@@ -72,10 +76,12 @@ describe('a worker killed mid-generation', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(g).toMatchObject({ status: 'completed', completed_modules: 30, attempts: 2 });
-    const after = await sql`select id, position from course_modules where course_id = (select course_id from course_generations where id = ${id}) order by position`;
+    const after =
+      await sql`select id, position from course_modules where course_id = (select course_id from course_generations where id = ${id}) order by position`;
     expect(after.map((m) => m.position)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(after.slice(0, atKill)).toEqual(before);
-    const [{ lessons }] = await sql`select count(*)::int as lessons from course_lessons where course_id = (select course_id from course_generations where id = ${id})`;
+    const [{ lessons }] =
+      await sql`select count(*)::int as lessons from course_lessons where course_id = (select course_id from course_generations where id = ${id})`;
     expect(lessons).toBe(600);
   });
 });

@@ -23,7 +23,14 @@ const GENERATE = `mutation($input: GenerateCourseInput!) { generateCourse(input:
   ... on ValidationError { field issues { field message } } } }`;
 const GENERATION = `query($id: ID!) { courseGeneration(id: $id) { id status completedModules totalModules attempts failureReason queuePosition course { id title modules(first: 10) { edges { node { id title lessons(first: 10) { edges { node { id title body } } } } } } } } }`;
 
-const input = { topic: 'Beekeeping basics', audience: 'hobbyists', level: 'BEGINNER', modules: 4, lessonsPerModule: 3, lessonWords: 150 };
+const input = {
+  topic: 'Beekeeping basics',
+  audience: 'hobbyists',
+  level: 'BEGINNER',
+  modules: 4,
+  lessonsPerModule: 3,
+  lessonWords: 150,
+};
 
 async function waitFor(id: string, timeoutMs = 30_000) {
   const until = Date.now() + timeoutMs;
@@ -43,9 +50,18 @@ function deps(generators: GenerationDeps['generators'], config = h.config): Gene
 /** A direct generation row (no queue), as generateCourse writes it. */
 async function generationRow(modules = 5) {
   const { sql } = h.resources;
-  const spec = { topic: `Resume ${Math.random()}`, audience: 'testers', level: 'beginner', modules, lessonsPerModule: 2, lessonWords: 60 };
-  const [course] = await sql`insert into courses (organization_id, title) values (${t.organizationId}, 'Resumable') returning id`;
-  const [g] = await sql`insert into course_generations (organization_id, course_id, generator, spec, total_modules) values (${t.organizationId}, ${course.id}, 'builtin', ${JSON.stringify(spec)}::jsonb, ${modules}) returning id`;
+  const spec = {
+    topic: `Resume ${Math.random()}`,
+    audience: 'testers',
+    level: 'beginner',
+    modules,
+    lessonsPerModule: 2,
+    lessonWords: 60,
+  };
+  const [course] =
+    await sql`insert into courses (organization_id, title) values (${t.organizationId}, 'Resumable') returning id`;
+  const [g] =
+    await sql`insert into course_generations (organization_id, course_id, generator, spec, total_modules) values (${t.organizationId}, ${course.id}, 'builtin', ${JSON.stringify(spec)}::jsonb, ${modules}) returning id`;
   return { courseId: course.id as number, id: g.id as number };
 }
 
@@ -60,16 +76,27 @@ describe('generating a course', () => {
     const worker = await startCourseGenerationWorker(h.resources, { concurrency: 2 });
     try {
       const first = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input } });
-      expect(first.body.data.generateCourse.data).toMatchObject({ status: 'QUEUED', totalModules: 4, completedModules: 0 });
+      expect(first.body.data.generateCourse.data).toMatchObject({
+        status: 'QUEUED',
+        totalModules: 4,
+        completedModules: 0,
+      });
       expect(first.body.data.generateCourse.data.queuePosition).toBeGreaterThanOrEqual(1);
       const second = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input } });
-      const [a, b] = [await waitFor(first.body.data.generateCourse.data.id), await waitFor(second.body.data.generateCourse.data.id)];
+      const [a, b] = [
+        await waitFor(first.body.data.generateCourse.data.id),
+        await waitFor(second.body.data.generateCourse.data.id),
+      ];
       for (const g of [a, b]) {
         expect(g).toMatchObject({ status: 'COMPLETED', completedModules: 4, attempts: 1, queuePosition: null });
         expect(g.course.modules.edges).toHaveLength(4);
         for (const m of g.course.modules.edges) expect(m.node.lessons.edges).toHaveLength(3);
       }
-      const content = (g: any) => g.course.modules.edges.map((m: any) => [m.node.title, m.node.lessons.edges.map((l: any) => [l.node.title, l.node.body])]);
+      const content = (g: any) =>
+        g.course.modules.edges.map((m: any) => [
+          m.node.title,
+          m.node.lessons.edges.map((l: any) => [l.node.title, l.node.body]),
+        ]);
       expect(content(a)).toEqual(content(b));
       expect(a.course.title).toBe(builtinOutline({ ...input, level: 'beginner' }).title);
     } finally {
@@ -78,7 +105,10 @@ describe('generating a course', () => {
   });
 
   it('cached course answers follow the worker’s writes', async () => {
-    const queued = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input: { ...input, topic: 'Cached topic', modules: 2 } } });
+    const queued = await h.gql(GENERATE, {
+      auth: t.partnerKey,
+      variables: { input: { ...input, topic: 'Cached topic', modules: 2 } },
+    });
     const courseId = queued.body.data.generateCourse.data.course.id;
     const READ = `query($id: ID!) { course(id: $id) { title modules { edges { node { title } } } } }`;
     const first = await h.gql(READ, { auth: t.partnerKey, variables: { id: courseId } });
@@ -97,14 +127,24 @@ describe('generating a course', () => {
   });
 
   it('streams progress per module over SSE until it completes', async () => {
-    const queued = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input: { ...input, topic: 'SSE topic', modules: 3 } } });
+    const queued = await h.gql(GENERATE, {
+      auth: t.partnerKey,
+      variables: { input: { ...input, topic: 'SSE topic', modules: 3 } },
+    });
     const id = queued.body.data.generateCourse.data.id;
     const worker = await startCourseGenerationWorker(h.resources, { concurrency: 1 });
     try {
       const response = await h.app.fetch('http://test/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.partnerKey}` },
-        body: JSON.stringify({ query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status completedModules totalModules } }`, variables: { id } }),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${t.partnerKey}`,
+        },
+        body: JSON.stringify({
+          query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status completedModules totalModules } }`,
+          variables: { id },
+        }),
       });
       expect(response.headers.get('content-type')).toContain('text/event-stream');
       const events = (await response.text())
@@ -129,9 +169,15 @@ describe('the cap on running generations', () => {
     expect(claims.filter((c) => c === 'busy')).toHaveLength(9 - h.config.courses.maxRunning);
     // A place frees when one finishes; a running generation whose heartbeat stopped no longer holds one.
     const ids = rows.map((r) => r.id);
-    await h.resources.sql`update course_generations set status = 'completed' where id = ${ids[claims.indexOf('claimed')]}`;
-    await h.resources.sql`update course_generations set heartbeat_at = now() - interval '1 hour' where id = ${ids[claims.lastIndexOf('claimed')]}`;
-    const again = await Promise.all(rows.map((r, i) => (claims[i] === 'busy' ? claimGeneration(h.resources.db, h.config, r.id) : Promise.resolve('skip'))));
+    await h.resources
+      .sql`update course_generations set status = 'completed' where id = ${ids[claims.indexOf('claimed')]}`;
+    await h.resources
+      .sql`update course_generations set heartbeat_at = now() - interval '1 hour' where id = ${ids[claims.lastIndexOf('claimed')]}`;
+    const again = await Promise.all(
+      rows.map((r, i) =>
+        claims[i] === 'busy' ? claimGeneration(h.resources.db, h.config, r.id) : Promise.resolve('skip'),
+      ),
+    );
     expect(again.filter((c) => c === 'claimed')).toHaveLength(2);
     await h.resources.sql`update course_generations set status = 'completed' where id = any(${ids})`;
   });
@@ -158,14 +204,21 @@ describe('resuming and failing', () => {
     expect(mid).toEqual({ status: 'running', completed_modules: 2 });
 
     const resumed: number[] = [];
-    const counting: CourseGenerator = { ...builtin, module: (spec, outline, i, revision, signal) => (resumed.push(i), builtin.module(spec, outline, i, revision, signal)) };
+    const counting: CourseGenerator = {
+      ...builtin,
+      module: (spec, outline, i, revision, signal) => (
+        resumed.push(i), builtin.module(spec, outline, i, revision, signal)
+      ),
+    };
     expect(await claimGeneration(h.resources.db, h.config, row.id)).toBe('claimed');
     expect(await runGeneration(deps({ builtin: counting }), row.id, new AbortController().signal)).toBe('completed');
     expect(calls).toEqual([0, 1]);
     expect(resumed).toEqual([2, 3, 4]);
-    const modules = await h.resources.sql`select position, title from course_modules where course_id = ${row.courseId} order by position`;
+    const modules = await h.resources
+      .sql`select position, title from course_modules where course_id = ${row.courseId} order by position`;
     expect(modules.map((m) => m.position)).toEqual([1, 2, 3, 4, 5]);
-    const [{ lessons }] = await h.resources.sql`select count(*)::int as lessons from course_lessons where course_id = ${row.courseId}`;
+    const [{ lessons }] = await h.resources
+      .sql`select count(*)::int as lessons from course_lessons where course_id = ${row.courseId}`;
     expect(lessons).toBe(10);
     const [g] = await h.resources.sql`select status, attempts from course_generations where id = ${row.id}`;
     expect(g).toEqual({ status: 'completed', attempts: 2 });
@@ -174,10 +227,16 @@ describe('resuming and failing', () => {
   it('fails with a reason when it takes longer than the limit', async () => {
     const row = await generationRow(2);
     const builtin = createBuiltinGenerator();
-    const hanging: CourseGenerator = { ...builtin, module: (_s, _o, _i, _r, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))) };
+    const hanging: CourseGenerator = {
+      ...builtin,
+      module: (_s, _o, _i, _r, signal) =>
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    };
     await claimGeneration(h.resources.db, h.config, row.id);
     const config = { ...h.config, courses: { ...h.config.courses, generationTimeoutMs: 300 } };
-    expect(await runGeneration(deps({ builtin: hanging }, config), row.id, new AbortController().signal)).toBe('failed');
+    expect(await runGeneration(deps({ builtin: hanging }, config), row.id, new AbortController().signal)).toBe(
+      'failed',
+    );
     const [g] = await h.resources.sql`select status, failure_reason from course_generations where id = ${row.id}`;
     expect(g.status).toBe('failed');
     expect(g.failure_reason).toMatch(/timed out.*0\.3 s/);
@@ -200,7 +259,10 @@ describe('resuming and failing', () => {
           if (calls % 3 === 1) return res.writeHead(503, { 'retry-after': '0' }).end('busy');
           const ask = JSON.parse(body);
           const signal = new AbortController().signal;
-          const answer = ask.kind === 'outline' ? await builtin.outline(ask.spec, ask.revision, signal) : await builtin.module(ask.spec, ask.outline, ask.moduleIndex, ask.revision, signal);
+          const answer =
+            ask.kind === 'outline'
+              ? await builtin.outline(ask.spec, ask.revision, signal)
+              : await builtin.module(ask.spec, ask.outline, ask.moduleIndex, ask.revision, signal);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
         });
       });
@@ -209,14 +271,30 @@ describe('resuming and failing', () => {
     });
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    const generator = () => createHttpGenerator({ url, apiKey: 'gen-key', timeoutMs: 2_000, maxAttempts: 3, retryBaseMs: 5, retryMaxMs: 20, bucket: memoryBucket({ ratePerSecond: 200, capacity: 5 }) });
+    const generator = () =>
+      createHttpGenerator({
+        url,
+        apiKey: 'gen-key',
+        timeoutMs: 2_000,
+        maxAttempts: 3,
+        retryBaseMs: 5,
+        retryMaxMs: 20,
+        bucket: memoryBucket({ ratePerSecond: 200, capacity: 5 }),
+      });
 
     it('retries 5xx and writes what the API answered', async () => {
       const row = await generationRow(3);
       await h.resources.sql`update course_generations set generator = 'http' where id = ${row.id}`;
       await claimGeneration(h.resources.db, h.config, row.id);
-      expect(await runGeneration(deps({ builtin: createBuiltinGenerator(), http: generator() }), row.id, new AbortController().signal)).toBe('completed');
-      const [{ modules }] = await h.resources.sql`select count(*)::int as modules from course_modules where course_id = ${row.courseId}`;
+      expect(
+        await runGeneration(
+          deps({ builtin: createBuiltinGenerator(), http: generator() }),
+          row.id,
+          new AbortController().signal,
+        ),
+      ).toBe('completed');
+      const [{ modules }] = await h.resources
+        .sql`select count(*)::int as modules from course_modules where course_id = ${row.courseId}`;
       expect(modules).toBe(3);
       expect(calls).toBeGreaterThan(4);
     });
@@ -227,7 +305,13 @@ describe('resuming and failing', () => {
       const row = await generationRow(2);
       await h.resources.sql`update course_generations set generator = 'http' where id = ${row.id}`;
       await claimGeneration(h.resources.db, h.config, row.id);
-      expect(await runGeneration(deps({ builtin: createBuiltinGenerator(), http: generator() }), row.id, new AbortController().signal)).toBe('failed');
+      expect(
+        await runGeneration(
+          deps({ builtin: createBuiltinGenerator(), http: generator() }),
+          row.id,
+          new AbortController().signal,
+        ),
+      ).toBe('failed');
       const [g] = await h.resources.sql`select failure_reason from course_generations where id = ${row.id}`;
       expect(g.failure_reason).toMatch(/rejected.*HTTP 400: bad prompt/);
       expect(calls - before).toBe(1);
@@ -237,16 +321,28 @@ describe('resuming and failing', () => {
 
 describe('regenerating part of a course', () => {
   it('one module gets new lessons; every other module and lesson stays as it was', async () => {
-    const courseId = await seedCourse(h.resources.db, t.organizationId, { topic: 'Regenerate module', audience: 'authors', level: 'beginner', modules: 3, lessonsPerModule: 2, lessonWords: 80 });
-    const snapshot = () => h.resources.sql`select l.id, l.module_id, l.title, l.body from course_lessons l where course_id = ${courseId} order by module_id, position`;
+    const courseId = await seedCourse(h.resources.db, t.organizationId, {
+      topic: 'Regenerate module',
+      audience: 'authors',
+      level: 'beginner',
+      modules: 3,
+      lessonsPerModule: 2,
+      lessonWords: 80,
+    });
+    const snapshot = () =>
+      h.resources
+        .sql`select l.id, l.module_id, l.title, l.body from course_lessons l where course_id = ${courseId} order by module_id, position`;
     const before = await snapshot();
     const target = before[2].module_id as number;
     const worker = await startCourseGenerationWorker(h.resources, { concurrency: 1 });
     try {
-      const r = await h.gql(`mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename ... on MutationRegenerateCourseModuleSuccess { data { id kind } } } }`, {
-        auth: t.partnerKey,
-        variables: { id: encodeGlobalId('CourseModule', target) },
-      });
+      const r = await h.gql(
+        `mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename ... on MutationRegenerateCourseModuleSuccess { data { id kind } } } }`,
+        {
+          auth: t.partnerKey,
+          variables: { id: encodeGlobalId('CourseModule', target) },
+        },
+      );
       expect(r.body.data.regenerateCourseModule.data.kind).toBe('MODULE');
       expect((await waitFor(r.body.data.regenerateCourseModule.data.id)).status).toBe('COMPLETED');
       const after = await snapshot();
@@ -256,10 +352,13 @@ describe('regenerating part of a course', () => {
       expect(changed.map((l) => l.body)).not.toEqual(before.filter((l) => l.module_id === target).map((l) => l.body));
 
       const lesson = after[0];
-      const lr = await h.gql(`mutation($id: ID!) { regenerateCourseLesson(id: $id) { ... on MutationRegenerateCourseLessonSuccess { data { id } } } }`, {
-        auth: t.partnerKey,
-        variables: { id: encodeGlobalId('CourseLesson', lesson.id) },
-      });
+      const lr = await h.gql(
+        `mutation($id: ID!) { regenerateCourseLesson(id: $id) { ... on MutationRegenerateCourseLessonSuccess { data { id } } } }`,
+        {
+          auth: t.partnerKey,
+          variables: { id: encodeGlobalId('CourseLesson', lesson.id) },
+        },
+      );
       expect((await waitFor(lr.body.data.regenerateCourseLesson.data.id)).status).toBe('COMPLETED');
       const final = await snapshot();
       expect(final.slice(1)).toEqual(after.slice(1));
@@ -292,9 +391,15 @@ describe('bad requests write nothing', () => {
     ];
     for (const [change, field] of cases) {
       const r = await h.gql(GENERATE, { auth: t.partnerKey, variables: { input: { ...input, ...change } } });
-      expect(r.body.data.generateCourse, JSON.stringify(change)).toMatchObject({ __typename: 'ValidationError', field });
+      expect(r.body.data.generateCourse, JSON.stringify(change)).toMatchObject({
+        __typename: 'ValidationError',
+        field,
+      });
     }
-    const missing = await h.gql(`mutation { regenerateCourseModule(id: "${encodeGlobalId('CourseModule', 2_000_000_000)}") { __typename } }`, { auth: t.partnerKey });
+    const missing = await h.gql(
+      `mutation { regenerateCourseModule(id: "${encodeGlobalId('CourseModule', 2_000_000_000)}") { __typename } }`,
+      { auth: t.partnerKey },
+    );
     expect(missing.body.data.regenerateCourseModule.__typename).toBe('NotFoundError');
     expect(await count()).toEqual(before);
   });

@@ -7,15 +7,35 @@ import type { CourseLevel, GenerationSpec, GeneratorKind } from '../../../db/tab
 
 export type OutlineModule = { title: string; summary: string; objectives: string[]; lessonTitles: string[] };
 export type CourseOutline = { title: string; summary: string; modules: OutlineModule[] };
-export type GeneratedLesson = { title: string; objectives: string[]; body: string; estimatedMinutes: number; level: CourseLevel; prerequisites: string[] };
+export type GeneratedLesson = {
+  title: string;
+  objectives: string[];
+  body: string;
+  estimatedMinutes: number;
+  level: CourseLevel;
+  prerequisites: string[];
+};
 export type GeneratedModule = { title: string; summary: string; objectives: string[]; lessons: GeneratedLesson[] };
 
 /** `revision` is 0 for a first generation and grows with each regeneration, so the answer can differ. */
 export type CourseGenerator = {
   readonly kind: GeneratorKind;
   outline(spec: GenerationSpec, revision: number, signal: AbortSignal): Promise<CourseOutline>;
-  module(spec: GenerationSpec, outline: CourseOutline, moduleIndex: number, revision: number, signal: AbortSignal): Promise<GeneratedModule>;
-  lesson(spec: GenerationSpec, outline: CourseOutline, moduleIndex: number, lessonIndex: number, revision: number, signal: AbortSignal): Promise<GeneratedLesson>;
+  module(
+    spec: GenerationSpec,
+    outline: CourseOutline,
+    moduleIndex: number,
+    revision: number,
+    signal: AbortSignal,
+  ): Promise<GeneratedModule>;
+  lesson(
+    spec: GenerationSpec,
+    outline: CourseOutline,
+    moduleIndex: number,
+    lessonIndex: number,
+    revision: number,
+    signal: AbortSignal,
+  ): Promise<GeneratedLesson>;
   close(): void;
 };
 

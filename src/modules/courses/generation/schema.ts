@@ -11,14 +11,19 @@ import * as service from './service.ts';
 import { watchGeneration } from './watch.ts';
 
 const StatusEnum = builder.enumType('CourseGenerationStatus', { values: enumValues(GENERATION_STATUSES) });
-const KindEnum = builder.enumType('CourseGenerationKind', { description: 'A whole course, one module or one lesson.', values: enumValues(GENERATION_KINDS) });
+const KindEnum = builder.enumType('CourseGenerationKind', {
+  description: 'A whole course, one module or one lesson.',
+  values: enumValues(GENERATION_KINDS),
+});
 const GeneratorEnum = builder.enumType('CourseGenerator', {
-  description: 'BUILTIN writes from the template library in our workers (deterministic, no network); HTTP calls the external text-generation API.',
+  description:
+    'BUILTIN writes from the template library in our workers (deterministic, no network); HTTP calls the external text-generation API.',
   values: { BUILTIN: { value: 'builtin' as const }, HTTP: { value: 'http' as const } },
 });
 
 export const CourseGenerationRef = builder.loadableNode('CourseGeneration', {
-  description: 'A generation job. At most COURSE_GENERATION_MAX_RUNNING (5 by default) run at once across all workers; the others wait in one queue.',
+  description:
+    'A generation job. At most COURSE_GENERATION_MAX_RUNNING (5 by default) run at once across all workers; the others wait in one queue.',
   id: { resolve: (g) => g.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseGenerationTable, ids),
   fields: (t) => ({
@@ -28,7 +33,9 @@ export const CourseGenerationRef = builder.loadableNode('CourseGeneration', {
     course: t.field({ type: CourseRef, resolve: (g) => String(g.courseId) }),
     topic: t.string({ resolve: (g) => g.spec.topic }),
     totalModules: t.exposeInt('totalModules'),
-    completedModules: t.exposeInt('completedModules', { description: 'Modules written so far (the checkpoint a resumed run continues from).' }),
+    completedModules: t.exposeInt('completedModules', {
+      description: 'Modules written so far (the checkpoint a resumed run continues from).',
+    }),
     attempts: t.exposeInt('attempts', { description: 'Runs started: more than 1 after a worker died mid-way.' }),
     failureReason: t.exposeString('failureReason', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -43,7 +50,10 @@ export const CourseGenerationRef = builder.loadableNode('CourseGeneration', {
     }),
   }),
 });
-const GenerationConnection = builder.connectionObject({ type: CourseGenerationRef, name: 'CourseGenerationConnection' });
+const GenerationConnection = builder.connectionObject({
+  type: CourseGenerationRef,
+  name: 'CourseGenerationConnection',
+});
 
 builder.queryFields((t) => ({
   courseGeneration: t.field({
@@ -51,7 +61,8 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { read: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => service.getGeneration(ctx.db, organizationOf(ctx), queryId(String(id), 'CourseGeneration')),
+    resolve: (_root, { id }, ctx) =>
+      service.getGeneration(ctx.db, organizationOf(ctx), queryId(String(id), 'CourseGeneration')),
   }),
   courseGenerations: t.field({
     type: GenerationConnection,
@@ -67,9 +78,11 @@ builder.subscriptionFields((t) => ({
   courseGenerationProgress: t.field({
     type: CourseGenerationRef,
     authScopes: { read: true },
-    description: 'The generation each time its status, queue position or completed modules change (checked every 500 ms), until it completes or fails. Works over SSE (Accept: text/event-stream).',
+    description:
+      'The generation each time its status, queue position or completed modules change (checked every 500 ms), until it completes or fails. Works over SSE (Accept: text/event-stream).',
     args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => watchGeneration(ctx.db, organizationOf(ctx), queryId(String(id), 'CourseGeneration')),
+    subscribe: (_root, { id }, ctx) =>
+      watchGeneration(ctx.db, organizationOf(ctx), queryId(String(id), 'CourseGeneration')),
     resolve: (g) => g,
   }),
 }));
@@ -81,8 +94,13 @@ const GenerateCourseInput = builder.inputType('GenerateCourseInput', {
     audience: t.string({ description: 'Who it is for; "learners" when not given.' }),
     level: t.field({ type: CourseLevelEnum }),
     modules: t.int({ required: true, description: `${L.modules.min} to ${L.modules.max}.` }),
-    lessonsPerModule: t.int({ required: true, description: `${L.lessonsPerModule.min} to ${L.lessonsPerModule.max}; at most ${L.totalLessons} lessons in all.` }),
-    lessonWords: t.int({ description: `Words per lesson, ${L.lessonWords.min} to ${L.lessonWords.max} (${L.lessonWords.default} by default).` }),
+    lessonsPerModule: t.int({
+      required: true,
+      description: `${L.lessonsPerModule.min} to ${L.lessonsPerModule.max}; at most ${L.totalLessons} lessons in all.`,
+    }),
+    lessonWords: t.int({
+      description: `Words per lesson, ${L.lessonWords.min} to ${L.lessonWords.max} (${L.lessonWords.default} by default).`,
+    }),
     generator: t.field({ type: GeneratorEnum, description: 'Defaults to the server setting (COURSE_GENERATOR).' }),
   }),
 });
@@ -96,30 +114,46 @@ builder.mutationFields((t) => ({
     type: CourseGenerationRef,
     authScopes: { write: true },
     errors: mutationErrors,
-    description: 'Creates a DRAFT course and queues its generation; returns the generation at once. Follow it with courseGeneration or courseGenerationProgress.',
+    description:
+      'Creates a DRAFT course and queues its generation; returns the generation at once. Follow it with courseGeneration or courseGenerationProgress.',
     // A generation occupies one of the few running places for up to two minutes: it costs like a large page.
     complexity: GENERATION_COST,
     args: { input: t.arg({ type: GenerateCourseInput, required: true }) },
-    resolve: (_root, { input }, ctx) => service.generateCourse(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), input),
+    resolve: (_root, { input }, ctx) =>
+      service.generateCourse(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), input),
   }),
   regenerateCourseModule: t.field({
     type: CourseGenerationRef,
     authScopes: { write: true },
     errors: mutationErrors,
-    description: "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
+    description:
+      "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
     complexity: GENERATION_COST / 5,
     args: { id: t.arg.id({ required: true }), generator: t.arg({ type: GeneratorEnum }) },
     resolve: (_root, { id, generator }, ctx) =>
-      service.regenerateModule(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), inputId(String(id), 'CourseModule', 'id'), generator),
+      service.regenerateModule(
+        deps(ctx),
+        organizationOf(ctx),
+        principalKey(ctx.principal),
+        inputId(String(id), 'CourseModule', 'id'),
+        generator,
+      ),
   }),
   regenerateCourseLesson: t.field({
     type: CourseGenerationRef,
     authScopes: { write: true },
     errors: mutationErrors,
-    description: 'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
+    description:
+      'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
     complexity: GENERATION_COST / 10,
     args: { id: t.arg.id({ required: true }), generator: t.arg({ type: GeneratorEnum }) },
     resolve: (_root, { id, generator }, ctx) =>
-      service.regenerateLesson(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), inputId(String(id), 'CourseLesson', 'id'), generator),
+      service.regenerateLesson(
+        deps(ctx),
+        organizationOf(ctx),
+        principalKey(ctx.principal),
+        inputId(String(id), 'CourseLesson', 'id'),
+        generator,
+      ),
   }),
 }));

@@ -42,7 +42,8 @@ export type GenerateCourseInput = {
 };
 
 function range(issues: { field: string; message: string }[], field: string, value: number, min: number, max: number) {
-  if (!Number.isInteger(value) || value < min || value > max) issues.push({ field, message: `must be a whole number from ${min} to ${max.toLocaleString('en')} (got ${value})` });
+  if (!Number.isInteger(value) || value < min || value > max)
+    issues.push({ field, message: `must be a whole number from ${min} to ${max.toLocaleString('en')} (got ${value})` });
 }
 
 /** Checks a generation request; every problem at once, each naming its field. */
@@ -50,25 +51,40 @@ export function generationSpec(input: GenerateCourseInput): GenerationSpec {
   const issues: { field: string; message: string }[] = [];
   const topic = input.topic.trim();
   if (!topic) issues.push({ field: 'input.topic', message: 'must not be blank: name what the course teaches' });
-  if (topic.length > GENERATION_LIMITS.text) issues.push({ field: 'input.topic', message: `must be at most ${GENERATION_LIMITS.text} characters` });
+  if (topic.length > GENERATION_LIMITS.text)
+    issues.push({ field: 'input.topic', message: `must be at most ${GENERATION_LIMITS.text} characters` });
   const audience = input.audience?.trim() || 'learners';
-  if (audience.length > GENERATION_LIMITS.text) issues.push({ field: 'input.audience', message: `must be at most ${GENERATION_LIMITS.text} characters` });
+  if (audience.length > GENERATION_LIMITS.text)
+    issues.push({ field: 'input.audience', message: `must be at most ${GENERATION_LIMITS.text} characters` });
   const L = GENERATION_LIMITS;
   range(issues, 'input.modules', input.modules, L.modules.min, L.modules.max);
   range(issues, 'input.lessonsPerModule', input.lessonsPerModule, L.lessonsPerModule.min, L.lessonsPerModule.max);
   const lessonWords = input.lessonWords ?? L.lessonWords.default;
   range(issues, 'input.lessonWords', lessonWords, L.lessonWords.min, L.lessonWords.max);
   if (!issues.length && input.modules * input.lessonsPerModule > L.totalLessons) {
-    issues.push({ field: 'input.lessonsPerModule', message: `a course may have at most ${L.totalLessons.toLocaleString('en')} lessons; ${input.modules} × ${input.lessonsPerModule} is ${input.modules * input.lessonsPerModule}` });
+    issues.push({
+      field: 'input.lessonsPerModule',
+      message: `a course may have at most ${L.totalLessons.toLocaleString('en')} lessons; ${input.modules} × ${input.lessonsPerModule} is ${input.modules * input.lessonsPerModule}`,
+    });
   }
   if (issues.length) throw new ValidationError(issues);
-  return { topic, audience, level: input.level ?? 'beginner', modules: input.modules, lessonsPerModule: input.lessonsPerModule, lessonWords };
+  return {
+    topic,
+    audience,
+    level: input.level ?? 'beginner',
+    modules: input.modules,
+    lessonsPerModule: input.lessonsPerModule,
+    lessonWords,
+  };
 }
 
 export function resolveGenerator(config: Config, requested: GeneratorKind | null | undefined): GeneratorKind {
   const kind = requested ?? config.courses.generator;
   if (kind === 'http' && !config.courses.generatorUrl) {
-    throw ValidationError.of('input.generator', 'The HTTP course generator is not configured on this server (COURSE_GENERATOR_URL is unset): use generator BUILTIN.');
+    throw ValidationError.of(
+      'input.generator',
+      'The HTTP course generator is not configured on this server (COURSE_GENERATOR_URL is unset): use generator BUILTIN.',
+    );
   }
   return kind;
 }
@@ -79,17 +95,37 @@ async function enqueue(deps: GenerationDeps, tx: Db, generation: Generation) {
 }
 
 /** Creates a DRAFT course and queues its generation; returns both at once. */
-export async function generateCourse(deps: GenerationDeps, organizationId: number, createdBy: string | null, input: GenerateCourseInput): Promise<Generation> {
+export async function generateCourse(
+  deps: GenerationDeps,
+  organizationId: number,
+  createdBy: string | null,
+  input: GenerateCourseInput,
+): Promise<Generation> {
   const spec = generationSpec(input);
   const generator = resolveGenerator(deps.config, input.generator);
   return deps.db.transaction(async (tx) => {
     const [course] = await tx
       .insert(courseTable)
-      .values({ organizationId, title: spec.topic, topic: spec.topic, audience: spec.audience, level: spec.level, summary: 'Being generated…' })
+      .values({
+        organizationId,
+        title: spec.topic,
+        topic: spec.topic,
+        audience: spec.audience,
+        level: spec.level,
+        summary: 'Being generated…',
+      })
       .returning();
     const [generation] = await tx
       .insert(courseGenerationTable)
-      .values({ organizationId, courseId: course.id, kind: 'course', generator, spec, totalModules: spec.modules, createdBy })
+      .values({
+        organizationId,
+        courseId: course.id,
+        kind: 'course',
+        generator,
+        spec,
+        totalModules: spec.modules,
+        createdBy,
+      })
       .returning();
     await enqueue(deps, tx, generation);
     return generation;
@@ -97,7 +133,11 @@ export async function generateCourse(deps: GenerationDeps, organizationId: numbe
 }
 
 /** The spec of an existing course, for regenerating part of it in the same voice. */
-async function specOfCourse(tx: Db, course: typeof courseTable.$inferSelect, lessonsPerModule: number): Promise<GenerationSpec> {
+async function specOfCourse(
+  tx: Db,
+  course: typeof courseTable.$inferSelect,
+  lessonsPerModule: number,
+): Promise<GenerationSpec> {
   const [stats] = await tx.execute<{ modules: number; words: number | null }>(sql`
     select (select count(*)::int from course_modules where course_id = ${course.id}) as modules,
            (select avg(array_length(regexp_split_to_array(trim(body), '\\s+'), 1))::int from course_lessons where course_id = ${course.id} and body <> '') as words`);
@@ -113,22 +153,45 @@ async function specOfCourse(tx: Db, course: typeof courseTable.$inferSelect, les
 }
 
 async function nextRevision(tx: Db, kind: GenerationKind, targetId: number): Promise<number> {
-  const [row] = await tx.execute<{ n: number }>(sql`select count(*)::int + 1 as n from course_generations where kind = ${kind} and target_id = ${targetId}`);
+  const [row] = await tx.execute<{ n: number }>(
+    sql`select count(*)::int + 1 as n from course_generations where kind = ${kind} and target_id = ${targetId}`,
+  );
   return row.n;
 }
 
 /** Queues new content for one module (its title and lessons); the rest of the course is untouched. */
-export async function regenerateModule(deps: GenerationDeps, organizationId: number, createdBy: string | null, moduleId: number, requested?: GeneratorKind | null): Promise<Generation> {
+export async function regenerateModule(
+  deps: GenerationDeps,
+  organizationId: number,
+  createdBy: string | null,
+  moduleId: number,
+  requested?: GeneratorKind | null,
+): Promise<Generation> {
   const generator = resolveGenerator(deps.config, requested);
   return deps.db.transaction(async (tx) => {
-    const [module] = await tx.select().from(courseModuleTable).where(and(eq(courseModuleTable.id, moduleId), eq(courseModuleTable.organizationId, organizationId)));
+    const [module] = await tx
+      .select()
+      .from(courseModuleTable)
+      .where(and(eq(courseModuleTable.id, moduleId), eq(courseModuleTable.organizationId, organizationId)));
     if (!module) throw new NotFoundError('CourseModule', String(moduleId));
     const course = await lockCourse(tx, organizationId, module.courseId);
-    const [{ lessons }] = await tx.execute<{ lessons: number }>(sql`select count(*)::int as lessons from course_lessons where module_id = ${moduleId}`);
+    const [{ lessons }] = await tx.execute<{ lessons: number }>(
+      sql`select count(*)::int as lessons from course_lessons where module_id = ${moduleId}`,
+    );
     const spec = await specOfCourse(tx, course, lessons);
     const [generation] = await tx
       .insert(courseGenerationTable)
-      .values({ organizationId, courseId: course.id, kind: 'module', targetId: moduleId, generator, spec, totalModules: 1, revision: await nextRevision(tx, 'module', moduleId), createdBy })
+      .values({
+        organizationId,
+        courseId: course.id,
+        kind: 'module',
+        targetId: moduleId,
+        generator,
+        spec,
+        totalModules: 1,
+        revision: await nextRevision(tx, 'module', moduleId),
+        createdBy,
+      })
       .returning();
     await enqueue(deps, tx, generation);
     return generation;
@@ -136,17 +199,38 @@ export async function regenerateModule(deps: GenerationDeps, organizationId: num
 }
 
 /** Queues a new body (and objectives) for one lesson; its title, place and the rest stay. */
-export async function regenerateLesson(deps: GenerationDeps, organizationId: number, createdBy: string | null, lessonId: number, requested?: GeneratorKind | null): Promise<Generation> {
+export async function regenerateLesson(
+  deps: GenerationDeps,
+  organizationId: number,
+  createdBy: string | null,
+  lessonId: number,
+  requested?: GeneratorKind | null,
+): Promise<Generation> {
   const generator = resolveGenerator(deps.config, requested);
   return deps.db.transaction(async (tx) => {
-    const [lesson] = await tx.select().from(courseLessonTable).where(and(eq(courseLessonTable.id, lessonId), eq(courseLessonTable.organizationId, organizationId)));
+    const [lesson] = await tx
+      .select()
+      .from(courseLessonTable)
+      .where(and(eq(courseLessonTable.id, lessonId), eq(courseLessonTable.organizationId, organizationId)));
     if (!lesson) throw new NotFoundError('CourseLesson', String(lessonId));
     const course = await lockCourse(tx, organizationId, lesson.courseId);
-    const [{ lessons }] = await tx.execute<{ lessons: number }>(sql`select count(*)::int as lessons from course_lessons where module_id = ${lesson.moduleId}`);
+    const [{ lessons }] = await tx.execute<{ lessons: number }>(
+      sql`select count(*)::int as lessons from course_lessons where module_id = ${lesson.moduleId}`,
+    );
     const spec = await specOfCourse(tx, course, lessons);
     const [generation] = await tx
       .insert(courseGenerationTable)
-      .values({ organizationId, courseId: course.id, kind: 'lesson', targetId: lessonId, generator, spec, totalModules: 1, revision: await nextRevision(tx, 'lesson', lessonId), createdBy })
+      .values({
+        organizationId,
+        courseId: course.id,
+        kind: 'lesson',
+        targetId: lessonId,
+        generator,
+        spec,
+        totalModules: 1,
+        revision: await nextRevision(tx, 'lesson', lessonId),
+        createdBy,
+      })
       .returning();
     await enqueue(deps, tx, generation);
     return generation;
@@ -156,7 +240,10 @@ export async function regenerateLesson(deps: GenerationDeps, organizationId: num
 // ---- reads -----------------------------------------------------------------------------------
 
 export async function getGeneration(db: Db, organizationId: number, id: number): Promise<Generation | null> {
-  const [row] = await db.select().from(courseGenerationTable).where(and(eq(courseGenerationTable.id, id), eq(courseGenerationTable.organizationId, organizationId)));
+  const [row] = await db
+    .select()
+    .from(courseGenerationTable)
+    .where(and(eq(courseGenerationTable.id, id), eq(courseGenerationTable.organizationId, organizationId)));
   return row ?? null;
 }
 
@@ -168,7 +255,13 @@ const generationOrdering: Ordering<Generation> = {
 };
 
 export function listGenerations(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(db, courseGenerationTable, eq(courseGenerationTable.organizationId, organizationId), generationOrdering, page);
+  return keysetPage(
+    db,
+    courseGenerationTable,
+    eq(courseGenerationTable.organizationId, organizationId),
+    generationOrdering,
+    page,
+  );
 }
 
 /**
@@ -203,7 +296,10 @@ export async function latestGenerationOf(db: Db, organizationId: number, courseI
 }
 
 /** generationCounts, read at most once a second however often health checks and scrapes ask. */
-export function cachedGenerationCounts(db: Db, staleSeconds: number): () => Promise<{ running: number; queued: number }> {
+export function cachedGenerationCounts(
+  db: Db,
+  staleSeconds: number,
+): () => Promise<{ running: number; queued: number }> {
   let last: { at: number; value: Promise<{ running: number; queued: number }> } | undefined;
   return () => {
     if (!last || Date.now() - last.at > 1_000) {

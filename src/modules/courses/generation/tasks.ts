@@ -40,7 +40,9 @@ export async function claimGeneration(db: Db, config: Config, generationId: numb
   return db.transaction(async (tx) => {
     // One lock for every claim in the database: counting and claiming cannot interleave.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('course-generation-slots', 0))`);
-    const [row] = await tx.execute<{ status: string }>(sql`select status from course_generations where id = ${generationId} for update`);
+    const [row] = await tx.execute<{ status: string }>(
+      sql`select status from course_generations where id = ${generationId} for update`,
+    );
     if (!row || row.status === 'completed' || row.status === 'failed') return 'finished';
     const [{ running }] = await tx.execute<{ running: number }>(sql`
       select count(*)::int as running from course_generations
@@ -63,7 +65,13 @@ async function fail(deps: GenerationDeps, generation: Generation, reason: string
 }
 
 async function invalidate(deps: GenerationDeps, organizationId: number) {
-  if (deps.responseCache) await invalidateTypes({ responseCache: deps.responseCache }, organizationId, ['Course', 'CourseModule', 'CourseLesson', 'CourseGeneration']);
+  if (deps.responseCache)
+    await invalidateTypes({ responseCache: deps.responseCache }, organizationId, [
+      'Course',
+      'CourseModule',
+      'CourseLesson',
+      'CourseGeneration',
+    ]);
 }
 
 function lessonRows(generation: Generation, courseId: number, moduleId: number, lessons: GeneratedLesson[]) {
@@ -87,17 +95,33 @@ async function reload(db: Db, id: number): Promise<Generation> {
 }
 
 /** The outline: stored with the generation by its first run, so a resumed run continues the same course. */
-async function outlineOf(deps: GenerationDeps, generator: CourseGenerator, generation: Generation, signal: AbortSignal): Promise<CourseOutline> {
+async function outlineOf(
+  deps: GenerationDeps,
+  generator: CourseGenerator,
+  generation: Generation,
+  signal: AbortSignal,
+): Promise<CourseOutline> {
   if (generation.outline) return generation.outline as CourseOutline;
   const outline = await generator.outline(generation.spec, generation.revision, signal);
   await deps.db.transaction(async (tx) => {
-    await tx.update(courseGenerationTable).set({ outline, updatedAt: sql`now()` }).where(and(eq(courseGenerationTable.id, generation.id), sql`outline is null`));
-    await tx.update(courseTable).set({ title: outline.title, summary: outline.summary, updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
+    await tx
+      .update(courseGenerationTable)
+      .set({ outline, updatedAt: sql`now()` })
+      .where(and(eq(courseGenerationTable.id, generation.id), sql`outline is null`));
+    await tx
+      .update(courseTable)
+      .set({ title: outline.title, summary: outline.summary, updatedAt: sql`now()` })
+      .where(eq(courseTable.id, generation.courseId));
   });
   return (await reload(deps.db, generation.id)).outline as CourseOutline;
 }
 
-async function runCourse(deps: GenerationDeps, generator: CourseGenerator, generation: Generation, signal: AbortSignal) {
+async function runCourse(
+  deps: GenerationDeps,
+  generator: CourseGenerator,
+  generation: Generation,
+  signal: AbortSignal,
+) {
   const outline = await outlineOf(deps, generator, generation, signal);
   for (let i = generation.completedModules; i < generation.totalModules; i++) {
     const module = await generator.module(generation.spec, outline, i, generation.revision, signal);
@@ -112,7 +136,14 @@ async function runCourse(deps: GenerationDeps, generator: CourseGenerator, gener
       if (!advanced) return null;
       const [row] = await tx
         .insert(courseModuleTable)
-        .values({ organizationId: generation.organizationId, courseId: generation.courseId, position: i + 1, title: module.title, summary: module.summary, objectives: module.objectives })
+        .values({
+          organizationId: generation.organizationId,
+          courseId: generation.courseId,
+          position: i + 1,
+          title: module.title,
+          summary: module.summary,
+          objectives: module.objectives,
+        })
         .returning({ id: courseModuleTable.id });
       await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, row.id, module.lessons));
       await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
@@ -125,9 +156,16 @@ async function runCourse(deps: GenerationDeps, generator: CourseGenerator, gener
 }
 
 /** The outline of an existing course, for regenerating a part of it. */
-async function currentOutline(db: Db, generation: Generation): Promise<{ outline: CourseOutline; modules: { id: number; position: number }[] }> {
+async function currentOutline(
+  db: Db,
+  generation: Generation,
+): Promise<{ outline: CourseOutline; modules: { id: number; position: number }[] }> {
   const [course] = await db.select().from(courseTable).where(eq(courseTable.id, generation.courseId));
-  const modules = await db.select().from(courseModuleTable).where(eq(courseModuleTable.courseId, generation.courseId)).orderBy(courseModuleTable.position);
+  const modules = await db
+    .select()
+    .from(courseModuleTable)
+    .where(eq(courseModuleTable.courseId, generation.courseId))
+    .orderBy(courseModuleTable.position);
   const lessons = await db
     .select({ moduleId: courseLessonTable.moduleId, title: courseLessonTable.title })
     .from(courseLessonTable)
@@ -139,17 +177,31 @@ async function currentOutline(db: Db, generation: Generation): Promise<{ outline
     outline: {
       title: course.title,
       summary: course.summary ?? '',
-      modules: modules.map((m) => ({ title: m.title, summary: m.summary ?? '', objectives: m.objectives, lessonTitles: titles.get(m.id) ?? [] })),
+      modules: modules.map((m) => ({
+        title: m.title,
+        summary: m.summary ?? '',
+        objectives: m.objectives,
+        lessonTitles: titles.get(m.id) ?? [],
+      })),
     },
     modules,
   };
 }
 
-async function runModule(deps: GenerationDeps, generator: CourseGenerator, generation: Generation, signal: AbortSignal) {
+async function runModule(
+  deps: GenerationDeps,
+  generator: CourseGenerator,
+  generation: Generation,
+  signal: AbortSignal,
+) {
   const { outline, modules } = await currentOutline(deps.db, generation);
   const index = modules.findIndex((m) => m.id === generation.targetId);
   if (index < 0) throw new GeneratorError('The module to regenerate no longer exists.');
-  if (!outline.modules[index].lessonTitles.length) outline.modules[index].lessonTitles = Array.from({ length: generation.spec.lessonsPerModule }, (_, i) => `Lesson ${i + 1}`);
+  if (!outline.modules[index].lessonTitles.length)
+    outline.modules[index].lessonTitles = Array.from(
+      { length: generation.spec.lessonsPerModule },
+      (_, i) => `Lesson ${i + 1}`,
+    );
   const module = await generator.module(generation.spec, outline, index, generation.revision, signal);
   signal.throwIfAborted();
   await deps.db.transaction(async (tx) => {
@@ -160,19 +212,34 @@ async function runModule(deps: GenerationDeps, generator: CourseGenerator, gener
       .returning();
     if (!advanced) return;
     const moduleId = generation.targetId!;
-    await tx.update(courseModuleTable).set({ title: module.title, summary: module.summary, objectives: module.objectives, updatedAt: sql`now()` }).where(eq(courseModuleTable.id, moduleId));
+    await tx
+      .update(courseModuleTable)
+      .set({ title: module.title, summary: module.summary, objectives: module.objectives, updatedAt: sql`now()` })
+      .where(eq(courseModuleTable.id, moduleId));
     await tx.delete(courseLessonTable).where(eq(courseLessonTable.moduleId, moduleId));
     await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, moduleId, module.lessons));
     await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
   });
 }
 
-async function runLesson(deps: GenerationDeps, generator: CourseGenerator, generation: Generation, signal: AbortSignal) {
+async function runLesson(
+  deps: GenerationDeps,
+  generator: CourseGenerator,
+  generation: Generation,
+  signal: AbortSignal,
+) {
   const [lesson] = await deps.db.select().from(courseLessonTable).where(eq(courseLessonTable.id, generation.targetId!));
   if (!lesson) throw new GeneratorError('The lesson to regenerate no longer exists.');
   const { outline, modules } = await currentOutline(deps.db, generation);
   const moduleIndex = modules.findIndex((m) => m.id === lesson.moduleId);
-  const generated = await generator.lesson(generation.spec, outline, moduleIndex, lesson.position - 1, generation.revision, signal);
+  const generated = await generator.lesson(
+    generation.spec,
+    outline,
+    moduleIndex,
+    lesson.position - 1,
+    generation.revision,
+    signal,
+  );
   signal.throwIfAborted();
   await deps.db.transaction(async (tx) => {
     const [advanced] = await tx
@@ -183,7 +250,13 @@ async function runLesson(deps: GenerationDeps, generator: CourseGenerator, gener
     if (!advanced) return;
     await tx
       .update(courseLessonTable)
-      .set({ objectives: generated.objectives, body: generated.body, estimatedMinutes: generated.estimatedMinutes, prerequisites: generated.prerequisites, updatedAt: sql`now()` })
+      .set({
+        objectives: generated.objectives,
+        body: generated.body,
+        estimatedMinutes: generated.estimatedMinutes,
+        prerequisites: generated.prerequisites,
+        updatedAt: sql`now()`,
+      })
       .where(eq(courseLessonTable.id, lesson.id));
     await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
   });
@@ -196,7 +269,11 @@ export type RunResult = 'completed' | 'failed' | 'finished-before';
  * up, the time limit passed) mark it failed with the reason; `signal` (the worker stopping) leaves
  * it for the next run.
  */
-export async function runGeneration(deps: GenerationDeps, generationId: number, signal: AbortSignal): Promise<RunResult> {
+export async function runGeneration(
+  deps: GenerationDeps,
+  generationId: number,
+  signal: AbortSignal,
+): Promise<RunResult> {
   const generation = await reload(deps.db, generationId);
   if (!generation || generation.status === 'completed' || generation.status === 'failed') return 'finished-before';
   const limitMs = deps.config.courses.generationTimeoutMs;
@@ -209,11 +286,18 @@ export async function runGeneration(deps: GenerationDeps, generationId: number, 
   const timeout = AbortSignal.timeout(left);
   const run = AbortSignal.any([signal, timeout]);
   const heartbeat = setInterval(() => {
-    deps.db.execute(sql`update course_generations set heartbeat_at = now() where id = ${generationId} and status = 'running'`).catch(() => undefined);
+    deps.db
+      .execute(
+        sql`update course_generations set heartbeat_at = now() where id = ${generationId} and status = 'running'`,
+      )
+      .catch(() => undefined);
   }, HEARTBEAT_MS);
   try {
     const generator = generation.generator === 'http' ? deps.generators.http : deps.generators.builtin;
-    if (!generator) throw new GeneratorError('The HTTP course generator is not configured on this worker (COURSE_GENERATOR_URL is unset).');
+    if (!generator)
+      throw new GeneratorError(
+        'The HTTP course generator is not configured on this worker (COURSE_GENERATOR_URL is unset).',
+      );
     if (generation.kind === 'course') await runCourse(deps, generator, generation, run);
     else if (generation.kind === 'module') await runModule(deps, generator, generation, run);
     else await runLesson(deps, generator, generation, run);
@@ -238,7 +322,11 @@ export async function runGeneration(deps: GenerationDeps, generationId: number, 
 }
 
 /** Claims a place (waiting while the cap is reached), then runs. */
-export async function processGeneration(deps: GenerationDeps, payload: GenerationPayload, signal: AbortSignal): Promise<RunResult> {
+export async function processGeneration(
+  deps: GenerationDeps,
+  payload: GenerationPayload,
+  signal: AbortSignal,
+): Promise<RunResult> {
   for (;;) {
     const claim = await claimGeneration(deps.db, deps.config, payload.generationId);
     if (claim === 'finished') return 'finished-before';
@@ -251,7 +339,9 @@ export function createGenerators(resources: Pick<Resources, 'config' | 'redis' |
   const { config } = resources;
   return {
     builtin: createBuiltinGenerator(),
-    http: config.courses.generatorUrl ? createHttpGenerator(httpGeneratorOptions(config, resources.redis, resources.log)) : undefined,
+    http: config.courses.generatorUrl
+      ? createHttpGenerator(httpGeneratorOptions(config, resources.redis, resources.log))
+      : undefined,
   };
 }
 
@@ -266,7 +356,14 @@ export async function startCourseGenerationWorker(
   const boss = createBoss(resources.databaseUrl, config, 'worker', log);
   await boss.start();
   const generators = createGenerators(resources);
-  const deps: GenerationDeps = { db: resources.db, config, log, generators, responseCache: resources.responseCache, onCheckpoint: options.onCheckpoint };
+  const deps: GenerationDeps = {
+    db: resources.db,
+    config,
+    log,
+    generators,
+    responseCache: resources.responseCache,
+    onCheckpoint: options.onCheckpoint,
+  };
   const stopping = new AbortController();
   await boss.work(
     QUEUES.courseGeneration,
@@ -291,7 +388,8 @@ export async function startCourseGenerationWorker(
         log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'course generation failed');
         if (job.retryCount >= job.retryLimit) {
           const generation = await reload(deps.db, payload.generationId);
-          if (generation) await fail(deps, generation, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
+          if (generation)
+            await fail(deps, generation, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
           return;
         }
         throw err;
@@ -307,4 +405,3 @@ export async function startCourseGenerationWorker(
     },
   };
 }
-

@@ -6,7 +6,12 @@ import type { Db } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { getGeneration, queuePositions, type Generation } from './service.ts';
 
-export async function* watchGeneration(db: Db, organizationId: number, id: number, intervalMs = 500): AsyncGenerator<Generation> {
+export async function* watchGeneration(
+  db: Db,
+  organizationId: number,
+  id: number,
+  intervalMs = 500,
+): AsyncGenerator<Generation> {
   let last = '';
   for (;;) {
     const generation = await getGeneration(db, organizationId, id);

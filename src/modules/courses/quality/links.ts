@@ -17,7 +17,11 @@ const parser = unified().use(remarkParse).use(remarkGfm);
 const MAYBE_LINK = /\]\(|\]\[|<img|<a\s|^\s{0,3}\[[^\]]+\]:/im;
 
 export function headingSlug(text: string): string {
-  return text.toLowerCase().trim().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s+/g, '-');
+  return text
+    .toLowerCase()
+    .trim()
+    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .replace(/\s+/g, '-');
 }
 
 function textOf(node: { value?: string; children?: unknown[] }): string {
@@ -28,7 +32,10 @@ function textOf(node: { value?: string; children?: unknown[] }): string {
 function judge(target: string, anchors: Set<string>, lessons: LessonIndex): string | null {
   const url = target.trim();
   if (!url) return 'the target is empty';
-  if (url.startsWith('#')) return anchors.has(decodeURIComponent(url.slice(1)).toLowerCase()) ? null : `no heading "${url.slice(1)}" in this lesson`;
+  if (url.startsWith('#'))
+    return anchors.has(decodeURIComponent(url.slice(1)).toLowerCase())
+      ? null
+      : `no heading "${url.slice(1)}" in this lesson`;
   if (url.startsWith('lesson:')) {
     const ref = url.slice('lesson:'.length);
     return lessons.ids.has(ref) || lessons.slugs.has(ref.toLowerCase()) ? null : `no lesson "${ref}" in this course`;
@@ -63,15 +70,27 @@ export function checkLinks(markdown: string, lessons: LessonIndex): LinkProblem[
     else if (node.type === 'linkReference' || node.type === 'imageReference') {
       const url = definitions.get(node.identifier.toLowerCase());
       const kind = node.type === 'imageReference' ? 'image' : 'link';
-      if (url === undefined) problems.push({ kind, target: `[${node.identifier}]`, reason: 'the reference has no definition', line: node.position?.start.line ?? null });
+      if (url === undefined)
+        problems.push({
+          kind,
+          target: `[${node.identifier}]`,
+          reason: 'the reference has no definition',
+          line: node.position?.start.line ?? null,
+        });
       else check(kind, url, node.position?.start.line);
     } else if (node.type === 'text') {
       // CommonMark leaves a reference without a definition as plain text: "[label][ref]".
       for (const m of node.value.matchAll(/!?\[[^\]\n]+\]\[([^\]\n]*)\]/g)) {
-        problems.push({ kind: m[0].startsWith('!') ? 'image' : 'link', target: `[${m[1]}]`, reason: 'the reference has no definition', line: node.position?.start.line ?? null });
+        problems.push({
+          kind: m[0].startsWith('!') ? 'image' : 'link',
+          target: `[${m[1]}]`,
+          reason: 'the reference has no definition',
+          line: node.position?.start.line ?? null,
+        });
       }
     } else if (node.type === 'html') {
-      for (const m of node.value.matchAll(/<img[^>]*\ssrc\s*=\s*["']?([^"'\s>]*)/gi)) check('image', m[1], node.position?.start.line);
+      for (const m of node.value.matchAll(/<img[^>]*\ssrc\s*=\s*["']?([^"'\s>]*)/gi))
+        check('image', m[1], node.position?.start.line);
     }
   });
   return problems;

@@ -16,13 +16,25 @@ const QUALITY = `query($id: ID!) { courseQuality(id: $id) {
   findings { code severity message suggestedFix location { path modulePosition lessonPosition module { id } lesson { id title } } }
   readability { path words fleschReadingEase gradeLevel } } }`;
 
-const plain = (n: number, word = 'The cat sat on the mat') => Array.from({ length: n }, (_, i) => `${word} number ${i}.`).join(' ');
+const plain = (n: number, word = 'The cat sat on the mat') =>
+  Array.from({ length: n }, (_, i) => `${word} number ${i}.`).join(' ');
 const story = (seed: string) =>
-  Array.from({ length: 40 }, (_, i) => `${seed} step ${i} asks the team to check the ${['plan', 'list', 'notes', 'tools'][i % 4]} before the next ${['task', 'shift', 'review'][i % 3]} starts.`).join(' ');
+  Array.from(
+    { length: 40 },
+    (_, i) =>
+      `${seed} step ${i} asks the team to check the ${['plan', 'list', 'notes', 'tools'][i % 4]} before the next ${['task', 'shift', 'review'][i % 3]} starts.`,
+  ).join(' ');
 
-async function insert(courseId: number, modulePosition: number, title: string, objectives: string[], lessons: { title: string; body: string; minutes?: number; objectives?: string[] }[]) {
+async function insert(
+  courseId: number,
+  modulePosition: number,
+  title: string,
+  objectives: string[],
+  lessons: { title: string; body: string; minutes?: number; objectives?: string[] }[],
+) {
   const { sql } = h.resources;
-  const [m] = await sql`insert into course_modules (organization_id, course_id, position, title, objectives) values (${t.organizationId}, ${courseId}, ${modulePosition}, ${title}, ${objectives}) returning id`;
+  const [m] =
+    await sql`insert into course_modules (organization_id, course_id, position, title, objectives) values (${t.organizationId}, ${courseId}, ${modulePosition}, ${title}, ${objectives}) returning id`;
   for (const [i, l] of lessons.entries()) {
     await sql`insert into course_lessons (organization_id, course_id, module_id, position, title, body, estimated_minutes, objectives)
       values (${t.organizationId}, ${courseId}, ${m.id}, ${i + 1}, ${l.title}, ${l.body}, ${l.minutes ?? 5}, ${l.objectives ?? ['Do it']})`;
@@ -38,26 +50,48 @@ afterAll(() => h?.close());
 
 describe('courseQuality', () => {
   it('finds each problem with its location, severity and a suggested fix', async () => {
-    const [course] = await h.resources.sql`insert into courses (organization_id, title, summary, declared_minutes) values (${t.organizationId}, 'Flawed', 'A course with problems.', 600) returning id`;
+    const [course] = await h.resources
+      .sql`insert into courses (organization_id, title, summary, declared_minutes) values (${t.organizationId}, 'Flawed', 'A course with problems.', 600) returning id`;
     const hard =
-      'Notwithstanding considerable organisational heterogeneity, institutional implementation methodologies necessitate comprehensive multidimensional evaluation, incorporating interdisciplinary epistemological considerations regarding sustainability. '.repeat(12);
-    await insert(course.id, 1, 'Good module', ['Explain the basics'], [
-      { title: 'Welcome', body: `# Welcome\n\n${story('Welcome')}\n\nSee [the plan](#welcome), [next](lesson:second-one) and [docs](https://example.com/docs).` },
-      { title: 'Second one', body: story('Second') },
-      { title: 'Copy', body: story('Second') },
-      { title: 'Almost a copy', body: `${story('Welcome')} One more sentence here.` },
-    ]);
-    await insert(course.id, 2, 'Problem module', [], [
-      { title: 'Empty', body: '', minutes: 0 },
-      { title: 'Tiny', body: 'Too short to teach anything.', objectives: [] },
-      { title: 'Dense', body: hard },
-      { title: 'Links', body: `${story('Links')}\n\n![diagram](images/diagram.png) [gone](#nowhere) [who](lesson:unknown-lesson) [file](notes.pdf) [bad](https://)` },
-    ]);
+      'Notwithstanding considerable organisational heterogeneity, institutional implementation methodologies necessitate comprehensive multidimensional evaluation, incorporating interdisciplinary epistemological considerations regarding sustainability. '.repeat(
+        12,
+      );
+    await insert(
+      course.id,
+      1,
+      'Good module',
+      ['Explain the basics'],
+      [
+        {
+          title: 'Welcome',
+          body: `# Welcome\n\n${story('Welcome')}\n\nSee [the plan](#welcome), [next](lesson:second-one) and [docs](https://example.com/docs).`,
+        },
+        { title: 'Second one', body: story('Second') },
+        { title: 'Copy', body: story('Second') },
+        { title: 'Almost a copy', body: `${story('Welcome')} One more sentence here.` },
+      ],
+    );
+    await insert(
+      course.id,
+      2,
+      'Problem module',
+      [],
+      [
+        { title: 'Empty', body: '', minutes: 0 },
+        { title: 'Tiny', body: 'Too short to teach anything.', objectives: [] },
+        { title: 'Dense', body: hard },
+        {
+          title: 'Links',
+          body: `${story('Links')}\n\n![diagram](images/diagram.png) [gone](#nowhere) [who](lesson:unknown-lesson) [file](notes.pdf) [bad](https://)`,
+        },
+      ],
+    );
     await insert(course.id, 3, 'Nothing yet', ['Something'], []);
     const r = await h.gql(QUALITY, { auth: t.partnerKey, variables: { id: encodeGlobalId('Course', course.id) } });
     expect(r.body.errors).toBeUndefined();
     const q = r.body.data.courseQuality;
-    const found = (code: string) => q.findings.filter((f: any) => f.code === code).map((f: any) => [f.severity, f.location.path]);
+    const found = (code: string) =>
+      q.findings.filter((f: any) => f.code === code).map((f: any) => [f.severity, f.location.path]);
     expect(found('EMPTY_MODULE')).toEqual([['ERROR', 'Module 3: Nothing yet']]);
     expect(found('EMPTY_LESSON')).toEqual([['ERROR', 'Module 2 › Lesson 1: Empty']]);
     expect(found('SHORT_LESSON')).toEqual([['WARNING', 'Module 2 › Lesson 2: Tiny']]);
@@ -70,7 +104,12 @@ describe('courseQuality', () => {
     expect(found('READING_LEVEL')).toEqual([['WARNING', 'Module 2 › Lesson 3: Dense']]);
     expect(found('BROKEN_IMAGE')).toEqual([['ERROR', 'Module 2 › Lesson 4: Links']]);
     const links = q.findings.filter((f: any) => f.code === 'BROKEN_LINK');
-    expect(links.map((f: any) => f.message.match(/"([^"]+)"/)[1])).toEqual(['#nowhere', 'lesson:unknown-lesson', 'notes.pdf', 'https://']);
+    expect(links.map((f: any) => f.message.match(/"([^"]+)"/)[1])).toEqual([
+      '#nowhere',
+      'lesson:unknown-lesson',
+      'notes.pdf',
+      'https://',
+    ]);
     expect(found('DURATION_MISMATCH')).toEqual([['WARNING', 'Course']]);
     expect(q.totalMinutes).toBe(35);
     for (const f of q.findings) expect(f.suggestedFix.length).toBeGreaterThan(10);
@@ -82,7 +121,14 @@ describe('courseQuality', () => {
   });
 
   it('a generated course with declared duration scores high', async () => {
-    const id = await seedCourse(h.resources.db, t.organizationId, { topic: 'Irrigation scheduling', audience: 'growers', level: 'intermediate', modules: 4, lessonsPerModule: 5, lessonWords: 400 });
+    const id = await seedCourse(h.resources.db, t.organizationId, {
+      topic: 'Irrigation scheduling',
+      audience: 'growers',
+      level: 'intermediate',
+      modules: 4,
+      lessonsPerModule: 5,
+      lessonWords: 400,
+    });
     const r = await h.gql(QUALITY, { auth: t.partnerKey, variables: { id: encodeGlobalId('Course', id) } });
     const q = r.body.data.courseQuality;
     expect(q.errors).toBe(0);
@@ -93,7 +139,14 @@ describe('courseQuality', () => {
 
   it("another tenant's course is null", async () => {
     const other = await h.tenant('other');
-    const id = await seedCourse(h.resources.db, other.organizationId, { topic: 'Secret', audience: 'x', level: 'beginner', modules: 1, lessonsPerModule: 1, lessonWords: 60 });
+    const id = await seedCourse(h.resources.db, other.organizationId, {
+      topic: 'Secret',
+      audience: 'x',
+      level: 'beginner',
+      modules: 1,
+      lessonsPerModule: 1,
+      lessonWords: 60,
+    });
     const r = await h.gql(QUALITY, { auth: t.partnerKey, variables: { id: encodeGlobalId('Course', id) } });
     expect(r.body.data.courseQuality).toBeNull();
   });
@@ -119,7 +172,8 @@ describe('helpers', () => {
 
   it('judges links by their form', () => {
     const index = { ids: new Set(['Q291cnNlTGVzc29uOjE']), slugs: new Set(['intro']) };
-    const body = '# Top\n\n[a](#top) [b](lesson:intro) [c](lesson:Q291cnNlTGVzc29uOjE) [d](mailto:x@y.z) [e][ref] [f][missing] <img src="pic.png">\n\n[ref]: https://example.org';
+    const body =
+      '# Top\n\n[a](#top) [b](lesson:intro) [c](lesson:Q291cnNlTGVzc29uOjE) [d](mailto:x@y.z) [e][ref] [f][missing] <img src="pic.png">\n\n[ref]: https://example.org';
     expect(checkLinks(body, index).map((p) => [p.kind, p.target])).toEqual([
       ['link', '[missing]'],
       ['image', 'pic.png'],

@@ -7,7 +7,13 @@ import { flesch } from 'flesch';
 import { fleschKincaid } from 'flesch-kincaid';
 import { syllable } from 'syllable';
 
-export type Readability = { words: number; sentences: number; syllables: number; readingEase: number | null; gradeLevel: number | null };
+export type Readability = {
+  words: number;
+  sentences: number;
+  syllables: number;
+  readingEase: number | null;
+  gradeLevel: number | null;
+};
 
 const syllables = new Map<string, number>();
 const MAX_MEMO = 200_000;
@@ -48,5 +54,11 @@ export function readability(markdown: string): Readability {
   if (!words) return { words, sentences, syllables: 0, readingEase: null, gradeLevel: null };
   const counts = { sentence: sentences, word: words, syllable: syl };
   const round = (n: number) => Math.round(n * 10) / 10;
-  return { words, sentences, syllables: syl, readingEase: round(flesch(counts)), gradeLevel: round(fleschKincaid(counts)) };
+  return {
+    words,
+    sentences,
+    syllables: syl,
+    readingEase: round(flesch(counts)),
+    gradeLevel: round(fleschKincaid(counts)),
+  };
 }

@@ -21,7 +21,7 @@ export type CrmLead = {
 
 export type PushOutcome =
   | { ok: true }
-  | { ok: false; error: string; /** the CRM said when to come back (429 / 503 Retry-After) */ retryAfterMs?: number };
+  | { ok: false; error: string /** the CRM said when to come back (429 / 503 Retry-After) */; retryAfterMs?: number };
 
 export type CrmConnector = {
   kind: CrmConnectorKind;
@@ -72,7 +72,10 @@ export function httpConnector(config: Config['crm']): CrmConnector {
         return {
           ok: false,
           error: `CRM answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-          retryAfterMs: response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after')) : undefined,
+          retryAfterMs:
+            response.status === 429 || response.status === 503
+              ? retryAfterMs(response.headers.get('retry-after'))
+              : undefined,
         };
       } catch (err) {
         if (timeout.aborted) return { ok: false, error: `CRM did not answer within ${config.timeoutMs} ms` };

@@ -20,7 +20,15 @@ const UPDATE = `mutation($id: ID!, $o: String!) { updateLead(id: $id, input: { o
 beforeAll(async () => {
   crm = await startMockCrm({ latencyMs: 5 });
   h = await startHarness({
-    env: { CRM_CONNECTOR: 'http', CRM_URL: crm.url, CRM_TIMEOUT_MS: '1000', CRM_RETRY_BASE_MS: '50', CRM_RETRY_MAX_MS: '400', CRM_MAX_ATTEMPTS: '4', CRM_POLL_MS: '20' },
+    env: {
+      CRM_CONNECTOR: 'http',
+      CRM_URL: crm.url,
+      CRM_TIMEOUT_MS: '1000',
+      CRM_RETRY_BASE_MS: '50',
+      CRM_RETRY_MAX_MS: '400',
+      CRM_MAX_ATTEMPTS: '4',
+      CRM_POLL_MS: '20',
+    },
   });
   t = await h.tenant('crm');
 });
@@ -43,9 +51,13 @@ describe('CRM outbox', () => {
     crm.setDown(true);
     start();
     const lead = await createLead(h, t.partnerKey);
-    for (let i = 1; i <= 10; i++) await h.gql(UPDATE, { auth: t.partnerKey, variables: { id: lead.id, o: `owner-${i}` } });
+    for (let i = 1; i <= 10; i++)
+      await h.gql(UPDATE, { auth: t.partnerKey, variables: { id: lead.id, o: `owner-${i}` } });
     await waitFor('a failed attempt', async () => (await sync(lead.id)).crmSync.attempts >= 1);
-    expect((await sync(lead.id)).crmSync).toMatchObject({ state: 'PENDING', lastError: expect.stringContaining('503') });
+    expect((await sync(lead.id)).crmSync).toMatchObject({
+      state: 'PENDING',
+      lastError: expect.stringContaining('503'),
+    });
     crm.setDown(false);
     const done = await waitFor('synced', async () => {
       const s = await sync(lead.id);
@@ -63,11 +75,14 @@ describe('CRM outbox', () => {
     start();
     const healthy = await Promise.all(Array.from({ length: 20 }, () => createLead(h, t.partnerKey)));
     for (let round = 1; round <= 3; round++) {
-      await Promise.all(healthy.map((l) => h.gql(UPDATE, { auth: t.partnerKey, variables: { id: l.id, o: `r${round}` } })));
+      await Promise.all(
+        healthy.map((l) => h.gql(UPDATE, { auth: t.partnerKey, variables: { id: l.id, o: `r${round}` } })),
+      );
       await new Promise((r) => setTimeout(r, 30));
     }
     await waitFor('all synced', async () => {
-      const [{ n }] = await h.resources.sql`select count(*)::int as n from lead_crm_sync s join leads l on l.id = s.lead_id
+      const [{ n }] = await h.resources
+        .sql`select count(*)::int as n from lead_crm_sync s join leads l on l.id = s.lead_id
         where s.organization_id = ${t.organizationId} and s.state = 'synced' and s.synced_version = l.version and l.owner = 'r3'`;
       return n === healthy.length;
     });
@@ -93,14 +108,20 @@ describe('CRM outbox', () => {
     const list = await h.gql(`{ crmSyncFailures(first: 50) { edges { node { id } } } }`, { auth: t.partnerKey });
     expect(list.body.data.crmSyncFailures.edges.map((e: any) => e.node.id)).toEqual(expect.arrayContaining([lead.id]));
     crm.setFailureRate(0);
-    const retry = await h.gql(`mutation($id: ID!) { retryCrmSync(id: $id) { __typename } }`, { auth: t.partnerKey, variables: { id: lead.id } });
+    const retry = await h.gql(`mutation($id: ID!) { retryCrmSync(id: $id) { __typename } }`, {
+      auth: t.partnerKey,
+      variables: { id: lead.id },
+    });
     expect(retry.body.data.retryCrmSync.__typename).toBe('MutationRetryCrmSyncSuccess');
     await waitFor('synced after retry', async () => (await sync(lead.id)).crmSync.state === 'SYNCED');
     await waitFor('other failed', async () => (await sync(other.id)).crmSync.state === 'FAILED');
-    const skip = await h.gql(`mutation($id: ID!) { skipCrmSync(id: $id) { __typename ... on MutationSkipCrmSyncSuccess { data { crmSync { state } } } } }`, {
-      auth: t.adminToken,
-      variables: { id: other.id },
-    });
+    const skip = await h.gql(
+      `mutation($id: ID!) { skipCrmSync(id: $id) { __typename ... on MutationSkipCrmSyncSuccess { data { crmSync { state } } } } }`,
+      {
+        auth: t.adminToken,
+        variables: { id: other.id },
+      },
+    );
     expect(skip.body.data.skipCrmSync.data.crmSync.state).toBe('SKIPPED');
   });
 
@@ -111,14 +132,17 @@ describe('CRM outbox', () => {
 
   it('a 429 waits its Retry-After before the next attempt', async () => {
     const limited = await startMockCrm({ rateLimitedRate: 1, retryAfterSeconds: 30 });
-    const h2 = await startHarness({ env: { CRM_CONNECTOR: 'http', CRM_URL: limited.url, CRM_RETRY_BASE_MS: '10', CRM_POLL_MS: '20' } });
+    const h2 = await startHarness({
+      env: { CRM_CONNECTOR: 'http', CRM_URL: limited.url, CRM_RETRY_BASE_MS: '10', CRM_POLL_MS: '20' },
+    });
     try {
       const u = await h2.tenant('limited');
       const w = startCrmSync(h2.resources, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
       const lead = await createLead(h2, u.partnerKey);
       const id = Number(decodeGlobalId(lead.id).id);
       const row = await waitFor('a 429', async () => {
-        const [r] = await h2.resources.sql`select attempts, extract(epoch from next_attempt_at - now())::float as wait from lead_crm_sync where lead_id = ${id}`;
+        const [r] = await h2.resources
+          .sql`select attempts, extract(epoch from next_attempt_at - now())::float as wait from lead_crm_sync where lead_id = ${id}`;
         return r.attempts >= 1 && r;
       });
       await w.stop();

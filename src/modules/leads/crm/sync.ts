@@ -80,7 +80,14 @@ export async function recordSuccess(db: Db, leadId: number, version: number): Pr
     where lead_id = ${leadId}`);
 }
 
-export async function recordFailure(db: Db, config: Config['crm'], leadId: number, attemptsBefore: number, error: string, retryAfterMs?: number): Promise<void> {
+export async function recordFailure(
+  db: Db,
+  config: Config['crm'],
+  leadId: number,
+  attemptsBefore: number,
+  error: string,
+  retryAfterMs?: number,
+): Promise<void> {
   const attempts = attemptsBefore + 1;
   const dead = attempts >= config.maxAttempts;
   const delay = Math.max(retryAfterMs ?? 0, backoffMs(attempts, config.retryBaseMs, config.retryMaxMs));
@@ -94,9 +101,21 @@ export async function recordFailure(db: Db, config: Config['crm'], leadId: numbe
 
 export type CrmSyncWorker = { stop(): Promise<void>; pushed(): number };
 
-export async function pushOne(db: Db, config: Config['crm'], connector: CrmConnector | undefined, row: Claimed, signal: AbortSignal): Promise<boolean> {
+export async function pushOne(
+  db: Db,
+  config: Config['crm'],
+  connector: CrmConnector | undefined,
+  row: Claimed,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (!connector) {
-    await recordFailure(db, config, row.lead_id, row.attempts, `the ${row.connector} CRM connector is not configured on this worker (set CRM_URL)`);
+    await recordFailure(
+      db,
+      config,
+      row.lead_id,
+      row.attempts,
+      `the ${row.connector} CRM connector is not configured on this worker (set CRM_URL)`,
+    );
     return false;
   }
   const outcome = await connector.push(row.organization_id, row.lead_id, toCrmLead(row), signal);

@@ -3,7 +3,14 @@
 // and never lets an older event overwrite a newer state (CRMs retry and deliver out of order).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import { crmSettingsTable, crmWebhookEventTable, LEAD_STATUSES, leadTable, organizationTable, type LeadStatus } from '../../../db/tables/index.ts';
+import {
+  crmSettingsTable,
+  crmWebhookEventTable,
+  LEAD_STATUSES,
+  leadTable,
+  organizationTable,
+  type LeadStatus,
+} from '../../../db/tables/index.ts';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
 import { isoFromPg } from '../../../lib/time.ts';
 import type { Db } from '../../../resources.ts';
@@ -30,11 +37,17 @@ export async function rotateWebhookSecret(db: Db, organizationId: number): Promi
   await db
     .insert(crmSettingsTable)
     .values({ organizationId, webhookSecret: secret })
-    .onConflictDoUpdate({ target: crmSettingsTable.organizationId, set: { webhookSecret: secret, updatedAt: sql`now()` } });
+    .onConflictDoUpdate({
+      target: crmSettingsTable.organizationId,
+      set: { webhookSecret: secret, updatedAt: sql`now()` },
+    });
   return secret;
 }
 
-export async function webhookSecretOf(db: Db, organizationSlug: string): Promise<{ organizationId: number; secret: string } | null> {
+export async function webhookSecretOf(
+  db: Db,
+  organizationSlug: string,
+): Promise<{ organizationId: number; secret: string } | null> {
   const [row] = await db
     .select({ organizationId: crmSettingsTable.organizationId, secret: crmSettingsTable.webhookSecret })
     .from(crmSettingsTable)
@@ -48,7 +61,13 @@ export type CrmEvent = {
   organization: string;
   occurredAt: string;
   lead: string;
-  changes: { status?: string; owner?: string | null; score?: number | null; phone?: string | null; company?: string | null };
+  changes: {
+    status?: string;
+    owner?: string | null;
+    score?: number | null;
+    phone?: string | null;
+    company?: string | null;
+  };
 };
 
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'unknown_lead';
@@ -57,13 +76,17 @@ export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'unknown_lead';
 export function eventProblem(body: unknown): string | null {
   const e = body as Partial<CrmEvent>;
   if (!e || typeof e !== 'object') return 'the body must be a JSON object';
-  if (typeof e.eventId !== 'string' || !e.eventId || e.eventId.length > 200) return 'eventId must be a string of 1-200 characters';
-  if (typeof e.occurredAt !== 'string' || Number.isNaN(Date.parse(e.occurredAt))) return 'occurredAt must be an ISO 8601 instant';
+  if (typeof e.eventId !== 'string' || !e.eventId || e.eventId.length > 200)
+    return 'eventId must be a string of 1-200 characters';
+  if (typeof e.occurredAt !== 'string' || Number.isNaN(Date.parse(e.occurredAt)))
+    return 'occurredAt must be an ISO 8601 instant';
   if (typeof e.lead !== 'string') return 'lead must be the id of one of your leads';
   if (!e.changes || typeof e.changes !== 'object') return 'changes must be an object';
   const c = e.changes;
-  if (c.status !== undefined && !LEAD_STATUSES.includes(String(c.status).toLowerCase() as LeadStatus)) return `changes.status must be one of ${LEAD_STATUSES.join(', ').toUpperCase()}`;
-  if (c.score !== undefined && c.score !== null && (!Number.isInteger(c.score) || c.score < 0 || c.score > 100)) return 'changes.score must be a whole number 0-100';
+  if (c.status !== undefined && !LEAD_STATUSES.includes(String(c.status).toLowerCase() as LeadStatus))
+    return `changes.status must be one of ${LEAD_STATUSES.join(', ').toUpperCase()}`;
+  if (c.score !== undefined && c.score !== null && (!Number.isInteger(c.score) || c.score < 0 || c.score > 100))
+    return 'changes.score must be a whole number 0-100';
   try {
     checkContact({ phone: c.phone ?? null, company: c.company ?? null, owner: c.owner ?? null }, 'changes');
   } catch (err) {
@@ -82,7 +105,12 @@ function leadIdOf(globalId: string): number | null {
 }
 
 /** Applies one verified event; idempotent by (organization, connector, eventId). */
-export async function applyCrmEvent(db: Db, organizationId: number, connector: string, event: CrmEvent): Promise<{ outcome: EventOutcome; leadId: number | null }> {
+export async function applyCrmEvent(
+  db: Db,
+  organizationId: number,
+  connector: string,
+  event: CrmEvent,
+): Promise<{ outcome: EventOutcome; leadId: number | null }> {
   const leadId = leadIdOf(event.lead);
   const occurredAt = new Date(event.occurredAt).toISOString();
   return db.transaction(async (tx) => {
@@ -96,9 +124,19 @@ export async function applyCrmEvent(db: Db, organizationId: number, connector: s
       tx
         .update(crmWebhookEventTable)
         .set({ outcome })
-        .where(and(eq(crmWebhookEventTable.organizationId, organizationId), eq(crmWebhookEventTable.connector, connector), eq(crmWebhookEventTable.eventId, event.eventId)));
+        .where(
+          and(
+            eq(crmWebhookEventTable.organizationId, organizationId),
+            eq(crmWebhookEventTable.connector, connector),
+            eq(crmWebhookEventTable.eventId, event.eventId),
+          ),
+        );
     const [lead] = leadId
-      ? await tx.select().from(leadTable).where(and(eq(leadTable.id, leadId), eq(leadTable.organizationId, organizationId))).for('update')
+      ? await tx
+          .select()
+          .from(leadTable)
+          .where(and(eq(leadTable.id, leadId), eq(leadTable.organizationId, organizationId)))
+          .for('update')
       : [];
     if (!lead) {
       await setOutcome('unknown_lead');
@@ -119,7 +157,15 @@ export async function applyCrmEvent(db: Db, organizationId: number, connector: s
       crmUpdatedAt: occurredAt,
     };
     // The CRM already holds this state: no push back.
-    await writeLead(tx, lead, patch, { kind: 'crm_changed', note: `${connector} event ${event.eventId}` }, SYSTEM_ACTOR, 'builtin', { push: false });
+    await writeLead(
+      tx,
+      lead,
+      patch,
+      { kind: 'crm_changed', note: `${connector} event ${event.eventId}` },
+      SYSTEM_ACTOR,
+      'builtin',
+      { push: false },
+    );
     return { outcome: 'applied' as const, leadId };
   });
 }

@@ -17,8 +17,17 @@ const CardRewardRateRef = builder.objectRef<catalog.CardRate>('CardRewardRate').
   description: 'What a card gives back on one spend category.',
   fields: (t) => ({
     category: t.expose('category', { type: SpendCategoryEnum }),
-    ratePercent: t.field({ type: 'Decimal', description: 'Value returned, as a percent of spend, e.g. "5.00".', resolve: (r) => percentFromBps(r.rateBps) }),
-    monthlyCap: t.field({ type: 'Decimal', nullable: true, description: 'Most value earned in this category a month, in rupees.', resolve: (r) => (r.monthlyCapPaise === null ? null : rupeesFromPaise(r.monthlyCapPaise)) }),
+    ratePercent: t.field({
+      type: 'Decimal',
+      description: 'Value returned, as a percent of spend, e.g. "5.00".',
+      resolve: (r) => percentFromBps(r.rateBps),
+    }),
+    monthlyCap: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Most value earned in this category a month, in rupees.',
+      resolve: (r) => (r.monthlyCapPaise === null ? null : rupeesFromPaise(r.monthlyCapPaise)),
+    }),
   }),
 });
 
@@ -32,9 +41,22 @@ export const CardRef = builder.loadableNode('Card', {
     issuer: t.exposeString('issuer'),
     annualFee: t.field({ type: 'Decimal', resolve: (c) => rupeesFromPaise(c.annualFeePaise) }),
     joiningFee: t.field({ type: 'Decimal', resolve: (c) => rupeesFromPaise(c.joiningFeePaise) }),
-    feeWaiverSpend: t.field({ type: 'Decimal', nullable: true, description: 'Yearly spend from which the annual fee is waived.', resolve: (c) => (c.feeWaiverSpendPaise === null ? null : rupeesFromPaise(c.feeWaiverSpendPaise)) }),
-    welcomeBenefit: t.field({ type: 'Decimal', description: 'Value of the welcome benefits, counted in the first year.', resolve: (c) => rupeesFromPaise(c.welcomeBenefitPaise) }),
-    baseRewardPercent: t.field({ type: 'Decimal', description: 'Rate for categories without a rate of their own.', resolve: (c) => percentFromBps(c.baseRateBps) }),
+    feeWaiverSpend: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Yearly spend from which the annual fee is waived.',
+      resolve: (c) => (c.feeWaiverSpendPaise === null ? null : rupeesFromPaise(c.feeWaiverSpendPaise)),
+    }),
+    welcomeBenefit: t.field({
+      type: 'Decimal',
+      description: 'Value of the welcome benefits, counted in the first year.',
+      resolve: (c) => rupeesFromPaise(c.welcomeBenefitPaise),
+    }),
+    baseRewardPercent: t.field({
+      type: 'Decimal',
+      description: 'Rate for categories without a rate of their own.',
+      resolve: (c) => percentFromBps(c.baseRateBps),
+    }),
     active: t.exposeBoolean('active'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -60,9 +82,21 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const rupees = z.string().refine((v) => paiseFromRupees(v) !== null, 'must be an amount in rupees of zero or more with at most 2 decimals, e.g. "499.00"');
-const percent = z.string().refine((v) => bpsFromPercent(v) !== null, 'must be a percent between 0 and 100 with at most 2 decimals, e.g. "1.50"');
-const code = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'must be 2-64 capital letters, digits or dashes, e.g. "HDFC-MILLENNIA"');
+const rupees = z
+  .string()
+  .refine(
+    (v) => paiseFromRupees(v) !== null,
+    'must be an amount in rupees of zero or more with at most 2 decimals, e.g. "499.00"',
+  );
+const percent = z
+  .string()
+  .refine(
+    (v) => bpsFromPercent(v) !== null,
+    'must be a percent between 0 and 100 with at most 2 decimals, e.g. "1.50"',
+  );
+const code = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'must be 2-64 capital letters, digits or dashes, e.g. "HDFC-MILLENNIA"');
 const text = z.string().trim().min(1, 'must not be blank').max(200, 'must be at most 200 characters');
 
 const CardRewardRateInput = builder.inputType('CardRewardRateInput', {
@@ -83,12 +117,18 @@ const cardFields = (required: boolean) => (t: PothosInputFieldBuilder) => ({
   welcomeBenefit: t.field({ type: 'Decimal', validate: rupees }),
   baseRewardPercent: t.field({ type: 'Decimal', required, validate: percent }),
   active: t.boolean(),
-  rewardRates: t.field({ type: [CardRewardRateInput], description: 'Rates per category; on update, replaces all of them.' }),
+  rewardRates: t.field({
+    type: [CardRewardRateInput],
+    description: 'Rates per category; on update, replaces all of them.',
+  }),
 });
 type PothosInputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
 
 const CardInput = builder.inputType('CardInput', { fields: cardFields(true) });
-const CardPatch = builder.inputType('CardPatch', { description: 'Only the fields given are changed.', fields: cardFields(false) });
+const CardPatch = builder.inputType('CardPatch', {
+  description: 'Only the fields given are changed.',
+  fields: cardFields(false),
+});
 
 type CardArgs = { [K in keyof ReturnType<ReturnType<typeof cardFields>>]?: unknown };
 
@@ -100,12 +140,19 @@ function toCardInput(input: CardArgs): Partial<catalog.CardInput> {
   if (input.issuer != null) out.issuer = String(input.issuer).trim();
   if (input.annualFee != null) out.annualFeePaise = money(input.annualFee);
   if (input.joiningFee != null) out.joiningFeePaise = money(input.joiningFee);
-  if (input.feeWaiverSpend !== undefined) out.feeWaiverSpendPaise = input.feeWaiverSpend === null ? null : money(input.feeWaiverSpend);
+  if (input.feeWaiverSpend !== undefined)
+    out.feeWaiverSpendPaise = input.feeWaiverSpend === null ? null : money(input.feeWaiverSpend);
   if (input.welcomeBenefit != null) out.welcomeBenefitPaise = money(input.welcomeBenefit);
   if (input.baseRewardPercent != null) out.baseRateBps = bpsFromPercent(String(input.baseRewardPercent))!;
   if (input.active != null) out.active = Boolean(input.active);
   if (input.rewardRates != null) {
-    out.rates = (input.rewardRates as { category: catalog.CardInput['rates'][number]['category']; ratePercent: string; monthlyCap?: string | null }[]).map((r) => ({
+    out.rates = (
+      input.rewardRates as {
+        category: catalog.CardInput['rates'][number]['category'];
+        ratePercent: string;
+        monthlyCap?: string | null;
+      }[]
+    ).map((r) => ({
       category: r.category,
       rateBps: bpsFromPercent(r.ratePercent)!,
       monthlyCapPaise: r.monthlyCap == null ? null : money(r.monthlyCap),
@@ -133,6 +180,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Changes a card of your catalog (admins only); deactivate it with active: false.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: CardPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) => catalog.updateCard(ctx.db, organizationOf(ctx), inputId(String(id), 'Card', 'id'), toCardInput(input)),
+    resolve: (_root, { id, input }, ctx) =>
+      catalog.updateCard(ctx.db, organizationOf(ctx), inputId(String(id), 'Card', 'id'), toCardInput(input)),
   }),
 }));

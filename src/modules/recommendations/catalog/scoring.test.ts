@@ -27,23 +27,47 @@ const card = (over: Partial<CatalogCard>): CatalogCard => ({
 
 describe('scoring', () => {
   it('computes yearly rewards with monthly caps, fees and waivers in whole paise', () => {
-    const customer: CustomerSpend = { customerRef: 'c', spend: { ...zero, online_shopping: 3_333_333, groceries: 1_000_001 }, gmv: null };
-    const c = card({ rates: { online_shopping: { rateBps: 500, monthlyCapPaise: 100_000 } }, annualFeePaise: 100_000, joiningFeePaise: 50_000, welcomeBenefitPaise: 25_000 });
+    const customer: CustomerSpend = {
+      customerRef: 'c',
+      spend: { ...zero, online_shopping: 3_333_333, groceries: 1_000_001 },
+      gmv: null,
+    };
+    const c = card({
+      rates: { online_shopping: { rateBps: 500, monthlyCapPaise: 100_000 } },
+      annualFeePaise: 100_000,
+      joiningFeePaise: 50_000,
+      welcomeBenefitPaise: 25_000,
+    });
     // online: min(floor(3,333,333 × 5%), 1,000.00) = 100,000; groceries: floor(1,000,001 × 1%) = 10,000
-    expect(scoreCard(c, customer)).toEqual({ yearlyRewardsPaise: 110_000 * 12, feesPaise: 150_000, netSavingsPaise: 110_000 * 12 + 25_000 - 150_000 });
+    expect(scoreCard(c, customer)).toEqual({
+      yearlyRewardsPaise: 110_000 * 12,
+      feesPaise: 150_000,
+      netSavingsPaise: 110_000 * 12 + 25_000 - 150_000,
+    });
     const waived = card({ ...c, feeWaiverSpendPaise: 12 * 4_333_334 });
     expect(scoreCard(waived, customer).feesPaise).toBe(50_000);
     expect(scoreCard(card({ ...waived, feeWaiverSpendPaise: 12 * 4_333_334 + 1 }), customer).feesPaise).toBe(150_000);
   });
 
   it('returns at most 10 cards ranked by net savings, ties by code, never negative', () => {
-    const catalog = Array.from({ length: 15 }, (_, i) => card({ id: i, code: `C${String(i).padStart(2, '0')}`, baseRateBps: 100 + (i % 5) * 10, annualFeePaise: i * 10_000 }));
+    const catalog = Array.from({ length: 15 }, (_, i) =>
+      card({
+        id: i,
+        code: `C${String(i).padStart(2, '0')}`,
+        baseRateBps: 100 + (i % 5) * 10,
+        annualFeePaise: i * 10_000,
+      }),
+    );
     const recs = recommend(catalog, { customerRef: 'c', spend: { ...zero, other: 1_000_000 }, gmv: null });
     expect(recs.length).toBeLessThanOrEqual(10);
     recs.forEach((r, i) => {
       expect(r.rank).toBe(i + 1);
       expect(r.netSavingsPaise).toBeGreaterThanOrEqual(0);
-      if (i) expect(recs[i - 1].netSavingsPaise > r.netSavingsPaise || (recs[i - 1].netSavingsPaise === r.netSavingsPaise && recs[i - 1].code < r.code)).toBe(true);
+      if (i)
+        expect(
+          recs[i - 1].netSavingsPaise > r.netSavingsPaise ||
+            (recs[i - 1].netSavingsPaise === r.netSavingsPaise && recs[i - 1].code < r.code),
+        ).toBe(true);
     });
     // A low spender: the fee cards fall out rather than show a negative saving.
     const low = recommend(catalog, { customerRef: 'c', spend: { ...zero, other: 10_000 }, gmv: null });
@@ -101,18 +125,33 @@ describe('money and input rows', () => {
     expect(parseAmount('-10', 'dining')).toMatchObject({ ok: false, message: expect.stringContaining('negative') });
     expect(parseAmount(-0.5, 'dining')).toMatchObject({ ok: false, message: expect.stringContaining('negative') });
     expect(parseAmount(1.005, 'dining')).toMatchObject({ ok: false, message: expect.stringContaining('2 decimal') });
-    expect(parseAmount('12abc', 'dining')).toMatchObject({ ok: false, message: expect.stringContaining('not an amount') });
+    expect(parseAmount('12abc', 'dining')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not an amount'),
+    });
     const row = parseCustomerRecord((c) => ({ customer_ref: 'A', groceries: '100', gmv: '50' })[c as string]);
-    expect(row).toMatchObject({ ok: false, problems: [{ column: 'gmv', message: expect.stringContaining('less than the sum') }] });
+    expect(row).toMatchObject({
+      ok: false,
+      problems: [{ column: 'gmv', message: expect.stringContaining('less than the sum') }],
+    });
   });
 
   it('checks the header: unknown, missing and repeated columns are named', () => {
     const good = ['Customer Ref', 'online_shopping', 'groceries', 'dining', 'travel', 'fuel', 'utilities', 'other'];
     expect(checkHeader(good).ok).toBe(true);
     expect(checkHeader([...good, 'gmv']).ok).toBe(true);
-    expect(checkHeader([...good, 'age'])).toMatchObject({ ok: false, message: expect.stringMatching(/Unknown column "age".*Expected columns/) });
-    expect(checkHeader(good.slice(0, 6))).toMatchObject({ ok: false, message: expect.stringContaining('Missing columns utilities, other') });
-    expect(checkHeader([...good, 'dining'])).toMatchObject({ ok: false, message: expect.stringContaining('dining appears twice') });
+    expect(checkHeader([...good, 'age'])).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/Unknown column "age".*Expected columns/),
+    });
+    expect(checkHeader(good.slice(0, 6))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('Missing columns utilities, other'),
+    });
+    expect(checkHeader([...good, 'dining'])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('dining appears twice'),
+    });
   });
 });
 
@@ -173,7 +212,10 @@ describe('token bucket and retries', () => {
 
   it('spaces calls for a windowed provider by the lateness it sees', () => {
     let now = 0;
-    const pace = createPace({ rate: createAdaptiveRate({ target: 49 }, () => now), lateMs: 16, windowLimit: 50 }, () => now);
+    const pace = createPace(
+      { rate: createAdaptiveRate({ target: 49 }, () => now), lateMs: 16, windowLimit: 50 },
+      () => now,
+    );
     expect(pace.intervalMs()).toBeCloseTo(1000 / 49);
     pace.woke(80);
     expect(pace.lateMs()).toBe(100);

@@ -7,7 +7,15 @@
 // welcome benefit − fees. Cards with negative net savings are never recommended; the top 10 are
 // ranked by net savings, then by card code so ties rank the same way every time.
 
-export const SPEND_CATEGORIES = ['online_shopping', 'groceries', 'dining', 'travel', 'fuel', 'utilities', 'other'] as const;
+export const SPEND_CATEGORIES = [
+  'online_shopping',
+  'groceries',
+  'dining',
+  'travel',
+  'fuel',
+  'utilities',
+  'other',
+] as const;
 export type SpendCategory = (typeof SPEND_CATEGORIES)[number];
 
 export const TOP_N = 10;
@@ -37,7 +45,8 @@ export type CardFields = Omit<CatalogCard, 'id' | 'rates'>;
 
 /** Picks a card's own columns from anything that carries them (a stored row, a seed spec). */
 export function cardFields(card: CardFields): CardFields {
-  const { code, name, issuer, annualFeePaise, joiningFeePaise, feeWaiverSpendPaise, welcomeBenefitPaise, baseRateBps } = card;
+  const { code, name, issuer, annualFeePaise, joiningFeePaise, feeWaiverSpendPaise, welcomeBenefitPaise, baseRateBps } =
+    card;
   return { code, name, issuer, annualFeePaise, joiningFeePaise, feeWaiverSpendPaise, welcomeBenefitPaise, baseRateBps };
 }
 
@@ -104,8 +113,19 @@ function compile(cards: readonly CatalogCard[]): CompiledCatalog {
       caps[i * n + k] = rate && rate.monthlyCapPaise !== null ? rate.monthlyCapPaise : -1;
     });
   });
-  const order = cards.map((_, i) => i).sort((a, b) => (cards[a].code < cards[b].code ? -1 : cards[a].code > cards[b].code ? 1 : 0));
-  return { cards, rates, caps, order, net: new Float64Array(cards.length), rewards: new Float64Array(cards.length), fees: new Float64Array(cards.length), spend: new Float64Array(n) };
+  const order = cards
+    .map((_, i) => i)
+    .sort((a, b) => (cards[a].code < cards[b].code ? -1 : cards[a].code > cards[b].code ? 1 : 0));
+  return {
+    cards,
+    rates,
+    caps,
+    order,
+    net: new Float64Array(cards.length),
+    rewards: new Float64Array(cards.length),
+    fees: new Float64Array(cards.length),
+    spend: new Float64Array(n),
+  };
 }
 
 /**

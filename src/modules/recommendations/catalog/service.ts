@@ -33,7 +33,12 @@ export async function ratesByCard(db: Db, organizationId: number, cardIds: reado
     ? await db
         .select()
         .from(cardRewardRateTable)
-        .where(and(eq(cardRewardRateTable.organizationId, organizationId), inArray(cardRewardRateTable.cardId, [...cardIds])))
+        .where(
+          and(
+            eq(cardRewardRateTable.organizationId, organizationId),
+            inArray(cardRewardRateTable.cardId, [...cardIds]),
+          ),
+        )
         .orderBy(asc(cardRewardRateTable.cardId), asc(cardRewardRateTable.category))
     : [];
   return cardIds.map((id) => rows.filter((r) => r.cardId === id));
@@ -46,7 +51,10 @@ export async function loadCatalog(db: Db, organizationId: number): Promise<Catal
     .from(cardTable)
     .where(and(eq(cardTable.organizationId, organizationId), eq(cardTable.active, true)))
     .orderBy(asc(cardTable.code));
-  const rates = await db.select().from(cardRewardRateTable).where(eq(cardRewardRateTable.organizationId, organizationId));
+  const rates = await db
+    .select()
+    .from(cardRewardRateTable)
+    .where(eq(cardRewardRateTable.organizationId, organizationId));
   const byCard = new Map<number, Partial<Record<SpendCategory, RewardRate>>>();
   for (const r of rates) {
     const entry = byCard.get(r.cardId) ?? {};
@@ -66,7 +74,11 @@ function checkRates(rates: CardInput['rates'] | undefined) {
   if (!rates) return;
   const seen = new Set<string>();
   rates.forEach((r, i) => {
-    if (seen.has(r.category)) throw ValidationError.of(`input.rewardRates.${i}.category`, `${r.category.toUpperCase()} is listed twice; give each category one rate.`);
+    if (seen.has(r.category))
+      throw ValidationError.of(
+        `input.rewardRates.${i}.category`,
+        `${r.category.toUpperCase()} is listed twice; give each category one rate.`,
+      );
     seen.add(r.category);
   });
 }
@@ -76,8 +88,12 @@ export async function createCard(db: Db, organizationId: number, input: CardInpu
   return uniquely(
     db.transaction(async (tx) => {
       const { rates, ...card } = input;
-      const [row] = await tx.insert(cardTable).values({ ...card, organizationId }).returning();
-      if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: row.id })));
+      const [row] = await tx
+        .insert(cardTable)
+        .values({ ...card, organizationId })
+        .returning();
+      if (rates.length)
+        await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: row.id })));
       return row;
     }),
     'cards_organization_code_key',
@@ -99,8 +115,11 @@ export async function updateCard(db: Db, organizationId: number, id: number, pat
         .returning();
       if (!row) throw new NotFoundError('Card', String(id));
       if (rates) {
-        await tx.delete(cardRewardRateTable).where(and(eq(cardRewardRateTable.organizationId, organizationId), eq(cardRewardRateTable.cardId, id)));
-        if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: id })));
+        await tx
+          .delete(cardRewardRateTable)
+          .where(and(eq(cardRewardRateTable.organizationId, organizationId), eq(cardRewardRateTable.cardId, id)));
+        if (rates.length)
+          await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: id })));
       }
       return row;
     }),

@@ -40,7 +40,10 @@ async function runImport(resources: Resources, args: string[]) {
   const provider = option(args, 'provider');
   const [file] = args;
   const format = fileFormatOf({ fileName: file });
-  if (!file || !format) fail('usage: npm run job:import -- <customers.csv|customers.xlsx> [--org demo] [--name text] [--provider builtin|http]');
+  if (!file || !format)
+    fail(
+      'usage: npm run job:import -- <customers.csv|customers.xlsx> [--org demo] [--name text] [--provider builtin|http]',
+    );
   if (provider && provider !== 'builtin' && provider !== 'http') fail('--provider must be builtin or http');
   const org = await organization(resources, slug);
   const { size } = await stat(file).catch(() => fail(`Cannot read ${file}.`));
@@ -57,9 +60,12 @@ async function runImport(resources: Resources, args: string[]) {
         seen = total;
       },
     });
-    progress.done(`${result.imported.toLocaleString('en')} customers imported, ${result.rejectedRows.toLocaleString('en')} rows refused`);
+    progress.done(
+      `${result.imported.toLocaleString('en')} customers imported, ${result.rejectedRows.toLocaleString('en')} rows refused`,
+    );
     for (const e of result.errors.slice(0, 20)) process.stderr.write(`  line ${e.line}: ${e.message}\n`);
-    if (result.rejectedRows > 20) process.stderr.write(`  … ${result.rejectedRows - 20} more (query the job's inputErrors)\n`);
+    if (result.rejectedRows > 20)
+      process.stderr.write(`  … ${result.rejectedRows - 20} more (query the job's inputErrors)\n`);
     const id = encodeGlobalId('RecommendationJob', result.job.id);
     process.stdout.write(
       `${result.deduplicated ? 'Same file imported moments ago: ' : ''}job ${id} (${result.job.total.toLocaleString('en')} customers, ${result.job.status}).\n` +
@@ -85,7 +91,10 @@ async function runExport(resources: Resources, args: string[]) {
   const job = await getJob(resources.db, org.id, id);
   if (!job) fail(`No recommendation job ${idText} in organization ${slug}.`);
   const progress = createProgress(`exporting job ${idText}`, job.doneCount + job.failedCount);
-  await pipeline(exportResults(resources.sql, job, format, (n) => progress.add(n)), createWriteStream(file));
+  await pipeline(
+    exportResults(resources.sql, job, format, (n) => progress.add(n)),
+    createWriteStream(file),
+  );
   progress.done(`${file} written (job ${job.status}, ${job.doneCount} scored, ${job.failedCount} failed)`);
 }
 

@@ -16,13 +16,25 @@ export type ExportFormat = FileFormat;
 export const EXPORT_COLUMNS = [
   'customer_ref',
   'status',
-  ...Array.from({ length: TOP_N }, (_, i) => [`card_${i + 1}`, `card_${i + 1}_name`, `card_${i + 1}_net_savings`]).flat(),
+  ...Array.from({ length: TOP_N }, (_, i) => [
+    `card_${i + 1}`,
+    `card_${i + 1}_name`,
+    `card_${i + 1}_net_savings`,
+  ]).flat(),
   'failure_reason',
   'failure_detail',
   'attempts',
 ];
 
-type ResultRow = { seq: number; customer_ref: string; status: string; recommendations: StoredRecommendation[] | null; reason: string | null; detail: string | null; attempts: number };
+type ResultRow = {
+  seq: number;
+  customer_ref: string;
+  status: string;
+  recommendations: StoredRecommendation[] | null;
+  reason: string | null;
+  detail: string | null;
+  attempts: number;
+};
 
 const BATCH = 2_000;
 
@@ -65,7 +77,11 @@ function csvField(value: string | number): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-async function* csvLines(sql: Sql, job: { id: number; organizationId: number }, onRows?: (n: number) => void): AsyncGenerator<string> {
+async function* csvLines(
+  sql: Sql,
+  job: { id: number; organizationId: number },
+  onRows?: (n: number) => void,
+): AsyncGenerator<string> {
   yield `${EXPORT_COLUMNS.join(',')}\n`;
   for await (const rows of resultBatches(sql, job)) {
     yield `${rows.map((r) => cells(r).map(csvField).join(',')).join('\n')}\n`;
@@ -75,10 +91,17 @@ async function* csvLines(sql: Sql, job: { id: number; organizationId: number }, 
 
 /** The same row for a spreadsheet: net savings as numbers (written digit for digit), not text. */
 function xlsxCells(row: ResultRow): (Cell | { decimal: string })[] {
-  return cells(row).map((value, i) => (i >= 2 && i < 2 + TOP_N * 3 && (i - 2) % 3 === 2 && value !== '' ? decimalCell(String(value)) : value));
+  return cells(row).map((value, i) =>
+    i >= 2 && i < 2 + TOP_N * 3 && (i - 2) % 3 === 2 && value !== '' ? decimalCell(String(value)) : value,
+  );
 }
 
-async function writeXlsx(sql: Sql, job: { id: number; organizationId: number }, out: PassThrough, onRows?: (n: number) => void) {
+async function writeXlsx(
+  sql: Sql,
+  job: { id: number; organizationId: number },
+  out: PassThrough,
+  onRows?: (n: number) => void,
+) {
   const xlsx = await createXlsxWriter(out, 'recommendations');
   await xlsx.addRow(EXPORT_COLUMNS);
   for await (const rows of resultBatches(sql, job)) {
@@ -90,10 +113,14 @@ async function writeXlsx(sql: Sql, job: { id: number; organizationId: number }, 
 }
 
 /** The export as a byte stream; the caller has checked that the job belongs to the caller. */
-export function exportResults(sql: Sql, job: { id: number; organizationId: number }, format: ExportFormat, onRows?: (n: number) => void): Readable {
+export function exportResults(
+  sql: Sql,
+  job: { id: number; organizationId: number },
+  format: ExportFormat,
+  onRows?: (n: number) => void,
+): Readable {
   if (format === 'csv') return Readable.from(csvLines(sql, job, onRows), { objectMode: false });
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   writeXlsx(sql, job, out, onRows).catch((err) => out.destroy(err));
   return out;
 }
-

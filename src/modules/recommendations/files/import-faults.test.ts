@@ -48,7 +48,12 @@ function csvOf(count: number, start = 0, extra: string[] = []): string {
 
 async function upload(body: BodyInit | Buffer, query: string) {
   const started = performance.now();
-  const res = await h.fetch(`/jobs/import?${query}`, { method: 'POST', headers: { authorization: `Bearer ${t.partnerKey}` }, body: body as BodyInit, duplex: 'half' } as RequestInit);
+  const res = await h.fetch(`/jobs/import?${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.partnerKey}` },
+    body: body as BodyInit,
+    duplex: 'half',
+  } as RequestInit);
   return { status: res.status, body: (await res.json()) as any, ms: performance.now() - started };
 }
 
@@ -61,7 +66,9 @@ async function expectClean() {
     where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`;
   expect(open).toEqual([]);
   const slots = Math.max(1, Math.floor(h.config.database.poolMax / 4));
-  const again = await Promise.all(Array.from({ length: slots }, () => upload(csvOf(2, 50_000 + 10 * fresh++), 'format=csv')));
+  const again = await Promise.all(
+    Array.from({ length: slots }, () => upload(csvOf(2, 50_000 + 10 * fresh++), 'format=csv')),
+  );
   expect(again.map((r) => r.status)).toEqual(Array(slots).fill(201));
 }
 
@@ -80,7 +87,10 @@ describe('CSV', () => {
   it('PostgreSQL refusing the COPY after the last chunk answers 422 and releases everything', async () => {
     const r = await upload(csvOf(3, 100, ['REFUSE-ME,1,2,3,4,5,6,7,']), 'format=csv');
     expect(r.status).toBe(422);
-    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('refused by the test trigger'), extensions: { code: 'UNREADABLE' } });
+    expect(r.body.errors[0]).toMatchObject({
+      message: expect.stringContaining('refused by the test trigger'),
+      extensions: { code: 'UNREADABLE' },
+    });
     expect(r.ms).toBeLessThan(3_000);
     await expectClean();
   });
@@ -96,13 +106,20 @@ describe('CSV', () => {
 
   it('the multipart mutation answers a refused COPY as ImportRefused, not a timeout', async () => {
     const form = new FormData();
-    form.set('operations', JSON.stringify({
-      query: `mutation($file: File!) { importRecommendationJob(file: $file) { __typename ... on ImportRefused { code message } } }`,
-      variables: { file: null },
-    }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: `mutation($file: File!) { importRecommendationJob(file: $file) { __typename ... on ImportRefused { code message } } }`,
+        variables: { file: null },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.file'] }));
     form.set('0', new Blob([csvOf(2, 300, ['REFUSE-ME,1,2,3,4,5,6,7,'])], { type: 'text/csv' }), 'customers.csv');
-    const res = await h.app.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${t.partnerKey}`, 'x-graphql-yoga-csrf': '1' }, body: form });
+    const res = await h.app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.partnerKey}`, 'x-graphql-yoga-csrf': '1' },
+      body: form,
+    });
     const body = (await res.json()) as any;
     expect(body.data.importRecommendationJob).toMatchObject({ __typename: 'ImportRefused', code: 'UNREADABLE' });
     await expectClean();
@@ -132,7 +149,10 @@ describe('a slow upload is cut off and frees its slot', () => {
   it('nothing sent for IMPORT_IDLE_SECONDS: 408', async () => {
     const r = await upload(trickle([CUSTOMER_COLUMNS.join(',')], 10, true), 'format=csv');
     expect(r.status).toBe(408);
-    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('IMPORT_IDLE_SECONDS'), extensions: { code: 'TOO_SLOW' } });
+    expect(r.body.errors[0]).toMatchObject({
+      message: expect.stringContaining('IMPORT_IDLE_SECONDS'),
+      extensions: { code: 'TOO_SLOW' },
+    });
     expect(r.ms).toBeLessThan(2_500);
     await expectClean();
   });
@@ -140,7 +160,10 @@ describe('a slow upload is cut off and frees its slot', () => {
   it('a line every 200 ms, past IMPORT_DEADLINE_SECONDS: 408', async () => {
     const r = await upload(trickle(csvOf(100, 400).trim().split('\n'), 200), 'format=csv');
     expect(r.status).toBe(408);
-    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('IMPORT_DEADLINE_SECONDS'), extensions: { code: 'TOO_SLOW' } });
+    expect(r.body.errors[0]).toMatchObject({
+      message: expect.stringContaining('IMPORT_DEADLINE_SECONDS'),
+      extensions: { code: 'TOO_SLOW' },
+    });
     expect(r.ms).toBeLessThan(4_500);
     await expectClean();
   });
@@ -173,12 +196,19 @@ describe('XLSX: temporary files never stay', () => {
   it('a zip bomb (a few hundred KB inflating past the spool limit) is refused', async () => {
     // 100 MB of whitespace inside the sheet data deflates to ~100 KB.
     const padding = Buffer.alloc(100 * 1024 * 1024, 0x20);
-    const sheet = Buffer.concat([Buffer.from(sheetXml([header, ...rows(2, 800)]).replace('</sheetData></worksheet>', '')), padding, Buffer.from('</sheetData></worksheet>')]);
+    const sheet = Buffer.concat([
+      Buffer.from(sheetXml([header, ...rows(2, 800)]).replace('</sheetData></worksheet>', '')),
+      padding,
+      Buffer.from('</sheetData></worksheet>'),
+    ]);
     const bomb = xlsxWithSheet(sheet);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const r = await upload(bomb, 'format=xlsx');
     expect(r.status).toBe(413);
-    expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining('inflates'), extensions: { code: 'TOO_LARGE' } });
+    expect(r.body.errors[0]).toMatchObject({
+      message: expect.stringContaining('inflates'),
+      extensions: { code: 'TOO_LARGE' },
+    });
     await expectClean();
   });
 });

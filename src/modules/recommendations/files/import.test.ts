@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_COLUMNS, customerRecord, customerRow, writeCustomersXlsx } from '../../../../seeds/customers.ts';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { startRecommendationWorker, type RecommendationWorker } from '../jobs/tasks.ts';
-import { allResults, catalogTenant, expectedTop, expectValidRanking, JOB, waitForJob } from '../../../test/recommendations.ts';
+import {
+  allResults,
+  catalogTenant,
+  expectedTop,
+  expectValidRanking,
+  JOB,
+  waitForJob,
+} from '../../../test/recommendations.ts';
 
 let h: Harness;
 let t: Tenant;
@@ -38,7 +45,11 @@ function csvOf(count: number, start = 0): string {
 }
 
 async function upload(body: BodyInit, query: string, auth = t.partnerKey, contentType = 'application/octet-stream') {
-  const res = await h.fetch(`/jobs/import?${query}`, { method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': contentType }, body });
+  const res = await h.fetch(`/jobs/import?${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${auth}`, 'content-type': contentType },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -49,7 +60,9 @@ function errorOf(body: { errors: { message: string; extensions: Record<string, u
 }
 
 async function jobCount(): Promise<number> {
-  const [row] = await h.resources.sql<{ n: number }[]>`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
+  const [row] = await h.resources.sql<
+    { n: number }[]
+  >`select count(*)::int as n from recommendation_jobs where organization_id = ${t.organizationId}`;
   return row.n;
 }
 
@@ -57,7 +70,13 @@ describe('good files', () => {
   it('imports a CSV and scores it like an inline job', async () => {
     const r = await upload(csvOf(250), 'format=csv&name=csv%20batch');
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ deduplicated: false, imported: 250, rejectedRows: 0, errors: [], job: { status: 'QUEUED', total: 250 } });
+    expect(r.body).toMatchObject({
+      deduplicated: false,
+      imported: 250,
+      rejectedRows: 0,
+      errors: [],
+      job: { status: 'QUEUED', total: 250 },
+    });
     const job = await waitForJob(h, t.partnerKey, r.body.job.id);
     expect(job).toMatchObject({ status: 'COMPLETED', done: 250, failed: 0 });
     const results = await allResults(h, t.partnerKey, r.body.job.id);
@@ -74,28 +93,44 @@ describe('good files', () => {
   it('imports an XLSX (amounts as spreadsheet numbers) through the streaming route', async () => {
     const file = join(dir, 'customers.xlsx');
     await writeCustomersXlsx(file, { count: 120, start: 500, quiet: true });
-    const r = await upload(await readFile(file), '', t.partnerKey, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const r = await upload(
+      await readFile(file),
+      '',
+      t.partnerKey,
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ imported: 120, rejectedRows: 0 });
     await waitForJob(h, t.partnerKey, r.body.job.id);
     const results = await allResults(h, t.partnerKey, r.body.job.id);
-    for (const [i, node] of results.entries()) expect(node.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(500 + i));
+    for (const [i, node] of results.entries())
+      expect(node.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(500 + i));
   });
 
   it('imports through the GraphQL multipart mutation (with the CSRF preflight header)', async () => {
     const form = new FormData();
-    form.set('operations', JSON.stringify({
-      query: `mutation($file: File!) { importRecommendationJob(file: $file, name: "multipart") { __typename
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: `mutation($file: File!) { importRecommendationJob(file: $file, name: "multipart") { __typename
         ... on MutationImportRecommendationJobSuccess { data { imported rejectedRows job { id total status } } }
         ... on ImportRefused { code message } } }`,
-      variables: { file: null },
-    }));
+        variables: { file: null },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.file'] }));
     form.set('0', new Blob([csvOf(60, 900)], { type: 'text/csv' }), 'customers.csv');
-    const res = await h.app.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${t.partnerKey}`, 'x-graphql-yoga-csrf': '1' }, body: form });
+    const res = await h.app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.partnerKey}`, 'x-graphql-yoga-csrf': '1' },
+      body: form,
+    });
     const body = (await res.json()) as any;
     expect(body.errors).toBeUndefined();
-    expect(body.data.importRecommendationJob).toMatchObject({ __typename: 'MutationImportRecommendationJobSuccess', data: { imported: 60, rejectedRows: 0, job: { total: 60 } } });
+    expect(body.data.importRecommendationJob).toMatchObject({
+      __typename: 'MutationImportRecommendationJobSuccess',
+      data: { imported: 60, rejectedRows: 0, job: { total: 60 } },
+    });
     await waitForJob(h, t.partnerKey, body.data.importRecommendationJob.data.job.id);
   });
 });
@@ -122,7 +157,11 @@ describe('bad rows are refused with their line numbers; the rest import', () => 
     expect(r.body.imported).toBe(3);
     expect(r.body.rejectedRows).toBe(8);
     const byLine = Object.fromEntries(r.body.errors.map((e: any) => [e.line, e.message]));
-    expect(Object.keys(byLine).map(Number).sort((a, b) => a - b)).toEqual([3, 5, 6, 7, 8, 9, 10, 12]);
+    expect(
+      Object.keys(byLine)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([3, 5, 6, 7, 8, 9, 10, 12]);
     expect(byLine[3]).toMatch(/online_shopping is negative \(-150\.00\)/);
     expect(byLine[5]).toMatch(/gmv "lots" is not an amount/);
     expect(byLine[6]).toMatch(/the row has 4 values but the header has 9 columns/);
@@ -133,12 +172,17 @@ describe('bad rows are refused with their line numbers; the rest import', () => 
     expect(byLine[12]).toMatch(/malformed CSV.*quote/i);
     const job = await waitForJob(h, t.partnerKey, r.body.job.id);
     expect(job).toMatchObject({ total: 3, done: 3 });
-    const stored = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { rejectedRows inputErrors(first: 20) { edges { node { line message } } } } }`, {
-      auth: t.partnerKey,
-      variables: { id: r.body.job.id },
-    });
+    const stored = await h.gql(
+      `query($id: ID!) { recommendationJob(id: $id) { rejectedRows inputErrors(first: 20) { edges { node { line message } } } } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: r.body.job.id },
+      },
+    );
     expect(stored.body.data.recommendationJob.rejectedRows).toBe(8);
-    expect(stored.body.data.recommendationJob.inputErrors.edges.map((e: any) => e.node.line)).toEqual([3, 5, 6, 7, 8, 9, 10, 12]);
+    expect(stored.body.data.recommendationJob.inputErrors.edges.map((e: any) => e.node.line)).toEqual([
+      3, 5, 6, 7, 8, 9, 10, 12,
+    ]);
   });
 
   it('in an XLSX: row numbers are the sheet rows', async () => {
@@ -164,32 +208,57 @@ describe('bad rows are refused with their line numbers; the rest import', () => 
 describe('bad files are refused whole', () => {
   it('unknown columns', async () => {
     const before = await jobCount();
-    const r = await upload(csvOf(3).replace('customer_ref,', 'customer_ref,age,').replace(/\n(CUST-\d+,)/g, '\n$1 42,'), 'format=csv');
+    const r = await upload(
+      csvOf(3)
+        .replace('customer_ref,', 'customer_ref,age,')
+        .replace(/\n(CUST-\d+,)/g, '\n$1 42,'),
+      'format=csv',
+    );
     expect(r.status).toBe(422);
-    expect(errorOf(r.body)).toMatchObject({ code: 'BAD_HEADER', message: expect.stringMatching(/Unknown column "age".*Expected columns: customer_ref, online_shopping/) });
+    expect(errorOf(r.body)).toMatchObject({
+      code: 'BAD_HEADER',
+      message: expect.stringMatching(/Unknown column "age".*Expected columns: customer_ref, online_shopping/),
+    });
     expect(await jobCount()).toBe(before);
   });
 
   it('missing columns', async () => {
     const r = await upload('customer_ref,groceries\nA,1\n', 'format=csv');
-    expect(errorOf(r.body)).toMatchObject({ code: 'BAD_HEADER', message: expect.stringContaining('Missing columns online_shopping, dining') });
+    expect(errorOf(r.body)).toMatchObject({
+      code: 'BAD_HEADER',
+      message: expect.stringContaining('Missing columns online_shopping, dining'),
+    });
   });
 
   it('empty files, header-only files and files with no good row', async () => {
     const before = await jobCount();
-    expect(errorOf((await upload('', 'format=csv')).body)).toMatchObject({ code: 'EMPTY_FILE', message: expect.stringContaining('The file is empty') });
+    expect(errorOf((await upload('', 'format=csv')).body)).toMatchObject({
+      code: 'EMPTY_FILE',
+      message: expect.stringContaining('The file is empty'),
+    });
     expect(errorOf((await upload('\n\n', 'format=csv')).body).code).toBe('EMPTY_FILE');
-    expect(errorOf((await upload(`${CUSTOMER_COLUMNS.join(',')}\n`, 'format=csv')).body)).toMatchObject({ code: 'NO_VALID_ROWS', message: expect.stringContaining('no customer rows') });
+    expect(errorOf((await upload(`${CUSTOMER_COLUMNS.join(',')}\n`, 'format=csv')).body)).toMatchObject({
+      code: 'NO_VALID_ROWS',
+      message: expect.stringContaining('no customer rows'),
+    });
     const allBad = await upload(`${CUSTOMER_COLUMNS.join(',')}\nA,-1,0,0,0,0,0,0,\n`, 'format=csv');
-    expect(errorOf(allBad.body)).toMatchObject({ code: 'NO_VALID_ROWS', errors: [{ line: 2, message: expect.stringContaining('negative') }] });
+    expect(errorOf(allBad.body)).toMatchObject({
+      code: 'NO_VALID_ROWS',
+      errors: [{ line: 2, message: expect.stringContaining('negative') }],
+    });
     const emptyWorkbook = new ExcelJS.Workbook();
     emptyWorkbook.addWorksheet('empty');
-    expect(errorOf((await upload(Buffer.from(await emptyWorkbook.xlsx.writeBuffer()), 'format=xlsx')).body).code).toBe('EMPTY_FILE');
+    expect(errorOf((await upload(Buffer.from(await emptyWorkbook.xlsx.writeBuffer()), 'format=xlsx')).body).code).toBe(
+      'EMPTY_FILE',
+    );
     expect(await jobCount()).toBe(before);
   });
 
   it('a file that is not what it claims, a missing format, and the wrong scope', async () => {
-    expect(errorOf((await upload(csvOf(3), 'format=xlsx')).body)).toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining('could not be read as XLSX') });
+    expect(errorOf((await upload(csvOf(3), 'format=xlsx')).body)).toMatchObject({
+      code: 'UNREADABLE',
+      message: expect.stringContaining('could not be read as XLSX'),
+    });
     expect((await upload(csvOf(3), '')).status).toBe(415);
     expect((await upload(csvOf(3), 'format=csv', t.readKey)).status).toBe(403);
     const anonymous = await h.fetch('/jobs/import?format=csv', { method: 'POST', body: csvOf(3) });
@@ -206,14 +275,22 @@ describe('bad files are refused whole', () => {
           held.push(controller);
         },
       });
-      return h.fetch('/jobs/import?format=csv', { method: 'POST', headers: { authorization: `Bearer ${t.partnerKey}` }, body, duplex: 'half' } as RequestInit);
+      return h.fetch('/jobs/import?format=csv', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.partnerKey}` },
+        body,
+        duplex: 'half',
+      } as RequestInit);
     };
     const slots = Math.floor(h.config.database.poolMax / 4);
     const uploads = Array.from({ length: slots }, slowUpload);
     await new Promise((r) => setTimeout(r, 300));
     const refused = await upload(csvOf(2, 3000), 'format=csv');
     expect(refused.status).toBe(503);
-    expect(errorOf(refused.body)).toMatchObject({ code: 'BUSY', message: expect.stringContaining('send the file again') });
+    expect(errorOf(refused.body)).toMatchObject({
+      code: 'BUSY',
+      message: expect.stringContaining('send the file again'),
+    });
     for (const controller of held) {
       controller.enqueue(new TextEncoder().encode(`${csvOf(1, 4000 + held.indexOf(controller)).split('\n')[1]}\n`));
       controller.close();

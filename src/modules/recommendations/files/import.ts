@@ -20,7 +20,16 @@ import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { recommendationJobTable, type ProviderKind } from '../../../db/tables/index.ts';
 import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from '../jobs/input.ts';
-import { chunkSizeFor, customerTuple, findRecentDuplicate, lockRequest, planChunks, resolveProvider, type Job, type JobDeps } from '../jobs/service.ts';
+import {
+  chunkSizeFor,
+  customerTuple,
+  findRecentDuplicate,
+  lockRequest,
+  planChunks,
+  resolveProvider,
+  type Job,
+  type JobDeps,
+} from '../jobs/service.ts';
 import type { FileFormat } from './format.ts';
 
 export type ImportFormat = FileFormat;
@@ -33,11 +42,24 @@ export type ImportInput = {
   onBytes?(total: number): void;
 };
 export type RowError = { line: number; message: string };
-export type ImportResult = { job: Job; deduplicated: boolean; imported: number; rejectedRows: number; errors: RowError[] };
+export type ImportResult = {
+  job: Job;
+  deduplicated: boolean;
+  imported: number;
+  rejectedRows: number;
+  errors: RowError[];
+};
 
 export const KEPT_ROW_ERRORS = 1_000;
 
-export type ImportErrorCode = 'EMPTY_FILE' | 'BAD_HEADER' | 'NO_VALID_ROWS' | 'TOO_LARGE' | 'UNREADABLE' | 'BUSY' | 'TOO_SLOW';
+export type ImportErrorCode =
+  | 'EMPTY_FILE'
+  | 'BAD_HEADER'
+  | 'NO_VALID_ROWS'
+  | 'TOO_LARGE'
+  | 'UNREADABLE'
+  | 'BUSY'
+  | 'TOO_SLOW';
 
 /** The file as a whole was refused; nothing was imported. */
 export class ImportError extends Error {
@@ -59,7 +81,10 @@ async function* csvRows(input: Readable): AsyncGenerator<Row | RowError> {
     parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, info: true }),
   );
   parser.on('skip', (err: Error & { lines?: number }) => {
-    skipped.push({ line: err.lines ?? 0, message: `malformed CSV: ${err.message.replace(/^Invalid Record Length: |\.$/g, '')}` });
+    skipped.push({
+      line: err.lines ?? 0,
+      message: `malformed CSV: ${err.message.replace(/^Invalid Record Length: |\.$/g, '')}`,
+    });
   });
   input.on('error', (err) => parser.destroy(err));
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -99,7 +124,10 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
   const inflated = async () => {
     const size = await spooledBytes(spool);
     return size > SPOOL_BASE_BYTES + SPOOL_RATIO * received.bytes
-      ? new ImportError('TOO_LARGE', `The workbook inflates to more than ${Math.round(size / 1048576)} MB from ${Math.round(received.bytes / 1024)} KB; it is not a plain customer sheet.`)
+      ? new ImportError(
+          'TOO_LARGE',
+          `The workbook inflates to more than ${Math.round(size / 1048576)} MB from ${Math.round(received.bytes / 1024)} KB; it is not a plain customer sheet.`,
+        )
       : null;
   };
   // While a sheet is being spooled, and again before it is read.
@@ -115,7 +143,13 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
   spoolStreams.set(spool, []);
   let inflight: Promise<unknown> | undefined;
   try {
-    const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', entries: 'ignore' });
+    const reader = new excel.stream.xlsx.WorkbookReader(input, {
+      worksheets: 'emit',
+      sharedStrings: 'cache',
+      hyperlinks: 'ignore',
+      styles: 'ignore',
+      entries: 'ignore',
+    });
     // Each step of the reader runs with the folder in context (a generator runs in its caller's context).
     const steps = reader[Symbol.asyncIterator]();
     const sheets: AsyncIterableIterator<unknown> = {
@@ -156,7 +190,14 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
 async function spooledBytes(dir: string): Promise<number> {
   try {
     const names = await readdir(dir);
-    const sizes = await Promise.all(names.map((n) => stat(join(dir, n)).then((s) => s.size, () => 0)));
+    const sizes = await Promise.all(
+      names.map((n) =>
+        stat(join(dir, n)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+    );
     return sizes.reduce((a, b) => a + b, 0);
   } catch {
     return 0;
@@ -179,7 +220,9 @@ function loadExcel(): Promise<typeof ExcelJS> {
     tmp.file = (options: unknown, callback?: unknown) => {
       const dir = spoolDir.getStore();
       if (!dir) return file(options, callback);
-      return typeof options === 'function' ? file({ tmpdir: dir }, options) : file({ ...(options as object), tmpdir: dir }, callback);
+      return typeof options === 'function'
+        ? file({ tmpdir: dir }, options)
+        : file({ ...(options as object), tmpdir: dir }, callback);
     };
     // exceljs opens the spool file with fs.createWriteStream in the tmp.file callback; only paths
     // inside a spool folder of ours are recorded, every other caller is untouched.
@@ -196,7 +239,9 @@ function loadExcel(): Promise<typeof ExcelJS> {
 }
 
 function copyText(value: string | number | null): string {
-  return value === null ? '\\N' : String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  return value === null
+    ? '\\N'
+    : String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
 type Deadlines = { idleMs: number; totalMs: number };
@@ -206,7 +251,14 @@ type Deadlines = { idleMs: number; totalMs: number };
  * that sends nothing for `idleMs` or lasts longer than `totalMs`: an import holds one of a few slots and
  * a pooled connection, so a slow client must not keep them (issue 15).
  */
-async function* metered(source: AsyncIterable<Uint8Array>, maxBytes: number, hash: ReturnType<typeof createHash>, deadlines: Deadlines, received: { bytes: number }, onBytes?: (n: number) => void) {
+async function* metered(
+  source: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  hash: ReturnType<typeof createHash>,
+  deadlines: Deadlines,
+  received: { bytes: number },
+  onBytes?: (n: number) => void,
+) {
   let bytes = 0;
   const iterator = source[Symbol.asyncIterator]();
   const endsAt = Date.now() + deadlines.totalMs;
@@ -222,7 +274,11 @@ async function* metered(source: AsyncIterable<Uint8Array>, maxBytes: number, has
       const chunk = next.value;
       bytes += chunk.byteLength;
       received.bytes = bytes;
-      if (bytes > maxBytes) throw new ImportError('TOO_LARGE', `The file is larger than the ${Math.round(maxBytes / 1048576)} MB import limit (IMPORT_MAX_BYTES); split it into several jobs.`);
+      if (bytes > maxBytes)
+        throw new ImportError(
+          'TOO_LARGE',
+          `The file is larger than the ${Math.round(maxBytes / 1048576)} MB import limit (IMPORT_MAX_BYTES); split it into several jobs.`,
+        );
       hash.update(chunk);
       onBytes?.(bytes);
       yield chunk;
@@ -254,12 +310,17 @@ class DuplicateImport extends Error {
   }
 }
 
-async function copyRows(client: postgres.TransactionSql, ids: { organizationId: number; jobId: number }, rows: AsyncIterable<Row | RowError>): Promise<CopyState> {
+async function copyRows(
+  client: postgres.TransactionSql,
+  ids: { organizationId: number; jobId: number },
+  rows: AsyncIterable<Row | RowError>,
+): Promise<CopyState> {
   const state: CopyState = { imported: 0, rejected: 0, errors: [], header: false };
   const reject = (e: RowError) => {
     state.rejected++;
     // Messages quote the cell; PostgreSQL text cannot hold a NUL, so it is shown escaped.
-    if (state.errors.length < KEPT_ROW_ERRORS) state.errors.push({ line: e.line, message: e.message.replace(/\u0000/g, '\\0') });
+    if (state.errors.length < KEPT_ROW_ERRORS)
+      state.errors.push({ line: e.line, message: e.message.replace(/\u0000/g, '\\0') });
   };
   const query = client`copy recommendation_job_customers (organization_id, job_id, seq, line, customer_ref,
     online_shopping_paise, groceries_paise, dining_paise, travel_paise, fuel_paise, utilities_paise, other_paise, gmv_paise) from stdin`;
@@ -289,7 +350,10 @@ async function copyRows(client: postgres.TransactionSql, ids: { organizationId: 
       const trailing = row.cells.slice(width).filter((c) => c !== null && String(c).trim() !== '');
       // Only an optional last column (gmv) may be left off a row.
       if (trailing.length || row.cells.length < required) {
-        reject({ line: row.line, message: `the row has ${row.cells.length} values but the header has ${width} columns` });
+        reject({
+          line: row.line,
+          message: `the row has ${row.cells.length} values but the header has ${width} columns`,
+        });
         continue;
       }
       const cols = positions;
@@ -345,10 +409,18 @@ function copyFailure(query: postgres.PendingQuery<postgres.Row[]>): Promise<neve
 // take the connections every other request needs. Per process, a quarter of the pool at most.
 const importsRunning = new WeakMap<object, number>();
 
-export async function importJob(deps: JobDeps, organizationId: number, createdBy: string | null, input: ImportInput): Promise<ImportResult> {
+export async function importJob(
+  deps: JobDeps,
+  organizationId: number,
+  createdBy: string | null,
+  input: ImportInput,
+): Promise<ImportResult> {
   const running = importsRunning.get(deps.db) ?? 0;
   if (running >= Math.max(1, Math.floor(deps.config.database.poolMax / 4))) {
-    throw new ImportError('BUSY', `${running} imports are running on this server already; send the file again in a few seconds.`);
+    throw new ImportError(
+      'BUSY',
+      `${running} imports are running on this server already; send the file again in a few seconds.`,
+    );
   }
   importsRunning.set(deps.db, running + 1);
   try {
@@ -358,14 +430,24 @@ export async function importJob(deps: JobDeps, organizationId: number, createdBy
   }
 }
 
-async function importOnce(deps: JobDeps, organizationId: number, createdBy: string | null, input: ImportInput): Promise<ImportResult> {
+async function importOnce(
+  deps: JobDeps,
+  organizationId: number,
+  createdBy: string | null,
+  input: ImportInput,
+): Promise<ImportResult> {
   const provider = resolveProvider(deps.config, input.provider);
   const name = input.name?.trim() || null;
   const chunkSize = chunkSizeFor(deps.config, provider);
-  const hash = createHash('sha256').update(JSON.stringify({ source: input.format, provider, name })).update('\n');
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ source: input.format, provider, name }))
+    .update('\n');
   const deadlines = { idleMs: deps.config.jobs.importIdleMs, totalMs: deps.config.jobs.importDeadlineMs };
   const received = { bytes: 0 };
-  const bytes = Readable.from(metered(input.source, deps.config.jobs.importMaxBytes, hash, deadlines, received, input.onBytes), { objectMode: false });
+  const bytes = Readable.from(
+    metered(input.source, deps.config.jobs.importMaxBytes, hash, deadlines, received, input.onBytes),
+    { objectMode: false },
+  );
   try {
     return await deps.db.transaction(async (tx) => {
       // The COPY lasts as long as the upload does, far beyond the usual per-statement limit.
@@ -373,19 +455,45 @@ async function importOnce(deps: JobDeps, organizationId: number, createdBy: stri
       // The row must exist before its customers (foreign key); its totals are set once they are known.
       const [job] = await tx
         .insert(recommendationJobTable)
-        .values({ organizationId, name, source: input.format, provider, total: 1, chunkSize, chunkCount: 0, requestHash: 'importing', createdBy })
+        .values({
+          organizationId,
+          name,
+          source: input.format,
+          provider,
+          total: 1,
+          chunkSize,
+          chunkCount: 0,
+          requestHash: 'importing',
+          createdBy,
+        })
         .returning();
       const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
       const rows = input.format === 'csv' ? csvRows(bytes) : xlsxRows(bytes, received);
       const state = await copyRows(client, { organizationId, jobId: job.id }, rows).catch((err: Error) => {
         if (err instanceof ImportError) throw err;
         // A library's own failure on a malformed file says nothing useful to the sender.
-        const detail = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError ? 'its structure is not a valid workbook' : err.message;
-        throw new ImportError('UNREADABLE', `The file could not be read as ${input.format.toUpperCase()}: ${detail}. Check that the file type matches its content.`);
+        const detail =
+          err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError
+            ? 'its structure is not a valid workbook'
+            : err.message;
+        throw new ImportError(
+          'UNREADABLE',
+          `The file could not be read as ${input.format.toUpperCase()}: ${detail}. Check that the file type matches its content.`,
+        );
       });
-      if (!state.header) throw new ImportError('EMPTY_FILE', 'The file is empty: expected a header line (customer_ref, online_shopping, groceries, dining, travel, fuel, utilities, other[, gmv]) and one customer per line.');
+      if (!state.header)
+        throw new ImportError(
+          'EMPTY_FILE',
+          'The file is empty: expected a header line (customer_ref, online_shopping, groceries, dining, travel, fuel, utilities, other[, gmv]) and one customer per line.',
+        );
       if (state.imported === 0) {
-        throw new ImportError('NO_VALID_ROWS', state.rejected ? `No customer could be imported: all ${state.rejected} rows were refused (see errors).` : 'The file has a header but no customer rows.', state.errors);
+        throw new ImportError(
+          'NO_VALID_ROWS',
+          state.rejected
+            ? `No customer could be imported: all ${state.rejected} rows were refused (see errors).`
+            : 'The file has a header but no customer rows.',
+          state.errors,
+        );
       }
       const requestHash = hash.digest('hex');
       await lockRequest(tx, organizationId, requestHash);
@@ -393,7 +501,12 @@ async function importOnce(deps: JobDeps, organizationId: number, createdBy: stri
       if (duplicate) throw new DuplicateImport(duplicate, state);
       const [updated] = await tx
         .update(recommendationJobTable)
-        .set({ total: state.imported, chunkCount: Math.ceil(state.imported / chunkSize), rejectedRows: state.rejected, requestHash })
+        .set({
+          total: state.imported,
+          chunkCount: Math.ceil(state.imported / chunkSize),
+          rejectedRows: state.rejected,
+          requestHash,
+        })
         .where(eq(recommendationJobTable.id, job.id))
         .returning();
       if (state.errors.length) {
@@ -404,11 +517,23 @@ async function importOnce(deps: JobDeps, organizationId: number, createdBy: stri
           on conflict do nothing`);
       }
       await planChunks(tx, deps.jobs, updated);
-      return { job: updated, deduplicated: false, imported: state.imported, rejectedRows: state.rejected, errors: state.errors.slice(0, 100) };
+      return {
+        job: updated,
+        deduplicated: false,
+        imported: state.imported,
+        rejectedRows: state.rejected,
+        errors: state.errors.slice(0, 100),
+      };
     });
   } catch (err) {
     if (!(err instanceof DuplicateImport)) throw err;
     // The same file within the dedupe window: the copy was rolled back and the earlier job answers.
-    return { job: err.job, deduplicated: true, imported: err.job.total, rejectedRows: err.job.rejectedRows, errors: err.state.errors.slice(0, 100) };
+    return {
+      job: err.job,
+      deduplicated: true,
+      imported: err.job.total,
+      rejectedRows: err.job.rejectedRows,
+      errors: err.state.errors.slice(0, 100),
+    };
   }
 }

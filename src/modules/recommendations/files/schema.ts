@@ -12,13 +12,18 @@ const ImportPayload = builder.objectRef<JobPayload>('ImportRecommendationJobPayl
     deduplicated: t.exposeBoolean('deduplicated'),
     imported: t.int({ resolve: (p) => p.imported ?? 0 }),
     rejectedRows: t.int({ resolve: (p) => p.rejectedRows ?? 0 }),
-    errors: t.field({ type: [InputRowErrorRef], description: 'The first 100 refused rows.', resolve: (p) => p.errors ?? [] }),
+    errors: t.field({
+      type: [InputRowErrorRef],
+      description: 'The first 100 refused rows.',
+      resolve: (p) => p.errors ?? [],
+    }),
   }),
 });
 
 builder.objectType(ImportError, {
   name: 'ImportRefused',
-  description: 'The whole file was refused (empty, unknown or missing columns, nothing importable, too large); nothing was imported.',
+  description:
+    'The whole file was refused (empty, unknown or missing columns, nothing importable, too large); nothing was imported.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     code: t.exposeString('code'),
@@ -37,11 +42,18 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: [...mutationErrors.types, ImportError] },
     description: `Imports customers from a CSV or XLSX file sent as a multipart request (up to ${MULTIPART_MAX_BYTES / 1048576} MB; POST bigger files to /jobs/import).`,
-    args: { file: t.arg({ type: 'File', required: true }), name: t.arg.string(), provider: t.arg({ type: ProviderEnum }) },
+    args: {
+      file: t.arg({ type: 'File', required: true }),
+      name: t.arg.string(),
+      provider: t.arg({ type: ProviderEnum }),
+    },
     resolve: async (_root, { file, name, provider }, ctx) => {
       const format = fileFormatOf({ fileName: file.name, contentType: file.type }) ?? 'csv';
       if (file.size > MULTIPART_MAX_BYTES) {
-        throw new ImportError('TOO_LARGE', `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`);
+        throw new ImportError(
+          'TOO_LARGE',
+          `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`,
+        );
       }
       return importJob(jobDeps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
         source: file.stream() as unknown as AsyncIterable<Uint8Array>,

@@ -42,7 +42,10 @@ async function startWorker(): Promise<ChildProcess> {
   const child = fork(WORKER, [], { env: workerEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{ exited: true }])])) as [{ ready?: boolean }];
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => [{ exited: true }]),
+  ])) as [{ ready?: boolean }];
   if (!message.ready) throw new Error('the worker process exited before it was ready');
   return child;
 }
@@ -69,7 +72,10 @@ async function storedResults(jobId: string) {
 
 beforeAll(async () => {
   mock = await startMockProvider({ latencyMs: 100, rateLimit: 60, burst: 30 });
-  h = await startHarness({ redis: true, env: { PROVIDER_URL: mock.url, PROVIDER_RATE_LIMIT: '60', JOB_CHUNK_SIZE: '20' } });
+  h = await startHarness({
+    redis: true,
+    env: { PROVIDER_URL: mock.url, PROVIDER_RATE_LIMIT: '60', JOB_CHUNK_SIZE: '20' },
+  });
   t = await catalogTenant(h, 'crashes');
 });
 afterAll(async () => {

@@ -36,23 +36,32 @@ export function parseAmount(raw: unknown, column: string): Parsed<number> {
   }
   const text = String(raw).trim().replace(/^₹\s*/, '').replace(/,/g, '');
   if (text === '') return { ok: true, value: 0 };
-  if (/^-\s*\d/.test(text)) return { ok: false, message: `${column} is negative (${text}); spend amounts must be zero or more` };
+  if (/^-\s*\d/.test(text))
+    return { ok: false, message: `${column} is negative (${text}); spend amounts must be zero or more` };
   const paise = paiseFromRupees(text);
-  if (paise === null) return { ok: false, message: `${column} "${String(raw).slice(0, 40)}" is not an amount in rupees such as 1250.50` };
+  if (paise === null)
+    return { ok: false, message: `${column} "${String(raw).slice(0, 40)}" is not an amount in rupees such as 1250.50` };
   return { ok: true, value: paise };
 }
 
 export function parseCustomerRef(raw: unknown): Parsed<string> {
   const ref = raw === null || raw === undefined ? '' : String(raw).trim();
   if (!ref) return { ok: false, message: 'customer_ref is empty' };
-  if (ref.length > MAX_CUSTOMER_REF_LENGTH) return { ok: false, message: `customer_ref is longer than ${MAX_CUSTOMER_REF_LENGTH} characters` };
+  if (ref.length > MAX_CUSTOMER_REF_LENGTH)
+    return { ok: false, message: `customer_ref is longer than ${MAX_CUSTOMER_REF_LENGTH} characters` };
   // PostgreSQL text cannot hold NUL; other control characters are never part of a reference.
-  if (/[\u0000-\u001f\u007f]/.test(ref)) return { ok: false, message: 'customer_ref holds a control character (such as NUL); use printable characters only' };
+  if (/[\u0000-\u001f\u007f]/.test(ref))
+    return {
+      ok: false,
+      message: 'customer_ref holds a control character (such as NUL); use printable characters only',
+    };
   return { ok: true, value: ref };
 }
 
 /** Checks one row; returns the customer or every problem found, each naming its column. */
-export function parseCustomerRecord(get: (column: InputColumn) => unknown): { ok: true; value: CustomerSpend } | { ok: false; problems: { column: InputColumn; message: string }[] } {
+export function parseCustomerRecord(
+  get: (column: InputColumn) => unknown,
+): { ok: true; value: CustomerSpend } | { ok: false; problems: { column: InputColumn; message: string }[] } {
   const problems: { column: InputColumn; message: string }[] = [];
   const ref = parseCustomerRef(get('customer_ref'));
   if (!ref.ok) problems.push({ column: 'customer_ref', message: ref.message });
@@ -71,7 +80,10 @@ export function parseCustomerRecord(get: (column: InputColumn) => unknown): { ok
     const parsed = parseAmount(rawGmv, 'gmv');
     if (!parsed.ok) problems.push({ column: 'gmv', message: parsed.message });
     else if (problems.length === 0 && parsed.value < sum) {
-      problems.push({ column: 'gmv', message: `gmv (${rupeesFromPaise(parsed.value)}) is less than the sum of the spend categories (${rupeesFromPaise(sum)})` });
+      problems.push({
+        column: 'gmv',
+        message: `gmv (${rupeesFromPaise(parsed.value)}) is less than the sum of the spend categories (${rupeesFromPaise(sum)})`,
+      });
     } else gmv = parsed.value;
   }
   if (problems.length || !ref.ok) return { ok: false, problems };
@@ -79,7 +91,9 @@ export function parseCustomerRecord(get: (column: InputColumn) => unknown): { ok
 }
 
 /** The file header: every required column present, nothing unknown. Returns column positions. */
-export function checkHeader(cells: unknown[]): { ok: true; positions: Map<InputColumn, number> } | { ok: false; message: string } {
+export function checkHeader(
+  cells: unknown[],
+): { ok: true; positions: Map<InputColumn, number> } | { ok: false; message: string } {
   const names = cells.map(normalizeHeader);
   while (names.length && names[names.length - 1] === '') names.pop();
   const known = new Set<string>(INPUT_COLUMNS);
@@ -87,9 +101,18 @@ export function checkHeader(cells: unknown[]): { ok: true; positions: Map<InputC
   const missing = REQUIRED_COLUMNS.filter((c) => !names.includes(c));
   const repeated = names.filter((n, i) => n !== '' && names.indexOf(n) !== i);
   const expected = `Expected columns: ${INPUT_COLUMNS.join(', ')} (gmv is optional).`;
-  if (unknown.length) return { ok: false, message: `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in the header (line 1). ${expected}` };
-  if (missing.length) return { ok: false, message: `Missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} in the header (line 1). ${expected}` };
-  if (repeated.length) return { ok: false, message: `Column ${repeated[0]} appears twice in the header (line 1). ${expected}` };
+  if (unknown.length)
+    return {
+      ok: false,
+      message: `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in the header (line 1). ${expected}`,
+    };
+  if (missing.length)
+    return {
+      ok: false,
+      message: `Missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} in the header (line 1). ${expected}`,
+    };
+  if (repeated.length)
+    return { ok: false, message: `Column ${repeated[0]} appears twice in the header (line 1). ${expected}` };
   const positions = new Map<InputColumn, number>();
   names.forEach((n, i) => {
     if (n !== '') positions.set(n as InputColumn, i);

@@ -6,7 +6,17 @@ import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { startRecommendationWorker, type RecommendationWorker } from './tasks.ts';
-import { allResults, catalogTenant, customerInputs, expectedTop, expectValidRanking, JOB, submit, SUBMIT, waitForJob } from '../../../test/recommendations.ts';
+import {
+  allResults,
+  catalogTenant,
+  customerInputs,
+  expectedTop,
+  expectValidRanking,
+  JOB,
+  submit,
+  SUBMIT,
+  waitForJob,
+} from '../../../test/recommendations.ts';
 
 let h: Harness;
 let t: Tenant;
@@ -34,7 +44,14 @@ describe('an inline job with the built-in scorer', () => {
 
   it('scores every customer exactly once, as the scorer ranks them', async () => {
     const r = await h.gql(JOB, { auth: t.partnerKey, variables: { id: jobId } });
-    expect(r.body.data.recommendationJob).toMatchObject({ status: 'COMPLETED', total: 150, done: 150, failed: 0, pending: 0, etaSeconds: 0 });
+    expect(r.body.data.recommendationJob).toMatchObject({
+      status: 'COMPLETED',
+      total: 150,
+      done: 150,
+      failed: 0,
+      pending: 0,
+      etaSeconds: 0,
+    });
     expect(r.body.data.recommendationJob.ratePerSecond).toBeGreaterThan(0);
     const results = await allResults(h, t.partnerKey, jobId);
     expect(results.map((n) => n.customerRef)).toEqual(customerInputs(150).map((c) => c.customerRef));
@@ -52,11 +69,19 @@ describe('an inline job with the built-in scorer', () => {
     expect(first.body.errors).toBeUndefined();
     // job + results page + one batch of every card named on the page
     expect(first.statements).toBe(3);
-    const second = await h.gql(q, { auth: t.partnerKey, variables: { id: jobId, after: first.body.data.recommendationJob.results.pageInfo.endCursor } });
+    const second = await h.gql(q, {
+      auth: t.partnerKey,
+      variables: { id: jobId, after: first.body.data.recommendationJob.results.pageInfo.endCursor },
+    });
     expect(second.statements).toBe(3);
-    const refs = [...first.body.data.recommendationJob.results.edges, ...second.body.data.recommendationJob.results.edges].map((e: any) => e.node.customerRef);
+    const refs = [
+      ...first.body.data.recommendationJob.results.edges,
+      ...second.body.data.recommendationJob.results.edges,
+    ].map((e: any) => e.node.customerRef);
     expect(new Set(refs).size).toBe(100);
-    expect(first.body.data.recommendationJob.results.edges[0].node.recommendations[0].card.code).toBe(expectedTop(0)[0][0]);
+    expect(first.body.data.recommendationJob.results.edges[0].node.recommendations[0].card.code).toBe(
+      expectedTop(0)[0][0],
+    );
   });
 
   it('downloads the results as CSV and XLSX with the caller credentials only', async () => {
@@ -78,7 +103,9 @@ describe('an inline job with the built-in scorer', () => {
 
     expect((await h.fetch(`/jobs/${jobId}/results.csv`)).status).toBe(401);
     const other = await h.tenant('other');
-    const foreign = await h.fetch(`/jobs/${jobId}/results.csv`, { headers: { authorization: `Bearer ${other.partnerKey}` } });
+    const foreign = await h.fetch(`/jobs/${jobId}/results.csv`, {
+      headers: { authorization: `Bearer ${other.partnerKey}` },
+    });
     expect(foreign.status).toBe(404);
     const seen = await h.gql(JOB, { auth: other.partnerKey, variables: { id: jobId } });
     expect(seen.body.data.recommendationJob).toBeNull();
@@ -115,7 +142,15 @@ describe('inline input limits', () => {
     const [a, b, c] = customerInputs(3);
     const r = await h.gql(SUBMIT, {
       auth: t.partnerKey,
-      variables: { input: { customers: [{ ...a, groceries: '-10.00' }, { ...b, customerRef: ' ', dining: '1.005' }, { ...c, customerRef: a.customerRef }] } },
+      variables: {
+        input: {
+          customers: [
+            { ...a, groceries: '-10.00' },
+            { ...b, customerRef: ' ', dining: '1.005' },
+            { ...c, customerRef: a.customerRef },
+          ],
+        },
+      },
     });
     const out = r.body.data.submitRecommendationJob;
     expect(out.__typename).toBe('ValidationError');
@@ -128,8 +163,14 @@ describe('inline input limits', () => {
   });
 
   it('refuses the HTTP provider when none is configured', async () => {
-    const r = await h.gql(SUBMIT, { auth: t.partnerKey, variables: { input: { provider: 'HTTP', customers: customerInputs(1) } } });
-    expect(r.body.data.submitRecommendationJob).toMatchObject({ __typename: 'ValidationError', field: 'input.provider' });
+    const r = await h.gql(SUBMIT, {
+      auth: t.partnerKey,
+      variables: { input: { provider: 'HTTP', customers: customerInputs(1) } },
+    });
+    expect(r.body.data.submitRecommendationJob).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'input.provider',
+    });
   });
 
   it('needs the write scope', async () => {
@@ -143,8 +184,15 @@ describe('progress and cancel', () => {
     const payload = await submit(h, t.partnerKey, { customers: customerInputs(120, 3000) });
     const response = await h.app.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.partnerKey}` },
-      body: JSON.stringify({ query: `subscription($id: ID!) { recommendationJobProgress(id: $id) { status done failed total } }`, variables: { id: payload.job.id } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${t.partnerKey}`,
+      },
+      body: JSON.stringify({
+        query: `subscription($id: ID!) { recommendationJobProgress(id: $id) { status done failed total } }`,
+        variables: { id: payload.job.id },
+      }),
     });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const text = await response.text();
@@ -163,20 +211,32 @@ describe('progress and cancel', () => {
     await worker.stop();
     try {
       const payload = await submit(h, t.partnerKey, { customers: customerInputs(100, 5000) });
-      const cancel = await h.gql(`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename ... on MutationCancelRecommendationJobSuccess { data { status cancelledAt } } ... on ValidationError { message } } }`, {
-        auth: t.partnerKey,
-        variables: { id: payload.job.id },
+      const cancel = await h.gql(
+        `mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename ... on MutationCancelRecommendationJobSuccess { data { status cancelledAt } } ... on ValidationError { message } } }`,
+        {
+          auth: t.partnerKey,
+          variables: { id: payload.job.id },
+        },
+      );
+      expect(cancel.body.data.cancelRecommendationJob).toMatchObject({
+        __typename: 'MutationCancelRecommendationJobSuccess',
+        data: { status: 'CANCELLED' },
       });
-      expect(cancel.body.data.cancelRecommendationJob).toMatchObject({ __typename: 'MutationCancelRecommendationJobSuccess', data: { status: 'CANCELLED' } });
       worker = await startRecommendationWorker(h.resources, { concurrency: 3 });
       await new Promise((r) => setTimeout(r, 1_500));
       const job = await h.gql(JOB, { auth: t.partnerKey, variables: { id: payload.job.id } });
       expect(job.body.data.recommendationJob).toMatchObject({ status: 'CANCELLED', done: 0 });
-      const retry = await h.gql(`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename ... on ValidationError { message } } }`, {
-        auth: t.partnerKey,
-        variables: { id: payload.job.id },
+      const retry = await h.gql(
+        `mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename ... on ValidationError { message } } }`,
+        {
+          auth: t.partnerKey,
+          variables: { id: payload.job.id },
+        },
+      );
+      expect(retry.body.data.retryFailedRecommendations).toMatchObject({
+        __typename: 'ValidationError',
+        message: expect.stringContaining('cancelled'),
       });
-      expect(retry.body.data.retryFailedRecommendations).toMatchObject({ __typename: 'ValidationError', message: expect.stringContaining('cancelled') });
     } finally {
       worker = await startRecommendationWorker(h.resources, { concurrency: 3 }).catch(() => worker);
     }

@@ -40,7 +40,9 @@ async function startWorker(): Promise<ChildProcess> {
   });
   children.add(child);
   child.on('exit', () => children.delete(child));
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{}])])) as [{ ready?: boolean }];
+  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{}])])) as [
+    { ready?: boolean },
+  ];
   if (!message.ready) throw new Error('the worker process exited before it was ready');
   return child;
 }

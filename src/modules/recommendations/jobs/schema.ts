@@ -4,7 +4,13 @@
 // download from /jobs/:id/results.csv|xlsx (src/http/use-recommendation-files.ts).
 import '../catalog/schema.ts';
 import { organizationOf, principalKey, type Context } from '../../../context.ts';
-import { JOB_SOURCES, JOB_STATUSES, OUTCOME_STATUSES, recommendationJobTable, type StoredRecommendation } from '../../../db/tables/index.ts';
+import {
+  JOB_SOURCES,
+  JOB_STATUSES,
+  OUTCOME_STATUSES,
+  recommendationJobTable,
+  type StoredRecommendation,
+} from '../../../db/tables/index.ts';
 import { LIST_PAGE } from '../../../db/keyset.ts';
 import { loadTenantNodes } from '../../../db/tenant.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
@@ -19,7 +25,8 @@ import { watchJob } from './watch.ts';
 const JobStatusEnum = builder.enumType('RecommendationJobStatus', { values: enumValues(JOB_STATUSES) });
 const JobSourceEnum = builder.enumType('RecommendationJobSource', { values: enumValues(JOB_SOURCES) });
 export const ProviderEnum = builder.enumType('RecommendationProvider', {
-  description: 'BUILTIN scores from your card catalog in our workers; HTTP calls the external scoring API (rate-limited).',
+  description:
+    'BUILTIN scores from your card catalog in our workers; HTTP calls the external scoring API (rate-limited).',
   values: { BUILTIN: { value: 'builtin' as const }, HTTP: { value: 'http' as const } },
 });
 const ResultStatusEnum = builder.enumType('RecommendationResultStatus', { values: enumValues(OUTCOME_STATUSES) });
@@ -31,7 +38,12 @@ const CardRecommendationRef = builder.objectRef<StoredRecommendation>('CardRecom
     rank: t.exposeInt('rank'),
     cardCode: t.exposeString('code'),
     cardName: t.exposeString('name'),
-    card: t.field({ type: CardRef, nullable: true, description: 'The catalog card, when the provider named one of yours.', resolve: (r) => (r.cardId === null ? null : String(r.cardId)) }),
+    card: t.field({
+      type: CardRef,
+      nullable: true,
+      description: 'The catalog card, when the provider named one of yours.',
+      resolve: (r) => (r.cardId === null ? null : String(r.cardId)),
+    }),
     netSavings: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.net) }),
     yearlyRewards: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.rewards) }),
     fees: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.fees) }),
@@ -51,7 +63,11 @@ const ResultRef = builder.objectRef<service.JobResult>('RecommendationResult').i
   fields: (t) => ({
     customerRef: t.exposeString('customerRef'),
     status: t.expose('status', { type: ResultStatusEnum }),
-    recommendations: t.field({ type: [CardRecommendationRef], complexity: { field: 1, multiplier: 1 }, resolve: (r) => r.recommendations ?? [] }),
+    recommendations: t.field({
+      type: [CardRecommendationRef],
+      complexity: { field: 1, multiplier: 1 },
+      resolve: (r) => r.recommendations ?? [],
+    }),
     failure: t.field({ type: FailureRef, nullable: true, resolve: (r) => (r.status === 'failed' ? r : null) }),
     attempts: t.exposeInt('attempts'),
     completedAt: t.expose('completedAt', { type: 'DateTime' }),
@@ -76,11 +92,20 @@ export const RecommendationJobRef = builder.loadableNode('RecommendationJob', {
     provider: t.expose('provider', { type: ProviderEnum }),
     total: t.exposeInt('total', { description: 'Customers in the job.' }),
     done: t.exposeInt('doneCount', { description: 'Customers scored.' }),
-    failed: t.exposeInt('failedCount', { description: 'Customers that could not be scored (see results with status FAILED).' }),
+    failed: t.exposeInt('failedCount', {
+      description: 'Customers that could not be scored (see results with status FAILED).',
+    }),
     pending: t.int({ resolve: (j) => j.total - j.doneCount - j.failedCount }),
     rejectedRows: t.exposeInt('rejectedRows', { description: 'Input rows refused at import (see inputErrors).' }),
-    ratePerSecond: t.float({ description: 'Customers finished per second in the current run.', resolve: (j) => service.jobProgress(j).ratePerSecond }),
-    etaSeconds: t.int({ nullable: true, description: 'Seconds left at the current rate; null until there is a rate.', resolve: (j) => service.jobProgress(j).etaSeconds }),
+    ratePerSecond: t.float({
+      description: 'Customers finished per second in the current run.',
+      resolve: (j) => service.jobProgress(j).ratePerSecond,
+    }),
+    etaSeconds: t.int({
+      nullable: true,
+      description: 'Seconds left at the current rate; null until there is a rate.',
+      resolve: (j) => service.jobProgress(j).etaSeconds,
+    }),
     elapsedSeconds: t.float({ resolve: (j) => service.jobProgress(j).elapsedSeconds }),
     chunkCount: t.exposeInt('chunkCount'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -88,7 +113,10 @@ export const RecommendationJobRef = builder.loadableNode('RecommendationJob', {
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
     cancelledAt: t.expose('cancelledAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    resultsCsvUrl: t.string({ description: 'Download path of all results as CSV (send your credentials).', resolve: (j) => `/jobs/${encodeGlobalId('RecommendationJob', j.id)}/results.csv` }),
+    resultsCsvUrl: t.string({
+      description: 'Download path of all results as CSV (send your credentials).',
+      resolve: (j) => `/jobs/${encodeGlobalId('RecommendationJob', j.id)}/results.csv`,
+    }),
     resultsXlsxUrl: t.string({ resolve: (j) => `/jobs/${encodeGlobalId('RecommendationJob', j.id)}/results.xlsx` }),
     results: t.field({
       type: ResultConnection,
@@ -114,7 +142,8 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { read: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => service.getJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
+    resolve: (_root, { id }, ctx) =>
+      service.getJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
   }),
   recommendationJobs: t.field({
     type: JobConnection,
@@ -130,7 +159,8 @@ builder.subscriptionFields((t) => ({
   recommendationJobProgress: t.field({
     type: RecommendationJobRef,
     authScopes: { read: true },
-    description: 'The job each time its progress changes (checked every 500 ms), ending once it has completed or been cancelled. Works over SSE (Accept: text/event-stream).',
+    description:
+      'The job each time its progress changes (checked every 500 ms), ending once it has completed or been cancelled. Works over SSE (Accept: text/event-stream).',
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_root, { id }, ctx) => watchJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
     resolve: (job) => job,
@@ -138,7 +168,8 @@ builder.subscriptionFields((t) => ({
 }));
 
 const CustomerSpendInput = builder.inputType('CustomerSpendInput', {
-  description: 'One customer and their monthly spend in rupees per category (blank = 0). gmv, the total monthly spend, is optional.',
+  description:
+    'One customer and their monthly spend in rupees per category (blank = 0). gmv, the total monthly spend, is optional.',
   fields: (t) => ({
     customerRef: t.string({ required: true }),
     onlineShopping: t.field({ type: 'Decimal' }),
@@ -154,17 +185,29 @@ const CustomerSpendInput = builder.inputType('CustomerSpendInput', {
 
 const SubmitJobInput = builder.inputType('SubmitRecommendationJobInput', {
   fields: (t) => ({
-    customers: t.field({ type: [CustomerSpendInput], required: true, description: `1 to ${service.MAX_INLINE_CUSTOMERS} customers; import a file for more.` }),
+    customers: t.field({
+      type: [CustomerSpendInput],
+      required: true,
+      description: `1 to ${service.MAX_INLINE_CUSTOMERS} customers; import a file for more.`,
+    }),
     name: t.string(),
     provider: t.field({ type: ProviderEnum, description: 'Defaults to the server setting (RECOMMENDATION_PROVIDER).' }),
   }),
 });
 
-export type JobPayload = { job: service.Job; deduplicated: boolean; imported?: number; rejectedRows?: number; errors?: { line: number; message: string }[] };
+export type JobPayload = {
+  job: service.Job;
+  deduplicated: boolean;
+  imported?: number;
+  rejectedRows?: number;
+  errors?: { line: number; message: string }[];
+};
 const SubmitPayload = builder.objectRef<JobPayload>('SubmitRecommendationJobPayload').implement({
   fields: (t) => ({
     job: t.field({ type: RecommendationJobRef, resolve: (p) => p.job }),
-    deduplicated: t.exposeBoolean('deduplicated', { description: 'True when the same request was submitted within the dedupe window: this is that job.' }),
+    deduplicated: t.exposeBoolean('deduplicated', {
+      description: 'True when the same request was submitted within the dedupe window: this is that job.',
+    }),
   }),
 });
 export const jobDeps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
@@ -189,7 +232,8 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Stops a queued or running job; customers already scored keep their results.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => service.cancelJob(ctx.db, organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
+    resolve: (_root, { id }, ctx) =>
+      service.cancelJob(ctx.db, organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
   }),
   retryFailedRecommendations: t.field({
     type: RecommendationJobRef,
@@ -197,6 +241,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors,
     description: 'Scores again the customers of a completed job that failed.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => service.retryFailedCustomers(jobDeps(ctx), organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
+    resolve: (_root, { id }, ctx) =>
+      service.retryFailedCustomers(jobDeps(ctx), organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
   }),
 }));

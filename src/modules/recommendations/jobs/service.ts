@@ -36,10 +36,17 @@ export function chunkSizeFor(config: Config, provider: ProviderKind): number {
   return provider === 'builtin' ? 5_000 : Math.min(1_000, Math.max(20, config.provider.rateLimit * 4));
 }
 
-export function resolveProvider(config: Config, requested: ProviderKind | null | undefined, field = 'input.provider'): ProviderKind {
+export function resolveProvider(
+  config: Config,
+  requested: ProviderKind | null | undefined,
+  field = 'input.provider',
+): ProviderKind {
   const kind = requested ?? config.provider.default;
   if (kind === 'http' && !config.provider.url) {
-    throw ValidationError.of(field, 'The HTTP scoring provider is not configured on this server (PROVIDER_URL is unset): use provider BUILTIN, or ask your operator to set PROVIDER_URL.');
+    throw ValidationError.of(
+      field,
+      'The HTTP scoring provider is not configured on this server (PROVIDER_URL is unset): use provider BUILTIN, or ask your operator to set PROVIDER_URL.',
+    );
   }
   return kind;
 }
@@ -49,7 +56,12 @@ export function customerTuple(c: CustomerSpend): (string | number | null)[] {
 }
 
 /** The newest job of this organization with the same request hash, made within the dedupe window. */
-export async function findRecentDuplicate(tx: Db, organizationId: number, hash: string, windowSeconds: number): Promise<Job | null> {
+export async function findRecentDuplicate(
+  tx: Db,
+  organizationId: number,
+  hash: string,
+  windowSeconds: number,
+): Promise<Job | null> {
   if (windowSeconds <= 0) return null;
   const [job] = await tx
     .select()
@@ -69,17 +81,24 @@ export async function findRecentDuplicate(tx: Db, organizationId: number, hash: 
 
 /** Serializes submissions of one request so two identical ones racing still make one job. */
 export async function lockRequest(tx: Db, organizationId: number, hash: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`recommendation-job:${organizationId}:${hash}`}, 0))`);
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`recommendation-job:${organizationId}:${hash}`}, 0))`,
+  );
 }
 
 /** Writes the chunk rows of a job and enqueues one queue job per chunk, in the caller's transaction. */
-export async function planChunks(tx: Db, queue: JobQueue, job: Pick<Job, 'id' | 'organizationId' | 'total' | 'chunkSize' | 'chunkCount'>): Promise<void> {
+export async function planChunks(
+  tx: Db,
+  queue: JobQueue,
+  job: Pick<Job, 'id' | 'organizationId' | 'total' | 'chunkSize' | 'chunkCount'>,
+): Promise<void> {
   await tx.execute(sql`
     insert into recommendation_job_chunks (organization_id, job_id, chunk_no, first_seq, last_seq)
     select ${job.organizationId}::int, ${job.id}::int, n, (n - 1) * ${job.chunkSize}::int + 1, least(n * ${job.chunkSize}::int, ${job.total}::int)
     from generate_series(1, ${job.chunkCount}::int) as n`);
   const payloads: ChunkPayload[] = [];
-  for (let n = 1; n <= job.chunkCount; n++) payloads.push({ organizationId: job.organizationId, jobId: job.id, chunkNo: n });
+  for (let n = 1; n <= job.chunkCount; n++)
+    payloads.push({ organizationId: job.organizationId, jobId: job.id, chunkNo: n });
   await queue.send(tx, QUEUES.recommendationChunk, payloads);
 }
 
@@ -103,14 +122,20 @@ export function parseInlineCustomers(customers: InlineCustomer[]): CustomerSpend
   const parsed: CustomerSpend[] = [];
   const seen = new Map<string, number>();
   customers.forEach((customer, i) => {
-    const result = parseCustomerRecord((column: InputColumn) => customer[column === 'customer_ref' ? 'customerRef' : camel(column)]);
+    const result = parseCustomerRecord(
+      (column: InputColumn) => customer[column === 'customer_ref' ? 'customerRef' : camel(column)],
+    );
     const ref = String(customer.customerRef ?? '').trim();
     const first = seen.get(ref);
     if (ref && first !== undefined) {
-      issues.push({ field: `input.customers.${i}.customerRef`, message: `customer_ref ${ref} already appears at input.customers.${first}` });
+      issues.push({
+        field: `input.customers.${i}.customerRef`,
+        message: `customer_ref ${ref} already appears at input.customers.${first}`,
+      });
     } else if (ref) seen.set(ref, i);
     if (!result.ok) {
-      for (const p of result.problems) issues.push({ field: `input.customers.${i}.${camel(p.column)}`, message: p.message });
+      for (const p of result.problems)
+        issues.push({ field: `input.customers.${i}.${camel(p.column)}`, message: p.message });
     } else parsed.push(result.value);
   });
   if (issues.length) throw new ValidationError(issues);
@@ -175,16 +200,27 @@ export async function cancelJob(db: Db, organizationId: number, id: number): Pro
     const [job] = await tx
       .update(recommendationJobTable)
       .set({ status: 'cancelled', cancelledAt: sql`now()`, finishedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(recommendationJobTable.organizationId, organizationId), eq(recommendationJobTable.id, id), sql`${recommendationJobTable.status} in ('queued', 'running')`))
+      .where(
+        and(
+          eq(recommendationJobTable.organizationId, organizationId),
+          eq(recommendationJobTable.id, id),
+          sql`${recommendationJobTable.status} in ('queued', 'running')`,
+        ),
+      )
       .returning();
     if (!job) {
       const existing = await getJob(tx, organizationId, id);
       if (!existing) throw new NotFoundError('RecommendationJob', String(id));
       if (existing.status === 'cancelled') return existing;
-      throw ValidationError.of('id', `The job has already ${existing.status}; only queued or running jobs can be cancelled.`);
+      throw ValidationError.of(
+        'id',
+        `The job has already ${existing.status}; only queued or running jobs can be cancelled.`,
+      );
     }
     // Workers see the job's status at their next checkpoint and stop; queued chunks end at once.
-    await tx.execute(sql`update recommendation_job_chunks set status = 'cancelled' where job_id = ${id} and status in ('pending', 'running')`);
+    await tx.execute(
+      sql`update recommendation_job_chunks set status = 'cancelled' where job_id = ${id} and status in ('pending', 'running')`,
+    );
     return job;
   });
 }
@@ -196,7 +232,8 @@ export async function retryFailedCustomers(deps: JobDeps, organizationId: number
     if (job.status === 'queued' || job.status === 'running') {
       throw ValidationError.of('id', 'The job is still running; retry its failed customers once it has completed.');
     }
-    if (job.status === 'cancelled') throw ValidationError.of('id', 'The job was cancelled; submit its customers again to score them.');
+    if (job.status === 'cancelled')
+      throw ValidationError.of('id', 'The job was cancelled; submit its customers again to score them.');
     if (job.failedCount === 0) return job;
     const [reopened] = await tx.execute<{ deleted: number; chunks: number[] }>(sql`
       with deleted as (
@@ -240,13 +277,29 @@ export async function getJob(db: Db, organizationId: number, id: number): Promis
   return job ?? null;
 }
 
-const jobOrdering: Ordering<Job> = { list: 'recommendationJobs:NEWEST', columns: [recommendationJobTable.id], direction: 'desc', key: (j) => [j.id] };
+const jobOrdering: Ordering<Job> = {
+  list: 'recommendationJobs:NEWEST',
+  columns: [recommendationJobTable.id],
+  direction: 'desc',
+  key: (j) => [j.id],
+};
 
 export function listJobs(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(db, recommendationJobTable, eq(recommendationJobTable.organizationId, organizationId), jobOrdering, page);
+  return keysetPage(
+    db,
+    recommendationJobTable,
+    eq(recommendationJobTable.organizationId, organizationId),
+    jobOrdering,
+    page,
+  );
 }
 
-const resultOrdering: Ordering<JobResult> = { list: 'recommendationJob.results', columns: [jobResultTable.seq], direction: 'asc', key: (r) => [r.seq] };
+const resultOrdering: Ordering<JobResult> = {
+  list: 'recommendationJob.results',
+  columns: [jobResultTable.seq],
+  direction: 'asc',
+  key: (r) => [r.seq],
+};
 export const RESULT_PAGE = { defaultSize: 100, maxSize: 1_000 };
 
 /**
@@ -258,18 +311,32 @@ export function resultsComplexity(args: { first?: number | null }) {
 }
 
 /** A job's results in input order; the caller has loaded the job, so it is in their organization. */
-export function listResults(db: Db, job: Pick<Job, 'id' | 'organizationId'>, status: OutcomeStatus | null, page: PageArgs) {
+export function listResults(
+  db: Db,
+  job: Pick<Job, 'id' | 'organizationId'>,
+  status: OutcomeStatus | null,
+  page: PageArgs,
+) {
   return keysetPage(
     db,
     jobResultTable,
-    and(eq(jobResultTable.jobId, job.id), eq(jobResultTable.organizationId, job.organizationId), status ? eq(jobResultTable.status, status) : undefined),
+    and(
+      eq(jobResultTable.jobId, job.id),
+      eq(jobResultTable.organizationId, job.organizationId),
+      status ? eq(jobResultTable.status, status) : undefined,
+    ),
     { ...resultOrdering, list: `${resultOrdering.list}:${status ?? 'all'}` },
     page,
     RESULT_PAGE,
   );
 }
 
-const inputErrorOrdering: Ordering<JobInputError> = { list: 'recommendationJob.inputErrors', columns: [jobInputErrorTable.line], direction: 'asc', key: (e) => [e.line] };
+const inputErrorOrdering: Ordering<JobInputError> = {
+  list: 'recommendationJob.inputErrors',
+  columns: [jobInputErrorTable.line],
+  direction: 'asc',
+  key: (e) => [e.line],
+};
 
 export function listInputErrors(db: Db, job: Pick<Job, 'id' | 'organizationId'>, page: PageArgs) {
   return keysetPage(

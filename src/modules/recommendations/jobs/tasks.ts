@@ -15,7 +15,13 @@ import {
 import { createBoss, takePayload, QUEUES } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
-import { createProviderRuntime, scoreCustomers, type JobCustomer, type Outcome, type ProviderRuntime } from '../provider/runner.ts';
+import {
+  createProviderRuntime,
+  scoreCustomers,
+  type JobCustomer,
+  type Outcome,
+  type ProviderRuntime,
+} from '../provider/runner.ts';
 import { idempotencyPrefix } from '../provider/wire.ts';
 import type { ChunkPayload, Job } from './service.ts';
 
@@ -24,7 +30,12 @@ const FLUSH_ROWS = 2_000;
 
 export type ChunkDeps = { db: Db; runtime: ProviderRuntime; log: Logger };
 
-export async function pendingCustomers(db: Db, jobId: number, firstSeq: number, lastSeq: number): Promise<JobCustomer[]> {
+export async function pendingCustomers(
+  db: Db,
+  jobId: number,
+  firstSeq: number,
+  lastSeq: number,
+): Promise<JobCustomer[]> {
   const rows = await db
     .select()
     .from(jobCustomerTable)
@@ -53,8 +64,15 @@ export async function pendingCustomers(db: Db, jobId: number, firstSeq: number, 
 }
 
 function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
-  const base = { organizationId: job.organizationId, jobId: job.id, seq: o.seq, customerRef: o.customerRef, attempts: o.attempts };
-  if (o.status === 'failed') return { ...base, status: 'failed' as const, reason: o.reason, detail: o.detail.slice(0, 500) };
+  const base = {
+    organizationId: job.organizationId,
+    jobId: job.id,
+    seq: o.seq,
+    customerRef: o.customerRef,
+    attempts: o.attempts,
+  };
+  if (o.status === 'failed')
+    return { ...base, status: 'failed' as const, reason: o.reason, detail: o.detail.slice(0, 500) };
   const recommendations: StoredRecommendation[] = o.recommendations.map((r) => ({
     rank: r.rank,
     cardId: r.cardId,
@@ -73,7 +91,11 @@ function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
  * the rows as a single JSON parameter: a round trip per flush, and no 9 × n bind parameters to build
  * and parse (the built-in scorer stores 200,000 customers in a few seconds this way).
  */
-export async function writeOutcomes(db: Db, job: Pick<Job, 'id' | 'organizationId'>, outcomes: Outcome[]): Promise<Job['status']> {
+export async function writeOutcomes(
+  db: Db,
+  job: Pick<Job, 'id' | 'organizationId'>,
+  outcomes: Outcome[],
+): Promise<Job['status']> {
   const rows = outcomes.map((o) => toRow(job, o));
   const [row] = await db.execute<{ status: Job['status'] }>(sql`
     with input as (
@@ -144,16 +166,28 @@ export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signa
   const [job] = await db
     .select()
     .from(recommendationJobTable)
-    .where(and(eq(recommendationJobTable.id, payload.jobId), eq(recommendationJobTable.organizationId, payload.organizationId)));
+    .where(
+      and(
+        eq(recommendationJobTable.id, payload.jobId),
+        eq(recommendationJobTable.organizationId, payload.organizationId),
+      ),
+    );
   const chunkWhere = and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo));
   if (!job) return 'skipped';
   if (job.status === 'cancelled') {
-    await db.update(jobChunkTable).set({ status: 'cancelled' }).where(and(chunkWhere, sql`${jobChunkTable.status} <> 'done'`));
+    await db
+      .update(jobChunkTable)
+      .set({ status: 'cancelled' })
+      .where(and(chunkWhere, sql`${jobChunkTable.status} <> 'done'`));
     return 'cancelled';
   }
   const [chunk] = await db
     .update(jobChunkTable)
-    .set({ status: 'running', attempts: sql`${jobChunkTable.attempts} + 1`, startedAt: sql`coalesce(${jobChunkTable.startedAt}, now())` })
+    .set({
+      status: 'running',
+      attempts: sql`${jobChunkTable.attempts} + 1`,
+      startedAt: sql`coalesce(${jobChunkTable.startedAt}, now())`,
+    })
     .where(and(chunkWhere, sql`${jobChunkTable.status} in ('pending', 'running')`))
     .returning();
   if (!chunk) {
@@ -161,7 +195,9 @@ export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signa
     return 'skipped';
   }
   if (job.status === 'queued') {
-    await db.execute(sql`update recommendation_jobs set status = 'running', started_at = coalesce(started_at, now()), updated_at = now() where id = ${job.id} and status = 'queued'`);
+    await db.execute(
+      sql`update recommendation_jobs set status = 'running', started_at = coalesce(started_at, now()), updated_at = now() where id = ${job.id} and status = 'queued'`,
+    );
   }
   const customers = await pendingCustomers(db, job.id, chunk.firstSeq, chunk.lastSeq);
   const catalog = await loadCatalog(db, job.organizationId);
@@ -177,24 +213,53 @@ export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signa
   });
   await flusher.close();
   if (cancelled.signal.aborted) {
-    await db.update(jobChunkTable).set({ status: 'cancelled' }).where(and(chunkWhere, sql`${jobChunkTable.status} <> 'done'`));
+    await db
+      .update(jobChunkTable)
+      .set({ status: 'cancelled' })
+      .where(and(chunkWhere, sql`${jobChunkTable.status} <> 'done'`));
     return 'cancelled';
   }
   // Stopping (or the claim lost): what was written stays; the rest runs when the chunk is retried.
   if (signal.aborted) throw signal.reason;
-  await db.update(jobChunkTable).set({ status: 'done', finishedAt: sql`now()` }).where(and(chunkWhere, eq(jobChunkTable.status, 'running')));
+  await db
+    .update(jobChunkTable)
+    .set({ status: 'done', finishedAt: sql`now()` })
+    .where(and(chunkWhere, eq(jobChunkTable.status, 'running')));
   await finishJobIfDone(db, job.id);
   return 'done';
 }
 
 /** Last attempt of a chunk failed: its customers without an outcome are recorded as failed, so the job can finish. */
 export async function failRemaining(deps: ChunkDeps, payload: ChunkPayload, detail: string): Promise<void> {
-  const [chunk] = await deps.db.select().from(jobChunkTable).where(and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo)));
+  const [chunk] = await deps.db
+    .select()
+    .from(jobChunkTable)
+    .where(and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo)));
   if (!chunk) return;
   const customers = await pendingCustomers(deps.db, payload.jobId, chunk.firstSeq, chunk.lastSeq);
   const job = { id: payload.jobId, organizationId: payload.organizationId };
-  await writeOutcomes(deps.db, job, customers.map((c) => ({ seq: c.seq, customerRef: c.customerRef, status: 'failed', reason: 'worker_error', detail, attempts: 0 })));
-  await deps.db.update(jobChunkTable).set({ status: 'done', finishedAt: sql`now()` }).where(and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo), sql`${jobChunkTable.status} <> 'cancelled'`));
+  await writeOutcomes(
+    deps.db,
+    job,
+    customers.map((c) => ({
+      seq: c.seq,
+      customerRef: c.customerRef,
+      status: 'failed',
+      reason: 'worker_error',
+      detail,
+      attempts: 0,
+    })),
+  );
+  await deps.db
+    .update(jobChunkTable)
+    .set({ status: 'done', finishedAt: sql`now()` })
+    .where(
+      and(
+        eq(jobChunkTable.jobId, payload.jobId),
+        eq(jobChunkTable.chunkNo, payload.chunkNo),
+        sql`${jobChunkTable.status} <> 'cancelled'`,
+      ),
+    );
   await finishJobIfDone(deps.db, payload.jobId);
 }
 
@@ -231,7 +296,12 @@ export async function startRecommendationWorker(
       } catch (err) {
         if (stopping.signal.aborted || job.signal.aborted) throw err;
         log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'chunk failed');
-        if (job.retryCount >= job.retryLimit) return failRemaining(deps, payload, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
+        if (job.retryCount >= job.retryLimit)
+          return failRemaining(
+            deps,
+            payload,
+            `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`,
+          );
         throw err;
       }
     },

@@ -28,7 +28,10 @@ export type AdaptiveRate = {
   readonly target: number;
 };
 
-export function createAdaptiveRate(options: AdaptiveRateOptions, now: () => number = () => performance.now()): AdaptiveRate {
+export function createAdaptiveRate(
+  options: AdaptiveRateOptions,
+  now: () => number = () => performance.now(),
+): AdaptiveRate {
   const target = options.target;
   const floor = target * (options.floor ?? 0.2);
   const decrease = options.decrease ?? 0.75;
@@ -39,7 +42,8 @@ export function createAdaptiveRate(options: AdaptiveRateOptions, now: () => numb
   let slowedAt = -Infinity;
   const current = () => {
     const t = now();
-    if (rate < target) rate = Math.min(target, rate + (recover * Math.max(0, t - Math.max(updatedAt, slowedAt + holdMs))) / 1000);
+    if (rate < target)
+      rate = Math.min(target, rate + (recover * Math.max(0, t - Math.max(updatedAt, slowedAt + holdMs))) / 1000);
     updatedAt = Math.max(updatedAt, t);
     return rate;
   };
@@ -65,7 +69,10 @@ export function createAdaptiveRate(options: AdaptiveRateOptions, now: () => numb
  * that late: (1000 + late) / R ms apart. A quiet machine sends at R − 1 a second; a loaded one a few
  * percent slower, instead of wasting most of its slots.
  */
-export function createPace(options: { rate: AdaptiveRate; lateMs: number; windowLimit?: number }, now: () => number = () => performance.now()) {
+export function createPace(
+  options: { rate: AdaptiveRate; lateMs: number; windowLimit?: number },
+  now: () => number = () => performance.now(),
+) {
   const HALF_LIFE_MS = 10_000;
   let seen = 0;
   let seenAt = now();

@@ -8,7 +8,15 @@ import { startMockProvider, type MockProvider } from '../../../../loadtest/mock-
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { FAILURE_REASONS } from './retry.ts';
 import { startRecommendationWorker, type RecommendationWorker } from '../jobs/tasks.ts';
-import { allResults, catalogTenant, customerInputs, expectedTop, expectValidRanking, submit, waitForJob } from '../../../test/recommendations.ts';
+import {
+  allResults,
+  catalogTenant,
+  customerInputs,
+  expectedTop,
+  expectValidRanking,
+  submit,
+  waitForJob,
+} from '../../../test/recommendations.ts';
 
 const RATE = 100;
 const MAX_ATTEMPTS = 3;
@@ -44,7 +52,10 @@ beforeAll(async () => {
     },
   });
   t = await catalogTenant(h, 'faulty');
-  workers = [await startRecommendationWorker(h.resources, { concurrency: 3 }), await startRecommendationWorker(h.resources, { concurrency: 3 })];
+  workers = [
+    await startRecommendationWorker(h.resources, { concurrency: 3 }),
+    await startRecommendationWorker(h.resources, { concurrency: 3 }),
+  ];
 });
 afterAll(async () => {
   for (const w of workers) await w.stop();
@@ -86,7 +97,9 @@ describe('10% each of 429, 500, timeouts and resets', () => {
     expect(failed).toBeLessThan(COUNT * 0.1);
     // Every call spent an attempt except the ones answered 429.
     expect(attempts).toBe(stats.received - stats.overLimit - stats.injected.rateLimited);
-    expect(stats.injected.rateLimited + stats.injected.serverError + stats.injected.timeout + stats.injected.reset).toBeGreaterThan(stats.received * 0.3);
+    expect(
+      stats.injected.rateLimited + stats.injected.serverError + stats.injected.timeout + stats.injected.reset,
+    ).toBeGreaterThan(stats.received * 0.3);
     expect(stats.customersScoredTwice).toBe(0);
   });
 
@@ -97,12 +110,18 @@ describe('10% each of 429, 500, timeouts and resets', () => {
   });
 
   it('retries the failed customers on request', async () => {
-    const before = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { done failed } }`, { auth: t.partnerKey, variables: { id: jobId } });
-    const { done, failed } = before.body.data.recommendationJob;
-    const retry = await h.gql(`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename ... on MutationRetryFailedRecommendationsSuccess { data { status failed done } } } }`, {
+    const before = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { done failed } }`, {
       auth: t.partnerKey,
       variables: { id: jobId },
     });
+    const { done, failed } = before.body.data.recommendationJob;
+    const retry = await h.gql(
+      `mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename ... on MutationRetryFailedRecommendationsSuccess { data { status failed done } } } }`,
+      {
+        auth: t.partnerKey,
+        variables: { id: jobId },
+      },
+    );
     expect(retry.body.data.retryFailedRecommendations.data).toEqual({ status: 'QUEUED', failed: 0, done });
     const job = await waitForJob(h, t.partnerKey, jobId, 60_000);
     expect(job.done + job.failed).toBe(COUNT);

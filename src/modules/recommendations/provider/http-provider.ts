@@ -11,7 +11,15 @@ export type HttpProviderOptions = { url: string; apiKey?: string; timeoutMs: num
 
 type RawResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 export function createHttpProvider(options: HttpProviderOptions) {
   const url = new URL(options.url);
@@ -50,7 +58,15 @@ export function createHttpProvider(options: HttpProviderOptions) {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
+        res.on('end', () =>
+          finish(() =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          ),
+        );
         res.on('error', (err) => finish(() => reject(classifyNetworkError(err))));
       });
       req.on('error', (err) => finish(() => reject(classifyNetworkError(err))));
@@ -61,13 +77,22 @@ export function createHttpProvider(options: HttpProviderOptions) {
   return {
     kind: 'http' as const,
     /** One call; `idempotencyKey` is the same for every call for this customer of this job (wire.ts). */
-    async score(customer: CustomerSpend, cardIds: ReadonlyMap<string, { id: number; name: string }>, idempotencyKey: string, signal: AbortSignal): Promise<Recommendation[]> {
+    async score(
+      customer: CustomerSpend,
+      cardIds: ReadonlyMap<string, { id: number; name: string }>,
+      idempotencyKey: string,
+      signal: AbortSignal,
+    ): Promise<Recommendation[]> {
       const res = await post(JSON.stringify(toWireRequest(customer)), idempotencyKey, signal);
       if (res.status === 429) {
-        throw new ProviderCallError('rate_limited', 'HTTP 429 Too Many Requests', { retryAfterMs: parseRetryAfter(firstHeader(res.headers['retry-after'])) });
+        throw new ProviderCallError('rate_limited', 'HTTP 429 Too Many Requests', {
+          retryAfterMs: parseRetryAfter(firstHeader(res.headers['retry-after'])),
+        });
       }
       if (res.status >= 500) {
-        throw new ProviderCallError('server_error', `HTTP ${res.status}`, { retryAfterMs: parseRetryAfter(firstHeader(res.headers['retry-after'])) });
+        throw new ProviderCallError('server_error', `HTTP ${res.status}`, {
+          retryAfterMs: parseRetryAfter(firstHeader(res.headers['retry-after'])),
+        });
       }
       if (res.status !== 200) {
         throw new ProviderCallError('rejected', `HTTP ${res.status}: ${res.body.slice(0, 200)}`, { retryable: false });
@@ -77,7 +102,10 @@ export function createHttpProvider(options: HttpProviderOptions) {
         body = JSON.parse(res.body);
       } catch {
         // A cut-off body is a transport problem more often than a provider bug: worth another call.
-        throw new ProviderCallError('invalid_response', `the provider answered 200 with a body that is not JSON: ${res.body.slice(0, 80)}`);
+        throw new ProviderCallError(
+          'invalid_response',
+          `the provider answered 200 with a body that is not JSON: ${res.body.slice(0, 80)}`,
+        );
       }
       return fromWireResponse(body, cardIds);
     },

@@ -31,7 +31,12 @@ export type PgBucketOptions = {
 };
 
 /** Leases `count` slots spaced `intervalMs` apart; answers the first slot and the database's now (epoch ms). */
-export async function leaseSlots(db: Db, key: string, count: number, intervalMs: number): Promise<{ firstMs: number; nowMs: number }> {
+export async function leaseSlots(
+  db: Db,
+  key: string,
+  count: number,
+  intervalMs: number,
+): Promise<{ firstMs: number; nowMs: number }> {
   const span = count * intervalMs;
   // clock_timestamp(), not now(): the statement's own time, whatever transaction it might run in.
   const [row] = await db.execute<{ first_ms: number; now_ms: number }>(sql`
@@ -44,11 +49,15 @@ export async function leaseSlots(db: Db, key: string, count: number, intervalMs:
   return { firstMs: Number(row.first_ms), nowMs: Number(row.now_ms) };
 }
 
-export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenBucket & { readonly statements: number } {
+export function pgBucket(
+  db: Db,
+  options: PgBucketOptions,
+  log?: Logger,
+): TokenBucket & { readonly statements: number } {
   const maxLease = options.maxLease ?? Math.max(1, Math.round(options.pace.rate.target / 5));
   const horizonMs = Math.max(100, (2_000 * maxLease) / options.pace.rate.target);
   // Each slot as [earliest, latest] on this process's clock (see above).
-  let slots: [number, number][] = [];
+  const slots: [number, number][] = [];
   let hungry = 0;
   let leasing: Promise<void> | null = null;
   let statements = 0;
@@ -73,7 +82,11 @@ export function pgBucket(db: Db, options: PgBucketOptions, log?: Logger): TokenB
       lastSlot = slots[slots.length - 1][1];
     } catch (err) {
       // Without the database no call could be stored anyway; wait and ask again rather than guess.
-      if (failures++ === 0) log?.warn({ err: (err as Error).message }, 'provider rate limit: cannot lease call slots from the database; retrying');
+      if (failures++ === 0)
+        log?.warn(
+          { err: (err as Error).message },
+          'provider rate limit: cannot lease call slots from the database; retrying',
+        );
       await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
     }
   }

@@ -10,7 +10,15 @@
 // as rate_limited, and retryFailedRecommendations can run it again later.
 import { sleep } from './token-bucket.ts';
 
-export const FAILURE_REASONS = ['rate_limited', 'server_error', 'timeout', 'connection_reset', 'rejected', 'invalid_response', 'worker_error'] as const;
+export const FAILURE_REASONS = [
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection_reset',
+  'rejected',
+  'invalid_response',
+  'worker_error',
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** A failed provider call, classified. */
@@ -18,7 +26,11 @@ export class ProviderCallError extends Error {
   readonly reason: FailureReason;
   readonly retryable: boolean;
   readonly retryAfterMs: number | null;
-  constructor(reason: FailureReason, message: string, options: { retryable?: boolean; retryAfterMs?: number | null } = {}) {
+  constructor(
+    reason: FailureReason,
+    message: string,
+    options: { retryable?: boolean; retryAfterMs?: number | null } = {},
+  ) {
     super(message);
     this.name = 'ProviderCallError';
     this.reason = reason;
@@ -29,7 +41,9 @@ export class ProviderCallError extends Error {
 
 export type RetryPolicy = { maxAttempts: number; baseMs: number; maxMs: number; random?: () => number };
 
-export type Attempted<T> = { ok: true; value: T; attempts: number } | { ok: false; error: ProviderCallError; attempts: number };
+export type Attempted<T> =
+  | { ok: true; value: T; attempts: number }
+  | { ok: false; error: ProviderCallError; attempts: number };
 
 // Retry-After is the provider's word, but one absurd header must not park a customer for hours.
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
@@ -59,7 +73,10 @@ export async function withRetries<T>(
       return { ok: true, value: await call(attempt), attempts: attempt };
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const error = err instanceof ProviderCallError ? err : new ProviderCallError('invalid_response', (err as Error).message, { retryable: false });
+      const error =
+        err instanceof ProviderCallError
+          ? err
+          : new ProviderCallError('invalid_response', (err as Error).message, { retryable: false });
       if (error.reason === 'rate_limited' && error.retryable) {
         onRateLimited?.();
         if (++refusedInARow >= MAX_RATE_LIMITED) return { ok: false, error, attempts: attempt };

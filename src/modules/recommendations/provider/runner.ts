@@ -77,7 +77,12 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
 }
 
 export type ProviderRuntime = {
-  http: { provider: HttpProvider; bucket: TokenBucket; limiter: ReturnType<typeof createCallLimiter>; policy: RetryPolicy } | null;
+  http: {
+    provider: HttpProvider;
+    bucket: TokenBucket;
+    limiter: ReturnType<typeof createCallLimiter>;
+    policy: RetryPolicy;
+  } | null;
   close(): void;
 };
 
@@ -96,11 +101,15 @@ export const RATE_HEADROOM = 0.99;
  * spacing left for the network's jitter.
  */
 export function bucketOptions(rate: number, providerBurst: number) {
-  const ratePerSecond = providerBurst <= 1 && rate >= 2 ? Math.min(rate * RATE_HEADROOM, rate - 1) : rate * RATE_HEADROOM;
+  const ratePerSecond =
+    providerBurst <= 1 && rate >= 2 ? Math.min(rate * RATE_HEADROOM, rate - 1) : rate * RATE_HEADROOM;
   return {
     ratePerSecond,
     capacity: Math.max(1, Math.floor(providerBurst / 5)),
-    lateMs: providerBurst <= 1 ? Math.max(1, Math.floor(800 / ratePerSecond)) : Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
+    lateMs:
+      providerBurst <= 1
+        ? Math.max(1, Math.floor(800 / ratePerSecond))
+        : Math.min(1_000, Math.max(50, Math.floor((300 * providerBurst) / rate))),
   };
 }
 
@@ -112,7 +121,9 @@ export function createProviderRuntime(config: Config, db: Db, redis: Redis | und
   const key = bucketKey(config.redis.prefix, p.url);
   // A provider without burst counts 1 s windows: follow our own lateness there (adaptive-rate.ts).
   const pace = createPace({ rate, lateMs: options.lateMs, windowLimit: p.burst <= 1 ? p.rateLimit : undefined });
-  const bucket = redis ? redisBucket(redis, key, { ...options, rate, pace }, log) : pgBucket(db, { key: bucketKey('', p.url), pace }, log);
+  const bucket = redis
+    ? redisBucket(redis, key, { ...options, rate, pace }, log)
+    : pgBucket(db, { key: bucketKey('', p.url), pace }, log);
   const provider = createHttpProvider({ url: p.url, apiKey: p.apiKey, timeoutMs: p.timeoutMs });
   return {
     http: {
@@ -139,7 +150,14 @@ export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput
   if (input.kind === 'builtin') return scoreBuiltin(input);
   if (!runtime.http) {
     for (const c of input.customers) {
-      input.onOutcome({ seq: c.seq, customerRef: c.customerRef, status: 'failed', reason: 'worker_error', detail: 'this worker has no PROVIDER_URL configured; set it and retry the failed customers', attempts: 0 });
+      input.onOutcome({
+        seq: c.seq,
+        customerRef: c.customerRef,
+        status: 'failed',
+        reason: 'worker_error',
+        detail: 'this worker has no PROVIDER_URL configured; set it and retry the failed customers',
+        attempts: 0,
+      });
     }
     return;
   }
@@ -164,8 +182,21 @@ export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput
       if (!result) return;
       input.onOutcome(
         result.ok
-          ? { seq: customer.seq, customerRef: customer.customerRef, status: 'scored', recommendations: result.value, attempts: result.attempts }
-          : { seq: customer.seq, customerRef: customer.customerRef, status: 'failed', reason: result.error.reason, detail: result.error.message, attempts: result.attempts },
+          ? {
+              seq: customer.seq,
+              customerRef: customer.customerRef,
+              status: 'scored',
+              recommendations: result.value,
+              attempts: result.attempts,
+            }
+          : {
+              seq: customer.seq,
+              customerRef: customer.customerRef,
+              status: 'failed',
+              reason: result.error.reason,
+              detail: result.error.message,
+              attempts: result.attempts,
+            },
       );
     }),
   );
@@ -176,7 +207,13 @@ async function scoreBuiltin(input: ScoreInput): Promise<void> {
   for (let i = 0; i < input.customers.length; i += SLICE) {
     if (input.signal.aborted) return;
     for (const c of input.customers.slice(i, i + SLICE)) {
-      input.onOutcome({ seq: c.seq, customerRef: c.customerRef, status: 'scored', recommendations: recommend(input.catalog, c), attempts: 1 });
+      input.onOutcome({
+        seq: c.seq,
+        customerRef: c.customerRef,
+        status: 'scored',
+        recommendations: recommend(input.catalog, c),
+        attempts: 1,
+      });
     }
     // Let heartbeats, flushes and other chunks run between slices.
     await new Promise((resolve) => setImmediate(resolve));

@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../../../loadtest/mock-provider.ts';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
-import { allResults, catalogTenant, customerInputs, expectedTop, startMockProcess, submit, waitForJob } from '../../../test/recommendations.ts';
+import {
+  allResults,
+  catalogTenant,
+  customerInputs,
+  expectedTop,
+  startMockProcess,
+  submit,
+  waitForJob,
+} from '../../../test/recommendations.ts';
 import { startRecommendationWorker, type RecommendationWorker } from '../jobs/tasks.ts';
 
 const RATE = 20;
@@ -17,7 +25,13 @@ describe('the PostgreSQL bucket shared by three workers', () => {
   beforeAll(async () => {
     mock = await startMockProcess(['--strict', '--limit', String(RATE), '--burst', '1', '--latency', '300']);
     h = await startHarness({
-      env: { PROVIDER_URL: mock.url, PROVIDER_RATE_LIMIT: String(RATE), PROVIDER_BURST: '1', PROVIDER_LATENCY_MS: '300', JOB_CHUNK_SIZE: '15' },
+      env: {
+        PROVIDER_URL: mock.url,
+        PROVIDER_RATE_LIMIT: String(RATE),
+        PROVIDER_BURST: '1',
+        PROVIDER_LATENCY_MS: '300',
+        JOB_CHUNK_SIZE: '15',
+      },
     });
     t = await catalogTenant(h, 'shared-limit');
     for (let i = 0; i < 3; i++) workers.push(await startRecommendationWorker(h.resources, { concurrency: 2 }));
@@ -52,7 +66,13 @@ describe('a customer answered 429 twenty times', () => {
   beforeAll(async () => {
     mock = await startMockProvider({ latencyMs: 5, rateLimit: 1_000, rateLimitedCallsPerCustomer: 20 });
     h = await startHarness({
-      env: { PROVIDER_URL: mock.url, PROVIDER_RATE_LIMIT: '1000', PROVIDER_MAX_ATTEMPTS: '2', PROVIDER_RETRY_BASE_MS: '5', PROVIDER_RETRY_MAX_MS: '20' },
+      env: {
+        PROVIDER_URL: mock.url,
+        PROVIDER_RATE_LIMIT: '1000',
+        PROVIDER_MAX_ATTEMPTS: '2',
+        PROVIDER_RETRY_BASE_MS: '5',
+        PROVIDER_RETRY_MAX_MS: '20',
+      },
     });
     t = await catalogTenant(h, 'refused');
     worker = await startRecommendationWorker(h.resources, { concurrency: 1 });
@@ -68,7 +88,11 @@ describe('a customer answered 429 twenty times', () => {
     const done = await waitForJob(h, t.partnerKey, job.id, 30_000);
     expect(done).toMatchObject({ status: 'COMPLETED', done: 3, failed: 0 });
     const results = await allResults(h, t.partnerKey, job.id);
-    expect(results.map((r) => [r.status, r.attempts])).toEqual([['SCORED', 1], ['SCORED', 1], ['SCORED', 1]]);
+    expect(results.map((r) => [r.status, r.attempts])).toEqual([
+      ['SCORED', 1],
+      ['SCORED', 1],
+      ['SCORED', 1],
+    ]);
     results.forEach((r, i) => expect(r.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(i)));
     expect(mock.stats()).toMatchObject({ received: 63, ok: 3, injected: { rateLimited: 60 } });
   }, 40_000);

@@ -45,7 +45,14 @@ export const DEFAULT_LATE_MS = 50;
  * [askedAt + wait, answeredAt + wait]: we sleep to the end of that range (never early) and count
  * lateness from its start (a reply that sat in a stalled event loop counts as late too).
  */
-async function waitForSlot(askedAt: number, answeredAt: number, wait: number, lateMs: number, signal?: AbortSignal, pace?: Pace): Promise<boolean> {
+async function waitForSlot(
+  askedAt: number,
+  answeredAt: number,
+  wait: number,
+  lateMs: number,
+  signal?: AbortSignal,
+  pace?: Pace,
+): Promise<boolean> {
   await sleep(answeredAt + wait - performance.now(), signal);
   const woke = performance.now();
   pace?.woke(woke - (answeredAt + wait));
@@ -109,7 +116,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The in-process bucket: same reservation rule, for one process. */
-export function memoryBucket(options: BucketOptions, now: () => number = () => performance.now()): TokenBucket & { reserve(): number } {
+export function memoryBucket(
+  options: BucketOptions,
+  now: () => number = () => performance.now(),
+): TokenBucket & { reserve(): number } {
   let tokens = options.capacity;
   let ts = now();
   const reserve = () => {
@@ -146,13 +156,23 @@ export function bucketKey(prefix: string, providerUrl: string): string {
 }
 
 /** The shared bucket in Redis, falling back to memory for any call Redis cannot answer. */
-export function redisBucket(redis: Redis, key: string, options: BucketOptions & { pace?: Pace }, log?: Logger): TokenBucket {
+export function redisBucket(
+  redis: Redis,
+  key: string,
+  options: BucketOptions & { pace?: Pace },
+  log?: Logger,
+): TokenBucket {
   const fallback = memoryBucket(options);
   let warned = false;
   const offset = clockOffset();
   const reserve = async (): Promise<[number, number]> => {
-    const rate = options.pace ? Math.min(options.ratePerSecond, 1000 / options.pace.intervalMs()) : currentRate(options);
-    const [wait, now] = (await runLua(redis, RESERVE_SCRIPT, [key], [rate, options.capacity, MAX_RESERVE_MS])) as [number, number];
+    const rate = options.pace
+      ? Math.min(options.ratePerSecond, 1000 / options.pace.intervalMs())
+      : currentRate(options);
+    const [wait, now] = (await runLua(redis, RESERVE_SCRIPT, [key], [rate, options.capacity, MAX_RESERVE_MS])) as [
+      number,
+      number,
+    ];
     return [Number(wait), Number(now)];
   };
   return {
@@ -172,7 +192,10 @@ export function redisBucket(redis: Redis, key: string, options: BucketOptions & 
         } catch (err) {
           if (!warned) {
             warned = true;
-            log?.warn({ err: (err as Error).message }, 'provider rate limit: Redis unavailable, limiting this worker alone until it answers');
+            log?.warn(
+              { err: (err as Error).message },
+              'provider rate limit: Redis unavailable, limiting this worker alone until it answers',
+            );
           }
           wait = fallback.reserve();
           slot = [askedAt + wait, askedAt + wait];

@@ -30,7 +30,13 @@ export function idempotencyKey(prefix: string, seq: number): string {
 }
 
 export type WireRequest = { customer_ref: string; monthly_spend: Record<string, string>; gmv: string | null };
-export type WireRecommendation = { card_code: string; card_name?: string; net_savings: string; yearly_rewards?: string; fees?: string };
+export type WireRecommendation = {
+  card_code: string;
+  card_name?: string;
+  net_savings: string;
+  yearly_rewards?: string;
+  fees?: string;
+};
 
 export function toWireRequest(customer: CustomerSpend): WireRequest {
   return {
@@ -69,7 +75,12 @@ function signedPaise(value: unknown, field: string): number {
   const text = String(value ?? '');
   const negative = text.trim().startsWith('-');
   const paise = paiseFromRupees(negative ? text.trim().slice(1) : text);
-  if (paise === null) throw new ProviderCallError('invalid_response', `the provider sent ${field} ${JSON.stringify(value)}, not an amount`, { retryable: false });
+  if (paise === null)
+    throw new ProviderCallError(
+      'invalid_response',
+      `the provider sent ${field} ${JSON.stringify(value)}, not an amount`,
+      { retryable: false },
+    );
   return negative ? -paise : paise;
 }
 
@@ -77,13 +88,21 @@ function signedPaise(value: unknown, field: string): number {
  * Reads a provider response into our recommendations, enforcing our rules whatever the provider
  * did: negatives dropped, ranked by net savings, at most 10. Unknown cards keep their code.
  */
-export function fromWireResponse(body: unknown, cardIds: ReadonlyMap<string, { id: number; name: string }>): Recommendation[] {
+export function fromWireResponse(
+  body: unknown,
+  cardIds: ReadonlyMap<string, { id: number; name: string }>,
+): Recommendation[] {
   const list = (body as { recommendations?: unknown } | null)?.recommendations;
-  if (!Array.isArray(list)) throw new ProviderCallError('invalid_response', 'the provider response has no recommendations list', { retryable: false });
+  if (!Array.isArray(list))
+    throw new ProviderCallError('invalid_response', 'the provider response has no recommendations list', {
+      retryable: false,
+    });
   return rankRecommendations(
     list.map((item: WireRecommendation) => {
       if (!item || typeof item.card_code !== 'string') {
-        throw new ProviderCallError('invalid_response', 'a recommendation in the provider response has no card_code', { retryable: false });
+        throw new ProviderCallError('invalid_response', 'a recommendation in the provider response has no card_code', {
+          retryable: false,
+        });
       }
       const known = cardIds.get(item.card_code);
       return {
