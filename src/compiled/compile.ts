@@ -449,7 +449,9 @@ export function actualCost(plan: CostPlan, data: Record<string, unknown> | null)
     const value = data[f.key];
     if (value == null) continue;
     if (f.items && Array.isArray(value))
-      value.forEach((v, i) => (total += actualCost(f.items![i], v as Record<string, unknown> | null)));
+      value.forEach((v, i) => {
+        total += actualCost(f.items![i], v as Record<string, unknown> | null);
+      });
     else if (f.sub) {
       if (Array.isArray(value)) for (const v of value) total += actualCost(f.sub, v as Record<string, unknown> | null);
       else total += actualCost(f.sub, value as Record<string, unknown>);

@@ -39,7 +39,9 @@ export function variableProblem(variables: Record<string, unknown>): GraphQLErro
         });
       }
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      value.forEach((item, i) => {
+        stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 });
+      });
     } else if (isObject(value)) {
       for (const [k, item] of Object.entries(value)) {
         if (k.includes('\u0000'))

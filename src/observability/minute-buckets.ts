@@ -77,7 +77,9 @@ export class MinuteBuckets {
           kept.failures += m.failures;
           kept.latencySumMs += m.latencySumMs;
           kept.peak = Math.max(kept.peak, m.peak);
-          m.buckets.forEach((n, i) => (kept.buckets[i] += n));
+          m.buckets.forEach((n, i) => {
+            kept.buckets[i] += n;
+          });
         }
       }
       throw err;

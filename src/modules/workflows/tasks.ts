@@ -76,16 +76,14 @@ export async function advanceRun(
     const next = effect.next ?? position + 1;
     // Steps a branch jumped over are recorded as skipped, so progress adds up.
     for (let skipped = position + 1; skipped < next; skipped++) {
-      await tx
-        .insert(workflowStepTable)
-        .values({
-          organizationId: run.organizationId,
-          runId: run.id,
-          stepKey: steps[skipped].key,
-          position: skipped,
-          kind: steps[skipped].kind,
-          status: 'skipped',
-        });
+      await tx.insert(workflowStepTable).values({
+        organizationId: run.organizationId,
+        runId: run.id,
+        stepKey: steps[skipped].key,
+        position: skipped,
+        kind: steps[skipped].kind,
+        status: 'skipped',
+      });
     }
     const done = next >= steps.length;
     const resumeAt = effect.waitSeconds ? new Date(Date.now() + effect.waitSeconds * 1000) : null;

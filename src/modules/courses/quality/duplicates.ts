@@ -101,13 +101,17 @@ export function findDuplicates(bodies: readonly string[], threshold = 0.8): Dupl
   const buckets = new Map<string, number[]>();
   bodies.forEach((body, i) => {
     const words = wordsOf(body);
-    if (!words.length) return void sets.push(null);
+    if (!words.length) {
+      sets.push(null);
+      return;
+    }
     const digest = createHash('sha1').update(words).digest('base64');
     const first = byHash.get(digest);
     if (first !== undefined) {
       pairs.push({ a: first, b: i, similarity: 1, exact: true });
       exactOf.set(i, first);
-      return void sets.push(null);
+      sets.push(null);
+      return;
     }
     byHash.set(digest, i);
     const set = shingles(words);

@@ -93,7 +93,9 @@ describe('a customer answered 429 twenty times', () => {
       ['SCORED', 1],
       ['SCORED', 1],
     ]);
-    results.forEach((r, i) => expect(r.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(i)));
+    results.forEach((r, i) => {
+      expect(r.recommendations.map((x) => [x.cardCode, x.netSavings])).toEqual(expectedTop(i));
+    });
     expect(mock.stats()).toMatchObject({ received: 63, ok: 3, injected: { rateLimited: 60 } });
   }, 40_000);
 });
