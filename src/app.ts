@@ -69,7 +69,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    // CORS only for the origins CORS_ORIGINS lists (credentials allowed); none by default (issue 15).
+    // CORS only for the origins CORS_ORIGINS lists (credentials allowed); none by default.
     cors: config.http.corsOrigins.length
       ? {
           origin: config.http.corsOrigins,
@@ -162,7 +162,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
         // A typed failure thrown where the field declares no error union (a query field, say) is still
-        // the client's mistake: it keeps its message and field instead of being masked (issue 15).
+        // the client's mistake: it keeps its message and field instead of being masked.
         if (original instanceof ValidationError) {
           return new GraphQLError(original.message, {
             path: isGraphQLError(error) ? error.path : undefined,

@@ -1,4 +1,4 @@
-// Issue 18: `npm start` (src/main.ts with its worker) restarts the job worker process when it is
+// `npm start` (src/main.ts with its worker) restarts the job worker process when it is
 // killed, with a log line saying so, and the new worker is up. Runs the real main.ts on a test database.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

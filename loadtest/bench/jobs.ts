@@ -5,7 +5,7 @@
 //   B. 5,000 customers (imported), R = 100/s: within 1.1 × 5,000/R s, with ≤ 1% of calls answered 429.
 //   C. 200,000 customers, built-in scorer, end to end: import (streamed file) → score → store →
 //      export (streamed download): elapsed time per phase, peak RSS of every process, customers/s.
-//   workers (issue 18; not in the default set): 3,000 customers against the strict mock (R = 50 calls
+//   workers (not in the default set): 3,000 customers against the strict mock (R = 50 calls
 //      in each of its seconds, no burst, 5% of calls failing, Idempotency-Key ledger), with 2 and
 //      with 4 workers, with and without Redis; one worker SIGKILLed a third of the way in and started
 //      again 15 s later. Each run must keep every second ≤ R, ≤ 1% of calls answered 429, 0 customers

@@ -2,7 +2,7 @@
 // DATABASE_URL when set; otherwise the embedded PostgreSQL of a running `npm start`, found by
 // connecting to its port; otherwise the embedded PostgreSQL started for this command and stopped
 // after it. Starting a second embedded server on the data of a running one is what crashed
-// `npm run seed` beside `npm start` (issue 16).
+// `npm run seed` beside `npm start`.
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';

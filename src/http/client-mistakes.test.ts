@@ -1,4 +1,4 @@
-// Regression tests for the low rows of issue 15: a client's mistake is answered as one, naming what
+// Regression tests for client mistakes: a client's mistake is answered as one, naming what
 // is wrong, never as a masked INTERNAL_SERVER_ERROR; logs carry no SQL parameters or secrets; CSV
 // exports defuse formulas; CORS follows CORS_ORIGINS; anonymous subscriptions stop before resolvers.
 import { Writable } from 'node:stream';

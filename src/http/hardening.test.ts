@@ -1,4 +1,4 @@
-// Regression tests for the medium rows of issue 15: malformed Host headers, job file routes that
+// Regression tests for hardening: malformed Host headers, job file routes that
 // answered 500 text/plain with SQL, keys with more than their creator, keys of disabled users.
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';

@@ -1,6 +1,6 @@
 // The yoga server adapter builds each request's URL from the Host header and the request target, and
 // a Host it cannot parse (`[::1`, `a b`, `x:99999`) made it answer 500 with a stack trace, before any
-// plugin ran (issue 15). This listener wraps the app and answers such requests 400 itself.
+// plugin ran. This listener wraps the app and answers such requests 400 itself.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
 /** The URL the adapter will build, or null when it cannot be built. */

@@ -1,4 +1,4 @@
-// Refuses malformed GraphQL-over-HTTP parameters before any other plugin reads them (issue 15): a
+// Refuses malformed GraphQL-over-HTTP parameters before any other plugin reads them: a
 // non-string query, variables or extensions that are not objects, variables nested deeper than any
 // input type, and NUL characters anywhere in the variables or the document, which PostgreSQL text
 // cannot store. Each was a masked INTERNAL_SERVER_ERROR (or a PostgreSQL refusal) before; now a 400

@@ -6,7 +6,7 @@ import { badUserInput } from './errors.ts';
 export type CursorValue = string | number;
 export type CursorValueKind = 'int' | 'date' | 'timestamp' | 'text' | 'decimal';
 
-// An edited cursor must fail here, not in PostgreSQL (issue 15): ints are int4 (every id and position
+// An edited cursor must fail here, not in PostgreSQL: ints are int4 (every id and position
 // in a keyset), dates real calendar dates of years 1-9999, text without NUL.
 const realDate = (v: string) => {
   const d = new Date(`${v.slice(0, 10)}T00:00:00Z`);

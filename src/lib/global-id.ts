@@ -13,7 +13,7 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   const match = /^([A-Z][A-Za-z0-9]*):([0-9]{1,12})$/.exec(text);
   if (!match) throw badUserInput(`"${globalId.slice(0, 64)}" is not a valid id. Use an id returned by this API.`);
   // Every table's ids are int4 from 1: a larger one names nothing, like 0, and reads as 0 so that each
-  // lookup, filter and mutation finds nothing instead of PostgreSQL refusing the value (issue 15).
+  // lookup, filter and mutation finds nothing instead of PostgreSQL refusing the value.
   return { typename: match[1], id: Number(match[2]) > INT4_MAX ? '0' : match[2] };
 }
 

@@ -1,4 +1,4 @@
-// What our logs may carry (issue 15): never SQL parameters, secrets or hashes. drizzle writes a failed
+// What our logs may carry: never SQL parameters, secrets or hashes. drizzle writes a failed
 // statement's parameters into its error message ("Failed query: …\nparams: …"), postgres.js keeps them
 // on the error (parameters, args) and PostgreSQL quotes the offending values in `detail` and `where`,
 // so a failed key insert logged its secret hash. Errors are serialized here instead, and the usual

@@ -63,7 +63,7 @@ export const builder = new SchemaBuilder<{
     },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id as string | number),
     // An id naming a type the schema does not have ("Nope:1") is the client's mistake, not a crash of
-    // the relay plugin's type lookup (found by the fuzzer, issue 15).
+    // the relay plugin's type lookup (found by the fuzzer).
     decodeGlobalID: (globalId) => {
       const decoded = decodeGlobalId(globalId);
       if (!knownObjectType(decoded.typename))

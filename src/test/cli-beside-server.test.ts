@@ -1,6 +1,6 @@
 // The README's order of things: `npm start` (embedded PostgreSQL, no DATABASE_URL) and, while it
 // runs, `npm run seed` and the operator CLIs on its database. They used to start a second embedded
-// PostgreSQL on the same data and crash on its undefined rejection (issue 16); a job imported by
+// PostgreSQL on the same data and crash on its undefined rejection; a job imported by
 // `npm run job:import` is scored by `npm run worker`, both beside the server. Also: a CLI with no
 // server running starts the embedded database itself, and one that cannot start it says why.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Fault suites on real servers (issue 15): a real `node src/main.ts` process over a private
+// Fault suites on real servers: a real `node src/main.ts` process over a private
 // PostgreSQL and a private redis-server (src/test/private-postgres.ts, src/test/redis-server.ts),
 // loaded by a few concurrent clients while PostgreSQL restarts, Redis is killed or stalled, and the
 // process gets SIGTERM. Each prints its figures (failures, recovery, p99 against a baseline). The
@@ -165,9 +165,9 @@ describe('PostgreSQL restarted under load', () => {
       expect(['SERVICE_UNAVAILABLE', 'REQUEST_TIMEOUT']).toContain(s.code);
       expect(s.retryAfter).not.toBeNull();
     }
-    // Issue 15 asks for 5 s. Measured: most failures are immediate 503s, but a few requests caught
+    // The aim is 5 s. Measured: most failures are immediate 503s, but a few requests caught
     // while postgres.js reconnects wait for the request deadline (REQUEST_TIMEOUT_MS, 10 s) and get
-    // 503 REQUEST_TIMEOUT, so recovery is bounded by the deadline, not yet by 5 s (see the report).
+    // 503 REQUEST_TIMEOUT, so recovery is bounded by the deadline, not yet by 5 s.
     expect(recoveryMs).toBeLessThan(12_000);
     // Everything after recovery succeeds, and the process is still serving.
     expect(samples.filter((s) => s.at > lastFailure).every(ok)).toBe(true);

@@ -50,7 +50,7 @@ async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
   if (!parsed)
     return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
   // With the key, the user who created it: a disabled creator stops the key, and a demoted one takes
-  // its key's extra scopes along (a key never has more than its creator has now; issue 15).
+  // its key's extra scopes along (a key never has more than its creator has now).
   const lookup = preparedQuery(db, 'api key with creator by key id', (d) =>
     d
       .select({ key: apiKeyTable, creatorRole: userTable.role, creatorDisabledAt: userTable.disabledAt })

@@ -1,4 +1,4 @@
-// The file-route fuzzer (issue 15): CSV and XLSX uploads to POST /jobs/import that are truncated,
+// The file-route fuzzer: CSV and XLSX uploads to POST /jobs/import that are truncated,
 // inflating, badly encoded, full of NUL, huge-celled or scrambled. Each answer must be a 2xx or a 4xx
 // within 2 s with no leak (src/test/fuzz/surface.ts judge), and after every few uploads nothing may be
 // left behind: no temporary file, no open transaction, no taken import slot.

@@ -1,4 +1,4 @@
-// A fuzzer over the whole HTTP surface (issue 15). It walks the schema, so every root field and every
+// A fuzzer over the whole HTTP surface. It walks the schema, so every root field and every
 // argument of every module is covered as soon as it is in src/schema/index.ts, and generates for each
 // wrongly typed, boundary, huge, deep, NUL and unicode values, plus malformed request envelopes and
 // odd requests to the other routes (/jobs/*, /metrics*, /health*, /ready). Each answer must hold the

@@ -1,4 +1,4 @@
-// Imports that go wrong always settle (issue 15): a refused COPY, a NUL byte, a truncated or inflating
+// Imports that go wrong always settle: a refused COPY, a NUL byte, a truncated or inflating
 // workbook and a stalled upload each answer promptly, and leave no temporary file, no open or aborted
 // transaction and no taken import slot behind. After every bad upload `expectClean` checks all three.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';

@@ -116,7 +116,7 @@ async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGen
   const excel = await loadExcel();
   // exceljs spools a worksheet that comes before the shared strings to a temporary file and deletes it
   // only once it has read every sheet: we stop after the first, and a bad file stops it anywhere. So
-  // each import gets a folder of its own for those files, removed however the import ends (issue 15).
+  // each import gets a folder of its own for those files, removed however the import ends.
   const spool = await mkdtemp(join(tmpdir(), 'hg-xlsx-'));
   let refuse: (err: Error) => void = () => {};
   const refused = new Promise<never>((_, reject) => (refuse = reject));
@@ -249,7 +249,7 @@ type Deadlines = { idleMs: number; totalMs: number };
 /**
  * Wraps the upload: counts and hashes bytes as they pass, stops a file over the size limit, and one
  * that sends nothing for `idleMs` or lasts longer than `totalMs`: an import holds one of a few slots and
- * a pooled connection, so a slow client must not keep them (issue 15).
+ * a pooled connection, so a slow client must not keep them.
  */
 async function* metered(
   source: AsyncIterable<Uint8Array>,
@@ -390,7 +390,7 @@ async function copyRows(
  * Rejects when PostgreSQL refuses the COPY data. postgres.js resolves a COPY query with its stream as
  * soon as the copy starts, so a refusal that arrives after the last chunk was written reaches neither
  * the stream nor the query's promise, and `finished(copy)` never settles: the import held its slot
- * and an aborted transaction until restart (issue 15). The query's own reject still runs; hook it.
+ * and an aborted transaction until restart. The query's own reject still runs; hook it.
  */
 function copyFailure(query: postgres.PendingQuery<postgres.Row[]>): Promise<never> {
   const pending = query as unknown as { reject: (err: unknown) => void };

@@ -1,4 +1,4 @@
-// Issue 18: a worker SIGKILLed while its provider calls are in flight. The calls were received (the
+// a worker SIGKILLed while its provider calls are in flight. The calls were received (the
 // strict mock scores them and keeps the answers under their Idempotency-Keys), their answers were
 // lost with the worker; the chunk runs again on another worker, which sends those customers again
 // with the same keys, so the provider answers from its ledger and scores no customer twice. No Redis:

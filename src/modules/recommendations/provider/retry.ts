@@ -5,7 +5,7 @@
 // A 429 is not a failed attempt: the provider did not look at the customer, it asked us to come back
 // later, and usually because of our own pace (or another client's). It delays the customer (Retry-After,
 // or the same backoff), tells the bucket to slow down, and spends none of the customer's attempts;
-// only 5xx, timeouts, dropped connections and unreadable answers do (issue 18). A provider that
+// only 5xx, timeouts, dropped connections and unreadable answers do. A provider that
 // refuses one customer MAX_RATE_LIMITED times in a row is broken rather than busy: that customer fails
 // as rate_limited, and retryFailedRecommendations can run it again later.
 import { sleep } from './token-bucket.ts';

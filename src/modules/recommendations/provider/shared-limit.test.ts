@@ -1,4 +1,4 @@
-// Issue 18: without Redis, three workers share one provider limit through PostgreSQL, counted by the
+// without Redis, three workers share one provider limit through PostgreSQL, counted by the
 // strict mock (at most R calls in any 1 s window, else 429); and a 429 spends none of a customer's
 // attempts. Short latencies keep it to seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
