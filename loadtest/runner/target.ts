@@ -110,6 +110,8 @@ export async function seedLoadTestTenant(databaseUrl: string, jwtSecret: string,
   }
 }
 
+const START_TIMEOUT_MS = 120_000;
+
 export function startApiProcess(
   env: Record<string, string>,
   options: { cpus?: string; entry?: string; nodeFlags?: string[] } = {},
@@ -125,20 +127,33 @@ export function startApiProcess(
   });
   return new Promise((resolve, reject) => {
     let output = '';
+    // The API writes its banner on stdout beside pretty logs (a terminal) and on stderr beside JSON
+    // logs (production, as here): read both. A process that never says where it listens is stopped.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `the API process did not say where it listens within ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-2000)}`,
+        ),
+      );
+    }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /(?:GraphiQL|Listening):\s+(http:\/\/[^\s/]+)/.exec(output);
       if (match) {
+        clearTimeout(timer);
         child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
         child.stdout?.resume();
         resolve({ child, url: match[1] });
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) =>
-      reject(new Error(`the API process exited (${code}) before listening:\n${output.slice(-2000)}`)),
-    );
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the API process exited (${code}) before listening:\n${output.slice(-2000)}`));
+    });
   });
 }
 

@@ -28,6 +28,9 @@ function spawnNpm(env: Record<string, string | undefined>, script: string, args:
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: npm runs the script through a shell, so a signal for the whole command
+    // goes to the group, or the node process under it is left running.
+    detached: true,
   });
 }
 
@@ -132,8 +135,9 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
     }
     expect(job).toEqual({ status: 'COMPLETED', done: 2 });
   } finally {
-    worker.kill('SIGTERM');
-    await once(worker, 'exit');
+    const exited = once(worker, 'exit');
+    process.kill(-worker.pid!, 'SIGTERM');
+    await exited;
   }
 
   // Same data directory, another port: the embedded server cannot start, and says why.
