@@ -5,6 +5,8 @@ import { GraphQLError } from 'graphql';
 import type { Context } from './context.ts';
 import { GRAPHQL_PATH, requestAuthenticator } from './http/edge.ts';
 import { isConnectionLoss } from './db/connection-loss.ts';
+import { isPoolWaitTimeout } from './db/pool-gate.ts';
+import { POOL_BUSY_MESSAGE } from './http/responses.ts';
 import { NotFoundError, ValidationError } from './lib/errors.ts';
 import { EXAMPLE_OPERATIONS } from './http/graphiql.ts';
 import { stateOf } from './http/request-state.ts';
@@ -167,6 +169,19 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
           return new GraphQLError(original.message, {
             path: isGraphQLError(error) ? error.path : undefined,
             extensions: { code: 'BAD_USER_INPUT', field: original.field, issues: original.issues },
+          });
+        }
+        // Every pool connection busy for DATABASE_POOL_WAIT_MS (src/db/pool-gate.ts): retryable, like a
+        // lost connection, and answered before the request deadline.
+        if (isPoolWaitTimeout(original)) {
+          log.warn({ path: isGraphQLError(error) ? error.path : undefined }, 'no database connection became free');
+          return new GraphQLError(POOL_BUSY_MESSAGE, {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: {
+              code: 'SERVICE_UNAVAILABLE',
+              retryable: true,
+              http: { status: 503, headers: { 'Retry-After': '1' } },
+            },
           });
         }
         // The database going away (restart, failover, network) fails the requests in flight: they

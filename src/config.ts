@@ -39,6 +39,10 @@ const variables = {
     fix: 'set DATABASE_URL to postgres://user:password@host:5432/database, or unset it to use the embedded PostgreSQL',
   },
   DATABASE_POOL_MAX: { schema: int(1, 500).default(10), fix: 'set DATABASE_POOL_MAX to 1-500 connections' },
+  DATABASE_POOL_WAIT_MS: {
+    schema: int(50, 600_000).default(1_500),
+    fix: 'set DATABASE_POOL_WAIT_MS to 50-600000 milliseconds',
+  },
   STATEMENT_TIMEOUT_MS: {
     schema: int(100, 600_000).default(5_000),
     fix: 'set STATEMENT_TIMEOUT_MS to 100-600000 milliseconds',
@@ -325,7 +329,13 @@ export type Config = {
   host: string;
   port: number;
   serverId: string;
-  database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
+  database: {
+    url: string | undefined;
+    poolMax: number;
+    /** Longest a request's statement or transaction waits for a pool connection (src/db/pool-gate.ts). */
+    poolWaitMs: number;
+    statementTimeoutMs: number;
+  };
   embeddedPostgres: { dir: string; port: number };
   redis: { url: string | undefined; prefix: string; timeoutMs: number };
   /** Default lifetime of a cached query answer; 0 = cache off. Per-type and per-field lifetimes: src/cache/policy.ts. */
@@ -453,7 +463,12 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     host: v.HOST,
     port: v.PORT,
     serverId: v.SERVER_ID ?? env.FLY_MACHINE_ID ?? hostname(),
-    database: { url: v.DATABASE_URL, poolMax: v.DATABASE_POOL_MAX, statementTimeoutMs: v.STATEMENT_TIMEOUT_MS },
+    database: {
+      url: v.DATABASE_URL,
+      poolMax: v.DATABASE_POOL_MAX,
+      poolWaitMs: v.DATABASE_POOL_WAIT_MS,
+      statementTimeoutMs: v.STATEMENT_TIMEOUT_MS,
+    },
     embeddedPostgres: { dir: v.EMBEDDED_PG_DIR, port: v.EMBEDDED_PG_PORT },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, timeoutMs: v.REDIS_TIMEOUT_MS },
     responseCache: { ttlMs: v.RESPONSE_CACHE_TTL_SECONDS * 1000 },

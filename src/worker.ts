@@ -19,7 +19,7 @@ async function main() {
   const log = createLogger(config).child({ process: 'worker' });
   // Without DATABASE_URL, join the embedded PostgreSQL that `npm start` runs (or start it, when none runs).
   const database = await openCliDatabase(config, log);
-  const resources = await createResources(config, { log, databaseUrl: database.url });
+  const resources = await createResources(config, { log, databaseUrl: database.url, poolWaitMs: 0 });
   const worker = await startRecommendationWorker(resources);
   const generations = await startCourseGenerationWorker(resources);
   const workflows = await startWorkflowWorker(resources);

@@ -139,3 +139,48 @@ describe('request deadline', () => {
     }
   });
 });
+
+describe('pool wait', () => {
+  it('a request that waits DATABASE_POOL_WAIT_MS for a connection gets a retryable 503 before the deadline', async ({
+    h,
+    t,
+  }) => {
+    const { createResources } = await import('../resources.ts');
+    const { createApp } = await import('../app.ts');
+    const { testConfig } = await import('../test/harness.ts');
+    const resources = await createResources(
+      testConfig({
+        DATABASE_URL: h.db.url,
+        DATABASE_POOL_MAX: '1',
+        DATABASE_POOL_WAIT_MS: '300',
+        REQUEST_TIMEOUT_MS: '5000',
+      }),
+    );
+    const app = createApp(resources);
+    const ask = () =>
+      Promise.resolve(
+        app.fetch('http://test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.partnerKey}` },
+          body: JSON.stringify({ query: '{ viewer { tier } }' }),
+        }),
+      );
+    try {
+      const held = await resources.sql.reserve(); // the pool's only connection
+      const started = performance.now();
+      const stuck = await ask();
+      const ms = performance.now() - started;
+      held.release();
+      expect(stuck.status).toBe(503);
+      expect(stuck.headers.get('retry-after')).toBe('1');
+      expect((await stuck.json()).errors[0]).toMatchObject({
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+      });
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(2_000); // the pool wait, far from the 5 s deadline
+      expect((await ask()).status).toBe(200);
+    } finally {
+      await resources.close();
+    }
+  });
+});

@@ -3,6 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isConnectionLoss } from '../db/connection-loss.ts';
+import { isPoolWaitTimeout } from '../db/pool-gate.ts';
+
+export const POOL_BUSY_MESSAGE =
+  'Every database connection is busy; send the request again in a moment (the server is under more load than it can answer now).';
 
 export function errorResponse(
   status: number,
@@ -36,6 +40,15 @@ export function requestTimeoutResponse(timeoutMs: number): Response {
  */
 export function internalErrorResponse(log: Logger, err: unknown): Response {
   const errorId = randomUUID();
+  if (isPoolWaitTimeout(err)) {
+    log.warn({ errorId }, 'no database connection became free before execution');
+    return errorResponse(
+      503,
+      POOL_BUSY_MESSAGE,
+      { code: 'SERVICE_UNAVAILABLE', retryable: true, errorId },
+      { 'Retry-After': '1' },
+    );
+  }
   if (isConnectionLoss(err)) {
     log.warn({ err, errorId }, 'database connection lost before execution');
     return errorResponse(

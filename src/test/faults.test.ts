@@ -165,10 +165,10 @@ describe('PostgreSQL restarted under load', () => {
       expect(['SERVICE_UNAVAILABLE', 'REQUEST_TIMEOUT']).toContain(s.code);
       expect(s.retryAfter).not.toBeNull();
     }
-    // The aim is 5 s. Measured: most failures are immediate 503s, but a few requests caught
-    // while postgres.js reconnects wait for the request deadline (REQUEST_TIMEOUT_MS, 10 s) and get
-    // 503 REQUEST_TIMEOUT, so recovery is bounded by the deadline, not yet by 5 s.
-    expect(recoveryMs).toBeLessThan(12_000);
+    // Every request succeeds again within 5 s of PostgreSQL accepting connections: the pool tries
+    // again within half a second and a connection attempt gives up after 2 s
+    // (docs/decisions/0020-fail-fast-when-the-database-is-away.md).
+    expect(recoveryMs).toBeLessThan(5_000);
     // Everything after recovery succeeds, and the process is still serving.
     expect(samples.filter((s) => s.at > lastFailure).every(ok)).toBe(true);
     const health = await fetch(`${server.url}/ready`);
@@ -209,11 +209,8 @@ describe('SIGTERM under load', () => {
 describe('pool exhaustion', () => {
   it('5x the pool in slow requests: the excess answers 503 within 2 s, and latency is back within 10 s', async () => {
     const pool = 4;
-    const target = await start({
-      DATABASE_POOL_MAX: String(pool),
-      REQUEST_TIMEOUT_MS: '2000',
-      STATEMENT_TIMEOUT_MS: '3000',
-    });
+    // The default deadline, statement timeout and pool wait (DATABASE_POOL_WAIT_MS, 1.5 s).
+    const target = await start({ DATABASE_POOL_MAX: String(pool) });
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
     try {
       const gql = (query: string, variables: Record<string, unknown> = {}) =>
@@ -264,13 +261,15 @@ describe('pool exhaustion', () => {
         answered503: refused.length,
         codes: [...new Set(slow.map((r) => `${r.status} ${r.code ?? ''}`))],
         slowestMs: Math.round(Math.max(...slow.map((r) => r.ms))),
+        slowest503Ms: Math.round(Math.max(...refused.map((r) => r.ms))),
         wallMs: Math.round(releasedAt - started),
         baselineP99: round(p99(base)),
         recoveredMs: Math.round(recoveredMs),
       };
       console.log(`fault pool exhaustion: ${JSON.stringify(figures)}`);
       expect(refused.length).toBeGreaterThanOrEqual(pool * 4);
-      for (const r of refused) expect(r.ms).toBeLessThan(2_600);
+      // DATABASE_POOL_WAIT_MS (1.5 s) and the answer; 2 s on a shared machine.
+      for (const r of refused) expect(r.ms).toBeLessThan(2_000);
       expect(slow.every((r) => r.status < 500 || r.status === 503)).toBe(true);
       expect(recoveredMs).toBeLessThan(10_000);
     } finally {

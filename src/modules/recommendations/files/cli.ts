@@ -104,7 +104,7 @@ async function main() {
   const log = createCliLogger(config);
   const database = await openCliDatabase(config, log).catch((err: Error) => fail(err.message));
   process.stderr.write(`Database: ${database.label}\n`);
-  const resources = await createResources(config, { log, databaseUrl: database.url });
+  const resources = await createResources(config, { log, databaseUrl: database.url, poolWaitMs: 0 });
   try {
     if (command === 'import') await runImport(resources, args);
     else if (command === 'export') await runExport(resources, args);
