@@ -3,8 +3,14 @@
 // loaded by a few concurrent clients while PostgreSQL restarts, Redis is killed or stalled, and the
 // process gets SIGTERM. Each prints its figures (failures, recovery, p99 against a baseline). The
 // machine is shared: bounds are the issue's, timings noisy.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockProvider, type MockProvider } from '../../loadtest/mock-provider.ts';
+import { decodeGlobalId } from '../lib/global-id.ts';
+import { customerInputs, SUBMIT } from './recommendations.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { loadConfig } from '../config.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
@@ -15,6 +21,7 @@ let pg: PrivatePostgres;
 let redis: RedisServer;
 let server: ServerProcess;
 let key: string;
+let mock: MockProvider;
 
 const QUERY = JSON.stringify({ query: '{ growers(first: 5) { edges { node { id name } } } }' });
 
@@ -37,13 +44,18 @@ async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
     RESPONSE_CACHE_TTL_SECONDS: '0',
     DATABASE_POOL_MAX: '10',
     EMBEDDED_PG_DIR: '',
+    PROVIDER_URL: mock.url,
     ...env,
   });
   return s;
 }
 
 beforeAll(async () => {
-  [pg, redis] = await Promise.all([startPrivatePostgres(), startRedisServer()]);
+  [pg, redis, mock] = await Promise.all([
+    startPrivatePostgres(),
+    startRedisServer(),
+    startMockProvider({ latencyMs: 100, rateLimit: 25, burst: 10 }),
+  ]);
   await runMigrations(pg.url, loadConfig({ NODE_ENV: 'test' }));
   server = await start();
   key = server.demoKey ?? (/hgk_\w+_[\w-]+/.exec(server.output()) ?? [''])[0];
@@ -51,7 +63,8 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await server?.stop('SIGKILL').catch(() => undefined);
-  await Promise.all([redis?.stop(), pg?.stop()]);
+  for (const child of workers) await killWorker(child);
+  await Promise.all([redis?.stop(), pg?.stop(), mock?.close()]);
 });
 
 type Sample = { at: number; ms: number; status: number; code?: string; retryAfter: string | null };
@@ -277,4 +290,181 @@ describe('pool exhaustion', () => {
       await target.stop('SIGTERM');
     }
   }, 90_000);
+});
+
+// ——— A recommendation job through every fault, its worker SIGKILLed mid-chunk during each ———
+
+const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
+const workers = new Set<ChildProcess>();
+
+async function startWorker(): Promise<ChildProcess> {
+  const child = fork(WORKER, [], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'fatal',
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'faults-worker:',
+      EMBEDDED_PG_DIR: '',
+      PROVIDER_URL: mock.url,
+      PROVIDER_RATE_LIMIT: '25',
+      PROVIDER_BURST: '10',
+      PROVIDER_TIMEOUT_MS: '3000',
+      WORKER_CONCURRENCY: '3',
+      // The shortest allowed: a killed worker's chunks run again 10 s after its last beat.
+      WORKER_HEARTBEAT_SECONDS: '10',
+      WORKER_SUPERVISE_SECONDS: '1',
+    },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  workers.add(child);
+  child.on('exit', () => workers.delete(child));
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => [{ exited: true }]),
+  ])) as [{ ready?: boolean }];
+  if (!message.ready) throw new Error('the worker process exited before it was ready');
+  return child;
+}
+
+async function killWorker(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+describe('a recommendation job through every fault', () => {
+  it('its worker SIGKILLed mid-chunk during each fault and restarted: every customer done exactly once', async () => {
+    const COUNT = 500; // the most an inline job takes
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+    // The database may be restarting: ask again until it answers.
+    const ask = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (i > 50) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    };
+    try {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: SUBMIT,
+          variables: { input: { name: 'through faults', provider: 'HTTP', customers: customerInputs(COUNT, 9000) } },
+        }),
+      });
+      const submitted = (await res.json()) as any;
+      expect(submitted.errors).toBeUndefined();
+      expect(submitted.data.submitRecommendationJob.__typename, JSON.stringify(submitted)).toBe(
+        'MutationSubmitRecommendationJobSuccess',
+      );
+      const jobId = Number(decodeGlobalId(submitted.data.submitRecommendationJob.data.job.id).id);
+      const stored = () =>
+        ask(async () => {
+          const [row] = await admin<{ n: number }[]>`
+            select count(*)::int as n from recommendation_results where job_id = ${jobId}`;
+          return row;
+        });
+      const waitFor = async (n: number) => {
+        while ((await stored()).n < n) await new Promise((r) => setTimeout(r, 100));
+      };
+
+      let worker = await startWorker();
+      const stages: { fault: string; killedAt: number }[] = [];
+      /** Waits for `from` results, starts the fault, SIGKILLs the worker during it, ends it, starts another. */
+      const through = async (
+        fault: string,
+        from: number,
+        begin: () => Promise<unknown>,
+        end: () => Promise<unknown>,
+      ) => {
+        await waitFor(from);
+        const killedAt = (await stored()).n; // results stored just before the fault
+        const during = begin();
+        // 50 ms in: PostgreSQL is still restarting (~300 ms), Redis dead or stalled, the worker draining.
+        await new Promise((r) => setTimeout(r, 50));
+        await killWorker(worker);
+        await during;
+        await end();
+        stages.push({ fault, killedAt });
+        worker = await startWorker();
+      };
+      await through(
+        'PostgreSQL restart',
+        60,
+        () => pg.restart(),
+        async () => {},
+      );
+      await through(
+        'Redis SIGKILL',
+        150,
+        () => redis.kill(),
+        () => redis.restart(),
+      );
+      await through(
+        'Redis SIGSTOP',
+        240,
+        async () => redis.stall(),
+        async () => redis.resume(),
+      );
+      // SIGTERM: the worker stops taking chunks and checkpoints the ones in hand; SIGKILLed 100 ms
+      // into that drain, as a supervisor out of patience would.
+      await through(
+        'SIGTERM',
+        330,
+        async () => {
+          worker.kill('SIGTERM');
+          await new Promise((r) => setTimeout(r, 100));
+        },
+        async () => {},
+      );
+
+      const started = performance.now();
+      let job: { status: string; done_count: number; failed_count: number } | undefined;
+      while (performance.now() - started < 120_000) {
+        [job] = await ask(
+          () =>
+            admin<{ status: string; done_count: number; failed_count: number }[]>`
+              select status, done_count, failed_count from recommendation_jobs where id = ${jobId}`,
+        );
+        if (job?.status === 'completed') break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const [results] = await admin<
+        { n: number; seqs: number; refs: number; failed: number; min: number; max: number }[]
+      >`
+        select count(*)::int as n, count(distinct seq)::int as seqs, count(distinct customer_ref)::int as refs,
+               count(*) filter (where status <> 'scored')::int as failed, min(seq) as min, max(seq) as max
+        from recommendation_results where job_id = ${jobId}`;
+      const [{ rerun }] = await admin<{ rerun: number }[]>`
+        select count(*)::int as rerun from recommendation_job_chunks where job_id = ${jobId} and attempts > 1`;
+      const figures = {
+        customers: COUNT,
+        stages,
+        job,
+        results: results.n,
+        duplicates: results.n - results.refs,
+        failed: results.failed,
+        chunksRunAgain: rerun,
+        calledAgain: mock.stats().customersScoredTwice,
+        finishedAfterLastKillMs: Math.round(performance.now() - started),
+      };
+      console.log(`fault worker SIGKILL through every fault: ${JSON.stringify(figures)}`);
+      // Each kill fell while the job was still running, after its threshold.
+      expect(stages.map((s) => s.fault)).toEqual(['PostgreSQL restart', 'Redis SIGKILL', 'Redis SIGSTOP', 'SIGTERM']);
+      for (const s of stages) expect(s.killedAt).toBeLessThan(COUNT);
+      expect(job).toMatchObject({ status: 'completed', done_count: COUNT, failed_count: 0 });
+      expect(results).toMatchObject({ n: COUNT, seqs: COUNT, refs: COUNT, failed: 0, min: 1, max: COUNT });
+      expect(rerun).toBeGreaterThan(0); // chunks really were cut short and ran again
+    } finally {
+      for (const child of workers) await killWorker(child);
+      await admin.end();
+    }
+  }, 240_000);
 });
