@@ -123,40 +123,37 @@ function gateQuery<Q>(query: Q, gate: PoolGate): Q {
 
 /** `sql` with every unit of work behind `gate`; transactions' own `sql` (inside begin) is not gated. */
 export function gatePool(sql: Sql, gate: PoolGate): Sql {
+  // Made once, so `sql.unsafe` is the same function on every read (as on postgres.js's own client).
+  const unsafe = (...args: Parameters<Sql['unsafe']>) => gateQuery(sql.unsafe(...args), gate);
+  const begin = (...args: unknown[]) =>
+    gate.run(() => (sql.begin as (...a: unknown[]) => Promise<unknown>).apply(sql, args));
+  const reserve = async () => {
+    await gate.acquire();
+    try {
+      const reserved = await sql.reserve();
+      const release = reserved.release.bind(reserved);
+      let released = false;
+      reserved.release = () => {
+        if (!released) {
+          released = true;
+          gate.release();
+        }
+        release();
+      };
+      return reserved;
+    } catch (err) {
+      gate.release();
+      throw err;
+    }
+  };
+  const wrapped: Partial<Record<PropertyKey, unknown>> = { unsafe, begin, reserve };
   return new Proxy(sql, {
     apply(target, thisArg, args: unknown[]) {
       return gateQuery(Reflect.apply(target, thisArg, args), gate);
     },
     get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property === 'unsafe') {
-        return (...args: unknown[]) => gateQuery((value as (...a: unknown[]) => unknown)(...args), gate);
-      }
-      if (property === 'begin') {
-        return (...args: unknown[]) => gate.run(() => (value as (...a: unknown[]) => Promise<unknown>)(...args));
-      }
-      if (property === 'reserve') {
-        return async () => {
-          await gate.acquire();
-          try {
-            const reserved = await target.reserve();
-            const release = reserved.release.bind(reserved);
-            let released = false;
-            reserved.release = () => {
-              if (!released) {
-                released = true;
-                gate.release();
-              }
-              release();
-            };
-            return reserved;
-          } catch (err) {
-            gate.release();
-            throw err;
-          }
-        };
-      }
-      return value;
+      if (property in wrapped) return wrapped[property];
+      return Reflect.get(target, property, receiver);
     },
   });
 }
