@@ -9,7 +9,7 @@ import {
   workflowStepTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
-import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, newestFirstByParent, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -242,25 +242,12 @@ export async function rerunFrom(
 
 // ---- reads -----------------------------------------------------------------------------------
 
-export const RUN_ORDERING: Ordering<WorkflowRun> = {
-  list: 'lead.workflowRuns',
-  columns: [workflowRunTable.createdAt, workflowRunTable.id],
-  direction: 'desc',
-  key: (r) => [r.createdAt, r.id],
-};
-
 /** Each lead's runs, newest first, for all leads in one statement. */
-export function runsByLead(db: Db, organizationId: number, leadIds: readonly number[], page: PageArgs) {
-  return lateralPages(
-    db,
-    workflowRunTable,
-    workflowRunTable.leadId,
-    leadIds,
-    eq(workflowRunTable.organizationId, organizationId),
-    RUN_ORDERING,
-    page,
-  );
-}
+export const { ordering: RUN_ORDERING, pages: runsByLead } = newestFirstByParent(workflowRunTable, {
+  parent: 'leadId',
+  time: 'createdAt',
+  list: 'lead.workflowRuns',
+});
 
 export function listRuns(db: Db, organizationId: number, page: PageArgs) {
   return keysetPage(
