@@ -160,16 +160,6 @@ async function expectOwnedBy(ids: Set<string>, organizationId: number) {
   }
 }
 
-/** A subscription over SSE as the key; the whole stream as text. */
-async function subscribe(key: string, query: string, variables: Record<string, unknown>) {
-  const sse = await h.app.fetch('http://test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return sse.text();
-}
-
 beforeAll(async () => {
   h = await startHarness();
   a = await h.tenant('alpha');
@@ -395,11 +385,11 @@ describe('courses', () => {
       });
       expect(r.status, format).toBe(404);
     }
-    const text = await subscribe(
-      b.partnerKey,
-      `subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`,
-      { id: other.generation },
-    );
+    const sse = await h.subscribe(`subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`, {
+      auth: b.partnerKey,
+      variables: { id: other.generation },
+    });
+    const text = await sse.text();
     expect(text).toContain('No course generation with this id exists in your organization');
     expect(text).not.toContain('QUEUED');
   });
@@ -407,9 +397,11 @@ describe('courses', () => {
   it('another tenant’s workflow run cannot be followed', async () => {
     covered.add('Subscription.workflowRunProgress');
     const other = await idsOf(a.organizationId);
-    const text = await subscribe(b.partnerKey, `subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`, {
-      id: other.run,
+    const sse = await h.subscribe(`subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`, {
+      auth: b.partnerKey,
+      variables: { id: other.run },
     });
+    const text = await sse.text();
     expect(text).toContain('No workflow run with this id exists in your organization');
     expect(text).not.toContain('"status"');
   });

@@ -151,18 +151,10 @@ describe('runs', () => {
       'sse',
     );
     const [r] = await startRuns(h, t.partnerKey, def.id, [lead.id]);
-    const response = await h.app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${t.partnerKey}`,
-      },
-      body: JSON.stringify({
-        query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status completedSteps } }`,
-        variables: { id: r.id },
-      }),
-    });
+    const response = await h.subscribe(
+      `subscription($id: ID!) { workflowRunProgress(id: $id) { status completedSteps } }`,
+      { auth: t.partnerKey, variables: { id: r.id } },
+    );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const events = (await response.text())
       .split('\n')

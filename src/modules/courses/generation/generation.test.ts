@@ -134,18 +134,10 @@ describe('generating a course', () => {
     const id = queued.body.data.generateCourse.data.id;
     const worker = await startCourseGenerationWorker(h.resources, { concurrency: 1 });
     try {
-      const response = await h.app.fetch('http://test/graphql', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-          authorization: `Bearer ${t.partnerKey}`,
-        },
-        body: JSON.stringify({
-          query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status completedModules totalModules } }`,
-          variables: { id },
-        }),
-      });
+      const response = await h.subscribe(
+        `subscription($id: ID!) { courseGenerationProgress(id: $id) { status completedModules totalModules } }`,
+        { auth: t.partnerKey, variables: { id } },
+      );
       expect(response.headers.get('content-type')).toContain('text/event-stream');
       const events = (await response.text())
         .split('\n')
