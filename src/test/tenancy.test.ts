@@ -21,36 +21,21 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [
-    growers,
-    packhouses,
-    batches,
-    keys,
-    events,
-    payments,
-    prices,
-    cards,
-    jobs,
-    courses,
-    modules,
-    lessons,
-    generations,
-    leads,
-  ] = await Promise.all([
-    sql`select * from growers where organization_id = ${organizationId} order by id`,
-    sql`select * from packhouses where organization_id = ${organizationId} order by id`,
-    sql`select * from batches where organization_id = ${organizationId} order by id`,
-    sql`select id, name, revoked_at from api_keys where organization_id = ${organizationId} order by id`,
-    sql`select * from batch_events where organization_id = ${organizationId} order by id`,
-    sql`select * from grower_payments where organization_id = ${organizationId} order by id`,
-    sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
-    sql`select c.*, (select json_agg(r order by r.category) from card_reward_rates r where r.card_id = c.id) as rates from cards c where organization_id = ${organizationId} order by id`,
-    sql`select * from recommendation_jobs where organization_id = ${organizationId} order by id`,
-    sql`select * from courses where organization_id = ${organizationId} order by id`,
-    sql`select * from course_modules where organization_id = ${organizationId} order by id`,
-    sql`select * from course_lessons where organization_id = ${organizationId} order by id`,
-    sql`select * from course_generations where organization_id = ${organizationId} order by id`,
-    sql`select json_build_object(
+  const rows = {
+    growers: sql`select * from growers where organization_id = ${organizationId} order by id`,
+    packhouses: sql`select * from packhouses where organization_id = ${organizationId} order by id`,
+    batches: sql`select * from batches where organization_id = ${organizationId} order by id`,
+    keys: sql`select id, name, revoked_at from api_keys where organization_id = ${organizationId} order by id`,
+    events: sql`select * from batch_events where organization_id = ${organizationId} order by id`,
+    payments: sql`select * from grower_payments where organization_id = ${organizationId} order by id`,
+    prices: sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
+    cards: sql`select c.*, (select json_agg(r order by r.category) from card_reward_rates r where r.card_id = c.id) as rates from cards c where organization_id = ${organizationId} order by id`,
+    jobs: sql`select * from recommendation_jobs where organization_id = ${organizationId} order by id`,
+    courses: sql`select * from courses where organization_id = ${organizationId} order by id`,
+    modules: sql`select * from course_modules where organization_id = ${organizationId} order by id`,
+    lessons: sql`select * from course_lessons where organization_id = ${organizationId} order by id`,
+    generations: sql`select * from course_generations where organization_id = ${organizationId} order by id`,
+    leads: sql`select json_build_object(
           'leads', (select json_agg(l order by l.id) from leads l where l.organization_id = ${organizationId}),
           'events', (select json_agg(e order by e.id) from lead_events e where e.organization_id = ${organizationId}),
           'sync', (select json_agg(s order by s.lead_id) from lead_crm_sync s where s.organization_id = ${organizationId}),
@@ -58,23 +43,9 @@ async function snapshot(organizationId: number) {
           'runs', (select json_agg(r order by r.id) from workflow_runs r where r.organization_id = ${organizationId}),
           'steps', (select json_agg(st order by st.id) from workflow_steps st where st.organization_id = ${organizationId}),
           'crm', (select json_agg(c) from crm_settings c where c.organization_id = ${organizationId})) as v`,
-  ]);
-  return JSON.stringify({
-    growers,
-    packhouses,
-    batches,
-    keys,
-    events,
-    payments,
-    prices,
-    cards,
-    jobs,
-    courses,
-    modules,
-    lessons,
-    generations,
-    leads,
-  });
+  };
+  const values = await Promise.all(Object.values(rows));
+  return JSON.stringify(Object.fromEntries(Object.keys(rows).map((name, i) => [name, values[i]])));
 }
 
 async function idsOf(organizationId: number) {
