@@ -188,6 +188,24 @@ async function currentOutline(
   };
 }
 
+/**
+ * Writes the result of a one-part generation (a module or a lesson) once: the transaction that moves
+ * completed_modules from 0 to 1 runs `write` and touches the course; a run after that (the job handed
+ * out again after a crash) writes nothing.
+ */
+async function writeOnce(deps: GenerationDeps, generation: Generation, write: (tx: Db) => Promise<void>) {
+  await deps.db.transaction(async (tx) => {
+    const [advanced] = await tx
+      .update(courseGenerationTable)
+      .set({ completedModules: 1, updatedAt: sql`now()` })
+      .where(and(eq(courseGenerationTable.id, generation.id), eq(courseGenerationTable.completedModules, 0)))
+      .returning();
+    if (!advanced) return;
+    await write(tx);
+    await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
+  });
+}
+
 async function runModule(
   deps: GenerationDeps,
   generator: CourseGenerator,
@@ -204,13 +222,7 @@ async function runModule(
     );
   const module = await generator.module(generation.spec, outline, index, generation.revision, signal);
   signal.throwIfAborted();
-  await deps.db.transaction(async (tx) => {
-    const [advanced] = await tx
-      .update(courseGenerationTable)
-      .set({ completedModules: 1, updatedAt: sql`now()` })
-      .where(and(eq(courseGenerationTable.id, generation.id), eq(courseGenerationTable.completedModules, 0)))
-      .returning();
-    if (!advanced) return;
+  await writeOnce(deps, generation, async (tx) => {
     const moduleId = generation.targetId!;
     await tx
       .update(courseModuleTable)
@@ -218,7 +230,6 @@ async function runModule(
       .where(eq(courseModuleTable.id, moduleId));
     await tx.delete(courseLessonTable).where(eq(courseLessonTable.moduleId, moduleId));
     await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, moduleId, module.lessons));
-    await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
   });
 }
 
@@ -241,13 +252,7 @@ async function runLesson(
     signal,
   );
   signal.throwIfAborted();
-  await deps.db.transaction(async (tx) => {
-    const [advanced] = await tx
-      .update(courseGenerationTable)
-      .set({ completedModules: 1, updatedAt: sql`now()` })
-      .where(and(eq(courseGenerationTable.id, generation.id), eq(courseGenerationTable.completedModules, 0)))
-      .returning();
-    if (!advanced) return;
+  await writeOnce(deps, generation, async (tx) => {
     await tx
       .update(courseLessonTable)
       .set({
@@ -258,7 +263,6 @@ async function runLesson(
         updatedAt: sql`now()`,
       })
       .where(eq(courseLessonTable.id, lesson.id));
-    await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
   });
 }
 
