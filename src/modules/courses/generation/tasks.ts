@@ -16,7 +16,7 @@ import { createBoss, QUEUES, takePayload } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { createBuiltinGenerator } from './builtin.ts';
-import { GeneratorError, type CourseGenerator, type CourseOutline, type GeneratedLesson } from './generator.ts';
+import { GeneratorError, lessonRows, type CourseGenerator, type CourseOutline } from './generator.ts';
 import { createHttpGenerator, httpGeneratorOptions } from './http-generator.ts';
 import type { Generation, GenerationPayload } from './service.ts';
 
@@ -72,21 +72,6 @@ async function invalidate(deps: GenerationDeps, organizationId: number) {
       'CourseLesson',
       'CourseGeneration',
     ]);
-}
-
-function lessonRows(generation: Generation, courseId: number, moduleId: number, lessons: GeneratedLesson[]) {
-  return lessons.map((l, i) => ({
-    organizationId: generation.organizationId,
-    courseId,
-    moduleId,
-    position: i + 1,
-    title: l.title,
-    objectives: l.objectives,
-    body: l.body,
-    estimatedMinutes: l.estimatedMinutes,
-    level: l.level,
-    prerequisites: l.prerequisites,
-  }));
 }
 
 async function reload(db: Db, id: number): Promise<Generation> {
@@ -145,7 +130,7 @@ async function runCourse(
           objectives: module.objectives,
         })
         .returning({ id: courseModuleTable.id });
-      await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, row.id, module.lessons));
+      await tx.insert(courseLessonTable).values(lessonRows(generation, row.id, module.lessons));
       await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
       return advanced;
     });
@@ -229,7 +214,7 @@ async function runModule(
       .set({ title: module.title, summary: module.summary, objectives: module.objectives, updatedAt: sql`now()` })
       .where(eq(courseModuleTable.id, moduleId));
     await tx.delete(courseLessonTable).where(eq(courseLessonTable.moduleId, moduleId));
-    await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, moduleId, module.lessons));
+    await tx.insert(courseLessonTable).values(lessonRows(generation, moduleId, module.lessons));
   });
 }
 
