@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { invalidateTypes, type ResponseCache } from '../../../cache/response-cache.ts';
 import type { Config } from '../../../config.ts';
 import { courseGenerationTable, courseLessonTable, courseModuleTable, courseTable } from '../../../db/tables/index.ts';
-import { createBoss, QUEUES, takePayload } from '../../../db/queue.ts';
+import { createBoss, QUEUES, takePayload, workOptions } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { createBuiltinGenerator } from './builtin.ts';
@@ -356,15 +356,8 @@ export async function startCourseGenerationWorker(
   const stopping = new AbortController();
   await boss.work(
     QUEUES.courseGeneration,
-    {
-      localConcurrency: options.concurrency ?? config.courses.maxRunning,
-      batchSize: 1,
-      includeMetadata: true,
-      // pg-boss hands out at most the cap at once across processes; claimGeneration makes it exact.
-      groupConcurrency: config.courses.maxRunning,
-      pollingIntervalSeconds: 0.5,
-      notifyPollingIntervalSeconds: 0.5,
-    },
+    // pg-boss hands out at most the cap at once across processes; claimGeneration makes it exact.
+    workOptions(options.concurrency ?? config.courses.maxRunning, config.courses.maxRunning),
     async ([job]) => {
       const payload = takePayload(QUEUES.courseGeneration, job, log);
       if (!payload) return;
