@@ -263,3 +263,15 @@ export function newestFirstByParent<
     );
   return { ordering, pages };
 }
+
+/** A page of one organization's rows of a tenant-owned table: the top-level lists (keys, growers, runs, jobs…). */
+export function tenantPage<T extends PgTable & { organizationId: PgColumn }>(
+  db: Db,
+  table: T,
+  organizationId: number,
+  ordering: Ordering<T['$inferSelect']>,
+  args: PageArgs,
+  size?: PageSize,
+) {
+  return keysetPage(db, table, eq(table.organizationId, organizationId), ordering, args, size);
+}

@@ -9,7 +9,7 @@ import {
   workflowStepTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
-import { keysetPage, newestFirstByParent, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { newestFirstByParent, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -60,13 +60,7 @@ export const DEFINITION_ORDERING: Ordering<WorkflowDefinition> = {
 };
 
 export function listDefinitions(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    workflowDefinitionTable,
-    eq(workflowDefinitionTable.organizationId, organizationId),
-    DEFINITION_ORDERING,
-    page,
-  );
+  return tenantPage(db, workflowDefinitionTable, organizationId, DEFINITION_ORDERING, page);
 }
 
 function firstStep(steps: StepDefinition[]) {
@@ -250,13 +244,7 @@ export const { ordering: RUN_ORDERING, pages: runsByLead } = newestFirstByParent
 });
 
 export function listRuns(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    workflowRunTable,
-    eq(workflowRunTable.organizationId, organizationId),
-    { ...RUN_ORDERING, list: 'workflowRuns' },
-    page,
-  );
+  return tenantPage(db, workflowRunTable, organizationId, { ...RUN_ORDERING, list: 'workflowRuns' }, page);
 }
 
 /** Stored steps of many runs in one statement, in position order, per run in key order. */

@@ -13,7 +13,7 @@ import {
   type GenerationSpec,
   type GeneratorKind,
 } from '../../../db/tables/index.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { COURSE_GENERATION_GROUP, QUEUES, type JobQueue } from '../../../db/queue.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
@@ -252,13 +252,7 @@ const generationOrdering: Ordering<Generation> = {
 };
 
 export function listGenerations(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    courseGenerationTable,
-    eq(courseGenerationTable.organizationId, organizationId),
-    generationOrdering,
-    page,
-  );
+  return tenantPage(db, courseGenerationTable, organizationId, generationOrdering, page);
 }
 
 /**
