@@ -6,8 +6,8 @@
 // a reorder rewrites every position in one statement, and every structural write locks the course
 // row first (service.ts), so positions stay a permutation without a deferred constraint.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, jsonb, pgTable, text, unique, type PgColumn } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantColumns, timestamps } from './columns.ts';
+import { check, index, integer, jsonb, pgTable, text, unique, type PgColumn } from 'drizzle-orm/pg-core';
+import { createdAt, inList, instant, tenantColumns, tenantRef, timestamps } from './columns.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];
@@ -48,11 +48,7 @@ export const courseTable = pgTable(
 );
 
 const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColumn }) =>
-  foreignKey({
-    name,
-    columns: [t.organizationId, t.courseId],
-    foreignColumns: [courseTable.organizationId, courseTable.id],
-  }).onDelete('cascade');
+  tenantRef(name, t, t.courseId, courseTable).onDelete('cascade');
 
 export const courseModuleTable = pgTable(
   'course_modules',
@@ -94,11 +90,7 @@ export const courseLessonTable = pgTable(
   },
   (t) => [
     courseRef('course_lessons_course_fkey', t),
-    foreignKey({
-      name: 'course_lessons_module_fkey',
-      columns: [t.organizationId, t.moduleId],
-      foreignColumns: [courseModuleTable.organizationId, courseModuleTable.id],
-    }).onDelete('cascade'),
+    tenantRef('course_lessons_module_fkey', t, t.moduleId, courseModuleTable).onDelete('cascade'),
     unique('course_lessons_organization_id_id_key').on(t.organizationId, t.id),
     index('course_lessons_module_position_idx').on(t.moduleId, t.position, t.id),
     index('course_lessons_course_idx').on(t.courseId),

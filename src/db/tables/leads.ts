@@ -8,20 +8,9 @@
 // the CRM is down are one pending row, pushed once with the last state) for free; each row has its
 // own next_attempt_at, so a failing lead backs off without holding back any other.
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  foreignKey,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  unique,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
-import { createdAt, inList, instant, organizationId, tenantColumns, timestamps } from './columns.ts';
+import { createdAt, inList, instant, organizationId, tenantColumns, tenantRef, timestamps } from './columns.ts';
 import { ACTOR_KINDS } from './packhouse-operations.ts';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
@@ -83,11 +72,7 @@ export const leadEventTable = pgTable(
     recordedAt: instant('recorded_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({
-      name: 'lead_events_lead_fkey',
-      columns: [t.organizationId, t.leadId],
-      foreignColumns: [leadTable.organizationId, leadTable.id],
-    }).onDelete('cascade'),
+    tenantRef('lead_events_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('lead_events_lead_recorded_idx').on(t.leadId, t.recordedAt, t.id),
     check('lead_events_kind_valid', sql`${t.kind} in (${inList(LEAD_EVENT_KINDS)})`),
   ],
@@ -118,11 +103,7 @@ export const leadCrmSyncTable = pgTable(
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({
-      name: 'lead_crm_sync_lead_fkey',
-      columns: [t.organizationId, t.leadId],
-      foreignColumns: [leadTable.organizationId, leadTable.id],
-    }).onDelete('cascade'),
+    tenantRef('lead_crm_sync_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('lead_crm_sync_due_idx').on(t.nextAttemptAt).where(sql`state = 'pending'`),
     index('lead_crm_sync_state_idx').on(t.organizationId, t.state, t.leadId),
     check('lead_crm_sync_state_valid', sql`${t.state} in (${inList(CRM_SYNC_STATES)})`),

@@ -4,8 +4,8 @@
 // step's output and the enqueue of the next step commit in one transaction, so a run resumed after a
 // crash never repeats a completed step.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantColumns } from './columns.ts';
+import { check, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { createdAt, inList, instant, tenantColumns, tenantRef } from './columns.ts';
 import { leadTable } from './leads.ts';
 
 export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
@@ -69,16 +69,8 @@ export const workflowRunTable = pgTable(
   },
   (t) => [
     unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
-    foreignKey({
-      name: 'workflow_runs_definition_fkey',
-      columns: [t.organizationId, t.definitionId],
-      foreignColumns: [workflowDefinitionTable.organizationId, workflowDefinitionTable.id],
-    }),
-    foreignKey({
-      name: 'workflow_runs_lead_fkey',
-      columns: [t.organizationId, t.leadId],
-      foreignColumns: [leadTable.organizationId, leadTable.id],
-    }).onDelete('cascade'),
+    tenantRef('workflow_runs_definition_fkey', t, t.definitionId, workflowDefinitionTable),
+    tenantRef('workflow_runs_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('workflow_runs_lead_created_idx').on(t.leadId, t.createdAt, t.id),
     index('workflow_runs_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
     check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
@@ -103,11 +95,7 @@ export const workflowStepTable = pgTable(
     completedAt: instant('completed_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({
-      name: 'workflow_steps_run_fkey',
-      columns: [t.organizationId, t.runId],
-      foreignColumns: [workflowRunTable.organizationId, workflowRunTable.id],
-    }).onDelete('cascade'),
+    tenantRef('workflow_steps_run_fkey', t, t.runId, workflowRunTable).onDelete('cascade'),
     unique('workflow_steps_run_key').on(t.runId, t.stepKey),
     check('workflow_steps_status_valid', sql`${t.status} in (${inList(STEP_STATUSES)})`),
   ],
