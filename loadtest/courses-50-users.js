@@ -4,41 +4,23 @@
 //   k6 run -e BASE_URL=… -e USER_TOKEN=… loadtest/courses-50-users.js      (needs a worker: npm run worker)
 //   npm run loadtest:courses [-- -e DURATION=20s]                          (starts the API and one worker itself)
 import { Counter } from 'k6/metrics';
-import {
-  SUMMARY_TREND_STATS,
-  checkResponse,
-  pause,
-  pick,
-  query,
-  required,
-  slaThresholds,
-  weighted,
-} from './lib/graphql.js';
+import { checkResponse, closedModelOptions, pause, pick, query, required, think, weighted } from './lib/graphql.js';
 
 const READS = ['CourseList', 'CourseOutline', 'LessonRead'];
 const WRITES = ['UpdateLesson', 'ReorderLessons', 'AddLesson'];
-const thresholds = slaThresholds([...READS, ...WRITES], { openModel: false });
-thresholds.http_req_failed = ['rate==0'];
+export const options = closedModelOptions([...READS, ...WRITES], { duration: '60s' });
 // Generation requests answer at once; following one is a read of one row.
-thresholds['http_req_duration{operation:GenerateCourse}'] = ['p(99)<200'];
-thresholds['http_req_duration{operation:GenerationStatus}'] = ['p(99)<200'];
-thresholds.generations_completed = ['count>=1'];
+options.thresholds['http_req_duration{operation:GenerateCourse}'] = ['p(99)<200'];
+options.thresholds['http_req_duration{operation:GenerationStatus}'] = ['p(99)<200'];
+options.thresholds.generations_completed = ['count>=1'];
+options.scenarios.generations = {
+  executor: 'constant-vus',
+  vus: Number(__ENV.GENERATIONS || 5),
+  duration: __ENV.DURATION || '60s',
+  exec: 'generation',
+};
 
 const completed = new Counter('generations_completed');
-
-export const options = {
-  scenarios: {
-    users: { executor: 'constant-vus', vus: Number(__ENV.VUS || 50), duration: __ENV.DURATION || '60s', exec: 'user' },
-    generations: {
-      executor: 'constant-vus',
-      vus: Number(__ENV.GENERATIONS || 5),
-      duration: __ENV.DURATION || '60s',
-      exec: 'generation',
-    },
-  },
-  thresholds,
-  summaryTrendStats: SUMMARY_TREND_STATS,
-};
 
 const CREATE = `mutation CreateCourse($input: CourseInput!) { createCourse(input: $input) { __typename ... on MutationCreateCourseSuccess { data { id } } ... on Error { message } } }`;
 const ADD_MODULE = `mutation AddModule($c: ID!, $input: CourseModuleInput!) { addCourseModule(courseId: $c, input: $input) { __typename ... on MutationAddCourseModuleSuccess { data { id } } ... on Error { message } } }`;
@@ -146,7 +128,7 @@ export async function user(data) {
       succeeded('addCourseLesson'),
     );
   }
-  await pause(Number(__ENV.THINK_MS || 500) * (0.5 + Math.random()));
+  await think();
 }
 
 /** One generation at a time per VU, followed to the end: with 5 VUs, 5 generations run all the time. */

@@ -4,24 +4,10 @@
 // operation is printed in the summary (aim < 50 ms).
 //   npm run loadtest -- loadtest/leads-50-users.js --mock-crm 300:0.1          (starts API, worker and mock CRM)
 //   k6 run -e BASE_URL=… -e USER_TOKEN=… loadtest/leads-50-users.js             (your own server and CRM)
-import { SUMMARY_TREND_STATS, pause, slaThresholds } from './lib/graphql.js';
+import { closedModelOptions, think } from './lib/graphql.js';
 import { LEAD_OPERATIONS, leadsIteration, leadsSetup } from './lib/leads.js';
 
-const thresholds = slaThresholds(LEAD_OPERATIONS, { openModel: false });
-thresholds.http_req_failed = ['rate==0'];
-
-export const options = {
-  scenarios: {
-    users: {
-      executor: 'constant-vus',
-      vus: Number(__ENV.VUS || 50),
-      duration: __ENV.DURATION || '5m',
-      exec: 'user',
-    },
-  },
-  thresholds,
-  summaryTrendStats: SUMMARY_TREND_STATS,
-};
+export const options = closedModelOptions(LEAD_OPERATIONS, { duration: '5m' });
 
 export async function setup() {
   return leadsSetup();
@@ -29,5 +15,5 @@ export async function setup() {
 
 export async function user(data) {
   await leadsIteration(data);
-  await pause(Number(__ENV.THINK_MS || 500) * (0.5 + Math.random()));
+  await think();
 }

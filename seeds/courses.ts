@@ -10,6 +10,7 @@ import {
   type GenerationSpec,
 } from '../src/db/tables/index.ts';
 import { builtinModule, builtinOutline } from '../src/modules/courses/generation/builtin.ts';
+import { lessonRows } from '../src/modules/courses/generation/generator.ts';
 import type { Db } from '../src/resources.ts';
 
 export const DEMO_COURSES: (GenerationSpec & { status: CourseStatus; authors: string[] })[] = [
@@ -87,23 +88,8 @@ export async function seedCourse(
           objectives: m.objectives,
         })
         .returning({ id: courseModuleTable.id });
-      await tx.insert(courseLessonTable).values(
-        m.lessons.map((l, j) => {
-          minutes += l.estimatedMinutes;
-          return {
-            organizationId,
-            courseId: course.id,
-            moduleId: row.id,
-            position: j + 1,
-            title: l.title,
-            objectives: l.objectives,
-            body: l.body,
-            estimatedMinutes: l.estimatedMinutes,
-            level: l.level,
-            prerequisites: l.prerequisites,
-          };
-        }),
-      );
+      await tx.insert(courseLessonTable).values(lessonRows({ organizationId, courseId: course.id }, row.id, m.lessons));
+      for (const l of m.lessons) minutes += l.estimatedMinutes;
     }
     await tx.update(courseTable).set({ declaredMinutes: minutes }).where(eq(courseTable.id, course.id));
     return course.id;

@@ -11,9 +11,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createApiKey, createOrganization } from '../../src/modules/identity/service.ts';
 import { createResources } from '../../src/resources.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../../src/test/db.ts';
+import { benchOrganization } from './organization.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -42,13 +42,7 @@ async function main() {
   const resources = await createResources(config);
   const workers: ChildProcess[] = [];
   try {
-    const org = await createOrganization(resources.db, { slug: `bench-${process.pid}`, name: 'Bench' });
-    const { key } = await createApiKey(resources.db, org.id, {
-      name: 'bench',
-      kind: 'internal',
-      scopes: ['read', 'write', 'admin'],
-      rateLimitPerMinute: 1_000_000,
-    });
+    const { key } = await benchOrganization(resources.db);
     const app = createApp(resources);
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {
       const r = await app.fetch('http://bench/graphql', {

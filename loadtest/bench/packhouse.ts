@@ -5,7 +5,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createResources } from '../../src/resources.ts';
 import { createTestDatabase, ensureTemplateDatabase } from '../../src/test/db.ts';
-import { createApiKey, createOrganization } from '../../src/modules/identity/service.ts';
+import { benchOrganization } from './organization.ts';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { seedPackhouseOperations } from '../../seeds/packhouse-operations.ts';
 import { refreshDailyIntake } from '../../src/modules/packhouse/intake.ts';
@@ -38,14 +38,7 @@ async function main() {
   });
   const resources = await createResources(config);
   try {
-    const org = await createOrganization(resources.db, { slug: `bench-${process.pid}`, name: 'Bench' });
-    // A benchmark sends far more than the default 100 requests a minute.
-    const { key } = await createApiKey(resources.db, org.id, {
-      name: 'bench',
-      kind: 'internal',
-      scopes: ['read', 'write', 'admin'],
-      rateLimitPerMinute: 1_000_000,
-    });
+    const { org, key } = await benchOrganization(resources.db);
     await seedPackhouse(resources, org.id, SIZES);
     await seedPackhouseOperations(resources, org.id, SIZES);
     const refresh = await refreshDailyIntake(resources.db, { wait: true });

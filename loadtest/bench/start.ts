@@ -1,10 +1,8 @@
 // npm run bench:start — how long `npm start` takes to serve its first request, cold (a new
 // embedded database: initdb, migrations, demo seed) and warm (the same data directory again).
 // Prints each run and the medians. Only local processes; everything stops by itself.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, startServerProcess } from '../../src/test/server-process.ts';
+import { rm } from 'node:fs/promises';
+import { embeddedStartEnv, startServerProcess } from '../../src/test/server-process.ts';
 
 const runs = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -21,17 +19,7 @@ async function firstAnswer(url: string, key: string | undefined) {
 const cold: number[] = [];
 const warm: number[] = [];
 for (let i = 0; i < runs; i++) {
-  const dir = await mkdtemp(join(tmpdir(), 'hg-bench-start-'));
-  await chmod(dir, 0o755);
-  const env = {
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    EMBEDDED_PG_DIR: join(dir, 'postgres'),
-    EMBEDDED_PG_PORT: String(await freePort()),
-  };
+  const { dir, env } = await embeddedStartEnv('hg-bench-start-');
   try {
     for (const [label, list] of [
       ['cold', cold],

@@ -112,6 +112,33 @@ export function required(name) {
 }
 
 /**
+ * Options of a closed-model SLA script: VUS (50) users run its `user` function back to back for
+ * DURATION (`duration` when unset), with no failed request at all and each of `operations` held to
+ * the SLA.
+ */
+export function closedModelOptions(operations, { duration }) {
+  const thresholds = slaThresholds(operations, { openModel: false });
+  thresholds.http_req_failed = ['rate==0'];
+  return {
+    scenarios: {
+      users: {
+        executor: 'constant-vus',
+        vus: Number(__ENV.VUS || 50),
+        duration: __ENV.DURATION || duration,
+        exec: 'user',
+      },
+    },
+    thresholds,
+    summaryTrendStats: SUMMARY_TREND_STATS,
+  };
+}
+
+/** Think time between a user's iterations: a person reads the page before the next click (THINK_MS, 500 ms, ± half). */
+export function think() {
+  return pause(Number(__ENV.THINK_MS || 500) * (0.5 + Math.random()));
+}
+
+/**
  * Options of a one-scenario SLA script: `name` (also its exec function) at a constant arrival rate of
  * `rate` per second for DURATION (60 s), at least `minVUs` VUs preallocated (one per `ratePerVU`
  * arrivals a second) and up to twice the rate, each of `operations` held to the SLA.

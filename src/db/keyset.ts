@@ -3,7 +3,7 @@
 // served by an index on (organization_id, [filter,] a, id) in either direction. Nested lists load
 // the first N children of every parent in one statement with `unnest(parents) cross join lateral`
 // (docs/decisions/0011-dataloader-per-level.md).
-import { and, asc, desc, getTableColumns, getTableName, is, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, getTableName, is, sql, type SQL } from 'drizzle-orm';
 import { PgTable, type PgColumn, type PgMaterializedView } from 'drizzle-orm/pg-core';
 import { decodeCursor, encodeCursor, type CursorValue, type CursorValueKind } from '../lib/cursor.ts';
 import { badUserInput } from '../lib/errors.ts';
@@ -234,4 +234,44 @@ export async function lateralPages<T extends PgTable>(
     }
   }
   return parentIds.map((id) => toPage(byParent.get(id) ?? [], ordering, window));
+}
+
+/**
+ * Each parent's children of one organization newest first (`time` descending, then id), as
+ * `lateralPages`: a batch's or a lead's history, a lead's workflow runs. `ordering` is the list's
+ * cursor ordering; `pages` loads a page for every parent id in one statement.
+ */
+export function newestFirstByParent<
+  T extends PgTable & { id: PgColumn; organizationId: PgColumn },
+  K extends keyof T & keyof T['$inferSelect'],
+>(table: T, { parent, time, list }: { parent: K; time: K; list: string }) {
+  const ordering: Ordering<T['$inferSelect']> = {
+    list,
+    columns: [table[time] as PgColumn, table.id],
+    direction: 'desc',
+    key: (row) => [row[time] as CursorValue, row.id as CursorValue],
+  };
+  const pages = (db: Db, organizationId: number, parentIds: readonly number[], page: PageArgs) =>
+    lateralPages(
+      db,
+      table,
+      table[parent] as PgColumn,
+      parentIds,
+      eq(table.organizationId, organizationId),
+      ordering,
+      page,
+    );
+  return { ordering, pages };
+}
+
+/** A page of one organization's rows of a tenant-owned table: the top-level lists (keys, growers, runs, jobs…). */
+export function tenantPage<T extends PgTable & { organizationId: PgColumn }>(
+  db: Db,
+  table: T,
+  organizationId: number,
+  ordering: Ordering<T['$inferSelect']>,
+  args: PageArgs,
+  size?: PageSize,
+) {
+  return keysetPage(db, table, eq(table.organizationId, organizationId), ordering, args, size);
 }

@@ -113,6 +113,23 @@ export function queueOptions(config: Config): Record<string, Omit<Queue, 'name'>
   };
 }
 
+/**
+ * How our workers take jobs (the options of boss.work): one job a slot, with its metadata (retry
+ * count, abort signal), and soon after it is sent: NOTIFY wakes an idle worker at once, and a worker
+ * that just finished a job polls again within 0.5 s. `groupConcurrency` caps the slots one group
+ * (an organization, or the shared generation group) takes across every worker.
+ */
+export function workOptions(localConcurrency: number, groupConcurrency?: number) {
+  return {
+    localConcurrency,
+    batchSize: 1,
+    includeMetadata: true,
+    pollingIntervalSeconds: 0.5,
+    notifyPollingIntervalSeconds: 0.5,
+    ...(groupConcurrency === undefined ? {} : { groupConcurrency }),
+  } as const;
+}
+
 export type BossRole = 'install' | 'api' | 'worker';
 
 export function createBoss(url: string, config: Config, role: BossRole, log?: Logger): PgBoss {

@@ -195,4 +195,7 @@ builder.objectType(NotFoundError, {
 /** Error members every mutation result may carry. */
 export const mutationErrors = { types: [ValidationError, NotFoundError] };
 
+/** The `t` an input type's `fields` callback gets: for field lists shared by an Input and its Patch. */
+export type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+
 export { badUserInput };

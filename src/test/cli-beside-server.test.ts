@@ -5,13 +5,12 @@
 // server running starts the embedded database itself, and one that cannot start it says why.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { RELAXED_LIMITS } from './harness.ts';
-import { freePort, startServerProcess, type ServerProcess } from './server-process.ts';
+import { embeddedStartEnv, freePort, startServerProcess, type ServerProcess } from './server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dirs: string[] = [];
@@ -46,19 +45,12 @@ async function npmRun(env: Record<string, string | undefined>, script: string, a
 }
 
 it('runs seed and the operator CLIs beside a running npm start, starts the database when none runs, and says why it cannot', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'hg-cli-'));
+  const { dir, env: embedded } = await embeddedStartEnv('hg-cli-');
   dirs.push(dir);
-  await chmod(dir, 0o755);
   const env = {
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
+    ...embedded,
     NODE_ENV: 'development',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    EMBEDDED_PG_DIR: join(dir, 'postgres'),
-    EMBEDDED_PG_PORT: String(await freePort()),
     START_WORKER: 'false',
-    LOG_LEVEL: 'warn',
     // The job below is polled more often than a key's 20 requests per 10 s allow.
     ...RELAXED_LIMITS,
   };

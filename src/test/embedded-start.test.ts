@@ -1,11 +1,9 @@
 // The zero-setup path: with no DATABASE_URL (and no REDIS_URL) the server starts its own PostgreSQL
 // under a data directory, migrates, seeds the demo organization, answers queries with the demo key,
 // starts again warm on the same data, and shuts down cleanly on SIGTERM and SIGINT.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
-import { freePort, startServerProcess } from './server-process.ts';
+import { embeddedStartEnv, startServerProcess } from './server-process.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -13,20 +11,9 @@ afterAll(async () => {
 });
 
 it('starts with an embedded PostgreSQL, serves the demo data, restarts warm and stops on signals', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'hg-embedded-'));
+  const { dir, env: embedded } = await embeddedStartEnv('hg-embedded-');
   dirs.push(dir);
-  // Run as root, PostgreSQL runs as the `postgres` user, which must be able to enter the directory.
-  await chmod(dir, 0o755);
-  const env = {
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    NODE_ENV: 'development',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    EMBEDDED_PG_DIR: join(dir, 'postgres'),
-    EMBEDDED_PG_PORT: String(await freePort()),
-    LOG_LEVEL: 'warn',
-  };
+  const env = { ...embedded, NODE_ENV: 'development' };
 
   const cold = await startServerProcess(env);
   expect(cold.output()).toMatch(/Database:\s+embedded PostgreSQL/);

@@ -35,3 +35,12 @@ export function describePlan(nodes: PlanNode[]): string {
     .map((n) => `${n.nodeType}${n.relation ? ` on ${n.relation}` : ''}${n.index ? ` using ${n.index}` : ''}`)
     .join(' → ');
 }
+
+/** The plan of the one statement `work` sends (through a recording client); another count is an error. */
+export async function planOfWork(sql: Sql, work: (db: Db) => Promise<unknown>): Promise<PlanNode[]> {
+  const { db, statements } = recordingDb(sql);
+  await work(db);
+  if (statements.length !== 1)
+    throw new Error(`expected one statement, got ${statements.length}: ${statements.map((s) => s.query).join('; ')}`);
+  return planOf(sql, statements[0]);
+}

@@ -39,6 +39,8 @@ export type Harness = {
   app: App;
   gql<T = any>(query: string, options?: GqlOptions): Promise<GqlResult<T>>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** A subscription over SSE (Accept: text/event-stream) as `auth`; the response streams its events. */
+  subscribe(query: string, options: { auth: string; variables?: Record<string, unknown> }): Promise<Response>;
   tenant(name?: string): Promise<Tenant>;
   close(): Promise<void>;
 };
@@ -88,6 +90,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     app,
     fetch: fetchApp,
     gql: (query, opts = {}) => gql(app, query, opts),
+    subscribe: (query, { auth, variables }) =>
+      Promise.resolve(
+        app.fetch('http://test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${auth}` },
+          body: JSON.stringify({ query, variables }),
+        }),
+      ),
     tenant: (name) => createTenant(resources, name),
     async close() {
       await resources.close();

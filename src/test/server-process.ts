@@ -1,7 +1,10 @@
 // Starts `node src/main.ts` as a real child process (as `npm start` does) and waits for its banner.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -22,6 +25,27 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * A new temporary directory and the environment of a zero-setup `npm start` on it: no DATABASE_URL
+ * and no REDIS_URL, so the server runs its own PostgreSQL under the directory, on a free port. The
+ * caller removes the directory.
+ */
+export async function embeddedStartEnv(prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  // Run as root, PostgreSQL runs as the `postgres` user, which must be able to enter the directory.
+  await chmod(dir, 0o755);
+  const env = {
+    DATABASE_URL: undefined,
+    REDIS_URL: undefined,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    EMBEDDED_PG_DIR: join(dir, 'postgres'),
+    EMBEDDED_PG_PORT: String(await freePort()),
+  };
+  return { dir, env };
 }
 
 export async function startServerProcess(

@@ -21,36 +21,21 @@ const covered = new Set<string>();
 /** Everything tenant-owned of one organization, to prove it did not change. */
 async function snapshot(organizationId: number) {
   const { sql } = h.resources;
-  const [
-    growers,
-    packhouses,
-    batches,
-    keys,
-    events,
-    payments,
-    prices,
-    cards,
-    jobs,
-    courses,
-    modules,
-    lessons,
-    generations,
-    leads,
-  ] = await Promise.all([
-    sql`select * from growers where organization_id = ${organizationId} order by id`,
-    sql`select * from packhouses where organization_id = ${organizationId} order by id`,
-    sql`select * from batches where organization_id = ${organizationId} order by id`,
-    sql`select id, name, revoked_at from api_keys where organization_id = ${organizationId} order by id`,
-    sql`select * from batch_events where organization_id = ${organizationId} order by id`,
-    sql`select * from grower_payments where organization_id = ${organizationId} order by id`,
-    sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
-    sql`select c.*, (select json_agg(r order by r.category) from card_reward_rates r where r.card_id = c.id) as rates from cards c where organization_id = ${organizationId} order by id`,
-    sql`select * from recommendation_jobs where organization_id = ${organizationId} order by id`,
-    sql`select * from courses where organization_id = ${organizationId} order by id`,
-    sql`select * from course_modules where organization_id = ${organizationId} order by id`,
-    sql`select * from course_lessons where organization_id = ${organizationId} order by id`,
-    sql`select * from course_generations where organization_id = ${organizationId} order by id`,
-    sql`select json_build_object(
+  const rows = {
+    growers: sql`select * from growers where organization_id = ${organizationId} order by id`,
+    packhouses: sql`select * from packhouses where organization_id = ${organizationId} order by id`,
+    batches: sql`select * from batches where organization_id = ${organizationId} order by id`,
+    keys: sql`select id, name, revoked_at from api_keys where organization_id = ${organizationId} order by id`,
+    events: sql`select * from batch_events where organization_id = ${organizationId} order by id`,
+    payments: sql`select * from grower_payments where organization_id = ${organizationId} order by id`,
+    prices: sql`select * from fruit_prices where organization_id = ${organizationId} order by id`,
+    cards: sql`select c.*, (select json_agg(r order by r.category) from card_reward_rates r where r.card_id = c.id) as rates from cards c where organization_id = ${organizationId} order by id`,
+    jobs: sql`select * from recommendation_jobs where organization_id = ${organizationId} order by id`,
+    courses: sql`select * from courses where organization_id = ${organizationId} order by id`,
+    modules: sql`select * from course_modules where organization_id = ${organizationId} order by id`,
+    lessons: sql`select * from course_lessons where organization_id = ${organizationId} order by id`,
+    generations: sql`select * from course_generations where organization_id = ${organizationId} order by id`,
+    leads: sql`select json_build_object(
           'leads', (select json_agg(l order by l.id) from leads l where l.organization_id = ${organizationId}),
           'events', (select json_agg(e order by e.id) from lead_events e where e.organization_id = ${organizationId}),
           'sync', (select json_agg(s order by s.lead_id) from lead_crm_sync s where s.organization_id = ${organizationId}),
@@ -58,72 +43,35 @@ async function snapshot(organizationId: number) {
           'runs', (select json_agg(r order by r.id) from workflow_runs r where r.organization_id = ${organizationId}),
           'steps', (select json_agg(st order by st.id) from workflow_steps st where st.organization_id = ${organizationId}),
           'crm', (select json_agg(c) from crm_settings c where c.organization_id = ${organizationId})) as v`,
-  ]);
-  return JSON.stringify({
-    growers,
-    packhouses,
-    batches,
-    keys,
-    events,
-    payments,
-    prices,
-    cards,
-    jobs,
-    courses,
-    modules,
-    lessons,
-    generations,
-    leads,
-  });
+  };
+  const values = await Promise.all(Object.values(rows));
+  return JSON.stringify(Object.fromEntries(Object.keys(rows).map((name, i) => [name, values[i]])));
 }
 
 async function idsOf(organizationId: number) {
   const { sql } = h.resources;
-  const [g] = await sql<
-    { id: number }[]
-  >`select id from growers where organization_id = ${organizationId} order by id limit 1`;
-  const [p] = await sql<
-    { id: number }[]
-  >`select id from packhouses where organization_id = ${organizationId} order by id limit 1`;
-  const [bt] = await sql<
-    { id: number }[]
-  >`select id from batches where organization_id = ${organizationId} order by id limit 1`;
-  const [k] = await sql<
-    { id: number }[]
-  >`select id from api_keys where organization_id = ${organizationId} order by id limit 1`;
-  const [u] = await sql<
-    { id: number }[]
-  >`select id from users where organization_id = ${organizationId} order by id limit 1`;
-  const [c] = await sql<
-    { id: number }[]
-  >`select id from cards where organization_id = ${organizationId} order by id limit 1`;
-  const [j] = await sql<
-    { id: number }[]
-  >`select id from recommendation_jobs where organization_id = ${organizationId} order by id limit 1`;
-  const [co] = await sql<
-    { id: number }[]
-  >`select id from courses where organization_id = ${organizationId} order by id limit 1`;
-  const [mo] = await sql<
-    { id: number }[]
-  >`select id from course_modules where organization_id = ${organizationId} order by id limit 1`;
-  const [le] = await sql<
-    { id: number }[]
-  >`select id from course_lessons where organization_id = ${organizationId} order by id limit 1`;
-  const [ge] = await sql<
-    { id: number }[]
-  >`select id from course_generations where organization_id = ${organizationId} order by id limit 1`;
-  const [l] = await sql<
-    { id: number }[]
-  >`select id from leads where organization_id = ${organizationId} order by id limit 1`;
-  const [lev] = await sql<
-    { id: number }[]
-  >`select id from lead_events where organization_id = ${organizationId} order by id limit 1`;
-  const [wd] = await sql<
-    { id: number }[]
-  >`select id from workflow_definitions where organization_id = ${organizationId} order by id limit 1`;
-  const [wr] = await sql<
-    { id: number }[]
-  >`select id from workflow_runs where organization_id = ${organizationId} order by id limit 1`;
+  /** The first row of the organization in a table, by id. */
+  const first = async (table: string) => {
+    const [row] = await sql<
+      { id: number }[]
+    >`select id from ${sql(table)} where organization_id = ${organizationId} order by id limit 1`;
+    return row;
+  };
+  const g = await first('growers');
+  const p = await first('packhouses');
+  const bt = await first('batches');
+  const k = await first('api_keys');
+  const u = await first('users');
+  const c = await first('cards');
+  const j = await first('recommendation_jobs');
+  const co = await first('courses');
+  const mo = await first('course_modules');
+  const le = await first('course_lessons');
+  const ge = await first('course_generations');
+  const l = await first('leads');
+  const lev = await first('lead_events');
+  const wd = await first('workflow_definitions');
+  const wr = await first('workflow_runs');
   return {
     lead: encodeGlobalId('Lead', l.id),
     leadEvent: encodeGlobalId('LeadEvent', lev.id),
@@ -142,6 +90,45 @@ async function idsOf(organizationId: number) {
     lesson: encodeGlobalId('CourseLesson', le.id),
     generation: encodeGlobalId('CourseGeneration', ge.id),
   };
+}
+
+/** Every table a global id of these tests can name, by typename. */
+const TABLES: Record<string, string> = {
+  Grower: 'growers',
+  Packhouse: 'packhouses',
+  Batch: 'batches',
+  BatchEvent: 'batch_events',
+  GrowerPayment: 'grower_payments',
+  FruitPrice: 'fruit_prices',
+  Card: 'cards',
+  RecommendationJob: 'recommendation_jobs',
+  Lead: 'leads',
+  LeadEvent: 'lead_events',
+  WorkflowRun: 'workflow_runs',
+  WorkflowDefinition: 'workflow_definitions',
+  Course: 'courses',
+  CourseModule: 'course_modules',
+  CourseLesson: 'course_lessons',
+  CourseGeneration: 'course_generations',
+};
+
+/** The distinct global ids anywhere in a response's data. */
+function idsIn(data: unknown): Set<string> {
+  return new Set(
+    JSON.stringify(data)
+      .match(/"id":"[^"]+"/g)!
+      .map((m) => m.slice(6, -1)),
+  );
+}
+
+/** Each id names a row of the organization. */
+async function expectOwnedBy(ids: Set<string>, organizationId: number) {
+  const { sql } = h.resources;
+  for (const id of ids) {
+    const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
+    const [row] = await sql`select organization_id from ${sql(TABLES[typename])} where id = ${Number(local)}`;
+    expect(row.organization_id, id).toBe(organizationId);
+  }
 }
 
 beforeAll(async () => {
@@ -210,23 +197,7 @@ describe('reads never return another tenant’s rows', () => {
       { auth: b.internalKey },
     );
     expect(r.body.errors).toBeUndefined();
-    const ids = JSON.stringify(r.body.data)
-      .match(/"id":"[^"]+"/g)!
-      .map((m) => m.slice(6, -1));
-    const { sql } = h.resources;
-    for (const id of new Set(ids)) {
-      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
-      const table = {
-        Grower: 'growers',
-        Packhouse: 'packhouses',
-        Batch: 'batches',
-        BatchEvent: 'batch_events',
-        GrowerPayment: 'grower_payments',
-        FruitPrice: 'fruit_prices',
-      }[typename]!;
-      const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
-      expect(row.organization_id, id).toBe(b.organizationId);
-    }
+    await expectOwnedBy(idsIn(r.body.data), b.organizationId);
   });
 
   it('payments, prices, history, reconciliation and daily intake hold only the caller’s rows', async () => {
@@ -243,24 +214,7 @@ describe('reads never return another tenant’s rows', () => {
     expect(r.body.errors).toBeUndefined();
     for (const list of ['payments', 'fruitPrices', 'reconciliation', 'dailyIntake'])
       expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
-    const { sql } = h.resources;
-    const ids = new Set(
-      JSON.stringify(r.body.data)
-        .match(/"id":"[^"]+"/g)!
-        .map((m) => m.slice(6, -1)),
-    );
-    const tables: Record<string, string> = {
-      Grower: 'growers',
-      Batch: 'batches',
-      BatchEvent: 'batch_events',
-      GrowerPayment: 'grower_payments',
-      FruitPrice: 'fruit_prices',
-    };
-    for (const id of ids) {
-      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
-      const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
-      expect(row.organization_id, id).toBe(b.organizationId);
-    }
+    await expectOwnedBy(idsIn(r.body.data), b.organizationId);
     const other = await idsOf(a.organizationId);
     const filtered = await h.gql(
       `query($g: ID!) { payments(filter: { grower: $g }) { edges { node { id } } } dailyIntake(grower: $g) { edges { node { day } } } }`,
@@ -313,17 +267,7 @@ describe('reads never return another tenant’s rows', () => {
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.cards.edges.length).toBeGreaterThan(0);
     expect(r.body.data.recommendationJobs.edges.length).toBeGreaterThan(0);
-    const { sql } = h.resources;
-    for (const id of new Set(
-      JSON.stringify(r.body.data)
-        .match(/"id":"[^"]+"/g)!
-        .map((m) => m.slice(6, -1)),
-    )) {
-      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
-      const table = { Card: 'cards', RecommendationJob: 'recommendation_jobs' }[typename]!;
-      const [row] = await sql`select organization_id from ${sql(table)} where id = ${Number(local)}`;
-      expect(row.organization_id, id).toBe(b.organizationId);
-    }
+    await expectOwnedBy(idsIn(r.body.data), b.organizationId);
     const other = await idsOf(a.organizationId);
     const job = await h.gql(`query($id: ID!) { recommendationJob(id: $id) { id } }`, {
       auth: b.internalKey,
@@ -354,22 +298,7 @@ describe('reads never return another tenant’s rows', () => {
     expect(r.body.errors).toBeUndefined();
     for (const list of ['leads', 'workflowRuns', 'workflowDefinitions'])
       expect(r.body.data[list].edges.length, list).toBeGreaterThan(0);
-    const tables: Record<string, string> = {
-      Lead: 'leads',
-      LeadEvent: 'lead_events',
-      WorkflowRun: 'workflow_runs',
-      WorkflowDefinition: 'workflow_definitions',
-    };
-    const { sql } = h.resources;
-    for (const id of new Set(
-      JSON.stringify(r.body.data)
-        .match(/"id":"[^"]+"/g)!
-        .map((m) => m.slice(6, -1)),
-    )) {
-      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
-      const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
-      expect(row.organization_id, id).toBe(b.organizationId);
-    }
+    await expectOwnedBy(idsIn(r.body.data), b.organizationId);
     const other = await idsOf(a.organizationId);
     const direct = await h.gql(`query($l: ID!, $r: ID!) { lead(id: $l) { id } workflowRun(id: $r) { id } }`, {
       auth: b.internalKey,
@@ -407,24 +336,9 @@ describe('courses', () => {
       { auth: b.partnerKey },
     );
     expect(mine.body.errors).toBeUndefined();
-    const { sql } = h.resources;
-    const tables: Record<string, string> = {
-      Course: 'courses',
-      CourseModule: 'course_modules',
-      CourseLesson: 'course_lessons',
-      CourseGeneration: 'course_generations',
-    };
-    const ids = new Set(
-      JSON.stringify(mine.body.data)
-        .match(/"id":"[^"]+"/g)!
-        .map((m) => m.slice(6, -1)),
-    );
+    const ids = idsIn(mine.body.data);
     expect(ids.size).toBeGreaterThan(8);
-    for (const id of ids) {
-      const [typename, local] = Buffer.from(id, 'base64url').toString().split(':');
-      const [row] = await sql`select organization_id from ${sql(tables[typename])} where id = ${Number(local)}`;
-      expect(row.organization_id, id).toBe(b.organizationId);
-    }
+    await expectOwnedBy(ids, b.organizationId);
     const other = await idsOf(a.organizationId);
     const theirs = await h.gql(
       `query($c: ID!, $g: ID!) { course(id: $c) { id } courseGeneration(id: $g) { id } courseQuality(id: $c) { score } }`,
@@ -442,17 +356,9 @@ describe('courses', () => {
       });
       expect(r.status, format).toBe(404);
     }
-    const sse = await h.app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${b.partnerKey}`,
-      },
-      body: JSON.stringify({
-        query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`,
-        variables: { id: other.generation },
-      }),
+    const sse = await h.subscribe(`subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`, {
+      auth: b.partnerKey,
+      variables: { id: other.generation },
     });
     const text = await sse.text();
     expect(text).toContain('No course generation with this id exists in your organization');
@@ -462,17 +368,9 @@ describe('courses', () => {
   it('another tenant’s workflow run cannot be followed', async () => {
     covered.add('Subscription.workflowRunProgress');
     const other = await idsOf(a.organizationId);
-    const sse = await h.app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${b.partnerKey}`,
-      },
-      body: JSON.stringify({
-        query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`,
-        variables: { id: other.run },
-      }),
+    const sse = await h.subscribe(`subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`, {
+      auth: b.partnerKey,
+      variables: { id: other.run },
     });
     const text = await sse.text();
     expect(text).toContain('No workflow run with this id exists in your organization');
@@ -507,37 +405,20 @@ describe('persisted operations', () => {
 });
 
 describe('writes never touch another tenant’s rows', () => {
-  const mutations: [
-    string,
-    (o: Awaited<ReturnType<typeof idsOf>>, own: Awaited<ReturnType<typeof idsOf>>) => [string, Record<string, unknown>],
-  ][] = [
-    [
-      'updateGrower',
-      (o) => [`mutation($id: ID!) { updateGrower(id: $id, input: { name: "x" }) { __typename } }`, { id: o.grower }],
-    ],
-    [
-      'updatePackhouse',
-      (o) => [
-        `mutation($id: ID!) { updatePackhouse(id: $id, input: { name: "x" }) { __typename } }`,
-        { id: o.packhouse },
-      ],
-    ],
-    [
-      'updateBatch',
-      (o) => [
-        `mutation($id: ID!) { updateBatch(id: $id, input: { grossWeightKg: "1" }) { __typename } }`,
-        { id: o.batch },
-      ],
-    ],
-    [
-      'changeBatchStatus',
-      (o) => [`mutation($id: ID!) { changeBatchStatus(id: $id, status: REJECTED) { __typename } }`, { id: o.batch }],
-    ],
-    ['revokeApiKey', (o) => [`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: o.apiKey }]],
-    [
-      'setUserDisabled',
-      (o) => [`mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { __typename } }`, { id: o.user }],
-    ],
+  type Ids = Awaited<ReturnType<typeof idsOf>>;
+  type Case = [string, (o: Ids, own: Ids) => [string, Record<string, unknown>]];
+  /** `name(arg: <the other tenant's id of that kind>, more)`. */
+  const byOtherId = (name: string, kind: keyof Ids, more = '', arg = 'id'): Case => [
+    name,
+    (o) => [`mutation($id: ID!) { ${name}(${arg}: $id${more && `, ${more}`}) { __typename } }`, { id: o[kind] }],
+  ];
+  const mutations: Case[] = [
+    byOtherId('updateGrower', 'grower', 'input: { name: "x" }'),
+    byOtherId('updatePackhouse', 'packhouse', 'input: { name: "x" }'),
+    byOtherId('updateBatch', 'batch', 'input: { grossWeightKg: "1" }'),
+    byOtherId('changeBatchStatus', 'batch', 'status: REJECTED'),
+    byOtherId('revokeApiKey', 'apiKey'),
+    byOtherId('setUserDisabled', 'user', 'disabled: true'),
     [
       'createBatch',
       (o, own) => [
@@ -552,49 +433,13 @@ describe('writes never touch another tenant’s rows', () => {
         { id: own.batch, g: o.grower },
       ],
     ],
-    [
-      'updateCard',
-      (o) => [
-        `mutation($id: ID!) { updateCard(id: $id, input: { annualFee: "1.00" }) { __typename } }`,
-        { id: o.card },
-      ],
-    ],
-    [
-      'updateCourse',
-      (o) => [`mutation($id: ID!) { updateCourse(id: $id, input: { title: "x" }) { __typename } }`, { id: o.course }],
-    ],
-    [
-      'changeCourseStatus',
-      (o) => [`mutation($id: ID!) { changeCourseStatus(id: $id, status: REVIEW) { __typename } }`, { id: o.course }],
-    ],
-    [
-      'addCourseModule',
-      (o) => [
-        `mutation($id: ID!) { addCourseModule(courseId: $id, input: { title: "x" }) { __typename } }`,
-        { id: o.course },
-      ],
-    ],
-    [
-      'updateCourseModule',
-      (o) => [
-        `mutation($id: ID!) { updateCourseModule(id: $id, input: { title: "x" }) { __typename } }`,
-        { id: o.module },
-      ],
-    ],
-    [
-      'addCourseLesson',
-      (o) => [
-        `mutation($id: ID!) { addCourseLesson(moduleId: $id, input: { title: "x" }) { __typename } }`,
-        { id: o.module },
-      ],
-    ],
-    [
-      'updateCourseLesson',
-      (o) => [
-        `mutation($id: ID!) { updateCourseLesson(id: $id, input: { body: "x" }) { __typename } }`,
-        { id: o.lesson },
-      ],
-    ],
+    byOtherId('updateCard', 'card', 'input: { annualFee: "1.00" }'),
+    byOtherId('updateCourse', 'course', 'input: { title: "x" }'),
+    byOtherId('changeCourseStatus', 'course', 'status: REVIEW'),
+    byOtherId('addCourseModule', 'course', 'input: { title: "x" }', 'courseId'),
+    byOtherId('updateCourseModule', 'module', 'input: { title: "x" }'),
+    byOtherId('addCourseLesson', 'module', 'input: { title: "x" }', 'moduleId'),
+    byOtherId('updateCourseLesson', 'lesson', 'input: { body: "x" }'),
     [
       'reorderCourseModules',
       (o) => [
@@ -609,25 +454,13 @@ describe('writes never touch another tenant’s rows', () => {
         { id: o.module, l: o.lesson },
       ],
     ],
-    [
-      'regenerateCourseModule',
-      (o) => [`mutation($id: ID!) { regenerateCourseModule(id: $id) { __typename } }`, { id: o.module }],
-    ],
-    [
-      'regenerateCourseLesson',
-      (o) => [`mutation($id: ID!) { regenerateCourseLesson(id: $id) { __typename } }`, { id: o.lesson }],
-    ],
-    ['exportCourse', (o) => [`mutation($id: ID!) { exportCourse(id: $id) { __typename } }`, { id: o.course }]],
-    [
-      'updateLead',
-      (o) => [`mutation($id: ID!) { updateLead(id: $id, input: { owner: "x" }) { __typename } }`, { id: o.lead }],
-    ],
-    [
-      'changeLeadStatus',
-      (o) => [`mutation($id: ID!) { changeLeadStatus(id: $id, status: CONTACTED) { __typename } }`, { id: o.lead }],
-    ],
-    ['retryCrmSync', (o) => [`mutation($id: ID!) { retryCrmSync(id: $id) { __typename } }`, { id: o.lead }]],
-    ['skipCrmSync', (o) => [`mutation($id: ID!) { skipCrmSync(id: $id) { __typename } }`, { id: o.lead }]],
+    byOtherId('regenerateCourseModule', 'module'),
+    byOtherId('regenerateCourseLesson', 'lesson'),
+    byOtherId('exportCourse', 'course'),
+    byOtherId('updateLead', 'lead', 'input: { owner: "x" }'),
+    byOtherId('changeLeadStatus', 'lead', 'status: CONTACTED'),
+    byOtherId('retryCrmSync', 'lead'),
+    byOtherId('skipCrmSync', 'lead'),
     [
       'startWorkflow',
       (o, own) => [
@@ -642,19 +475,10 @@ describe('writes never touch another tenant’s rows', () => {
         { d: o.definition, l: own.lead },
       ],
     ],
-    ['cancelWorkflowRun', (o) => [`mutation($id: ID!) { cancelWorkflowRun(id: $id) { __typename } }`, { id: o.run }]],
-    [
-      'rerunWorkflowRun',
-      (o) => [`mutation($id: ID!) { rerunWorkflowRun(id: $id, fromStep: "score") { __typename } }`, { id: o.run }],
-    ],
-    [
-      'cancelRecommendationJob',
-      (o) => [`mutation($id: ID!) { cancelRecommendationJob(id: $id) { __typename } }`, { id: o.job }],
-    ],
-    [
-      'retryFailedRecommendations',
-      (o) => [`mutation($id: ID!) { retryFailedRecommendations(id: $id) { __typename } }`, { id: o.job }],
-    ],
+    byOtherId('cancelWorkflowRun', 'run'),
+    byOtherId('rerunWorkflowRun', 'run', 'fromStep: "score"'),
+    byOtherId('cancelRecommendationJob', 'job'),
+    byOtherId('retryFailedRecommendations', 'job'),
     [
       'recordGrowerPayment',
       (o) => [

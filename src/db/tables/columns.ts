@@ -1,6 +1,6 @@
 // Column helpers shared by every table file, so a tenant-owned table states only what is its own.
 import { sql } from 'drizzle-orm';
-import { integer, timestamp } from 'drizzle-orm/pg-core';
+import { foreignKey, integer, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
 
 /** timestamptz(3) read as a string: a JS Date would drop the microseconds keyset cursors compare. */
@@ -24,3 +24,14 @@ export const tenantColumns = () => ({
 
 /** A SQL list of string literals, for check constraints over an enum's values. */
 export const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+
+/**
+ * A child row's reference to its parent through (organization_id, id), so no row can point into
+ * another tenant's: `column` of the child names `parent`'s id in the same organization.
+ */
+export const tenantRef = (
+  name: string,
+  child: { organizationId: PgColumn },
+  column: PgColumn,
+  parent: { organizationId: PgColumn; id: PgColumn },
+) => foreignKey({ name, columns: [child.organizationId, column], foreignColumns: [parent.organizationId, parent.id] });

@@ -6,30 +6,8 @@
 // a reorder rewrites every position in one statement, and every structural write locks the course
 // row first (service.ts), so positions stay a permutation without a deferred constraint.
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  foreignKey,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-  type PgColumn,
-} from 'drizzle-orm/pg-core';
-import { organizationTable } from './identity.ts';
-
-const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
-const organizationId = () =>
-  integer('organization_id')
-    .notNull()
-    .references(() => organizationTable.id, { onDelete: 'cascade' });
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
-const timestamps = {
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-};
+import { check, index, integer, jsonb, pgTable, text, unique, type PgColumn } from 'drizzle-orm/pg-core';
+import { createdAt, inList, instant, tenantColumns, tenantRef, timestamps } from './columns.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];
@@ -42,8 +20,7 @@ export const LESSON_BODY_MAX_CHARS = 200_000;
 export const courseTable = pgTable(
   'courses',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     title: text('title').notNull(),
     summary: text('summary'),
     topic: text('topic'),
@@ -53,8 +30,8 @@ export const courseTable = pgTable(
     authors: text('authors').array().notNull().default(sql`'{}'::text[]`),
     /** Duration the author announces; quality analysis compares it with the lessons' sum. */
     declaredMinutes: integer('declared_minutes'),
-    publishedAt: ts('published_at'),
-    ...timestamps,
+    publishedAt: instant('published_at'),
+    ...timestamps(),
   },
   (t) => [
     unique('courses_organization_id_id_key').on(t.organizationId, t.id),
@@ -71,11 +48,7 @@ export const courseTable = pgTable(
 );
 
 const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColumn }) =>
-  foreignKey({
-    name,
-    columns: [t.organizationId, t.courseId],
-    foreignColumns: [courseTable.organizationId, courseTable.id],
-  }).onDelete('cascade');
+  tenantRef(name, t, t.courseId, courseTable).onDelete('cascade');
 
 export const courseModuleTable = pgTable(
   'course_modules',
@@ -87,7 +60,7 @@ export const courseModuleTable = pgTable(
     title: text('title').notNull(),
     summary: text('summary'),
     objectives: text('objectives').array().notNull().default(sql`'{}'::text[]`),
-    ...timestamps,
+    ...timestamps(),
   },
   (t) => [
     courseRef('course_modules_course_fkey', t),
@@ -113,15 +86,11 @@ export const courseLessonTable = pgTable(
     estimatedMinutes: integer('estimated_minutes').notNull().default(0),
     level: text('level', { enum: COURSE_LEVELS }),
     prerequisites: text('prerequisites').array().notNull().default(sql`'{}'::text[]`),
-    ...timestamps,
+    ...timestamps(),
   },
   (t) => [
     courseRef('course_lessons_course_fkey', t),
-    foreignKey({
-      name: 'course_lessons_module_fkey',
-      columns: [t.organizationId, t.moduleId],
-      foreignColumns: [courseModuleTable.organizationId, courseModuleTable.id],
-    }).onDelete('cascade'),
+    tenantRef('course_lessons_module_fkey', t, t.moduleId, courseModuleTable).onDelete('cascade'),
     unique('course_lessons_organization_id_id_key').on(t.organizationId, t.id),
     index('course_lessons_module_position_idx').on(t.moduleId, t.position, t.id),
     index('course_lessons_course_idx').on(t.courseId),
@@ -159,8 +128,7 @@ export type GenerationSpec = {
 export const courseGenerationTable = pgTable(
   'course_generations',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     courseId: integer('course_id').notNull(),
     kind: text('kind', { enum: GENERATION_KINDS }).notNull().default('course'),
     /** The module or lesson regenerated (kind module / lesson). */
@@ -178,11 +146,11 @@ export const courseGenerationTable = pgTable(
     attempts: integer('attempts').notNull().default(0),
     failureReason: text('failure_reason'),
     createdBy: text('created_by'),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    startedAt: ts('started_at'),
-    heartbeatAt: ts('heartbeat_at'),
-    finishedAt: ts('finished_at'),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    createdAt: createdAt(),
+    startedAt: instant('started_at'),
+    heartbeatAt: instant('heartbeat_at'),
+    finishedAt: instant('finished_at'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
     courseRef('course_generations_course_fkey', t),

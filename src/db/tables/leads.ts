@@ -8,28 +8,10 @@
 // the CRM is down are one pending row, pushed once with the last state) for free; each row has its
 // own next_attempt_at, so a failing lead backs off without holding back any other.
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  foreignKey,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  unique,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
+import { createdAt, inList, instant, organizationId, tenantColumns, tenantRef, timestamps } from './columns.ts';
 import { ACTOR_KINDS } from './packhouse-operations.ts';
-
-const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
-const organizationId = () =>
-  integer('organization_id')
-    .notNull()
-    .references(() => organizationTable.id, { onDelete: 'cascade' });
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
@@ -39,8 +21,7 @@ export type LeadSource = (typeof LEAD_SOURCES)[number];
 export const leadTable = pgTable(
   'leads',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     name: text('name').notNull(),
     email: text('email').notNull(),
     phone: text('phone'),
@@ -52,13 +33,12 @@ export const leadTable = pgTable(
     /** Bumped by every write; CRM pushes carry it, so the CRM (and we) can tell newer from older. */
     version: integer('version').notNull().default(1),
     /** occurredAt of the newest CRM webhook event applied: an older event never overwrites a newer one. */
-    crmUpdatedAt: ts('crm_updated_at'),
+    crmUpdatedAt: instant('crm_updated_at'),
     /** What the trigram search reads (GIN index in a custom migration). */
     searchText: text('search_text')
       .notNull()
       .generatedAlwaysAs(sql`lower(name || ' ' || email || ' ' || coalesce(company, ''))`),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    ...timestamps(),
   },
   (t) => [
     unique('leads_organization_id_id_key').on(t.organizationId, t.id),
@@ -80,8 +60,7 @@ export type LeadEventKind = (typeof LEAD_EVENT_KINDS)[number];
 export const leadEventTable = pgTable(
   'lead_events',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     leadId: integer('lead_id').notNull(),
     kind: text('kind', { enum: LEAD_EVENT_KINDS }).notNull(),
     fromStatus: text('from_status', { enum: LEAD_STATUSES }),
@@ -90,14 +69,10 @@ export const leadEventTable = pgTable(
     note: text('note'),
     actorKind: text('actor_kind', { enum: ACTOR_KINDS }).notNull(),
     actorId: integer('actor_id'),
-    recordedAt: ts('recorded_at').notNull().defaultNow(),
+    recordedAt: instant('recorded_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({
-      name: 'lead_events_lead_fkey',
-      columns: [t.organizationId, t.leadId],
-      foreignColumns: [leadTable.organizationId, leadTable.id],
-    }).onDelete('cascade'),
+    tenantRef('lead_events_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('lead_events_lead_recorded_idx').on(t.leadId, t.recordedAt, t.id),
     check('lead_events_kind_valid', sql`${t.kind} in (${inList(LEAD_EVENT_KINDS)})`),
   ],
@@ -120,19 +95,15 @@ export const leadCrmSyncTable = pgTable(
     syncedVersion: integer('synced_version'),
     /** Attempts since the last success (reset by a success or by retryCrmSync). */
     attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    nextAttemptAt: instant('next_attempt_at').notNull().defaultNow(),
     /** A worker holds the row until then; a crashed worker's claim lapses and another takes it. */
-    leaseUntil: ts('lease_until'),
+    leaseUntil: instant('lease_until'),
     lastError: text('last_error'),
-    syncedAt: ts('synced_at'),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    syncedAt: instant('synced_at'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({
-      name: 'lead_crm_sync_lead_fkey',
-      columns: [t.organizationId, t.leadId],
-      foreignColumns: [leadTable.organizationId, leadTable.id],
-    }).onDelete('cascade'),
+    tenantRef('lead_crm_sync_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('lead_crm_sync_due_idx').on(t.nextAttemptAt).where(sql`state = 'pending'`),
     index('lead_crm_sync_state_idx').on(t.organizationId, t.state, t.leadId),
     check('lead_crm_sync_state_valid', sql`${t.state} in (${inList(CRM_SYNC_STATES)})`),
@@ -143,12 +114,11 @@ export const leadCrmSyncTable = pgTable(
 export const crmPushTable = pgTable(
   'crm_pushes',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     leadId: integer('lead_id').notNull(),
     version: integer('version').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    pushedAt: ts('pushed_at').notNull().defaultNow(),
+    pushedAt: instant('pushed_at').notNull().defaultNow(),
   },
   (t) => [index('crm_pushes_lead_idx').on(t.leadId, t.version)],
 );
@@ -159,7 +129,7 @@ export const crmSettingsTable = pgTable('crm_settings', {
     .primaryKey()
     .references(() => organizationTable.id, { onDelete: 'cascade' }),
   webhookSecret: text('webhook_secret').notNull(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedAt: instant('updated_at').notNull().defaultNow(),
 });
 
 /** CRM webhook events already applied (or ignored as stale), by their event id: redeliveries do nothing. */
@@ -170,9 +140,9 @@ export const crmWebhookEventTable = pgTable(
     connector: text('connector').notNull(),
     eventId: text('event_id').notNull(),
     leadId: integer('lead_id'),
-    occurredAt: ts('occurred_at').notNull(),
+    occurredAt: instant('occurred_at').notNull(),
     outcome: text('outcome').notNull(),
-    receivedAt: ts('received_at').notNull().defaultNow(),
+    receivedAt: instant('received_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ name: 'crm_webhook_events_pkey', columns: [t.organizationId, t.connector, t.eventId] })],
 );
@@ -186,7 +156,7 @@ export const idempotencyKeyTable = pgTable(
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     result: jsonb('result').$type<{ ids: number[] }>().notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [primaryKey({ name: 'idempotency_keys_pkey', columns: [t.organizationId, t.operation, t.key] })],
 );

@@ -1,8 +1,7 @@
 // Request figures per minute per API instance, for /metrics/performance's 24-hour figures across
 // every instance (src/observability/minute-buckets.ts). Not tenant data.
-import { integer, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
+import { integer, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { instant } from './columns.ts';
 
 /**
  * Request counts per minute per instance, for /metrics/performance's 24-hour figures across every
@@ -12,7 +11,7 @@ const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true,
 export const requestMinuteTable = pgTable(
   'request_minutes',
   {
-    minute: ts('minute').notNull(),
+    minute: instant('minute').notNull(),
     serverId: text('server_id').notNull(),
     requests: integer('requests').notNull().default(0),
     failures: integer('failures').notNull().default(0),

@@ -4,7 +4,6 @@ import { sql } from 'drizzle-orm';
 import {
   check,
   date,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -14,7 +13,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantColumns, timestamps } from './columns.ts';
+import { createdAt, inList, instant, tenantColumns, tenantRef, timestamps } from './columns.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable } from './packhouse.ts';
 
 export const ACTOR_KINDS = ['user', 'api_key', 'system'] as const;
@@ -51,11 +50,7 @@ export const batchEventTable = pgTable(
     recordedAt: instant('recorded_at').notNull().default(sql`clock_timestamp()`),
   },
   (t) => [
-    foreignKey({
-      name: 'batch_events_batch_fk',
-      columns: [t.organizationId, t.batchId],
-      foreignColumns: [batchTable.organizationId, batchTable.id],
-    }).onDelete('cascade'),
+    tenantRef('batch_events_batch_fk', t, t.batchId, batchTable).onDelete('cascade'),
     // Batch.history: newest first per batch, keyset (recorded_at, id) in either direction.
     index('batch_events_batch_recorded_idx').on(t.organizationId, t.batchId, t.recordedAt, t.id),
     check('batch_events_kind_valid', sql`${t.kind} in (${inList(BATCH_EVENT_KINDS)})`),
@@ -112,11 +107,7 @@ export const growerPaymentTable = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    foreignKey({
-      name: 'grower_payments_grower_fk',
-      columns: [t.organizationId, t.growerId],
-      foreignColumns: [growerTable.organizationId, growerTable.id],
-    }),
+    tenantRef('grower_payments_grower_fk', t, t.growerId, growerTable),
     uniqueIndex('grower_payments_reference_key').on(t.organizationId, t.reference),
     // Grower.payments, payment totals per grower, and payments filtered by grower.
     index('grower_payments_grower_paid_idx').on(t.organizationId, t.growerId, t.paidOn, t.id),

@@ -2,19 +2,8 @@
 // and child rows reference their parents through (organization_id, id), so a batch can never point
 // at another tenant's grower or packhouse, whatever the application code does.
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  date,
-  foreignKey,
-  index,
-  integer,
-  numeric,
-  pgTable,
-  text,
-  unique,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
-import { inList, tenantColumns, timestamps } from './columns.ts';
+import { check, date, index, integer, numeric, pgTable, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+import { inList, tenantColumns, tenantRef, timestamps } from './columns.ts';
 
 export const growerTable = pgTable(
   'growers',
@@ -82,16 +71,8 @@ export const batchTable = pgTable(
     ...timestamps(),
   },
   (t) => [
-    foreignKey({
-      name: 'batches_grower_fk',
-      columns: [t.organizationId, t.growerId],
-      foreignColumns: [growerTable.organizationId, growerTable.id],
-    }),
-    foreignKey({
-      name: 'batches_packhouse_fk',
-      columns: [t.organizationId, t.packhouseId],
-      foreignColumns: [packhouseTable.organizationId, packhouseTable.id],
-    }),
+    tenantRef('batches_grower_fk', t, t.growerId, growerTable),
+    tenantRef('batches_packhouse_fk', t, t.packhouseId, packhouseTable),
     // Lets tenant-owned children (batch_events) reference (organization_id, id), as batches do growers.
     unique('batches_organization_id_id_key').on(t.organizationId, t.id),
     uniqueIndex('batches_organization_code_key').on(t.organizationId, t.code),

@@ -11,7 +11,6 @@ import {
   boolean,
   check,
   doublePrecision,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -21,7 +20,7 @@ import {
   unique,
   type PgColumn,
 } from 'drizzle-orm/pg-core';
-import { inList, instant, organizationId, tenantColumns, timestamps } from './columns.ts';
+import { inList, instant, organizationId, tenantColumns, tenantRef, timestamps } from './columns.ts';
 
 const paise = (name: string) => bigint(name, { mode: 'number' });
 
@@ -74,11 +73,7 @@ export const cardRewardRateTable = pgTable(
   },
   (t) => [
     primaryKey({ name: 'card_reward_rates_pkey', columns: [t.cardId, t.category] }),
-    foreignKey({
-      name: 'card_reward_rates_card_fkey',
-      columns: [t.organizationId, t.cardId],
-      foreignColumns: [cardTable.organizationId, cardTable.id],
-    }).onDelete('cascade'),
+    tenantRef('card_reward_rates_card_fkey', t, t.cardId, cardTable).onDelete('cascade'),
     check('card_reward_rates_category_valid', sql`${t.category} in (${inList(SPEND_CATEGORY_VALUES)})`),
     check('card_reward_rates_rate_range', sql`${t.rateBps} between 0 and 10000`),
     check('card_reward_rates_cap_not_negative', sql`coalesce(${t.monthlyCapPaise}, 0) >= 0`),
@@ -133,11 +128,7 @@ export const recommendationJobTable = pgTable(
 );
 
 const jobRef = (name: string, t: { organizationId: PgColumn; jobId: PgColumn }) =>
-  foreignKey({
-    name,
-    columns: [t.organizationId, t.jobId],
-    foreignColumns: [recommendationJobTable.organizationId, recommendationJobTable.id],
-  }).onDelete('cascade');
+  tenantRef(name, t, t.jobId, recommendationJobTable).onDelete('cascade');
 
 /** The job's input, one row per customer: the staging table imports COPY into. */
 export const jobCustomerTable = pgTable(

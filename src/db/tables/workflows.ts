@@ -4,16 +4,9 @@
 // step's output and the enqueue of the next step commit in one transaction, so a run resumed after a
 // crash never repeats a completed step.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
-import { organizationTable } from './identity.ts';
+import { check, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { createdAt, inList, instant, tenantColumns, tenantRef } from './columns.ts';
 import { leadTable } from './leads.ts';
-
-const ts = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: 'string' });
-const organizationId = () =>
-  integer('organization_id')
-    .notNull()
-    .references(() => organizationTable.id, { onDelete: 'cascade' });
-const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
 export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -37,12 +30,11 @@ export type StepDefinition = {
 export const workflowDefinitionTable = pgTable(
   'workflow_definitions',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     name: text('name').notNull(),
     version: integer('version').notNull(),
     steps: jsonb('steps').$type<StepDefinition[]>().notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     unique('workflow_definitions_organization_id_id_key').on(t.organizationId, t.id),
@@ -56,8 +48,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const workflowRunTable = pgTable(
   'workflow_runs',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     definitionId: integer('definition_id').notNull(),
     leadId: integer('lead_id').notNull(),
     status: text('status', { enum: RUN_STATUSES }).notNull().default('queued'),
@@ -70,24 +61,16 @@ export const workflowRunTable = pgTable(
     error: text('error'),
     /** Bumped by rerun and cancel: a queued step job of an earlier generation does nothing. */
     generation: integer('generation').notNull().default(1),
-    resumeAt: ts('resume_at'),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    startedAt: ts('started_at'),
-    finishedAt: ts('finished_at'),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    resumeAt: instant('resume_at'),
+    createdAt: createdAt(),
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
     unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
-    foreignKey({
-      name: 'workflow_runs_definition_fkey',
-      columns: [t.organizationId, t.definitionId],
-      foreignColumns: [workflowDefinitionTable.organizationId, workflowDefinitionTable.id],
-    }),
-    foreignKey({
-      name: 'workflow_runs_lead_fkey',
-      columns: [t.organizationId, t.leadId],
-      foreignColumns: [leadTable.organizationId, leadTable.id],
-    }).onDelete('cascade'),
+    tenantRef('workflow_runs_definition_fkey', t, t.definitionId, workflowDefinitionTable),
+    tenantRef('workflow_runs_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('workflow_runs_lead_created_idx').on(t.leadId, t.createdAt, t.id),
     index('workflow_runs_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
     check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
@@ -100,8 +83,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const workflowStepTable = pgTable(
   'workflow_steps',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: organizationId(),
+    ...tenantColumns(),
     runId: integer('run_id').notNull(),
     stepKey: text('step_key').notNull(),
     position: integer('position').notNull(),
@@ -110,14 +92,10 @@ export const workflowStepTable = pgTable(
     output: jsonb('output').$type<Record<string, unknown>>(),
     error: text('error'),
     attempts: integer('attempts').notNull().default(1),
-    completedAt: ts('completed_at').notNull().defaultNow(),
+    completedAt: instant('completed_at').notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({
-      name: 'workflow_steps_run_fkey',
-      columns: [t.organizationId, t.runId],
-      foreignColumns: [workflowRunTable.organizationId, workflowRunTable.id],
-    }).onDelete('cascade'),
+    tenantRef('workflow_steps_run_fkey', t, t.runId, workflowRunTable).onDelete('cascade'),
     unique('workflow_steps_run_key').on(t.runId, t.stepKey),
     check('workflow_steps_status_valid', sql`${t.status} in (${inList(STEP_STATUSES)})`),
   ],

@@ -11,7 +11,7 @@ import {
 } from '../../db/tables/index.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
-import { builder, mutationErrors } from '../../schema/builder.ts';
+import { builder, type InputFieldBuilder, mutationErrors } from '../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
 import { LIMITS } from './content/input.ts';
 import * as service from './content/service.ts';
@@ -159,56 +159,39 @@ builder.queryFields((t) => ({
 
 // ---- mutations -------------------------------------------------------------------------------
 
-const CourseInput = builder.inputType('CourseInput', {
-  fields: (t) => ({
-    title: t.string({ required: true }),
-    summary: t.string(),
-    topic: t.string(),
-    audience: t.string(),
-    level: t.field({ type: CourseLevelEnum }),
-    authors: t.stringList(),
-    declaredMinutes: t.int(),
-  }),
+// An Input and its Patch share their fields; only the Input requires the title.
+const courseFields = (required: boolean) => (t: InputFieldBuilder) => ({
+  title: t.string({ required }),
+  summary: t.string(),
+  topic: t.string(),
+  audience: t.string(),
+  level: t.field({ type: CourseLevelEnum }),
+  authors: t.stringList(),
+  declaredMinutes: t.int(),
 });
+const CourseInput = builder.inputType('CourseInput', { fields: courseFields(true) });
 const CoursePatch = builder.inputType('CoursePatch', {
   description: 'Only the fields given are changed.',
-  fields: (t) => ({
-    title: t.string(),
-    summary: t.string(),
-    topic: t.string(),
-    audience: t.string(),
-    level: t.field({ type: CourseLevelEnum }),
-    authors: t.stringList(),
-    declaredMinutes: t.int(),
-  }),
+  fields: courseFields(false),
 });
-const ModuleInput = builder.inputType('CourseModuleInput', {
-  fields: (t) => ({ title: t.string({ required: true }), summary: t.string(), objectives: t.stringList() }),
+const moduleFields = (required: boolean) => (t: InputFieldBuilder) => ({
+  title: t.string({ required }),
+  summary: t.string(),
+  objectives: t.stringList(),
 });
-const ModulePatch = builder.inputType('CourseModulePatch', {
-  fields: (t) => ({ title: t.string(), summary: t.string(), objectives: t.stringList() }),
-});
+const ModuleInput = builder.inputType('CourseModuleInput', { fields: moduleFields(true) });
+const ModulePatch = builder.inputType('CourseModulePatch', { fields: moduleFields(false) });
 const bodyDescription = `Markdown, at most ${LIMITS.body.toLocaleString('en')} characters.`;
-const LessonInput = builder.inputType('CourseLessonInput', {
-  fields: (t) => ({
-    title: t.string({ required: true }),
-    objectives: t.stringList(),
-    body: t.string({ description: bodyDescription }),
-    estimatedMinutes: t.int(),
-    level: t.field({ type: CourseLevelEnum }),
-    prerequisites: t.stringList(),
-  }),
+const lessonFields = (required: boolean) => (t: InputFieldBuilder) => ({
+  title: t.string({ required }),
+  objectives: t.stringList(),
+  body: t.string({ description: bodyDescription }),
+  estimatedMinutes: t.int(),
+  level: t.field({ type: CourseLevelEnum }),
+  prerequisites: t.stringList(),
 });
-const LessonPatch = builder.inputType('CourseLessonPatch', {
-  fields: (t) => ({
-    title: t.string(),
-    objectives: t.stringList(),
-    body: t.string({ description: bodyDescription }),
-    estimatedMinutes: t.int(),
-    level: t.field({ type: CourseLevelEnum }),
-    prerequisites: t.stringList(),
-  }),
-});
+const LessonInput = builder.inputType('CourseLessonInput', { fields: lessonFields(true) });
+const LessonPatch = builder.inputType('CourseLessonPatch', { fields: lessonFields(false) });
 
 /** GraphQL sends null for omitted optional fields only when the client writes null; both mean "leave it". */
 function given<T extends Record<string, unknown>>(input: T): { [K in keyof T]?: Exclude<T[K], null> } {

@@ -10,7 +10,7 @@ import {
   type ApiKeyKind,
   type UserRole,
 } from '../../db/tables/index.ts';
-import { keysetPage, type PageArgs } from '../../db/keyset.ts';
+import { tenantPage, type PageArgs } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, newApiKey, signToken, verifyPassword } from './secrets.ts';
@@ -29,10 +29,10 @@ export async function getOrganization(db: Db, organizationId: number) {
 
 /** The organization's API keys, newest first. */
 export function listApiKeys(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
+  return tenantPage(
     db,
     apiKeyTable,
-    eq(apiKeyTable.organizationId, organizationId),
+    organizationId,
     {
       list: 'apiKeys',
       columns: [apiKeyTable.createdAt, apiKeyTable.id],

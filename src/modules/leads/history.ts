@@ -1,7 +1,6 @@
 // Lead history: one append-only event per change, written in the transaction of the change.
-import { eq } from 'drizzle-orm';
 import { leadEventTable, type leadTable, type LeadEventKind } from '../../db/tables/index.ts';
-import { lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { newestFirstByParent } from '../../db/keyset.ts';
 import type { Db } from '../../resources.ts';
 import type { Actor } from '../packhouse/history.ts';
 
@@ -46,21 +45,9 @@ export async function recordLeadEvent(
   });
 }
 
-export const LEAD_HISTORY_ORDERING: Ordering<LeadEvent> = {
+/** A lead's history reads newest first; one statement for every lead. */
+export const { ordering: LEAD_HISTORY_ORDERING, pages: historyByLead } = newestFirstByParent(leadEventTable, {
+  parent: 'leadId',
+  time: 'recordedAt',
   list: 'lead.history',
-  columns: [leadEventTable.recordedAt, leadEventTable.id],
-  direction: 'desc',
-  key: (e) => [e.recordedAt, e.id],
-};
-
-export function historyByLead(db: Db, organizationId: number, leadIds: readonly number[], page: PageArgs) {
-  return lateralPages(
-    db,
-    leadEventTable,
-    leadEventTable.leadId,
-    leadIds,
-    eq(leadEventTable.organizationId, organizationId),
-    LEAD_HISTORY_ORDERING,
-    page,
-  );
-}
+});

@@ -2,7 +2,7 @@
 // trigram index (pg_trgm), the filters and orders their b-tree indexes, never a scan of all leads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../test/harness.ts';
-import { describePlan, planOf, recordingDb, type Statement } from '../../test/explain.ts';
+import { describePlan, planOfWork } from '../../test/explain.ts';
 import type { Db } from '../../resources.ts';
 import { listLeads } from './service.ts';
 import { runsByLead } from '../workflows/service.ts';
@@ -40,15 +40,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => h?.close());
 
-async function statementOf(work: (db: Db) => Promise<unknown>): Promise<Statement> {
-  const { db, statements } = recordingDb(h.resources.sql);
-  await work(db);
-  expect(statements).toHaveLength(1);
-  return statements[0];
-}
-
 async function expectPlan(work: (db: Db) => Promise<unknown>, index: string) {
-  const nodes = await planOf(h.resources.sql, await statementOf(work));
+  const nodes = await planOfWork(h.resources.sql, work);
   const plan = describePlan(nodes);
   expect(
     nodes.filter((n) => n.nodeType === 'Seq Scan' && n.relation === 'leads'),
@@ -83,7 +76,7 @@ describe('leads', () => {
     const ids = (await h.resources.sql`select id from leads where organization_id = ${org} order by id limit 50`).map(
       (r) => r.id as number,
     );
-    const nodes = await planOf(h.resources.sql, await statementOf((db) => runsByLead(db, org, ids, { first: 1 })));
+    const nodes = await planOfWork(h.resources.sql, (db) => runsByLead(db, org, ids, { first: 1 }));
     expect(
       nodes.some((n) => n.index === 'workflow_runs_lead_created_idx'),
       describePlan(nodes),

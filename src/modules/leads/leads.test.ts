@@ -1,27 +1,26 @@
 // Leads through the API: writes with history and their CRM outbox row, the refusals (bad e-mail or
 // phone, duplicate e-mail in any case, unknown moves), Idempotency-Key, search and pagination, and
 // the statement count of a list with each lead's latest workflow run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { describe, expect } from 'vitest';
+import { appTest, type AppFixtures } from '../../test/fixtures.ts';
 import { CREATE_LEAD, createLead, leadInput, saveDefinition, startRuns } from '../../test/leads.ts';
 import { decodeGlobalId } from '../../lib/global-id.ts';
 
-let h: Harness;
-let t: Tenant;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('leads');
-});
-afterAll(() => h?.close());
+const it = appTest({ tenant: 'leads' });
 
 const local = (id: string) => Number(decodeGlobalId(id).id);
-const count = async (table: string, org = t.organizationId) =>
-  (await h.resources.sql`select count(*)::int as n from ${h.resources.sql(table)} where organization_id = ${org}`)[0]
-    .n as number;
+/** Rows of the tenant in a table. */
+const count = async ({ h, t }: AppFixtures, table: string) =>
+  (
+    await h.resources
+      .sql`select count(*)::int as n from ${h.resources.sql(table)} where organization_id = ${t.organizationId}`
+  )[0].n as number;
 
 describe('writes', () => {
-  it('createLead answers at once with a PENDING CRM sync, a history event and one outbox row, in one transaction', async () => {
+  it('createLead answers at once with a PENDING CRM sync, a history event and one outbox row, in one transaction', async ({
+    h,
+    t,
+  }) => {
     const lead = await createLead(h, t.partnerKey, { phone: '+64 21 555 0100' });
     expect(lead).toMatchObject({ status: 'NEW', version: 1, crmSync: { state: 'PENDING', attempts: 0 } });
     const [sync] = await h.resources
@@ -39,7 +38,7 @@ describe('writes', () => {
     ]);
   });
 
-  it('updateLead and changeLeadStatus bump the version, keep one outbox row and write history', async () => {
+  it('updateLead and changeLeadStatus bump the version, keep one outbox row and write history', async ({ h, t }) => {
     const lead = await createLead(h, t.partnerKey);
     const up = await h.gql(
       `mutation($id: ID!) { updateLead(id: $id, input: { company: "Orchard Co", owner: "ana" }) { __typename ... on MutationUpdateLeadSuccess { data { version company owner } } } }`,
@@ -84,8 +83,8 @@ describe('writes', () => {
 });
 
 describe('bad input is a typed error and writes nothing', () => {
-  it('invalid e-mails and phone numbers name their field', async () => {
-    const before = await count('leads');
+  it('invalid e-mails and phone numbers name their field', async ({ h, t }) => {
+    const before = await count({ h, t }, 'leads');
     for (const email of ['not-an-email', 'a@b', 'two@@example.com', 'space in@example.com', 'x@example.123', '']) {
       const r = await h.gql(CREATE_LEAD, { auth: t.partnerKey, variables: { input: leadInput({ email }) } });
       expect(r.body.data.createLead, email).toMatchObject({ __typename: 'ValidationError', field: 'input.email' });
@@ -94,12 +93,16 @@ describe('bad input is a typed error and writes nothing', () => {
       const r = await h.gql(CREATE_LEAD, { auth: t.partnerKey, variables: { input: leadInput({ phone }) } });
       expect(r.body.data.createLead, phone).toMatchObject({ __typename: 'ValidationError', field: 'input.phone' });
     }
-    expect(await count('leads')).toBe(before);
+    expect(await count({ h, t }, 'leads')).toBe(before);
   });
 
-  it('a duplicate e-mail in any case is DuplicateLeadError naming the existing lead', async () => {
+  it('a duplicate e-mail in any case is DuplicateLeadError naming the existing lead', async ({ h, t }) => {
     const first = await createLead(h, t.partnerKey, { email: 'Grace.Hopper@Navy.example.org' });
-    const before = [await count('leads'), await count('lead_events'), await count('lead_crm_sync')];
+    const before = [
+      await count({ h, t }, 'leads'),
+      await count({ h, t }, 'lead_events'),
+      await count({ h, t }, 'lead_crm_sync'),
+    ];
     for (const email of [
       'grace.hopper@navy.example.org',
       'GRACE.HOPPER@NAVY.EXAMPLE.ORG',
@@ -121,15 +124,17 @@ describe('bad input is a typed error and writes nothing', () => {
       },
     );
     expect(up.body.data.updateLead).toEqual({ __typename: 'DuplicateLeadError', existingLead: { id: first.id } });
-    expect([await count('leads'), await count('lead_events'), await count('lead_crm_sync')]).toEqual(
-      before.map((n, i) => n + (i === 2 || i === 0 || i === 1 ? 1 : 0)),
-    );
+    expect([
+      await count({ h, t }, 'leads'),
+      await count({ h, t }, 'lead_events'),
+      await count({ h, t }, 'lead_crm_sync'),
+    ]).toEqual(before.map((n, i) => n + (i === 2 || i === 0 || i === 1 ? 1 : 0)));
     // Another tenant may hold the same e-mail.
     const u = await h.tenant('other-leads');
     await createLead(h, u.partnerKey, { email: 'grace.hopper@navy.example.org' });
   });
 
-  it('an unknown status move is a ValidationError on status and changes nothing', async () => {
+  it('an unknown status move is a ValidationError on status and changes nothing', async ({ h, t }) => {
     const lead = await createLead(h, t.partnerKey);
     const moves = `mutation($id: ID!, $s: LeadStatus!) { changeLeadStatus(id: $id, status: $s) { __typename ... on ValidationError { field message } } }`;
     const skip = await h.gql(moves, { auth: t.partnerKey, variables: { id: lead.id, s: 'WON' } });
@@ -146,7 +151,7 @@ describe('bad input is a typed error and writes nothing', () => {
 });
 
 describe('Idempotency-Key', () => {
-  it('the same key and body return the same lead; another body is IdempotencyKeyReusedError', async () => {
+  it('the same key and body return the same lead; another body is IdempotencyKeyReusedError', async ({ h, t }) => {
     const input = leadInput();
     const headers = { 'idempotency-key': `create-${Date.now()}` };
     const send = (body: Record<string, unknown>) =>
@@ -167,7 +172,7 @@ describe('Idempotency-Key', () => {
 });
 
 describe('reads', () => {
-  it('search finds words in name, e-mail or company; filters and cursors page through', async () => {
+  it('search finds words in name, e-mail or company; filters and cursors page through', async ({ h }) => {
     const u = await h.tenant('search');
     await createLead(h, u.partnerKey, { name: 'Kowhai Orchards buyer', company: 'Kowhai Orchards' });
     await createLead(h, u.partnerKey, {
@@ -199,7 +204,7 @@ describe('reads', () => {
     expect(wild.body.data.leads.edges).toEqual([]);
   });
 
-  it('50 leads with their latest workflow run and its current step: 3 statements', async () => {
+  it('50 leads with their latest workflow run and its current step: 3 statements', async ({ h }) => {
     const u = await h.tenant('counted');
     const leads = [];
     for (let i = 0; i < 50; i++) leads.push(await createLead(h, u.partnerKey));

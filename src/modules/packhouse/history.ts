@@ -1,8 +1,7 @@
 // Batch history: one append-only event per change, written in the transaction of the change itself.
 // No GraphQL here.
-import { eq } from 'drizzle-orm';
 import { batchEventTable, type batchTable, type ActorKind, type BatchEventKind } from '../../db/tables/index.ts';
-import { lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { newestFirstByParent } from '../../db/keyset.ts';
 import type { Principal } from '../../context.ts';
 import type { Db } from '../../resources.ts';
 
@@ -77,23 +76,9 @@ export async function recordBatchEvent(tx: Db, batch: Batch, values: EventValues
   return event;
 }
 
-/** History reads newest first: `history(first: 5)` is a batch's last five events. */
-export const HISTORY_ORDERING: Ordering<BatchEvent> = {
+/** History reads newest first: `history(first: 5)` is a batch's last five events; a page for every batch id in one statement. */
+export const { ordering: HISTORY_ORDERING, pages: historyByBatch } = newestFirstByParent(batchEventTable, {
+  parent: 'batchId',
+  time: 'recordedAt',
   list: 'batch.history',
-  columns: [batchEventTable.recordedAt, batchEventTable.id],
-  direction: 'desc',
-  key: (e) => [e.recordedAt, e.id],
-};
-
-/** A page of history for every batch id, in one statement. */
-export function historyByBatch(db: Db, organizationId: number, batchIds: readonly number[], page: PageArgs) {
-  return lateralPages(
-    db,
-    batchEventTable,
-    batchEventTable.batchId,
-    batchIds,
-    eq(batchEventTable.organizationId, organizationId),
-    HISTORY_ORDERING,
-    page,
-  );
-}
+});

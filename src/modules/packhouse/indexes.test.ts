@@ -6,7 +6,7 @@ import { seedPackhouseOperations } from '../../../seeds/packhouse-operations.ts'
 import { loadTenantRows } from '../../db/tenant.ts';
 import { batchTable } from '../../db/tables/index.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
-import { describePlan, planOf, recordingDb, type Statement } from '../../test/explain.ts';
+import { describePlan, planOfWork } from '../../test/explain.ts';
 import type { Db } from '../../resources.ts';
 import { historyByBatch } from './history.ts';
 import { listDailyIntake, refreshDailyIntake } from './intake.ts';
@@ -47,16 +47,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => h?.close());
 
-/** Runs `work` against a recording client and returns the one statement it sent. */
-async function statementOf(work: (db: Db) => Promise<unknown>): Promise<Statement> {
-  const { db, statements } = recordingDb(h.resources.sql);
-  await work(db);
-  expect(statements).toHaveLength(1);
-  return statements[0];
-}
-
 async function expectPlan(work: (db: Db) => Promise<unknown>, indexes: string[]) {
-  const nodes = await planOf(h.resources.sql, await statementOf(work));
+  const nodes = await planOfWork(h.resources.sql, work);
   const plan = describePlan(nodes);
   const seqScans = nodes.filter((n) => n.nodeType === 'Seq Scan' && GUARDED.has(n.relation ?? ''));
   expect(seqScans, plan).toEqual([]);

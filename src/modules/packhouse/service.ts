@@ -4,7 +4,7 @@ import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniquely } from '../../db/constraint.ts';
 import { lockOwnedRow } from '../../db/tenant.ts';
-import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, lateralPages, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
@@ -55,17 +55,11 @@ export function batchOrdering(order: BatchOrder, scope = 'batches'): Ordering<Ba
 // ---- reads -----------------------------------------------------------------------------------
 
 export function listGrowers(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return keysetPage(db, growerTable, eq(growerTable.organizationId, organizationId), growerOrdering(order), page);
+  return tenantPage(db, growerTable, organizationId, growerOrdering(order), page);
 }
 
 export function listPackhouses(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return keysetPage(
-    db,
-    packhouseTable,
-    eq(packhouseTable.organizationId, organizationId),
-    packhouseOrdering(order),
-    page,
-  );
+  return tenantPage(db, packhouseTable, organizationId, packhouseOrdering(order), page);
 }
 
 export type BatchFilter = {

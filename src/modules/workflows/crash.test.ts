@@ -3,16 +3,13 @@
 // state (the CRM's copy has the lead's current version, never an older one over a newer), no step
 // of any run was executed twice (each notify step left exactly one note), and every run completed,
 // going on from where it stopped. Workers are real `src/worker.ts` processes; the CRM is the mock.
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockCrm, type MockCrm } from '../../../loadtest/mock-crm.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
 import { createLead, saveDefinition, startRuns, waitFor } from '../../test/leads.ts';
+import { workerProcesses } from '../../test/workers.ts';
 
-const WORKER = fileURLToPath(new URL('../../worker.ts', import.meta.url));
 const LEADS = 40;
 const STEPS = [
   { key: 'enrich', kind: 'enrich' },
@@ -27,7 +24,6 @@ const STEPS = [
 let h: Harness;
 let t: Tenant;
 let crm: MockCrm;
-const children = new Set<ChildProcess>();
 
 const CRM_ENV = {
   CRM_CONNECTOR: 'http',
@@ -38,38 +34,12 @@ const CRM_ENV = {
   CRM_POLL_MS: '50',
 };
 
-function workerEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    DATABASE_URL: h.db.url,
-    ...CRM_ENV,
-    CRM_URL: crm.url,
-    WORKER_CONCURRENCY: '2',
-    WORKER_HEARTBEAT_SECONDS: '10',
-    WORKER_SUPERVISE_SECONDS: '1',
-    JWT_SECRET: 'crash-test-secret-crash-test-secret-0123456789',
-  };
-}
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = fork(WORKER, [], { env: workerEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => [{ exited: true }]),
-  ])) as [{ ready?: boolean }];
-  if (!message.ready) throw new Error('the worker process exited before it was ready');
-  return child;
-}
-
-async function kill(child: ChildProcess) {
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
+const workers = workerProcesses(() => ({
+  DATABASE_URL: h.db.url,
+  ...CRM_ENV,
+  CRM_URL: crm.url,
+  WORKER_CONCURRENCY: '2',
+}));
 
 async function progress() {
   const [row] = await h.resources.sql<{ steps: number; runs_open: number; unsynced: number }[]>`
@@ -86,7 +56,7 @@ beforeAll(async () => {
   t = await h.tenant('crash');
 });
 afterAll(async () => {
-  for (const child of children) await kill(child);
+  await workers.stopAll();
   await h?.close();
   await crm?.close();
 });
@@ -103,12 +73,12 @@ describe('a worker killed with SIGKILL three times, mid-sync and mid-workflow', 
       definition.id,
       leads.map((l) => l.id),
     );
-    let worker = await startWorker();
+    let worker = await workers.start();
     const kills: { steps: number; runsOpen: number; unsynced: number }[] = [];
     for (const atSteps of [40, 110, 180]) {
       await waitFor(`${atSteps} steps`, async () => (await progress()).steps >= atSteps, 60_000);
       // Updates keep arriving while the worker is down: they must end up in the CRM too.
-      await kill(worker);
+      await workers.kill(worker);
       const p = await progress();
       kills.push({ steps: p.steps, runsOpen: p.runs_open, unsynced: p.unsynced });
       for (const lead of leads.slice(0, 10)) {
@@ -117,7 +87,7 @@ describe('a worker killed with SIGKILL three times, mid-sync and mid-workflow', 
           variables: { id: lead.id, c: `Killed at ${p.steps}` },
         });
       }
-      worker = await startWorker();
+      worker = await workers.start();
     }
     // Every kill happened with runs open and pushes due.
     for (const k of kills) expect(k.runsOpen, JSON.stringify(kills)).toBeGreaterThan(0);

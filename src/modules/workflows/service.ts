@@ -9,7 +9,7 @@ import {
   workflowStepTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
-import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { newestFirstByParent, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -60,13 +60,7 @@ export const DEFINITION_ORDERING: Ordering<WorkflowDefinition> = {
 };
 
 export function listDefinitions(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    workflowDefinitionTable,
-    eq(workflowDefinitionTable.organizationId, organizationId),
-    DEFINITION_ORDERING,
-    page,
-  );
+  return tenantPage(db, workflowDefinitionTable, organizationId, DEFINITION_ORDERING, page);
 }
 
 function firstStep(steps: StepDefinition[]) {
@@ -242,34 +236,15 @@ export async function rerunFrom(
 
 // ---- reads -----------------------------------------------------------------------------------
 
-export const RUN_ORDERING: Ordering<WorkflowRun> = {
-  list: 'lead.workflowRuns',
-  columns: [workflowRunTable.createdAt, workflowRunTable.id],
-  direction: 'desc',
-  key: (r) => [r.createdAt, r.id],
-};
-
 /** Each lead's runs, newest first, for all leads in one statement. */
-export function runsByLead(db: Db, organizationId: number, leadIds: readonly number[], page: PageArgs) {
-  return lateralPages(
-    db,
-    workflowRunTable,
-    workflowRunTable.leadId,
-    leadIds,
-    eq(workflowRunTable.organizationId, organizationId),
-    RUN_ORDERING,
-    page,
-  );
-}
+export const { ordering: RUN_ORDERING, pages: runsByLead } = newestFirstByParent(workflowRunTable, {
+  parent: 'leadId',
+  time: 'createdAt',
+  list: 'lead.workflowRuns',
+});
 
 export function listRuns(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    workflowRunTable,
-    eq(workflowRunTable.organizationId, organizationId),
-    { ...RUN_ORDERING, list: 'workflowRuns' },
-    page,
-  );
+  return tenantPage(db, workflowRunTable, organizationId, { ...RUN_ORDERING, list: 'workflowRuns' }, page);
 }
 
 /** Stored steps of many runs in one statement, in position order, per run in key order. */

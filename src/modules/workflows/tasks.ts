@@ -8,7 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { workflowDefinitionTable, workflowRunTable, workflowStepTable } from '../../db/tables/index.ts';
 import { invalidateEntities } from '../../cache/response-cache.ts';
-import { createBoss, QUEUES, takePayload, type JobQueue } from '../../db/queue.ts';
+import { createBoss, QUEUES, takePayload, workOptions, type JobQueue } from '../../db/queue.ts';
 import type { Db, Resources } from '../../resources.ts';
 import { SYSTEM_ACTOR } from '../packhouse/history.ts';
 import { recordLeadEvent } from '../leads/history.ts';
@@ -137,15 +137,8 @@ export async function startWorkflowWorker(
   const stopping = new AbortController();
   await boss.work(
     QUEUES.workflowRun,
-    {
-      localConcurrency: options.concurrency ?? config.jobs.workerConcurrency,
-      batchSize: 1,
-      includeMetadata: true,
-      pollingIntervalSeconds: 0.5,
-      notifyPollingIntervalSeconds: 0.5,
-      // One tenant's 10,000 runs take at most this many slots; other tenants' runs take the rest.
-      groupConcurrency: config.workflows.organizationConcurrency,
-    },
+    // One tenant's 10,000 runs take at most organizationConcurrency slots; other tenants' runs take the rest.
+    workOptions(options.concurrency ?? config.jobs.workerConcurrency, config.workflows.organizationConcurrency),
     async ([job]) => {
       const payload = takePayload(QUEUES.workflowRun, job, log);
       if (!payload) return;

@@ -74,17 +74,14 @@ describe('runs', () => {
   });
 
   it('a wait step is a scheduled job; cancel stops a waiting run; rerun goes again from a step', async () => {
+    // Version 1 waits a second, version 2 two.
+    const waits = (seconds: number) => [
+      { key: 'hello', kind: 'notify', message: 'hi' },
+      { key: 'pause', kind: 'wait', seconds },
+      { key: 'bye', kind: 'notify', message: 'bye' },
+    ];
     const lead = await createLead(h, t.partnerKey);
-    const def = await saveDefinition(
-      h,
-      t.partnerKey,
-      [
-        { key: 'hello', kind: 'notify', message: 'hi' },
-        { key: 'pause', kind: 'wait', seconds: 1 },
-        { key: 'bye', kind: 'notify', message: 'bye' },
-      ],
-      'waits',
-    );
+    const def = await saveDefinition(h, t.partnerKey, waits(1), 'waits');
     const [quick] = await startRuns(h, t.partnerKey, def.id, [lead.id]);
     const waiting = await waitFor('waiting', async () => {
       const r = await run(quick.id);
@@ -96,16 +93,7 @@ describe('runs', () => {
     expect(job.later).toBe(true);
     await finished(quick.id);
 
-    const long = await saveDefinition(
-      h,
-      t.partnerKey,
-      [
-        { key: 'hello', kind: 'notify', message: 'hi' },
-        { key: 'pause', kind: 'wait', seconds: 2 },
-        { key: 'bye', kind: 'notify', message: 'bye' },
-      ],
-      'waits',
-    );
+    const long = await saveDefinition(h, t.partnerKey, waits(2), 'waits');
     expect(long.version).toBe(2);
     const [r2] = await startRuns(h, t.partnerKey, long.id, [lead.id]);
     await waitFor('waiting', async () => (await run(r2.id)).status === 'WAITING');
@@ -151,18 +139,10 @@ describe('runs', () => {
       'sse',
     );
     const [r] = await startRuns(h, t.partnerKey, def.id, [lead.id]);
-    const response = await h.app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${t.partnerKey}`,
-      },
-      body: JSON.stringify({
-        query: `subscription($id: ID!) { workflowRunProgress(id: $id) { status completedSteps } }`,
-        variables: { id: r.id },
-      }),
-    });
+    const response = await h.subscribe(
+      `subscription($id: ID!) { workflowRunProgress(id: $id) { status completedSteps } }`,
+      { auth: t.partnerKey, variables: { id: r.id } },
+    );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const events = (await response.text())
       .split('\n')

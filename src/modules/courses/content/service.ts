@@ -2,13 +2,7 @@
 // caller's organization id and never reads or writes outside it; structural writes (add, reorder)
 // lock the course row first, so concurrent edits of one course queue and positions stay 1..n.
 import { and, eq, sql } from 'drizzle-orm';
-import {
-  courseLessonTable,
-  courseModuleTable,
-  courseTable,
-  type CourseLevel,
-  type CourseStatus,
-} from '../../../db/tables/index.ts';
+import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
 import {
   keysetPage,
   lateralPages,
@@ -134,24 +128,10 @@ export function courseModules(db: Db, organizationId: number, courseId: number):
 
 // ---- writes ----------------------------------------------------------------------------------
 
-export type CourseInput = {
-  title: string;
-  summary?: string | null;
-  topic?: string | null;
-  audience?: string | null;
-  level?: CourseLevel | null;
-  authors?: string[] | null;
-  declaredMinutes?: number | null;
-};
-export type ModuleInput = { title: string; summary?: string | null; objectives?: string[] | null };
-export type LessonInput = {
-  title: string;
-  objectives?: string[] | null;
-  body?: string | null;
-  estimatedMinutes?: number | null;
-  level?: CourseLevel | null;
-  prerequisites?: string[] | null;
-};
+/** What a create takes: the fields of the patch, the title required. */
+export type CourseInput = CoursePatch & { title: string };
+export type ModuleInput = ModulePatch & { title: string };
+export type LessonInput = LessonPatch & { title: string };
 
 /** Keeps only the keys the client sent: a patch never clears what it did not name. */
 function sent<T extends Record<string, unknown>>(patch: T): Partial<T> {

@@ -2,49 +2,27 @@
 // starts another: pg-boss hands the generation out again once its heartbeat lapses, and it resumes
 // at the module after its last checkpoint: every module exists exactly once, in order, and the
 // modules written before the kill are the very same rows.
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
+import { workerProcesses } from '../../../test/workers.ts';
 
-const WORKER = fileURLToPath(new URL('../../../worker.ts', import.meta.url));
 let h: Harness;
 let t: Tenant;
-const children = new Set<ChildProcess>();
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = fork(WORKER, [], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      DATABASE_URL: h.db.url,
-      WORKER_HEARTBEAT_SECONDS: '10',
-      WORKER_SUPERVISE_SECONDS: '1',
-      JWT_SECRET: 'crash-test-secret-crash-test-secret-0123456789',
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  await once(child, 'message');
-  return child;
-}
+const workers = workerProcesses(() => ({ DATABASE_URL: h.db.url }), { stdout: 'ignore' });
 
 beforeAll(async () => {
   h = await startHarness();
   t = await h.tenant('crash');
 });
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  await workers.stopAll();
   await h?.close();
 });
 
 describe('a worker killed mid-generation', () => {
   it('the generation resumes from its last completed module on another worker', { timeout: 90_000 }, async () => {
-    const worker = await startWorker();
+    const worker = await workers.start();
     const r = await h.gql(
       `mutation { generateCourse(input: { topic: "Crash course", modules: 30, lessonsPerModule: 20, lessonWords: 2500 }) { ... on MutationGenerateCourseSuccess { data { id } } } }`,
       { auth: t.partnerKey },
@@ -55,8 +33,7 @@ describe('a worker killed mid-generation', () => {
     for (const until = Date.now() + 30_000; Date.now() < until; ) {
       const [g] = await sql`select completed_modules from course_generations where id = ${id}`;
       if (g.completed_modules >= 2) {
-        worker.kill('SIGKILL');
-        await once(worker, 'exit');
+        await workers.kill(worker);
         atKill = (await sql`select completed_modules from course_generations where id = ${id}`)[0].completed_modules;
         break;
       }
@@ -68,7 +45,7 @@ describe('a worker killed mid-generation', () => {
       await sql`select id, position from course_modules where course_id = (select course_id from course_generations where id = ${id}) order by position`;
     expect(before.map((m) => m.position)).toEqual(Array.from({ length: atKill }, (_, i) => i + 1));
 
-    await startWorker();
+    await workers.start();
     let g: any;
     for (const until = Date.now() + 60_000; Date.now() < until; ) {
       [g] = await sql`select status, completed_modules, attempts from course_generations where id = ${id}`;

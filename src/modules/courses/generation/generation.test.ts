@@ -134,18 +134,10 @@ describe('generating a course', () => {
     const id = queued.body.data.generateCourse.data.id;
     const worker = await startCourseGenerationWorker(h.resources, { concurrency: 1 });
     try {
-      const response = await h.app.fetch('http://test/graphql', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-          authorization: `Bearer ${t.partnerKey}`,
-        },
-        body: JSON.stringify({
-          query: `subscription($id: ID!) { courseGenerationProgress(id: $id) { status completedModules totalModules } }`,
-          variables: { id },
-        }),
-      });
+      const response = await h.subscribe(
+        `subscription($id: ID!) { courseGenerationProgress(id: $id) { status completedModules totalModules } }`,
+        { auth: t.partnerKey, variables: { id } },
+      );
       expect(response.headers.get('content-type')).toContain('text/event-stream');
       const events = (await response.text())
         .split('\n')
@@ -282,17 +274,18 @@ describe('resuming and failing', () => {
         bucket: memoryBucket({ ratePerSecond: 200, capacity: 5 }),
       });
 
-    it('retries 5xx and writes what the API answered', async () => {
-      const row = await generationRow(3);
+    /** Runs a generation of `modules` modules through the HTTP generator; its row and how it ended. */
+    async function runOverHttp(modules: number) {
+      const row = await generationRow(modules);
       await h.resources.sql`update course_generations set generator = 'http' where id = ${row.id}`;
       await claimGeneration(h.resources.db, h.config, row.id);
-      expect(
-        await runGeneration(
-          deps({ builtin: createBuiltinGenerator(), http: generator() }),
-          row.id,
-          new AbortController().signal,
-        ),
-      ).toBe('completed');
+      const withHttp = deps({ builtin: createBuiltinGenerator(), http: generator() });
+      return { row, outcome: await runGeneration(withHttp, row.id, new AbortController().signal) };
+    }
+
+    it('retries 5xx and writes what the API answered', async () => {
+      const { row, outcome } = await runOverHttp(3);
+      expect(outcome).toBe('completed');
       const [{ modules }] = await h.resources
         .sql`select count(*)::int as modules from course_modules where course_id = ${row.courseId}`;
       expect(modules).toBe(3);
@@ -302,16 +295,8 @@ describe('resuming and failing', () => {
     it('a refused call fails the generation with the reason, and no retry', async () => {
       mode = 'broken';
       const before = calls;
-      const row = await generationRow(2);
-      await h.resources.sql`update course_generations set generator = 'http' where id = ${row.id}`;
-      await claimGeneration(h.resources.db, h.config, row.id);
-      expect(
-        await runGeneration(
-          deps({ builtin: createBuiltinGenerator(), http: generator() }),
-          row.id,
-          new AbortController().signal,
-        ),
-      ).toBe('failed');
+      const { row, outcome } = await runOverHttp(2);
+      expect(outcome).toBe('failed');
       const [g] = await h.resources.sql`select failure_reason from course_generations where id = ${row.id}`;
       expect(g.failure_reason).toMatch(/rejected.*HTTP 400: bad prompt/);
       expect(calls - before).toBe(1);

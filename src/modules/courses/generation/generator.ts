@@ -52,3 +52,23 @@ export function minutesFor(body: string): number {
   const words = body.split(/\s+/).filter(Boolean).length;
   return Math.max(1, Math.round(words / 200));
 }
+
+/** The course_lessons rows of a module's generated lessons, numbered from 1. */
+export function lessonRows(
+  course: { organizationId: number; courseId: number },
+  moduleId: number,
+  lessons: GeneratedLesson[],
+) {
+  return lessons.map((l, i) => ({
+    organizationId: course.organizationId,
+    courseId: course.courseId,
+    moduleId,
+    position: i + 1,
+    title: l.title,
+    objectives: l.objectives,
+    body: l.body,
+    estimatedMinutes: l.estimatedMinutes,
+    level: l.level,
+    prerequisites: l.prerequisites,
+  }));
+}

@@ -13,7 +13,7 @@ import {
   type GenerationSpec,
   type GeneratorKind,
 } from '../../../db/tables/index.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { COURSE_GENERATION_GROUP, QUEUES, type JobQueue } from '../../../db/queue.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
@@ -159,6 +159,40 @@ async function nextRevision(tx: Db, kind: GenerationKind, targetId: number): Pro
   return row.n;
 }
 
+/**
+ * Queues the generation of one part (`kind` = module or lesson, `targetId`) of a course locked by the
+ * caller's transaction, sized like the other lessons of the module it is in.
+ */
+async function queuePart(
+  deps: GenerationDeps,
+  tx: Db,
+  course: typeof courseTable.$inferSelect,
+  part: { kind: 'module' | 'lesson'; targetId: number; moduleId: number },
+  generator: GeneratorKind,
+  createdBy: string | null,
+): Promise<Generation> {
+  const [{ lessons }] = await tx.execute<{ lessons: number }>(
+    sql`select count(*)::int as lessons from course_lessons where module_id = ${part.moduleId}`,
+  );
+  const spec = await specOfCourse(tx, course, lessons);
+  const [generation] = await tx
+    .insert(courseGenerationTable)
+    .values({
+      organizationId: course.organizationId,
+      courseId: course.id,
+      kind: part.kind,
+      targetId: part.targetId,
+      generator,
+      spec,
+      totalModules: 1,
+      revision: await nextRevision(tx, part.kind, part.targetId),
+      createdBy,
+    })
+    .returning();
+  await enqueue(deps, tx, generation);
+  return generation;
+}
+
 /** Queues new content for one module (its title and lessons); the rest of the course is untouched. */
 export async function regenerateModule(
   deps: GenerationDeps,
@@ -175,26 +209,7 @@ export async function regenerateModule(
       .where(and(eq(courseModuleTable.id, moduleId), eq(courseModuleTable.organizationId, organizationId)));
     if (!module) throw new NotFoundError('CourseModule', String(moduleId));
     const course = await lockCourse(tx, organizationId, module.courseId);
-    const [{ lessons }] = await tx.execute<{ lessons: number }>(
-      sql`select count(*)::int as lessons from course_lessons where module_id = ${moduleId}`,
-    );
-    const spec = await specOfCourse(tx, course, lessons);
-    const [generation] = await tx
-      .insert(courseGenerationTable)
-      .values({
-        organizationId,
-        courseId: course.id,
-        kind: 'module',
-        targetId: moduleId,
-        generator,
-        spec,
-        totalModules: 1,
-        revision: await nextRevision(tx, 'module', moduleId),
-        createdBy,
-      })
-      .returning();
-    await enqueue(deps, tx, generation);
-    return generation;
+    return queuePart(deps, tx, course, { kind: 'module', targetId: moduleId, moduleId }, generator, createdBy);
   });
 }
 
@@ -214,26 +229,8 @@ export async function regenerateLesson(
       .where(and(eq(courseLessonTable.id, lessonId), eq(courseLessonTable.organizationId, organizationId)));
     if (!lesson) throw new NotFoundError('CourseLesson', String(lessonId));
     const course = await lockCourse(tx, organizationId, lesson.courseId);
-    const [{ lessons }] = await tx.execute<{ lessons: number }>(
-      sql`select count(*)::int as lessons from course_lessons where module_id = ${lesson.moduleId}`,
-    );
-    const spec = await specOfCourse(tx, course, lessons);
-    const [generation] = await tx
-      .insert(courseGenerationTable)
-      .values({
-        organizationId,
-        courseId: course.id,
-        kind: 'lesson',
-        targetId: lessonId,
-        generator,
-        spec,
-        totalModules: 1,
-        revision: await nextRevision(tx, 'lesson', lessonId),
-        createdBy,
-      })
-      .returning();
-    await enqueue(deps, tx, generation);
-    return generation;
+    const part = { kind: 'lesson', targetId: lessonId, moduleId: lesson.moduleId } as const;
+    return queuePart(deps, tx, course, part, generator, createdBy);
   });
 }
 
@@ -255,13 +252,7 @@ const generationOrdering: Ordering<Generation> = {
 };
 
 export function listGenerations(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    courseGenerationTable,
-    eq(courseGenerationTable.organizationId, organizationId),
-    generationOrdering,
-    page,
-  );
+  return tenantPage(db, courseGenerationTable, organizationId, generationOrdering, page);
 }
 
 /**

@@ -12,11 +12,11 @@ import type { Logger } from 'pino';
 import { invalidateTypes, type ResponseCache } from '../../../cache/response-cache.ts';
 import type { Config } from '../../../config.ts';
 import { courseGenerationTable, courseLessonTable, courseModuleTable, courseTable } from '../../../db/tables/index.ts';
-import { createBoss, QUEUES, takePayload } from '../../../db/queue.ts';
+import { createBoss, QUEUES, takePayload, workOptions } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { createBuiltinGenerator } from './builtin.ts';
-import { GeneratorError, type CourseGenerator, type CourseOutline, type GeneratedLesson } from './generator.ts';
+import { GeneratorError, lessonRows, type CourseGenerator, type CourseOutline } from './generator.ts';
 import { createHttpGenerator, httpGeneratorOptions } from './http-generator.ts';
 import type { Generation, GenerationPayload } from './service.ts';
 
@@ -72,21 +72,6 @@ async function invalidate(deps: GenerationDeps, organizationId: number) {
       'CourseLesson',
       'CourseGeneration',
     ]);
-}
-
-function lessonRows(generation: Generation, courseId: number, moduleId: number, lessons: GeneratedLesson[]) {
-  return lessons.map((l, i) => ({
-    organizationId: generation.organizationId,
-    courseId,
-    moduleId,
-    position: i + 1,
-    title: l.title,
-    objectives: l.objectives,
-    body: l.body,
-    estimatedMinutes: l.estimatedMinutes,
-    level: l.level,
-    prerequisites: l.prerequisites,
-  }));
 }
 
 async function reload(db: Db, id: number): Promise<Generation> {
@@ -145,7 +130,7 @@ async function runCourse(
           objectives: module.objectives,
         })
         .returning({ id: courseModuleTable.id });
-      await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, row.id, module.lessons));
+      await tx.insert(courseLessonTable).values(lessonRows(generation, row.id, module.lessons));
       await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
       return advanced;
     });
@@ -188,6 +173,24 @@ async function currentOutline(
   };
 }
 
+/**
+ * Writes the result of a one-part generation (a module or a lesson) once: the transaction that moves
+ * completed_modules from 0 to 1 runs `write` and touches the course; a run after that (the job handed
+ * out again after a crash) writes nothing.
+ */
+async function writeOnce(deps: GenerationDeps, generation: Generation, write: (tx: Db) => Promise<void>) {
+  await deps.db.transaction(async (tx) => {
+    const [advanced] = await tx
+      .update(courseGenerationTable)
+      .set({ completedModules: 1, updatedAt: sql`now()` })
+      .where(and(eq(courseGenerationTable.id, generation.id), eq(courseGenerationTable.completedModules, 0)))
+      .returning();
+    if (!advanced) return;
+    await write(tx);
+    await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
+  });
+}
+
 async function runModule(
   deps: GenerationDeps,
   generator: CourseGenerator,
@@ -204,21 +207,14 @@ async function runModule(
     );
   const module = await generator.module(generation.spec, outline, index, generation.revision, signal);
   signal.throwIfAborted();
-  await deps.db.transaction(async (tx) => {
-    const [advanced] = await tx
-      .update(courseGenerationTable)
-      .set({ completedModules: 1, updatedAt: sql`now()` })
-      .where(and(eq(courseGenerationTable.id, generation.id), eq(courseGenerationTable.completedModules, 0)))
-      .returning();
-    if (!advanced) return;
+  await writeOnce(deps, generation, async (tx) => {
     const moduleId = generation.targetId!;
     await tx
       .update(courseModuleTable)
       .set({ title: module.title, summary: module.summary, objectives: module.objectives, updatedAt: sql`now()` })
       .where(eq(courseModuleTable.id, moduleId));
     await tx.delete(courseLessonTable).where(eq(courseLessonTable.moduleId, moduleId));
-    await tx.insert(courseLessonTable).values(lessonRows(generation, generation.courseId, moduleId, module.lessons));
-    await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
+    await tx.insert(courseLessonTable).values(lessonRows(generation, moduleId, module.lessons));
   });
 }
 
@@ -241,13 +237,7 @@ async function runLesson(
     signal,
   );
   signal.throwIfAborted();
-  await deps.db.transaction(async (tx) => {
-    const [advanced] = await tx
-      .update(courseGenerationTable)
-      .set({ completedModules: 1, updatedAt: sql`now()` })
-      .where(and(eq(courseGenerationTable.id, generation.id), eq(courseGenerationTable.completedModules, 0)))
-      .returning();
-    if (!advanced) return;
+  await writeOnce(deps, generation, async (tx) => {
     await tx
       .update(courseLessonTable)
       .set({
@@ -258,7 +248,6 @@ async function runLesson(
         updatedAt: sql`now()`,
       })
       .where(eq(courseLessonTable.id, lesson.id));
-    await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, generation.courseId));
   });
 }
 
@@ -367,15 +356,8 @@ export async function startCourseGenerationWorker(
   const stopping = new AbortController();
   await boss.work(
     QUEUES.courseGeneration,
-    {
-      localConcurrency: options.concurrency ?? config.courses.maxRunning,
-      batchSize: 1,
-      includeMetadata: true,
-      // pg-boss hands out at most the cap at once across processes; claimGeneration makes it exact.
-      groupConcurrency: config.courses.maxRunning,
-      pollingIntervalSeconds: 0.5,
-      notifyPollingIntervalSeconds: 0.5,
-    },
+    // pg-boss hands out at most the cap at once across processes; claimGeneration makes it exact.
+    workOptions(options.concurrency ?? config.courses.maxRunning, config.courses.maxRunning),
     async ([job]) => {
       const payload = takePayload(QUEUES.courseGeneration, job, log);
       if (!payload) return;

@@ -1,15 +1,14 @@
 // courseQuality: each kind of problem is found where it is, with a severity and a fix; a sound
 // course scores high; another tenant's course is null. Plus the readability and duplicate helpers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { seedCourse } from '../../../../seeds/courses.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
+import { appTest, type AppFixtures } from '../../../test/fixtures.ts';
 import { findDuplicates } from './duplicates.ts';
 import { checkLinks } from './links.ts';
 import { readability } from './readability.ts';
 
-let h: Harness;
-let t: Tenant;
+const it = appTest({ tenant: 'quality' });
 
 const QUALITY = `query($id: ID!) { courseQuality(id: $id) {
   score errors warnings infos lessons modules totalMinutes declaredMinutes analyzedMs
@@ -26,6 +25,7 @@ const story = (seed: string) =>
   ).join(' ');
 
 async function insert(
+  { h, t }: AppFixtures,
   courseId: number,
   modulePosition: number,
   title: string,
@@ -42,14 +42,8 @@ async function insert(
   return m.id as number;
 }
 
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('quality');
-});
-afterAll(() => h?.close());
-
 describe('courseQuality', () => {
-  it('finds each problem with its location, severity and a suggested fix', async () => {
+  it('finds each problem with its location, severity and a suggested fix', async ({ h, t }) => {
     const [course] = await h.resources
       .sql`insert into courses (organization_id, title, summary, declared_minutes) values (${t.organizationId}, 'Flawed', 'A course with problems.', 600) returning id`;
     const hard =
@@ -57,6 +51,7 @@ describe('courseQuality', () => {
         12,
       );
     await insert(
+      { h, t },
       course.id,
       1,
       'Good module',
@@ -72,6 +67,7 @@ describe('courseQuality', () => {
       ],
     );
     await insert(
+      { h, t },
       course.id,
       2,
       'Problem module',
@@ -86,7 +82,7 @@ describe('courseQuality', () => {
         },
       ],
     );
-    await insert(course.id, 3, 'Nothing yet', ['Something'], []);
+    await insert({ h, t }, course.id, 3, 'Nothing yet', ['Something'], []);
     const r = await h.gql(QUALITY, { auth: t.partnerKey, variables: { id: encodeGlobalId('Course', course.id) } });
     expect(r.body.errors).toBeUndefined();
     const q = r.body.data.courseQuality;
@@ -120,7 +116,7 @@ describe('courseQuality', () => {
     expect(q.score).toBe(80);
   });
 
-  it('a generated course with declared duration scores high', async () => {
+  it('a generated course with declared duration scores high', async ({ h, t }) => {
     const id = await seedCourse(h.resources.db, t.organizationId, {
       topic: 'Irrigation scheduling',
       audience: 'growers',
@@ -137,7 +133,7 @@ describe('courseQuality', () => {
     expect(q.lessons).toBe(20);
   });
 
-  it("another tenant's course is null", async () => {
+  it("another tenant's course is null", async ({ h, t }) => {
     const other = await h.tenant('other');
     const id = await seedCourse(h.resources.db, other.organizationId, {
       topic: 'Secret',

@@ -12,20 +12,12 @@ import { isoFromPg } from '../../../lib/time.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { createConnectors, type CrmConnector, type CrmLead } from './connector.ts';
 
-type Claimed = {
+/** A claimed outbox row with its lead's current state: the CRM's fields under their own names, and the row's. */
+type Claimed = Omit<CrmLead, 'id' | 'updatedAt'> & {
   lead_id: number;
   organization_id: number;
   connector: CrmConnectorKind;
   attempts: number;
-  version: number;
-  name: string;
-  email: string;
-  phone: string | null;
-  company: string | null;
-  source: string;
-  status: string;
-  owner: string | null;
-  score: number | null;
   updated_at: string;
 };
 

@@ -6,7 +6,7 @@ import { cardTable } from '../../../db/tables/index.ts';
 import { LIST_PAGE } from '../../../db/keyset.ts';
 import { loadTenantNodes } from '../../../db/tenant.ts';
 import { bpsFromPercent, paiseFromRupees, percentFromBps, rupeesFromPaise } from '../../../lib/money.ts';
-import { builder, mutationErrors } from '../../../schema/builder.ts';
+import { builder, type InputFieldBuilder, mutationErrors } from '../../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId } from '../../../schema/common.ts';
 import * as catalog from './service.ts';
 import { SPEND_CATEGORIES } from './scoring.ts';
@@ -107,7 +107,7 @@ const CardRewardRateInput = builder.inputType('CardRewardRateInput', {
   }),
 });
 
-const cardFields = (required: boolean) => (t: PothosInputFieldBuilder) => ({
+const cardFields = (required: boolean) => (t: InputFieldBuilder) => ({
   code: t.string({ required, validate: code }),
   name: t.string({ required, validate: text }),
   issuer: t.string({ required, validate: text }),
@@ -122,7 +122,6 @@ const cardFields = (required: boolean) => (t: PothosInputFieldBuilder) => ({
     description: 'Rates per category; on update, replaces all of them.',
   }),
 });
-type PothosInputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
 
 const CardInput = builder.inputType('CardInput', { fields: cardFields(true) });
 const CardPatch = builder.inputType('CardPatch', {

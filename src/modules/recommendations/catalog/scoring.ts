@@ -7,15 +7,10 @@
 // welcome benefit − fees. Cards with negative net savings are never recommended; the top 10 are
 // ranked by net savings, then by card code so ties rank the same way every time.
 
-export const SPEND_CATEGORIES = [
-  'online_shopping',
-  'groceries',
-  'dining',
-  'travel',
-  'fuel',
-  'utilities',
-  'other',
-] as const;
+import { SPEND_CATEGORY_VALUES } from '../../../db/tables/index.ts';
+
+/** The categories of spend, in the order of the database's enum (card_reward_rates.category). */
+export const SPEND_CATEGORIES = SPEND_CATEGORY_VALUES;
 export type SpendCategory = (typeof SPEND_CATEGORIES)[number];
 
 export const TOP_N = 10;

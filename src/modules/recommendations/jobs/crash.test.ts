@@ -2,59 +2,28 @@
 // the killed workers' chunks are handed out again after their heartbeat lapses, and the job ends
 // with every customer stored exactly once, and results identical to an uninterrupted run of the
 // same customers. Workers are real `src/worker.ts` processes; the provider is the mock, fast.
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../../../loadtest/mock-provider.ts';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
 import { startHarness, TEST_REDIS_URL, type Harness, type Tenant } from '../../../test/harness.ts';
 import { catalogTenant, customerInputs, JOB, submit, waitForJob } from '../../../test/recommendations.ts';
+import { workerProcesses } from '../../../test/workers.ts';
 
-const WORKER = fileURLToPath(new URL('../../../worker.ts', import.meta.url));
 const COUNT = 480;
 
 let h: Harness;
 let t: Tenant;
 let mock: MockProvider;
-const children = new Set<ChildProcess>();
-
-function workerEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    DATABASE_URL: h.db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: `${h.db.name}:`,
-    PROVIDER_URL: mock.url,
-    PROVIDER_RATE_LIMIT: '60',
-    PROVIDER_LATENCY_MS: '100',
-    PROVIDER_TIMEOUT_MS: '3000',
-    WORKER_CONCURRENCY: '3',
-    WORKER_HEARTBEAT_SECONDS: '10',
-    WORKER_SUPERVISE_SECONDS: '1',
-    JWT_SECRET: 'crash-test-secret-crash-test-secret-0123456789',
-  };
-}
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = fork(WORKER, [], { env: workerEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => [{ exited: true }]),
-  ])) as [{ ready?: boolean }];
-  if (!message.ready) throw new Error('the worker process exited before it was ready');
-  return child;
-}
-
-async function kill(child: ChildProcess) {
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
+const workers = workerProcesses(() => ({
+  DATABASE_URL: h.db.url,
+  REDIS_URL: TEST_REDIS_URL,
+  REDIS_PREFIX: `${h.db.name}:`,
+  PROVIDER_URL: mock.url,
+  PROVIDER_RATE_LIMIT: '60',
+  PROVIDER_LATENCY_MS: '100',
+  PROVIDER_TIMEOUT_MS: '3000',
+  WORKER_CONCURRENCY: '3',
+}));
 
 async function processed(id: string): Promise<number> {
   const r = await h.gql(JOB, { auth: t.partnerKey, variables: { id } });
@@ -79,7 +48,7 @@ beforeAll(async () => {
   t = await catalogTenant(h, 'crashes');
 });
 afterAll(async () => {
-  for (const child of children) await kill(child);
+  await workers.stopAll();
   await h?.close();
   await mock?.close();
 });
@@ -88,13 +57,13 @@ describe('a worker killed with SIGKILL three times', () => {
   it('loses no customer, stores none twice, and matches an uninterrupted run', async () => {
     const customers = customerInputs(COUNT, 7000);
     const { job } = await submit(h, t.partnerKey, { name: 'killed', provider: 'HTTP', customers });
-    let worker = await startWorker();
+    let worker = await workers.start();
     const kills: number[] = [];
     for (const at of [60, 180, 300]) {
       while ((await processed(job.id)) < at) await new Promise((r) => setTimeout(r, 100));
-      await kill(worker);
+      await workers.kill(worker);
       kills.push(await processed(job.id));
-      worker = await startWorker();
+      worker = await workers.start();
     }
     expect(kills.every((n, i) => n < [180, 300, COUNT][i])).toBe(true);
     const finished = await waitForJob(h, t.partnerKey, job.id, 120_000);

@@ -182,18 +182,10 @@ describe('inline input limits', () => {
 describe('progress and cancel', () => {
   it('streams progress over SSE until the job completes', async () => {
     const payload = await submit(h, t.partnerKey, { customers: customerInputs(120, 3000) });
-    const response = await h.app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${t.partnerKey}`,
-      },
-      body: JSON.stringify({
-        query: `subscription($id: ID!) { recommendationJobProgress(id: $id) { status done failed total } }`,
-        variables: { id: payload.job.id },
-      }),
-    });
+    const response = await h.subscribe(
+      `subscription($id: ID!) { recommendationJobProgress(id: $id) { status done failed total } }`,
+      { auth: t.partnerKey, variables: { id: payload.job.id } },
+    );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const text = await response.text();
     const events = text

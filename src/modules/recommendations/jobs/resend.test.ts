@@ -3,49 +3,27 @@
 // lost with the worker; the chunk runs again on another worker, which sends those customers again
 // with the same keys, so the provider answers from its ledger and scores no customer twice. No Redis:
 // the workers share the limit through PostgreSQL.
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { catalogTenant, customerInputs, startMockProcess, submit, waitForJob } from '../../../test/recommendations.ts';
+import { workerProcesses } from '../../../test/workers.ts';
 
-const WORKER = fileURLToPath(new URL('../../../worker.ts', import.meta.url));
 const COUNT = 40;
 
 let h: Harness;
 let t: Tenant;
 let mock: Awaited<ReturnType<typeof startMockProcess>>;
-const children = new Set<ChildProcess>();
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = fork(WORKER, [], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      DATABASE_URL: h.db.url,
-      REDIS_URL: '',
-      PROVIDER_URL: mock.url,
-      PROVIDER_RATE_LIMIT: '40',
-      PROVIDER_BURST: '1',
-      PROVIDER_LATENCY_MS: '1500',
-      PROVIDER_TIMEOUT_MS: '5000',
-      JOB_CHUNK_SIZE: '20',
-      WORKER_HEARTBEAT_SECONDS: '10',
-      WORKER_SUPERVISE_SECONDS: '1',
-      JWT_SECRET: 'resend-test-secret-resend-test-secret-0123456789',
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [{}])])) as [
-    { ready?: boolean },
-  ];
-  if (!message.ready) throw new Error('the worker process exited before it was ready');
-  return child;
-}
+const workers = workerProcesses(() => ({
+  DATABASE_URL: h.db.url,
+  REDIS_URL: '',
+  PROVIDER_URL: mock.url,
+  PROVIDER_RATE_LIMIT: '40',
+  PROVIDER_BURST: '1',
+  PROVIDER_LATENCY_MS: '1500',
+  PROVIDER_TIMEOUT_MS: '5000',
+  JOB_CHUNK_SIZE: '20',
+  JWT_SECRET: 'resend-test-secret-resend-test-secret-0123456789',
+}));
 
 beforeAll(async () => {
   mock = await startMockProcess(['--strict', '--limit', '40', '--burst', '1', '--latency', '1500']);
@@ -53,11 +31,7 @@ beforeAll(async () => {
   t = await catalogTenant(h, 'resend');
 });
 afterAll(async () => {
-  for (const child of children) {
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await workers.stopAll();
   await h?.close();
   await mock?.close();
 });
@@ -65,17 +39,15 @@ afterAll(async () => {
 describe('a worker killed with calls in flight', () => {
   it('has them sent again with the same Idempotency-Keys, and no customer scored twice', async () => {
     const { job } = await submit(h, t.partnerKey, { provider: 'HTTP', customers: customerInputs(COUNT) });
-    const first = await startWorker();
+    const first = await workers.start();
     let inFlight: string[] = [];
     const until = Date.now() + 20_000;
     while ((inFlight = (await mock.keys()).inFlight).length < 10) {
       if (Date.now() > until) throw new Error(`only ${inFlight.length} calls in flight`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const exited = once(first, 'exit');
-    first.kill('SIGKILL');
-    await exited;
-    await startWorker();
+    await workers.kill(first);
+    await workers.start();
     const done = await waitForJob(h, t.partnerKey, job.id, 40_000);
     expect(done).toMatchObject({ status: 'COMPLETED', done: COUNT, failed: 0 });
 

@@ -12,7 +12,7 @@ import {
   type OutcomeStatus,
   type ProviderKind,
 } from '../../../db/tables/index.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { keysetPage, tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { QUEUES, type JobQueue, type QueuePayload } from '../../../db/queue.ts';
 import { lockOwnedRow } from '../../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
@@ -285,13 +285,7 @@ const jobOrdering: Ordering<Job> = {
 };
 
 export function listJobs(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    recommendationJobTable,
-    eq(recommendationJobTable.organizationId, organizationId),
-    jobOrdering,
-    page,
-  );
+  return tenantPage(db, recommendationJobTable, organizationId, jobOrdering, page);
 }
 
 const resultOrdering: Ordering<JobResult> = {

@@ -12,7 +12,7 @@ import {
   recommendationJobTable,
   type StoredRecommendation,
 } from '../../../db/tables/index.ts';
-import { createBoss, takePayload, QUEUES } from '../../../db/queue.ts';
+import { createBoss, takePayload, QUEUES, workOptions } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import {
@@ -278,14 +278,7 @@ export async function startRecommendationWorker(
   const stopping = new AbortController();
   await boss.work(
     QUEUES.recommendationChunk,
-    {
-      localConcurrency: options.concurrency ?? config.jobs.workerConcurrency,
-      batchSize: 1,
-      includeMetadata: true,
-      // NOTIFY wakes idle workers at once; a worker that just finished a chunk polls again within 0.5 s.
-      pollingIntervalSeconds: 0.5,
-      notifyPollingIntervalSeconds: 0.5,
-    },
+    workOptions(options.concurrency ?? config.jobs.workerConcurrency),
     async ([job]) => {
       const payload = takePayload(QUEUES.recommendationChunk, job, log);
       if (!payload) return;
