@@ -262,14 +262,10 @@ export function runsByLead(db: Db, organizationId: number, leadIds: readonly num
   );
 }
 
+export const RUN_LIST_ORDERING: Ordering<WorkflowRun> = { ...RUN_ORDERING, list: 'workflowRuns' };
+
 export function listRuns(db: Db, organizationId: number, page: PageArgs) {
-  return keysetPage(
-    db,
-    workflowRunTable,
-    eq(workflowRunTable.organizationId, organizationId),
-    { ...RUN_ORDERING, list: 'workflowRuns' },
-    page,
-  );
+  return keysetPage(db, workflowRunTable, eq(workflowRunTable.organizationId, organizationId), RUN_LIST_ORDERING, page);
 }
 
 /** Stored steps of many runs in one statement, in position order, per run in key order. */
