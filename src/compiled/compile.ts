@@ -64,7 +64,7 @@ const isNode = (type: GraphQLObjectType) => type.getInterfaces().some((i) => i.n
 export class Compiler {
   readonly params: unknown[] = [];
   #aliases = 0;
-  readonly orgParam: string;
+  #orgParam: string | undefined;
   readonly schema: GraphQLSchema;
   readonly fragments: Record<string, FragmentDefinitionNode>;
   readonly variables: Record<string, unknown>;
@@ -82,7 +82,25 @@ export class Compiler {
     this.variables = variables;
     this.principal = principal;
     this.ctx = ctx;
-    this.orgParam = this.param(principal.organizationId, 'int4');
+  }
+
+  /**
+   * The tenant parameter, allocated where first used: PostgreSQL refuses to prepare a statement with
+   * a parameter it never sees (an operation whose lists are all skipped or empty).
+   */
+  get orgParam(): string {
+    this.#orgParam ??= this.param(this.principal.organizationId, 'int4');
+    return this.#orgParam;
+  }
+
+  /** Where the parameters stand, to drop those of SQL that is compiled (to check it) but not sent. */
+  mark(): { params: number; org: string | undefined } {
+    return { params: this.params.length, org: this.#orgParam };
+  }
+
+  rollback(mark: { params: number; org: string | undefined }): void {
+    this.params.length = mark.params;
+    this.#orgParam = mark.org;
   }
 
   param(value: unknown, type: string): string {

@@ -21,6 +21,7 @@ export function compileConnection(
 ): [string, Partial<CostField>] {
   const connType = getNamedType(field.type);
   if (!(connType instanceof GraphQLObjectType)) throw new NotCompilable('connection is not an object');
+  const mark = c.mark();
   const window = pageWindow(args, conn.page);
   const ordering = conn.ordering(args);
   const conditions = conn.conditions?.(args) ?? [];
@@ -111,7 +112,11 @@ export function compileConnection(
   }
   if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
   const built = `json_build_object(${parts.join(', ')})`;
-  if (empty) return [built, { sub: plan }];
+  if (empty) {
+    // An empty page sends no rows: the parameters of its edges' SQL (nested cursors…) go unused.
+    c.rollback(mark);
+    return [built, { sub: plan }];
+  }
 
   const x = c.alias();
   const where = [`${x}."organization_id" = ${c.orgParam}`];
