@@ -308,7 +308,7 @@ export function compileRead(input: CompileInput): CompiledRead {
       operation = d;
     } else throw new NotCompilable('type system definition');
   }
-  if (!operation || operation.operation !== 'query') throw new NotCompilable('not a query');
+  if (operation?.operation !== 'query') throw new NotCompilable('not a query');
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], input.variableValues ?? {}, {
     maxErrors: 1,
   });
