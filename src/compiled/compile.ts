@@ -8,17 +8,13 @@
 // when empty) or a page-info flag, so no null can reach a non-null position and nothing bubbles.
 import {
   getNamedType,
-  getNullableType,
-  GraphQLEnumType,
   GraphQLObjectType,
-  GraphQLScalarType,
   isNonNullType,
   Kind,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
-  type GraphQLOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -27,13 +23,35 @@ import { getArgumentValues, getVariableValues } from 'graphql/execution/values.j
 import { getTableColumns } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Principal } from '../context.ts';
-import { decodeCursor } from '../lib/cursor.ts';
-import { decodeGlobalId } from '../lib/global-id.ts';
-import { pageWindow, cursorKinds } from '../db/keyset.ts';
+import { decodeGlobalId, localId } from '../lib/global-id.ts';
 import { fieldCost } from '../schema/cost.ts';
-import { SQL_CONNECTION, SQL_RELATION, SQL_TABLE, type SqlConnection, type TenantTable } from './mapping.ts';
+import { compileConnection } from './connections.ts';
+import {
+  SQL_CHILD_ROW,
+  SQL_COLUMN,
+  SQL_COMPUTED,
+  SQL_CONNECTION,
+  SQL_EMBEDDED,
+  SQL_LOOKUP,
+  SQL_RELATION,
+  SQL_TABLE,
+  type RowTable,
+  type SqlComputed,
+  type SqlConnection,
+} from './mapping.ts';
+import {
+  columnValue,
+  globalId,
+  MAX_INT4,
+  MAX_KEYS,
+  NotCompilable,
+  quote,
+  scalar,
+  tableName,
+  type Scope,
+} from './sql.ts';
 
-export class NotCompilable extends Error {}
+export { NotCompilable } from './sql.ts';
 
 /** How to count the operation's actual cost from its answer, as resolvers would have (src/schema/cost.ts). */
 export type CostField = { key: string; cost: number; sub?: CostPlan; items?: CostPlan[] };
@@ -41,16 +59,12 @@ export type CostPlan = CostField[];
 
 export type CompiledRead = { text: string; params: unknown[]; cost: CostPlan };
 
-const MAX_INT4 = 2_147_483_647;
-// json_build_object takes at most 100 arguments.
-const MAX_KEYS = 50;
+const isNode = (type: GraphQLObjectType) => type.getInterfaces().some((i) => i.name === 'Node');
 
-type Scope = { alias: string; used: Set<string> | null };
-
-class Compiler {
+export class Compiler {
   readonly params: unknown[] = [];
   #aliases = 0;
-  readonly orgParam: string;
+  #orgParam: string | undefined;
   readonly schema: GraphQLSchema;
   readonly fragments: Record<string, FragmentDefinitionNode>;
   readonly variables: Record<string, unknown>;
@@ -68,7 +82,25 @@ class Compiler {
     this.variables = variables;
     this.principal = principal;
     this.ctx = ctx;
-    this.orgParam = this.param(principal.organizationId, 'int4');
+  }
+
+  /**
+   * The tenant parameter, allocated where first used: PostgreSQL refuses to prepare a statement with
+   * a parameter it never sees (an operation whose lists are all skipped or empty).
+   */
+  get orgParam(): string {
+    this.#orgParam ??= this.param(this.principal.organizationId, 'int4');
+    return this.#orgParam;
+  }
+
+  /** Where the parameters stand, to drop those of SQL that is compiled (to check it) but not sent. */
+  mark(): { params: number; org: string | undefined } {
+    return { params: this.params.length, org: this.#orgParam };
+  }
+
+  rollback(mark: { params: number; org: string | undefined }): void {
+    this.params.length = mark.params;
+    this.#orgParam = mark.org;
   }
 
   param(value: unknown, type: string): string {
@@ -93,14 +125,8 @@ class Compiler {
   }
 
   /** `json_build_object(...)` of the fields selected on one row of `type`, and their cost plan. */
-  object(
-    type: GraphQLObjectType,
-    fieldNodes: readonly FieldNode[] | null,
-    selection: Map<string, readonly FieldNode[]>,
-    row: Scope,
-  ): [string, CostPlan] {
+  object(type: GraphQLObjectType, selection: Map<string, readonly FieldNode[]>, row: Scope): [string, CostPlan] {
     this.checkScopes(type.extensions?.pothosOptions);
-    void fieldNodes;
     if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
     const parts: string[] = [];
     const plan: CostPlan = [];
@@ -130,26 +156,74 @@ class Compiler {
     row: Scope,
   ): [string, Partial<CostField>] {
     const ext = field.extensions ?? {};
-    const table = parent.extensions?.[SQL_TABLE] as TenantTable | undefined;
     if (ext[SQL_CONNECTION]) {
       const conn = ext[SQL_CONNECTION] as SqlConnection;
-      return this.connection(field, nodes, args, conn, row);
+      return compileConnection(this, field, nodes, args, conn, row);
     }
     if (ext[SQL_RELATION]) {
       const fk = ext[SQL_RELATION] as PgColumn;
-      const target = getNamedType(field.type);
-      if (!(target instanceof GraphQLObjectType)) throw new NotCompilable('relation to a non-object');
-      return this.relation(target, nodes, `${row.alias}.${this.col(row, fk.name)}`);
+      return this.relation(this.target(field), nodes, 'id', this.ref(row, fk));
     }
+    if (ext[SQL_CHILD_ROW]) {
+      const column = ext[SQL_CHILD_ROW] as PgColumn;
+      if (isNonNullType(field.type)) throw new NotCompilable('a child row may be missing');
+      return this.relation(this.target(field), nodes, column.name, `${row.alias}.${this.col(row, 'id')}`, column);
+    }
+    if (ext[SQL_EMBEDDED]) {
+      const present = ext[SQL_EMBEDDED] as PgColumn[];
+      const target = this.target(field);
+      if (isNonNullType(field.type) && !present.every((c) => this.notNull(row, c)))
+        throw new NotCompilable('non-null embedded object over nullable columns');
+      const refs = present.map((c) => this.ref(row, c));
+      const inner: Scope = { ...row, nonNull: new Set([...(row.nonNull ?? []), ...present.map((c) => c.name)]) };
+      const [obj, plan] = this.object(
+        target,
+        collectSubfields(this.schema, this.fragments, this.variables, target, nodes),
+        inner,
+      );
+      if (!refs.length) return [obj, { sub: plan }];
+      return [`(case when ${refs.map((r) => `${r} is not null`).join(' and ')} then ${obj} end)`, { sub: plan }];
+    }
+    if (ext[SQL_COMPUTED]) {
+      const { columns, build } = ext[SQL_COMPUTED] as SqlComputed;
+      return [scalar(getNamedType(field.type), `(${build(columns.map((c) => this.ref(row, c)))})`), {}];
+    }
+    if (ext[SQL_COLUMN]) {
+      const column = ext[SQL_COLUMN] as PgColumn;
+      return [this.column(field, row, column), {}];
+    }
+    const table = parent.extensions?.[SQL_TABLE] as RowTable | undefined;
     if (!table) throw new NotCompilable(`${parent.name} declares no table`);
-    if (field.name === 'id' && parent.getInterfaces().some((i) => i.name === 'Node') && isNonNullType(field.type)) {
+    if (field.name === 'id' && isNode(parent) && isNonNullType(field.type)) {
       return [globalId(parent.name, `${row.alias}.${this.col(row, 'id')}`), {}];
     }
     const exposed = ext.pothosExposedField as string | undefined;
     const column = exposed ? (getTableColumns(table) as Record<string, PgColumn>)[exposed] : undefined;
     if (!column) throw new NotCompilable(`${parent.name}.${field.name} maps to no column`);
-    if (isNonNullType(field.type) && !column.notNull) throw new NotCompilable('non-null field on a nullable column');
-    return [scalar(getNullableType(field.type), `${row.alias}.${this.col(row, column.name)}`), {}];
+    return [this.column(field, row, column), {}];
+  }
+
+  /** A column of the row in the field's output format; a non-null field only over a column that cannot be null here. */
+  column(field: GraphQLField<unknown, unknown>, row: Scope, column: PgColumn): string {
+    if (isNonNullType(field.type) && !this.notNull(row, column))
+      throw new NotCompilable('non-null field on a nullable column');
+    return columnValue(field.type, column, this.ref(row, column));
+  }
+
+  notNull(row: Scope, column: PgColumn): boolean {
+    return column.notNull || (row.nonNull?.has(column.name) ?? false);
+  }
+
+  /** `alias."column"` of a column of the row's own table. */
+  ref(row: Scope, column: PgColumn): string {
+    if (row.table && column.table !== row.table) throw new NotCompilable(`column ${column.name} of another table`);
+    return `${row.alias}.${this.col(row, column.name)}`;
+  }
+
+  target(field: GraphQLField<unknown, unknown>): GraphQLObjectType {
+    const target = getNamedType(field.type);
+    if (!(target instanceof GraphQLObjectType)) throw new NotCompilable('relation to a non-object');
+    return target;
   }
 
   col(row: Scope, name: string): string {
@@ -157,208 +231,55 @@ class Compiler {
     return quote(name);
   }
 
-  /** The row of `target` whose id is `idSql` in the caller's organization, or null. */
-  relation(target: GraphQLObjectType, nodes: readonly FieldNode[], idSql: string): [string, Partial<CostField>] {
-    const table = target.extensions?.[SQL_TABLE] as TenantTable | undefined;
+  /**
+   * The row of `target` whose `match` column is `valueSql` in the caller's organization, or null
+   * (`match` is its id for a foreign key or a node, the column pointing back at the parent for a child row).
+   */
+  relation(
+    target: GraphQLObjectType,
+    nodes: readonly FieldNode[],
+    match: string,
+    valueSql: string,
+    matchColumn?: PgColumn,
+  ): [string, Partial<CostField>] {
+    const table = target.extensions?.[SQL_TABLE] as RowTable | undefined;
     if (!table) throw new NotCompilable(`${target.name} declares no table`);
+    if (matchColumn && matchColumn.table !== table) throw new NotCompilable('child column of another table');
     const alias = this.alias();
     const [obj, plan] = this.object(
       target,
-      nodes,
       collectSubfields(this.schema, this.fragments, this.variables, target, nodes),
-      { alias, used: null },
+      { alias, used: null, table },
     );
-    const sql = `(select ${obj} from ${tableName(table)} ${alias} where ${alias}."id" = ${idSql} and ${alias}."organization_id" = ${this.orgParam})`;
+    const sql = `(select ${obj} from ${tableName(table)} ${alias} where ${alias}.${quote(match)} = ${valueSql} and ${alias}."organization_id" = ${this.orgParam})`;
     return [sql, { sub: plan }];
   }
 
-  connection(
+  /** `lead(id:)` and the like: the row of the field's type its global id names (the resolvers' own check), or null. */
+  lookup(
     field: GraphQLField<unknown, unknown>,
     nodes: readonly FieldNode[],
-    args: Record<string, unknown>,
-    conn: SqlConnection,
-    parentRow: Scope,
-  ): [string, Partial<CostField>] {
-    const connType = getNamedType(field.type);
-    if (!(connType instanceof GraphQLObjectType)) throw new NotCompilable('connection is not an object');
-    const window = pageWindow(args, conn.page);
-    const ordering = conn.ordering(args);
-    const conditions = conn.conditions?.(args) ?? [];
-    const rows: Scope = { alias: this.alias(), used: new Set(['id']) };
-    const selection = collectSubfields(this.schema, this.fragments, this.variables, connType, nodes);
-    const edgeType = getNamedType(connType.getFields().edges?.type) as GraphQLObjectType;
-    const nodeType = getNamedType(edgeType.getFields().node?.type) as GraphQLObjectType;
-    const empty = window.limit === 0;
-    const cursorSql = cursorExpr(
-      rows,
-      ordering.list,
-      ordering.columns.map((c) => c.name),
-    );
-    const L = window.limit;
-    // Output order: forwards by row number; backwards the rows were read in reverse, so flip them.
-    const dir = window.backward ? 'desc' : 'asc';
-    const parts: string[] = [];
-    const plan: CostPlan = [];
-    for (const [key, fnodes] of selection) {
-      const name = fnodes[0].name.value;
-      if (name === '__typename') {
-        parts.push(`'${key}', '${connType.name}'::text`);
-        continue;
-      }
-      const f = connType.getFields()[name];
-      if (!f) throw new NotCompilable(`no field ${name}`);
-      this.checkScopes(f.extensions?.pothosOptions);
-      const cost = key.startsWith('__responseCache')
-        ? null
-        : fieldCost(f, getArgumentValues(f, fnodes[0], this.variables), this.ctx);
-      if (name === 'edges') {
-        const edgeSel = collectSubfields(this.schema, this.fragments, this.variables, edgeType, fnodes);
-        const edgeParts: string[] = [];
-        const edgePlan: CostPlan = [];
-        for (const [ekey, enodes] of edgeSel) {
-          const ename = enodes[0].name.value;
-          if (ename === '__typename') {
-            edgeParts.push(`'${ekey}', '${edgeType.name}'::text`);
-            continue;
-          }
-          const ef = edgeType.getFields()[ename];
-          if (!ef) throw new NotCompilable(`no field ${ename}`);
-          const ecost = fieldCost(ef, getArgumentValues(ef, enodes[0], this.variables), this.ctx);
-          if (ename === 'cursor') {
-            edgeParts.push(`'${ekey}', ${cursorSql}`);
-            if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost });
-          } else if (ename === 'node') {
-            const [obj, nplan] = this.object(
-              nodeType,
-              enodes,
-              collectSubfields(this.schema, this.fragments, this.variables, nodeType, enodes),
-              rows,
-            );
-            edgeParts.push(`'${ekey}', ${obj}`);
-            if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost, sub: nplan });
-          } else throw new NotCompilable(`edge field ${ename}`);
-        }
-        if (edgeSel.size > MAX_KEYS) throw new NotCompilable('too many keys');
-        const edge = `json_build_object(${edgeParts.join(', ')})`;
-        parts.push(
-          empty
-            ? `'${key}', '[]'::json`
-            : `'${key}', coalesce(json_agg(${edge} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`,
-        );
-        if (cost !== null) plan.push({ key, cost, sub: edgePlan });
-      } else if (name === 'pageInfo') {
-        const piType = getNamedType(f.type) as GraphQLObjectType;
-        const piSel = collectSubfields(this.schema, this.fragments, this.variables, piType, fnodes);
-        const piParts: string[] = [];
-        const piPlan: CostPlan = [];
-        const cursorGiven = window.cursor !== undefined;
-        const hasMore = empty ? 'false' : `count(*) > ${L}`;
-        const first = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
-        const last = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir === 'asc' ? 'desc' : 'asc'}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
-        for (const [pkey, pnodes] of piSel) {
-          const pname = pnodes[0].name.value;
-          let expr: string;
-          if (pname === '__typename') {
-            piParts.push(`'${pkey}', '${piType.name}'::text`);
-            continue;
-          } else if (pname === 'hasNextPage') expr = window.backward ? String(cursorGiven) : hasMore;
-          else if (pname === 'hasPreviousPage') expr = window.backward ? hasMore : String(cursorGiven);
-          else if (pname === 'startCursor') expr = empty ? 'null::text' : first;
-          else if (pname === 'endCursor') expr = empty ? 'null::text' : last;
-          else throw new NotCompilable(`pageInfo field ${pname}`);
-          piParts.push(`'${pkey}', ${expr}`);
-          const pf = piType.getFields()[pname];
-          if (!pkey.startsWith('__responseCache')) piPlan.push({ key: pkey, cost: fieldCost(pf, {}, this.ctx) });
-        }
-        parts.push(`'${key}', json_build_object(${piParts.join(', ')})`);
-        if (cost !== null) plan.push({ key, cost, sub: piPlan });
-      } else throw new NotCompilable(`connection field ${name}`);
-    }
-    if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
-    const built = `json_build_object(${parts.join(', ')})`;
-    if (empty) return [built, { sub: plan }];
-
-    const x = this.alias();
-    const where = [`${x}."organization_id" = ${this.orgParam}`];
-    if (conn.parentColumn)
-      where.push(`${x}.${quote(conn.parentColumn.name)} = ${parentRow.alias}.${this.col(parentRow, 'id')}`);
-    for (const c of conditions)
-      where.push(`${x}.${quote(c.column.name)} ${c.op} ${this.param(c.value, sqlType(c.column))}`);
-    const forward = ordering.direction === 'asc' ? !window.backward : window.backward;
-    const cols = ordering.columns.map((c) => `${x}.${quote(c.name)}`);
-    if (window.cursor) {
-      const values = decodeCursor(window.cursor, ordering.list, cursorKinds(ordering.columns));
-      const vals = ordering.columns.map((c, i) => this.param(values[i], sqlType(c)));
-      where.push(`(${cols.join(', ')}) ${forward ? '>' : '<'} (${vals.join(', ')})`);
-    }
-    for (const c of ordering.columns) rows.used!.add(c.name);
-    const order = cols.map((c) => `${c} ${forward ? 'asc' : 'desc'}`).join(', ');
-    const select = [...rows.used!].map((c) => `${x}.${quote(c)}`).join(', ');
-    const inner = `select ${select}, row_number() over (order by ${order}) as "__rn" from ${tableName(conn.table)} ${x} where ${where.join(' and ')} order by ${order} limit ${L + 1}`;
-    return [`(select ${built} from (${inner}) ${rows.alias})`, { sub: plan }];
+    id: string,
+  ): [string, CostPlan | undefined] {
+    const target = this.target(field);
+    if (isNonNullType(field.type) || !isNode(target)) throw new NotCompilable('lookup of a non-node');
+    // A malformed id or another type's id: the resolvers' own error.
+    const n = localId(id, target.name);
+    if (!(n > 0 && n <= MAX_INT4)) return ['null::json', undefined];
+    const [sql, sub] = this.relation(target, nodes, 'id', this.param(n, 'int4'));
+    return [sql, sub.sub];
   }
 
   /** `node(id:)`: the row the global id names, in the caller's organization, or null. */
   node(fieldNodes: readonly FieldNode[], globalIdValue: string): [string, CostPlan | undefined] {
     const { typename, id } = decodeGlobalId(globalIdValue);
     const type = this.schema.getType(typename);
-    if (!(type instanceof GraphQLObjectType) || !type.extensions?.[SQL_TABLE])
+    if (!(type instanceof GraphQLObjectType) || !type.extensions?.[SQL_TABLE] || !isNode(type))
       throw new NotCompilable(`node of type ${typename}`);
     const n = Number(id);
     if (!(n > 0 && n <= MAX_INT4)) return ['null::json', undefined];
-    const [sql, sub] = this.relation(type, fieldNodes, this.param(n, 'int4'));
+    const [sql, sub] = this.relation(type, fieldNodes, 'id', this.param(n, 'int4'));
     return [sql, sub.sub];
-  }
-}
-
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function tableName(table: TenantTable): string {
-  const name = (table as unknown as Record<symbol, string>)[Symbol.for('drizzle:Name')];
-  return quote(name);
-}
-
-function sqlType(column: PgColumn): string {
-  return column.getSQLType().replace(/\(.*\)$/, '');
-}
-
-const BASE64URL = `E'+/=\\n', '-_'`;
-
-/** Relay global id: base64url("Type:id") without padding, as src/lib/global-id.ts encodes it. */
-function globalId(typename: string, idSql: string): string {
-  return `translate(encode(convert_to('${typename}:' || ${idSql}, 'UTF8'), 'base64'), ${BASE64URL})`;
-}
-
-/** The cursor src/lib/cursor.ts encodes: base64url of JSON.stringify([list, ...values]). */
-function cursorExpr(row: Scope, list: string, columns: string[]): string {
-  for (const c of columns) row.used?.add(c);
-  const head = JSON.stringify(list).replaceAll("'", "''");
-  const values = columns.map((c) => `to_json(${row.alias}.${quote(c)})::text`).join(` || ',' || `);
-  return `translate(encode(convert_to('[${head},' || ${values} || ']', 'UTF8'), 'base64'), ${BASE64URL})`;
-}
-
-/** A column's value in the scalar's output format (src/schema/builder.ts serializers). */
-function scalar(type: GraphQLOutputType, sql: string): string {
-  if (type instanceof GraphQLEnumType) {
-    const cases = type.getValues().map((v) => `when '${String(v.value).replaceAll("'", "''")}' then '${v.name}'`);
-    return `(case ${sql}::text ${cases.join(' ')} end)`;
-  }
-  if (!(type instanceof GraphQLScalarType)) throw new NotCompilable('not a scalar');
-  switch (type.name) {
-    case 'String':
-    case 'Int':
-    case 'Boolean':
-      return sql;
-    case 'Date':
-      return `to_char(${sql}, 'YYYY-MM-DD')`;
-    case 'DateTime':
-      return `to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-    case 'Decimal':
-      return `${sql}::text`;
-    default:
-      throw new NotCompilable(`scalar ${type.name}`);
   }
 }
 
@@ -387,7 +308,7 @@ export function compileRead(input: CompileInput): CompiledRead {
       operation = d;
     } else throw new NotCompilable('type system definition');
   }
-  if (!operation || operation.operation !== 'query') throw new NotCompilable('not a query');
+  if (operation?.operation !== 'query') throw new NotCompilable('not a query');
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], input.variableValues ?? {}, {
     maxErrors: 1,
   });
@@ -428,11 +349,13 @@ export function compileRead(input: CompileInput): CompiledRead {
       if (items.length > 100) throw new NotCompilable('too many ids');
       parts.push(`'${key}', json_build_array(${items.join(', ')})`);
       if (counted) plan.push({ key, cost, items: itemPlans });
+    } else if (field.extensions?.[SQL_LOOKUP]) {
+      const [sql, sub] = c.lookup(field, nodes, String(args.id));
+      parts.push(`'${key}', ${sql}`);
+      if (counted) plan.push({ key, cost, ...(sub ? { sub } : {}) });
     } else if (field.extensions?.[SQL_CONNECTION]) {
-      const [sql, sub] = c.connection(field, nodes, args, field.extensions[SQL_CONNECTION] as SqlConnection, {
-        alias: '',
-        used: null,
-      });
+      const conn = field.extensions[SQL_CONNECTION] as SqlConnection;
+      const [sql, sub] = compileConnection(c, field, nodes, args, conn, { alias: '', used: null });
       parts.push(`'${key}', ${sql}`);
       if (counted) plan.push({ key, cost, ...sub });
     } else throw new NotCompilable(`root field ${name}`);

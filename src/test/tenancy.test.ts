@@ -9,7 +9,8 @@ import { seedCourse } from '../../seeds/courses.ts';
 import { customerInputs } from './recommendations.ts';
 import { schema } from '../schema/index.ts';
 import { encodeGlobalId } from '../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from './harness.ts';
+import { gql, startHarness, withoutCost, type Harness, type Tenant } from './harness.ts';
+import { appPair } from '../compiled/differential.ts';
 import { createLead } from '../modules/leads/service.ts';
 import { cancelRun, saveDefinition, startWorkflow } from '../modules/workflows/service.ts';
 
@@ -375,6 +376,35 @@ describe('courses', () => {
     const text = await sse.text();
     expect(text).toContain('No workflow run with this id exists in your organization');
     expect(text).not.toContain('"status"');
+  });
+});
+
+describe('the compiled read path', () => {
+  it('another tenant’s leads, runs, courses, modules and lessons read as null by node, nodes and lookups, as through the resolvers', async () => {
+    const other = await idsOf(a.organizationId);
+    const own = await idsOf(b.organizationId);
+    const query = `query($l: ID!, $r: ID!, $c: ID!, $ids: [ID!]!) {
+      lead(id: $l) { id name crmSync { state } workflowRuns(first: 3) { edges { node { id } } } }
+      workflowRun(id: $r) { id status lead { id } }
+      course(id: $c) { id title modules(first: 3) { edges { node { id lessons(first: 3) { edges { node { id } } } } } } }
+      node(id: $l) { id ... on Lead { email } }
+      nodes(ids: $ids) { id __typename ... on Course { title } ... on CourseLesson { title body } ... on LeadEvent { kind } }
+    }`;
+    const foreign = {
+      l: other.lead,
+      r: other.run,
+      c: other.course,
+      ids: [other.lead, other.leadEvent, other.definition, other.course, other.module, other.lesson, own.lead],
+    };
+    const fast = await h.gql(query, { auth: b.partnerKey, variables: foreign });
+    const slow = await gql(appPair(h.resources, 0).reference, query, { auth: b.partnerKey, variables: foreign });
+    expect(fast.body.errors).toBeUndefined();
+    expect(fast.headers.get('x-read-path')).toBe('compiled');
+    expect(slow.headers.get('x-read-path')).toBe('resolvers');
+    expect(fast.body.data).toMatchObject({ lead: null, workflowRun: null, course: null, node: null });
+    expect(fast.body.data.nodes.slice(0, 6)).toEqual([null, null, null, null, null, null]);
+    expect(fast.body.data.nodes[6]).toMatchObject({ id: own.lead, __typename: 'Lead' });
+    expect(JSON.stringify(withoutCost(fast.body))).toBe(JSON.stringify(withoutCost(slow.body)));
   });
 });
 

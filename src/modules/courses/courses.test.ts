@@ -1,10 +1,12 @@
-// Courses, modules and lessons through the API: nested lists batched per level (statement counts),
+// Courses, modules and lessons through the API: nested lists in one statement on the compiled read
+// path and batched per level through the resolvers (statement counts),
 // editing, reordering (a permutation of the course's own ids), publication, and bad input that is
 // refused with nothing written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCourse } from '../../../seeds/courses.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { appPair } from '../../compiled/differential.ts';
+import { gql, startHarness, withoutCost, type Harness, type Tenant } from '../../test/harness.ts';
 
 let h: Harness;
 let a: Tenant;
@@ -37,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 describe('reading courses', () => {
-  it('lists 20 courses with their modules and lessons in 3 statements', async () => {
+  it('lists 20 courses with their modules and lessons in 1 statement compiled, 3 through the resolvers', async () => {
     const t = await h.tenant('lists');
     for (let i = 0; i < 20; i++)
       await seedCourse(h.resources.db, t.organizationId, {
@@ -46,18 +48,22 @@ describe('reading courses', () => {
         modules: 2 + (i % 3),
         lessonsPerModule: 3,
       });
-    const r = await h.gql(
-      `{ courses(first: 20) { edges { node { id title modules(first: 5) { edges { node { id position title lessons(first: 5) { edges { node { id position title estimatedMinutes } } } } } } } } } }`,
-      { auth: t.partnerKey },
-    );
+    const query = `{ courses(first: 20) { edges { node { id title modules(first: 5) { edges { node { id position title lessons(first: 5) { edges { node { id position title estimatedMinutes } } } } } } } } } }`;
+    const r = await h.gql(query, { auth: t.partnerKey });
     expect(r.body.errors).toBeUndefined();
+    expect(r.headers.get('x-read-path')).toBe('compiled');
     const courses = r.body.data.courses.edges;
     expect(courses).toHaveLength(20);
     const modules = courses.flatMap((c: any) => c.node.modules.edges);
     expect(modules.length).toBe(courses.reduce((n: number, _c: any, i: number) => n + 2 + ((19 - i) % 3), 0));
     for (const m of modules) expect(m.node.lessons.edges.map((e: any) => e.node.position)).toEqual([1, 2, 3]);
-    expect(r.statements).toBeLessThanOrEqual(3);
-    expect(r.statements).toBe(3);
+    expect(r.statements).toBe(1);
+    // Resolvers: courses, their modules, the modules' lessons.
+    const slow = await gql(appPair(h.resources, 0).reference, query, { auth: t.partnerKey });
+    expect(slow.headers.get('x-read-path')).toBe('resolvers');
+    expect(slow.statements).toBe(3);
+    expect(JSON.stringify(withoutCost(r.body))).toBe(JSON.stringify(withoutCost(slow.body)));
+    expect(r.body.extensions?.cost.actual).toBe(slow.body.extensions?.cost.actual);
   });
 
   it('pages courses by cursor without repeats', async () => {

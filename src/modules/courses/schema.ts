@@ -8,8 +8,10 @@ import {
   courseLessonTable,
   courseModuleTable,
   courseTable,
+  type CourseStatus,
 } from '../../db/tables/index.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
+import { sqlColumn, sqlConnection, sqlLookup, sqlRelation, sqlTable } from '../../compiled/mapping.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { builder, type InputFieldBuilder, mutationErrors } from '../../schema/builder.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
@@ -47,6 +49,7 @@ export const CourseExportLinksRef = builder.objectRef<ExportLinks>('CourseExport
 
 export const CourseRef = builder.loadableNode('Course', {
   description: 'A course: ordered modules of ordered lessons.',
+  extensions: sqlTable(courseTable),
   id: { resolve: (c) => c.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseTable, ids),
   fields: (t) => ({
@@ -64,12 +67,14 @@ export const CourseRef = builder.loadableNode('Course', {
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    // Paths built in Node: not declared, reading them runs the resolvers.
     exportLinks: t.field({ type: CourseExportLinksRef, resolve: (c) => ({ courseId: c.id }) }),
   }),
 });
 
 export const CourseModuleRef = builder.loadableNode('CourseModule', {
   description: 'A module of a course: ordered lessons.',
+  extensions: sqlTable(courseModuleTable),
   id: { resolve: (m) => m.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseModuleTable, ids),
   fields: (t) => ({
@@ -78,12 +83,17 @@ export const CourseModuleRef = builder.loadableNode('CourseModule', {
     summary: t.exposeString('summary', { nullable: true }),
     objectives: t.exposeStringList('objectives'),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    course: t.field({ type: CourseRef, resolve: (m) => String(m.courseId) }),
+    course: t.field({
+      type: CourseRef,
+      extensions: sqlRelation(courseModuleTable.courseId),
+      resolve: (m) => String(m.courseId),
+    }),
   }),
 });
 
 export const CourseLessonRef = builder.loadableNode('CourseLesson', {
   description: 'A lesson: Markdown body, objectives, estimated minutes, level and prerequisites.',
+  extensions: sqlTable(courseLessonTable),
   id: { resolve: (l) => l.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseLessonTable, ids),
   fields: (t) => ({
@@ -93,6 +103,8 @@ export const CourseLessonRef = builder.loadableNode('CourseLesson', {
     body: t.loadable({
       type: 'String',
       description: 'Markdown.',
+      // Compiled reads select the column only when the query asks for it.
+      extensions: sqlColumn(courseLessonTable.body),
       // Lesson lists leave bodies out of their rows; the bodies a query asks for load in one statement.
       load: (ids: number[], ctx: Context) => service.lessonBodies(ctx.db, organizationOf(ctx), ids),
       resolve: (l) => l.id,
@@ -101,8 +113,16 @@ export const CourseLessonRef = builder.loadableNode('CourseLesson', {
     level: t.expose('level', { type: CourseLevelEnum, nullable: true }),
     prerequisites: t.exposeStringList('prerequisites'),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    module: t.field({ type: CourseModuleRef, resolve: (l) => String(l.moduleId) }),
-    course: t.field({ type: CourseRef, resolve: (l) => String(l.courseId) }),
+    module: t.field({
+      type: CourseModuleRef,
+      extensions: sqlRelation(courseLessonTable.moduleId),
+      resolve: (l) => String(l.moduleId),
+    }),
+    course: t.field({
+      type: CourseRef,
+      extensions: sqlRelation(courseLessonTable.courseId),
+      resolve: (l) => String(l.courseId),
+    }),
   }),
 });
 
@@ -117,6 +137,12 @@ builder.objectField(CourseRef, 'modules', (t) =>
     byPath: true,
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(service.MODULE_PAGE),
+    extensions: sqlConnection({
+      table: courseModuleTable,
+      parentColumn: courseModuleTable.courseId,
+      page: service.MODULE_PAGE,
+      ordering: () => service.moduleOrdering,
+    }),
     load: (ids: number[], ctx: Context, args) => service.modulesByCourse(ctx.db, organizationOf(ctx), ids, args),
     resolve: (c) => c.id,
   }),
@@ -129,6 +155,12 @@ builder.objectField(CourseModuleRef, 'lessons', (t) =>
     byPath: true,
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(service.LESSON_PAGE),
+    extensions: sqlConnection({
+      table: courseLessonTable,
+      parentColumn: courseLessonTable.moduleId,
+      page: service.LESSON_PAGE,
+      ordering: () => service.lessonOrdering,
+    }),
     load: (ids: number[], ctx: Context, args) => service.lessonsByModule(ctx.db, organizationOf(ctx), ids, args),
     resolve: (m) => m.id,
   }),
@@ -145,6 +177,13 @@ builder.queryFields((t) => ({
     description: `Courses of your organization, most recently changed first; ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
     args: { ...t.arg.connectionArgs(), filter: t.arg({ type: CourseFilter }) },
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: courseTable,
+      page: LIST_PAGE,
+      ordering: () => service.courseOrdering,
+      conditions: (args) =>
+        service.courseFilterConditions({ status: (args.filter as { status?: CourseStatus | null } | null)?.status }),
+    }),
     resolve: (_root, args, ctx) =>
       service.listCourses(ctx.db, organizationOf(ctx), { status: args.filter?.status }, args),
   }),
@@ -153,6 +192,7 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { read: true },
     args: { id: t.arg.id({ required: true }) },
+    extensions: sqlLookup(),
     resolve: (_root, { id }, ctx) => service.getCourse(ctx.db, organizationOf(ctx), queryId(String(id), 'Course')),
   }),
 }));

@@ -1,8 +1,11 @@
 // Leads through the API: writes with history and their CRM outbox row, the refusals (bad e-mail or
 // phone, duplicate e-mail in any case, unknown moves), Idempotency-Key, search and pagination, and
-// the statement count of a list with each lead's latest workflow run.
+// the statement count of a list with each lead's latest workflow run, on the compiled read path and
+// through the resolvers.
 import { describe, expect } from 'vitest';
+import { appPair } from '../../compiled/differential.ts';
 import { appTest, type AppFixtures } from '../../test/fixtures.ts';
+import { gql, withoutCost } from '../../test/harness.ts';
 import { CREATE_LEAD, createLead, leadInput, saveDefinition, startRuns } from '../../test/leads.ts';
 import { decodeGlobalId } from '../../lib/global-id.ts';
 
@@ -204,7 +207,9 @@ describe('reads', () => {
     expect(wild.body.data.leads.edges).toEqual([]);
   });
 
-  it('50 leads with their latest workflow run and its current step: 3 statements', async ({ h }) => {
+  it('50 leads with their latest workflow run and its current step: 1 statement compiled, 3 through the resolvers', async ({
+    h,
+  }) => {
     const u = await h.tenant('counted');
     const leads = [];
     for (let i = 0; i < 50; i++) leads.push(await createLead(h, u.partnerKey));
@@ -224,18 +229,23 @@ describe('reads', () => {
       definition.id,
       leads.slice(0, 10).map((l) => l.id),
     );
-    const r = await h.gql(
-      `{ leads(first: 50) { edges { node { name status crmSync { state } workflowRuns(first: 1) { edges { node { status progress currentStep { key kind } } } } } } } }`,
-      { auth: u.partnerKey },
-    );
+    const query = `{ leads(first: 50) { edges { node { name status crmSync { state } workflowRuns(first: 1) { edges { node { status progress currentStep { key kind } } } } } } } }`;
+    const r = await h.gql(query, { auth: u.partnerKey });
     expect(r.body.errors).toBeUndefined();
+    expect(r.headers.get('x-read-path')).toBe('compiled');
     const edges = r.body.data.leads.edges;
     expect(edges).toHaveLength(50);
     expect(edges.filter((e: any) => e.node.workflowRuns.edges.length === 1)).toHaveLength(40);
     expect(
       edges.find((e: any) => e.node.workflowRuns.edges.length)?.node.workflowRuns.edges[0].node.currentStep,
     ).toEqual({ key: 'later', kind: 'WAIT' });
-    // leads, their CRM sync rows, their latest runs (the current step is on the run row).
-    expect(r.statements).toBe(3);
+    // Compiled: one statement builds the whole answer.
+    expect(r.statements).toBe(1);
+    // Resolvers: leads, their CRM sync rows, their latest runs (the current step is on the run row).
+    const slow = await gql(appPair(h.resources, 0).reference, query, { auth: u.partnerKey });
+    expect(slow.headers.get('x-read-path')).toBe('resolvers');
+    expect(slow.statements).toBe(3);
+    expect(JSON.stringify(withoutCost(r.body))).toBe(JSON.stringify(withoutCost(slow.body)));
+    expect(r.body.extensions?.cost.actual).toBe(slow.body.extensions?.cost.actual);
   });
 });

@@ -5,9 +5,11 @@ import {
   LEAD_EVENT_KINDS,
   LEAD_SOURCES,
   LEAD_STATUSES,
+  leadCrmSyncTable,
   leadEventTable,
   leadTable,
 } from '../../db/tables/index.ts';
+import { sqlChildRow, sqlConnection, sqlLookup, sqlRelation, sqlTable } from '../../compiled/mapping.ts';
 import { LIST_PAGE, NESTED_PAGE, keysetPage } from '../../db/keyset.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { NotFoundError } from '../../lib/errors.ts';
@@ -18,7 +20,7 @@ import { ActorRef } from '../packhouse/history-schema.ts';
 import { retrySync, skipSync } from './crm/sync.ts';
 import { rotateWebhookSecret } from './crm/webhooks.ts';
 import { DuplicateLeadError, IdempotencyKeyReusedError } from './errors.ts';
-import { historyByLead } from './history.ts';
+import { historyByLead, LEAD_HISTORY_ORDERING } from './history.ts';
 import * as service from './service.ts';
 import { and, eq } from 'drizzle-orm';
 
@@ -45,6 +47,7 @@ builder.objectType(IdempotencyKeyReusedError, {
 const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
   description:
     'Where the CRM copy of a lead stands. Pushes happen in the background; the lead write never waits for them.',
+  extensions: sqlTable(leadCrmSyncTable),
   fields: (t) => ({
     state: t.expose('state', { type: CrmSyncStateEnum }),
     attempts: t.exposeInt('attempts', { description: 'Failed pushes since the last success.' }),
@@ -52,6 +55,7 @@ const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
     syncedAt: t.expose('syncedAt', { type: 'DateTime', nullable: true }),
     syncedVersion: t.exposeInt('syncedVersion', { nullable: true, description: 'Lead version the CRM last accepted.' }),
     wantedVersion: t.exposeInt('wantedVersion'),
+    // Computed (shown only while pending): not declared, so reading it runs the resolvers.
     nextAttemptAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -62,6 +66,7 @@ const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
 
 export const LeadRef = builder.loadableNode('Lead', {
   description: 'A sales lead. Its CRM copy is kept in sync in the background (crmSync).',
+  extensions: sqlTable(leadTable),
   id: { resolve: (l) => l.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, leadTable, ids),
   fields: (t) => ({
@@ -80,6 +85,7 @@ export const LeadRef = builder.loadableNode('Lead', {
       type: CrmSyncRef,
       nullable: true,
       description: 'Loaded for all leads of a list in one statement.',
+      extensions: sqlChildRow(leadCrmSyncTable.leadId),
       load: (ids: number[], ctx: Context) => service.crmSyncByLead(ctx.db, organizationOf(ctx), ids),
       resolve: (l) => l.id,
     }),
@@ -102,11 +108,13 @@ builder.objectType(DuplicateLeadError, {
 export const LeadEventRef = builder.loadableNode('LeadEvent', {
   description:
     'One change in the life of a lead: created, updated, a status change, a change from the CRM, a workflow note.',
+  extensions: sqlTable(leadEventTable),
   id: { resolve: (e) => e.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, leadEventTable, ids),
   fields: (t) => ({
     kind: t.expose('kind', { type: LeadEventKindEnum }),
-    lead: t.field({ type: LeadRef, resolve: (e) => String(e.leadId) }),
+    lead: t.field({ type: LeadRef, extensions: sqlRelation(leadEventTable.leadId), resolve: (e) => String(e.leadId) }),
+    // changedFields and actor are computed from the row: not declared, reading them runs the resolvers.
     fromStatus: t.expose('fromStatus', { type: LeadStatusEnum, nullable: true }),
     toStatus: t.expose('toStatus', { type: LeadStatusEnum, nullable: true }),
     changedFields: t.stringList({ resolve: (e) => Object.keys(e.changes) }),
@@ -127,6 +135,12 @@ builder.objectField(LeadRef, 'history', (t) =>
     byPath: true,
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(NESTED_PAGE),
+    extensions: sqlConnection({
+      table: leadEventTable,
+      parentColumn: leadEventTable.leadId,
+      page: NESTED_PAGE,
+      ordering: () => LEAD_HISTORY_ORDERING,
+    }),
     load: (ids: number[], ctx: Context, args) => historyByLead(ctx.db, organizationOf(ctx), ids, args),
     resolve: (l) => l.id,
   }),
@@ -151,6 +165,7 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { read: true },
     args: { id: t.arg.id({ required: true }) },
+    extensions: sqlLookup(),
     resolve: (_root, { id }, ctx) => service.getLead(ctx.db, organizationOf(ctx), queryId(String(id), 'Lead')),
   }),
   leads: t.field({
@@ -163,6 +178,12 @@ builder.queryFields((t) => ({
       orderBy: t.arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }),
     },
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: leadTable,
+      page: LIST_PAGE,
+      ordering: (args) => service.leadOrdering((args.orderBy as service.LeadOrder) ?? 'CREATED_DESC'),
+      conditions: (args) => service.leadFilterConditions((args.filter as service.LeadFilter | null) ?? {}),
+    }),
     resolve: (_root, args, ctx) =>
       service.listLeads(ctx.db, organizationOf(ctx), args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
   }),

@@ -1,6 +1,6 @@
 // Leads: reads and every write. No GraphQL here. Each write, its history event and its CRM outbox
 // row commit in one transaction; nothing here waits on the CRM (the worker pushes, see crm/sync.ts).
-import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import {
   leadCrmSyncTable,
   leadTable,
@@ -8,6 +8,7 @@ import {
   type LeadSource,
   type LeadStatus,
 } from '../../db/tables/index.ts';
+import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
@@ -49,7 +50,8 @@ export type LeadFilter = {
 
 export const MIN_SEARCH = 3;
 
-export function leadFilterSql(organizationId: number, filter: LeadFilter): SQL | undefined {
+/** The filter's conditions besides the tenant, as column comparisons (the compiled read path uses them too). */
+export function leadFilterConditions(filter: LeadFilter): SqlCondition[] {
   if (filter.createdFrom && filter.createdBefore && filter.createdFrom >= filter.createdBefore) {
     throw badUserInput('The created range is empty: createdFrom must be before createdBefore.', {
       argument: 'filter.createdFrom',
@@ -59,17 +61,25 @@ export function leadFilterSql(organizationId: number, filter: LeadFilter): SQL |
   if (terms.some((t) => t.length < MIN_SEARCH)) {
     throw badUserInput(`Each search word needs at least ${MIN_SEARCH} characters.`, { argument: 'filter.search' });
   }
+  const conditions: SqlCondition[] = [];
+  if (filter.status) conditions.push({ column: leadTable.status, op: '=', value: filter.status });
+  if (filter.source) conditions.push({ column: leadTable.source, op: '=', value: filter.source });
+  if (filter.owner) conditions.push({ column: leadTable.owner, op: '=', value: filter.owner });
+  if (filter.createdFrom) conditions.push({ column: leadTable.createdAt, op: '>=', value: filter.createdFrom });
+  if (filter.createdBefore) conditions.push({ column: leadTable.createdAt, op: '<', value: filter.createdBefore });
   // like with escaped wildcards: served by the GIN trigram index on search_text.
-  const like = (term: string) => sql`${leadTable.searchText} like ${`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
-  return and(
-    eq(leadTable.organizationId, organizationId),
-    filter.status ? eq(leadTable.status, filter.status) : undefined,
-    filter.source ? eq(leadTable.source, filter.source) : undefined,
-    filter.owner ? eq(leadTable.owner, filter.owner) : undefined,
-    filter.createdFrom ? gte(leadTable.createdAt, filter.createdFrom) : undefined,
-    filter.createdBefore ? lt(leadTable.createdAt, filter.createdBefore) : undefined,
-    ...terms.map(like),
-  );
+  for (const term of terms)
+    conditions.push({
+      column: leadTable.searchText,
+      op: 'like',
+      value: `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+    });
+  return conditions;
+}
+
+export function leadFilterSql(organizationId: number, filter: LeadFilter): SQL | undefined {
+  const conditions = leadFilterConditions(filter);
+  return and(eq(leadTable.organizationId, organizationId), ...conditions.map(conditionSql));
 }
 
 export function listLeads(db: Db, organizationId: number, filter: LeadFilter, order: LeadOrder, page: PageArgs) {

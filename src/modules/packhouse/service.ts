@@ -1,6 +1,6 @@
 // Growers, packhouses and batches: reads and every write. No GraphQL here.
 // Every function takes the caller's organization id and never reads or writes outside it.
-import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniquely } from '../../db/constraint.ts';
 import { lockOwnedRow } from '../../db/tenant.ts';
@@ -8,7 +8,7 @@ import { keysetPage, lateralPages, tenantPage, type Ordering, type PageArgs } fr
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
-import type { SqlCondition } from '../../compiled/mapping.ts';
+import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
 import { correctionEvent, createdEvent, recordBatchEvent, statusEvent, SYSTEM_ACTOR, type Actor } from './history.ts';
 
 export type Grower = typeof growerTable.$inferSelect;
@@ -90,11 +90,9 @@ export function batchFilterConditions(filter: BatchFilter): SqlCondition[] {
   return conditions;
 }
 
-const compare = { '=': eq, '>=': gte, '<=': lte } as const;
-
 export function batchFilterSql(organizationId: number, filter: BatchFilter): SQL | undefined {
   const conditions = batchFilterConditions(filter);
-  return and(eq(batchTable.organizationId, organizationId), ...conditions.map((c) => compare[c.op](c.column, c.value)));
+  return and(eq(batchTable.organizationId, organizationId), ...conditions.map(conditionSql));
 }
 
 export function listBatches(db: Db, organizationId: number, filter: BatchFilter, order: BatchOrder, page: PageArgs) {

@@ -10,6 +10,15 @@ import {
   type StepDefinition,
 } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
+import {
+  sqlColumn,
+  sqlComputed,
+  sqlConnection,
+  sqlEmbedded,
+  sqlLookup,
+  sqlRelation,
+  sqlTable,
+} from '../../compiled/mapping.ts';
 import { loadTenantNodes } from '../../db/tenant.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import { builder, mutationErrors } from '../../schema/builder.ts';
@@ -43,11 +52,13 @@ const StepDefinitionRef = builder.objectRef<StepDefinition>('WorkflowStepDefinit
 export const WorkflowDefinitionRef = builder.loadableNode('WorkflowDefinition', {
   description:
     'One version of a workflow: its ordered steps. Saving under the same name adds a version; runs keep theirs.',
+  extensions: sqlTable(workflowDefinitionTable),
   id: { resolve: (d) => d.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowDefinitionTable, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     version: t.exposeInt('version'),
+    // Built from the JSON steps column: not declared, reading it runs the resolvers.
     steps: t.field({ type: [StepDefinitionRef], complexity: { field: 1, multiplier: 1 }, resolve: (d) => d.steps }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -75,23 +86,38 @@ type CurrentStep = { position: number; key: string; kind: StepDefinition['kind']
 const CurrentStepRef = builder.objectRef<CurrentStep>('WorkflowCurrentStep').implement({
   description: 'The step a run is at (running, waiting or due next).',
   fields: (t) => ({
-    position: t.exposeInt('position'),
-    key: t.exposeString('key'),
-    kind: t.field({ type: StepKindEnum, resolve: (s) => s.kind }),
+    position: t.exposeInt('position', { extensions: sqlColumn(workflowRunTable.currentStep) }),
+    key: t.exposeString('key', { extensions: sqlColumn(workflowRunTable.currentStepKey) }),
+    kind: t.field({
+      type: StepKindEnum,
+      extensions: sqlColumn(workflowRunTable.currentStepKind),
+      resolve: (s) => s.kind,
+    }),
   }),
 });
 
 export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
   description: 'One lead going through one workflow version.',
+  extensions: sqlTable(workflowRunTable),
   id: { resolve: (r) => r.id },
   load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowRunTable, ids),
   fields: (t) => ({
     status: t.expose('status', { type: RunStatusEnum }),
-    lead: t.field({ type: LeadRef, resolve: (r) => String(r.leadId) }),
-    definition: t.field({ type: WorkflowDefinitionRef, resolve: (r) => String(r.definitionId) }),
+    lead: t.field({
+      type: LeadRef,
+      extensions: sqlRelation(workflowRunTable.leadId),
+      resolve: (r) => String(r.leadId),
+    }),
+    definition: t.field({
+      type: WorkflowDefinitionRef,
+      extensions: sqlRelation(workflowRunTable.definitionId),
+      resolve: (r) => String(r.definitionId),
+    }),
     currentStep: t.field({
       type: CurrentStepRef,
       nullable: true,
+      // The step's columns of the run row itself; no step while either is unset.
+      extensions: sqlEmbedded([workflowRunTable.currentStepKey, workflowRunTable.currentStepKind]),
       resolve: (r) =>
         r.currentStepKey && r.currentStepKind
           ? { position: r.currentStep, key: r.currentStepKey, kind: r.currentStepKind }
@@ -101,6 +127,11 @@ export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
     completedSteps: t.exposeInt('completedSteps'),
     progress: t.float({
       description: 'Completed share of the steps, 0 to 1.',
+      // The same division in float8 (IEEE doubles, as in JavaScript), 1 for a run without steps.
+      extensions: sqlComputed({
+        columns: [workflowRunTable.stepCount, workflowRunTable.completedSteps],
+        build: ([steps, completed]) => `case when ${steps} = 0 then 1::float8 else ${completed}::float8 / ${steps} end`,
+      }),
       resolve: (r) => (r.stepCount ? r.completedSteps / r.stepCount : 1),
     }),
     error: t.exposeString('error', { nullable: true }),
@@ -108,6 +139,7 @@ export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    // Rows of workflow_steps as a plain list: not declared, reading them runs the resolvers.
     steps: t.loadableList({
       type: StepResultRef,
       complexity: { field: 1, multiplier: 10 },
@@ -130,6 +162,12 @@ builder.objectField(LeadRef, 'workflowRuns', (t) =>
     byPath: true,
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(NESTED_PAGE),
+    extensions: sqlConnection({
+      table: workflowRunTable,
+      parentColumn: workflowRunTable.leadId,
+      page: NESTED_PAGE,
+      ordering: () => service.RUN_ORDERING,
+    }),
     load: (ids: number[], ctx: Context, args) => service.runsByLead(ctx.db, organizationOf(ctx), ids, args),
     resolve: (l) => l.id,
   }),
@@ -141,6 +179,7 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { read: true },
     args: { id: t.arg.id({ required: true }) },
+    extensions: sqlLookup(),
     resolve: (_root, { id }, ctx) => service.getRun(ctx.db, organizationOf(ctx), queryId(String(id), 'WorkflowRun')),
   }),
   workflowRuns: t.field({
@@ -149,6 +188,11 @@ builder.queryFields((t) => ({
     description: 'Your runs, newest first.',
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: workflowRunTable,
+      page: LIST_PAGE,
+      ordering: () => service.RUN_LIST_ORDERING,
+    }),
     resolve: (_root, args, ctx) => service.listRuns(ctx.db, organizationOf(ctx), args),
   }),
   workflowDefinitions: t.field({
@@ -157,6 +201,11 @@ builder.queryFields((t) => ({
     description: 'Every version of every workflow, by name.',
     args: t.arg.connectionArgs(),
     complexity: connectionComplexity(LIST_PAGE),
+    extensions: sqlConnection({
+      table: workflowDefinitionTable,
+      page: LIST_PAGE,
+      ordering: () => service.DEFINITION_ORDERING,
+    }),
     resolve: (_root, args, ctx) => service.listDefinitions(ctx.db, organizationOf(ctx), args),
   }),
 }));

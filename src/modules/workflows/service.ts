@@ -243,8 +243,10 @@ export const { ordering: RUN_ORDERING, pages: runsByLead } = newestFirstByParent
   list: 'lead.workflowRuns',
 });
 
+export const RUN_LIST_ORDERING: Ordering<WorkflowRun> = { ...RUN_ORDERING, list: 'workflowRuns' };
+
 export function listRuns(db: Db, organizationId: number, page: PageArgs) {
-  return tenantPage(db, workflowRunTable, organizationId, { ...RUN_ORDERING, list: 'workflowRuns' }, page);
+  return tenantPage(db, workflowRunTable, organizationId, RUN_LIST_ORDERING, page);
 }
 
 /** Stored steps of many runs in one statement, in position order, per run in key order. */

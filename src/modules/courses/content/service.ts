@@ -11,6 +11,7 @@ import {
   type PageArgs,
   type PageSize,
 } from '../../../db/keyset.ts';
+import { conditionSql, type SqlCondition } from '../../../compiled/mapping.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import {
@@ -54,10 +55,15 @@ export const lessonOrdering: Ordering<CourseLesson> = {
 
 // ---- reads -----------------------------------------------------------------------------------
 
+/** The filter's conditions besides the tenant, as column comparisons (the compiled read path uses them too). */
+export function courseFilterConditions(filter: { status?: CourseStatus | null }): SqlCondition[] {
+  return filter.status ? [{ column: courseTable.status, op: '=', value: filter.status }] : [];
+}
+
 export function listCourses(db: Db, organizationId: number, filter: { status?: CourseStatus | null }, page: PageArgs) {
   const where = and(
     eq(courseTable.organizationId, organizationId),
-    filter.status ? eq(courseTable.status, filter.status) : undefined,
+    ...courseFilterConditions(filter).map(conditionSql),
   );
   return keysetPage(db, courseTable, where, courseOrdering, page);
 }

@@ -1,0 +1,142 @@
+// Relay connections of the compiled read path: one correlated top-N subquery per list (per parent row
+// when nested), `limit n + 1` in the list's keyset order with the tenant predicate, the filter
+// conditions and the cursor's row comparison; edges, cursors and page info are built from its rows.
+import { getNamedType, GraphQLObjectType, type FieldNode, type GraphQLField } from 'graphql';
+import { collectSubfields } from 'graphql/execution/collectFields.js';
+import { getArgumentValues } from 'graphql/execution/values.js';
+import { cursorKinds, pageWindow } from '../db/keyset.ts';
+import { decodeCursor } from '../lib/cursor.ts';
+import { fieldCost } from '../schema/cost.ts';
+import type { Compiler, CostField, CostPlan } from './compile.ts';
+import type { SqlConnection } from './mapping.ts';
+import { cursorExpr, MAX_KEYS, NotCompilable, quote, sqlType, tableName, type Scope } from './sql.ts';
+
+export function compileConnection(
+  c: Compiler,
+  field: GraphQLField<unknown, unknown>,
+  nodes: readonly FieldNode[],
+  args: Record<string, unknown>,
+  conn: SqlConnection,
+  parentRow: Scope,
+): [string, Partial<CostField>] {
+  const connType = getNamedType(field.type);
+  if (!(connType instanceof GraphQLObjectType)) throw new NotCompilable('connection is not an object');
+  const mark = c.mark();
+  const window = pageWindow(args, conn.page);
+  const ordering = conn.ordering(args);
+  const conditions = conn.conditions?.(args) ?? [];
+  const rows: Scope = { alias: c.alias(), used: new Set(['id']), table: conn.table };
+  const selection = collectSubfields(c.schema, c.fragments, c.variables, connType, nodes);
+  const edgeType = getNamedType(connType.getFields().edges?.type) as GraphQLObjectType;
+  const nodeType = getNamedType(edgeType.getFields().node?.type) as GraphQLObjectType;
+  const empty = window.limit === 0;
+  const cursorSql = cursorExpr(rows, ordering.list, ordering.columns);
+  const L = window.limit;
+  // Output order: forwards by row number; backwards the rows were read in reverse, so flip them.
+  const dir = window.backward ? 'desc' : 'asc';
+  const parts: string[] = [];
+  const plan: CostPlan = [];
+  for (const [key, fnodes] of selection) {
+    const name = fnodes[0].name.value;
+    if (name === '__typename') {
+      parts.push(`'${key}', '${connType.name}'::text`);
+      continue;
+    }
+    const f = connType.getFields()[name];
+    if (!f) throw new NotCompilable(`no field ${name}`);
+    c.checkScopes(f.extensions?.pothosOptions);
+    const cost = key.startsWith('__responseCache')
+      ? null
+      : fieldCost(f, getArgumentValues(f, fnodes[0], c.variables), c.ctx);
+    if (name === 'edges') {
+      const edgeSel = collectSubfields(c.schema, c.fragments, c.variables, edgeType, fnodes);
+      const edgeParts: string[] = [];
+      const edgePlan: CostPlan = [];
+      for (const [ekey, enodes] of edgeSel) {
+        const ename = enodes[0].name.value;
+        if (ename === '__typename') {
+          edgeParts.push(`'${ekey}', '${edgeType.name}'::text`);
+          continue;
+        }
+        const ef = edgeType.getFields()[ename];
+        if (!ef) throw new NotCompilable(`no field ${ename}`);
+        const ecost = fieldCost(ef, getArgumentValues(ef, enodes[0], c.variables), c.ctx);
+        if (ename === 'cursor') {
+          edgeParts.push(`'${ekey}', ${cursorSql}`);
+          if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost });
+        } else if (ename === 'node') {
+          const [obj, nplan] = c.object(
+            nodeType,
+            collectSubfields(c.schema, c.fragments, c.variables, nodeType, enodes),
+            rows,
+          );
+          edgeParts.push(`'${ekey}', ${obj}`);
+          if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost, sub: nplan });
+        } else throw new NotCompilable(`edge field ${ename}`);
+      }
+      if (edgeSel.size > MAX_KEYS) throw new NotCompilable('too many keys');
+      const edge = `json_build_object(${edgeParts.join(', ')})`;
+      parts.push(
+        empty
+          ? `'${key}', '[]'::json`
+          : `'${key}', coalesce(json_agg(${edge} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`,
+      );
+      if (cost !== null) plan.push({ key, cost, sub: edgePlan });
+    } else if (name === 'pageInfo') {
+      const piType = getNamedType(f.type) as GraphQLObjectType;
+      const piSel = collectSubfields(c.schema, c.fragments, c.variables, piType, fnodes);
+      const piParts: string[] = [];
+      const piPlan: CostPlan = [];
+      const cursorGiven = window.cursor !== undefined;
+      const hasMore = empty ? 'false' : `count(*) > ${L}`;
+      const first = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
+      const last = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir === 'asc' ? 'desc' : 'asc'}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
+      for (const [pkey, pnodes] of piSel) {
+        const pname = pnodes[0].name.value;
+        let expr: string;
+        if (pname === '__typename') {
+          piParts.push(`'${pkey}', '${piType.name}'::text`);
+          continue;
+        } else if (pname === 'hasNextPage') expr = window.backward ? String(cursorGiven) : hasMore;
+        else if (pname === 'hasPreviousPage') expr = window.backward ? hasMore : String(cursorGiven);
+        else if (pname === 'startCursor') expr = empty ? 'null::text' : first;
+        else if (pname === 'endCursor') expr = empty ? 'null::text' : last;
+        else throw new NotCompilable(`pageInfo field ${pname}`);
+        piParts.push(`'${pkey}', ${expr}`);
+        const pf = piType.getFields()[pname];
+        if (!pkey.startsWith('__responseCache')) piPlan.push({ key: pkey, cost: fieldCost(pf, {}, c.ctx) });
+      }
+      parts.push(`'${key}', json_build_object(${piParts.join(', ')})`);
+      if (cost !== null) plan.push({ key, cost, sub: piPlan });
+    } else throw new NotCompilable(`connection field ${name}`);
+  }
+  if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
+  const built = `json_build_object(${parts.join(', ')})`;
+  if (empty) {
+    // An empty page sends no rows: the parameters of its edges' SQL (nested cursors…) go unused.
+    c.rollback(mark);
+    return [built, { sub: plan }];
+  }
+
+  const x = c.alias();
+  const where = [`${x}."organization_id" = ${c.orgParam}`];
+  if (conn.parentColumn)
+    where.push(`${x}.${quote(conn.parentColumn.name)} = ${parentRow.alias}.${c.col(parentRow, 'id')}`);
+  for (const cond of conditions) {
+    if (cond.column.table !== conn.table) throw new NotCompilable('condition on another table');
+    where.push(`${x}.${quote(cond.column.name)} ${cond.op} ${c.param(cond.value, sqlType(cond.column))}`);
+  }
+  const forward = ordering.direction === 'asc' ? !window.backward : window.backward;
+  const cols = ordering.columns.map((col) => `${x}.${quote(col.name)}`);
+  if (window.cursor) {
+    const values = decodeCursor(window.cursor, ordering.list, cursorKinds(ordering.columns));
+    // Cast as the resolvers cast cursor values (src/db/keyset.ts): the column's full type.
+    const vals = ordering.columns.map((col, i) => c.param(values[i], col.getSQLType()));
+    where.push(`(${cols.join(', ')}) ${forward ? '>' : '<'} (${vals.join(', ')})`);
+  }
+  for (const col of ordering.columns) rows.used!.add(col.name);
+  const order = cols.map((col) => `${col} ${forward ? 'asc' : 'desc'}`).join(', ');
+  const select = [...rows.used!].map((col) => `${x}.${quote(col)}`).join(', ');
+  const inner = `select ${select}, row_number() over (order by ${order}) as "__rn" from ${tableName(conn.table)} ${x} where ${where.join(' and ')} order by ${order} limit ${L + 1}`;
+  return [`(select ${built} from (${inner}) ${rows.alias})`, { sub: plan }];
+}
