@@ -1,5 +1,5 @@
 // The GraphQL-over-HTTP server audit of graphql-http (every MUST and SHOULD it checks) against our
-// app, with an internal key (introspection is for internal keys; STACK.md's audit note).
+// app, with an internal key: introspection is for internal keys only, and several audits introspect.
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
