@@ -2,15 +2,13 @@
 // PostgreSQL and a private redis-server (src/test/private-postgres.ts, src/test/redis-server.ts),
 // loaded by a few concurrent clients while PostgreSQL restarts, Redis is killed or stalled, and the
 // process gets SIGTERM. Each prints its figures (failures, recovery, p99 against a baseline). The
-// machine is shared: bounds are the issue's, timings noisy.
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+// machine is shared: bounds are what the product promises, timings noisy.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../loadtest/mock-provider.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
 import { customerInputs, SUBMIT } from './recommendations.ts';
+import { workerProcesses } from './workers.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { loadConfig } from '../config.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
@@ -63,7 +61,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await server?.stop('SIGKILL').catch(() => undefined);
-  for (const child of workers) await killWorker(child);
+  await workers.stopAll();
   await Promise.all([redis?.stop(), pg?.stop(), mock?.close()]);
 });
 
@@ -294,46 +292,27 @@ describe('pool exhaustion', () => {
 
 // ——— A recommendation job through every fault, its worker SIGKILLed mid-chunk during each ———
 
-const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
-const workers = new Set<ChildProcess>();
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = fork(WORKER, [], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'fatal',
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'faults-worker:',
-      EMBEDDED_PG_DIR: '',
-      PROVIDER_URL: mock.url,
-      PROVIDER_RATE_LIMIT: '25',
-      PROVIDER_BURST: '10',
-      PROVIDER_TIMEOUT_MS: '3000',
-      WORKER_CONCURRENCY: '3',
-      // The shortest allowed: a killed worker's chunks run again 10 s after its last beat.
-      WORKER_HEARTBEAT_SECONDS: '10',
-      WORKER_SUPERVISE_SECONDS: '1',
-    },
-    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-  });
-  workers.add(child);
-  child.on('exit', () => workers.delete(child));
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => [{ exited: true }]),
-  ])) as [{ ready?: boolean }];
-  if (!message.ready) throw new Error('the worker process exited before it was ready');
-  return child;
-}
-
-async function killWorker(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
+// The job's workers: this suite's private PostgreSQL, Redis and mock provider, development mode,
+// quiet logs.
+const workers = workerProcesses(
+  () => ({
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'fatal',
+    DATABASE_URL: pg.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 'faults-worker:',
+    EMBEDDED_PG_DIR: '',
+    PROVIDER_URL: mock.url,
+    PROVIDER_RATE_LIMIT: '25',
+    PROVIDER_BURST: '10',
+    PROVIDER_TIMEOUT_MS: '3000',
+    WORKER_CONCURRENCY: '3',
+    // The shortest allowed: a killed worker's chunks run again 10 s after its last beat.
+    WORKER_HEARTBEAT_SECONDS: '10',
+    WORKER_SUPERVISE_SECONDS: '1',
+  }),
+  { stdout: 'ignore' },
+);
 
 describe('a recommendation job through every fault', () => {
   it('its worker SIGKILLed mid-chunk during each fault and restarted: every customer done exactly once', async () => {
@@ -375,7 +354,7 @@ describe('a recommendation job through every fault', () => {
         while ((await stored()).n < n) await new Promise((r) => setTimeout(r, 100));
       };
 
-      let worker = await startWorker();
+      let worker = await workers.start();
       const stages: { fault: string; killedAt: number }[] = [];
       /** Waits for `from` results, starts the fault, SIGKILLs the worker during it, ends it, starts another. */
       const through = async (
@@ -389,11 +368,11 @@ describe('a recommendation job through every fault', () => {
         const during = begin();
         // 50 ms in: PostgreSQL is still restarting (~300 ms), Redis dead or stalled, the worker draining.
         await new Promise((r) => setTimeout(r, 50));
-        await killWorker(worker);
+        await workers.kill(worker);
         await during;
         await end();
         stages.push({ fault, killedAt });
-        worker = await startWorker();
+        worker = await workers.start();
       };
       await through(
         'PostgreSQL restart',
@@ -463,7 +442,7 @@ describe('a recommendation job through every fault', () => {
       expect(results).toMatchObject({ n: COUNT, seqs: COUNT, refs: COUNT, failed: 0, min: 1, max: COUNT });
       expect(rerun).toBeGreaterThan(0); // chunks really were cut short and ran again
     } finally {
-      for (const child of workers) await killWorker(child);
+      await workers.stopAll();
       await admin.end();
     }
   }, 240_000);
