@@ -105,26 +105,30 @@ describe('health', () => {
   });
 });
 
+/** An app of its own over a pool of ONE connection, and a viewer query to send it with `key`. */
+async function oneConnectionApp(databaseUrl: string, key: string, env: Record<string, string>) {
+  const { createResources } = await import('../resources.ts');
+  const { createApp } = await import('../app.ts');
+  const { testConfig } = await import('../test/harness.ts');
+  const resources = await createResources(testConfig({ DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '1', ...env }));
+  const app = createApp(resources);
+  const ask = () =>
+    Promise.resolve(
+      app.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ viewer { tier } }' }),
+      }),
+    );
+  return { resources, ask };
+}
+
 describe('request deadline', () => {
   it('a request stuck waiting for a database connection gets a 503 with Retry-After, and the next one succeeds', async ({
     h,
     t,
   }) => {
-    const { createResources } = await import('../resources.ts');
-    const { createApp } = await import('../app.ts');
-    const { testConfig } = await import('../test/harness.ts');
-    const resources = await createResources(
-      testConfig({ DATABASE_URL: h.db.url, DATABASE_POOL_MAX: '1', REQUEST_TIMEOUT_MS: '300' }),
-    );
-    const app = createApp(resources);
-    const ask = () =>
-      Promise.resolve(
-        app.fetch('http://test/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.partnerKey}` },
-          body: JSON.stringify({ query: '{ viewer { tier } }' }),
-        }),
-      );
+    const { resources, ask } = await oneConnectionApp(h.db.url, t.partnerKey, { REQUEST_TIMEOUT_MS: '300' });
     try {
       const held = await resources.sql.reserve(); // the pool's only connection
       const stuck = await ask();
@@ -145,26 +149,10 @@ describe('pool wait', () => {
     h,
     t,
   }) => {
-    const { createResources } = await import('../resources.ts');
-    const { createApp } = await import('../app.ts');
-    const { testConfig } = await import('../test/harness.ts');
-    const resources = await createResources(
-      testConfig({
-        DATABASE_URL: h.db.url,
-        DATABASE_POOL_MAX: '1',
-        DATABASE_POOL_WAIT_MS: '300',
-        REQUEST_TIMEOUT_MS: '5000',
-      }),
-    );
-    const app = createApp(resources);
-    const ask = () =>
-      Promise.resolve(
-        app.fetch('http://test/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.partnerKey}` },
-          body: JSON.stringify({ query: '{ viewer { tier } }' }),
-        }),
-      );
+    const { resources, ask } = await oneConnectionApp(h.db.url, t.partnerKey, {
+      DATABASE_POOL_WAIT_MS: '300',
+      REQUEST_TIMEOUT_MS: '5000',
+    });
     try {
       const held = await resources.sql.reserve(); // the pool's only connection
       const started = performance.now();
