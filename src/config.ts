@@ -246,6 +246,10 @@ const variables = {
     schema: int(10, 3_600).default(10),
     fix: 'set WORKER_HEARTBEAT_SECONDS to 10-3600: a chunk whose worker stops beating this long is run again',
   },
+  WORKER_NICE: {
+    schema: int(0, 19).default(10),
+    fix: 'set WORKER_NICE to the scheduling niceness of worker processes, 0 (same as the API) to 19 (only idle CPU)',
+  },
   WORKER_SUPERVISE_SECONDS: {
     schema: int(1, 3_600).default(5),
     fix: 'set WORKER_SUPERVISE_SECONDS to how often workers look for chunks of crashed workers (1-3600 s)',
@@ -387,6 +391,8 @@ export type Config = {
     importIdleMs: number;
     importDeadlineMs: number;
     workerConcurrency: number;
+    /** Worker processes run at this niceness: background work yields the CPU to API requests. */
+    workerNice: number;
     heartbeatSeconds: number;
     superviseSeconds: number;
   };
@@ -521,6 +527,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       importIdleMs: v.IMPORT_IDLE_SECONDS * 1000,
       importDeadlineMs: v.IMPORT_DEADLINE_SECONDS * 1000,
       workerConcurrency: v.WORKER_CONCURRENCY,
+      workerNice: v.WORKER_NICE,
       heartbeatSeconds: v.WORKER_HEARTBEAT_SECONDS,
       superviseSeconds: v.WORKER_SUPERVISE_SECONDS,
     },

@@ -4,6 +4,7 @@
 // generations run at once across all of them.
 // SIGINT/SIGTERM stop taking chunks, checkpoint the ones in hand and exit; a SIGKILLed worker's
 // chunks are picked up by another worker after WORKER_HEARTBEAT_SECONDS.
+import { getPriority, setPriority } from 'node:os';
 import { loadConfigOrExit } from './config.ts';
 import { openCliDatabase } from './db/cli-database.ts';
 import { startCourseGenerationWorker } from './modules/courses/generation/tasks.ts';
@@ -17,6 +18,10 @@ import { exitGracefullyOnSignal } from './shutdown.ts';
 async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config).child({ process: 'worker' });
+  // Background work yields the CPU to API requests on a shared machine (docs/decisions/0021).
+  // Raising niceness needs no privilege; a process started nicer than this keeps its niceness.
+  const nice = Math.max(getPriority(), config.jobs.workerNice);
+  setPriority(nice);
   // Without DATABASE_URL, join the embedded PostgreSQL that `npm start` runs (or start it, when none runs).
   const database = await openCliDatabase(config, log);
   const resources = await createResources(config, { log, databaseUrl: database.url, poolWaitMs: 0 });
@@ -37,6 +42,7 @@ async function main() {
           }
         : 'built-in only (PROVIDER_URL unset)',
       heartbeatSeconds: config.jobs.heartbeatSeconds,
+      nice,
       courseGenerations: { generator: config.courses.generator, maxRunningAcrossWorkers: config.courses.maxRunning },
     },
     'worker started',

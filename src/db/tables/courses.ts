@@ -65,7 +65,7 @@ export const courseModuleTable = pgTable(
   (t) => [
     courseRef('course_modules_course_fkey', t),
     unique('course_modules_organization_id_id_key').on(t.organizationId, t.id),
-    index('course_modules_course_position_idx').on(t.courseId, t.position, t.id),
+    index('course_modules_course_position_idx').on(t.courseId, t.organizationId, t.position, t.id),
     check('course_modules_title_not_blank', sql`length(trim(${t.title})) > 0`),
     check('course_modules_position_positive', sql`${t.position} > 0`),
   ],
@@ -92,7 +92,7 @@ export const courseLessonTable = pgTable(
     courseRef('course_lessons_course_fkey', t),
     tenantRef('course_lessons_module_fkey', t, t.moduleId, courseModuleTable).onDelete('cascade'),
     unique('course_lessons_organization_id_id_key').on(t.organizationId, t.id),
-    index('course_lessons_module_position_idx').on(t.moduleId, t.position, t.id),
+    index('course_lessons_module_position_idx').on(t.moduleId, t.organizationId, t.position, t.id),
     index('course_lessons_course_idx').on(t.courseId),
     check('course_lessons_title_not_blank', sql`length(trim(${t.title})) > 0`),
     check('course_lessons_position_positive', sql`${t.position} > 0`),

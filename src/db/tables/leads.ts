@@ -73,7 +73,7 @@ export const leadEventTable = pgTable(
   },
   (t) => [
     tenantRef('lead_events_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
-    index('lead_events_lead_recorded_idx').on(t.leadId, t.recordedAt, t.id),
+    index('lead_events_lead_recorded_idx').on(t.leadId, t.organizationId, t.recordedAt, t.id),
     check('lead_events_kind_valid', sql`${t.kind} in (${inList(LEAD_EVENT_KINDS)})`),
   ],
 );

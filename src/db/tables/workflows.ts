@@ -71,7 +71,7 @@ export const workflowRunTable = pgTable(
     unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
     tenantRef('workflow_runs_definition_fkey', t, t.definitionId, workflowDefinitionTable),
     tenantRef('workflow_runs_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
-    index('workflow_runs_lead_created_idx').on(t.leadId, t.createdAt, t.id),
+    index('workflow_runs_lead_created_idx').on(t.leadId, t.organizationId, t.createdAt, t.id),
     index('workflow_runs_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
     check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
   ],
