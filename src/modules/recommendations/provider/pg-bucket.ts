@@ -65,9 +65,9 @@ export function pgBucket(
   // This worker's last leased slot (latest local time). A full batch of hungry callers leases at
   // once, up to `maxAheadMs` ahead; fewer wait until this worker's slots are less than two leases
   // ahead and then lease together, rather than each leasing one slot a second ahead. A worker that
-  // dies takes at most `maxAheadMs` of slots with it.
+  // dies takes at most `maxAheadMs` of slots with it (its share of a second's calls, unused).
   let lastSlot = -Infinity;
-  const maxAheadMs = Math.max(horizonMs, 2_000);
+  const maxAheadMs = Math.max(horizonMs, 1_000);
   let failures = 0;
   async function lease(): Promise<void> {
     const interval = options.pace.intervalMs();

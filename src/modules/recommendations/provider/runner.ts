@@ -45,7 +45,8 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
     get active() {
       return active;
     },
-    async run<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    /** `first`: a retry, which waits ahead of customers not tried yet (so retries do not pile up at a job's end). */
+    async run<T>(fn: () => Promise<T>, signal: AbortSignal, first = false): Promise<T> {
       if (active < limit()) active++;
       else {
         await new Promise<void>((resolve, reject) => {
@@ -59,7 +60,8 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
             resolve();
           };
           if (signal.aborted) return onAbort();
-          waiters.push(go);
+          if (first) waiters.unshift(go);
+          else waiters.push(go);
           signal.addEventListener('abort', onAbort, { once: true });
         });
       }
@@ -168,11 +170,15 @@ export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput
       const key = idempotencyKey(input.keyPrefix, customer.seq);
       const result = await withRetries(
         http.policy,
-        () =>
-          http.limiter.run(async () => {
-            await http.bucket.take(input.signal);
-            return http.provider.score(customer, cardIds, key, input.signal);
-          }, input.signal),
+        (attempt) =>
+          http.limiter.run(
+            async () => {
+              await http.bucket.take(input.signal);
+              return http.provider.score(customer, cardIds, key, input.signal);
+            },
+            input.signal,
+            attempt > 1,
+          ),
         input.signal,
         () => http.bucket.refused(),
       ).catch((err) => {

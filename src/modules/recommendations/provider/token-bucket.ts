@@ -30,8 +30,9 @@ export type BucketOptions = {
 };
 
 // A reservation further out than this is not made; the caller waits and asks again, so an aborted
-// burst of callers cannot push the bucket minutes into debt.
-const MAX_RESERVE_MS = 5_000;
+// burst of callers cannot push the bucket minutes into debt, and a worker that dies takes at most
+// this long of its share of the slots with it (they go unused: never extra calls).
+const MAX_RESERVE_MS = 1_000;
 
 // A caller that wakes too long after its slot (a stalled event loop, a busy machine) gives the slot
 // up and reserves again: otherwise every call a stall delayed goes out at once with the ones on
