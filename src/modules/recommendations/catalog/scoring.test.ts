@@ -199,13 +199,13 @@ describe('token bucket and retries', () => {
     const rate = createAdaptiveRate({ target: 100 }, () => now);
     rate.refused();
     rate.refused();
-    expect(rate.current()).toBe(75);
+    expect(rate.current()).toBe(90);
     now = 1_000;
-    expect(rate.current()).toBe(75);
-    now = 6_000;
-    expect(rate.current()).toBeCloseTo(85);
+    expect(rate.current()).toBe(90);
+    now = 3_000;
+    expect(rate.current()).toBeCloseTo(94);
     rate.refused();
-    expect(rate.current()).toBeCloseTo(63.75);
+    expect(rate.current()).toBeCloseTo(84.6);
     now = 100_000;
     expect(rate.current()).toBe(100);
   });

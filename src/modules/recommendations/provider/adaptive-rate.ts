@@ -12,7 +12,11 @@ export type AdaptiveRateOptions = {
   target: number;
   /** Lowest fraction of target we slow down to (0.2 when not given). */
   floor?: number;
-  /** Fraction the rate is multiplied by on a 429 (0.75 when not given), at most once per `holdMs`. */
+  /**
+   * Fraction the rate is multiplied by on a 429 (0.9 when not given), at most once per `holdMs`: one
+   * stray 429 (calls bunched by the network) costs little; a provider that keeps refusing sees the
+   * rate fall by a tenth every second until it stops.
+   */
   decrease?: number;
   /** Fraction of target regained per second without a 429 (0.02 when not given: 1 % per half second). */
   recoverPerSecond?: number;
@@ -34,7 +38,7 @@ export function createAdaptiveRate(
 ): AdaptiveRate {
   const target = options.target;
   const floor = target * (options.floor ?? 0.2);
-  const decrease = options.decrease ?? 0.75;
+  const decrease = options.decrease ?? 0.9;
   const recover = target * (options.recoverPerSecond ?? 0.02);
   const holdMs = options.holdMs ?? 1_000;
   let rate = target;
