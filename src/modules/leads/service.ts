@@ -11,8 +11,8 @@ import {
 import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
-import { loadTenantRows } from '../../db/tenant.ts';
-import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { loadTenantRows, lockOwnedRow } from '../../db/tenant.ts';
+import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { SYSTEM_ACTOR, type Actor } from '../packhouse/history.ts';
 import { DuplicateLeadError } from './errors.ts';
@@ -217,14 +217,8 @@ export async function createLead(
 }
 
 /** The caller's lead, locked until the transaction ends, so concurrent writes (and workflow steps) queue behind it. */
-export async function lockLead(tx: Db, organizationId: number, id: number): Promise<Lead> {
-  const [current] = await tx
-    .select()
-    .from(leadTable)
-    .where(and(eq(leadTable.id, id), eq(leadTable.organizationId, organizationId)))
-    .for('update');
-  if (!current) throw new NotFoundError('Lead', String(id));
-  return current;
+export function lockLead(tx: Db, organizationId: number, id: number): Promise<Lead> {
+  return lockOwnedRow(tx, leadTable, organizationId, id, 'Lead');
 }
 
 /** Applies `patch` to a locked lead: bumps its version, records the event, queues the CRM push. */

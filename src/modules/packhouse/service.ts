@@ -3,7 +3,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniquely } from '../../db/constraint.ts';
-import { lockOwnedRow } from '../../db/tenant.ts';
+import { lockOwnedRow, updateOwnedRow } from '../../db/tenant.ts';
 import { keysetPage, lateralPages, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
@@ -155,18 +155,12 @@ export async function updateGrower(
   id: number,
   patch: Partial<GrowerInput>,
 ): Promise<Grower> {
-  const [row] = await uniquely(
-    db
-      .update(growerTable)
-      .set({ ...patch, updatedAt: sql`now()` })
-      .where(and(eq(growerTable.id, id), eq(growerTable.organizationId, organizationId)))
-      .returning(),
+  return uniquely(
+    updateOwnedRow(db, growerTable, organizationId, id, 'Grower', patch),
     'growers_organization_code_key',
     'input.code',
     `A grower with code "${patch.code}" already exists in your organization.`,
   );
-  if (!row) throw new NotFoundError('Grower', String(id));
-  return row;
 }
 
 export async function createPackhouse(db: Db, organizationId: number, input: PackhouseInput): Promise<Packhouse> {
@@ -188,18 +182,12 @@ export async function updatePackhouse(
   id: number,
   patch: Partial<PackhouseInput>,
 ): Promise<Packhouse> {
-  const [row] = await uniquely(
-    db
-      .update(packhouseTable)
-      .set({ ...patch, updatedAt: sql`now()` })
-      .where(and(eq(packhouseTable.id, id), eq(packhouseTable.organizationId, organizationId)))
-      .returning(),
+  return uniquely(
+    updateOwnedRow(db, packhouseTable, organizationId, id, 'Packhouse', patch),
     'packhouses_organization_name_key',
     'input.name',
     `A packhouse named "${patch.name}" already exists in your organization.`,
   );
-  if (!row) throw new NotFoundError('Packhouse', String(id));
-  return row;
 }
 
 async function requireOwned(
@@ -274,12 +262,8 @@ export async function updateBatch(
     if (patch.growerId !== undefined || patch.packhouseId !== undefined) {
       await requireOwned(tx, organizationId, patch.growerId, patch.packhouseId);
     }
-    const [row] = await uniquely(
-      tx
-        .update(batchTable)
-        .set({ ...patch, updatedAt: sql`now()` })
-        .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
-        .returning(),
+    const row = await uniquely(
+      updateOwnedRow(tx, batchTable, organizationId, id, 'Batch', patch),
       'batches_organization_code_key',
       'input.code',
       `A batch with code "${patch.code}" already exists in your organization.`,

@@ -2,6 +2,7 @@
 // caller's organization id and never reads or writes outside it; structural writes (add, reorder)
 // lock the course row first, so concurrent edits of one course queue and positions stay 1..n.
 import { and, eq, sql } from 'drizzle-orm';
+import { lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
 import {
   keysetPage,
@@ -12,7 +13,7 @@ import {
   type PageSize,
 } from '../../../db/keyset.ts';
 import { conditionSql, type SqlCondition } from '../../../compiled/mapping.ts';
-import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
+import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import {
   checkCourse,
@@ -167,24 +168,12 @@ export async function updateCourse(db: Db, organizationId: number, id: number, p
     authors: patch.authors ?? undefined,
     level: patch.level ?? undefined,
   });
-  const [row] = await db
-    .update(courseTable)
-    .set({ ...values, updatedAt: sql`now()` })
-    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)))
-    .returning();
-  if (!row) throw new NotFoundError('Course', String(id));
-  return row;
+  return updateOwnedRow(db, courseTable, organizationId, id, 'Course', values);
 }
 
 /** The caller's course, locked until the transaction ends; structural writes queue behind it. */
-export async function lockCourse(tx: Db, organizationId: number, id: number): Promise<Course> {
-  const [row] = await tx
-    .select()
-    .from(courseTable)
-    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)))
-    .for('update');
-  if (!row) throw new NotFoundError('Course', String(id));
-  return row;
+export function lockCourse(tx: Db, organizationId: number, id: number): Promise<Course> {
+  return lockOwnedRow(tx, courseTable, organizationId, id, 'Course');
 }
 
 async function touchCourse(tx: Db, courseId: number) {
@@ -224,27 +213,15 @@ export async function updateModule(
 ): Promise<CourseModule> {
   checkModule(patch, 'input');
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(courseModuleTable)
-      .set({
-        ...sent({ ...patch, title: patch.title?.trim(), objectives: patch.objectives ?? undefined }),
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(courseModuleTable.id, id), eq(courseModuleTable.organizationId, organizationId)))
-      .returning();
-    if (!row) throw new NotFoundError('CourseModule', String(id));
+    const values = sent({ ...patch, title: patch.title?.trim(), objectives: patch.objectives ?? undefined });
+    const row = await updateOwnedRow(tx, courseModuleTable, organizationId, id, 'CourseModule', values);
     await touchCourse(tx, row.courseId);
     return row;
   });
 }
 
-async function moduleOf(tx: Db, organizationId: number, moduleId: number): Promise<CourseModule> {
-  const [row] = await tx
-    .select()
-    .from(courseModuleTable)
-    .where(and(eq(courseModuleTable.id, moduleId), eq(courseModuleTable.organizationId, organizationId)));
-  if (!row) throw new NotFoundError('CourseModule', String(moduleId));
-  return row;
+function moduleOf(tx: Db, organizationId: number, moduleId: number): Promise<CourseModule> {
+  return ownedRow(tx, courseModuleTable, organizationId, moduleId, 'CourseModule');
 }
 
 export async function addLesson(
@@ -293,12 +270,7 @@ export async function updateLesson(
       body: patch.body ?? undefined,
       estimatedMinutes: patch.estimatedMinutes ?? undefined,
     });
-    const [row] = await tx
-      .update(courseLessonTable)
-      .set({ ...values, updatedAt: sql`now()` })
-      .where(and(eq(courseLessonTable.id, id), eq(courseLessonTable.organizationId, organizationId)))
-      .returning();
-    if (!row) throw new NotFoundError('CourseLesson', String(id));
+    const row = await updateOwnedRow(tx, courseLessonTable, organizationId, id, 'CourseLesson', values);
     await touchCourse(tx, row.courseId);
     return row;
   });

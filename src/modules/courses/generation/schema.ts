@@ -100,23 +100,31 @@ mutation('generateCourse', {
   input: GenerateCourseInput,
   resolve: ({ input }, ctx, org) => service.generateCourse(deps(ctx), org, principalKey(ctx.principal), input),
 });
-mutation('regenerateCourseModule', {
-  type: CourseGenerationRef,
-  description:
-    "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
-  complexity: GENERATION_COST / 5,
-  ids: { id: 'CourseModule' },
-  args: (arg) => ({ generator: arg({ type: GeneratorEnum }) }),
-  resolve: ({ id, generator }, ctx, org) =>
-    service.regenerateModule(deps(ctx), org, principalKey(ctx.principal), id, generator),
-});
-mutation('regenerateCourseLesson', {
-  type: CourseGenerationRef,
-  description:
-    'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
-  complexity: GENERATION_COST / 10,
-  ids: { id: 'CourseLesson' },
-  args: (arg) => ({ generator: arg({ type: GeneratorEnum }) }),
-  resolve: ({ id, generator }, ctx, org) =>
-    service.regenerateLesson(deps(ctx), org, principalKey(ctx.principal), id, generator),
-});
+/** regenerateCourseModule and regenerateCourseLesson: new content for one part of a course, queued. */
+function regenerate(
+  part: 'Module' | 'Lesson',
+  description: string,
+  complexity: number,
+  queue: typeof service.regenerateModule,
+) {
+  mutation(`regenerateCourse${part}`, {
+    type: CourseGenerationRef,
+    description,
+    complexity,
+    ids: { id: `Course${part}` },
+    args: (arg) => ({ generator: arg({ type: GeneratorEnum }) }),
+    resolve: ({ id, generator }, ctx, org) => queue(deps(ctx), org, principalKey(ctx.principal), id, generator),
+  });
+}
+regenerate(
+  'Module',
+  "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
+  GENERATION_COST / 5,
+  service.regenerateModule,
+);
+regenerate(
+  'Lesson',
+  'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
+  GENERATION_COST / 10,
+  service.regenerateLesson,
+);
