@@ -264,6 +264,11 @@ export function newestFirstByParent<
   return { ordering, pages };
 }
 
+/** Newest rows first by id (ids grow with time): the ordering of job lists. */
+export function newestFirst<T extends PgTable & { id: PgColumn }>(table: T, list: string): Ordering<T['$inferSelect']> {
+  return { list, columns: [table.id], direction: 'desc', key: (row) => [row.id as CursorValue] };
+}
+
 /** A page of one organization's rows of a tenant-owned table: the top-level lists (keys, growers, runs, jobs…). */
 export function tenantPage<T extends PgTable & { organizationId: PgColumn }>(
   db: Db,

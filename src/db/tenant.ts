@@ -63,25 +63,36 @@ export function ownRow(table: TenantTable, organizationId: number, id: number) {
 }
 
 /**
- * The caller's row; NotFoundError (named `typename`) when it is missing or another tenant's. With
- * `lock`, the row stays locked (select … for update) until the transaction ends, so concurrent changes
- * queue behind it.
+ * The caller's row `id`, or null when it is missing or another tenant's. With `lock`, the row stays
+ * locked (select … for update) until the transaction ends, so concurrent changes queue behind it.
  */
+export async function findOwnedRow<T extends TenantTable>(
+  tx: Db,
+  table: T,
+  organizationId: number,
+  id: number,
+  { lock = false }: { lock?: boolean } = {},
+): Promise<T['$inferSelect'] | null> {
+  const query = tx
+    .select()
+    .from(table as PgTable)
+    .where(ownRow(table, organizationId, id));
+  const [row] = await (lock ? query.for('update') : query);
+  return (row as T['$inferSelect'] | undefined) ?? null;
+}
+
+/** findOwnedRow, or NotFoundError (named `typename`) when there is no such row of the caller's. */
 export async function ownedRow<T extends TenantTable>(
   tx: Db,
   table: T,
   organizationId: number,
   id: number,
   typename: string,
-  { lock = false }: { lock?: boolean } = {},
+  options: { lock?: boolean } = {},
 ): Promise<T['$inferSelect']> {
-  const query = tx
-    .select()
-    .from(table as PgTable)
-    .where(ownRow(table, organizationId, id));
-  const [row] = await (lock ? query.for('update') : query);
+  const row = await findOwnedRow(tx, table, organizationId, id, options);
   if (!row) throw new NotFoundError(typename, String(id));
-  return row as T['$inferSelect'];
+  return row;
 }
 
 /** ownedRow, locked until the transaction ends. */

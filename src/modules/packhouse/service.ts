@@ -2,7 +2,7 @@
 // Every function takes the caller's organization id and never reads or writes outside it.
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
-import { uniquely } from '../../db/constraint.ts';
+import { uniqueIn } from '../../db/constraint.ts';
 import { lockOwnedRow, updateOwnedRow } from '../../db/tenant.ts';
 import { keysetPage, lateralPages, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -136,58 +136,43 @@ export type BatchInput = {
   netWeightKg?: string | null;
 };
 
+// A grower's code, a packhouse's name and a batch's code are unique in their organization; a write
+// that would repeat one is a ValidationError on that input field.
+const uniqueGrowerCode = uniqueIn('growers_organization_code_key', 'input.code', 'grower with code');
+const uniquePackhouseName = uniqueIn('packhouses_organization_name_key', 'input.name', 'packhouse named');
+const uniqueBatchCode = uniqueIn('batches_organization_code_key', 'input.code', 'batch with code');
+
 export async function createGrower(db: Db, organizationId: number, input: GrowerInput): Promise<Grower> {
-  const [row] = await uniquely(
+  const [row] = await uniqueGrowerCode(
     db
       .insert(growerTable)
       .values({ ...input, organizationId })
       .returning(),
-    'growers_organization_code_key',
-    'input.code',
-    `A grower with code "${input.code}" already exists in your organization.`,
+    input.code,
   );
   return row;
 }
 
-export async function updateGrower(
-  db: Db,
-  organizationId: number,
-  id: number,
-  patch: Partial<GrowerInput>,
-): Promise<Grower> {
-  return uniquely(
-    updateOwnedRow(db, growerTable, organizationId, id, 'Grower', patch),
-    'growers_organization_code_key',
-    'input.code',
-    `A grower with code "${patch.code}" already exists in your organization.`,
-  );
+export function updateGrower(db: Db, organizationId: number, id: number, patch: Partial<GrowerInput>): Promise<Grower> {
+  return uniqueGrowerCode(updateOwnedRow(db, growerTable, organizationId, id, 'Grower', patch), patch.code);
 }
 
 export async function createPackhouse(db: Db, organizationId: number, input: PackhouseInput): Promise<Packhouse> {
-  const [row] = await uniquely(
-    db
-      .insert(packhouseTable)
-      .values({ ...input, organizationId })
-      .returning(),
-    'packhouses_organization_name_key',
-    'input.name',
-    `A packhouse named "${input.name}" already exists in your organization.`,
-  );
+  const insert = db
+    .insert(packhouseTable)
+    .values({ ...input, organizationId })
+    .returning();
+  const [row] = await uniquePackhouseName(insert, input.name);
   return row;
 }
 
-export async function updatePackhouse(
+export function updatePackhouse(
   db: Db,
   organizationId: number,
   id: number,
   patch: Partial<PackhouseInput>,
 ): Promise<Packhouse> {
-  return uniquely(
-    updateOwnedRow(db, packhouseTable, organizationId, id, 'Packhouse', patch),
-    'packhouses_organization_name_key',
-    'input.name',
-    `A packhouse named "${patch.name}" already exists in your organization.`,
-  );
+  return uniquePackhouseName(updateOwnedRow(db, packhouseTable, organizationId, id, 'Packhouse', patch), patch.name);
 }
 
 async function requireOwned(
@@ -229,15 +214,11 @@ export async function createBatch(
   checkBatchValues(input);
   return db.transaction(async (tx) => {
     await requireOwned(tx, organizationId, input.growerId, input.packhouseId);
-    const [row] = await uniquely(
-      tx
-        .insert(batchTable)
-        .values({ ...input, organizationId, status: 'received' })
-        .returning(),
-      'batches_organization_code_key',
-      'input.code',
-      `A batch with code "${input.code}" already exists in your organization.`,
-    );
+    const insert = tx
+      .insert(batchTable)
+      .values({ ...input, organizationId, status: 'received' })
+      .returning();
+    const [row] = await uniqueBatchCode(insert, input.code);
     await recordBatchEvent(tx, row, createdEvent(row), actor);
     return row;
   });
@@ -262,12 +243,7 @@ export async function updateBatch(
     if (patch.growerId !== undefined || patch.packhouseId !== undefined) {
       await requireOwned(tx, organizationId, patch.growerId, patch.packhouseId);
     }
-    const row = await uniquely(
-      updateOwnedRow(tx, batchTable, organizationId, id, 'Batch', patch),
-      'batches_organization_code_key',
-      'input.code',
-      `A batch with code "${patch.code}" already exists in your organization.`,
-    );
+    const row = await uniqueBatchCode(updateOwnedRow(tx, batchTable, organizationId, id, 'Batch', patch), patch.code);
     const event = correctionEvent(current, row);
     if (event) await recordBatchEvent(tx, row, event, actor);
     return row;

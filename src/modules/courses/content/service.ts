@@ -2,7 +2,7 @@
 // caller's organization id and never reads or writes outside it; structural writes (add, reorder)
 // lock the course row first, so concurrent edits of one course queue and positions stay 1..n.
 import { and, eq, sql } from 'drizzle-orm';
-import { lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
+import { findOwnedRow, lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
 import {
   keysetPage,
@@ -116,12 +116,8 @@ export async function lessonBodies(db: Db, organizationId: number, ids: readonly
   return ids.map((id) => byId.get(id) ?? '');
 }
 
-export async function getCourse(db: Db, organizationId: number, id: number): Promise<Course | null> {
-  const [row] = await db
-    .select()
-    .from(courseTable)
-    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)));
-  return row ?? null;
+export function getCourse(db: Db, organizationId: number, id: number): Promise<Course | null> {
+  return findOwnedRow(db, courseTable, organizationId, id);
 }
 
 /** The course's modules in order (small: titles and objectives, no lesson bodies). */
@@ -307,6 +303,32 @@ export function checkPermutation(
   if (issues.length) throw new ValidationError(issues);
 }
 
+/**
+ * Numbers the children of one parent (modules of a course, lessons of a module) 1..n in the order of
+ * `ids`, which must hold every child id once (else a ValidationError on `arg`).
+ */
+async function reorder(
+  tx: Db,
+  parent: typeof courseModuleTable.courseId | typeof courseLessonTable.moduleId,
+  parentId: number,
+  ids: number[],
+  arg: string,
+  what: string,
+) {
+  const table = parent.table as typeof courseModuleTable | typeof courseLessonTable;
+  const current = await tx.select({ id: table.id }).from(table).where(eq(parent, parentId));
+  checkPermutation(
+    ids,
+    current.map((r) => r.id),
+    arg,
+    what,
+  );
+  await tx.execute(sql`
+    update ${table} set position = o.ord, updated_at = now()
+    from unnest(${`{${ids.join(',')}}`}::int[]) with ordinality as o(id, ord)
+    where ${table.id} = o.id and ${parent} = ${parentId}`);
+}
+
 /** Puts a course's modules in the given order (every module id, once). */
 export async function reorderModules(
   db: Db,
@@ -316,20 +338,7 @@ export async function reorderModules(
 ): Promise<Course> {
   return db.transaction(async (tx) => {
     await lockCourse(tx, organizationId, courseId);
-    const current = await tx
-      .select({ id: courseModuleTable.id })
-      .from(courseModuleTable)
-      .where(eq(courseModuleTable.courseId, courseId));
-    checkPermutation(
-      moduleIds,
-      current.map((r) => r.id),
-      'moduleIds',
-      'module',
-    );
-    await tx.execute(sql`
-      update course_modules m set position = o.ord, updated_at = now()
-      from unnest(${`{${moduleIds.join(',')}}`}::int[]) with ordinality as o(id, ord)
-      where m.id = o.id and m.course_id = ${courseId}`);
+    await reorder(tx, courseModuleTable.courseId, courseId, moduleIds, 'moduleIds', 'module');
     const [course] = await tx
       .update(courseTable)
       .set({ updatedAt: sql`now()` })
@@ -349,20 +358,7 @@ export async function reorderLessons(
   return db.transaction(async (tx) => {
     const module = await moduleOf(tx, organizationId, moduleId);
     await lockCourse(tx, organizationId, module.courseId);
-    const current = await tx
-      .select({ id: courseLessonTable.id })
-      .from(courseLessonTable)
-      .where(eq(courseLessonTable.moduleId, moduleId));
-    checkPermutation(
-      lessonIds,
-      current.map((r) => r.id),
-      'lessonIds',
-      'lesson',
-    );
-    await tx.execute(sql`
-      update course_lessons l set position = o.ord, updated_at = now()
-      from unnest(${`{${lessonIds.join(',')}}`}::int[]) with ordinality as o(id, ord)
-      where l.id = o.id and l.module_id = ${moduleId}`);
+    await reorder(tx, courseLessonTable.moduleId, moduleId, lessonIds, 'lessonIds', 'lesson');
     await touchCourse(tx, module.courseId);
     return module;
   });

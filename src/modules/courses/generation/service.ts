@@ -13,8 +13,8 @@ import {
   type GenerationSpec,
   type GeneratorKind,
 } from '../../../db/tables/index.ts';
-import { tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
-import { ownedRow } from '../../../db/tenant.ts';
+import { newestFirst, tenantPage, type PageArgs } from '../../../db/keyset.ts';
+import { findOwnedRow, ownedRow } from '../../../db/tenant.ts';
 import { COURSE_GENERATION_GROUP, QUEUES, type JobQueue } from '../../../db/queue.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
@@ -229,20 +229,11 @@ export async function regenerateLesson(
 
 // ---- reads -----------------------------------------------------------------------------------
 
-export async function getGeneration(db: Db, organizationId: number, id: number): Promise<Generation | null> {
-  const [row] = await db
-    .select()
-    .from(courseGenerationTable)
-    .where(and(eq(courseGenerationTable.id, id), eq(courseGenerationTable.organizationId, organizationId)));
-  return row ?? null;
+export function getGeneration(db: Db, organizationId: number, id: number): Promise<Generation | null> {
+  return findOwnedRow(db, courseGenerationTable, organizationId, id);
 }
 
-const generationOrdering: Ordering<Generation> = {
-  list: 'courseGenerations',
-  columns: [courseGenerationTable.id],
-  direction: 'desc',
-  key: (g) => [g.id],
-};
+const generationOrdering = newestFirst(courseGenerationTable, 'courseGenerations');
 
 export function listGenerations(db: Db, organizationId: number, page: PageArgs) {
   return tenantPage(db, courseGenerationTable, organizationId, generationOrdering, page);
