@@ -9,12 +9,13 @@ import {
   leadEventTable,
   leadTable,
 } from '../../db/tables/index.ts';
-import { sqlChildRow, sqlConnection, sqlLookup, sqlTable } from '../../compiled/mapping.ts';
+import { sqlChildRow, sqlConnection, sqlTable } from '../../compiled/mapping.ts';
 import { LIST_PAGE, NESTED_PAGE, keysetPage } from '../../db/keyset.ts';
 import { builder, ErrorInterface } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
-import { connectionComplexity, defined, enumValues, queryId } from '../../schema/common.ts';
+import { connectionComplexity, defined, enumValues } from '../../schema/common.ts';
 import { mutation } from '../../schema/mutations.ts';
+import { listQuery, nodeQuery } from '../../schema/queries.ts';
 import { actorOf } from '../packhouse/history.ts';
 import { ActorRef } from '../packhouse/history-schema.ts';
 import { retrySync, skipSync } from './crm/sync.ts';
@@ -154,52 +155,33 @@ const LeadFilter = builder.inputType('LeadFilter', {
   }),
 });
 
-builder.queryFields((t) => ({
-  lead: t.field({
-    type: LeadRef,
-    nullable: true,
-    authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    extensions: sqlLookup(),
-    resolve: (_root, { id }, ctx) => service.getLead(ctx.db, organizationOf(ctx), queryId(String(id), 'Lead')),
+nodeQuery('lead', LeadRef, (id, ctx, org) => service.getLead(ctx.db, org, id), { compiled: true });
+listQuery('leads', {
+  type: LeadConnection,
+  description: `Leads of your organization, newest first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
+  args: (arg) => ({
+    filter: arg({ type: LeadFilter }),
+    orderBy: arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }),
   }),
-  leads: t.field({
-    type: LeadConnection,
-    authScopes: { read: true },
-    description: `Leads of your organization, newest first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: LeadFilter }),
-      orderBy: t.arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }),
-    },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: leadTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.leadOrdering((args.orderBy as service.LeadOrder) ?? 'CREATED_DESC'),
-      conditions: (args) => service.leadFilterConditions((args.filter as service.LeadFilter | null) ?? {}),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listLeads(ctx.db, organizationOf(ctx), args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
-  }),
-  crmSyncFailures: t.field({
-    type: LeadConnection,
-    authScopes: { read: true },
-    description: 'Dead letters: leads whose CRM sync gave up (FAILED), newest first. retryCrmSync or skipCrmSync each.',
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => {
-      const org = organizationOf(ctx);
-      return keysetPage(
-        ctx.db,
-        leadTable,
-        and(eq(leadTable.organizationId, org), service.failedSyncCondition()),
-        service.leadOrdering('CREATED_DESC'),
-        args,
-      );
-    },
-  }),
-}));
+  compiled: {
+    table: leadTable,
+    ordering: (args) => service.leadOrdering((args.orderBy as service.LeadOrder) ?? 'CREATED_DESC'),
+    conditions: (args) => service.leadFilterConditions((args.filter as service.LeadFilter | null) ?? {}),
+  },
+  resolve: (args, ctx, org) => service.listLeads(ctx.db, org, args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
+});
+listQuery('crmSyncFailures', {
+  type: LeadConnection,
+  description: 'Dead letters: leads whose CRM sync gave up (FAILED), newest first. retryCrmSync or skipCrmSync each.',
+  resolve: (args, ctx, org) =>
+    keysetPage(
+      ctx.db,
+      leadTable,
+      and(eq(leadTable.organizationId, org), service.failedSyncCondition()),
+      service.leadOrdering('CREATED_DESC'),
+      args,
+    ),
+});
 
 const LeadInput = builder.inputType('LeadInput', {
   fields: (t) => ({

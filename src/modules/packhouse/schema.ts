@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
-import { builder } from '../../schema/builder.ts';
+import { type ArgsBuilder, builder } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
 import { connectionComplexity, defined, enumValues, inputId, queryId } from '../../schema/common.ts';
 import { mutation, updateMutation } from '../../schema/mutations.ts';
+import { listQuery } from '../../schema/queries.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import { sqlConnection } from '../../compiled/mapping.ts';
 import { actorOf } from './history.ts';
@@ -91,59 +92,43 @@ function batchFilter(filter: BatchFilterArg): service.BatchFilter {
   };
 }
 
-builder.queryFields((t) => ({
-  growers: t.field({
-    type: GrowerConnection,
-    authScopes: { read: true },
-    description: `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
-    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: growerTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.growerOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
-    }),
-    resolve: (_root, args, ctx) => service.listGrowers(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
+// Growers and packhouses list by name.
+const byName = (arg: ArgsBuilder) => ({ orderBy: arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) });
+
+listQuery('growers', {
+  type: GrowerConnection,
+  description: `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
+  args: byName,
+  compiled: {
+    table: growerTable,
+    ordering: (args) => service.growerOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
+  },
+  resolve: (args, ctx, org) => service.listGrowers(ctx.db, org, args.orderBy ?? 'NAME_ASC', args),
+});
+listQuery('packhouses', {
+  type: PackhouseConnection,
+  args: byName,
+  compiled: {
+    table: packhouseTable,
+    ordering: (args) => service.packhouseOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
+  },
+  resolve: (args, ctx, org) => service.listPackhouses(ctx.db, org, args.orderBy ?? 'NAME_ASC', args),
+});
+listQuery('batches', {
+  type: BatchConnection,
+  description: `Batches of your organization, newest intake first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
+  args: (arg) => ({
+    filter: arg({ type: BatchFilter }),
+    orderBy: arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
   }),
-  packhouses: t.field({
-    type: PackhouseConnection,
-    authScopes: { read: true },
-    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: packhouseTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.packhouseOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listPackhouses(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
-  }),
-  batches: t.field({
-    type: BatchConnection,
-    authScopes: { read: true },
-    description: `Batches of your organization, newest intake first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: BatchFilter }),
-      orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
-    },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: batchTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC'),
-      conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listBatches(
-        ctx.db,
-        organizationOf(ctx),
-        batchFilter(args.filter),
-        args.orderBy ?? 'INTAKE_DATE_DESC',
-        args,
-      ),
-  }),
-}));
+  compiled: {
+    table: batchTable,
+    ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC'),
+    conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
+  },
+  resolve: (args, ctx, org) =>
+    service.listBatches(ctx.db, org, batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
+});
 
 function nestedBatches(parent: 'grower' | 'packhouse') {
   return builder.objectField(parent === 'grower' ? GrowerRef : PackhouseRef, 'batches', (t) =>
