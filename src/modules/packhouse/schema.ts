@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/tables/index.ts';
-import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
-import { type ArgsBuilder, builder } from '../../schema/builder.ts';
+import { LIST_PAGE, NESTED_PAGE, type Ordering, tenantPage } from '../../db/keyset.ts';
+import { builder } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
 import { connectionComplexity, defined, enumValues, inputId, queryId } from '../../schema/common.ts';
 import { mutation, updateMutation } from '../../schema/mutations.ts';
@@ -92,28 +92,35 @@ function batchFilter(filter: BatchFilterArg): service.BatchFilter {
   };
 }
 
-// Growers and packhouses list by name.
-const byName = (arg: ArgsBuilder) => ({ orderBy: arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) });
-
-listQuery('growers', {
-  type: GrowerConnection,
-  description: `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
-  args: byName,
-  compiled: {
-    table: growerTable,
-    ordering: (args) => service.growerOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
-  },
-  resolve: (args, ctx, org) => service.listGrowers(ctx.db, org, args.orderBy ?? 'NAME_ASC', args),
-});
-listQuery('packhouses', {
-  type: PackhouseConnection,
-  args: byName,
-  compiled: {
-    table: packhouseTable,
-    ordering: (args) => service.packhouseOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
-  },
-  resolve: (args, ctx, org) => service.listPackhouses(ctx.db, org, args.orderBy ?? 'NAME_ASC', args),
-});
+/** growers and packhouses: the caller's rows by name, NAME_ASC unless `orderBy` says otherwise. */
+function listByName<Row>(
+  name: string,
+  type: typeof GrowerConnection | typeof PackhouseConnection,
+  table: typeof growerTable | typeof packhouseTable,
+  ordering: (order: service.GrowerOrder) => Ordering<Row>,
+  description?: string,
+) {
+  listQuery(name, {
+    type,
+    description,
+    args: (arg) => ({ orderBy: arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) }),
+    compiled: {
+      table,
+      ordering: (args) => ordering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC') as Ordering<never>,
+    },
+    // Serves two row types: the casts stand where the row is a grower or a packhouse.
+    resolve: (args, ctx, org) =>
+      tenantPage(ctx.db, table, org, ordering(args.orderBy ?? 'NAME_ASC') as never, args) as never,
+  });
+}
+listByName(
+  'growers',
+  GrowerConnection,
+  growerTable,
+  service.growerOrdering,
+  `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
+);
+listByName('packhouses', PackhouseConnection, packhouseTable, service.packhouseOrdering);
 listQuery('batches', {
   type: BatchConnection,
   description: `Batches of your organization, newest intake first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,

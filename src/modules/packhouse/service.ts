@@ -4,7 +4,7 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniqueIn } from '../../db/constraint.ts';
 import { lockOwnedRow, updateOwnedRow } from '../../db/tenant.ts';
-import { keysetPage, lateralPages, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
@@ -53,14 +53,6 @@ export function batchOrdering(order: BatchOrder, scope = 'batches'): Ordering<Ba
 }
 
 // ---- reads -----------------------------------------------------------------------------------
-
-export function listGrowers(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return tenantPage(db, growerTable, organizationId, growerOrdering(order), page);
-}
-
-export function listPackhouses(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return tenantPage(db, packhouseTable, organizationId, packhouseOrdering(order), page);
-}
 
 export type BatchFilter = {
   status?: BatchStatus | null;
