@@ -10,7 +10,7 @@ import {
 } from '../../db/tables/index.ts';
 import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { loadTenantRows, lockOwnedRow } from '../../db/tenant.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
@@ -29,13 +29,8 @@ export const LEAD_ORDERS = ['CREATED_DESC', 'CREATED_ASC', 'NAME_ASC', 'NAME_DES
 export type LeadOrder = (typeof LEAD_ORDERS)[number];
 
 export function leadOrdering(order: LeadOrder): Ordering<Lead> {
-  const byName = order.startsWith('NAME');
-  return {
-    list: `leads:${order}`,
-    columns: byName ? [leadTable.name, leadTable.id] : [leadTable.createdAt, leadTable.id],
-    direction: order.endsWith('ASC') ? 'asc' : 'desc',
-    key: (l) => (byName ? [l.name, l.id] : [l.createdAt, l.id]),
-  };
+  const column = order.startsWith('NAME') ? 'name' : 'createdAt';
+  return orderBy(leadTable, `leads:${order}`, column, order.endsWith('ASC') ? 'asc' : 'desc');
 }
 
 export type LeadFilter = {

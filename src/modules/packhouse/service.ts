@@ -4,7 +4,7 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniqueIn } from '../../db/constraint.ts';
 import { lockOwnedRow, updateOwnedRow } from '../../db/tenant.ts';
-import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, lateralPages, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
@@ -24,32 +24,17 @@ export const BATCH_ORDERS = ['INTAKE_DATE_DESC', 'INTAKE_DATE_ASC', 'CODE_ASC', 
 export type BatchOrder = (typeof BATCH_ORDERS)[number];
 
 export function growerOrdering(order: GrowerOrder): Ordering<Grower> {
-  return {
-    list: `growers:${order}`,
-    columns: [growerTable.name, growerTable.id],
-    direction: order === 'NAME_ASC' ? 'asc' : 'desc',
-    key: (g) => [g.name, g.id],
-  };
+  return orderBy(growerTable, `growers:${order}`, 'name', order === 'NAME_ASC' ? 'asc' : 'desc');
 }
 
 export function packhouseOrdering(order: GrowerOrder): Ordering<Packhouse> {
-  return {
-    list: `packhouses:${order}`,
-    columns: [packhouseTable.name, packhouseTable.id],
-    direction: order === 'NAME_ASC' ? 'asc' : 'desc',
-    key: (p) => [p.name, p.id],
-  };
+  return orderBy(packhouseTable, `packhouses:${order}`, 'name', order === 'NAME_ASC' ? 'asc' : 'desc');
 }
 
 /** `scope` distinguishes the top-level list from nested ones, so their cursors are not interchangeable. */
 export function batchOrdering(order: BatchOrder, scope = 'batches'): Ordering<Batch> {
-  const byCode = order.startsWith('CODE');
-  return {
-    list: `${scope}:${order}`,
-    columns: byCode ? [batchTable.code, batchTable.id] : [batchTable.intakeDate, batchTable.id],
-    direction: order.endsWith('ASC') ? 'asc' : 'desc',
-    key: (b) => (byCode ? [b.code, b.id] : [b.intakeDate, b.id]),
-  };
+  const column = order.startsWith('CODE') ? 'code' : 'intakeDate';
+  return orderBy(batchTable, `${scope}:${order}`, column, order.endsWith('ASC') ? 'asc' : 'desc');
 }
 
 // ---- reads -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import {
   workflowStepTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
-import { newestFirstByParent, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { newestFirstByParent, tenantPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
 import { loadTenantRows } from '../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -52,12 +52,7 @@ export async function saveDefinition(
   });
 }
 
-export const DEFINITION_ORDERING: Ordering<WorkflowDefinition> = {
-  list: 'workflowDefinitions',
-  columns: [workflowDefinitionTable.name, workflowDefinitionTable.id],
-  direction: 'asc',
-  key: (d) => [d.name, d.id],
-};
+export const DEFINITION_ORDERING = orderBy(workflowDefinitionTable, 'workflowDefinitions', 'name', 'asc');
 
 export function listDefinitions(db: Db, organizationId: number, page: PageArgs) {
   return tenantPage(db, workflowDefinitionTable, organizationId, DEFINITION_ORDERING, page);

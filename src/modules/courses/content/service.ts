@@ -4,14 +4,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { findOwnedRow, lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
-import {
-  keysetPage,
-  lateralPages,
-  NESTED_PAGE,
-  type Ordering,
-  type PageArgs,
-  type PageSize,
-} from '../../../db/keyset.ts';
+import { keysetPage, lateralPages, NESTED_PAGE, type PageArgs, type PageSize, orderBy } from '../../../db/keyset.ts';
 import { conditionSql, type SqlCondition } from '../../../compiled/mapping.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
@@ -35,24 +28,9 @@ export { NESTED_PAGE };
 
 // ---- orderings -------------------------------------------------------------------------------
 
-export const courseOrdering: Ordering<Course> = {
-  list: 'courses:UPDATED_DESC',
-  columns: [courseTable.updatedAt, courseTable.id],
-  direction: 'desc',
-  key: (c) => [c.updatedAt, c.id],
-};
-export const moduleOrdering: Ordering<CourseModule> = {
-  list: 'course.modules',
-  columns: [courseModuleTable.position, courseModuleTable.id],
-  direction: 'asc',
-  key: (m) => [m.position, m.id],
-};
-export const lessonOrdering: Ordering<CourseLesson> = {
-  list: 'module.lessons',
-  columns: [courseLessonTable.position, courseLessonTable.id],
-  direction: 'asc',
-  key: (l) => [l.position, l.id],
-};
+export const courseOrdering = orderBy(courseTable, 'courses:UPDATED_DESC', 'updatedAt', 'desc');
+export const moduleOrdering = orderBy(courseModuleTable, 'course.modules', 'position', 'asc');
+export const lessonOrdering = orderBy(courseLessonTable, 'module.lessons', 'position', 'asc');
 
 // ---- reads -----------------------------------------------------------------------------------
 
