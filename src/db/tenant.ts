@@ -57,6 +57,19 @@ export function loadTenantNodes<T extends TenantTable>(
   return loadTenantRows(ctx.db, table, organizationOf(ctx), ids) as Promise<InferSelectModel<T>[]>;
 }
 
+/** The condition that picks the caller's rows of `table` whose `column` is one of `ids` (one array parameter). */
+export function ownRowsIn(
+  table: { organizationId: PgColumn },
+  organizationId: number,
+  column: PgColumn,
+  ids: readonly number[],
+) {
+  return and(
+    eq(table.organizationId, organizationId),
+    sql`${column} = any(${`{${ids.map(Number).join(',')}}`}::int[])`,
+  );
+}
+
 /** The condition that picks the caller's row `id` of a tenant table, and only the caller's. */
 export function ownRow(table: TenantTable, organizationId: number, id: number) {
   return and(eq(table.id, id), eq(table.organizationId, organizationId));

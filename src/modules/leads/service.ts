@@ -11,7 +11,7 @@ import {
 import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
-import { loadTenantRows, lockOwnedRow } from '../../db/tenant.ts';
+import { loadTenantRows, lockOwnedRow, ownRowsIn } from '../../db/tenant.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { SYSTEM_ACTOR, type Actor } from '../packhouse/history.ts';
@@ -95,12 +95,7 @@ export async function crmSyncByLead(
   const rows = await db
     .select()
     .from(leadCrmSyncTable)
-    .where(
-      and(
-        eq(leadCrmSyncTable.organizationId, organizationId),
-        sql`${leadCrmSyncTable.leadId} = any(${`{${leadIds.map(Number).join(',')}}`}::int[])`,
-      ),
-    );
+    .where(ownRowsIn(leadCrmSyncTable, organizationId, leadCrmSyncTable.leadId, leadIds));
   const byId = new Map(rows.map((r) => [r.leadId, r]));
   return leadIds.map((id) => byId.get(Number(id)) ?? null);
 }

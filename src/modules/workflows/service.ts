@@ -11,7 +11,7 @@ import {
 } from '../../db/tables/index.ts';
 import { newestFirstByParent, tenantPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
-import { loadTenantRows } from '../../db/tenant.ts';
+import { loadTenantRows, ownRowsIn } from '../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import type { Db } from '../../resources.ts';
@@ -249,12 +249,7 @@ export async function stepsByRun(db: Db, organizationId: number, runIds: readonl
   const rows = await db
     .select()
     .from(workflowStepTable)
-    .where(
-      and(
-        eq(workflowStepTable.organizationId, organizationId),
-        sql`${workflowStepTable.runId} = any(${`{${runIds.map(Number).join(',')}}`}::int[])`,
-      ),
-    )
+    .where(ownRowsIn(workflowStepTable, organizationId, workflowStepTable.runId, runIds))
     .orderBy(asc(workflowStepTable.runId), asc(workflowStepTable.position));
   const byRun = new Map<number, WorkflowStep[]>();
   for (const r of rows) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
