@@ -5,19 +5,12 @@
 import { arrivalRateOptions } from './lib/graphql.js';
 import { FRONTEND_OPERATIONS, frontendIteration, frontendSetup } from './lib/frontend.js';
 
-const RATE = Number(__ENV.RATE || 100);
-
 export const options = arrivalRateOptions('frontend', FRONTEND_OPERATIONS, {
-  rate: RATE,
+  rate: 100,
   minVUs: 10,
   ratePerVU: 5,
   minMaxVUs: 50,
 });
 
-export function setup() {
-  return frontendSetup();
-}
-
-export function frontend(data) {
-  return frontendIteration(data);
-}
+export const setup = frontendSetup;
+export const frontend = frontendIteration;

@@ -4,18 +4,15 @@ import { arrivalRateOptions } from './lib/graphql.js';
 import { PARTNER_OPERATIONS, partnerIteration, partnerOperations, partnerSetup } from './lib/partner.js';
 
 const hashes = partnerOperations(JSON.parse(open('./partner-operations.json')));
-const RATE = Number(__ENV.RATE || 30);
 
 export const options = arrivalRateOptions('partner', PARTNER_OPERATIONS, {
-  rate: RATE,
+  rate: 30,
   minVUs: 5,
   ratePerVU: 5,
   minMaxVUs: 30,
 });
 
-export function setup() {
-  return partnerSetup();
-}
+export const setup = partnerSetup;
 
 export function partner(data) {
   return partnerIteration(hashes, data);

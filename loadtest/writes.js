@@ -3,19 +3,12 @@
 import { arrivalRateOptions } from './lib/graphql.js';
 import { WRITE_OPERATIONS, writesIteration, writesSetup } from './lib/writes.js';
 
-const RATE = Number(__ENV.RATE || 20);
-
 export const options = arrivalRateOptions('writes', WRITE_OPERATIONS, {
-  rate: RATE,
+  rate: 20,
   minVUs: 5,
   ratePerVU: 4,
   minMaxVUs: 30,
 });
 
-export function setup() {
-  return writesSetup();
-}
-
-export function writes(data) {
-  return writesIteration(data);
-}
+export const setup = writesSetup;
+export const writes = writesIteration;

@@ -142,6 +142,23 @@ async function measure(server: Server, pair: Pair, keys: Keys, admin: postgres.S
   };
 }
 
+/** A started API process as the bench drives it: its URL, its database, the credential it is sent. */
+function serverOf(
+  name: Server['name'],
+  started: Awaited<ReturnType<typeof startApiProcess>>,
+  database: TestDatabase,
+  credential: string,
+): Server {
+  return {
+    name,
+    url: started.url,
+    pid: started.child.pid ?? 0,
+    database: database.name,
+    headers: { authorization: `Bearer ${credential}` },
+    stop: () => stopProcess(started.child),
+  };
+}
+
 async function main() {
   const pinned = cpus().length >= 2 && pin(process.pid, '1');
   const jwtSecret = randomBytes(32).toString('hex');
@@ -170,26 +187,12 @@ async function main() {
       },
       { cpus: cpu, nodeFlags: NODE_FLAGS },
     );
-    servers.push({
-      name: 'ours',
-      url: ours.url,
-      pid: ours.child.pid ?? 0,
-      database: databases[0].name,
-      headers: { authorization: `Bearer ${oursTenant.internalKey}` },
-      stop: () => stopProcess(ours.child),
-    });
+    servers.push(serverOf('ours', ours, databases[0], oursTenant.internalKey));
     const pgl = await startApiProcess(
       { ...common, DATABASE_URL: databases[1].url },
       { cpus: cpu, entry: 'loadtest/compare/postgraphile-server.ts', nodeFlags: NODE_FLAGS },
     );
-    servers.push({
-      name: 'postgraphile',
-      url: pgl.url,
-      pid: pgl.child.pid ?? 0,
-      database: databases[1].name,
-      headers: { authorization: `Bearer ${pglTenant.userToken}` },
-      stop: () => stopProcess(pgl.child),
-    });
+    servers.push(serverOf('postgraphile', pgl, databases[1], pglTenant.userToken));
     log(
       `bench: ours at ${ours.url}, PostGraphile at ${pgl.url}${pinned ? ' (servers pinned to CPU 0, load generator to CPU 1)' : ''}; node flags: ${NODE_FLAGS.join(' ') || 'none'}; our env: ${JSON.stringify(SERVER_ENV)}`,
     );

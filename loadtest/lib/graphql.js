@@ -140,10 +140,11 @@ export function think() {
 
 /**
  * Options of a one-scenario SLA script: `name` (also its exec function) at a constant arrival rate of
- * `rate` per second for DURATION (60 s), at least `minVUs` VUs preallocated (one per `ratePerVU`
+ * RATE per second (`rate` unless RATE is set) for DURATION (60 s), at least `minVUs` VUs preallocated (one per `ratePerVU`
  * arrivals a second) and up to twice the rate, each of `operations` held to the SLA.
  */
-export function arrivalRateOptions(name, operations, { rate, minVUs, ratePerVU, minMaxVUs }) {
+export function arrivalRateOptions(name, operations, { rate: defaultRate, minVUs, ratePerVU, minMaxVUs }) {
+  const rate = Number(__ENV.RATE || defaultRate);
   return {
     scenarios: {
       [name]: {

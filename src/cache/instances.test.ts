@@ -8,6 +8,7 @@ import { gql, startHarness, type GqlOptions, type Harness, type Tenant } from '.
 import { invalidateEntities } from './response-cache.ts';
 import { localId } from '../lib/global-id.ts';
 import { updatePackhouse } from '../modules/packhouse/service.ts';
+import { BATCH_REFS, batchInput, batchRefs } from '../test/packhouse.ts';
 
 let h: Harness;
 let t: Tenant;
@@ -69,19 +70,13 @@ describe('freshness across instances', () => {
     const list = `{ batches(first: 2, orderBy: CODE_DESC) { edges { node { code } } } }`;
     await read(b, list);
     expect(status(await read(b, list))).toBe('HIT');
-    const refs = await read(
-      a,
-      `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
-    );
-    const input = {
+    const refs = batchRefs((await read(a, BATCH_REFS)).body.data);
+    const input = batchInput(refs, {
       code: 'Z-FROM-A',
-      grower: refs.body.data.growers.edges[0].node.id,
-      packhouse: refs.body.data.packhouses.edges[0].node.id,
-      fruitType: 'APPLE',
       harvestDate: '2025-04-01',
       intakeDate: '2025-04-02',
       grossWeightKg: '500',
-    };
+    });
     await read(a, `mutation($input: BatchInput!) { createBatch(input: $input) { __typename } }`, {
       variables: { input },
     });

@@ -25,20 +25,10 @@ beforeAll(async () => {
   h = await startHarness({ redis: true, env: { REDIS_TIMEOUT_MS: '2000' } });
   const a = await h.tenant('alpha');
   const b = await h.tenant('beta');
-  await seedPackhouse(h.resources, a.organizationId, {
-    growers: 15,
-    packhouses: 4,
-    batches: 150,
-    seed: 1,
-    quiet: true,
-  });
-  await seedPackhouse(h.resources, b.organizationId, {
-    growers: 15,
-    packhouses: 4,
-    batches: 150,
-    seed: 2,
-    quiet: true,
-  });
+  // The same sizes, different data.
+  const sizes = { growers: 15, packhouses: 4, batches: 150, quiet: true };
+  await seedPackhouse(h.resources, a.organizationId, { ...sizes, seed: 1 });
+  await seedPackhouse(h.resources, b.organizationId, { ...sizes, seed: 2 });
   const password = 'correct horse battery staple';
   const signIn = async (email: string) => {
     const r = await h.gql(

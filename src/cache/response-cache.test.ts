@@ -7,6 +7,7 @@ import { invalidateEntities, invalidateTypes } from './response-cache.ts';
 import { localId } from '../lib/global-id.ts';
 import { createUser } from '../modules/identity/service.ts';
 import { updateGrower } from '../modules/packhouse/service.ts';
+import { BATCH_REFS, batchInput, batchRefs } from '../test/packhouse.ts';
 
 let h: Harness;
 let t: Tenant;
@@ -225,14 +226,7 @@ describe('writes show up in the next read', () => {
   it('a created batch appears at once in cached lists, including an empty one', async () => {
     // Seeded intakes end in 2025: this list is empty until the new batch exists.
     const filtered = `query($g: ID!) { batches(first: 5, filter: { grower: $g, intakeFrom: "2030-01-01" }) { edges { node { code } } } }`;
-    const refs = await h.gql(
-      `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
-      {
-        auth: t.partnerKey,
-      },
-    );
-    const grower = refs.body.data.growers.edges[0].node.id;
-    const packhouse = refs.body.data.packhouses.edges[0].node.id;
+    const { grower, packhouse } = batchRefs((await h.gql(BATCH_REFS, { auth: t.partnerKey })).body.data);
     const newest = `{ batches(first: 3, orderBy: INTAKE_DATE_DESC) { edges { node { code } } } }`;
     await twice(newest, { auth: t.partnerKey });
     const before = await twice(filtered, { auth: t.partnerKey, variables: { g: grower } });
@@ -244,15 +238,16 @@ describe('writes show up in the next read', () => {
       {
         auth: t.partnerKey,
         variables: {
-          input: {
-            code: 'NEW-CACHE-1',
-            grower,
-            packhouse,
-            fruitType: 'KIWIFRUIT',
-            harvestDate: '2030-01-01',
-            intakeDate: '2030-01-02',
-            grossWeightKg: '10',
-          },
+          input: batchInput(
+            { grower, packhouse },
+            {
+              code: 'NEW-CACHE-1',
+              fruitType: 'KIWIFRUIT',
+              harvestDate: '2030-01-01',
+              intakeDate: '2030-01-02',
+              grossWeightKg: '10',
+            },
+          ),
         },
       },
     );

@@ -127,6 +127,26 @@ export class Compiler {
   /** `json_build_object(...)` of the fields selected on one row of `type`, and their cost plan. */
   object(type: GraphQLObjectType, selection: Map<string, readonly FieldNode[]>, row: Scope): [string, CostPlan] {
     this.checkScopes(type.extensions?.pothosOptions);
+    const [parts, plan] = this.pairs(type, selection, (field, nodes, args) =>
+      this.field(type, field, nodes, args, row),
+    );
+    return [`json_build_object(${parts.join(', ')})`, plan];
+  }
+
+  /**
+   * The `'key', value` pairs of a selection on `type` for json_build_object, and its cost plan:
+   * `__typename` is the type's name; every other field must exist and be allowed to the caller, and
+   * `value` compiles it (its SQL, and the parts of its cost entry below its own cost).
+   */
+  pairs(
+    type: GraphQLObjectType,
+    selection: Map<string, readonly FieldNode[]>,
+    value: (
+      field: GraphQLField<unknown, unknown>,
+      nodes: readonly FieldNode[],
+      args: Record<string, unknown>,
+    ) => [string, Partial<CostField>],
+  ): [string[], CostPlan] {
     if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
     const parts: string[] = [];
     const plan: CostPlan = [];
@@ -140,12 +160,12 @@ export class Compiler {
       if (!field) throw new NotCompilable(`no field ${name}`);
       this.checkScopes(field.extensions?.pothosOptions);
       const args = getArgumentValues(field, nodes[0], this.variables);
-      const [sql, sub] = this.field(type, field, nodes, args, row);
+      const [sql, sub] = value(field, nodes, args);
       parts.push(`'${key}', ${sql}`);
       // The response cache's own aliased id/__typename fields are not the client's (src/schema/cost.ts).
       if (!key.startsWith('__responseCache')) plan.push({ key, cost: fieldCost(field, args, this.ctx), ...sub });
     }
-    return [`json_build_object(${parts.join(', ')})`, plan];
+    return [parts, plan];
   }
 
   field(
@@ -318,26 +338,13 @@ export function compileRead(input: CompileInput): CompiledRead {
   const c = new Compiler(schema, fragments, variables, principal, input.ctx);
   c.checkScopes(query.extensions?.pothosOptions);
   const selection = collectFields(schema, fragments, variables, query, operation.selectionSet);
-  if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
-  const parts: string[] = [];
-  const plan: CostPlan = [];
-  for (const [key, nodes] of selection) {
-    const name = nodes[0].name.value;
-    if (name === '__typename') {
-      parts.push(`'${key}', 'Query'::text`);
-      continue;
-    }
-    const field = query.getFields()[name];
-    if (!field) throw new NotCompilable(`no field ${name}`);
-    c.checkScopes(field.extensions?.pothosOptions);
-    const args = getArgumentValues(field, nodes[0], variables);
-    const cost = fieldCost(field, args, input.ctx);
-    const counted = !key.startsWith('__responseCache');
+  const [parts, plan] = c.pairs(query, selection, (field, nodes, args): [string, Partial<CostField>] => {
+    const name = field.name;
     if (name === 'node') {
       const [sql, sub] = c.node(nodes, String(args.id));
-      parts.push(`'${key}', ${sql}`);
-      if (counted) plan.push({ key, cost, ...(sub ? { sub } : {}) });
-    } else if (name === 'nodes') {
+      return [sql, sub ? { sub } : {}];
+    }
+    if (name === 'nodes') {
       const ids = args.ids as string[];
       const items: string[] = [];
       const itemPlans: CostPlan[] = [];
@@ -347,19 +354,18 @@ export function compileRead(input: CompileInput): CompiledRead {
         itemPlans.push(sub ?? []);
       }
       if (items.length > 100) throw new NotCompilable('too many ids');
-      parts.push(`'${key}', json_build_array(${items.join(', ')})`);
-      if (counted) plan.push({ key, cost, items: itemPlans });
-    } else if (field.extensions?.[SQL_LOOKUP]) {
+      return [`json_build_array(${items.join(', ')})`, { items: itemPlans }];
+    }
+    if (field.extensions?.[SQL_LOOKUP]) {
       const [sql, sub] = c.lookup(field, nodes, String(args.id));
-      parts.push(`'${key}', ${sql}`);
-      if (counted) plan.push({ key, cost, ...(sub ? { sub } : {}) });
-    } else if (field.extensions?.[SQL_CONNECTION]) {
+      return [sql, sub ? { sub } : {}];
+    }
+    if (field.extensions?.[SQL_CONNECTION]) {
       const conn = field.extensions[SQL_CONNECTION] as SqlConnection;
-      const [sql, sub] = compileConnection(c, field, nodes, args, conn, { alias: '', used: null });
-      parts.push(`'${key}', ${sql}`);
-      if (counted) plan.push({ key, cost, ...sub });
-    } else throw new NotCompilable(`root field ${name}`);
-  }
+      return compileConnection(c, field, nodes, args, conn, { alias: '', used: null });
+    }
+    throw new NotCompilable(`root field ${name}`);
+  });
   return { text: `select json_build_object(${parts.join(', ')})::text as data`, params: c.params, cost: plan };
 }
 

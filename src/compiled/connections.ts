@@ -4,13 +4,11 @@
 // them, `limit n` otherwise; edges, cursors and page info are built from its rows.
 import { getNamedType, GraphQLObjectType, type FieldNode, type GraphQLField } from 'graphql';
 import { collectSubfields } from 'graphql/execution/collectFields.js';
-import { getArgumentValues } from 'graphql/execution/values.js';
 import { cursorKinds, pageWindow } from '../db/keyset.ts';
 import { decodeCursor } from '../lib/cursor.ts';
-import { fieldCost } from '../schema/cost.ts';
-import type { Compiler, CostField, CostPlan } from './compile.ts';
+import type { Compiler, CostField } from './compile.ts';
 import type { SqlConnection } from './mapping.ts';
-import { cursorExpr, MAX_KEYS, NotCompilable, quote, sqlType, tableName, type Scope } from './sql.ts';
+import { cursorExpr, NotCompilable, quote, sqlType, tableName, type Scope } from './sql.ts';
 
 export function compileConnection(
   c: Compiler,
@@ -43,85 +41,40 @@ export function compileConnection(
   const edgeOrder = ranked
     ? `${rows.alias}."__rn" ${dir}`
     : ordering.columns.map((col) => `${rows.alias}.${quote(col.name)} ${forward ? 'asc' : 'desc'}`).join(', ');
-  const parts: string[] = [];
-  const plan: CostPlan = [];
-  for (const [key, fnodes] of selection) {
-    const name = fnodes[0].name.value;
-    if (name === '__typename') {
-      parts.push(`'${key}', '${connType.name}'::text`);
-      continue;
-    }
-    const f = connType.getFields()[name];
-    if (!f) throw new NotCompilable(`no field ${name}`);
-    c.checkScopes(f.extensions?.pothosOptions);
-    const cost = key.startsWith('__responseCache')
-      ? null
-      : fieldCost(f, getArgumentValues(f, fnodes[0], c.variables), c.ctx);
-    if (name === 'edges') {
+  const [parts, plan] = c.pairs(connType, selection, (f, fnodes): [string, Partial<CostField>] => {
+    if (f.name === 'edges') {
       const edgeSel = collectSubfields(c.schema, c.fragments, c.variables, edgeType, fnodes);
-      const edgeParts: string[] = [];
-      const edgePlan: CostPlan = [];
-      for (const [ekey, enodes] of edgeSel) {
-        const ename = enodes[0].name.value;
-        if (ename === '__typename') {
-          edgeParts.push(`'${ekey}', '${edgeType.name}'::text`);
-          continue;
-        }
-        const ef = edgeType.getFields()[ename];
-        if (!ef) throw new NotCompilable(`no field ${ename}`);
-        const ecost = fieldCost(ef, getArgumentValues(ef, enodes[0], c.variables), c.ctx);
-        if (ename === 'cursor') {
-          edgeParts.push(`'${ekey}', ${cursorSql}`);
-          if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost });
-        } else if (ename === 'node') {
-          const [obj, nplan] = c.object(
-            nodeType,
-            collectSubfields(c.schema, c.fragments, c.variables, nodeType, enodes),
-            rows,
-          );
-          edgeParts.push(`'${ekey}', ${obj}`);
-          if (!ekey.startsWith('__responseCache')) edgePlan.push({ key: ekey, cost: ecost, sub: nplan });
-        } else throw new NotCompilable(`edge field ${ename}`);
-      }
-      if (edgeSel.size > MAX_KEYS) throw new NotCompilable('too many keys');
+      const [edgeParts, edgePlan] = c.pairs(edgeType, edgeSel, (ef, enodes): [string, Partial<CostField>] => {
+        if (ef.name === 'cursor') return [cursorSql, {}];
+        if (ef.name !== 'node') throw new NotCompilable(`edge field ${ef.name}`);
+        const nodeSel = collectSubfields(c.schema, c.fragments, c.variables, nodeType, enodes);
+        const [obj, nplan] = c.object(nodeType, nodeSel, rows);
+        return [obj, { sub: nplan }];
+      });
       const edge = `json_build_object(${edgeParts.join(', ')})`;
-      parts.push(
-        empty
-          ? `'${key}', '[]'::json`
-          : ranked
-            ? `'${key}', coalesce(json_agg(${edge} order by ${edgeOrder}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`
-            : `'${key}', coalesce(json_agg(${edge} order by ${edgeOrder}), '[]'::json)`,
-      );
-      if (cost !== null) plan.push({ key, cost, sub: edgePlan });
-    } else if (name === 'pageInfo') {
-      const piType = getNamedType(f.type) as GraphQLObjectType;
-      const piSel = collectSubfields(c.schema, c.fragments, c.variables, piType, fnodes);
-      const piParts: string[] = [];
-      const piPlan: CostPlan = [];
-      const cursorGiven = window.cursor !== undefined;
-      const hasMore = empty ? 'false' : `count(*) > ${L}`;
-      const first = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
-      const last = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir === 'asc' ? 'desc' : 'asc'}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
-      for (const [pkey, pnodes] of piSel) {
-        const pname = pnodes[0].name.value;
-        let expr: string;
-        if (pname === '__typename') {
-          piParts.push(`'${pkey}', '${piType.name}'::text`);
-          continue;
-        } else if (pname === 'hasNextPage') expr = window.backward ? String(cursorGiven) : hasMore;
-        else if (pname === 'hasPreviousPage') expr = window.backward ? hasMore : String(cursorGiven);
-        else if (pname === 'startCursor') expr = empty ? 'null::text' : first;
-        else if (pname === 'endCursor') expr = empty ? 'null::text' : last;
-        else throw new NotCompilable(`pageInfo field ${pname}`);
-        piParts.push(`'${pkey}', ${expr}`);
-        const pf = piType.getFields()[pname];
-        if (!pkey.startsWith('__responseCache')) piPlan.push({ key: pkey, cost: fieldCost(pf, {}, c.ctx) });
-      }
-      parts.push(`'${key}', json_build_object(${piParts.join(', ')})`);
-      if (cost !== null) plan.push({ key, cost, sub: piPlan });
-    } else throw new NotCompilable(`connection field ${name}`);
-  }
-  if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
+      const list = empty
+        ? `'[]'::json`
+        : ranked
+          ? `coalesce(json_agg(${edge} order by ${edgeOrder}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`
+          : `coalesce(json_agg(${edge} order by ${edgeOrder}), '[]'::json)`;
+      return [list, { sub: edgePlan }];
+    }
+    if (f.name !== 'pageInfo') throw new NotCompilable(`connection field ${f.name}`);
+    const piType = getNamedType(f.type) as GraphQLObjectType;
+    const piSel = collectSubfields(c.schema, c.fragments, c.variables, piType, fnodes);
+    const cursorGiven = window.cursor !== undefined;
+    const hasMore = empty ? 'false' : `count(*) > ${L}`;
+    const first = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
+    const last = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir === 'asc' ? 'desc' : 'asc'}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
+    const [piParts, piPlan] = c.pairs(piType, piSel, (pf): [string, Partial<CostField>] => {
+      if (pf.name === 'hasNextPage') return [window.backward ? String(cursorGiven) : hasMore, {}];
+      if (pf.name === 'hasPreviousPage') return [window.backward ? hasMore : String(cursorGiven), {}];
+      if (pf.name === 'startCursor') return [empty ? 'null::text' : first, {}];
+      if (pf.name === 'endCursor') return [empty ? 'null::text' : last, {}];
+      throw new NotCompilable(`pageInfo field ${pf.name}`);
+    });
+    return [`json_build_object(${piParts.join(', ')})`, { sub: piPlan }];
+  });
   const built = `json_build_object(${parts.join(', ')})`;
   if (empty) {
     // An empty page sends no rows: the parameters of its edges' SQL (nested cursors…) go unused.

@@ -141,25 +141,14 @@ export async function seedDifferential(h: Harness): Promise<{ tenant: Tenant; fi
     }),
   ];
   const bare = await createPackhouse(db, org, { name: 'Bare Packhouse' });
-  await createBatch(db, org, {
-    code: 'ODD-B1',
-    growerId: odd[2].id,
-    packhouseId: bare.id,
-    fruitType: 'pear',
-    harvestDate: '2024-03-01',
-    intakeDate: '2024-03-02',
-    grossWeightKg: '1.5',
-  });
-  await createBatch(db, org, {
-    code: "ODD-B2 'x'",
-    growerId: odd[2].id,
-    packhouseId: bare.id,
-    fruitType: 'berry',
-    harvestDate: '2024-03-01',
-    intakeDate: '2024-03-02',
-    grossWeightKg: '1000000.125',
-    netWeightKg: '0',
-  });
+  const oddBatches = [
+    { code: 'ODD-B1', fruitType: 'pear', grossWeightKg: '1.5' },
+    { code: "ODD-B2 'x'", fruitType: 'berry', grossWeightKg: '1000000.125', netWeightKg: '0' },
+  ] as const;
+  for (const batch of oddBatches) {
+    const dates = { harvestDate: '2024-03-01', intakeDate: '2024-03-02' };
+    await createBatch(db, org, { ...batch, ...dates, growerId: odd[2].id, packhouseId: bare.id });
+  }
   const batches = await db
     .select({
       id: batchTable.id,

@@ -16,3 +16,12 @@ export async function uniquely<T>(write: Promise<T>, constraint: string, field: 
     throw err;
   }
 }
+
+/**
+ * `uniquely` for one unique constraint of a tenant's rows: `check(write, value)` turns a repeat of
+ * `value` into a ValidationError on `field` saying "A <what> "<value>" already exists in your organization."
+ */
+export function uniqueIn(constraint: string, field: string, what: string) {
+  return <T>(write: Promise<T>, value: string | undefined): Promise<T> =>
+    uniquely(write, constraint, field, `A ${what} "${value}" already exists in your organization.`);
+}

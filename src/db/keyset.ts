@@ -264,6 +264,29 @@ export function newestFirstByParent<
   return { ordering, pages };
 }
 
+/**
+ * The ordering `list` names: by `column` of `table`, then by id (ties), both `direction`. `column` is
+ * the row field and the table column alike.
+ */
+export function orderBy<T extends PgTable & { id: PgColumn }, K extends keyof T & keyof T['$inferSelect'] & string>(
+  table: T,
+  list: string,
+  column: K,
+  direction: 'asc' | 'desc',
+): Ordering<T['$inferSelect']> {
+  return {
+    list,
+    columns: [table[column] as PgColumn, table.id],
+    direction,
+    key: (row) => [row[column] as CursorValue, row.id as CursorValue],
+  };
+}
+
+/** Newest rows first by id (ids grow with time): the ordering of job lists. */
+export function newestFirst<T extends PgTable & { id: PgColumn }>(table: T, list: string): Ordering<T['$inferSelect']> {
+  return { list, columns: [table.id], direction: 'desc', key: (row) => [row.id as CursorValue] };
+}
+
 /** A page of one organization's rows of a tenant-owned table: the top-level lists (keys, growers, runs, jobs…). */
 export function tenantPage<T extends PgTable & { organizationId: PgColumn }>(
   db: Db,

@@ -57,22 +57,83 @@ export function loadTenantNodes<T extends TenantTable>(
   return loadTenantRows(ctx.db, table, organizationOf(ctx), ids) as Promise<InferSelectModel<T>[]>;
 }
 
+/** The condition that picks the caller's rows of `table` whose `column` is one of `ids` (one array parameter). */
+export function ownRowsIn(
+  table: { organizationId: PgColumn },
+  organizationId: number,
+  column: PgColumn,
+  ids: readonly number[],
+) {
+  return and(
+    eq(table.organizationId, organizationId),
+    sql`${column} = any(${`{${ids.map(Number).join(',')}}`}::int[])`,
+  );
+}
+
+/** The condition that picks the caller's row `id` of a tenant table, and only the caller's. */
+export function ownRow(table: TenantTable, organizationId: number, id: number) {
+  return and(eq(table.id, id), eq(table.organizationId, organizationId));
+}
+
 /**
- * The caller's row, locked (select … for update) until the transaction ends, so concurrent changes
- * queue behind it; NotFoundError (named `typename`) when it is missing or another tenant's.
+ * The caller's row `id`, or null when it is missing or another tenant's. With `lock`, the row stays
+ * locked (select … for update) until the transaction ends, so concurrent changes queue behind it.
  */
-export async function lockOwnedRow<T extends TenantTable>(
+export async function findOwnedRow<T extends TenantTable>(
+  tx: Db,
+  table: T,
+  organizationId: number,
+  id: number,
+  { lock = false }: { lock?: boolean } = {},
+): Promise<T['$inferSelect'] | null> {
+  const query = tx
+    .select()
+    .from(table as PgTable)
+    .where(ownRow(table, organizationId, id));
+  const [row] = await (lock ? query.for('update') : query);
+  return (row as T['$inferSelect'] | undefined) ?? null;
+}
+
+/** findOwnedRow, or NotFoundError (named `typename`) when there is no such row of the caller's. */
+export async function ownedRow<T extends TenantTable>(
   tx: Db,
   table: T,
   organizationId: number,
   id: number,
   typename: string,
+  options: { lock?: boolean } = {},
+): Promise<T['$inferSelect']> {
+  const row = await findOwnedRow(tx, table, organizationId, id, options);
+  if (!row) throw new NotFoundError(typename, String(id));
+  return row;
+}
+
+/** ownedRow, locked until the transaction ends. */
+export const lockOwnedRow = <T extends TenantTable>(
+  tx: Db,
+  table: T,
+  organizationId: number,
+  id: number,
+  name: string,
+) => ownedRow(tx, table, organizationId, id, name, { lock: true });
+
+/**
+ * Sets `values` and updated_at on the caller's row and returns it; NotFoundError (named `typename`)
+ * when it is missing or another tenant's.
+ */
+export async function updateOwnedRow<T extends TenantTable & { updatedAt: PgColumn }>(
+  tx: Db,
+  table: T,
+  organizationId: number,
+  id: number,
+  typename: string,
+  values: Partial<T['$inferInsert']>,
 ): Promise<T['$inferSelect']> {
   const [row] = await tx
-    .select()
-    .from(table as PgTable)
-    .where(and(eq(table.id, id), eq(table.organizationId, organizationId)))
-    .for('update');
+    .update(table as PgTable)
+    .set({ ...values, updatedAt: sql`now()` } as never)
+    .where(ownRow(table, organizationId, id))
+    .returning();
   if (!row) throw new NotFoundError(typename, String(id));
   return row as T['$inferSelect'];
 }

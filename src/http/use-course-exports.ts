@@ -4,7 +4,7 @@
 // scope, and the caller's rate limit (shared with /graphql); another organization's course is a
 // 404 exactly like a course that does not exist.
 import type { Config } from '../config.ts';
-import { decodeGlobalId } from '../lib/global-id.ts';
+import { localIdOrNull } from '../lib/global-id.ts';
 import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
 import { getCourse } from '../modules/courses/content/service.ts';
 import { EXPORT_CONTENT_TYPES, exportCourse, exportFileName, toWebStream } from '../modules/courses/export/export.ts';
@@ -21,15 +21,6 @@ const EXPORT_PATH = /^\/courses\/([A-Za-z0-9_=-]{1,200})\/export\.(json|md|zip|s
 
 function problem(status: number, code: string, message: string): Response {
   return errorResponse(status, message, { code });
-}
-
-function courseIdOf(globalId: string): number | null {
-  try {
-    const decoded = decodeGlobalId(globalId);
-    return decoded.typename === 'Course' ? Number(decoded.id) : null;
-  } catch {
-    return null;
-  }
 }
 
 export function useCourseExports(deps: Deps): AppPlugin {
@@ -60,7 +51,7 @@ export function useCourseExports(deps: Deps): AppPlugin {
       else if (!principal.scopes.includes('read'))
         response = forbiddenResponse('Downloading a course needs the read scope.');
       else {
-        const id = courseIdOf(match[1]);
+        const id = localIdOrNull(match[1], 'Course');
         const course = id === null ? null : await getCourse(deps.db, principal.organizationId, id);
         if (!course)
           response = problem(

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Principal, Scope } from '../context.ts';
 import type { JobQueue } from '../db/queue.ts';
-import { decodeGlobalId } from '../lib/global-id.ts';
+import { localIdOrNull } from '../lib/global-id.ts';
 import { exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
 import { FILE_CONTENT_TYPES, fileFormatOf, XLSX_CONTENT_TYPE } from '../modules/recommendations/files/format.ts';
 import { ImportError, importJob } from '../modules/recommendations/files/import.ts';
@@ -129,13 +129,7 @@ async function handleExport(
 ): Promise<Response> {
   if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Download results with GET.');
   if (!hasScope(principal, 'read')) return forbiddenResponse('Downloading results needs the read scope.');
-  let id: number | null = null;
-  try {
-    const decoded = decodeGlobalId(globalId);
-    if (decoded.typename === 'RecommendationJob') id = Number(decoded.id);
-  } catch {
-    id = null;
-  }
+  const id = localIdOrNull(globalId, 'RecommendationJob');
   const job = id === null ? null : await getJob(deps.db, principal.organizationId, id);
   if (!job)
     return problem(

@@ -25,3 +25,12 @@ export function localId(globalId: string, typename: string): number {
   }
   return Number(decoded.id);
 }
+
+/** The local id a global id gives for a `typename`, or null when it is malformed or names another type. */
+export function localIdOrNull(globalId: string, typename: string): number | null {
+  try {
+    return localId(globalId, typename);
+  } catch {
+    return null;
+  }
+}

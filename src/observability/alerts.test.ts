@@ -5,16 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { hasTool } from '../test/tools.ts';
 
 const dir = fileURLToPath(new URL('./alerts/', import.meta.url));
-const hasPromtool = (() => {
-  try {
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPromtool = hasTool('promtool');
 
 describe('alerting rules', () => {
   it('name the four alerts with their thresholds and severities', () => {

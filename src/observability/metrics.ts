@@ -58,33 +58,34 @@ export function createMetrics(options: { poolUsage: () => Promise<PoolUsage>; de
       for (const state of ['open', 'active', 'idle', 'max'] as const) this.set({ state }, usage[state]);
     },
   });
-  new Gauge({
-    name: 'hg_job_queue_depth',
-    help: 'Jobs waiting in the queue (absent until the job system registers its source).',
-    registers: [registry],
-    async collect() {
-      const value = await read('queueDepth');
-      if (value !== null) this.set(value);
-    },
-  });
-  new Gauge({
-    name: 'hg_running_generations',
-    help: 'Course generations running now (absent until the generator registers its source).',
-    registers: [registry],
-    async collect() {
-      const value = await read('runningGenerations');
-      if (value !== null) this.set(value);
-    },
-  });
-  new Gauge({
-    name: 'hg_course_generation_queue_depth',
-    help: 'Course generations waiting for a running place, across every worker (absent until the API registers its source).',
-    registers: [registry],
-    async collect() {
-      const value = await read('generationQueueDepth');
-      if (value !== null) this.set(value);
-    },
-  });
+  // Gauges read from a registered source: no sample until it is registered, or when it fails.
+  const sourceGauges: [SourceName, string, string][] = [
+    [
+      'queueDepth',
+      'hg_job_queue_depth',
+      'Jobs waiting in the queue (absent until the job system registers its source).',
+    ],
+    [
+      'runningGenerations',
+      'hg_running_generations',
+      'Course generations running now (absent until the generator registers its source).',
+    ],
+    [
+      'generationQueueDepth',
+      'hg_course_generation_queue_depth',
+      'Course generations waiting for a running place, across every worker (absent until the API registers its source).',
+    ],
+  ];
+  for (const [source, name, help] of sourceGauges)
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const value = await read(source);
+        if (value !== null) this.set(value);
+      },
+    });
   new Gauge({
     name: 'hg_memory_limit_bytes',
     help: "Memory this process may use: its cgroup's limit when it has one, else the machine's memory (the memory alert divides RSS by it).",

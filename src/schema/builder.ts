@@ -1,5 +1,10 @@
 // The schema builder: plugins, scalars, auth scopes and the shared error types. No domain types here.
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, {
+  type ArgBuilder,
+  type SchemaTypes,
+  type ShapeFromTypeParam,
+  type TypeParam,
+} from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
@@ -194,6 +199,22 @@ builder.objectType(NotFoundError, {
 
 /** Error members every mutation result may carry. */
 export const mutationErrors = { types: [ValidationError, NotFoundError] };
+
+/** The builder's type parameters, for helpers generic over its types and shapes. */
+export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
+
+/** What the field builder's `t.arg` is, for helpers that let a caller declare arguments. */
+export type ArgsBuilder = ArgBuilder<Types>;
+
+/** The value a resolver returns for a field of output type `T`. */
+export type OutputShape<T extends TypeParam<Types>, Nullable extends boolean = false> = ShapeFromTypeParam<
+  Types,
+  T,
+  Nullable
+>;
+
+/** A field's `authScopes` for one scope. */
+export const needs = (scope: keyof AuthScopes): Partial<AuthScopes> => ({ [scope]: true });
 
 /** The `t` an input type's `fields` callback gets: for field lists shared by an Input and its Patch. */
 export type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];

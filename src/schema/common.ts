@@ -1,4 +1,4 @@
-// Small schema helpers shared by every module: connection costs, id arguments, enum mapping.
+// Small schema helpers shared by every module: connection costs, id arguments, enum mapping, patches.
 import { localId } from '../lib/global-id.ts';
 import { ValidationError } from '../lib/errors.ts';
 import { decodeGlobalId } from '../lib/global-id.ts';
@@ -33,3 +33,9 @@ export const queryId = localId;
 export function enumValues<T extends string>(values: readonly T[]): Record<string, { value: T }> {
   return Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
 }
+
+/** Drops keys whose value is null or undefined, so a patch only touches what the client sent. */
+export function defined<T extends Record<string, unknown>>(patch: T): Defined<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as Defined<T>;
+}
+export type Defined<T> = { [K in keyof T]?: NonNullable<T[K]> };

@@ -9,6 +9,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { options } from './cli.ts';
 import { RELAXED_LIMITS } from './harness.ts';
 import { embeddedStartEnv, freePort, startServerProcess, type ServerProcess } from './server-process.ts';
 
@@ -57,18 +58,11 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
   server = await startServerProcess(env);
   expect(server.output()).toMatch(/Demo internal key[^:]*: hgk_/);
 
-  const seed = await npmRun(env, 'seed', [
-    '--org',
-    'seeded',
-    '--growers',
-    '5',
-    '--packhouses',
-    '2',
-    '--batches',
-    '40',
-    '--payments',
-    '10',
-  ]);
+  const seed = await npmRun(
+    env,
+    'seed',
+    options({ org: 'seeded', growers: '5', packhouses: '2', batches: '40', payments: '10' }),
+  );
   expect(seed.stderr).not.toMatch(/TypeError/);
   expect(seed.stderr).toContain(
     `Database: the embedded PostgreSQL of the running server (port ${env.EMBEDDED_PG_PORT})`,
@@ -76,16 +70,11 @@ it('runs seed and the operator CLIs beside a running npm start, starts the datab
   expect(seed.stderr).toMatch(/added 5 growers, 2 packhouses, 40 batches/);
   expect(seed.code).toBe(0);
 
-  const key = await npmRun(env, 'key:create', [
-    '--org',
-    'seeded',
-    '--name',
-    'ops',
-    '--kind',
-    'internal',
-    '--scopes',
-    'read,write,admin',
-  ]);
+  const key = await npmRun(
+    env,
+    'key:create',
+    options({ org: 'seeded', name: 'ops', kind: 'internal', scopes: 'read,write,admin' }),
+  );
   expect(key.code).toBe(0);
   const answer = await fetch(`${server.url}/graphql`, {
     method: 'POST',

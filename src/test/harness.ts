@@ -161,20 +161,11 @@ export async function createTenant(resources: Resources, name = 'tenant'): Promi
     .slice(0, 40)}-${randomBytes(4).toString('hex')}`;
   const org = await createOrganization(db, { slug, name });
   const password = 'correct horse battery staple';
-  const admin = await createUser(db, {
-    organizationId: org.id,
-    email: `admin@${slug}.example`,
-    name: 'Admin',
-    password,
-    role: 'admin',
-  });
-  const member = await createUser(db, {
-    organizationId: org.id,
-    email: `member@${slug}.example`,
-    name: 'Member',
-    password,
-    role: 'member',
-  });
+  // admin@<slug>.example ("Admin") and member@<slug>.example ("Member").
+  const user = (role: 'admin' | 'member', name: string) =>
+    createUser(db, { organizationId: org.id, email: `${role}@${slug}.example`, name, password, role });
+  const admin = await user('admin', 'Admin');
+  const member = await user('member', 'Member');
   const token = async (u: typeof admin) =>
     (
       await signToken(

@@ -122,6 +122,15 @@ function idsIn(data: unknown): Set<string> {
   );
 }
 
+/** What tenant b's SSE subscription to `field(id)` { status } receives, to its end. */
+async function followAsB(field: string, id: string): Promise<string> {
+  const sse = await h.subscribe(`subscription($id: ID!) { ${field}(id: $id) { status } }`, {
+    auth: b.partnerKey,
+    variables: { id },
+  });
+  return sse.text();
+}
+
 /** Each id names a row of the organization. */
 async function expectOwnedBy(ids: Set<string>, organizationId: number) {
   const { sql } = h.resources;
@@ -357,11 +366,7 @@ describe('courses', () => {
       });
       expect(r.status, format).toBe(404);
     }
-    const sse = await h.subscribe(`subscription($id: ID!) { courseGenerationProgress(id: $id) { status } }`, {
-      auth: b.partnerKey,
-      variables: { id: other.generation },
-    });
-    const text = await sse.text();
+    const text = await followAsB('courseGenerationProgress', other.generation);
     expect(text).toContain('No course generation with this id exists in your organization');
     expect(text).not.toContain('QUEUED');
   });
@@ -369,11 +374,7 @@ describe('courses', () => {
   it('another tenant’s workflow run cannot be followed', async () => {
     covered.add('Subscription.workflowRunProgress');
     const other = await idsOf(a.organizationId);
-    const sse = await h.subscribe(`subscription($id: ID!) { workflowRunProgress(id: $id) { status } }`, {
-      auth: b.partnerKey,
-      variables: { id: other.run },
-    });
-    const text = await sse.text();
+    const text = await followAsB('workflowRunProgress', other.run);
     expect(text).toContain('No workflow run with this id exists in your organization');
     expect(text).not.toContain('"status"');
   });

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
 
@@ -61,4 +62,19 @@ export function workerProcesses(
   }
 
   return { start, kill, stopAll };
+}
+
+/**
+ * The teardown of a suite with worker processes: after its tests, every worker still running is
+ * killed first (none may write to a closed database), then each of `opened()` (the harness, the
+ * mocks the workers call) is closed, in that order.
+ */
+export function stopAllAfterAll(
+  workers: WorkerProcesses,
+  opened: () => ({ close(): Promise<unknown> } | undefined)[],
+): void {
+  afterAll(async () => {
+    await workers.stopAll();
+    for (const resource of opened()) await resource?.close();
+  });
 }

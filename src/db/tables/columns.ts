@@ -1,6 +1,14 @@
 // Column helpers shared by every table file, so a tenant-owned table states only what is its own.
-import { sql } from 'drizzle-orm';
-import { foreignKey, integer, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
+import { type BuildExtraConfigColumns, sql } from 'drizzle-orm';
+import {
+  foreignKey,
+  integer,
+  type PgColumn,
+  type PgColumnBuilderBase,
+  pgTable,
+  type PgTableExtraConfigValue,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
 
 /** timestamptz(3) read as a string: a JS Date would drop the microseconds keyset cursors compare. */
@@ -20,6 +28,26 @@ export const organizationId = () =>
 export const tenantColumns = () => ({
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   organizationId: organizationId(),
+});
+
+type TenantColumns = ReturnType<typeof tenantColumns>;
+
+/** A tenant-owned table with its own id: tenantColumns, then `columns`. */
+export function tenantTable<Name extends string, Columns extends Record<string, PgColumnBuilderBase>>(
+  name: Name,
+  columns: Columns,
+  extraConfig?: (self: BuildExtraConfigColumns<Name, TenantColumns & Columns, 'pg'>) => PgTableExtraConfigValue[],
+) {
+  return pgTable<Name, TenantColumns & Columns>(name, { ...tenantColumns(), ...columns }, extraConfig);
+}
+
+/**
+ * The first columns of a table whose rows belong to a parent row (and so to its organization): its
+ * own id, and organization_id, which the reference to the parent (tenantRef) keeps the parent's.
+ */
+export const childColumns = () => ({
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  organizationId: integer('organization_id').notNull(),
 });
 
 /** A SQL list of string literals, for check constraints over an enum's values. */

@@ -7,7 +7,7 @@
 // row first (service.ts), so positions stay a permutation without a deferred constraint.
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, unique, type PgColumn } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantColumns, tenantRef, timestamps } from './columns.ts';
+import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps } from './columns.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];
@@ -17,10 +17,9 @@ export type CourseLevel = (typeof COURSE_LEVELS)[number];
 /** Longest lesson body the database keeps (the API refuses longer ones before this, with a typed error). */
 export const LESSON_BODY_MAX_CHARS = 200_000;
 
-export const courseTable = pgTable(
+export const courseTable = tenantTable(
   'courses',
   {
-    ...tenantColumns(),
     title: text('title').notNull(),
     summary: text('summary'),
     topic: text('topic'),
@@ -53,8 +52,7 @@ const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColu
 export const courseModuleTable = pgTable(
   'course_modules',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id').notNull(),
+    ...childColumns(),
     courseId: integer('course_id').notNull(),
     position: integer('position').notNull(),
     title: text('title').notNull(),
@@ -74,8 +72,7 @@ export const courseModuleTable = pgTable(
 export const courseLessonTable = pgTable(
   'course_lessons',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id').notNull(),
+    ...childColumns(),
     courseId: integer('course_id').notNull(),
     moduleId: integer('module_id').notNull(),
     position: integer('position').notNull(),
@@ -125,10 +122,9 @@ export type GenerationSpec = {
  * dies resumes at module n + 1. At most COURSE_GENERATION_MAX_RUNNING rows are `running` with a
  * fresh heartbeat at any time, across every worker (claimGeneration in generation/slots.ts).
  */
-export const courseGenerationTable = pgTable(
+export const courseGenerationTable = tenantTable(
   'course_generations',
   {
-    ...tenantColumns(),
     courseId: integer('course_id').notNull(),
     kind: text('kind', { enum: GENERATION_KINDS }).notNull().default('course'),
     /** The module or lesson regenerated (kind module / lesson). */

@@ -1,7 +1,7 @@
 // Tenants (organizations), their users and their API keys.
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, tenantColumns } from './columns.ts';
+import { boolean, check, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, instant, tenantTable } from './columns.ts';
 
 export const organizationTable = pgTable(
   'organizations',
@@ -20,15 +20,14 @@ export const organizationTable = pgTable(
 export const USER_ROLES = ['admin', 'member'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-export const userTable = pgTable(
+export const userTable = tenantTable(
   'users',
   {
-    ...tenantColumns(),
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: USER_ROLES }).notNull().default('member'),
-    disabledAt: timestamp('disabled_at', { precision: 3, withTimezone: true, mode: 'string' }),
+    disabledAt: instant('disabled_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -46,10 +45,9 @@ export const userTable = pgTable(
 export const API_KEY_KINDS = ['partner', 'internal', 'user'] as const;
 export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
 
-export const apiKeyTable = pgTable(
+export const apiKeyTable = tenantTable(
   'api_keys',
   {
-    ...tenantColumns(),
     name: text('name').notNull(),
     /** Public half of the key (`hgk_<keyId>_…`), used to find the row; the secret is only stored hashed. */
     keyId: text('key_id').notNull(),
@@ -61,8 +59,8 @@ export const apiKeyTable = pgTable(
     manifest: text('manifest'),
     /** Requests per minute for this key; null means the platform default. */
     rateLimitPerMinute: integer('rate_limit_per_minute'),
-    expiresAt: timestamp('expires_at', { precision: 3, withTimezone: true, mode: 'string' }),
-    revokedAt: timestamp('revoked_at', { precision: 3, withTimezone: true, mode: 'string' }),
+    expiresAt: instant('expires_at'),
+    revokedAt: instant('revoked_at'),
     createdByUserId: integer('created_by_user_id').references(() => userTable.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
@@ -83,7 +81,7 @@ export const revokedTokenTable = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => userTable.id, { onDelete: 'cascade' }),
-    expiresAt: timestamp('expires_at', { precision: 3, withTimezone: true, mode: 'string' }).notNull(),
+    expiresAt: instant('expires_at').notNull(),
   },
   (t) => [index('revoked_tokens_expires_idx').on(t.expiresAt)],
 );

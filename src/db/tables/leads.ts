@@ -10,7 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
-import { createdAt, inList, instant, organizationId, tenantColumns, tenantRef, timestamps } from './columns.ts';
+import { createdAt, inList, instant, organizationId, tenantTable, tenantRef, timestamps } from './columns.ts';
 import { ACTOR_KINDS } from './packhouse-operations.ts';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
@@ -18,10 +18,9 @@ export type LeadStatus = (typeof LEAD_STATUSES)[number];
 export const LEAD_SOURCES = ['web', 'referral', 'event', 'partner', 'import', 'other'] as const;
 export type LeadSource = (typeof LEAD_SOURCES)[number];
 
-export const leadTable = pgTable(
+export const leadTable = tenantTable(
   'leads',
   {
-    ...tenantColumns(),
     name: text('name').notNull(),
     email: text('email').notNull(),
     phone: text('phone'),
@@ -57,10 +56,9 @@ export const leadTable = pgTable(
 export const LEAD_EVENT_KINDS = ['created', 'updated', 'status_changed', 'crm_changed', 'workflow'] as const;
 export type LeadEventKind = (typeof LEAD_EVENT_KINDS)[number];
 
-export const leadEventTable = pgTable(
+export const leadEventTable = tenantTable(
   'lead_events',
   {
-    ...tenantColumns(),
     leadId: integer('lead_id').notNull(),
     kind: text('kind', { enum: LEAD_EVENT_KINDS }).notNull(),
     fromStatus: text('from_status', { enum: LEAD_STATUSES }),
@@ -111,10 +109,9 @@ export const leadCrmSyncTable = pgTable(
 );
 
 /** The built-in connector's CRM: every push it received, so the zero-setup start has a CRM to look at. */
-export const crmPushTable = pgTable(
+export const crmPushTable = tenantTable(
   'crm_pushes',
   {
-    ...tenantColumns(),
     leadId: integer('lead_id').notNull(),
     version: integer('version').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),

@@ -13,7 +13,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantColumns, tenantRef, timestamps } from './columns.ts';
+import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps } from './columns.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable } from './packhouse.ts';
 
 export const ACTOR_KINDS = ['user', 'api_key', 'system'] as const;
@@ -31,8 +31,7 @@ export type BatchEventKind = (typeof BATCH_EVENT_KINDS)[number];
 export const batchEventTable = pgTable(
   'batch_events',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    organizationId: integer('organization_id').notNull(),
+    ...childColumns(),
     batchId: integer('batch_id').notNull(),
     kind: text('kind', { enum: BATCH_EVENT_KINDS }).notNull(),
     fromStatus: text('from_status', { enum: BATCH_STATUSES }),
@@ -71,10 +70,9 @@ export const batchEventTable = pgTable(
  * season, and a batch is valued at the rate in force on its intake date. Open-ended periods keep
  * prices from overlapping by construction, with no exclusion constraint.
  */
-export const fruitPriceTable = pgTable(
+export const fruitPriceTable = tenantTable(
   'fruit_prices',
   {
-    ...tenantColumns(),
     fruitType: text('fruit_type', { enum: FRUIT_TYPES }).notNull(),
     currency: text('currency').notNull(),
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
@@ -90,10 +88,9 @@ export const fruitPriceTable = pgTable(
   ],
 );
 
-export const growerPaymentTable = pgTable(
+export const growerPaymentTable = tenantTable(
   'grower_payments',
   {
-    ...tenantColumns(),
     growerId: integer('grower_id').notNull(),
     /** Unconstrained numeric: stored with the currency's own decimals ("12.50" USD, "1200" JPY). */
     amount: numeric('amount').notNull(),

@@ -2,13 +2,12 @@
 // and child rows reference their parents through (organization_id, id), so a batch can never point
 // at another tenant's grower or packhouse, whatever the application code does.
 import { sql } from 'drizzle-orm';
-import { check, date, index, integer, numeric, pgTable, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
-import { inList, tenantColumns, tenantRef, timestamps } from './columns.ts';
+import { check, date, index, integer, numeric, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+import { inList, tenantTable, tenantRef, timestamps } from './columns.ts';
 
-export const growerTable = pgTable(
+export const growerTable = tenantTable(
   'growers',
   {
-    ...tenantColumns(),
     code: text('code').notNull(),
     name: text('name').notNull(),
     region: text('region'),
@@ -24,10 +23,9 @@ export const growerTable = pgTable(
   ],
 );
 
-export const packhouseTable = pgTable(
+export const packhouseTable = tenantTable(
   'packhouses',
   {
-    ...tenantColumns(),
     name: text('name').notNull(),
     location: text('location'),
     ...timestamps(),
@@ -55,10 +53,9 @@ export type FruitType = (typeof FRUIT_TYPES)[number];
 export const BATCH_STATUSES = ['received', 'graded', 'packed', 'dispatched', 'rejected'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
-export const batchTable = pgTable(
+export const batchTable = tenantTable(
   'batches',
   {
-    ...tenantColumns(),
     code: text('code').notNull(),
     growerId: integer('grower_id').notNull(),
     packhouseId: integer('packhouse_id').notNull(),

@@ -1,14 +1,13 @@
 // Persisted operations registered by an organization's admins for one of its partner manifests.
 // Manifests shipped in the repository (seeds/persisted/*.json) are not stored here.
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, tenantColumns } from './columns.ts';
+import { check, integer, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, tenantTable } from './columns.ts';
 import { userTable } from './identity.ts';
 
-export const persistedOperationTable = pgTable(
+export const persistedOperationTable = tenantTable(
   'persisted_operations',
   {
-    ...tenantColumns(),
     manifest: text('manifest').notNull(),
     /** Hex SHA-256 of `document`, the id clients send (`extensions.persistedQuery.sha256Hash`). */
     hash: text('hash').notNull(),

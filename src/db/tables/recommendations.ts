@@ -20,7 +20,7 @@ import {
   unique,
   type PgColumn,
 } from 'drizzle-orm/pg-core';
-import { inList, instant, organizationId, tenantColumns, tenantRef, timestamps } from './columns.ts';
+import { inList, instant, organizationId, tenantTable, tenantRef, timestamps } from './columns.ts';
 
 const paise = (name: string) => bigint(name, { mode: 'number' });
 
@@ -34,10 +34,9 @@ export const SPEND_CATEGORY_VALUES = [
   'other',
 ] as const;
 
-export const cardTable = pgTable(
+export const cardTable = tenantTable(
   'cards',
   {
-    ...tenantColumns(),
     code: text('code').notNull(),
     name: text('name').notNull(),
     issuer: text('issuer').notNull(),
@@ -87,10 +86,9 @@ export type JobSource = (typeof JOB_SOURCES)[number];
 export const PROVIDER_KINDS = ['builtin', 'http'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
-export const recommendationJobTable = pgTable(
+export const recommendationJobTable = tenantTable(
   'recommendation_jobs',
   {
-    ...tenantColumns(),
     name: text('name'),
     source: text('source', { enum: JOB_SOURCES }).notNull(),
     provider: text('provider', { enum: PROVIDER_KINDS }).notNull(),
@@ -127,6 +125,12 @@ export const recommendationJobTable = pgTable(
   ],
 );
 
+/** The first columns of a job's child rows: the job's organization and the job. */
+const jobColumns = () => ({
+  organizationId: integer('organization_id').notNull(),
+  jobId: integer('job_id').notNull(),
+});
+
 const jobRef = (name: string, t: { organizationId: PgColumn; jobId: PgColumn }) =>
   tenantRef(name, t, t.jobId, recommendationJobTable).onDelete('cascade');
 
@@ -134,8 +138,7 @@ const jobRef = (name: string, t: { organizationId: PgColumn; jobId: PgColumn }) 
 export const jobCustomerTable = pgTable(
   'recommendation_job_customers',
   {
-    organizationId: integer('organization_id').notNull(),
-    jobId: integer('job_id').notNull(),
+    ...jobColumns(),
     seq: integer('seq').notNull(),
     /** Line (or spreadsheet row) of the input file, or the position in an inline request. */
     line: integer('line').notNull(),
@@ -161,8 +164,7 @@ export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
 export const jobChunkTable = pgTable(
   'recommendation_job_chunks',
   {
-    organizationId: integer('organization_id').notNull(),
-    jobId: integer('job_id').notNull(),
+    ...jobColumns(),
     chunkNo: integer('chunk_no').notNull(),
     firstSeq: integer('first_seq').notNull(),
     lastSeq: integer('last_seq').notNull(),
@@ -198,8 +200,7 @@ export type StoredRecommendation = {
 export const jobResultTable = pgTable(
   'recommendation_results',
   {
-    organizationId: integer('organization_id').notNull(),
-    jobId: integer('job_id').notNull(),
+    ...jobColumns(),
     seq: integer('seq').notNull(),
     customerRef: text('customer_ref').notNull(),
     status: text('status', { enum: OUTCOME_STATUSES }).notNull(),
@@ -227,8 +228,7 @@ export const jobResultTable = pgTable(
 export const jobInputErrorTable = pgTable(
   'recommendation_job_input_errors',
   {
-    organizationId: integer('organization_id').notNull(),
-    jobId: integer('job_id').notNull(),
+    ...jobColumns(),
     line: integer('line').notNull(),
     message: text('message').notNull(),
   },

@@ -4,8 +4,8 @@
 // step's output and the enqueue of the next step commit in one transaction, so a run resumed after a
 // crash never repeats a completed step.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantColumns, tenantRef } from './columns.ts';
+import { check, index, integer, jsonb, text, unique } from 'drizzle-orm/pg-core';
+import { createdAt, inList, instant, tenantTable, tenantRef } from './columns.ts';
 import { leadTable } from './leads.ts';
 
 export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
@@ -27,10 +27,9 @@ export type StepDefinition = {
   else?: string;
 };
 
-export const workflowDefinitionTable = pgTable(
+export const workflowDefinitionTable = tenantTable(
   'workflow_definitions',
   {
-    ...tenantColumns(),
     name: text('name').notNull(),
     version: integer('version').notNull(),
     steps: jsonb('steps').$type<StepDefinition[]>().notNull(),
@@ -45,10 +44,9 @@ export const workflowDefinitionTable = pgTable(
 export const RUN_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const workflowRunTable = pgTable(
+export const workflowRunTable = tenantTable(
   'workflow_runs',
   {
-    ...tenantColumns(),
     definitionId: integer('definition_id').notNull(),
     leadId: integer('lead_id').notNull(),
     status: text('status', { enum: RUN_STATUSES }).notNull().default('queued'),
@@ -80,10 +78,9 @@ export const workflowRunTable = pgTable(
 export const STEP_STATUSES = ['completed', 'failed', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const workflowStepTable = pgTable(
+export const workflowStepTable = tenantTable(
   'workflow_steps',
   {
-    ...tenantColumns(),
     runId: integer('run_id').notNull(),
     stepKey: text('step_key').notNull(),
     position: integer('position').notNull(),

@@ -11,10 +11,12 @@ import {
   type CourseStatus,
 } from '../../db/tables/index.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
-import { sqlColumn, sqlConnection, sqlLookup, sqlRelation, sqlTable } from '../../compiled/mapping.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { builder, type InputFieldBuilder, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { sqlColumn, sqlConnection } from '../../compiled/mapping.ts';
+import { builder, type InputFieldBuilder } from '../../schema/builder.ts';
+import { parentNode, tenantRows } from '../../schema/nodes.ts';
+import { mutation, updateMutation } from '../../schema/mutations.ts';
+import { listQuery, nodeQuery } from '../../schema/queries.ts';
+import { connectionComplexity, defined, enumValues } from '../../schema/common.ts';
 import { LIMITS } from './content/input.ts';
 import * as service from './content/service.ts';
 import { exportPath } from './export/formats.ts';
@@ -48,10 +50,8 @@ export const CourseExportLinksRef = builder.objectRef<ExportLinks>('CourseExport
 });
 
 export const CourseRef = builder.loadableNode('Course', {
+  ...tenantRows(courseTable),
   description: 'A course: ordered modules of ordered lessons.',
-  extensions: sqlTable(courseTable),
-  id: { resolve: (c) => c.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseTable, ids),
   fields: (t) => ({
     title: t.exposeString('title'),
     summary: t.exposeString('summary', { nullable: true }),
@@ -73,29 +73,21 @@ export const CourseRef = builder.loadableNode('Course', {
 });
 
 export const CourseModuleRef = builder.loadableNode('CourseModule', {
+  ...tenantRows(courseModuleTable),
   description: 'A module of a course: ordered lessons.',
-  extensions: sqlTable(courseModuleTable),
-  id: { resolve: (m) => m.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseModuleTable, ids),
   fields: (t) => ({
     position: t.exposeInt('position', { description: '1 for the first module.' }),
     title: t.exposeString('title'),
     summary: t.exposeString('summary', { nullable: true }),
     objectives: t.exposeStringList('objectives'),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    course: t.field({
-      type: CourseRef,
-      extensions: sqlRelation(courseModuleTable.courseId),
-      resolve: (m) => String(m.courseId),
-    }),
+    course: t.field(parentNode(CourseRef, courseModuleTable, 'courseId')),
   }),
 });
 
 export const CourseLessonRef = builder.loadableNode('CourseLesson', {
+  ...tenantRows(courseLessonTable),
   description: 'A lesson: Markdown body, objectives, estimated minutes, level and prerequisites.',
-  extensions: sqlTable(courseLessonTable),
-  id: { resolve: (l) => l.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseLessonTable, ids),
   fields: (t) => ({
     position: t.exposeInt('position'),
     title: t.exposeString('title'),
@@ -113,16 +105,8 @@ export const CourseLessonRef = builder.loadableNode('CourseLesson', {
     level: t.expose('level', { type: CourseLevelEnum, nullable: true }),
     prerequisites: t.exposeStringList('prerequisites'),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    module: t.field({
-      type: CourseModuleRef,
-      extensions: sqlRelation(courseLessonTable.moduleId),
-      resolve: (l) => String(l.moduleId),
-    }),
-    course: t.field({
-      type: CourseRef,
-      extensions: sqlRelation(courseLessonTable.courseId),
-      resolve: (l) => String(l.courseId),
-    }),
+    module: t.field(parentNode(CourseModuleRef, courseLessonTable, 'moduleId')),
+    course: t.field(parentNode(CourseRef, courseLessonTable, 'courseId')),
   }),
 });
 
@@ -170,32 +154,19 @@ const CourseFilter = builder.inputType('CourseFilter', {
   fields: (t) => ({ status: t.field({ type: CourseStatusEnum }) }),
 });
 
-builder.queryFields((t) => ({
-  courses: t.field({
-    type: CourseConnection,
-    authScopes: { read: true },
-    description: `Courses of your organization, most recently changed first; ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
-    args: { ...t.arg.connectionArgs(), filter: t.arg({ type: CourseFilter }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: courseTable,
-      page: LIST_PAGE,
-      ordering: () => service.courseOrdering,
-      conditions: (args) =>
-        service.courseFilterConditions({ status: (args.filter as { status?: CourseStatus | null } | null)?.status }),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listCourses(ctx.db, organizationOf(ctx), { status: args.filter?.status }, args),
-  }),
-  course: t.field({
-    type: CourseRef,
-    nullable: true,
-    authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    extensions: sqlLookup(),
-    resolve: (_root, { id }, ctx) => service.getCourse(ctx.db, organizationOf(ctx), queryId(String(id), 'Course')),
-  }),
-}));
+listQuery('courses', {
+  type: CourseConnection,
+  description: `Courses of your organization, most recently changed first; ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
+  args: (arg) => ({ filter: arg({ type: CourseFilter }) }),
+  compiled: {
+    table: courseTable,
+    ordering: () => service.courseOrdering,
+    conditions: (args) =>
+      service.courseFilterConditions({ status: (args.filter as { status?: CourseStatus | null } | null)?.status }),
+  },
+  resolve: (args, ctx, org) => service.listCourses(ctx.db, org, { status: args.filter?.status }, args),
+});
+nodeQuery('course', CourseRef, (id, ctx, org) => service.getCourse(ctx.db, org, id), { compiled: true });
 
 // ---- mutations -------------------------------------------------------------------------------
 
@@ -233,109 +204,46 @@ const lessonFields = (required: boolean) => (t: InputFieldBuilder) => ({
 const LessonInput = builder.inputType('CourseLessonInput', { fields: lessonFields(true) });
 const LessonPatch = builder.inputType('CourseLessonPatch', { fields: lessonFields(false) });
 
-/** GraphQL sends null for omitted optional fields only when the client writes null; both mean "leave it". */
-function given<T extends Record<string, unknown>>(input: T): { [K in keyof T]?: Exclude<T[K], null> } {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) as {
-    [K in keyof T]?: Exclude<T[K], null>;
-  };
-}
-
-builder.mutationFields((t) => ({
-  createCourse: t.field({
-    type: CourseRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { input: t.arg({ type: CourseInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      service.createCourse(ctx.db, organizationOf(ctx), given(input) as service.CourseInput),
-  }),
-  updateCourse: t.field({
-    type: CourseRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: CoursePatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      service.updateCourse(ctx.db, organizationOf(ctx), inputId(String(id), 'Course', 'id'), given(input)),
-  }),
-  changeCourseStatus: t.field({
-    type: CourseRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Moves a course along DRAFT → REVIEW → PUBLISHED → ARCHIVED; PUBLISHED needs at least one lesson.',
-    args: { id: t.arg.id({ required: true }), status: t.arg({ type: CourseStatusEnum, required: true }) },
-    resolve: (_root, { id, status }, ctx) =>
-      service.changeCourseStatus(ctx.db, organizationOf(ctx), inputId(String(id), 'Course', 'id'), status),
-  }),
-  addCourseModule: t.field({
-    type: CourseModuleRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Appends a module to a course.',
-    args: { courseId: t.arg.id({ required: true }), input: t.arg({ type: ModuleInput, required: true }) },
-    resolve: (_root, { courseId, input }, ctx) =>
-      service.addModule(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(courseId), 'Course', 'courseId'),
-        given(input) as service.ModuleInput,
-      ),
-  }),
-  updateCourseModule: t.field({
-    type: CourseModuleRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ModulePatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      service.updateModule(ctx.db, organizationOf(ctx), inputId(String(id), 'CourseModule', 'id'), given(input)),
-  }),
-  addCourseLesson: t.field({
-    type: CourseLessonRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Appends a lesson to a module.',
-    args: { moduleId: t.arg.id({ required: true }), input: t.arg({ type: LessonInput, required: true }) },
-    resolve: (_root, { moduleId, input }, ctx) =>
-      service.addLesson(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(moduleId), 'CourseModule', 'moduleId'),
-        given(input) as service.LessonInput,
-      ),
-  }),
-  updateCourseLesson: t.field({
-    type: CourseLessonRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: LessonPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      service.updateLesson(ctx.db, organizationOf(ctx), inputId(String(id), 'CourseLesson', 'id'), given(input)),
-  }),
-  reorderCourseModules: t.field({
-    type: CourseRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: "Puts the course's modules in this order: every module id of the course, each once.",
-    args: { courseId: t.arg.id({ required: true }), moduleIds: t.arg.idList({ required: true }) },
-    resolve: (_root, { courseId, moduleIds }, ctx) =>
-      service.reorderModules(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(courseId), 'Course', 'courseId'),
-        moduleIds.map((id, i) => inputId(String(id), 'CourseModule', `moduleIds.${i}`)),
-      ),
-  }),
-  reorderCourseLessons: t.field({
-    type: CourseModuleRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: "Puts the module's lessons in this order: every lesson id of the module, each once.",
-    args: { moduleId: t.arg.id({ required: true }), lessonIds: t.arg.idList({ required: true }) },
-    resolve: (_root, { moduleId, lessonIds }, ctx) =>
-      service.reorderLessons(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(moduleId), 'CourseModule', 'moduleId'),
-        lessonIds.map((id, i) => inputId(String(id), 'CourseLesson', `lessonIds.${i}`)),
-      ),
-  }),
-}));
+mutation('createCourse', {
+  type: CourseRef,
+  input: CourseInput,
+  resolve: ({ input }, ctx, org) => service.createCourse(ctx.db, org, defined(input) as service.CourseInput),
+});
+updateMutation('updateCourse', CourseRef, CoursePatch, service.updateCourse);
+mutation('changeCourseStatus', {
+  type: CourseRef,
+  description: 'Moves a course along DRAFT → REVIEW → PUBLISHED → ARCHIVED; PUBLISHED needs at least one lesson.',
+  ids: { id: 'Course' },
+  args: (arg) => ({ status: arg({ type: CourseStatusEnum, required: true }) }),
+  resolve: ({ id, status }, ctx, org) => service.changeCourseStatus(ctx.db, org, id, status),
+});
+mutation('addCourseModule', {
+  type: CourseModuleRef,
+  description: 'Appends a module to a course.',
+  ids: { courseId: 'Course' },
+  input: ModuleInput,
+  resolve: ({ courseId, input }, ctx, org) =>
+    service.addModule(ctx.db, org, courseId, defined(input) as service.ModuleInput),
+});
+updateMutation('updateCourseModule', CourseModuleRef, ModulePatch, service.updateModule);
+mutation('addCourseLesson', {
+  type: CourseLessonRef,
+  description: 'Appends a lesson to a module.',
+  ids: { moduleId: 'CourseModule' },
+  input: LessonInput,
+  resolve: ({ moduleId, input }, ctx, org) =>
+    service.addLesson(ctx.db, org, moduleId, defined(input) as service.LessonInput),
+});
+updateMutation('updateCourseLesson', CourseLessonRef, LessonPatch, service.updateLesson);
+mutation('reorderCourseModules', {
+  type: CourseRef,
+  description: "Puts the course's modules in this order: every module id of the course, each once.",
+  ids: { courseId: 'Course', moduleIds: ['CourseModule'] },
+  resolve: ({ courseId, moduleIds }, ctx, org) => service.reorderModules(ctx.db, org, courseId, moduleIds),
+});
+mutation('reorderCourseLessons', {
+  type: CourseModuleRef,
+  description: "Puts the module's lessons in this order: every lesson id of the module, each once.",
+  ids: { moduleId: 'CourseModule', lessonIds: ['CourseLesson'] },
+  resolve: ({ moduleId, lessonIds }, ctx, org) => service.reorderLessons(ctx.db, org, moduleId, lessonIds),
+});

@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/command.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
+import { options } from '../../test/cli.ts';
 import { runIdentityCli } from './cli.ts';
 
 let h: Harness;
@@ -70,14 +71,7 @@ describe('key:create', () => {
     await run(['org:create', '--slug', s, '--name', 'Acme Fruit']);
     const r = await run([
       'key:create',
-      '--org',
-      s,
-      '--name',
-      'ops',
-      '--kind',
-      'internal',
-      '--scopes',
-      'read,write,admin',
+      ...options({ org: s, name: 'ops', kind: 'internal', scopes: 'read,write,admin' }),
     ]);
     expect(r.code).toBe(0);
     expect(r.lastLine).toMatch(/^hgk_[0-9a-f]+_\S+$/);
@@ -96,19 +90,15 @@ describe('key:create', () => {
     await run(['org:create', '--slug', s, '--name', 'Acme']);
     const partner = await run([
       'key:create',
-      '--org',
-      s,
-      '--name',
-      'freshtrack',
-      '--kind',
-      'partner',
-      '--scopes',
-      'read',
-      '--manifest',
-      'freshtrack',
-      '--persisted-only',
-      '--expires',
-      '2099-01-01',
+      ...options({
+        org: s,
+        name: 'freshtrack',
+        kind: 'partner',
+        scopes: 'read',
+        manifest: 'freshtrack',
+        'persisted-only': true,
+        expires: '2099-01-01',
+      }),
     ]);
     expect(partner.code).toBe(0);
     expect(partner.stdout).toContain('manifest freshtrack, persisted operations only; expires 2099-01-01');
@@ -133,13 +123,7 @@ describe('key:create', () => {
     expect(kind.stderr).toContain('--kind "robot" must be one of partner, internal, user.');
     const persisted = await run([
       'key:create',
-      '--org',
-      'demo',
-      '--name',
-      'ops',
-      '--scopes',
-      'read',
-      '--persisted-only',
+      ...options({ org: 'demo', name: 'ops', scopes: 'read', 'persisted-only': true }),
     ]);
     expect(persisted.stderr).toContain('--persisted-only needs --manifest');
     const s = slug();

@@ -2,11 +2,12 @@
 import { z } from 'zod';
 import { clientTier, organizationOf, type Context, type Scope } from '../../context.ts';
 import { API_KEY_KINDS, apiKeyTable, userTable } from '../../db/tables/index.ts';
-import { LIST_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { forbidden, NotFoundError, ValidationError } from '../../lib/errors.ts';
-import { builder, ErrorInterface, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId } from '../../schema/common.ts';
+import { forbidden, ValidationError } from '../../lib/errors.ts';
+import { builder, ErrorInterface } from '../../schema/builder.ts';
+import { tenantRows } from '../../schema/nodes.ts';
+import { enumValues } from '../../schema/common.ts';
+import { mutation } from '../../schema/mutations.ts';
+import { listQuery } from '../../schema/queries.ts';
 import * as service from './service.ts';
 
 const ScopeEnum = builder.enumType('Scope', {
@@ -38,8 +39,7 @@ export const OrganizationRef = builder.loadableNode('Organization', {
 });
 
 export const UserRef = builder.loadableNode('User', {
-  id: { resolve: (u) => u.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, userTable, ids),
+  ...tenantRows(userTable, { compiled: false }),
   fields: (t) => ({
     email: t.exposeString('email'),
     name: t.exposeString('name'),
@@ -54,9 +54,8 @@ export const UserRef = builder.loadableNode('User', {
 });
 
 export const ApiKeyRef = builder.loadableNode('ApiKey', {
+  ...tenantRows(apiKeyTable, { compiled: false }),
   description: 'An API key. Its secret is shown once, when it is created; only a hash is stored.',
-  id: { resolve: (k) => k.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, apiKeyTable, ids),
   authScopes: { admin: true },
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -103,15 +102,13 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
 
 builder.queryFields((t) => ({
   viewer: t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ({ ctx }) }),
-  apiKeys: t.field({
-    type: ApiKeyConnection,
-    authScopes: { admin: true },
-    description: "Your organization's API keys, newest first.",
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => service.listApiKeys(ctx.db, organizationOf(ctx), args),
-  }),
 }));
+listQuery('apiKeys', {
+  type: ApiKeyConnection,
+  scope: 'admin',
+  description: "Your organization's API keys, newest first.",
+  resolve: (args, ctx, org) => service.listApiKeys(ctx.db, org, args),
+});
 
 // ---- sign-in ---------------------------------------------------------------------------------
 
@@ -196,70 +193,58 @@ const CreatedApiKey = builder
     }),
   });
 
-builder.mutationFields((t) => ({
-  createApiKey: t.field({
-    type: CreatedApiKey,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      const { principal } = ctx;
-      if (principal.kind === 'anonymous') throw forbidden('Sign in first.');
-      // A key never gets more than its creator has: only internal callers make internal keys.
-      const kind = input.kind ?? 'partner';
-      if (kind === 'internal' && clientTier(principal) !== 'internal') {
-        throw ValidationError.of('input.kind', 'Only internal keys can create internal keys.');
-      }
-      const extra = input.scopes.filter((s) => !principal.scopes.includes(s));
-      if (extra.length)
-        throw ValidationError.of('input.scopes', `You cannot grant scopes you do not have: ${extra.join(', ')}.`);
-      // Nor a larger rate limit (and so cost budget, which scales with it) than the creator's own.
-      const rate = ctx.config.limits.rate;
-      const platform = Math.round((rate.points * 60) / rate.windowSeconds);
-      const own = principal.kind === 'apiKey' && principal.rateLimitPerMinute ? principal.rateLimitPerMinute : platform;
-      if (input.rateLimitPerMinute && input.rateLimitPerMinute > own) {
-        throw ValidationError.of(
-          'input.rateLimitPerMinute',
-          `You cannot give a key a higher rate limit than your own (${own} requests a minute).`,
-        );
-      }
-      return service.createApiKey(ctx.db, principal.organizationId, {
-        ...input,
-        rateLimitPerMinute: input.rateLimitPerMinute ?? (own < platform ? own : null),
-        kind,
-        persistedOnly: input.persistedOnly ?? false,
-        createdByUserId: principal.kind === 'user' ? principal.userId : null,
-      });
-    },
-  }),
-  setUserDisabled: t.field({
-    type: UserRef,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description:
-      'Disables a user of your organization (it can no longer sign in, and its tokens and the API keys it created stop working at once), or enables it again.',
-    args: { id: t.arg.id({ required: true }), disabled: t.arg.boolean({ required: true }) },
-    resolve: async (_root, { id, disabled }, ctx) => {
-      const localId = inputId(String(id), 'User', 'id');
-      if (disabled && ctx.principal.kind === 'user' && ctx.principal.userId === localId) {
-        throw ValidationError.of('id', 'You cannot disable yourself; ask another admin.');
-      }
-      const user = await service.setUserDisabled(ctx.db, organizationOf(ctx), localId, disabled);
-      if (!user) throw new NotFoundError('User', String(id));
-      return user;
-    },
-  }),
-  revokeApiKey: t.field({
-    type: ApiKeyRef,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description: 'Revokes a key at once, on every server. Revoking a revoked key returns it unchanged.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      const localId = inputId(String(id), 'ApiKey', 'id');
-      const record = await service.revokeApiKey(ctx.db, organizationOf(ctx), localId);
-      if (!record) throw new NotFoundError('ApiKey', String(id));
-      return record;
-    },
-  }),
-}));
+mutation('createApiKey', {
+  type: CreatedApiKey,
+  scope: 'admin',
+  input: CreateApiKeyInput,
+  resolve: ({ input }, ctx) => {
+    const { principal } = ctx;
+    if (principal.kind === 'anonymous') throw forbidden('Sign in first.');
+    // A key never gets more than its creator has: only internal callers make internal keys.
+    const kind = input.kind ?? 'partner';
+    if (kind === 'internal' && clientTier(principal) !== 'internal') {
+      throw ValidationError.of('input.kind', 'Only internal keys can create internal keys.');
+    }
+    const extra = input.scopes.filter((s) => !principal.scopes.includes(s));
+    if (extra.length)
+      throw ValidationError.of('input.scopes', `You cannot grant scopes you do not have: ${extra.join(', ')}.`);
+    // Nor a larger rate limit (and so cost budget, which scales with it) than the creator's own.
+    const rate = ctx.config.limits.rate;
+    const platform = Math.round((rate.points * 60) / rate.windowSeconds);
+    const own = principal.kind === 'apiKey' && principal.rateLimitPerMinute ? principal.rateLimitPerMinute : platform;
+    if (input.rateLimitPerMinute && input.rateLimitPerMinute > own) {
+      throw ValidationError.of(
+        'input.rateLimitPerMinute',
+        `You cannot give a key a higher rate limit than your own (${own} requests a minute).`,
+      );
+    }
+    return service.createApiKey(ctx.db, principal.organizationId, {
+      ...input,
+      rateLimitPerMinute: input.rateLimitPerMinute ?? (own < platform ? own : null),
+      kind,
+      persistedOnly: input.persistedOnly ?? false,
+      createdByUserId: principal.kind === 'user' ? principal.userId : null,
+    });
+  },
+});
+mutation('setUserDisabled', {
+  type: UserRef,
+  scope: 'admin',
+  description:
+    'Disables a user of your organization (it can no longer sign in, and its tokens and the API keys it created stop working at once), or enables it again.',
+  ids: { id: 'User' },
+  args: (arg) => ({ disabled: arg.boolean({ required: true }) }),
+  resolve: ({ id, disabled }, ctx, org) => {
+    if (disabled && ctx.principal.kind === 'user' && ctx.principal.userId === id) {
+      throw ValidationError.of('id', 'You cannot disable yourself; ask another admin.');
+    }
+    return service.setUserDisabled(ctx.db, org, id, disabled);
+  },
+});
+mutation('revokeApiKey', {
+  type: ApiKeyRef,
+  scope: 'admin',
+  description: 'Revokes a key at once, on every server. Revoking a revoked key returns it unchanged.',
+  ids: { id: 'ApiKey' },
+  resolve: ({ id }, ctx, org) => service.revokeApiKey(ctx.db, org, id),
+});

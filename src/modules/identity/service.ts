@@ -10,7 +10,7 @@ import {
   type ApiKeyKind,
   type UserRole,
 } from '../../db/tables/index.ts';
-import { tenantPage, type PageArgs } from '../../db/keyset.ts';
+import { tenantPage, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, newApiKey, signToken, verifyPassword } from './secrets.ts';
@@ -29,18 +29,7 @@ export async function getOrganization(db: Db, organizationId: number) {
 
 /** The organization's API keys, newest first. */
 export function listApiKeys(db: Db, organizationId: number, page: PageArgs) {
-  return tenantPage(
-    db,
-    apiKeyTable,
-    organizationId,
-    {
-      list: 'apiKeys',
-      columns: [apiKeyTable.createdAt, apiKeyTable.id],
-      direction: 'desc',
-      key: (k) => [k.createdAt, k.id],
-    },
-    page,
-  );
+  return tenantPage(db, apiKeyTable, organizationId, orderBy(apiKeyTable, 'apiKeys', 'createdAt', 'desc'), page);
 }
 
 export async function createOrganization(db: Db, input: { slug: string; name: string }) {

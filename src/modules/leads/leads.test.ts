@@ -3,9 +3,8 @@
 // the statement count of a list with each lead's latest workflow run, on the compiled read path and
 // through the resolvers.
 import { describe, expect } from 'vitest';
-import { appPair } from '../../compiled/differential.ts';
+import { expectResolversAgree } from '../../test/compiled.ts';
 import { appTest, type AppFixtures } from '../../test/fixtures.ts';
-import { gql, withoutCost } from '../../test/harness.ts';
 import { CREATE_LEAD, createLead, leadInput, saveDefinition, startRuns } from '../../test/leads.ts';
 import { decodeGlobalId } from '../../lib/global-id.ts';
 
@@ -242,10 +241,6 @@ describe('reads', () => {
     // Compiled: one statement builds the whole answer.
     expect(r.statements).toBe(1);
     // Resolvers: leads, their CRM sync rows, their latest runs (the current step is on the run row).
-    const slow = await gql(appPair(h.resources, 0).reference, query, { auth: u.partnerKey });
-    expect(slow.headers.get('x-read-path')).toBe('resolvers');
-    expect(slow.statements).toBe(3);
-    expect(JSON.stringify(withoutCost(r.body))).toBe(JSON.stringify(withoutCost(slow.body)));
-    expect(r.body.extensions?.cost.actual).toBe(slow.body.extensions?.cost.actual);
+    await expectResolversAgree(h, r, query, { auth: u.partnerKey }, 3);
   });
 });

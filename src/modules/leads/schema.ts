@@ -9,12 +9,13 @@ import {
   leadEventTable,
   leadTable,
 } from '../../db/tables/index.ts';
-import { sqlChildRow, sqlConnection, sqlLookup, sqlRelation, sqlTable } from '../../compiled/mapping.ts';
+import { sqlChildRow, sqlConnection, sqlTable } from '../../compiled/mapping.ts';
 import { LIST_PAGE, NESTED_PAGE, keysetPage } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { NotFoundError } from '../../lib/errors.ts';
-import { builder, ErrorInterface, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { builder, ErrorInterface } from '../../schema/builder.ts';
+import { parentNode, tenantRows } from '../../schema/nodes.ts';
+import { connectionComplexity, defined, enumValues } from '../../schema/common.ts';
+import { mutation } from '../../schema/mutations.ts';
+import { listQuery, nodeQuery } from '../../schema/queries.ts';
 import { actorOf } from '../packhouse/history.ts';
 import { ActorRef } from '../packhouse/history-schema.ts';
 import { retrySync, skipSync } from './crm/sync.ts';
@@ -65,10 +66,8 @@ const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
 });
 
 export const LeadRef = builder.loadableNode('Lead', {
+  ...tenantRows(leadTable),
   description: 'A sales lead. Its CRM copy is kept in sync in the background (crmSync).',
-  extensions: sqlTable(leadTable),
-  id: { resolve: (l) => l.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, leadTable, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     email: t.exposeString('email'),
@@ -106,14 +105,12 @@ builder.objectType(DuplicateLeadError, {
 });
 
 export const LeadEventRef = builder.loadableNode('LeadEvent', {
+  ...tenantRows(leadEventTable),
   description:
     'One change in the life of a lead: created, updated, a status change, a change from the CRM, a workflow note.',
-  extensions: sqlTable(leadEventTable),
-  id: { resolve: (e) => e.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, leadEventTable, ids),
   fields: (t) => ({
     kind: t.expose('kind', { type: LeadEventKindEnum }),
-    lead: t.field({ type: LeadRef, extensions: sqlRelation(leadEventTable.leadId), resolve: (e) => String(e.leadId) }),
+    lead: t.field(parentNode(LeadRef, leadEventTable, 'leadId')),
     // changedFields and actor are computed from the row: not declared, reading them runs the resolvers.
     fromStatus: t.expose('fromStatus', { type: LeadStatusEnum, nullable: true }),
     toStatus: t.expose('toStatus', { type: LeadStatusEnum, nullable: true }),
@@ -123,7 +120,6 @@ export const LeadEventRef = builder.loadableNode('LeadEvent', {
     recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
   }),
 });
-export const leadMutationErrors = { types: [...mutationErrors.types, DuplicateLeadError, IdempotencyKeyReusedError] };
 
 const LeadEventConnection = builder.connectionObject({ type: LeadEventRef, name: 'LeadEventConnection' });
 export const LeadConnection = builder.connectionObject({ type: LeadRef, name: 'LeadConnection' });
@@ -159,52 +155,33 @@ const LeadFilter = builder.inputType('LeadFilter', {
   }),
 });
 
-builder.queryFields((t) => ({
-  lead: t.field({
-    type: LeadRef,
-    nullable: true,
-    authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    extensions: sqlLookup(),
-    resolve: (_root, { id }, ctx) => service.getLead(ctx.db, organizationOf(ctx), queryId(String(id), 'Lead')),
+nodeQuery('lead', LeadRef, (id, ctx, org) => service.getLead(ctx.db, org, id), { compiled: true });
+listQuery('leads', {
+  type: LeadConnection,
+  description: `Leads of your organization, newest first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
+  args: (arg) => ({
+    filter: arg({ type: LeadFilter }),
+    orderBy: arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }),
   }),
-  leads: t.field({
-    type: LeadConnection,
-    authScopes: { read: true },
-    description: `Leads of your organization, newest first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: LeadFilter }),
-      orderBy: t.arg({ type: LeadOrderEnum, defaultValue: 'CREATED_DESC' }),
-    },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: leadTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.leadOrdering((args.orderBy as service.LeadOrder) ?? 'CREATED_DESC'),
-      conditions: (args) => service.leadFilterConditions((args.filter as service.LeadFilter | null) ?? {}),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listLeads(ctx.db, organizationOf(ctx), args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
-  }),
-  crmSyncFailures: t.field({
-    type: LeadConnection,
-    authScopes: { read: true },
-    description: 'Dead letters: leads whose CRM sync gave up (FAILED), newest first. retryCrmSync or skipCrmSync each.',
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => {
-      const org = organizationOf(ctx);
-      return keysetPage(
-        ctx.db,
-        leadTable,
-        and(eq(leadTable.organizationId, org), service.failedSyncCondition()),
-        service.leadOrdering('CREATED_DESC'),
-        args,
-      );
-    },
-  }),
-}));
+  compiled: {
+    table: leadTable,
+    ordering: (args) => service.leadOrdering((args.orderBy as service.LeadOrder) ?? 'CREATED_DESC'),
+    conditions: (args) => service.leadFilterConditions((args.filter as service.LeadFilter | null) ?? {}),
+  },
+  resolve: (args, ctx, org) => service.listLeads(ctx.db, org, args.filter ?? {}, args.orderBy ?? 'CREATED_DESC', args),
+});
+listQuery('crmSyncFailures', {
+  type: LeadConnection,
+  description: 'Dead letters: leads whose CRM sync gave up (FAILED), newest first. retryCrmSync or skipCrmSync each.',
+  resolve: (args, ctx, org) =>
+    keysetPage(
+      ctx.db,
+      leadTable,
+      and(eq(leadTable.organizationId, org), service.failedSyncCondition()),
+      service.leadOrdering('CREATED_DESC'),
+      args,
+    ),
+});
 
 const LeadInput = builder.inputType('LeadInput', {
   fields: (t) => ({
@@ -228,12 +205,6 @@ const LeadPatch = builder.inputType('LeadPatch', {
   }),
 });
 
-function defined<T extends Record<string, unknown>>(patch: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as {
-    [K in keyof T]?: NonNullable<T[K]>;
-  };
-}
-
 const writeOptions = (ctx: Context) => ({ actor: actorOf(ctx.principal), connector: ctx.config.crm.connector });
 
 const RotatedSecret = builder.objectRef<{ secret: string }>('CrmWebhookSecret').implement({
@@ -242,77 +213,50 @@ const RotatedSecret = builder.objectRef<{ secret: string }>('CrmWebhookSecret').
   }),
 });
 
+const leadWriteErrors = [DuplicateLeadError, IdempotencyKeyReusedError];
+
+mutation('createLead', {
+  type: LeadRef,
+  errors: leadWriteErrors,
+  description:
+    'Creates a lead and queues its CRM push (never waits on the CRM). Send an Idempotency-Key header to make retries safe.',
+  input: LeadInput,
+  resolve: ({ input }, ctx, org) => {
+    const idempotency = ctx.idempotencyKey
+      ? { key: ctx.idempotencyKey, operation: 'createLead', body: input }
+      : undefined;
+    return service.createLead(ctx.db, org, input, { ...writeOptions(ctx), idempotency });
+  },
+});
+mutation('updateLead', {
+  type: LeadRef,
+  errors: leadWriteErrors,
+  ids: { id: 'Lead' },
+  input: LeadPatch,
+  resolve: ({ id, input }, ctx, org) => service.updateLead(ctx.db, org, id, defined(input), writeOptions(ctx)),
+});
+mutation('changeLeadStatus', {
+  type: LeadRef,
+  description: 'Moves a lead on; a move the status flow does not allow is a ValidationError on `status`.',
+  ids: { id: 'Lead' },
+  args: (arg) => ({ status: arg({ type: LeadStatusEnum, required: true }) }),
+  resolve: ({ id, status }, ctx, org) => service.changeLeadStatus(ctx.db, org, id, status, writeOptions(ctx)),
+});
+mutation('retryCrmSync', {
+  type: LeadRef,
+  description: 'Pushes the lead to the CRM again from attempt 1 (after FAILED, or to skip a backoff wait).',
+  ids: { id: 'Lead' },
+  resolve: async ({ id }, ctx, org) => ((await retrySync(ctx.db, org, id)) ? service.getLead(ctx.db, org, id) : null),
+});
+mutation('skipCrmSync', {
+  type: LeadRef,
+  scope: 'admin',
+  description: 'Admin: stops trying to push this lead (state SKIPPED) until it changes again or retryCrmSync.',
+  ids: { id: 'Lead' },
+  resolve: async ({ id }, ctx, org) => ((await skipSync(ctx.db, org, id)) ? service.getLead(ctx.db, org, id) : null),
+});
+
 builder.mutationFields((t) => ({
-  createLead: t.field({
-    type: LeadRef,
-    authScopes: { write: true },
-    errors: leadMutationErrors,
-    description:
-      'Creates a lead and queues its CRM push (never waits on the CRM). Send an Idempotency-Key header to make retries safe.',
-    args: { input: t.arg({ type: LeadInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      const org = organizationOf(ctx);
-      const idempotency = ctx.idempotencyKey
-        ? { key: ctx.idempotencyKey, operation: 'createLead', body: input }
-        : undefined;
-      return service.createLead(ctx.db, org, input, { ...writeOptions(ctx), idempotency });
-    },
-  }),
-  updateLead: t.field({
-    type: LeadRef,
-    authScopes: { write: true },
-    errors: leadMutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: LeadPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      service.updateLead(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(id), 'Lead', 'id'),
-        defined(input),
-        writeOptions(ctx),
-      ),
-  }),
-  changeLeadStatus: t.field({
-    type: LeadRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Moves a lead on; a move the status flow does not allow is a ValidationError on `status`.',
-    args: { id: t.arg.id({ required: true }), status: t.arg({ type: LeadStatusEnum, required: true }) },
-    resolve: (_root, { id, status }, ctx) =>
-      service.changeLeadStatus(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(id), 'Lead', 'id'),
-        status,
-        writeOptions(ctx),
-      ),
-  }),
-  retryCrmSync: t.field({
-    type: LeadRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Pushes the lead to the CRM again from attempt 1 (after FAILED, or to skip a backoff wait).',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      const org = organizationOf(ctx);
-      const leadId = inputId(String(id), 'Lead', 'id');
-      if (!(await retrySync(ctx.db, org, leadId))) throw new NotFoundError('Lead', String(id));
-      return (await service.getLead(ctx.db, org, leadId))!;
-    },
-  }),
-  skipCrmSync: t.field({
-    type: LeadRef,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description: 'Admin: stops trying to push this lead (state SKIPPED) until it changes again or retryCrmSync.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      const org = organizationOf(ctx);
-      const leadId = inputId(String(id), 'Lead', 'id');
-      if (!(await skipSync(ctx.db, org, leadId))) throw new NotFoundError('Lead', String(id));
-      return (await service.getLead(ctx.db, org, leadId))!;
-    },
-  }),
   rotateCrmWebhookSecret: t.field({
     type: RotatedSecret,
     authScopes: { admin: true },

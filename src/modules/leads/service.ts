@@ -10,9 +10,9 @@ import {
 } from '../../db/tables/index.ts';
 import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
-import { loadTenantRows } from '../../db/tenant.ts';
-import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { keysetPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
+import { loadTenantRows, lockOwnedRow, ownRowsIn } from '../../db/tenant.ts';
+import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { SYSTEM_ACTOR, type Actor } from '../packhouse/history.ts';
 import { DuplicateLeadError } from './errors.ts';
@@ -29,13 +29,8 @@ export const LEAD_ORDERS = ['CREATED_DESC', 'CREATED_ASC', 'NAME_ASC', 'NAME_DES
 export type LeadOrder = (typeof LEAD_ORDERS)[number];
 
 export function leadOrdering(order: LeadOrder): Ordering<Lead> {
-  const byName = order.startsWith('NAME');
-  return {
-    list: `leads:${order}`,
-    columns: byName ? [leadTable.name, leadTable.id] : [leadTable.createdAt, leadTable.id],
-    direction: order.endsWith('ASC') ? 'asc' : 'desc',
-    key: (l) => (byName ? [l.name, l.id] : [l.createdAt, l.id]),
-  };
+  const column = order.startsWith('NAME') ? 'name' : 'createdAt';
+  return orderBy(leadTable, `leads:${order}`, column, order.endsWith('ASC') ? 'asc' : 'desc');
 }
 
 export type LeadFilter = {
@@ -100,12 +95,7 @@ export async function crmSyncByLead(
   const rows = await db
     .select()
     .from(leadCrmSyncTable)
-    .where(
-      and(
-        eq(leadCrmSyncTable.organizationId, organizationId),
-        sql`${leadCrmSyncTable.leadId} = any(${`{${leadIds.map(Number).join(',')}}`}::int[])`,
-      ),
-    );
+    .where(ownRowsIn(leadCrmSyncTable, organizationId, leadCrmSyncTable.leadId, leadIds));
   const byId = new Map(rows.map((r) => [r.leadId, r]));
   return leadIds.map((id) => byId.get(Number(id)) ?? null);
 }
@@ -217,14 +207,8 @@ export async function createLead(
 }
 
 /** The caller's lead, locked until the transaction ends, so concurrent writes (and workflow steps) queue behind it. */
-export async function lockLead(tx: Db, organizationId: number, id: number): Promise<Lead> {
-  const [current] = await tx
-    .select()
-    .from(leadTable)
-    .where(and(eq(leadTable.id, id), eq(leadTable.organizationId, organizationId)))
-    .for('update');
-  if (!current) throw new NotFoundError('Lead', String(id));
-  return current;
+export function lockLead(tx: Db, organizationId: number, id: number): Promise<Lead> {
+  return lockOwnedRow(tx, leadTable, organizationId, id, 'Lead');
 }
 
 /** Applies `patch` to a locked lead: bumps its version, records the event, queues the CRM push. */

@@ -2,9 +2,9 @@
 import { organizationOf, type Context } from '../../context.ts';
 import { ACTOR_KINDS, BATCH_EVENT_KINDS, batchEventTable } from '../../db/tables/index.ts';
 import { NESTED_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { builder } from '../../schema/builder.ts';
+import { tenantRows } from '../../schema/nodes.ts';
 import { connectionComplexity, enumValues } from '../../schema/common.ts';
 import { historyByBatch, type Actor } from './history.ts';
 import { BatchRef, BatchStatusEnum } from './schema.ts';
@@ -51,9 +51,8 @@ function fieldChange(key: string, change: { from: string | null; to: string | nu
 }
 
 export const BatchEventRef = builder.loadableNode('BatchEvent', {
+  ...tenantRows(batchEventTable, { compiled: false }),
   description: 'One change in the life of a batch. History is append-only: events are never edited or removed.',
-  id: { resolve: (e) => e.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, batchEventTable, ids),
   fields: (t) => ({
     kind: t.expose('kind', { type: BatchEventKindEnum }),
     batch: t.field({ type: BatchRef, resolve: (e) => String(e.batchId) }),

@@ -6,6 +6,7 @@ import { seedBatchEvents } from '../../../seeds/packhouse-operations.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { appTest } from '../../test/fixtures.ts';
 import type { Harness } from '../../test/harness.ts';
+import { batchInput, batchRefs } from '../../test/packhouse.ts';
 
 const it = appTest({
   tenant: 'history',
@@ -23,15 +24,12 @@ async function newBatch(h: Harness, auth: string, code: string) {
     `{ growers(first: 2) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
     { auth },
   );
-  const input = {
+  const input = batchInput(batchRefs(ids.body.data), {
     code,
-    grower: ids.body.data.growers.edges[0].node.id,
-    packhouse: ids.body.data.packhouses.edges[0].node.id,
-    fruitType: 'APPLE',
     harvestDate: '2025-03-01',
     intakeDate: '2025-03-02',
     grossWeightKg: '1000.500',
-  };
+  });
   const r = await h.gql(
     `mutation($input: BatchInput!) { createBatch(input: $input) { ... on MutationCreateBatchSuccess { data { id } } } }`,
     {

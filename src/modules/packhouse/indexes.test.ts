@@ -10,9 +10,15 @@ import { describePlan, planOfWork } from '../../test/explain.ts';
 import type { Db } from '../../resources.ts';
 import { historyByBatch } from './history.ts';
 import { listDailyIntake, refreshDailyIntake } from './intake.ts';
-import { listPayments, paymentsByGrower, paymentTotalsByGrower } from './payments.ts';
+import {
+  listPayments,
+  paymentsByGrower,
+  paymentTotalsByGrower,
+  type PaymentFilter,
+  type PaymentOrder,
+} from './payments.ts';
 import { reconcile } from './reconciliation.ts';
-import { batchesByParent, listBatches } from './service.ts';
+import { batchesByParent, listBatches, type BatchFilter, type BatchOrder } from './service.ts';
 
 const BIG = { growers: 500, packhouses: 12, batches: 100_000, payments: 30_000, quiet: true };
 const GUARDED = new Set(['batches', 'batch_events', 'grower_payments']);
@@ -68,31 +74,22 @@ describe('batches', () => {
       ['batches_organization_intake_idx'],
     );
   });
-  it('by status', () =>
-    expectPlan(
-      (db) => listBatches(db, org, { status: 'packed' }, 'INTAKE_DATE_DESC', page),
-      ['batches_status_intake_idx'],
-    ));
-  it('by fruit type', () =>
-    expectPlan(
-      (db) => listBatches(db, org, { fruitType: 'kiwifruit' }, 'INTAKE_DATE_DESC', page),
-      ['batches_fruit_type_intake_idx'],
-    ));
-  it('by grower', () =>
-    expectPlan(
-      (db) => listBatches(db, org, { growerId: growerIds[0] }, 'INTAKE_DATE_DESC', page),
-      ['batches_grower_intake_idx'],
-    ));
-  it('by packhouse', () =>
-    expectPlan(
-      (db) => listBatches(db, org, { packhouseId: packhouseIds[0] }, 'INTAKE_DATE_DESC', page),
-      ['batches_packhouse_intake_idx'],
-    ));
-  it('by intake range', () =>
-    expectPlan(
-      (db) => listBatches(db, org, { intakeFrom: '2024-06-01', intakeTo: '2024-06-30' }, 'INTAKE_DATE_ASC', page),
-      ['batches_organization_intake_idx'],
-    ));
+  // Filters read at run time: the ids are known once beforeAll has seeded.
+  const filters: [string, () => BatchFilter, BatchOrder, string][] = [
+    ['by status', () => ({ status: 'packed' }), 'INTAKE_DATE_DESC', 'batches_status_intake_idx'],
+    ['by fruit type', () => ({ fruitType: 'kiwifruit' }), 'INTAKE_DATE_DESC', 'batches_fruit_type_intake_idx'],
+    ['by grower', () => ({ growerId: growerIds[0] }), 'INTAKE_DATE_DESC', 'batches_grower_intake_idx'],
+    ['by packhouse', () => ({ packhouseId: packhouseIds[0] }), 'INTAKE_DATE_DESC', 'batches_packhouse_intake_idx'],
+    [
+      'by intake range',
+      () => ({ intakeFrom: '2024-06-01', intakeTo: '2024-06-30' }),
+      'INTAKE_DATE_ASC',
+      'batches_organization_intake_idx',
+    ],
+  ];
+  it.each(filters)('%s', (_label, filter, order, index) =>
+    expectPlan((db) => listBatches(db, org, filter(), order, page), [index]),
+  );
   it('by code', () =>
     expectPlan((db) => listBatches(db, org, {}, 'CODE_ASC', page), ['batches_organization_code_key']));
   it('by id (node and loader lookups)', () =>
@@ -115,23 +112,20 @@ describe('history', () => {
 });
 
 describe('payments', () => {
-  it('latest paid first', () =>
-    expectPlan((db) => listPayments(db, org, {}, 'PAID_ON_DESC', page), ['grower_payments_organization_paid_idx']));
-  it('by paid date range', () =>
-    expectPlan(
-      (db) => listPayments(db, org, { from: '2024-05-01', to: '2024-08-31' }, 'PAID_ON_ASC', page),
-      ['grower_payments_organization_paid_idx'],
-    ));
-  it('by grower', () =>
-    expectPlan(
-      (db) => listPayments(db, org, { growerId: growerIds[0] }, 'PAID_ON_DESC', page),
-      ['grower_payments_grower_paid_idx'],
-    ));
-  it('latest recorded first', () =>
-    expectPlan(
-      (db) => listPayments(db, org, {}, 'RECORDED_AT_DESC', page),
-      ['grower_payments_organization_created_idx'],
-    ));
+  const lists: [string, () => PaymentFilter, PaymentOrder, string][] = [
+    ['latest paid first', () => ({}), 'PAID_ON_DESC', 'grower_payments_organization_paid_idx'],
+    [
+      'by paid date range',
+      () => ({ from: '2024-05-01', to: '2024-08-31' }),
+      'PAID_ON_ASC',
+      'grower_payments_organization_paid_idx',
+    ],
+    ['by grower', () => ({ growerId: growerIds[0] }), 'PAID_ON_DESC', 'grower_payments_grower_paid_idx'],
+    ['latest recorded first', () => ({}), 'RECORDED_AT_DESC', 'grower_payments_organization_created_idx'],
+  ];
+  it.each(lists)('%s', (_label, filter, order, index) =>
+    expectPlan((db) => listPayments(db, org, filter(), order, page), [index]),
+  );
   it("each grower's payments, in one LATERAL statement", () =>
     expectPlan(
       (db) => paymentsByGrower(db, org, growerIds, {}, 'PAID_ON_DESC', { first: 10 }),

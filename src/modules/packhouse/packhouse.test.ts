@@ -2,6 +2,7 @@
 // filters, mutations with typed errors.
 import { describe, expect } from 'vitest';
 import { appTest, type AppFixtures } from '../../test/fixtures.ts';
+import { BATCH_REFS, batchInput, batchRefs } from '../../test/packhouse.ts';
 
 const it = appTest({ tenant: 'orchard', seed: { growers: 30, packhouses: 5, batches: 600 } });
 
@@ -122,27 +123,18 @@ const CREATE_BATCH = `mutation($input: BatchInput!) { createBatch(input: $input)
 
 describe('mutations', () => {
   async function ids({ h, t }: AppFixtures) {
-    const r = await h.gql(
-      `{ growers(first: 1) { edges { node { id } } } packhouses(first: 1) { edges { node { id } } } }`,
-      {
-        auth: t.partnerKey,
-      },
-    );
-    return { grower: r.body.data.growers.edges[0].node.id, packhouse: r.body.data.packhouses.edges[0].node.id };
+    return batchRefs((await h.gql(BATCH_REFS, { auth: t.partnerKey })).body.data);
   }
 
   it('creates a batch, keeps weights exact, and walks it through its statuses', async ({ h, t }) => {
-    const { grower, packhouse } = await ids({ h, t });
-    const input = {
+    const input = batchInput(await ids({ h, t }), {
       code: 'M-1',
-      grower,
-      packhouse,
       fruitType: 'PEAR',
       harvestDate: '2025-03-01',
       intakeDate: '2025-03-02',
       grossWeightKg: '1234.567',
       netWeightKg: '1200.001',
-    };
+    });
     const created = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input } });
     const batch = created.body.data.createBatch;
     expect(batch.__typename).toBe('MutationCreateBatchSuccess');
@@ -172,15 +164,7 @@ describe('mutations', () => {
 
   it('names the bad input field for each kind of bad value', async ({ h, t }) => {
     const { grower, packhouse } = await ids({ h, t });
-    const base = {
-      code: 'M-2',
-      grower,
-      packhouse,
-      fruitType: 'APPLE',
-      harvestDate: '2025-03-05',
-      intakeDate: '2025-03-06',
-      grossWeightKg: '100',
-    };
+    const base = batchInput({ grower, packhouse }, { code: 'M-2' });
     const cases: [Record<string, unknown>, string][] = [
       [{ intakeDate: '2025-03-01' }, 'input.intakeDate'],
       [{ netWeightKg: '100.001' }, 'input.netWeightKg'],
@@ -201,16 +185,7 @@ describe('mutations', () => {
   });
 
   it('a float weight is refused at the scalar, before any resolver', async ({ h, t }) => {
-    const { grower, packhouse } = await ids({ h, t });
-    const input = {
-      code: 'M-3',
-      grower,
-      packhouse,
-      fruitType: 'APPLE',
-      harvestDate: '2025-03-05',
-      intakeDate: '2025-03-06',
-      grossWeightKg: 100.5,
-    };
+    const input = batchInput(await ids({ h, t }), { code: 'M-3', grossWeightKg: 100.5 });
     const r = await h.gql(CREATE_BATCH, { auth: t.partnerKey, variables: { input } });
     expect(r.body.errors?.[0].message).toMatch(/Decimal must be a string/);
     expect(r.statements).toBe(0);

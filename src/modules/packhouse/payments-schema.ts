@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
 import { fruitPriceTable, growerPaymentTable } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { builder, mutationErrors } from '../../schema/builder.ts';
+import { builder } from '../../schema/builder.ts';
+import { tenantRows } from '../../schema/nodes.ts';
+import { mutation } from '../../schema/mutations.ts';
+import { listQuery } from '../../schema/queries.ts';
 import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
 import { actorOf } from './history.ts';
 import { ActorRef } from './history-schema.ts';
@@ -15,9 +17,8 @@ import { FruitTypeEnum, GrowerRef } from './schema.ts';
 const PaymentOrderEnum = builder.enumType('PaymentOrder', { values: enumValues(payments.PAYMENT_ORDERS) });
 
 export const GrowerPaymentRef = builder.loadableNode('GrowerPayment', {
+  ...tenantRows(growerPaymentTable, { compiled: false }),
   description: 'Money paid to a grower. Amounts are exact decimals in the currency\u2019s own minor units.',
-  id: { resolve: (p) => p.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, growerPaymentTable, ids),
   fields: (t) => ({
     grower: t.field({ type: GrowerRef, resolve: (p) => String(p.growerId) }),
     amount: t.expose('amount', { type: 'Decimal' }),
@@ -41,10 +42,9 @@ const PaymentTotalRef = builder.objectRef<payments.PaymentTotal>('PaymentTotal')
 });
 
 export const FruitPriceRef = builder.loadableNode('FruitPrice', {
+  ...tenantRows(fruitPriceTable, { compiled: false }),
   description:
     'Price per kg of net weight for a fruit type, from validFrom until the next price of the same fruit and currency.',
-  id: { resolve: (p) => p.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, fruitPriceTable, ids),
   fields: (t) => ({
     fruitType: t.expose('fruitType', { type: FruitTypeEnum }),
     currency: t.exposeString('currency'),
@@ -68,34 +68,27 @@ const GrowerPaymentFilter = builder.inputType('GrowerPaymentFilter', {
   fields: (t) => ({ from: t.field({ type: 'Date' }), to: t.field({ type: 'Date' }), currency: t.string() }),
 });
 
-builder.queryFields((t) => ({
-  payments: t.field({
-    type: GrowerPaymentConnection,
-    authScopes: { read: true },
-    description: `Payments to your growers, latest paid date first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: PaymentFilter }),
-      orderBy: t.arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
-    },
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => {
-      const filter = {
-        ...args.filter,
-        growerId: args.filter?.grower ? queryId(String(args.filter.grower), 'Grower') : null,
-      };
-      return payments.listPayments(ctx.db, organizationOf(ctx), filter, args.orderBy ?? 'PAID_ON_DESC', args);
-    },
+listQuery('payments', {
+  type: GrowerPaymentConnection,
+  description: `Payments to your growers, latest paid date first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
+  args: (arg) => ({
+    filter: arg({ type: PaymentFilter }),
+    orderBy: arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
   }),
-  fruitPrices: t.field({
-    type: FruitPriceConnection,
-    authScopes: { read: true },
-    description: 'Prices per kg, latest valid-from first.',
-    args: { ...t.arg.connectionArgs(), currency: t.arg.string(), fruitType: t.arg({ type: FruitTypeEnum }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => prices.listFruitPrices(ctx.db, organizationOf(ctx), args, args),
-  }),
-}));
+  resolve: (args, ctx, org) => {
+    const filter = {
+      ...args.filter,
+      growerId: args.filter?.grower ? queryId(String(args.filter.grower), 'Grower') : null,
+    };
+    return payments.listPayments(ctx.db, org, filter, args.orderBy ?? 'PAID_ON_DESC', args);
+  },
+});
+listQuery('fruitPrices', {
+  type: FruitPriceConnection,
+  description: 'Prices per kg, latest valid-from first.',
+  args: (arg) => ({ currency: arg.string(), fruitType: arg({ type: FruitTypeEnum }) }),
+  resolve: (args, ctx, org) => prices.listFruitPrices(ctx.db, org, args, args),
+});
 
 builder.objectFields(GrowerRef, (t) => ({
   payments: t.loadable({
@@ -163,27 +156,22 @@ const FruitPriceInput = builder.inputType('FruitPriceInput', {
   }),
 });
 
-builder.mutationFields((t) => ({
-  recordGrowerPayment: t.field({
-    type: GrowerPaymentRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description:
-      'Records a payment made to a grower. Bad amounts, currencies, dates or a reused reference are a ValidationError naming the field.',
-    args: { input: t.arg({ type: GrowerPaymentInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      const { grower, ...rest } = input;
-      const payment = { ...rest, growerId: inputId(String(grower), 'Grower', 'input.grower') };
-      return payments.recordGrowerPayment(ctx.db, organizationOf(ctx), payment, actorOf(ctx.principal));
-    },
-  }),
-  setFruitPrice: t.field({
-    type: FruitPriceRef,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description:
-      'Sets the price per kg of a fruit type from a date on (replacing a price set for that same date). Admin only: it changes what growers are owed.',
-    args: { input: t.arg({ type: FruitPriceInput, required: true }) },
-    resolve: (_root, { input }, ctx) => prices.setFruitPrice(ctx.db, organizationOf(ctx), input),
-  }),
-}));
+mutation('recordGrowerPayment', {
+  type: GrowerPaymentRef,
+  description:
+    'Records a payment made to a grower. Bad amounts, currencies, dates or a reused reference are a ValidationError naming the field.',
+  input: GrowerPaymentInput,
+  resolve: ({ input }, ctx, org) => {
+    const { grower, ...rest } = input;
+    const payment = { ...rest, growerId: inputId(String(grower), 'Grower', 'input.grower') };
+    return payments.recordGrowerPayment(ctx.db, org, payment, actorOf(ctx.principal));
+  },
+});
+mutation('setFruitPrice', {
+  type: FruitPriceRef,
+  scope: 'admin',
+  description:
+    'Sets the price per kg of a fruit type from a date on (replacing a price set for that same date). Admin only: it changes what growers are owed.',
+  input: FruitPriceInput,
+  resolve: ({ input }, ctx, org) => prices.setFruitPrice(ctx.db, org, input),
+});

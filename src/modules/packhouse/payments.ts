@@ -2,7 +2,7 @@
 // listed, per grower, and totalled per grower in SQL. No GraphQL here.
 import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { growerPaymentTable } from '../../db/tables/index.ts';
-import { keysetPage, lateralPages, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, lateralPages, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { minorUnits } from '../../lib/currency.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -134,15 +134,8 @@ export const PAYMENT_ORDERS = ['PAID_ON_DESC', 'PAID_ON_ASC', 'RECORDED_AT_DESC'
 export type PaymentOrder = (typeof PAYMENT_ORDERS)[number];
 
 export function paymentOrdering(order: PaymentOrder, scope = 'payments'): Ordering<GrowerPayment> {
-  const recorded = order === 'RECORDED_AT_DESC';
-  return {
-    list: `${scope}:${order}`,
-    columns: recorded
-      ? [growerPaymentTable.createdAt, growerPaymentTable.id]
-      : [growerPaymentTable.paidOn, growerPaymentTable.id],
-    direction: order === 'PAID_ON_ASC' ? 'asc' : 'desc',
-    key: (p) => (recorded ? [p.createdAt, p.id] : [p.paidOn, p.id]),
-  };
+  const column = order === 'RECORDED_AT_DESC' ? 'createdAt' : 'paidOn';
+  return orderBy(growerPaymentTable, `${scope}:${order}`, column, order === 'PAID_ON_ASC' ? 'asc' : 'desc');
 }
 
 export type PaymentFilter = {

@@ -3,7 +3,7 @@
 // type and currency. No GraphQL here.
 import { and, eq, sql } from 'drizzle-orm';
 import { fruitPriceTable, type FruitType } from '../../db/tables/index.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { keysetPage, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { fromUnits, toUnits } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
@@ -55,12 +55,7 @@ export async function setFruitPrice(db: Db, organizationId: number, input: Fruit
   return row;
 }
 
-const PRICE_ORDERING: Ordering<FruitPrice> = {
-  list: 'fruitPrices',
-  columns: [fruitPriceTable.validFrom, fruitPriceTable.id],
-  direction: 'desc',
-  key: (p) => [p.validFrom, p.id],
-};
+const PRICE_ORDERING = orderBy(fruitPriceTable, 'fruitPrices', 'validFrom', 'desc');
 
 export function listFruitPrices(
   db: Db,

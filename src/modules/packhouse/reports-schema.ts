@@ -1,9 +1,10 @@
 // Reconciliation and daily intake in GraphQL. Thin: see reconciliation.ts and intake.ts.
 import { invalidateDerived } from '../../cache/response-cache.ts';
-import { organizationOf, type Context } from '../../context.ts';
+import type { Context } from '../../context.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
 import { builder } from '../../schema/builder.ts';
-import { connectionComplexity, queryId } from '../../schema/common.ts';
+import { listQuery } from '../../schema/queries.ts';
+import { queryId } from '../../schema/common.ts';
 import * as intake from './intake.ts';
 import { DELIVERED_STATUSES, reconcile, type GrowerReconciliation } from './reconciliation.ts';
 import { GrowerRef } from './schema.ts';
@@ -69,49 +70,41 @@ const DailyIntakeRefresh = builder
     }),
   });
 
-builder.queryFields((t) => ({
-  reconciliation: t.field({
-    type: ReconciliationConnection,
-    authScopes: { read: true },
-    description:
-      'Delivered value against payments per grower for a period (inclusive) and currency, keeping growers whose |variance| is above the threshold, largest first.',
-    args: {
-      ...t.arg.connectionArgs(),
-      from: t.arg({ type: 'Date', required: true }),
-      to: t.arg({ type: 'Date', required: true }),
-      currency: t.arg.string({ required: true, description: 'ISO 4217 code of the prices and payments to compare.' }),
-      threshold: t.arg({
-        type: 'Decimal',
-        defaultValue: '0',
-        description: 'Only growers whose |variance| is above this.',
-      }),
-    },
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) =>
-      reconcile(
-        ctx.db,
-        organizationOf(ctx),
-        { from: args.from, to: args.to, currency: args.currency, threshold: args.threshold ?? '0' },
-        args,
-      ),
+listQuery('reconciliation', {
+  type: ReconciliationConnection,
+  description:
+    'Delivered value against payments per grower for a period (inclusive) and currency, keeping growers whose |variance| is above the threshold, largest first.',
+  args: (arg) => ({
+    from: arg({ type: 'Date', required: true }),
+    to: arg({ type: 'Date', required: true }),
+    currency: arg.string({ required: true, description: 'ISO 4217 code of the prices and payments to compare.' }),
+    threshold: arg({
+      type: 'Decimal',
+      defaultValue: '0',
+      description: 'Only growers whose |variance| is above this.',
+    }),
   }),
-  dailyIntake: t.field({
-    type: DailyIntakeConnection,
-    authScopes: { read: true },
-    description: `Intake per grower per day, newest day first; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}. Days are inclusive.`,
-    args: {
-      ...t.arg.connectionArgs(),
-      from: t.arg({ type: 'Date' }),
-      to: t.arg({ type: 'Date' }),
-      grower: t.arg.id({ description: 'Only this grower.' }),
-    },
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => {
-      const growerId = args.grower ? queryId(String(args.grower), 'Grower') : null;
-      return intake.listDailyIntake(ctx.db, organizationOf(ctx), { from: args.from, to: args.to, growerId }, args);
-    },
+  resolve: (args, ctx, org) =>
+    reconcile(
+      ctx.db,
+      org,
+      { from: args.from, to: args.to, currency: args.currency, threshold: args.threshold ?? '0' },
+      args,
+    ),
+});
+listQuery('dailyIntake', {
+  type: DailyIntakeConnection,
+  description: `Intake per grower per day, newest day first; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}. Days are inclusive.`,
+  args: (arg) => ({
+    from: arg({ type: 'Date' }),
+    to: arg({ type: 'Date' }),
+    grower: arg.id({ description: 'Only this grower.' }),
   }),
-}));
+  resolve: (args, ctx, org) => {
+    const growerId = args.grower ? queryId(String(args.grower), 'Grower') : null;
+    return intake.listDailyIntake(ctx.db, org, { from: args.from, to: args.to, growerId }, args);
+  },
+});
 
 builder.mutationFields((t) => ({
   refreshDailyIntake: t.field({

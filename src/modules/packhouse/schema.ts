@@ -2,12 +2,14 @@
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../context.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/tables/index.ts';
-import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { builder, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { LIST_PAGE, NESTED_PAGE, type Ordering, tenantPage } from '../../db/keyset.ts';
+import { builder } from '../../schema/builder.ts';
+import { parentNode, tenantRows } from '../../schema/nodes.ts';
+import { connectionComplexity, defined, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { mutation, updateMutation } from '../../schema/mutations.ts';
+import { listQuery } from '../../schema/queries.ts';
 import { compareDecimals } from '../../lib/money.ts';
-import { sqlConnection, sqlRelation, sqlTable } from '../../compiled/mapping.ts';
+import { sqlConnection } from '../../compiled/mapping.ts';
 import { actorOf } from './history.ts';
 import * as service from './service.ts';
 
@@ -20,10 +22,8 @@ const NameOrderEnum = builder.enumType('NameOrder', { values: enumValues(service
 const BatchOrderEnum = builder.enumType('BatchOrder', { values: enumValues(service.BATCH_ORDERS) });
 
 export const GrowerRef = builder.loadableNode('Grower', {
+  ...tenantRows(growerTable),
   description: 'A grower who delivers fruit to your packhouses.',
-  extensions: sqlTable(growerTable),
-  id: { resolve: (g) => g.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, growerTable, ids),
   fields: (t) => ({
     code: t.exposeString('code'),
     name: t.exposeString('name'),
@@ -35,10 +35,8 @@ export const GrowerRef = builder.loadableNode('Grower', {
 });
 
 export const PackhouseRef = builder.loadableNode('Packhouse', {
+  ...tenantRows(packhouseTable),
   description: 'A packhouse where batches are received, graded and packed.',
-  extensions: sqlTable(packhouseTable),
-  id: { resolve: (p) => p.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, packhouseTable, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     location: t.exposeString('location', { nullable: true }),
@@ -48,10 +46,8 @@ export const PackhouseRef = builder.loadableNode('Packhouse', {
 });
 
 export const BatchRef = builder.loadableNode('Batch', {
+  ...tenantRows(batchTable),
   description: 'A batch of one fruit type from one grower, received at one packhouse.',
-  extensions: sqlTable(batchTable),
-  id: { resolve: (b) => b.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, batchTable, ids),
   fields: (t) => ({
     code: t.exposeString('code'),
     fruitType: t.expose('fruitType', { type: FruitTypeEnum }),
@@ -62,16 +58,8 @@ export const BatchRef = builder.loadableNode('Batch', {
     netWeightKg: t.expose('netWeightKg', { type: 'Decimal', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    grower: t.field({
-      type: GrowerRef,
-      extensions: sqlRelation(batchTable.growerId),
-      resolve: (b) => String(b.growerId),
-    }),
-    packhouse: t.field({
-      type: PackhouseRef,
-      extensions: sqlRelation(batchTable.packhouseId),
-      resolve: (b) => String(b.packhouseId),
-    }),
+    grower: t.field(parentNode(GrowerRef, batchTable, 'growerId')),
+    packhouse: t.field(parentNode(PackhouseRef, batchTable, 'packhouseId')),
   }),
 });
 
@@ -104,59 +92,50 @@ function batchFilter(filter: BatchFilterArg): service.BatchFilter {
   };
 }
 
-builder.queryFields((t) => ({
-  growers: t.field({
-    type: GrowerConnection,
-    authScopes: { read: true },
-    description: `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
-    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: growerTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.growerOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
-    }),
-    resolve: (_root, args, ctx) => service.listGrowers(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
-  }),
-  packhouses: t.field({
-    type: PackhouseConnection,
-    authScopes: { read: true },
-    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: packhouseTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.packhouseOrdering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC'),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listPackhouses(ctx.db, organizationOf(ctx), args.orderBy ?? 'NAME_ASC', args),
-  }),
-  batches: t.field({
-    type: BatchConnection,
-    authScopes: { read: true },
-    description: `Batches of your organization, newest intake first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: BatchFilter }),
-      orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
+/** growers and packhouses: the caller's rows by name, NAME_ASC unless `orderBy` says otherwise. */
+function listByName<Row>(
+  name: string,
+  type: typeof GrowerConnection | typeof PackhouseConnection,
+  table: typeof growerTable | typeof packhouseTable,
+  ordering: (order: service.GrowerOrder) => Ordering<Row>,
+  description?: string,
+) {
+  listQuery(name, {
+    type,
+    description,
+    args: (arg) => ({ orderBy: arg({ type: NameOrderEnum, defaultValue: 'NAME_ASC' }) }),
+    compiled: {
+      table,
+      ordering: (args) => ordering((args.orderBy as service.GrowerOrder) ?? 'NAME_ASC') as Ordering<never>,
     },
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: batchTable,
-      page: LIST_PAGE,
-      ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC'),
-      conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
-    }),
-    resolve: (_root, args, ctx) =>
-      service.listBatches(
-        ctx.db,
-        organizationOf(ctx),
-        batchFilter(args.filter),
-        args.orderBy ?? 'INTAKE_DATE_DESC',
-        args,
-      ),
+    // Serves two row types: the casts stand where the row is a grower or a packhouse.
+    resolve: (args, ctx, org) =>
+      tenantPage(ctx.db, table, org, ordering(args.orderBy ?? 'NAME_ASC') as never, args) as never,
+  });
+}
+listByName(
+  'growers',
+  GrowerConnection,
+  growerTable,
+  service.growerOrdering,
+  `Growers of your organization, ${LIST_PAGE.defaultSize} a page by default, at most ${LIST_PAGE.maxSize}.`,
+);
+listByName('packhouses', PackhouseConnection, packhouseTable, service.packhouseOrdering);
+listQuery('batches', {
+  type: BatchConnection,
+  description: `Batches of your organization, newest intake first by default; ${LIST_PAGE.defaultSize} a page, at most ${LIST_PAGE.maxSize}.`,
+  args: (arg) => ({
+    filter: arg({ type: BatchFilter }),
+    orderBy: arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
   }),
-}));
+  compiled: {
+    table: batchTable,
+    ordering: (args) => service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC'),
+    conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
+  },
+  resolve: (args, ctx, org) =>
+    service.listBatches(ctx.db, org, batchFilter(args.filter), args.orderBy ?? 'INTAKE_DATE_DESC', args),
+});
 
 function nestedBatches(parent: 'grower' | 'packhouse') {
   return builder.objectField(parent === 'grower' ? GrowerRef : PackhouseRef, 'batches', (t) =>
@@ -257,94 +236,49 @@ const BatchPatch = builder.inputType('BatchPatch', {
   }),
 });
 
-/** Drops keys whose value is null or undefined, so a patch only touches what the client sent. */
-function defined<T extends Record<string, unknown>>(patch: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null)) as {
-    [K in keyof T]?: NonNullable<T[K]>;
-  };
-}
-
-builder.mutationFields((t) => ({
-  createGrower: t.field({
-    type: GrowerRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { input: t.arg({ type: GrowerInput, required: true }) },
-    resolve: (_root, { input }, ctx) => service.createGrower(ctx.db, organizationOf(ctx), input),
-  }),
-  updateGrower: t.field({
-    type: GrowerRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: GrowerPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      service.updateGrower(ctx.db, organizationOf(ctx), inputId(String(id), 'Grower', 'id'), defined(input)),
-  }),
-  createPackhouse: t.field({
-    type: PackhouseRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { input: t.arg({ type: PackhouseInput, required: true }) },
-    resolve: (_root, { input }, ctx) => service.createPackhouse(ctx.db, organizationOf(ctx), input),
-  }),
-  updatePackhouse: t.field({
-    type: PackhouseRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: PackhousePatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      service.updatePackhouse(ctx.db, organizationOf(ctx), inputId(String(id), 'Packhouse', 'id'), defined(input)),
-  }),
-  createBatch: t.field({
-    type: BatchRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { input: t.arg({ type: BatchInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      const { grower, packhouse, ...rest } = input;
-      const batch = {
-        ...rest,
-        growerId: inputId(String(grower), 'Grower', 'input.grower'),
-        packhouseId: inputId(String(packhouse), 'Packhouse', 'input.packhouse'),
-      };
-      return service.createBatch(ctx.db, organizationOf(ctx), batch, actorOf(ctx.principal));
-    },
-  }),
-  updateBatch: t.field({
-    type: BatchRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: BatchPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) => {
-      const { grower, packhouse, ...rest } = defined(input);
-      const patch = {
-        ...rest,
-        growerId: grower ? inputId(String(grower), 'Grower', 'input.grower') : undefined,
-        packhouseId: packhouse ? inputId(String(packhouse), 'Packhouse', 'input.packhouse') : undefined,
-      };
-      return service.updateBatch(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(id), 'Batch', 'id'),
-        patch,
-        actorOf(ctx.principal),
-      );
-    },
-  }),
-  changeBatchStatus: t.field({
-    type: BatchRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description:
-      'Moves a batch to its next status; a move the workflow does not allow is a ValidationError on `status`.',
-    args: { id: t.arg.id({ required: true }), status: t.arg({ type: BatchStatusEnum, required: true }) },
-    resolve: (_root, { id, status }, ctx) =>
-      service.changeBatchStatus(
-        ctx.db,
-        organizationOf(ctx),
-        inputId(String(id), 'Batch', 'id'),
-        status,
-        actorOf(ctx.principal),
-      ),
-  }),
-}));
+mutation('createGrower', {
+  type: GrowerRef,
+  input: GrowerInput,
+  resolve: ({ input }, ctx, org) => service.createGrower(ctx.db, org, input),
+});
+updateMutation('updateGrower', GrowerRef, GrowerPatch, service.updateGrower);
+mutation('createPackhouse', {
+  type: PackhouseRef,
+  input: PackhouseInput,
+  resolve: ({ input }, ctx, org) => service.createPackhouse(ctx.db, org, input),
+});
+updateMutation('updatePackhouse', PackhouseRef, PackhousePatch, service.updatePackhouse);
+mutation('createBatch', {
+  type: BatchRef,
+  input: BatchInput,
+  resolve: ({ input }, ctx, org) => {
+    const { grower, packhouse, ...rest } = input;
+    const batch = {
+      ...rest,
+      growerId: inputId(String(grower), 'Grower', 'input.grower'),
+      packhouseId: inputId(String(packhouse), 'Packhouse', 'input.packhouse'),
+    };
+    return service.createBatch(ctx.db, org, batch, actorOf(ctx.principal));
+  },
+});
+mutation('updateBatch', {
+  type: BatchRef,
+  ids: { id: 'Batch' },
+  input: BatchPatch,
+  resolve: ({ id, input }, ctx, org) => {
+    const { grower, packhouse, ...rest } = defined(input);
+    const patch = {
+      ...rest,
+      growerId: grower ? inputId(String(grower), 'Grower', 'input.grower') : undefined,
+      packhouseId: packhouse ? inputId(String(packhouse), 'Packhouse', 'input.packhouse') : undefined,
+    };
+    return service.updateBatch(ctx.db, org, id, patch, actorOf(ctx.principal));
+  },
+});
+mutation('changeBatchStatus', {
+  type: BatchRef,
+  description: 'Moves a batch to its next status; a move the workflow does not allow is a ValidationError on `status`.',
+  ids: { id: 'Batch' },
+  args: (arg) => ({ status: arg({ type: BatchStatusEnum, required: true }) }),
+  resolve: ({ id, status }, ctx, org) => service.changeBatchStatus(ctx.db, org, id, status, actorOf(ctx.principal)),
+});

@@ -2,9 +2,9 @@
 // Every function takes the caller's organization id and never reads or writes outside it.
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
-import { uniquely } from '../../db/constraint.ts';
-import { lockOwnedRow } from '../../db/tenant.ts';
-import { keysetPage, lateralPages, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { uniqueIn } from '../../db/constraint.ts';
+import { lockOwnedRow, updateOwnedRow } from '../../db/tenant.ts';
+import { keysetPage, lateralPages, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
@@ -24,43 +24,20 @@ export const BATCH_ORDERS = ['INTAKE_DATE_DESC', 'INTAKE_DATE_ASC', 'CODE_ASC', 
 export type BatchOrder = (typeof BATCH_ORDERS)[number];
 
 export function growerOrdering(order: GrowerOrder): Ordering<Grower> {
-  return {
-    list: `growers:${order}`,
-    columns: [growerTable.name, growerTable.id],
-    direction: order === 'NAME_ASC' ? 'asc' : 'desc',
-    key: (g) => [g.name, g.id],
-  };
+  return orderBy(growerTable, `growers:${order}`, 'name', order === 'NAME_ASC' ? 'asc' : 'desc');
 }
 
 export function packhouseOrdering(order: GrowerOrder): Ordering<Packhouse> {
-  return {
-    list: `packhouses:${order}`,
-    columns: [packhouseTable.name, packhouseTable.id],
-    direction: order === 'NAME_ASC' ? 'asc' : 'desc',
-    key: (p) => [p.name, p.id],
-  };
+  return orderBy(packhouseTable, `packhouses:${order}`, 'name', order === 'NAME_ASC' ? 'asc' : 'desc');
 }
 
 /** `scope` distinguishes the top-level list from nested ones, so their cursors are not interchangeable. */
 export function batchOrdering(order: BatchOrder, scope = 'batches'): Ordering<Batch> {
-  const byCode = order.startsWith('CODE');
-  return {
-    list: `${scope}:${order}`,
-    columns: byCode ? [batchTable.code, batchTable.id] : [batchTable.intakeDate, batchTable.id],
-    direction: order.endsWith('ASC') ? 'asc' : 'desc',
-    key: (b) => (byCode ? [b.code, b.id] : [b.intakeDate, b.id]),
-  };
+  const column = order.startsWith('CODE') ? 'code' : 'intakeDate';
+  return orderBy(batchTable, `${scope}:${order}`, column, order.endsWith('ASC') ? 'asc' : 'desc');
 }
 
 // ---- reads -----------------------------------------------------------------------------------
-
-export function listGrowers(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return tenantPage(db, growerTable, organizationId, growerOrdering(order), page);
-}
-
-export function listPackhouses(db: Db, organizationId: number, order: GrowerOrder, page: PageArgs) {
-  return tenantPage(db, packhouseTable, organizationId, packhouseOrdering(order), page);
-}
 
 export type BatchFilter = {
   status?: BatchStatus | null;
@@ -136,70 +113,43 @@ export type BatchInput = {
   netWeightKg?: string | null;
 };
 
+// A grower's code, a packhouse's name and a batch's code are unique in their organization; a write
+// that would repeat one is a ValidationError on that input field.
+const uniqueGrowerCode = uniqueIn('growers_organization_code_key', 'input.code', 'grower with code');
+const uniquePackhouseName = uniqueIn('packhouses_organization_name_key', 'input.name', 'packhouse named');
+const uniqueBatchCode = uniqueIn('batches_organization_code_key', 'input.code', 'batch with code');
+
 export async function createGrower(db: Db, organizationId: number, input: GrowerInput): Promise<Grower> {
-  const [row] = await uniquely(
+  const [row] = await uniqueGrowerCode(
     db
       .insert(growerTable)
       .values({ ...input, organizationId })
       .returning(),
-    'growers_organization_code_key',
-    'input.code',
-    `A grower with code "${input.code}" already exists in your organization.`,
+    input.code,
   );
   return row;
 }
 
-export async function updateGrower(
-  db: Db,
-  organizationId: number,
-  id: number,
-  patch: Partial<GrowerInput>,
-): Promise<Grower> {
-  const [row] = await uniquely(
-    db
-      .update(growerTable)
-      .set({ ...patch, updatedAt: sql`now()` })
-      .where(and(eq(growerTable.id, id), eq(growerTable.organizationId, organizationId)))
-      .returning(),
-    'growers_organization_code_key',
-    'input.code',
-    `A grower with code "${patch.code}" already exists in your organization.`,
-  );
-  if (!row) throw new NotFoundError('Grower', String(id));
-  return row;
+export function updateGrower(db: Db, organizationId: number, id: number, patch: Partial<GrowerInput>): Promise<Grower> {
+  return uniqueGrowerCode(updateOwnedRow(db, growerTable, organizationId, id, 'Grower', patch), patch.code);
 }
 
 export async function createPackhouse(db: Db, organizationId: number, input: PackhouseInput): Promise<Packhouse> {
-  const [row] = await uniquely(
-    db
-      .insert(packhouseTable)
-      .values({ ...input, organizationId })
-      .returning(),
-    'packhouses_organization_name_key',
-    'input.name',
-    `A packhouse named "${input.name}" already exists in your organization.`,
-  );
+  const insert = db
+    .insert(packhouseTable)
+    .values({ ...input, organizationId })
+    .returning();
+  const [row] = await uniquePackhouseName(insert, input.name);
   return row;
 }
 
-export async function updatePackhouse(
+export function updatePackhouse(
   db: Db,
   organizationId: number,
   id: number,
   patch: Partial<PackhouseInput>,
 ): Promise<Packhouse> {
-  const [row] = await uniquely(
-    db
-      .update(packhouseTable)
-      .set({ ...patch, updatedAt: sql`now()` })
-      .where(and(eq(packhouseTable.id, id), eq(packhouseTable.organizationId, organizationId)))
-      .returning(),
-    'packhouses_organization_name_key',
-    'input.name',
-    `A packhouse named "${patch.name}" already exists in your organization.`,
-  );
-  if (!row) throw new NotFoundError('Packhouse', String(id));
-  return row;
+  return uniquePackhouseName(updateOwnedRow(db, packhouseTable, organizationId, id, 'Packhouse', patch), patch.name);
 }
 
 async function requireOwned(
@@ -241,15 +191,11 @@ export async function createBatch(
   checkBatchValues(input);
   return db.transaction(async (tx) => {
     await requireOwned(tx, organizationId, input.growerId, input.packhouseId);
-    const [row] = await uniquely(
-      tx
-        .insert(batchTable)
-        .values({ ...input, organizationId, status: 'received' })
-        .returning(),
-      'batches_organization_code_key',
-      'input.code',
-      `A batch with code "${input.code}" already exists in your organization.`,
-    );
+    const insert = tx
+      .insert(batchTable)
+      .values({ ...input, organizationId, status: 'received' })
+      .returning();
+    const [row] = await uniqueBatchCode(insert, input.code);
     await recordBatchEvent(tx, row, createdEvent(row), actor);
     return row;
   });
@@ -274,16 +220,7 @@ export async function updateBatch(
     if (patch.growerId !== undefined || patch.packhouseId !== undefined) {
       await requireOwned(tx, organizationId, patch.growerId, patch.packhouseId);
     }
-    const [row] = await uniquely(
-      tx
-        .update(batchTable)
-        .set({ ...patch, updatedAt: sql`now()` })
-        .where(and(eq(batchTable.id, id), eq(batchTable.organizationId, organizationId)))
-        .returning(),
-      'batches_organization_code_key',
-      'input.code',
-      `A batch with code "${patch.code}" already exists in your organization.`,
-    );
+    const row = await uniqueBatchCode(updateOwnedRow(tx, batchTable, organizationId, id, 'Batch', patch), patch.code);
     const event = correctionEvent(current, row);
     if (event) await recordBatchEvent(tx, row, event, actor);
     return row;

@@ -1,19 +1,17 @@
 // Admin API for partner manifests: register persisted operations for one of your partners, list them.
 import { z } from 'zod';
-import { organizationOf, type Context } from '../../context.ts';
 import { persistedOperationTable } from '../../db/tables/index.ts';
-import { LIST_PAGE } from '../../db/keyset.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
-import { builder, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity } from '../../schema/common.ts';
+import { builder } from '../../schema/builder.ts';
+import { tenantRows } from '../../schema/nodes.ts';
+import { mutation } from '../../schema/mutations.ts';
+import { listQuery } from '../../schema/queries.ts';
 import { MANIFEST_NAME } from './documents.ts';
 import * as service from './service.ts';
 
 const PersistedOperationRef = builder.loadableNode('PersistedOperation', {
+  ...tenantRows(persistedOperationTable, { compiled: false }),
   description:
     'An operation that keys of its manifest may run by hash, sending `extensions.persistedQuery.sha256Hash`.',
-  id: { resolve: (o) => o.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, persistedOperationTable, ids),
   authScopes: { admin: true },
   fields: (t) => ({
     manifest: t.exposeString('manifest'),
@@ -48,32 +46,26 @@ const RegisterPersistedOperationsInput = builder.inputType('RegisterPersistedOpe
   }),
 });
 
-builder.queryFields((t) => ({
-  persistedOperations: t.field({
-    type: PersistedOperationConnection,
-    authScopes: { admin: true },
-    description:
-      "Operations your organization registered for one partner manifest, oldest first (the repository's manifests are not listed).",
-    args: { ...t.arg.connectionArgs(), manifest: t.arg.string({ required: true, validate: manifestName }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => service.listOperations(ctx.db, organizationOf(ctx), args.manifest, args),
-  }),
-}));
+listQuery('persistedOperations', {
+  type: PersistedOperationConnection,
+  scope: 'admin',
+  description:
+    "Operations your organization registered for one partner manifest, oldest first (the repository's manifests are not listed).",
+  args: (arg) => ({ manifest: arg.string({ required: true, validate: manifestName }) }),
+  resolve: (args, ctx, org) => service.listOperations(ctx.db, org, args.manifest, args),
+});
 
-builder.mutationFields((t) => ({
-  registerPersistedOperations: t.field({
-    type: [PersistedOperationRef],
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description:
-      'Adds operations to a partner manifest of your organization. Documents must be valid against the schema; registering one twice is harmless.',
-    args: { input: t.arg({ type: RegisterPersistedOperationsInput, required: true }) },
-    resolve: (_root, { input }, ctx, info) =>
-      service.registerOperations(ctx.db, info.schema, {
-        organizationId: organizationOf(ctx),
-        manifest: input.manifest,
-        documents: input.documents,
-        createdByUserId: ctx.principal.kind === 'user' ? ctx.principal.userId : null,
-      }),
-  }),
-}));
+mutation('registerPersistedOperations', {
+  type: [PersistedOperationRef],
+  scope: 'admin',
+  description:
+    'Adds operations to a partner manifest of your organization. Documents must be valid against the schema; registering one twice is harmless.',
+  input: RegisterPersistedOperationsInput,
+  resolve: ({ input }, ctx, organizationId, info) =>
+    service.registerOperations(ctx.db, info.schema, {
+      organizationId,
+      manifest: input.manifest,
+      documents: input.documents,
+      createdByUserId: ctx.principal.kind === 'user' ? ctx.principal.userId : null,
+    }),
+});

@@ -3,12 +3,12 @@
 // state (the CRM's copy has the lead's current version, never an older one over a newer), no step
 // of any run was executed twice (each notify step left exactly one note), and every run completed,
 // going on from where it stopped. Workers are real `src/worker.ts` processes; the CRM is the mock.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startMockCrm, type MockCrm } from '../../../loadtest/mock-crm.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
 import { createLead, saveDefinition, startRuns, waitFor } from '../../test/leads.ts';
-import { workerProcesses } from '../../test/workers.ts';
+import { stopAllAfterAll, workerProcesses } from '../../test/workers.ts';
 
 const LEADS = 40;
 const STEPS = [
@@ -55,11 +55,7 @@ beforeAll(async () => {
   h = await startHarness({ env: { ...CRM_ENV, CRM_URL: crm.url } });
   t = await h.tenant('crash');
 });
-afterAll(async () => {
-  await workers.stopAll();
-  await h?.close();
-  await crm?.close();
-});
+stopAllAfterAll(workers, () => [h, crm]);
 
 describe('a worker killed with SIGKILL three times, mid-sync and mid-workflow', () => {
   it('ends with every lead synced at its last state, no step run twice, every run completed', async () => {

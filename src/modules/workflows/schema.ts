@@ -9,20 +9,14 @@ import {
   workflowRunTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
-import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
-import {
-  sqlColumn,
-  sqlComputed,
-  sqlConnection,
-  sqlEmbedded,
-  sqlLookup,
-  sqlRelation,
-  sqlTable,
-} from '../../compiled/mapping.ts';
-import { loadTenantNodes } from '../../db/tenant.ts';
+import { NESTED_PAGE } from '../../db/keyset.ts';
+import { sqlColumn, sqlComputed, sqlConnection, sqlEmbedded } from '../../compiled/mapping.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
-import { builder, mutationErrors } from '../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { builder } from '../../schema/builder.ts';
+import { parentNode, tenantRows } from '../../schema/nodes.ts';
+import { mutation } from '../../schema/mutations.ts';
+import { listQuery, nodeQuery, progressSubscription } from '../../schema/queries.ts';
+import { connectionComplexity, enumValues, inputId } from '../../schema/common.ts';
 import { IdempotencyKeyReusedError } from '../leads/errors.ts';
 import { LeadRef } from '../leads/schema.ts';
 import { sleep } from '../recommendations/provider/token-bucket.ts';
@@ -50,11 +44,9 @@ const StepDefinitionRef = builder.objectRef<StepDefinition>('WorkflowStepDefinit
 });
 
 export const WorkflowDefinitionRef = builder.loadableNode('WorkflowDefinition', {
+  ...tenantRows(workflowDefinitionTable),
   description:
     'One version of a workflow: its ordered steps. Saving under the same name adds a version; runs keep theirs.',
-  extensions: sqlTable(workflowDefinitionTable),
-  id: { resolve: (d) => d.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowDefinitionTable, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     version: t.exposeInt('version'),
@@ -97,22 +89,12 @@ const CurrentStepRef = builder.objectRef<CurrentStep>('WorkflowCurrentStep').imp
 });
 
 export const WorkflowRunRef = builder.loadableNode('WorkflowRun', {
+  ...tenantRows(workflowRunTable),
   description: 'One lead going through one workflow version.',
-  extensions: sqlTable(workflowRunTable),
-  id: { resolve: (r) => r.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, workflowRunTable, ids),
   fields: (t) => ({
     status: t.expose('status', { type: RunStatusEnum }),
-    lead: t.field({
-      type: LeadRef,
-      extensions: sqlRelation(workflowRunTable.leadId),
-      resolve: (r) => String(r.leadId),
-    }),
-    definition: t.field({
-      type: WorkflowDefinitionRef,
-      extensions: sqlRelation(workflowRunTable.definitionId),
-      resolve: (r) => String(r.definitionId),
-    }),
+    lead: t.field(parentNode(LeadRef, workflowRunTable, 'leadId')),
+    definition: t.field(parentNode(WorkflowDefinitionRef, workflowRunTable, 'definitionId')),
     currentStep: t.field({
       type: CurrentStepRef,
       nullable: true,
@@ -173,42 +155,19 @@ builder.objectField(LeadRef, 'workflowRuns', (t) =>
   }),
 );
 
-builder.queryFields((t) => ({
-  workflowRun: t.field({
-    type: WorkflowRunRef,
-    nullable: true,
-    authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    extensions: sqlLookup(),
-    resolve: (_root, { id }, ctx) => service.getRun(ctx.db, organizationOf(ctx), queryId(String(id), 'WorkflowRun')),
-  }),
-  workflowRuns: t.field({
-    type: WorkflowRunConnection,
-    authScopes: { read: true },
-    description: 'Your runs, newest first.',
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: workflowRunTable,
-      page: LIST_PAGE,
-      ordering: () => service.RUN_LIST_ORDERING,
-    }),
-    resolve: (_root, args, ctx) => service.listRuns(ctx.db, organizationOf(ctx), args),
-  }),
-  workflowDefinitions: t.field({
-    type: WorkflowDefinitionConnection,
-    authScopes: { read: true },
-    description: 'Every version of every workflow, by name.',
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    extensions: sqlConnection({
-      table: workflowDefinitionTable,
-      page: LIST_PAGE,
-      ordering: () => service.DEFINITION_ORDERING,
-    }),
-    resolve: (_root, args, ctx) => service.listDefinitions(ctx.db, organizationOf(ctx), args),
-  }),
-}));
+nodeQuery('workflowRun', WorkflowRunRef, (id, ctx, org) => service.getRun(ctx.db, org, id), { compiled: true });
+listQuery('workflowRuns', {
+  type: WorkflowRunConnection,
+  description: 'Your runs, newest first.',
+  compiled: { table: workflowRunTable, ordering: () => service.RUN_LIST_ORDERING },
+  resolve: (args, ctx, org) => service.listRuns(ctx.db, org, args),
+});
+listQuery('workflowDefinitions', {
+  type: WorkflowDefinitionConnection,
+  description: 'Every version of every workflow, by name.',
+  compiled: { table: workflowDefinitionTable, ordering: () => service.DEFINITION_ORDERING },
+  resolve: (args, ctx, org) => service.listDefinitions(ctx.db, org, args),
+});
 
 async function* watchRun(ctx: Context, id: number, intervalMs = 500): AsyncGenerator<service.WorkflowRun> {
   let last = '';
@@ -225,17 +184,12 @@ async function* watchRun(ctx: Context, id: number, intervalMs = 500): AsyncGener
   }
 }
 
-builder.subscriptionFields((t) => ({
-  workflowRunProgress: t.field({
-    type: WorkflowRunRef,
-    authScopes: { read: true },
-    description:
-      'The run each time it moves (checked every 500 ms), ending when it completes, fails or is cancelled. Works over SSE (Accept: text/event-stream).',
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => watchRun(ctx, queryId(String(id), 'WorkflowRun')),
-    resolve: (run) => run,
-  }),
-}));
+progressSubscription('workflowRunProgress', {
+  type: WorkflowRunRef,
+  description:
+    'The run each time it moves (checked every 500 ms), ending when it completes, fails or is cancelled. Works over SSE (Accept: text/event-stream).',
+  watch: (id, ctx) => watchRun(ctx, id),
+});
 
 const ConditionInput = builder.inputType('WorkflowConditionInput', {
   fields: (t) => ({
@@ -276,70 +230,51 @@ const StartPayload = builder.objectRef<{ runs: service.WorkflowRun[] }>('StartWo
   }),
 });
 
-const runErrors = { types: [...mutationErrors.types, IdempotencyKeyReusedError] };
-
-builder.mutationFields((t) => ({
-  saveWorkflowDefinition: t.field({
-    type: WorkflowDefinitionRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Saves a workflow: the first version, or the next version of the workflow with this name.',
-    args: { input: t.arg({ type: DefinitionInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      service.saveDefinition(ctx.db, organizationOf(ctx), input.name, input.steps.map(stepOf)),
-  }),
-  startWorkflow: t.field({
-    type: StartPayload,
-    authScopes: { write: true },
-    errors: runErrors,
-    description: `Starts one run per lead (at most ${service.MAX_LEADS_PER_START}) and returns them at once. Send an Idempotency-Key header to make retries safe.`,
-    args: { definition: t.arg.id({ required: true }), leads: t.arg.idList({ required: true }) },
-    // Starting runs costs by the leads named (a point per 10), so a 1,000-lead start weighs like a page of 100.
-    complexity: (args) => ({ field: 1 + Math.ceil(args.leads.length / 10), multiplier: 1 }),
-    resolve: async (_root, args, ctx) => {
-      const org = organizationOf(ctx);
-      if (args.leads.length > service.MAX_LEADS_PER_START) {
-        throw ValidationError.of(
-          'leads',
-          `startWorkflow takes at most ${service.MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${args.leads.length.toLocaleString('en')}. Split it into several calls.`,
-        );
-      }
-      const definitionId = inputId(String(args.definition), 'WorkflowDefinition', 'definition');
-      const leadIds = args.leads.map((id, i) => inputId(String(id), 'Lead', `leads.${i}`));
-      const idempotency = ctx.idempotencyKey
-        ? {
-            key: ctx.idempotencyKey,
-            operation: 'startWorkflow',
-            body: { definition: args.definition, leads: args.leads },
-          }
-        : undefined;
-      return {
-        runs: await service.startWorkflow({ db: ctx.db, jobs: ctx.jobs }, org, definitionId, leadIds, idempotency),
-      };
-    },
-  }),
-  cancelWorkflowRun: t.field({
-    type: WorkflowRunRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Stops a run, a waiting one included: its next step never runs.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) =>
-      service.cancelRun(ctx.db, organizationOf(ctx), inputId(String(id), 'WorkflowRun', 'id')),
-  }),
-  rerunWorkflowRun: t.field({
-    type: WorkflowRunRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description:
-      'Runs a finished (failed, cancelled or completed) run again from the step with key `fromStep`; earlier steps keep their results.',
-    args: { id: t.arg.id({ required: true }), fromStep: t.arg.string({ required: true }) },
-    resolve: (_root, { id, fromStep }, ctx) =>
-      service.rerunFrom(
-        { db: ctx.db, jobs: ctx.jobs },
-        organizationOf(ctx),
-        inputId(String(id), 'WorkflowRun', 'id'),
-        fromStep,
-      ),
-  }),
-}));
+mutation('saveWorkflowDefinition', {
+  type: WorkflowDefinitionRef,
+  description: 'Saves a workflow: the first version, or the next version of the workflow with this name.',
+  input: DefinitionInput,
+  resolve: ({ input }, ctx, org) => service.saveDefinition(ctx.db, org, input.name, input.steps.map(stepOf)),
+});
+mutation('startWorkflow', {
+  type: StartPayload,
+  errors: [IdempotencyKeyReusedError],
+  description: `Starts one run per lead (at most ${service.MAX_LEADS_PER_START}) and returns them at once. Send an Idempotency-Key header to make retries safe.`,
+  args: (arg) => ({ definition: arg.id({ required: true }), leads: arg.idList({ required: true }) }),
+  // Starting runs costs by the leads named (a point per 10), so a 1,000-lead start weighs like a page of 100.
+  complexity: (args) => ({ field: 1 + Math.ceil(args.leads.length / 10), multiplier: 1 }),
+  resolve: async (args, ctx, org) => {
+    if (args.leads.length > service.MAX_LEADS_PER_START) {
+      throw ValidationError.of(
+        'leads',
+        `startWorkflow takes at most ${service.MAX_LEADS_PER_START.toLocaleString('en')} leads at once; this request has ${args.leads.length.toLocaleString('en')}. Split it into several calls.`,
+      );
+    }
+    const definitionId = inputId(String(args.definition), 'WorkflowDefinition', 'definition');
+    const leadIds = args.leads.map((id, i) => inputId(String(id), 'Lead', `leads.${i}`));
+    const idempotency = ctx.idempotencyKey
+      ? {
+          key: ctx.idempotencyKey,
+          operation: 'startWorkflow',
+          body: { definition: args.definition, leads: args.leads },
+        }
+      : undefined;
+    return {
+      runs: await service.startWorkflow({ db: ctx.db, jobs: ctx.jobs }, org, definitionId, leadIds, idempotency),
+    };
+  },
+});
+mutation('cancelWorkflowRun', {
+  type: WorkflowRunRef,
+  description: 'Stops a run, a waiting one included: its next step never runs.',
+  ids: { id: 'WorkflowRun' },
+  resolve: ({ id }, ctx, org) => service.cancelRun(ctx.db, org, id),
+});
+mutation('rerunWorkflowRun', {
+  type: WorkflowRunRef,
+  description:
+    'Runs a finished (failed, cancelled or completed) run again from the step with key `fromStep`; earlier steps keep their results.',
+  ids: { id: 'WorkflowRun' },
+  args: (arg) => ({ fromStep: arg.string({ required: true }) }),
+  resolve: ({ id, fromStep }, ctx, org) => service.rerunFrom({ db: ctx.db, jobs: ctx.jobs }, org, id, fromStep),
+});

@@ -9,9 +9,9 @@ import {
   workflowStepTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
-import { newestFirstByParent, tenantPage, type Ordering, type PageArgs } from '../../db/keyset.ts';
+import { newestFirstByParent, tenantPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
-import { loadTenantRows } from '../../db/tenant.ts';
+import { loadTenantRows, ownRowsIn } from '../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import type { Db } from '../../resources.ts';
@@ -52,12 +52,7 @@ export async function saveDefinition(
   });
 }
 
-export const DEFINITION_ORDERING: Ordering<WorkflowDefinition> = {
-  list: 'workflowDefinitions',
-  columns: [workflowDefinitionTable.name, workflowDefinitionTable.id],
-  direction: 'asc',
-  key: (d) => [d.name, d.id],
-};
+export const DEFINITION_ORDERING = orderBy(workflowDefinitionTable, 'workflowDefinitions', 'name', 'asc');
 
 export function listDefinitions(db: Db, organizationId: number, page: PageArgs) {
   return tenantPage(db, workflowDefinitionTable, organizationId, DEFINITION_ORDERING, page);
@@ -254,12 +249,7 @@ export async function stepsByRun(db: Db, organizationId: number, runIds: readonl
   const rows = await db
     .select()
     .from(workflowStepTable)
-    .where(
-      and(
-        eq(workflowStepTable.organizationId, organizationId),
-        sql`${workflowStepTable.runId} = any(${`{${runIds.map(Number).join(',')}}`}::int[])`,
-      ),
-    )
+    .where(ownRowsIn(workflowStepTable, organizationId, workflowStepTable.runId, runIds))
     .orderBy(asc(workflowStepTable.runId), asc(workflowStepTable.position));
   const byRun = new Map<number, WorkflowStep[]>();
   for (const r of rows) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);

@@ -2,17 +2,11 @@
 // caller's organization id and never reads or writes outside it; structural writes (add, reorder)
 // lock the course row first, so concurrent edits of one course queue and positions stay 1..n.
 import { and, eq, sql } from 'drizzle-orm';
+import { findOwnedRow, lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
-import {
-  keysetPage,
-  lateralPages,
-  NESTED_PAGE,
-  type Ordering,
-  type PageArgs,
-  type PageSize,
-} from '../../../db/keyset.ts';
+import { keysetPage, lateralPages, NESTED_PAGE, type PageArgs, type PageSize, orderBy } from '../../../db/keyset.ts';
 import { conditionSql, type SqlCondition } from '../../../compiled/mapping.ts';
-import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
+import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import {
   checkCourse,
@@ -34,24 +28,9 @@ export { NESTED_PAGE };
 
 // ---- orderings -------------------------------------------------------------------------------
 
-export const courseOrdering: Ordering<Course> = {
-  list: 'courses:UPDATED_DESC',
-  columns: [courseTable.updatedAt, courseTable.id],
-  direction: 'desc',
-  key: (c) => [c.updatedAt, c.id],
-};
-export const moduleOrdering: Ordering<CourseModule> = {
-  list: 'course.modules',
-  columns: [courseModuleTable.position, courseModuleTable.id],
-  direction: 'asc',
-  key: (m) => [m.position, m.id],
-};
-export const lessonOrdering: Ordering<CourseLesson> = {
-  list: 'module.lessons',
-  columns: [courseLessonTable.position, courseLessonTable.id],
-  direction: 'asc',
-  key: (l) => [l.position, l.id],
-};
+export const courseOrdering = orderBy(courseTable, 'courses:UPDATED_DESC', 'updatedAt', 'desc');
+export const moduleOrdering = orderBy(courseModuleTable, 'course.modules', 'position', 'asc');
+export const lessonOrdering = orderBy(courseLessonTable, 'module.lessons', 'position', 'asc');
 
 // ---- reads -----------------------------------------------------------------------------------
 
@@ -115,12 +94,8 @@ export async function lessonBodies(db: Db, organizationId: number, ids: readonly
   return ids.map((id) => byId.get(id) ?? '');
 }
 
-export async function getCourse(db: Db, organizationId: number, id: number): Promise<Course | null> {
-  const [row] = await db
-    .select()
-    .from(courseTable)
-    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)));
-  return row ?? null;
+export function getCourse(db: Db, organizationId: number, id: number): Promise<Course | null> {
+  return findOwnedRow(db, courseTable, organizationId, id);
 }
 
 /** The course's modules in order (small: titles and objectives, no lesson bodies). */
@@ -167,24 +142,12 @@ export async function updateCourse(db: Db, organizationId: number, id: number, p
     authors: patch.authors ?? undefined,
     level: patch.level ?? undefined,
   });
-  const [row] = await db
-    .update(courseTable)
-    .set({ ...values, updatedAt: sql`now()` })
-    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)))
-    .returning();
-  if (!row) throw new NotFoundError('Course', String(id));
-  return row;
+  return updateOwnedRow(db, courseTable, organizationId, id, 'Course', values);
 }
 
 /** The caller's course, locked until the transaction ends; structural writes queue behind it. */
-export async function lockCourse(tx: Db, organizationId: number, id: number): Promise<Course> {
-  const [row] = await tx
-    .select()
-    .from(courseTable)
-    .where(and(eq(courseTable.id, id), eq(courseTable.organizationId, organizationId)))
-    .for('update');
-  if (!row) throw new NotFoundError('Course', String(id));
-  return row;
+export function lockCourse(tx: Db, organizationId: number, id: number): Promise<Course> {
+  return lockOwnedRow(tx, courseTable, organizationId, id, 'Course');
 }
 
 async function touchCourse(tx: Db, courseId: number) {
@@ -224,27 +187,15 @@ export async function updateModule(
 ): Promise<CourseModule> {
   checkModule(patch, 'input');
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(courseModuleTable)
-      .set({
-        ...sent({ ...patch, title: patch.title?.trim(), objectives: patch.objectives ?? undefined }),
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(courseModuleTable.id, id), eq(courseModuleTable.organizationId, organizationId)))
-      .returning();
-    if (!row) throw new NotFoundError('CourseModule', String(id));
+    const values = sent({ ...patch, title: patch.title?.trim(), objectives: patch.objectives ?? undefined });
+    const row = await updateOwnedRow(tx, courseModuleTable, organizationId, id, 'CourseModule', values);
     await touchCourse(tx, row.courseId);
     return row;
   });
 }
 
-async function moduleOf(tx: Db, organizationId: number, moduleId: number): Promise<CourseModule> {
-  const [row] = await tx
-    .select()
-    .from(courseModuleTable)
-    .where(and(eq(courseModuleTable.id, moduleId), eq(courseModuleTable.organizationId, organizationId)));
-  if (!row) throw new NotFoundError('CourseModule', String(moduleId));
-  return row;
+function moduleOf(tx: Db, organizationId: number, moduleId: number): Promise<CourseModule> {
+  return ownedRow(tx, courseModuleTable, organizationId, moduleId, 'CourseModule');
 }
 
 export async function addLesson(
@@ -293,12 +244,7 @@ export async function updateLesson(
       body: patch.body ?? undefined,
       estimatedMinutes: patch.estimatedMinutes ?? undefined,
     });
-    const [row] = await tx
-      .update(courseLessonTable)
-      .set({ ...values, updatedAt: sql`now()` })
-      .where(and(eq(courseLessonTable.id, id), eq(courseLessonTable.organizationId, organizationId)))
-      .returning();
-    if (!row) throw new NotFoundError('CourseLesson', String(id));
+    const row = await updateOwnedRow(tx, courseLessonTable, organizationId, id, 'CourseLesson', values);
     await touchCourse(tx, row.courseId);
     return row;
   });
@@ -335,6 +281,32 @@ export function checkPermutation(
   if (issues.length) throw new ValidationError(issues);
 }
 
+/**
+ * Numbers the children of one parent (modules of a course, lessons of a module) 1..n in the order of
+ * `ids`, which must hold every child id once (else a ValidationError on `arg`).
+ */
+async function reorder(
+  tx: Db,
+  parent: typeof courseModuleTable.courseId | typeof courseLessonTable.moduleId,
+  parentId: number,
+  ids: number[],
+  arg: string,
+  what: string,
+) {
+  const table = parent.table as typeof courseModuleTable | typeof courseLessonTable;
+  const current = await tx.select({ id: table.id }).from(table).where(eq(parent, parentId));
+  checkPermutation(
+    ids,
+    current.map((r) => r.id),
+    arg,
+    what,
+  );
+  await tx.execute(sql`
+    update ${table} set position = o.ord, updated_at = now()
+    from unnest(${`{${ids.join(',')}}`}::int[]) with ordinality as o(id, ord)
+    where ${table.id} = o.id and ${parent} = ${parentId}`);
+}
+
 /** Puts a course's modules in the given order (every module id, once). */
 export async function reorderModules(
   db: Db,
@@ -344,20 +316,7 @@ export async function reorderModules(
 ): Promise<Course> {
   return db.transaction(async (tx) => {
     await lockCourse(tx, organizationId, courseId);
-    const current = await tx
-      .select({ id: courseModuleTable.id })
-      .from(courseModuleTable)
-      .where(eq(courseModuleTable.courseId, courseId));
-    checkPermutation(
-      moduleIds,
-      current.map((r) => r.id),
-      'moduleIds',
-      'module',
-    );
-    await tx.execute(sql`
-      update course_modules m set position = o.ord, updated_at = now()
-      from unnest(${`{${moduleIds.join(',')}}`}::int[]) with ordinality as o(id, ord)
-      where m.id = o.id and m.course_id = ${courseId}`);
+    await reorder(tx, courseModuleTable.courseId, courseId, moduleIds, 'moduleIds', 'module');
     const [course] = await tx
       .update(courseTable)
       .set({ updatedAt: sql`now()` })
@@ -377,20 +336,7 @@ export async function reorderLessons(
   return db.transaction(async (tx) => {
     const module = await moduleOf(tx, organizationId, moduleId);
     await lockCourse(tx, organizationId, module.courseId);
-    const current = await tx
-      .select({ id: courseLessonTable.id })
-      .from(courseLessonTable)
-      .where(eq(courseLessonTable.moduleId, moduleId));
-    checkPermutation(
-      lessonIds,
-      current.map((r) => r.id),
-      'lessonIds',
-      'lesson',
-    );
-    await tx.execute(sql`
-      update course_lessons l set position = o.ord, updated_at = now()
-      from unnest(${`{${lessonIds.join(',')}}`}::int[]) with ordinality as o(id, ord)
-      where l.id = o.id and l.module_id = ${moduleId}`);
+    await reorder(tx, courseLessonTable.moduleId, moduleId, lessonIds, 'lessonIds', 'lesson');
     await touchCourse(tx, module.courseId);
     return module;
   });

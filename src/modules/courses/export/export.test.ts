@@ -11,6 +11,7 @@ import { seedCourse } from '../../../../seeds/courses.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { unzip } from '../../../test/unzip.ts';
+import { hasTool } from '../../../test/tools.ts';
 
 let h: Harness;
 let t: Tenant;
@@ -19,14 +20,7 @@ let courseId: number;
 let id: string;
 
 const schemas = fileURLToPath(new URL('./schemas/', import.meta.url));
-const hasXmllint = (() => {
-  try {
-    execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasXmllint = hasTool('xmllint');
 
 function xmllint(xml: string, schema: string): { ok: boolean; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'hg-manifest-'));

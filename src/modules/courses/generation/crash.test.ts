@@ -2,10 +2,10 @@
 // starts another: pg-boss hands the generation out again once its heartbeat lapses, and it resumes
 // at the module after its last checkpoint: every module exists exactly once, in order, and the
 // modules written before the kill are the very same rows.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
-import { workerProcesses } from '../../../test/workers.ts';
+import { stopAllAfterAll, workerProcesses } from '../../../test/workers.ts';
 
 let h: Harness;
 let t: Tenant;
@@ -15,10 +15,7 @@ beforeAll(async () => {
   h = await startHarness();
   t = await h.tenant('crash');
 });
-afterAll(async () => {
-  await workers.stopAll();
-  await h?.close();
-});
+stopAllAfterAll(workers, () => [h]);
 
 describe('a worker killed mid-generation', () => {
   it('the generation resumes from its last completed module on another worker', { timeout: 90_000 }, async () => {

@@ -1,11 +1,12 @@
 // GraphQL for course generation: generate a course, regenerate one module or one lesson, follow a
 // generation (query or SSE subscription). Thin: the work is in service.ts and tasks.ts.
-import { organizationOf, principalKey, type Context } from '../../../context.ts';
+import { principalKey, type Context } from '../../../context.ts';
 import { GENERATION_KINDS, GENERATION_STATUSES, courseGenerationTable } from '../../../db/tables/index.ts';
-import { LIST_PAGE } from '../../../db/keyset.ts';
-import { loadTenantNodes } from '../../../db/tenant.ts';
-import { builder, mutationErrors } from '../../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../../schema/common.ts';
+import { builder } from '../../../schema/builder.ts';
+import { tenantRows } from '../../../schema/nodes.ts';
+import { mutation } from '../../../schema/mutations.ts';
+import { listQuery, nodeQuery, progressSubscription } from '../../../schema/queries.ts';
+import { enumValues } from '../../../schema/common.ts';
 import { CourseLevelEnum, CourseRef } from '../schema.ts';
 import * as service from './service.ts';
 import { watchGeneration } from './watch.ts';
@@ -22,10 +23,9 @@ const GeneratorEnum = builder.enumType('CourseGenerator', {
 });
 
 export const CourseGenerationRef = builder.loadableNode('CourseGeneration', {
+  ...tenantRows(courseGenerationTable, { compiled: false }),
   description:
     'A generation job. At most COURSE_GENERATION_MAX_RUNNING (5 by default) run at once across all workers; the others wait in one queue.',
-  id: { resolve: (g) => g.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, courseGenerationTable, ids),
   fields: (t) => ({
     kind: t.expose('kind', { type: KindEnum }),
     status: t.expose('status', { type: StatusEnum }),
@@ -55,37 +55,19 @@ const GenerationConnection = builder.connectionObject({
   name: 'CourseGenerationConnection',
 });
 
-builder.queryFields((t) => ({
-  courseGeneration: t.field({
-    type: CourseGenerationRef,
-    nullable: true,
-    authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) =>
-      service.getGeneration(ctx.db, organizationOf(ctx), queryId(String(id), 'CourseGeneration')),
-  }),
-  courseGenerations: t.field({
-    type: GenerationConnection,
-    authScopes: { read: true },
-    description: 'Your generations, newest first.',
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => service.listGenerations(ctx.db, organizationOf(ctx), args),
-  }),
-}));
+nodeQuery('courseGeneration', CourseGenerationRef, (id, ctx, org) => service.getGeneration(ctx.db, org, id));
+listQuery('courseGenerations', {
+  type: GenerationConnection,
+  description: 'Your generations, newest first.',
+  resolve: (args, ctx, org) => service.listGenerations(ctx.db, org, args),
+});
 
-builder.subscriptionFields((t) => ({
-  courseGenerationProgress: t.field({
-    type: CourseGenerationRef,
-    authScopes: { read: true },
-    description:
-      'The generation each time its status, queue position or completed modules change (checked every 500 ms), until it completes or fails. Works over SSE (Accept: text/event-stream).',
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) =>
-      watchGeneration(ctx.db, organizationOf(ctx), queryId(String(id), 'CourseGeneration')),
-    resolve: (g) => g,
-  }),
-}));
+progressSubscription('courseGenerationProgress', {
+  type: CourseGenerationRef,
+  description:
+    'The generation each time its status, queue position or completed modules change (checked every 500 ms), until it completes or fails. Works over SSE (Accept: text/event-stream).',
+  watch: (id, ctx, org) => watchGeneration(ctx.db, org, id),
+});
 
 const L = service.GENERATION_LIMITS;
 const GenerateCourseInput = builder.inputType('GenerateCourseInput', {
@@ -109,51 +91,40 @@ export const GENERATION_COST = 500;
 
 const deps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
 
-builder.mutationFields((t) => ({
-  generateCourse: t.field({
+mutation('generateCourse', {
+  type: CourseGenerationRef,
+  description:
+    'Creates a DRAFT course and queues its generation; returns the generation at once. Follow it with courseGeneration or courseGenerationProgress.',
+  // A generation occupies one of the few running places for up to two minutes: it costs like a large page.
+  complexity: GENERATION_COST,
+  input: GenerateCourseInput,
+  resolve: ({ input }, ctx, org) => service.generateCourse(deps(ctx), org, principalKey(ctx.principal), input),
+});
+/** regenerateCourseModule and regenerateCourseLesson: new content for one part of a course, queued. */
+function regenerate(
+  part: 'Module' | 'Lesson',
+  description: string,
+  complexity: number,
+  queue: typeof service.regenerateModule,
+) {
+  mutation(`regenerateCourse${part}`, {
     type: CourseGenerationRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description:
-      'Creates a DRAFT course and queues its generation; returns the generation at once. Follow it with courseGeneration or courseGenerationProgress.',
-    // A generation occupies one of the few running places for up to two minutes: it costs like a large page.
-    complexity: GENERATION_COST,
-    args: { input: t.arg({ type: GenerateCourseInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      service.generateCourse(deps(ctx), organizationOf(ctx), principalKey(ctx.principal), input),
-  }),
-  regenerateCourseModule: t.field({
-    type: CourseGenerationRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description:
-      "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
-    complexity: GENERATION_COST / 5,
-    args: { id: t.arg.id({ required: true }), generator: t.arg({ type: GeneratorEnum }) },
-    resolve: (_root, { id, generator }, ctx) =>
-      service.regenerateModule(
-        deps(ctx),
-        organizationOf(ctx),
-        principalKey(ctx.principal),
-        inputId(String(id), 'CourseModule', 'id'),
-        generator,
-      ),
-  }),
-  regenerateCourseLesson: t.field({
-    type: CourseGenerationRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description:
-      'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
-    complexity: GENERATION_COST / 10,
-    args: { id: t.arg.id({ required: true }), generator: t.arg({ type: GeneratorEnum }) },
-    resolve: (_root, { id, generator }, ctx) =>
-      service.regenerateLesson(
-        deps(ctx),
-        organizationOf(ctx),
-        principalKey(ctx.principal),
-        inputId(String(id), 'CourseLesson', 'id'),
-        generator,
-      ),
-  }),
-}));
+    description,
+    complexity,
+    ids: { id: `Course${part}` },
+    args: (arg) => ({ generator: arg({ type: GeneratorEnum }) }),
+    resolve: ({ id, generator }, ctx, org) => queue(deps(ctx), org, principalKey(ctx.principal), id, generator),
+  });
+}
+regenerate(
+  'Module',
+  "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
+  GENERATION_COST / 5,
+  service.regenerateModule,
+);
+regenerate(
+  'Lesson',
+  'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
+  GENERATION_COST / 10,
+  service.regenerateLesson,
+);

@@ -13,9 +13,10 @@ import {
   type GenerationSpec,
   type GeneratorKind,
 } from '../../../db/tables/index.ts';
-import { tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { newestFirst, tenantPage, type PageArgs } from '../../../db/keyset.ts';
+import { findOwnedRow, ownedRow } from '../../../db/tenant.ts';
 import { COURSE_GENERATION_GROUP, QUEUES, type JobQueue } from '../../../db/queue.ts';
-import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
+import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import { lockCourse } from '../content/service.ts';
 
@@ -203,11 +204,7 @@ export async function regenerateModule(
 ): Promise<Generation> {
   const generator = resolveGenerator(deps.config, requested);
   return deps.db.transaction(async (tx) => {
-    const [module] = await tx
-      .select()
-      .from(courseModuleTable)
-      .where(and(eq(courseModuleTable.id, moduleId), eq(courseModuleTable.organizationId, organizationId)));
-    if (!module) throw new NotFoundError('CourseModule', String(moduleId));
+    const module = await ownedRow(tx, courseModuleTable, organizationId, moduleId, 'CourseModule');
     const course = await lockCourse(tx, organizationId, module.courseId);
     return queuePart(deps, tx, course, { kind: 'module', targetId: moduleId, moduleId }, generator, createdBy);
   });
@@ -223,11 +220,7 @@ export async function regenerateLesson(
 ): Promise<Generation> {
   const generator = resolveGenerator(deps.config, requested);
   return deps.db.transaction(async (tx) => {
-    const [lesson] = await tx
-      .select()
-      .from(courseLessonTable)
-      .where(and(eq(courseLessonTable.id, lessonId), eq(courseLessonTable.organizationId, organizationId)));
-    if (!lesson) throw new NotFoundError('CourseLesson', String(lessonId));
+    const lesson = await ownedRow(tx, courseLessonTable, organizationId, lessonId, 'CourseLesson');
     const course = await lockCourse(tx, organizationId, lesson.courseId);
     const part = { kind: 'lesson', targetId: lessonId, moduleId: lesson.moduleId } as const;
     return queuePart(deps, tx, course, part, generator, createdBy);
@@ -236,20 +229,11 @@ export async function regenerateLesson(
 
 // ---- reads -----------------------------------------------------------------------------------
 
-export async function getGeneration(db: Db, organizationId: number, id: number): Promise<Generation | null> {
-  const [row] = await db
-    .select()
-    .from(courseGenerationTable)
-    .where(and(eq(courseGenerationTable.id, id), eq(courseGenerationTable.organizationId, organizationId)));
-  return row ?? null;
+export function getGeneration(db: Db, organizationId: number, id: number): Promise<Generation | null> {
+  return findOwnedRow(db, courseGenerationTable, organizationId, id);
 }
 
-const generationOrdering: Ordering<Generation> = {
-  list: 'courseGenerations',
-  columns: [courseGenerationTable.id],
-  direction: 'desc',
-  key: (g) => [g.id],
-};
+const generationOrdering = newestFirst(courseGenerationTable, 'courseGenerations');
 
 export function listGenerations(db: Db, organizationId: number, page: PageArgs) {
   return tenantPage(db, courseGenerationTable, organizationId, generationOrdering, page);

@@ -11,7 +11,7 @@ import {
   organizationTable,
   type LeadStatus,
 } from '../../../db/tables/index.ts';
-import { decodeGlobalId } from '../../../lib/global-id.ts';
+import { localIdOrNull } from '../../../lib/global-id.ts';
 import { isoFromPg } from '../../../lib/time.ts';
 import type { Db } from '../../../resources.ts';
 import { SYSTEM_ACTOR } from '../../packhouse/history.ts';
@@ -95,15 +95,6 @@ export function eventProblem(body: unknown): string | null {
   return null;
 }
 
-function leadIdOf(globalId: string): number | null {
-  try {
-    const d = decodeGlobalId(globalId);
-    return d.typename === 'Lead' ? Number(d.id) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Applies one verified event; idempotent by (organization, connector, eventId). */
 export async function applyCrmEvent(
   db: Db,
@@ -111,7 +102,7 @@ export async function applyCrmEvent(
   connector: string,
   event: CrmEvent,
 ): Promise<{ outcome: EventOutcome; leadId: number | null }> {
-  const leadId = leadIdOf(event.lead);
+  const leadId = localIdOrNull(event.lead, 'Lead');
   const occurredAt = new Date(event.occurredAt).toISOString();
   return db.transaction(async (tx) => {
     const recorded = await tx

@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import { organizationOf, type Context } from '../../../context.ts';
 import { cardTable } from '../../../db/tables/index.ts';
-import { LIST_PAGE } from '../../../db/keyset.ts';
-import { loadTenantNodes } from '../../../db/tenant.ts';
 import { bpsFromPercent, paiseFromRupees, percentFromBps, rupeesFromPaise } from '../../../lib/money.ts';
-import { builder, type InputFieldBuilder, mutationErrors } from '../../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId } from '../../../schema/common.ts';
+import { builder, type InputFieldBuilder } from '../../../schema/builder.ts';
+import { tenantRows } from '../../../schema/nodes.ts';
+import { enumValues } from '../../../schema/common.ts';
+import { mutation } from '../../../schema/mutations.ts';
+import { listQuery } from '../../../schema/queries.ts';
 import * as catalog from './service.ts';
 import { SPEND_CATEGORIES } from './scoring.ts';
 
@@ -32,9 +33,8 @@ const CardRewardRateRef = builder.objectRef<catalog.CardRate>('CardRewardRate').
 });
 
 export const CardRef = builder.loadableNode('Card', {
+  ...tenantRows(cardTable, { compiled: false }),
   description: 'A credit card of your catalog, as the built-in scorer sees it.',
-  id: { resolve: (c) => c.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, cardTable, ids),
   fields: (t) => ({
     code: t.exposeString('code'),
     name: t.exposeString('name'),
@@ -71,16 +71,12 @@ export const CardRef = builder.loadableNode('Card', {
 
 const CardConnection = builder.connectionObject({ type: CardRef, name: 'CardConnection' });
 
-builder.queryFields((t) => ({
-  cards: t.field({
-    type: CardConnection,
-    authScopes: { read: true },
-    description: 'Your card catalog, by code.',
-    args: { ...t.arg.connectionArgs(), activeOnly: t.arg.boolean({ defaultValue: false }) },
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => catalog.listCards(ctx.db, organizationOf(ctx), args.activeOnly ?? false, args),
-  }),
-}));
+listQuery('cards', {
+  type: CardConnection,
+  description: 'Your card catalog, by code.',
+  args: (arg) => ({ activeOnly: arg.boolean({ defaultValue: false }) }),
+  resolve: (args, ctx, org) => catalog.listCards(ctx.db, org, args.activeOnly ?? false, args),
+});
 
 const rupees = z
   .string()
@@ -160,26 +156,22 @@ function toCardInput(input: CardArgs): Partial<catalog.CardInput> {
   return out;
 }
 
-builder.mutationFields((t) => ({
-  createCard: t.field({
-    type: CardRef,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description: 'Adds a card to your catalog (admins only). New jobs score with it at once.',
-    args: { input: t.arg({ type: CardInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      catalog.createCard(ctx.db, organizationOf(ctx), {
-        ...{ feeWaiverSpendPaise: null, welcomeBenefitPaise: 0, active: true, rates: [] },
-        ...toCardInput(input),
-      } as catalog.CardInput),
-  }),
-  updateCard: t.field({
-    type: CardRef,
-    authScopes: { admin: true },
-    errors: mutationErrors,
-    description: 'Changes a card of your catalog (admins only); deactivate it with active: false.',
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: CardPatch, required: true }) },
-    resolve: (_root, { id, input }, ctx) =>
-      catalog.updateCard(ctx.db, organizationOf(ctx), inputId(String(id), 'Card', 'id'), toCardInput(input)),
-  }),
-}));
+mutation('createCard', {
+  type: CardRef,
+  scope: 'admin',
+  description: 'Adds a card to your catalog (admins only). New jobs score with it at once.',
+  input: CardInput,
+  resolve: ({ input }, ctx, org) =>
+    catalog.createCard(ctx.db, org, {
+      ...{ feeWaiverSpendPaise: null, welcomeBenefitPaise: 0, active: true, rates: [] },
+      ...toCardInput(input),
+    } as catalog.CardInput),
+});
+mutation('updateCard', {
+  type: CardRef,
+  scope: 'admin',
+  description: 'Changes a card of your catalog (admins only); deactivate it with active: false.',
+  ids: { id: 'Card' },
+  input: CardPatch,
+  resolve: ({ id, input }, ctx, org) => catalog.updateCard(ctx.db, org, id, toCardInput(input)),
+});

@@ -2,7 +2,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { cardRewardRateTable, cardTable } from '../../../db/tables/index.ts';
 import { uniquely } from '../../../db/constraint.ts';
-import { keysetPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { keysetPage, type PageArgs, orderBy } from '../../../db/keyset.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import { cardFields, type CardFields, type CatalogCard, type RewardRate, type SpendCategory } from './scoring.ts';
@@ -10,12 +10,7 @@ import { cardFields, type CardFields, type CatalogCard, type RewardRate, type Sp
 export type Card = typeof cardTable.$inferSelect;
 export type CardRate = typeof cardRewardRateTable.$inferSelect;
 
-export const cardOrdering: Ordering<Card> = {
-  list: 'cards:CODE_ASC',
-  columns: [cardTable.code, cardTable.id],
-  direction: 'asc',
-  key: (c) => [c.code, c.id],
-};
+export const cardOrdering = orderBy(cardTable, 'cards:CODE_ASC', 'code', 'asc');
 
 export function listCards(db: Db, organizationId: number, activeOnly: boolean, page: PageArgs) {
   return keysetPage(

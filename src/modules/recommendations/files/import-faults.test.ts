@@ -46,7 +46,9 @@ function csvOf(count: number, start = 0, extra: string[] = []): string {
   return `${[...lines, ...extra].join('\n')}\n`;
 }
 
-async function upload(body: BodyInit | Buffer, query: string) {
+type Upload = { status: number; body: any; ms: number };
+
+async function upload(body: BodyInit | Buffer, query: string): Promise<Upload> {
   const started = performance.now();
   const res = await h.fetch(`/jobs/import?${query}`, {
     method: 'POST',
@@ -72,6 +74,17 @@ async function expectClean() {
   expect(again.map((r) => r.status)).toEqual(Array(slots).fill(201));
 }
 
+/**
+ * `r` was refused: HTTP `status`, its first error coded `code` and naming `mention`, answered within
+ * `withinMs` when given; and nothing was left behind.
+ */
+async function expectRefusal(r: Upload, status: number, code: string, mention: string, withinMs?: number) {
+  expect(r.status).toBe(status);
+  expect(r.body.errors[0]).toMatchObject({ message: expect.stringContaining(mention), extensions: { code } });
+  if (withinMs !== undefined) expect(r.ms).toBeLessThan(withinMs);
+  await expectClean();
+}
+
 describe('CSV', () => {
   it('a NUL byte in a cell refuses that row, naming it, and imports the rest', async () => {
     const r = await upload(csvOf(3, 0, ['NUL\u0000REF,1,2,3,4,5,6,7,', 'CUST-OK,1\u0000,2,3,4,5,6,7,']), 'format=csv');
@@ -86,13 +99,7 @@ describe('CSV', () => {
 
   it('PostgreSQL refusing the COPY after the last chunk answers 422 and releases everything', async () => {
     const r = await upload(csvOf(3, 100, ['REFUSE-ME,1,2,3,4,5,6,7,']), 'format=csv');
-    expect(r.status).toBe(422);
-    expect(r.body.errors[0]).toMatchObject({
-      message: expect.stringContaining('refused by the test trigger'),
-      extensions: { code: 'UNREADABLE' },
-    });
-    expect(r.ms).toBeLessThan(3_000);
-    await expectClean();
+    await expectRefusal(r, 422, 'UNREADABLE', 'refused by the test trigger', 3_000);
   });
 
   it('PostgreSQL refusing the COPY mid-stream answers 422 and releases everything', async () => {
@@ -148,24 +155,12 @@ describe('a slow upload is cut off and frees its slot', () => {
 
   it('nothing sent for IMPORT_IDLE_SECONDS: 408', async () => {
     const r = await upload(trickle([CUSTOMER_COLUMNS.join(',')], 10, true), 'format=csv');
-    expect(r.status).toBe(408);
-    expect(r.body.errors[0]).toMatchObject({
-      message: expect.stringContaining('IMPORT_IDLE_SECONDS'),
-      extensions: { code: 'TOO_SLOW' },
-    });
-    expect(r.ms).toBeLessThan(2_500);
-    await expectClean();
+    await expectRefusal(r, 408, 'TOO_SLOW', 'IMPORT_IDLE_SECONDS', 2_500);
   });
 
   it('a line every 200 ms, past IMPORT_DEADLINE_SECONDS: 408', async () => {
     const r = await upload(trickle(csvOf(100, 400).trim().split('\n'), 200), 'format=csv');
-    expect(r.status).toBe(408);
-    expect(r.body.errors[0]).toMatchObject({
-      message: expect.stringContaining('IMPORT_DEADLINE_SECONDS'),
-      extensions: { code: 'TOO_SLOW' },
-    });
-    expect(r.ms).toBeLessThan(4_500);
-    await expectClean();
+    await expectRefusal(r, 408, 'TOO_SLOW', 'IMPORT_DEADLINE_SECONDS', 4_500);
   });
 });
 
@@ -204,11 +199,6 @@ describe('XLSX: temporary files never stay', () => {
     const bomb = xlsxWithSheet(sheet);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const r = await upload(bomb, 'format=xlsx');
-    expect(r.status).toBe(413);
-    expect(r.body.errors[0]).toMatchObject({
-      message: expect.stringContaining('inflates'),
-      extensions: { code: 'TOO_LARGE' },
-    });
-    await expectClean();
+    await expectRefusal(r, 413, 'TOO_LARGE', 'inflates');
   });
 });

@@ -1,7 +1,8 @@
 // GraphQL for job files: importRecommendationJob takes a CSV or XLSX file as a multipart request.
 // Larger files go to POST /jobs/import (src/http/use-recommendation-files.ts), which streams them.
-import { organizationOf, principalKey } from '../../../context.ts';
-import { builder, ErrorInterface, mutationErrors } from '../../../schema/builder.ts';
+import { principalKey } from '../../../context.ts';
+import { builder, ErrorInterface } from '../../../schema/builder.ts';
+import { mutation } from '../../../schema/mutations.ts';
 import { InputRowErrorRef, jobDeps, ProviderEnum, RecommendationJobRef, type JobPayload } from '../jobs/schema.ts';
 import { fileFormatOf } from './format.ts';
 import { ImportError, importJob } from './import.ts';
@@ -36,31 +37,28 @@ builder.objectType(ImportError, {
 // (10 MB imports in about 5 s); bigger ones go to POST /jobs/import, which streams and has no deadline.
 export const MULTIPART_MAX_BYTES = 10 * 1024 * 1024;
 
-builder.mutationFields((t) => ({
-  importRecommendationJob: t.field({
-    type: ImportPayload,
-    authScopes: { write: true },
-    errors: { types: [...mutationErrors.types, ImportError] },
-    description: `Imports customers from a CSV or XLSX file sent as a multipart request (up to ${MULTIPART_MAX_BYTES / 1048576} MB; POST bigger files to /jobs/import).`,
-    args: {
-      file: t.arg({ type: 'File', required: true }),
-      name: t.arg.string(),
-      provider: t.arg({ type: ProviderEnum }),
-    },
-    resolve: async (_root, { file, name, provider }, ctx) => {
-      const format = fileFormatOf({ fileName: file.name, contentType: file.type }) ?? 'csv';
-      if (file.size > MULTIPART_MAX_BYTES) {
-        throw new ImportError(
-          'TOO_LARGE',
-          `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`,
-        );
-      }
-      return importJob(jobDeps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
-        source: file.stream() as unknown as AsyncIterable<Uint8Array>,
-        format,
-        name,
-        provider,
-      });
-    },
+mutation('importRecommendationJob', {
+  type: ImportPayload,
+  errors: [ImportError],
+  description: `Imports customers from a CSV or XLSX file sent as a multipart request (up to ${MULTIPART_MAX_BYTES / 1048576} MB; POST bigger files to /jobs/import).`,
+  args: (arg) => ({
+    file: arg({ type: 'File', required: true }),
+    name: arg.string(),
+    provider: arg({ type: ProviderEnum }),
   }),
-}));
+  resolve: async ({ file, name, provider }, ctx, org) => {
+    const format = fileFormatOf({ fileName: file.name, contentType: file.type }) ?? 'csv';
+    if (file.size > MULTIPART_MAX_BYTES) {
+      throw new ImportError(
+        'TOO_LARGE',
+        `The file is ${Math.round(file.size / 1048576)} MB; upload files over ${MULTIPART_MAX_BYTES / 1048576} MB to POST /jobs/import, which streams them.`,
+      );
+    }
+    return importJob(jobDeps(ctx), org, principalKey(ctx.principal), {
+      source: file.stream() as unknown as AsyncIterable<Uint8Array>,
+      format,
+      name,
+      provider,
+    });
+  },
+});

@@ -2,12 +2,12 @@
 // the killed workers' chunks are handed out again after their heartbeat lapses, and the job ends
 // with every customer stored exactly once, and results identical to an uninterrupted run of the
 // same customers. Workers are real `src/worker.ts` processes; the provider is the mock, fast.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../../../loadtest/mock-provider.ts';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
 import { startHarness, TEST_REDIS_URL, type Harness, type Tenant } from '../../../test/harness.ts';
 import { catalogTenant, customerInputs, JOB, submit, waitForJob } from '../../../test/recommendations.ts';
-import { workerProcesses } from '../../../test/workers.ts';
+import { stopAllAfterAll, workerProcesses } from '../../../test/workers.ts';
 
 const COUNT = 480;
 
@@ -47,11 +47,7 @@ beforeAll(async () => {
   });
   t = await catalogTenant(h, 'crashes');
 });
-afterAll(async () => {
-  await workers.stopAll();
-  await h?.close();
-  await mock?.close();
-});
+stopAllAfterAll(workers, () => [h, mock]);
 
 describe('a worker killed with SIGKILL three times', () => {
   it('loses no customer, stores none twice, and matches an uninterrupted run', async () => {

@@ -3,10 +3,10 @@
 // lost with the worker; the chunk runs again on another worker, which sends those customers again
 // with the same keys, so the provider answers from its ledger and scores no customer twice. No Redis:
 // the workers share the limit through PostgreSQL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
 import { catalogTenant, customerInputs, startMockProcess, submit, waitForJob } from '../../../test/recommendations.ts';
-import { workerProcesses } from '../../../test/workers.ts';
+import { stopAllAfterAll, workerProcesses } from '../../../test/workers.ts';
 
 const COUNT = 40;
 
@@ -30,11 +30,7 @@ beforeAll(async () => {
   h = await startHarness({ env: { PROVIDER_URL: mock.url, PROVIDER_RATE_LIMIT: '40', JOB_CHUNK_SIZE: '20' } });
   t = await catalogTenant(h, 'resend');
 });
-afterAll(async () => {
-  await workers.stopAll();
-  await h?.close();
-  await mock?.close();
-});
+stopAllAfterAll(workers, () => [h, mock]);
 
 describe('a worker killed with calls in flight', () => {
   it('has them sent again with the same Idempotency-Keys, and no customer scored twice', async () => {

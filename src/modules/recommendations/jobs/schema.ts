@@ -3,7 +3,7 @@
 // service.ts, import.ts and tasks.ts. Big files stream through POST /jobs/import and results
 // download from /jobs/:id/results.csv|xlsx (src/http/use-recommendation-files.ts).
 import '../catalog/schema.ts';
-import { organizationOf, principalKey, type Context } from '../../../context.ts';
+import { principalKey, type Context } from '../../../context.ts';
 import {
   JOB_SOURCES,
   JOB_STATUSES,
@@ -11,12 +11,13 @@ import {
   recommendationJobTable,
   type StoredRecommendation,
 } from '../../../db/tables/index.ts';
-import { LIST_PAGE } from '../../../db/keyset.ts';
-import { loadTenantNodes } from '../../../db/tenant.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
-import { builder, mutationErrors } from '../../../schema/builder.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../../schema/common.ts';
+import { builder } from '../../../schema/builder.ts';
+import { tenantRows } from '../../../schema/nodes.ts';
+import { mutation } from '../../../schema/mutations.ts';
+import { listQuery, nodeQuery, progressSubscription } from '../../../schema/queries.ts';
+import { connectionComplexity, enumValues } from '../../../schema/common.ts';
 import { CardRef } from '../catalog/schema.ts';
 import { FAILURE_REASONS } from '../provider/retry.ts';
 import * as service from './service.ts';
@@ -82,9 +83,8 @@ export const InputRowErrorRef = builder.objectRef<{ line: number; message: strin
 const InputErrorConnection = builder.connectionObject({ type: InputRowErrorRef, name: 'InputRowErrorConnection' });
 
 export const RecommendationJobRef = builder.loadableNode('RecommendationJob', {
+  ...tenantRows(recommendationJobTable, { compiled: false }),
   description: 'A batch of customers to score. Counts and rate update as workers finish chunks.',
-  id: { resolve: (j) => j.id },
-  load: (ids: string[], ctx: Context) => loadTenantNodes(ctx, recommendationJobTable, ids),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: true }),
     status: t.expose('status', { type: JobStatusEnum }),
@@ -136,36 +136,19 @@ export const RecommendationJobRef = builder.loadableNode('RecommendationJob', {
 });
 const JobConnection = builder.connectionObject({ type: RecommendationJobRef, name: 'RecommendationJobConnection' });
 
-builder.queryFields((t) => ({
-  recommendationJob: t.field({
-    type: RecommendationJobRef,
-    nullable: true,
-    authScopes: { read: true },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) =>
-      service.getJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
-  }),
-  recommendationJobs: t.field({
-    type: JobConnection,
-    authScopes: { read: true },
-    description: 'Your jobs, newest first.',
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(LIST_PAGE),
-    resolve: (_root, args, ctx) => service.listJobs(ctx.db, organizationOf(ctx), args),
-  }),
-}));
+nodeQuery('recommendationJob', RecommendationJobRef, (id, ctx, org) => service.getJob(ctx.db, org, id));
+listQuery('recommendationJobs', {
+  type: JobConnection,
+  description: 'Your jobs, newest first.',
+  resolve: (args, ctx, org) => service.listJobs(ctx.db, org, args),
+});
 
-builder.subscriptionFields((t) => ({
-  recommendationJobProgress: t.field({
-    type: RecommendationJobRef,
-    authScopes: { read: true },
-    description:
-      'The job each time its progress changes (checked every 500 ms), ending once it has completed or been cancelled. Works over SSE (Accept: text/event-stream).',
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => watchJob(ctx.db, organizationOf(ctx), queryId(String(id), 'RecommendationJob')),
-    resolve: (job) => job,
-  }),
-}));
+progressSubscription('recommendationJobProgress', {
+  type: RecommendationJobRef,
+  description:
+    'The job each time its progress changes (checked every 500 ms), ending once it has completed or been cancelled. Works over SSE (Accept: text/event-stream).',
+  watch: (id, ctx, org) => watchJob(ctx.db, org, id),
+});
 
 const CustomerSpendInput = builder.inputType('CustomerSpendInput', {
   description:
@@ -212,36 +195,26 @@ const SubmitPayload = builder.objectRef<JobPayload>('SubmitRecommendationJobPayl
 });
 export const jobDeps = (ctx: Context) => ({ db: ctx.db, jobs: ctx.jobs, config: ctx.config });
 
-builder.mutationFields((t) => ({
-  submitRecommendationJob: t.field({
-    type: SubmitPayload,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: `Scores 1 to ${service.MAX_INLINE_CUSTOMERS} customers in the background; follow it with recommendationJob or recommendationJobProgress.`,
-    args: { input: t.arg({ type: SubmitJobInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      service.submitInlineJob(jobDeps(ctx), organizationOf(ctx), principalKey(ctx.principal), {
-        name: input.name,
-        provider: input.provider,
-        customers: input.customers as service.InlineCustomer[],
-      }),
-  }),
-  cancelRecommendationJob: t.field({
-    type: RecommendationJobRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Stops a queued or running job; customers already scored keep their results.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) =>
-      service.cancelJob(ctx.db, organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
-  }),
-  retryFailedRecommendations: t.field({
-    type: RecommendationJobRef,
-    authScopes: { write: true },
-    errors: mutationErrors,
-    description: 'Scores again the customers of a completed job that failed.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) =>
-      service.retryFailedCustomers(jobDeps(ctx), organizationOf(ctx), inputId(String(id), 'RecommendationJob', 'id')),
-  }),
-}));
+mutation('submitRecommendationJob', {
+  type: SubmitPayload,
+  description: `Scores 1 to ${service.MAX_INLINE_CUSTOMERS} customers in the background; follow it with recommendationJob or recommendationJobProgress.`,
+  input: SubmitJobInput,
+  resolve: ({ input }, ctx, org) =>
+    service.submitInlineJob(jobDeps(ctx), org, principalKey(ctx.principal), {
+      name: input.name,
+      provider: input.provider,
+      customers: input.customers as service.InlineCustomer[],
+    }),
+});
+mutation('cancelRecommendationJob', {
+  type: RecommendationJobRef,
+  description: 'Stops a queued or running job; customers already scored keep their results.',
+  ids: { id: 'RecommendationJob' },
+  resolve: ({ id }, ctx, org) => service.cancelJob(ctx.db, org, id),
+});
+mutation('retryFailedRecommendations', {
+  type: RecommendationJobRef,
+  description: 'Scores again the customers of a completed job that failed.',
+  ids: { id: 'RecommendationJob' },
+  resolve: ({ id }, ctx, org) => service.retryFailedCustomers(jobDeps(ctx), org, id),
+});

@@ -12,9 +12,9 @@ import {
   type OutcomeStatus,
   type ProviderKind,
 } from '../../../db/tables/index.ts';
-import { keysetPage, tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
+import { keysetPage, newestFirst, tenantPage, type Ordering, type PageArgs } from '../../../db/keyset.ts';
 import { QUEUES, type JobQueue, type QueuePayload } from '../../../db/queue.ts';
-import { lockOwnedRow } from '../../../db/tenant.ts';
+import { findOwnedRow, lockOwnedRow } from '../../../db/tenant.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import { isoFromPg } from '../../../lib/time.ts';
 import type { Db } from '../../../resources.ts';
@@ -269,20 +269,11 @@ export async function retryFailedCustomers(deps: JobDeps, organizationId: number
 
 // ---- reads -----------------------------------------------------------------------------------
 
-export async function getJob(db: Db, organizationId: number, id: number): Promise<Job | null> {
-  const [job] = await db
-    .select()
-    .from(recommendationJobTable)
-    .where(and(eq(recommendationJobTable.organizationId, organizationId), eq(recommendationJobTable.id, id)));
-  return job ?? null;
+export function getJob(db: Db, organizationId: number, id: number): Promise<Job | null> {
+  return findOwnedRow(db, recommendationJobTable, organizationId, id);
 }
 
-const jobOrdering: Ordering<Job> = {
-  list: 'recommendationJobs:NEWEST',
-  columns: [recommendationJobTable.id],
-  direction: 'desc',
-  key: (j) => [j.id],
-};
+const jobOrdering = newestFirst(recommendationJobTable, 'recommendationJobs:NEWEST');
 
 export function listJobs(db: Db, organizationId: number, page: PageArgs) {
   return tenantPage(db, recommendationJobTable, organizationId, jobOrdering, page);
