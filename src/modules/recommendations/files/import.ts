@@ -18,6 +18,7 @@ import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
+import { copyFailure, copyText } from '../../../db/copy.ts';
 import { recommendationJobTable, type ProviderKind } from '../../../db/tables/index.ts';
 import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from '../jobs/input.ts';
 import {
@@ -238,12 +239,6 @@ function loadExcel(): Promise<typeof ExcelJS> {
   return excelModule;
 }
 
-function copyText(value: string | number | null): string {
-  return value === null
-    ? '\\N'
-    : String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-}
-
 type Deadlines = { idleMs: number; totalMs: number };
 
 /**
@@ -384,25 +379,6 @@ async function copyRows(
     throw err;
   }
   return state;
-}
-
-/**
- * Rejects when PostgreSQL refuses the COPY data. postgres.js resolves a COPY query with its stream as
- * soon as the copy starts, so a refusal that arrives after the last chunk was written reaches neither
- * the stream nor the query's promise, and `finished(copy)` never settles: the import held its slot
- * and an aborted transaction until restart. The query's own reject still runs; hook it.
- */
-function copyFailure(query: postgres.PendingQuery<postgres.Row[]>): Promise<never> {
-  const pending = query as unknown as { reject: (err: unknown) => void };
-  const reject = pending.reject;
-  const failed = new Promise<never>((_, fail) => {
-    pending.reject = (err) => {
-      fail(err);
-      reject(err);
-    };
-  });
-  failed.catch(() => {});
-  return failed;
 }
 
 // An import holds one pooled connection for as long as its upload lasts: a few slow uploads must not
