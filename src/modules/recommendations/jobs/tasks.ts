@@ -3,7 +3,7 @@
 // checkpoint). Outcomes insert with ON CONFLICT DO NOTHING and the job's counters grow by the rows
 // actually inserted, in the same transaction — so a chunk that runs again after a crash, or twice at
 // once, neither loses a customer nor stores or counts one twice.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type postgres from 'postgres';
 import { copyIn, copyText } from '../../../db/copy.ts';
@@ -17,6 +17,7 @@ import {
 import { createBoss, takePayload, QUEUES, workOptions } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
+import type { Recommendation } from '../catalog/scoring.ts';
 import {
   createProviderRuntime,
   scoreCustomers,
@@ -38,29 +39,38 @@ export async function pendingCustomers(
   firstSeq: number,
   lastSeq: number,
 ): Promise<JobCustomer[]> {
-  const rows = await db
-    .select()
-    .from(jobCustomerTable)
-    .where(
-      and(
-        eq(jobCustomerTable.jobId, jobId),
-        sql`${jobCustomerTable.seq} between ${firstSeq} and ${lastSeq}`,
-        sql`not exists (select 1 from ${jobResultTable} r where r.job_id = ${jobId} and r.seq = ${jobCustomerTable.seq})`,
-      ),
-    )
-    .orderBy(asc(jobCustomerTable.seq));
+  // Plain rows, mapped by hand: a chunk reads 5,000 of them, and the ORM's per-column mapping was a
+  // tenth of a worker's time. Amounts are bigint (text on the wire), whole paise within 2^53.
+  const rows = await db.execute<{
+    seq: number;
+    customer_ref: string;
+    gmv: string | null;
+    a: string;
+    b: string;
+    c: string;
+    d: string;
+    e: string;
+    f: string;
+    g: string;
+  }>(sql`
+    select seq, customer_ref, gmv_paise as gmv, online_shopping_paise as a, groceries_paise as b, dining_paise as c,
+      travel_paise as d, fuel_paise as e, utilities_paise as f, other_paise as g
+    from ${jobCustomerTable} c
+    where c.job_id = ${jobId} and c.seq between ${firstSeq} and ${lastSeq}
+      and not exists (select 1 from ${jobResultTable} r where r.job_id = ${jobId} and r.seq = c.seq)
+    order by c.seq`);
   return rows.map((r) => ({
     seq: r.seq,
-    customerRef: r.customerRef,
-    gmv: r.gmvPaise,
+    customerRef: r.customer_ref,
+    gmv: r.gmv === null ? null : Number(r.gmv),
     spend: {
-      online_shopping: r.onlineShoppingPaise,
-      groceries: r.groceriesPaise,
-      dining: r.diningPaise,
-      travel: r.travelPaise,
-      fuel: r.fuelPaise,
-      utilities: r.utilitiesPaise,
-      other: r.otherPaise,
+      online_shopping: Number(r.a),
+      groceries: Number(r.b),
+      dining: Number(r.c),
+      travel: Number(r.d),
+      fuel: Number(r.e),
+      utilities: Number(r.f),
+      other: Number(r.g),
     },
   }));
 }
@@ -85,6 +95,18 @@ function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
     fees: r.feesPaise,
   }));
   return { ...base, status: 'scored' as const, recommendations };
+}
+
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+
+/** The cards as toRow stores them (StoredRecommendation[]), as JSON text, without the objects in between. */
+function storedJson(recs: Recommendation[]): string {
+  let json = '[';
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    json += `${i ? ',' : ''}{"rank":${jsonNumber(r.rank)},"cardId":${r.cardId === null ? 'null' : jsonNumber(r.cardId)},"code":${JSON.stringify(r.code)},"name":${JSON.stringify(r.name)},"net":${jsonNumber(r.netSavingsPaise)},"rewards":${jsonNumber(r.yearlyRewardsPaise)},"fees":${jsonNumber(r.feesPaise)}}`;
+  }
+  return `${json}]`;
 }
 
 /**
@@ -119,11 +141,13 @@ async function copyOutcomes(
   let text = '';
   let scored = 0;
   for (const o of outcomes) {
-    const r = toRow(job, o);
-    if (r.status === 'scored') {
+    if (o.status === 'scored') {
       scored++;
-      text += `${prefix}${r.seq}\t${copyText(r.customerRef)}\tscored\t${copyText(JSON.stringify(r.recommendations))}\t\\N\t\\N\t${r.attempts}\n`;
-    } else {
+      text += `${prefix}${o.seq}\t${copyText(o.customerRef)}\tscored\t${copyText(storedJson(o.recommendations))}\t\\N\t\\N\t${o.attempts}\n`;
+      continue;
+    }
+    const r = toRow(job, o);
+    if (r.status === 'failed') {
       text += `${prefix}${r.seq}\t${copyText(r.customerRef)}\tfailed\t\\N\t${copyText(r.reason)}\t${copyText(r.detail)}\t${r.attempts}\n`;
     }
   }
