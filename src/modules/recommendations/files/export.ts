@@ -5,7 +5,7 @@
 // XLSX goes through src/lib/xlsx-writer.ts, which streams; exceljs's writer holds the sheet whole.
 import { PassThrough, Readable } from 'node:stream';
 import type { StoredRecommendation } from '../../../db/tables/index.ts';
-import { createXlsxWriter, decimalCell, type Cell } from '../../../lib/xlsx-writer.ts';
+import { cellXml, column, createXlsxWriter, decimalXml } from '../../../lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
 import type { Sql } from '../../../resources.ts';
 import type { FileFormat } from './format.ts';
@@ -111,10 +111,30 @@ async function* csvLines(
   }
 }
 
-/** The same row for a spreadsheet: net savings as numbers (written digit for digit), not text. */
-function xlsxCells(row: ResultRow): (Cell | { decimal: string })[] {
-  return cells(row).map((value, i) =>
-    i >= 2 && i < 2 + TOP_N * 3 && (i - 2) % 3 === 2 && value !== '' ? decimalCell(String(value)) : value,
+// Column letters of the export, once.
+const LETTERS = EXPORT_COLUMNS.map((_, i) => column(i));
+
+/**
+ * The row's cells as sheet XML, the same as addRow would write for cells(row) with each net saving
+ * a decimal cell (a number, digit for digit), built at once: 200,000 rows of 35 cells made 14
+ * million short-lived values otherwise.
+ */
+function xlsxRow(row: ResultRow, n: number): string {
+  let xml = cellXml(`A${n}`, row.customer_ref) + cellXml(`B${n}`, row.status);
+  const { codes, names, nets } = row;
+  const cards = codes === null ? 0 : Math.min(codes.length, TOP_N);
+  for (let i = 0; i < cards; i++) {
+    xml +=
+      cellXml(`${LETTERS[2 + i * 3]}${n}`, codes![i]) +
+      cellXml(`${LETTERS[3 + i * 3]}${n}`, names![i]) +
+      decimalXml(`${LETTERS[4 + i * 3]}${n}`, rupeesFromPaise(nets![i]));
+  }
+  const at = 2 + TOP_N * 3;
+  return (
+    xml +
+    cellXml(`${LETTERS[at]}${n}`, row.reason ?? '') +
+    cellXml(`${LETTERS[at + 1]}${n}`, row.detail ?? '') +
+    cellXml(`${LETTERS[at + 2]}${n}`, row.attempts)
   );
 }
 
@@ -127,7 +147,7 @@ async function writeXlsx(
   const xlsx = await createXlsxWriter(out, 'recommendations');
   await xlsx.addRow(EXPORT_COLUMNS);
   for await (const rows of resultBatches(sql, job)) {
-    for (const r of rows) await xlsx.addRow(xlsxCells(r));
+    for (const r of rows) await xlsx.addRowXml(xlsxRow(r, xlsx.nextRow));
     onRows?.(rows.length);
   }
   await xlsx.finish();
