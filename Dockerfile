@@ -9,7 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
+# A young generation of at most 8 MB per semi-space, for the API and the workers alike
+# (docs/decisions/0022-young-generation-8-mb.md): V8's default let it grow to ~120 MB.
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./

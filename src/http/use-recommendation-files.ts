@@ -4,12 +4,12 @@
 // Same credentials as /graphql (Authorization: Bearer <key or token>, or X-API-Key), which a browser
 // cannot send cross-site without a CORS preflight, so these routes need no extra CSRF token.
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Principal, Scope } from '../context.ts';
 import type { JobQueue } from '../db/queue.ts';
 import { localIdOrNull } from '../lib/global-id.ts';
+import { toWebStream } from '../lib/web-stream.ts';
 import { exportResults, type ExportFormat } from '../modules/recommendations/files/export.ts';
 import { FILE_CONTENT_TYPES, fileFormatOf, XLSX_CONTENT_TYPE } from '../modules/recommendations/files/format.ts';
 import { ImportError, importJob } from '../modules/recommendations/files/import.ts';
@@ -137,7 +137,7 @@ async function handleExport(
       'NOT_FOUND',
       `No recommendation job with id ${globalId.slice(0, 64)} exists in your organization.`,
     );
-  const body = Readable.toWeb(exportResults(deps.sql, job, format)) as ReadableStream;
+  const body = toWebStream(exportResults(deps.sql, job, format));
   return new Response(body, {
     status: 200,
     headers: {

@@ -54,7 +54,7 @@ export function escapeXml(text: string): string {
 const COLUMNS: string[] = [];
 
 /** Column letters of a 0-based index: 0 → A, 25 → Z, 26 → AA. */
-function column(index: number): string {
+export function column(index: number): string {
   return (COLUMNS[index] ??= columnName(index));
 }
 
@@ -65,7 +65,7 @@ function columnName(index: number): string {
 }
 
 // Cell references are optional for Excel but required by other readers (exceljs among them).
-function cellXml(ref: string, value: Cell): string {
+export function cellXml(ref: string, value: Cell): string {
   if (value === null || value === undefined || value === '') return '';
   if (typeof value === 'number') return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : '';
   // xml:space only where it matters (leading or trailing blanks): a fifth of a typical sheet's bytes.
@@ -78,13 +78,20 @@ export function decimalCell(value: string): { decimal: string } {
   return { decimal: value };
 }
 
-function decimalXml(ref: string, value: string): string {
+export function decimalXml(ref: string, value: string): string {
   return /^-?\d+(\.\d+)?$/.test(value) ? `<c r="${ref}"><v>${value}</v></c>` : cellXml(ref, value);
 }
 
 export type XlsxWriter = {
   /** Appends a row; resolves when the destination can take more. Decimal strings go in as numbers with `decimalCell`. */
   addRow(cells: (Cell | { decimal: string })[]): Promise<void>;
+  /**
+   * Appends a row whose cells the caller wrote with cellXml / decimalXml, their references in row
+   * `nextRow`: a large export builds each row's XML at once instead of an array of cells.
+   */
+  addRowXml(cells: string): Promise<void>;
+  /** The number of the row the next addRow or addRowXml writes. */
+  readonly nextRow: number;
   /** Finishes the sheet and the zip. The destination is not ended. */
   finish(): Promise<void>;
 };
@@ -99,19 +106,30 @@ export async function createXlsxWriter(out: Writable, sheetName = 'Sheet1'): Pro
   let pending = '';
   let rowNumber = 0;
 
+  const addRowXml = async (cells: string) => {
+    rowNumber++;
+    pending += `<row r="${rowNumber}">${cells}</row>`;
+    if (pending.length >= 65_536) {
+      const chunk = pending;
+      pending = '';
+      await sheet.write(chunk);
+    }
+  };
+
   return {
     async addRow(cells) {
-      rowNumber++;
-      const xml = cells.map((c, i) => {
-        const ref = `${column(i)}${rowNumber}`;
-        return c !== null && typeof c === 'object' ? decimalXml(ref, c.decimal) : cellXml(ref, c);
-      });
-      pending += `<row r="${rowNumber}">${xml.join('')}</row>`;
-      if (pending.length >= 65_536) {
-        const chunk = pending;
-        pending = '';
-        await sheet.write(chunk);
+      const row = rowNumber + 1;
+      let xml = '';
+      for (let i = 0; i < cells.length; i++) {
+        const c = cells[i];
+        const ref = `${column(i)}${row}`;
+        xml += c !== null && typeof c === 'object' ? decimalXml(ref, c.decimal) : cellXml(ref, c);
       }
+      await addRowXml(xml);
+    },
+    addRowXml,
+    get nextRow() {
+      return rowNumber + 1;
     },
     async finish() {
       await sheet.write(`${pending}</sheetData></worksheet>`);

@@ -81,6 +81,9 @@ export function createZipWriter(out: Writable): ZipWriter {
       }
     });
     const ended = once(deflate, 'end');
+    // close() awaits it; an entry abandoned before (the export failed and destroyed the destination)
+    // must not leave its rejection unhandled, which ends the process.
+    ended.catch(() => {});
     return {
       async write(data) {
         const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -95,31 +95,6 @@ async function put(out: Writable, text: string) {
   if (!out.write(text)) await drained(out);
 }
 
-/**
- * The export as a web stream pulled chunk by chunk (Readable.toWeb pushed into a closed controller
- * when a client cancelled mid-download); cancelling destroys the Node stream, which stops the writer.
- */
-export function toWebStream(node: Readable): ReadableStream<Uint8Array> {
-  const chunks = node[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { value, done } = await chunks.next();
-          if (done) controller.close();
-          else controller.enqueue(typeof value === 'string' ? Buffer.from(value) : value);
-        } catch (err) {
-          controller.error(err);
-        }
-      },
-      cancel() {
-        node.destroy();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
 // ---- JSON and Markdown -----------------------------------------------------------------------
 
 function courseJson(course: Course) {

@@ -6,7 +6,14 @@ import { SEED_CATALOG } from '../../../../seeds/cards.ts';
 import { bpsFromPercent, paiseFromRupees, rupeesFromPaise } from '../../../lib/money.ts';
 import { checkHeader, parseAmount, parseCustomerRecord } from '../jobs/input.ts';
 import { backoffMs, parseRetryAfter, ProviderCallError, withRetries } from '../provider/retry.ts';
-import { recommend, scoreCard, SPEND_CATEGORIES, type CatalogCard, type CustomerSpend } from './scoring.ts';
+import {
+  rankRecommendations,
+  recommend,
+  scoreCard,
+  SPEND_CATEGORIES,
+  type CatalogCard,
+  type CustomerSpend,
+} from './scoring.ts';
 import { clockOffset, memoryBucket } from '../provider/token-bucket.ts';
 import { createAdaptiveRate, createPace } from '../provider/adaptive-rate.ts';
 
@@ -73,6 +80,28 @@ describe('scoring', () => {
     const low = recommend(catalog, { customerRef: 'c', spend: { ...zero, other: 10_000 }, gmv: null });
     expect(low.every((r) => r.netSavingsPaise >= 0)).toBe(true);
     expect(low.length).toBeLessThan(10);
+  });
+
+  it('ranks exactly as scoreCard over every card, ranked by rankRecommendations, ties included', () => {
+    // The seed catalog, and a catalog full of ties (equal rates and fees under different codes).
+    const ties = Array.from({ length: 30 }, (_, i) =>
+      card({
+        id: i,
+        code: `T${String(29 - i).padStart(2, '0')}`,
+        baseRateBps: 100 + (i % 3) * 50,
+        annualFeePaise: (i % 4) * 50_000,
+      }),
+    );
+    for (const catalog of [SEED_CATALOG, ties]) {
+      for (let i = 0; i < 3_000; i++) {
+        const c = customerRow(9, i);
+        const customer = { customerRef: c.customerRef, spend: c.spendPaise, gmv: i % 2 ? c.gmvPaise : null };
+        const expected = rankRecommendations(
+          catalog.map((k) => ({ cardId: k.id, code: k.code, name: k.name, ...scoreCard(k, customer) })),
+        );
+        expect(recommend(catalog, customer)).toEqual(expected);
+      }
+    }
   });
 
   it('ships a seed catalog of at least 50 distinct cards that scores every generated customer', () => {

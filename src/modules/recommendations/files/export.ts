@@ -5,7 +5,7 @@
 // XLSX goes through src/lib/xlsx-writer.ts, which streams; exceljs's writer holds the sheet whole.
 import { PassThrough, Readable } from 'node:stream';
 import type { StoredRecommendation } from '../../../db/tables/index.ts';
-import { createXlsxWriter, decimalCell, type Cell } from '../../../lib/xlsx-writer.ts';
+import { cellXml, column, createXlsxWriter, decimalXml } from '../../../lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
 import type { Sql } from '../../../resources.ts';
 import type { FileFormat } from './format.ts';
@@ -30,7 +30,10 @@ type ResultRow = {
   seq: number;
   customer_ref: string;
   status: string;
-  recommendations: StoredRecommendation[] | null;
+  /** The cards' codes, names and net savings (paise) in rank order; null for a failed customer. */
+  codes: StoredRecommendation['code'][] | null;
+  names: StoredRecommendation['name'][] | null;
+  nets: StoredRecommendation['net'][] | null;
   reason: string | null;
   detail: string | null;
   attempts: number;
@@ -43,25 +46,44 @@ const BATCH = 2_000;
 // every row past `after` (the whole job for the first batch), making the export quadratic. A range
 // bounds each batch to its own rows whatever the planner knows. Seqs are dense (1..total), so a
 // range holds at most BATCH rows; ranges are walked up to the job's last stored seq.
+//
+// Only the three fields of each card the file shows are read, as three JSON arrays PostgreSQL cuts
+// out of the stored cards: sending whole cards as JSON text, and parsing them, took most of an
+// export's time (PostgreSQL renders jsonb as text slower than it walks it). The next batch is asked
+// for while the current one is written, so the database and the writer work at the same time;
+// at most one batch waits, however slowly the file is downloaded.
 async function* resultBatches(sql: Sql, job: { id: number; organizationId: number }): AsyncGenerator<ResultRow[]> {
   const [{ last }] = await sql<{ last: number | null }[]>`
     select max(seq) as last from recommendation_results where job_id = ${job.id} and organization_id = ${job.organizationId}`;
-  for (let after = 0; last !== null && after < last; after += BATCH) {
-    const rows = await sql<ResultRow[]>`
-      select seq, customer_ref, status, recommendations, reason, detail, attempts
+  if (last === null) return;
+  const batch = (after: number) => {
+    const rows = sql<ResultRow[]>`
+      select seq, customer_ref, status,
+        jsonb_path_query_array(recommendations, '$[*].code') as codes,
+        jsonb_path_query_array(recommendations, '$[*].name') as names,
+        jsonb_path_query_array(recommendations, '$[*].net') as nets,
+        reason, detail, attempts
       from recommendation_results
       where job_id = ${job.id} and organization_id = ${job.organizationId} and seq > ${after} and seq <= ${after + BATCH}
-      order by seq`;
+      order by seq`.execute();
+    // Awaited below; a download abandoned meanwhile must not leave its rejection unhandled.
+    rows.catch(() => {});
+    return rows;
+  };
+  let next: Promise<ResultRow[]> | null = batch(0);
+  for (let after = 0; next; after += BATCH) {
+    const rows: ResultRow[] = await next;
+    next = after + BATCH < last ? batch(after + BATCH) : null;
     if (rows.length) yield rows;
   }
 }
 
 function cells(row: ResultRow): (string | number)[] {
   const out: (string | number)[] = [row.customer_ref, row.status];
-  const recs = row.recommendations ?? [];
+  const { codes, names, nets } = row;
   for (let i = 0; i < TOP_N; i++) {
-    const r = recs[i];
-    out.push(r?.code ?? '', r?.name ?? '', r ? rupeesFromPaise(r.net) : '');
+    const has = codes !== null && i < codes.length;
+    out.push(has ? codes[i] : '', has ? names![i] : '', has ? rupeesFromPaise(nets![i]) : '');
   }
   out.push(row.reason ?? '', row.detail ?? '', row.attempts);
   return out;
@@ -89,10 +111,30 @@ async function* csvLines(
   }
 }
 
-/** The same row for a spreadsheet: net savings as numbers (written digit for digit), not text. */
-function xlsxCells(row: ResultRow): (Cell | { decimal: string })[] {
-  return cells(row).map((value, i) =>
-    i >= 2 && i < 2 + TOP_N * 3 && (i - 2) % 3 === 2 && value !== '' ? decimalCell(String(value)) : value,
+// Column letters of the export, once.
+const LETTERS = EXPORT_COLUMNS.map((_, i) => column(i));
+
+/**
+ * The row's cells as sheet XML, the same as addRow would write for cells(row) with each net saving
+ * a decimal cell (a number, digit for digit), built at once: 200,000 rows of 35 cells made 14
+ * million short-lived values otherwise.
+ */
+function xlsxRow(row: ResultRow, n: number): string {
+  let xml = cellXml(`A${n}`, row.customer_ref) + cellXml(`B${n}`, row.status);
+  const { codes, names, nets } = row;
+  const cards = codes === null ? 0 : Math.min(codes.length, TOP_N);
+  for (let i = 0; i < cards; i++) {
+    xml +=
+      cellXml(`${LETTERS[2 + i * 3]}${n}`, codes![i]) +
+      cellXml(`${LETTERS[3 + i * 3]}${n}`, names![i]) +
+      decimalXml(`${LETTERS[4 + i * 3]}${n}`, rupeesFromPaise(nets![i]));
+  }
+  const at = 2 + TOP_N * 3;
+  return (
+    xml +
+    cellXml(`${LETTERS[at]}${n}`, row.reason ?? '') +
+    cellXml(`${LETTERS[at + 1]}${n}`, row.detail ?? '') +
+    cellXml(`${LETTERS[at + 2]}${n}`, row.attempts)
   );
 }
 
@@ -105,7 +147,7 @@ async function writeXlsx(
   const xlsx = await createXlsxWriter(out, 'recommendations');
   await xlsx.addRow(EXPORT_COLUMNS);
   for await (const rows of resultBatches(sql, job)) {
-    for (const r of rows) await xlsx.addRow(xlsxCells(r));
+    for (const r of rows) await xlsx.addRowXml(xlsxRow(r, xlsx.nextRow));
     onRows?.(rows.length);
   }
   await xlsx.finish();

@@ -172,11 +172,39 @@ describe('XLSX: temporary files never stay', () => {
       return CUSTOMER_COLUMNS.map((c, j) => (j === 0 ? String(r[c]) : r[c] === '' ? 0 : Number(r[c])));
     });
 
-  it('a good workbook whose sheet precedes its shared strings (spooled by exceljs)', async () => {
+  it('a good workbook with inline strings and no shared strings (read as it arrives)', async () => {
     const r = await upload(xlsxWithSheet(sheetXml([header, ...rows(50, 600)])), 'format=xlsx');
     expect(r.body).toMatchObject({ imported: 50 });
     expect(r.status).toBe(201);
     expect(r.body.imported).toBe(50);
+    await expectClean();
+  });
+
+  it('a good workbook whose sheet refers to shared strings stored after it (spooled)', async () => {
+    const lines = [header, ...rows(50, 900)];
+    const texts = [...new Set(lines.flat().filter((v): v is string => typeof v === 'string'))];
+    const column = (j: number) => String.fromCharCode(65 + j);
+    const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${lines
+      .map(
+        (r, i) =>
+          `<row r="${i + 1}">${r
+            .map((v, j) =>
+              typeof v === 'string'
+                ? `<c r="${column(j)}${i + 1}" t="s"><v>${texts.indexOf(v)}</v></c>`
+                : `<c r="${column(j)}${i + 1}"><v>${v}</v></c>`,
+            )
+            .join('')}</row>`,
+      )
+      .join('')}</sheetData></worksheet>`;
+    const strings = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${texts
+      .map((t) => `<si><t>${t}</t></si>`)
+      .join('')}</sst>`;
+    const r = await upload(xlsxWithSheet(sheet, [{ name: 'xl/sharedStrings.xml', data: strings }]), 'format=xlsx');
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ imported: 50, rejectedRows: 0 });
+    const [{ refs }] = await h.resources.sql<{ refs: string[] }[]>`
+      select array_agg(customer_ref order by seq) as refs from recommendation_job_customers where job_id = ${Number(Buffer.from(r.body.job.id, 'base64url').toString().split(':')[1])}`;
+    expect(refs).toEqual(lines.slice(1).map((l) => l[0]));
     await expectClean();
   });
 

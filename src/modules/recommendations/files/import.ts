@@ -3,22 +3,20 @@
 // one transaction with the job row, its chunks and their queue entries — a failed import leaves
 // nothing behind. Bad rows are refused with their line numbers while the rest import; file-level
 // problems (empty, unknown or missing columns, nothing importable, too large) refuse the whole file.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-// exceljs is loaded on the first XLSX import: it is a quarter of a second of every start otherwise.
-import type ExcelJS from 'exceljs';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
+import { copyFailure, copyText } from '../../../db/copy.ts';
 import { recommendationJobTable, type ProviderKind } from '../../../db/tables/index.ts';
+import { readFirstSheet } from '../../../lib/xlsx-reader.ts';
 import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from '../jobs/input.ts';
 import {
   chunkSizeFor,
@@ -94,154 +92,37 @@ async function* csvRows(input: Readable): AsyncGenerator<Row | RowError> {
   while (skipped.length) yield skipped.shift()!;
 }
 
-/** An XLSX cell as the value a user sees: formulas by their result, rich text as plain text. */
-function cellValue(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object') return value;
-  if (value instanceof Date) return value.toISOString();
-  const v = value as { result?: unknown; richText?: { text: string }[]; text?: unknown; error?: string };
-  if ('result' in v) return cellValue(v.result);
-  if (v.richText) return v.richText.map((t) => t.text).join('');
-  if (v.error) return v.error;
-  if (v.text !== undefined) return cellValue(v.text);
-  return String(value);
-}
-
-// A zip bomb is refused once its spooled sheet outgrows this (a real workbook inflates ~5-10×; a
-// 200,000-customer sheet is ~40 MB from ~7 MB).
-const SPOOL_BASE_BYTES = 16 * 1024 * 1024;
-const SPOOL_RATIO = 50;
+// A zip bomb is refused once its sheet (with its shared strings) inflates past this (a real workbook
+// inflates ~5-10×; a 200,000-customer sheet is ~60 MB from ~15 MB).
+const INFLATE_BASE_BYTES = 16 * 1024 * 1024;
+const INFLATE_RATIO = 50;
 
 async function* xlsxRows(input: Readable, received: { bytes: number }): AsyncGenerator<Row> {
-  const excel = await loadExcel();
-  // exceljs spools a worksheet that comes before the shared strings to a temporary file and deletes it
-  // only once it has read every sheet: we stop after the first, and a bad file stops it anywhere. So
-  // each import gets a folder of its own for those files, removed however the import ends.
+  // A sheet that needs shared strings stored after it waits for them in a file: each import gets a
+  // folder of its own, removed however the import ends.
   const spool = await mkdtemp(join(tmpdir(), 'hg-xlsx-'));
-  let refuse: (err: Error) => void = () => {};
-  const refused = new Promise<never>((_, reject) => (refuse = reject));
-  refused.catch(() => {});
-  const inflated = async () => {
-    const size = await spooledBytes(spool);
-    return size > SPOOL_BASE_BYTES + SPOOL_RATIO * received.bytes
-      ? new ImportError(
-          'TOO_LARGE',
-          `The workbook inflates to more than ${Math.round(size / 1048576)} MB from ${Math.round(received.bytes / 1024)} KB; it is not a plain customer sheet.`,
-        )
-      : null;
-  };
-  // While a sheet is being spooled, and again before it is read.
-  let stopped = false;
-  const stop = (err: Error) => {
-    // Stops the spooling itself: the zip stream stalls once its file stream is gone.
-    stopped = true;
-    for (const stream of spoolStreams.get(spool) ?? []) stream.destroy();
-    refuse(err);
-  };
-  const watchdog = setInterval(() => void inflated().then((err) => err && stop(err)), 100);
-  watchdog.unref();
-  spoolStreams.set(spool, []);
-  let inflight: Promise<unknown> | undefined;
+  const spooling: WriteStream[] = [];
   try {
-    const reader = new excel.stream.xlsx.WorkbookReader(input, {
-      worksheets: 'emit',
-      sharedStrings: 'cache',
-      hyperlinks: 'ignore',
-      styles: 'ignore',
-      entries: 'ignore',
-    });
-    // Each step of the reader runs with the folder in context (a generator runs in its caller's context).
-    const steps = reader[Symbol.asyncIterator]();
-    const sheets: AsyncIterableIterator<unknown> = {
-      next: async () => {
-        const step = spoolDir.run(spool, () => steps.next());
-        inflight = step;
-        step.catch(() => {});
-        const result = await Promise.race([step, refused]);
-        const tooLarge = await inflated();
-        if (tooLarge) {
-          stop(tooLarge);
-          throw tooLarge;
-        }
-        return result;
+    const rows = readFirstSheet(input, {
+      spoolPath: join(spool, 'sheet.xml'),
+      onSpool: (stream) => spooling.push(stream),
+      onInflated(size) {
+        if (size > INFLATE_BASE_BYTES + INFLATE_RATIO * received.bytes)
+          throw new ImportError(
+            'TOO_LARGE',
+            `The workbook inflates to more than ${Math.round(size / 1048576)} MB from ${Math.round(received.bytes / 1024)} KB; it is not a plain customer sheet.`,
+          );
       },
-      return: (value?: unknown) => spoolDir.run(spool, () => steps.return(value)),
-      [Symbol.asyncIterator]: () => sheets,
-    };
-    for await (const sheet of sheets) {
-      for await (const row of sheet as unknown as AsyncIterable<ExcelJS.Row>) {
-        const values = Array.isArray(row.values) ? row.values.slice(1).map(cellValue) : [];
-        if (values.some((v) => v !== null && String(v).trim() !== '')) yield { line: row.number, cells: values };
-      }
-      return; // the first worksheet holds the customers
+    });
+    for await (const row of rows) {
+      if (row.values.some((v) => v !== null && v !== undefined && String(v).trim() !== ''))
+        yield { line: row.number, cells: row.values };
     }
   } finally {
-    clearInterval(watchdog);
     input.destroy();
-    // A reader left mid-step by a bad file: let it see the destroyed input (bounded) before its folder
-    // goes, or it would open its temporary file again. A stopped one stays stalled and writes nothing.
-    if (inflight && !stopped) await Promise.race([inflight.catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
-    for (const stream of spoolStreams.get(spool) ?? []) stream.destroy();
-    spoolStreams.delete(spool);
+    for (const stream of spooling) stream.destroy();
     await rm(spool, { recursive: true, force: true });
   }
-}
-
-async function spooledBytes(dir: string): Promise<number> {
-  try {
-    const names = await readdir(dir);
-    const sizes = await Promise.all(
-      names.map((n) =>
-        stat(join(dir, n)).then(
-          (s) => s.size,
-          () => 0,
-        ),
-      ),
-    );
-    return sizes.reduce((a, b) => a + b, 0);
-  } catch {
-    return 0;
-  }
-}
-
-// The spool folder of the import that is reading, for exceljs's calls to tmp.file (see xlsxRows),
-// and the file streams exceljs opened in it, so a refused workbook's spooling can be stopped.
-const spoolDir = new AsyncLocalStorage<string>();
-const spoolStreams = new Map<string, { destroy(): void }[]>();
-let excelModule: Promise<typeof ExcelJS> | undefined;
-
-function loadExcel(): Promise<typeof ExcelJS> {
-  excelModule ??= import('exceljs').then(({ default: excel }) => {
-    // The same tmp module instance exceljs requires: its temporary files go to the current import's folder.
-    const tmp = createRequire(createRequire(import.meta.url).resolve('exceljs'))('tmp') as {
-      file(options: unknown, callback?: unknown): void;
-    };
-    const file = tmp.file.bind(tmp);
-    tmp.file = (options: unknown, callback?: unknown) => {
-      const dir = spoolDir.getStore();
-      if (!dir) return file(options, callback);
-      return typeof options === 'function'
-        ? file({ tmpdir: dir }, options)
-        : file({ ...(options as object), tmpdir: dir }, callback);
-    };
-    // exceljs opens the spool file with fs.createWriteStream in the tmp.file callback; only paths
-    // inside a spool folder of ours are recorded, every other caller is untouched.
-    const createWriteStream = fs.createWriteStream;
-    fs.createWriteStream = function (this: unknown, ...args: Parameters<typeof fs.createWriteStream>) {
-      const stream = createWriteStream.apply(this, args);
-      const dir = spoolDir.getStore();
-      if (dir && String(args[0]).startsWith(dir)) spoolStreams.get(dir)?.push(stream);
-      return stream;
-    } as typeof fs.createWriteStream;
-    return excel;
-  });
-  return excelModule;
-}
-
-function copyText(value: string | number | null): string {
-  return value === null
-    ? '\\N'
-    : String(value).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
 type Deadlines = { idleMs: number; totalMs: number };
@@ -384,25 +265,6 @@ async function copyRows(
     throw err;
   }
   return state;
-}
-
-/**
- * Rejects when PostgreSQL refuses the COPY data. postgres.js resolves a COPY query with its stream as
- * soon as the copy starts, so a refusal that arrives after the last chunk was written reaches neither
- * the stream nor the query's promise, and `finished(copy)` never settles: the import held its slot
- * and an aborted transaction until restart. The query's own reject still runs; hook it.
- */
-function copyFailure(query: postgres.PendingQuery<postgres.Row[]>): Promise<never> {
-  const pending = query as unknown as { reject: (err: unknown) => void };
-  const reject = pending.reject;
-  const failed = new Promise<never>((_, fail) => {
-    pending.reject = (err) => {
-      fail(err);
-      reject(err);
-    };
-  });
-  failed.catch(() => {});
-  return failed;
 }
 
 // An import holds one pooled connection for as long as its upload lasts: a few slow uploads must not

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
 import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
-import { startRecommendationWorker, type RecommendationWorker } from './tasks.ts';
+import { decodeGlobalId } from '../../../lib/global-id.ts';
+import { startRecommendationWorker, writeOutcomes, type RecommendationWorker } from './tasks.ts';
 import {
   allResults,
   catalogTenant,
@@ -232,5 +233,40 @@ describe('progress and cancel', () => {
     } finally {
       worker = await startRecommendationWorker(h.resources, { concurrency: 3 }).catch(() => worker);
     }
+  });
+});
+
+describe('storing outcomes', () => {
+  it('keeps the rows stored first and counts only the new ones when some of a batch exist already', async () => {
+    const payload = await submit(h, t.partnerKey, { name: 'stored twice', customers: customerInputs(40, 7000) });
+    await waitForJob(h, t.partnerKey, payload.job.id);
+    const id = Number(decodeGlobalId(payload.job.id).id);
+    const job = { id, organizationId: t.organizationId };
+    const stored = () =>
+      h.resources.sql<{ seq: number; status: string; recommendations: unknown }[]>`
+        select seq, status, recommendations from recommendation_results where job_id = ${id} order by seq`;
+    const before = await stored();
+    // As if the second half had not been stored yet: a batch of all 40 then finds the first 20 stored.
+    await h.resources.sql`
+      with forgotten as (delete from recommendation_results where job_id = ${id} and seq > 20 returning 1)
+      update recommendation_jobs set done_count = done_count - (select count(*) from forgotten) where id = ${id}`;
+    const status = await writeOutcomes(
+      h.resources.db,
+      job,
+      before.map((r) => ({
+        seq: r.seq,
+        customerRef: `again-${r.seq}`,
+        status: 'failed' as const,
+        reason: 'worker_error' as const,
+        detail: 'stored twice',
+        attempts: 0,
+      })),
+    );
+    expect(status).toBe('completed');
+    const after = await stored();
+    expect(after.slice(0, 20)).toEqual(before.slice(0, 20));
+    expect(after.slice(20).map((r) => [r.seq, r.status])).toEqual(before.slice(20).map((r) => [r.seq, 'failed']));
+    const r = await h.gql(JOB, { auth: t.partnerKey, variables: { id: payload.job.id } });
+    expect(r.body.data.recommendationJob).toMatchObject({ total: 40, done: 20, failed: 20 });
   });
 });

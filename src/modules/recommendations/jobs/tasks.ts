@@ -3,8 +3,10 @@
 // checkpoint). Outcomes insert with ON CONFLICT DO NOTHING and the job's counters grow by the rows
 // actually inserted, in the same transaction — so a chunk that runs again after a crash, or twice at
 // once, neither loses a customer nor stores or counts one twice.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type postgres from 'postgres';
+import { copyIn, copyText } from '../../../db/copy.ts';
 import {
   jobChunkTable,
   jobCustomerTable,
@@ -15,6 +17,7 @@ import {
 import { createBoss, takePayload, QUEUES, workOptions } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
+import type { Recommendation } from '../catalog/scoring.ts';
 import {
   createProviderRuntime,
   scoreCustomers,
@@ -36,29 +39,38 @@ export async function pendingCustomers(
   firstSeq: number,
   lastSeq: number,
 ): Promise<JobCustomer[]> {
-  const rows = await db
-    .select()
-    .from(jobCustomerTable)
-    .where(
-      and(
-        eq(jobCustomerTable.jobId, jobId),
-        sql`${jobCustomerTable.seq} between ${firstSeq} and ${lastSeq}`,
-        sql`not exists (select 1 from ${jobResultTable} r where r.job_id = ${jobId} and r.seq = ${jobCustomerTable.seq})`,
-      ),
-    )
-    .orderBy(asc(jobCustomerTable.seq));
+  // Plain rows, mapped by hand: a chunk reads 5,000 of them, and the ORM's per-column mapping was a
+  // tenth of a worker's time. Amounts are bigint (text on the wire), whole paise within 2^53.
+  const rows = await db.execute<{
+    seq: number;
+    customer_ref: string;
+    gmv: string | null;
+    a: string;
+    b: string;
+    c: string;
+    d: string;
+    e: string;
+    f: string;
+    g: string;
+  }>(sql`
+    select seq, customer_ref, gmv_paise as gmv, online_shopping_paise as a, groceries_paise as b, dining_paise as c,
+      travel_paise as d, fuel_paise as e, utilities_paise as f, other_paise as g
+    from ${jobCustomerTable} c
+    where c.job_id = ${jobId} and c.seq between ${firstSeq} and ${lastSeq}
+      and not exists (select 1 from ${jobResultTable} r where r.job_id = ${jobId} and r.seq = c.seq)
+    order by c.seq`);
   return rows.map((r) => ({
     seq: r.seq,
-    customerRef: r.customerRef,
-    gmv: r.gmvPaise,
+    customerRef: r.customer_ref,
+    gmv: r.gmv === null ? null : Number(r.gmv),
     spend: {
-      online_shopping: r.onlineShoppingPaise,
-      groceries: r.groceriesPaise,
-      dining: r.diningPaise,
-      travel: r.travelPaise,
-      fuel: r.fuelPaise,
-      utilities: r.utilitiesPaise,
-      other: r.otherPaise,
+      online_shopping: Number(r.a),
+      groceries: Number(r.b),
+      dining: Number(r.c),
+      travel: Number(r.d),
+      fuel: Number(r.e),
+      utilities: Number(r.f),
+      other: Number(r.g),
     },
   }));
 }
@@ -85,13 +97,83 @@ function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
   return { ...base, status: 'scored' as const, recommendations };
 }
 
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+
+/** The cards as toRow stores them (StoredRecommendation[]), as JSON text, without the objects in between. */
+function storedJson(recs: Recommendation[]): string {
+  let json = '[';
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    json += `${i ? ',' : ''}{"rank":${jsonNumber(r.rank)},"cardId":${r.cardId === null ? 'null' : jsonNumber(r.cardId)},"code":${JSON.stringify(r.code)},"name":${JSON.stringify(r.name)},"net":${jsonNumber(r.netSavingsPaise)},"rewards":${jsonNumber(r.yearlyRewardsPaise)},"fees":${jsonNumber(r.feesPaise)}}`;
+  }
+  return `${json}]`;
+}
+
 /**
- * Stores outcomes and counts the ones that were new; returns the job's status after the write. One
- * statement (insert and counter update in one data-modifying CTE, atomic like a transaction) with
- * the rows as a single JSON parameter: a round trip per flush, and no 9 × n bind parameters to build
- * and parse (the built-in scorer stores 200,000 customers in a few seconds this way).
+ * Stores outcomes and counts the ones that were new; returns the job's status after the write.
+ * Usually one COPY and the counter update in one transaction: the chunk's customers without an
+ * outcome were read just before, so none of these rows exists yet. When one does (a chunk run twice
+ * at once, after its claim was lost), the COPY fails whole, and the batch goes again through
+ * insertOutcomes, which keeps the rows stored first and counts only the new ones.
  */
 export async function writeOutcomes(
+  db: Db,
+  job: Pick<Job, 'id' | 'organizationId'>,
+  outcomes: Outcome[],
+): Promise<Job['status']> {
+  if (!outcomes.length) return insertOutcomes(db, job, outcomes);
+  try {
+    return await copyOutcomes(db, job, outcomes);
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    return insertOutcomes(db, job, outcomes);
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+async function copyOutcomes(
+  db: Db,
+  job: Pick<Job, 'id' | 'organizationId'>,
+  outcomes: Outcome[],
+): Promise<Job['status']> {
+  const prefix = `${job.organizationId}\t${job.id}\t`;
+  let text = '';
+  let scored = 0;
+  for (const o of outcomes) {
+    if (o.status === 'scored') {
+      scored++;
+      text += `${prefix}${o.seq}\t${copyText(o.customerRef)}\tscored\t${copyText(storedJson(o.recommendations))}\t\\N\t\\N\t${o.attempts}\n`;
+      continue;
+    }
+    const r = toRow(job, o);
+    if (r.status === 'failed') {
+      text += `${prefix}${r.seq}\t${copyText(r.customerRef)}\tfailed\t\\N\t${copyText(r.reason)}\t${copyText(r.detail)}\t${r.attempts}\n`;
+    }
+  }
+  return db.transaction(async (tx) => {
+    const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
+    await copyIn(
+      client`copy recommendation_results (organization_id, job_id, seq, customer_ref, status, recommendations, reason, detail, attempts) from stdin`,
+      text,
+    );
+    const [row] = await tx.execute<{ status: Job['status'] }>(sql`
+      update recommendation_jobs set
+        done_count = done_count + ${scored}::int,
+        failed_count = failed_count + ${outcomes.length - scored}::int,
+        updated_at = now()
+      where id = ${job.id}
+      returning status`);
+    return row?.status ?? 'cancelled';
+  });
+}
+
+/**
+ * The same write for rows that may exist already: one statement (insert and counter update in one
+ * data-modifying CTE, atomic like a transaction) with the rows as a single JSON parameter; rows
+ * stored before are left as they are and not counted again.
+ */
+async function insertOutcomes(
   db: Db,
   job: Pick<Job, 'id' | 'organizationId'>,
   outcomes: Outcome[],
