@@ -10,7 +10,7 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --forc
 
 FROM node:24-bookworm-slim
 # A young generation of at most 8 MB per semi-space, for the API and the workers alike
-# (docs/decisions/0022-young-generation-8-mb.md): V8's default let it grow to ~120 MB.
+# (docs/decisions/0025-young-generation-8-mb.md): V8's default let it grow to ~120 MB.
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -1,7 +1,7 @@
 // A streaming reader for the first worksheet of an XLSX file: the zip is read entry by entry as its
 // bytes arrive (local headers, sizes known or closed by data descriptors), entries are inflated
 // piece by piece, and rows are cut out of the sheet's XML as soon as they are complete, so memory
-// holds one piece of the file, one row and the shared strings (docs/decisions/0021-own-xlsx-reader.md).
+// holds one piece of the file, one row and the shared strings (docs/decisions/0024-own-xlsx-reader.md).
 //
 // Cell values are what exceljs's streaming reader gave, as the import reads them (files/import.ts):
 // numbers as numbers, shared and inline strings as their text (rich text joined), booleans, error
