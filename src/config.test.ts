@@ -38,6 +38,15 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('LOG_LEVEL='))).toMatch(/one of fatal/);
   });
 
+  it('workers run at niceness 10 by default; WORKER_NICE outside 0-19 is refused with its fix', () => {
+    expect(loadConfig({}).jobs.workerNice).toBe(10);
+    expect(loadConfig({ WORKER_NICE: '0' }).jobs.workerNice).toBe(0);
+    for (const bad of ['20', '-1', 'low']) {
+      expect(() => loadConfig({ WORKER_NICE: bad })).toThrow(`WORKER_NICE="${bad}"`);
+      expect(() => loadConfig({ WORKER_NICE: bad })).toThrow('set WORKER_NICE to the scheduling niceness');
+    }
+  });
+
   it('production requires a database and a JWT key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       /JWT_SECRET is required in production[\s\S]*DATABASE_URL is required/,
