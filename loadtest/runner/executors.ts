@@ -39,27 +39,17 @@ function newVu(ctx: Ctx): VuState {
     scenario: ctx.name,
     iterationInScenario: 0,
     iterationInInstance: 0,
+    iterationInTest: 0,
     groups: [],
     tags: { ...ctx.options.tags },
     iteration: { scheduledAt: undefined },
   };
 }
 
-let iterationCounter = 0;
-
-async function iterate(
-  ctx: Ctx,
-  vu: VuState,
-  scheduledAt: number | undefined,
-  iterationInScenario: number,
-): Promise<void> {
-  const state: VuState = {
-    ...vu,
-    groups: [],
-    iterationInScenario,
-    iterationInInstance: iterationCounter++,
-    iteration: { scheduledAt },
-  };
+async function iterate(ctx: Ctx, vu: VuState, scheduledAt: number | undefined, iterationInTest: number): Promise<void> {
+  const state: VuState = { ...vu, groups: [], iterationInTest, iteration: { scheduledAt } };
+  vu.iterationInScenario += 1;
+  vu.iterationInInstance += 1;
   const started = scheduledAt ?? performance.now();
   const tags = { ...vu.tags, scenario: ctx.name, group: '' };
   runtime.activeVus += 1;

@@ -14,11 +14,13 @@ const SLEEP_MS = 40;
 let server: Server;
 let baseUrl: string;
 let requests = 0;
+const iterations: URLSearchParams[] = [];
 let dir: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     requests += 1;
+    if (req.url?.startsWith('/iter?')) iterations.push(new URLSearchParams(req.url.slice('/iter?'.length)));
     setTimeout(
       () => {
         res.setHeader('content-type', 'application/json');
@@ -36,16 +38,12 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function run(env: Record<string, string>): Promise<{ code: number; output: string; summary: SummaryData }> {
+async function run(
+  env: Record<string, string>,
+  script = 'loadtest/runner/fixtures/known-latency.js',
+): Promise<{ code: number; output: string; summary: SummaryData }> {
   const file = join(dir, `summary-${Math.random().toString(36).slice(2)}.json`);
-  const args = [
-    'loadtest/runner/cli.ts',
-    'loadtest/runner/fixtures/known-latency.js',
-    '--url',
-    baseUrl,
-    '--summary-export',
-    file,
-  ];
+  const args = ['loadtest/runner/cli.ts', script, '--url', baseUrl, '--summary-export', file];
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,6 +106,24 @@ describe('k6 runner', () => {
     expect(summary.metrics.dropped_iterations.values.count).toBeGreaterThan(0);
     expect(summary.metrics.dropped_iterations.values.count + summary.metrics.iterations.values.count).toBe(50);
     expect(summary.failedThresholds).toContain('dropped_iterations');
+  });
+
+  it("counts iterations per VU as k6 does, and the scenario's iterations across VUs", async () => {
+    iterations.length = 0;
+    const { code, output } = await run({}, 'loadtest/runner/fixtures/vu-iterations.js');
+    expect(code, output).toBe(0);
+    const byVu = new Map<string, number[]>();
+    for (const q of iterations) {
+      expect(q.get('iter')).toBe(q.get('i'));
+      byVu.set(q.get('vu') ?? '', [...(byVu.get(q.get('vu') ?? '') ?? []), Number(q.get('i'))]);
+    }
+    expect(byVu.size).toBe(3);
+    for (const seen of byVu.values()) {
+      expect(seen.length).toBeGreaterThan(2);
+      expect(seen).toEqual(seen.map((_, k) => k));
+    }
+    const inTest = iterations.map((q) => Number(q.get('t'))).sort((a, b) => a - b);
+    expect(inTest).toEqual(inTest.map((_, k) => k));
   });
 
   it('counts a request that cannot connect as failed', async () => {

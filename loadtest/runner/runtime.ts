@@ -7,8 +7,12 @@ import { Registry, type Tags } from './metrics.ts';
 export type VuState = {
   id: number;
   scenario: string;
+  /** This VU's iterations so far in its scenario (k6's `exec.vu.iterationInScenario`, `__ITER`). */
   iterationInScenario: number;
+  /** This VU's iterations so far in this runner (`exec.vu.iterationInInstance`). */
   iterationInInstance: number;
+  /** The scenario's iterations so far, all VUs together (`exec.scenario.iterationInTest`). */
+  iterationInTest: number;
   /** Group path segments, as k6 joins them with `::`. */
   groups: string[];
   /** Scenario tags plus tags set by the script. */

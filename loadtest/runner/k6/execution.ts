@@ -15,7 +15,7 @@ const execution = {
     const vu = currentVu();
     return {
       name: vu?.scenario ?? '',
-      iterationInTest: vu?.iterationInScenario ?? 0,
+      iterationInTest: vu?.iterationInTest ?? 0,
       startTime: runtime.testStartedAt,
     };
   },
