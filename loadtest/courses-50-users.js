@@ -4,7 +4,17 @@
 //   k6 run -e BASE_URL=… -e USER_TOKEN=… loadtest/courses-50-users.js      (needs a worker: npm run worker)
 //   npm run loadtest:courses [-- -e DURATION=20s]                          (starts the API and one worker itself)
 import { Counter } from 'k6/metrics';
-import { checkResponse, closedModelOptions, pause, pick, query, required, think, weighted } from './lib/graphql.js';
+import {
+  arrive,
+  checkResponse,
+  closedModelOptions,
+  pause,
+  pick,
+  query,
+  required,
+  think,
+  weighted,
+} from './lib/graphql.js';
 
 const READS = ['CourseList', 'CourseOutline', 'LessonRead'];
 const WRITES = ['UpdateLesson', 'ReorderLessons', 'AddLesson'];
@@ -78,6 +88,7 @@ export async function setup() {
 }
 
 export async function user(data) {
+  await arrive();
   const { token } = data;
   const course = pick(data.courses);
   const module = pick(course.modules);
@@ -133,6 +144,7 @@ export async function user(data) {
 
 /** One generation at a time per VU, followed to the end: with 5 VUs, 5 generations run all the time. */
 export async function generation(data) {
+  await arrive();
   const { token } = data;
   const input = {
     topic: `Load topic ${Math.floor(Math.random() * 1e9)}`,

@@ -4,7 +4,7 @@
 // operation is printed in the summary (aim < 50 ms).
 //   npm run loadtest -- loadtest/leads-50-users.js --mock-crm 300:0.1          (starts API, worker and mock CRM)
 //   k6 run -e BASE_URL=… -e USER_TOKEN=… loadtest/leads-50-users.js             (your own server and CRM)
-import { closedModelOptions, think } from './lib/graphql.js';
+import { arrive, closedModelOptions, think } from './lib/graphql.js';
 import { LEAD_OPERATIONS, leadsIteration, leadsSetup } from './lib/leads.js';
 
 export const options = closedModelOptions(LEAD_OPERATIONS, { duration: '5m' });
@@ -14,6 +14,7 @@ export async function setup() {
 }
 
 export async function user(data) {
+  await arrive();
   await leadsIteration(data);
   await think();
 }

@@ -2,6 +2,7 @@
 // SLA thresholds. Runs under k6 (0.52+) and under the Node runner in loadtest/runner.
 import http from 'k6/http';
 import { check, group } from 'k6';
+import exec from 'k6/execution';
 import { Trend } from 'k6/metrics';
 
 export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:4000').replace(/\/$/, '');
@@ -131,6 +132,17 @@ export function closedModelOptions(operations, { duration }) {
     thresholds,
     summaryTrendStats: SUMMARY_TREND_STATS,
   };
+}
+
+/**
+ * A closed-model user's first iteration starts after a random think (0 to 1.5 × THINK_MS), as people
+ * who open the app do not all click in the same millisecond: without it, every VU's first request
+ * lands at once on a new connection, and the test measures that one burst (55 requests queued on
+ * one event loop) rather than users at work. START_SPREAD=false sends them together.
+ */
+export async function arrive() {
+  if (__ENV.START_SPREAD === 'false' || exec.vu.iterationInScenario > 0) return;
+  await pause(Number(__ENV.THINK_MS || 500) * 1.5 * Math.random());
 }
 
 /** Think time between a user's iterations: a person reads the page before the next click (THINK_MS, 500 ms, ± half). */

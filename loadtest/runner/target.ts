@@ -4,6 +4,7 @@
 // stop() ends the process and drops the database, so nothing is left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.ts';
 import { createApiKey, createOrganization, createUser } from '../../src/modules/identity/service.ts';
@@ -112,6 +113,13 @@ export async function seedLoadTestTenant(databaseUrl: string, jwtSecret: string,
 
 const START_TIMEOUT_MS = 120_000;
 
+/** The Node flags `npm start` runs the API with (package.json), so the load tests measure the API as it is deployed. */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('src/main.ts')).filter((w) => w.startsWith('--'));
+}
+
 export function startApiProcess(
   env: Record<string, string>,
   options: { cpus?: string; entry?: string; nodeFlags?: string[] } = {},
@@ -187,7 +195,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
         ...LOADTEST_LIMITS,
         ...options.serverEnv,
       },
-      { cpus: options.cpus },
+      { cpus: options.cpus, nodeFlags: productionNodeFlags() },
     );
     log(`target: API listening at ${url} (pid ${child.pid})`);
     const userToken = await usableUserToken(url, tenant.userToken, tenant.frontendKey, log);
