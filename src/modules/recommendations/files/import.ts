@@ -145,9 +145,12 @@ async function* metered(
   const endsAt = Date.now() + deadlines.totalMs;
   try {
     for (;;) {
-      const wait = Math.min(deadlines.idleMs, endsAt - Date.now());
-      const next = await withDeadline(iterator.next(), wait, () =>
-        Date.now() >= endsAt
+      // Which limit this wait ends at is decided now: a timer may fire a millisecond before the
+      // clock reads its end, so asking the clock afterwards could name the wrong setting.
+      const left = endsAt - Date.now();
+      const totalEnds = left <= deadlines.idleMs;
+      const next = await withDeadline(iterator.next(), totalEnds ? left : deadlines.idleMs, () =>
+        totalEnds
           ? `The upload took longer than ${Math.round(deadlines.totalMs / 1000)} s (IMPORT_DEADLINE_SECONDS); send the file faster or split it into several jobs.`
           : `The upload sent nothing for ${Math.round(deadlines.idleMs / 1000)} s (IMPORT_IDLE_SECONDS); send the file as one continuous body.`,
       );
