@@ -8,6 +8,7 @@
 //      database), the queue positions right after submitting, and when all were done.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -63,7 +64,7 @@ async function main() {
       await once(child, 'message');
     }
     process.stdout.write(
-      `courses benchmark: ${WORKERS} worker processes, cap ${config.courses.maxRunning} running generations (machine shared and loaded: figures are noisy)\n`,
+      `courses benchmark: ${WORKERS} worker processes, cap ${config.courses.maxRunning} running generations; ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(2)} at the start\n`,
     );
 
     const GENERATE = `mutation($input: GenerateCourseInput!) { generateCourse(input: $input) { ... on MutationGenerateCourseSuccess { data { id queuePosition course { id } } } ... on ValidationError { message } } }`;
