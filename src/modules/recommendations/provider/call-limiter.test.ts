@@ -19,4 +19,18 @@ describe('the call limiter', () => {
     expect(order).toEqual(['retry', 'fresh customer']);
     expect(limiter.active).toBe(0);
   });
+
+  it("sizes itself by the provider's latency, not by the wait for the rate limit before a call leaves", async () => {
+    // 100 calls a second at 1 ms latency: one at a time. Each call waits 40 ms for the rate limit and
+    // then answers at once; counting that wait as latency would grow the limit to 3 and more.
+    const limiter = createCallLimiter(100, 1, 0);
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 20; i++) {
+      await limiter.run(async (began) => {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        began();
+      }, signal);
+    }
+    expect(limiter.limit).toBe(1);
+  });
 });

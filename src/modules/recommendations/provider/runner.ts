@@ -26,7 +26,15 @@ export function concurrencyFor(rate: number, latencyMs: number, burst: number): 
   return Math.min(2_000, Math.max(1, Math.ceil(((rate * latencyMs) / 1000) * 1.25) + burst));
 }
 
-/** A semaphore whose size follows the latency actually observed (never below the configured one). */
+/**
+ * A semaphore whose size follows the provider's latency actually observed (never below the configured
+ * one). Its queue is the order calls go in: first come, first served, a retry ahead of customers not
+ * tried yet. `fn` calls `began()` once its call leaves (after the rate limit's wait): only the time from
+ * there counts as latency. Counting the wait too made the limit grow whenever the rate limit was the
+ * bottleneck, until every customer of every chunk was "running" and queued in the bucket instead, in
+ * no useful order: a worker's chunks then all reached their last, slowest customers together, and the
+ * worker sent almost nothing while it waited for them.
+ */
 export function createCallLimiter(rate: number, configuredLatencyMs: number, burst: number) {
   let active = 0;
   let observed = configuredLatencyMs;
@@ -46,7 +54,7 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
       return active;
     },
     /** `first`: a retry, which waits ahead of customers not tried yet (so retries do not pile up at a job's end). */
-    async run<T>(fn: () => Promise<T>, signal: AbortSignal, first = false): Promise<T> {
+    async run<T>(fn: (began: () => void) => Promise<T>, signal: AbortSignal, first = false): Promise<T> {
       if (active < limit()) active++;
       else {
         await new Promise<void>((resolve, reject) => {
@@ -65,9 +73,11 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
           signal.addEventListener('abort', onAbort, { once: true });
         });
       }
-      const started = performance.now();
+      let started = performance.now();
       try {
-        return await fn();
+        return await fn(() => {
+          started = performance.now();
+        });
       } finally {
         // Exponentially weighted: follows a provider that slows down within a few dozen calls.
         observed = observed * 0.95 + (performance.now() - started) * 0.05;
@@ -172,8 +182,9 @@ export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput
         http.policy,
         (attempt) =>
           http.limiter.run(
-            async () => {
+            async (began) => {
               await http.bucket.take(input.signal);
+              began();
               return http.provider.score(customer, cardIds, key, input.signal);
             },
             input.signal,
