@@ -16,6 +16,11 @@
 // it gives the slot up (taking another) if it would start more than `lateMs` after the earliest, so
 // no call starts more than `lateMs` after its slot, whatever a stalled event loop did, and lateness
 // cannot bunch calls into a burst (see waitForSlot in token-bucket.ts).
+//
+// A lease that starts a quiet spell (the row's next slot had passed) leaves its second slot empty: a
+// provider without burst counts its windows from the first call it sees, and that call is the one most
+// likely to start late (the clock offset is least known at first), so the calls on time after it must
+// not fit R + 1 into its first window. Costs one slot per quiet spell.
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../../../resources.ts';
@@ -71,14 +76,18 @@ export function pgBucket(
   let failures = 0;
   async function lease(): Promise<void> {
     const interval = options.pace.intervalMs();
-    const count = Math.min(maxLease, Math.max(1, hungry - slots.length));
+    // At least two, so that a lease starting a quiet spell can leave its second slot empty (above).
+    const count = Math.max(2, Math.min(maxLease, hungry - slots.length));
     try {
       const askedAt = performance.now();
       const { firstMs, nowMs } = await leaseSlots(db, options.key, count, interval);
       offset.observe(askedAt, nowMs, performance.now());
       statements++;
       failures = 0;
-      for (let i = 0; i < count; i++) slots.push(offset.local(firstMs + i * interval));
+      // The first slot is the database's now only when the bucket was idle (a slot a hair after now
+      // read as idle just goes unused).
+      const quiet = firstMs - nowMs < 0.01;
+      for (let i = 0; i < count; i++) if (!(quiet && i === 1)) slots.push(offset.local(firstMs + i * interval));
       lastSlot = slots[slots.length - 1][1];
     } catch (err) {
       // Without the database no call could be stored anyway; wait and ask again rather than guess.

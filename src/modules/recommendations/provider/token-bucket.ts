@@ -77,6 +77,8 @@ local slot = math.max(now, tat - (capacity - 1) * interval)
 local wait = math.ceil(slot - now)
 if wait > maxWait then return {-wait, now} end
 local nextSlot = math.max(tat, now) + interval
+-- Without burst, the first call after a quiet spell leaves the slot after it empty (see pg-bucket.ts).
+if capacity <= 1 and tat <= now then nextSlot = now + 2 * interval end
 redis.call('SET', KEYS[1], tostring(nextSlot), 'PX', math.ceil(nextSlot - now) + 60000)
 return {wait, now}
 `);
