@@ -187,6 +187,10 @@ const variables = {
     schema: int(50, 600_000).default(10_000),
     fix: 'set PROVIDER_TIMEOUT_MS to how long one scoring call may take before it is retried (50-600000 ms)',
   },
+  PROVIDER_HEDGE: {
+    schema: bool.default(true),
+    fix: 'set PROVIDER_HEDGE to false to never send a late call twice (for a scoring API that does not honour Idempotency-Key), or true',
+  },
   PROVIDER_MAX_ATTEMPTS: {
     schema: int(1, 50).default(6),
     fix: 'set PROVIDER_MAX_ATTEMPTS to the calls made for one customer before it is recorded as failed (1-50)',
@@ -379,6 +383,8 @@ export type Config = {
     burst: number;
     latencyMs: number;
     timeoutMs: number;
+    /** A late call is sent once more, with the same Idempotency-Key, when nothing else waits to go out. */
+    hedge: boolean;
     maxAttempts: number;
     retryBaseMs: number;
     retryMaxMs: number;
@@ -516,6 +522,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       burst: v.PROVIDER_BURST,
       latencyMs: v.PROVIDER_LATENCY_MS,
       timeoutMs: v.PROVIDER_TIMEOUT_MS,
+      hedge: v.PROVIDER_HEDGE,
       maxAttempts: v.PROVIDER_MAX_ATTEMPTS,
       retryBaseMs: v.PROVIDER_RETRY_BASE_MS,
       retryMaxMs: v.PROVIDER_RETRY_MAX_MS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concurrencyFor, createCallLimiter } from './runner.ts';
+import { concurrencyFor, createCallLimiter, hedged } from './runner.ts';
 
 describe('the call limiter', () => {
   it('runs at most rate × latency (+25%, + burst) calls at once, and a retry before customers not tried yet', async () => {
@@ -32,5 +32,78 @@ describe('the call limiter', () => {
       }, signal);
     }
     expect(limiter.limit).toBe(1);
+  });
+});
+
+describe('a hedged call', () => {
+  const never = (signal: AbortSignal) =>
+    new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const noWait = async () => {};
+
+  it('is sent once more when late and nothing else waits, and the first answer wins', async () => {
+    const signals: AbortSignal[] = [];
+    let calls = 0;
+    let slots = 0;
+    const answer = await hedged({
+      call: (signal) => {
+        signals.push(signal);
+        return ++calls === 1 ? never(signal) : Promise.resolve('second');
+      },
+      afterMs: 20,
+      idle: () => true,
+      slot: async () => void slots++,
+      signal: new AbortController().signal,
+    });
+    expect(answer).toBe('second');
+    expect(calls).toBe(2);
+    // The second call waited for its own slot of the shared rate limit.
+    expect(slots).toBe(1);
+    expect(signals[0].aborted).toBe(true);
+  });
+
+  it('is not sent twice while other calls wait to go out', async () => {
+    let calls = 0;
+    const answer = await hedged({
+      call: async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return 'first';
+      },
+      afterMs: 10,
+      idle: () => false,
+      slot: noWait,
+      signal: new AbortController().signal,
+    });
+    expect([answer, calls]).toEqual(['first', 1]);
+  });
+
+  it('fails at once when the first call fails before it is late, and with the first error when both fail', async () => {
+    let calls = 0;
+    const early = hedged({
+      call: async () => {
+        calls++;
+        throw new Error('500');
+      },
+      afterMs: 1_000,
+      idle: () => true,
+      slot: noWait,
+      signal: new AbortController().signal,
+    });
+    await expect(early).rejects.toThrow('500');
+    expect(calls).toBe(1);
+
+    let n = 0;
+    const both = hedged({
+      call: async () => {
+        const mine = ++n;
+        await new Promise((resolve) => setTimeout(resolve, mine === 1 ? 40 : 5));
+        throw new Error(`call ${mine}`);
+      },
+      afterMs: 10,
+      idle: () => true,
+      slot: noWait,
+      signal: new AbortController().signal,
+    });
+    await expect(both).rejects.toThrow('call 2');
   });
 });

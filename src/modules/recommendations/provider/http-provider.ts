@@ -76,6 +76,7 @@ export function createHttpProvider(options: HttpProviderOptions) {
 
   return {
     kind: 'http' as const,
+    timeoutMs: options.timeoutMs,
     /** One call; `idempotencyKey` is the same for every call for this customer of this job (wire.ts). */
     async score(
       customer: CustomerSpend,

@@ -53,6 +53,14 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
     get active() {
       return active;
     },
+    /** Calls waiting for a place. */
+    get waiting() {
+      return waiters.length;
+    },
+    /** The provider's latency: the configured one, or the observed one when that is longer. */
+    get latencyMs() {
+      return Math.max(configuredLatencyMs, observed);
+    },
     /** `first`: a retry, which waits ahead of customers not tried yet (so retries do not pile up at a job's end). */
     async run<T>(fn: (began: () => void) => Promise<T>, signal: AbortSignal, first = false): Promise<T> {
       if (active < limit()) active++;
@@ -88,12 +96,70 @@ export function createCallLimiter(rate: number, configuredLatencyMs: number, bur
   };
 }
 
+/**
+ * Runs `call`; when it has not answered after `afterMs` and `idle()` says nothing else waits to go out
+ * (the end of a chunk or a job), sends it once more, after a slot of the shared rate limit, with the same
+ * Idempotency-Key (the caller's `call` carries it). The first answer wins and the other call is
+ * cancelled; it fails only when every call sent failed (with the first error seen). A provider that
+ * honours the key answers the second call from its ledger, so the customer is still scored once, and a
+ * call lost on the way costs about one latency more instead of the timeout, a backoff and a latency:
+ * the tail that decides when a job ends. Google's "hedged requests" (The Tail at Scale, 2013).
+ */
+export function hedged<T>(options: {
+  call: (signal: AbortSignal) => Promise<T>;
+  afterMs: number;
+  idle: () => boolean;
+  slot: (signal: AbortSignal) => Promise<void>;
+  signal: AbortSignal;
+  onHedge?: () => void;
+}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const controllers: AbortController[] = [];
+    let running = 0;
+    let done = false;
+    let firstError: unknown;
+    const settle = (finish: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const c of controllers) c.abort(new Error('answered by the other call'));
+      finish();
+    };
+    const launch = (withSlot: boolean) => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      running++;
+      const signal = AbortSignal.any([options.signal, controller.signal]);
+      (async () => {
+        if (withSlot) await options.slot(signal);
+        return options.call(signal);
+      })().then(
+        (value) => settle(() => resolve(value)),
+        (err) => {
+          running--;
+          if (firstError === undefined) firstError = err;
+          if (running === 0) settle(() => reject(firstError));
+        },
+      );
+    };
+    const timer = setTimeout(() => {
+      if (done || options.signal.aborted || !options.idle()) return;
+      options.onHedge?.();
+      launch(true);
+    }, options.afterMs);
+    launch(false);
+  });
+}
+
 export type ProviderRuntime = {
   http: {
     provider: HttpProvider;
     bucket: TokenBucket;
     limiter: ReturnType<typeof createCallLimiter>;
     policy: RetryPolicy;
+    hedge: boolean;
+    /** Calls sent a second time by hedged() (they spend none of the customer's attempts). */
+    stats: { hedges: number };
   } | null;
   close(): void;
 };
@@ -143,6 +209,8 @@ export function createProviderRuntime(config: Config, db: Db, redis: Redis | und
       bucket,
       limiter: createCallLimiter(p.rateLimit, p.latencyMs, p.burst),
       policy: { maxAttempts: p.maxAttempts, baseMs: p.retryBaseMs, maxMs: p.retryMaxMs },
+      hedge: p.hedge,
+      stats: { hedges: 0 },
     },
     close: () => provider.close(),
   };
@@ -185,7 +253,17 @@ export async function scoreCustomers(runtime: ProviderRuntime, input: ScoreInput
             async (began) => {
               await http.bucket.take(input.signal);
               began();
-              return http.provider.score(customer, cardIds, key, input.signal);
+              const call = (signal: AbortSignal) => http.provider.score(customer, cardIds, key, signal);
+              if (!http.hedge) return call(input.signal);
+              return hedged({
+                call,
+                // Late: a quarter past the provider's usual latency, and never after the timeout.
+                afterMs: Math.min(http.limiter.latencyMs * 1.25, http.provider.timeoutMs * 0.9),
+                idle: () => http.limiter.waiting === 0,
+                slot: (signal) => http.bucket.take(signal),
+                signal: input.signal,
+                onHedge: () => http.stats.hedges++,
+              });
             },
             input.signal,
             attempt > 1,

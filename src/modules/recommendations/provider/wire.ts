@@ -8,9 +8,10 @@
 // Every call carries an `Idempotency-Key` header naming the (job, customer) pair, the same for every
 // call ever made for that customer of that job: retries after a 5xx, a timeout or a dropped
 // connection, calls after a 429, the calls of a chunk run again after its worker crashed, and those
-// of retryFailedRecommendations. A provider that honours it answers a repeated key from its record of
-// the first answer instead of scoring (and billing) the customer again; one that ignores it is no
-// worse off. The key is `rj1-<job>-<seq>`: <job> is 16 hex digits of SHA-256 over the job's
+// of retryFailedRecommendations, and the second call of a hedged call (runner.ts). A provider that
+// honours it answers a repeated key from its record of the first answer instead of scoring (and
+// billing) the customer again; one that ignores it scores those calls again, as it would without the
+// key (set PROVIDER_HEDGE=false for it, so that only retries repeat a call). The key is `rj1-<job>-<seq>`: <job> is 16 hex digits of SHA-256 over the job's
 // organization id, id and creation time (unique across databases that share a provider account, and
 // revealing nothing), <seq> the customer's 1-based position in the job's input.
 import { createHash } from 'node:crypto';
