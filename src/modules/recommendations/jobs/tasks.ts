@@ -15,6 +15,7 @@ import {
   type StoredRecommendation,
 } from '../../../db/tables/index.ts';
 import { createBoss, takePayload, QUEUES, workOptions } from '../../../db/queue.ts';
+import { findOwnedRow } from '../../../db/tenant.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import type { Recommendation } from '../catalog/scoring.ts';
@@ -245,15 +246,7 @@ export type ChunkResult = 'done' | 'cancelled' | 'skipped';
 
 export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signal: AbortSignal): Promise<ChunkResult> {
   const { db } = deps;
-  const [job] = await db
-    .select()
-    .from(recommendationJobTable)
-    .where(
-      and(
-        eq(recommendationJobTable.id, payload.jobId),
-        eq(recommendationJobTable.organizationId, payload.organizationId),
-      ),
-    );
+  const job = await findOwnedRow(db, recommendationJobTable, payload.organizationId, payload.jobId);
   const chunkWhere = and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo));
   if (!job) return 'skipped';
   if (job.status === 'cancelled') {
