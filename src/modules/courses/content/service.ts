@@ -2,10 +2,10 @@
 // caller's organization id and never reads or writes outside it; structural writes (add, reorder)
 // lock the course row first, so concurrent edits of one course queue and positions stay 1..n.
 import { and, eq, sql } from 'drizzle-orm';
-import { findOwnedRow, lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
+import { findOwnedRow, lockOwnedRow, ownedRow, ownRowsMatching, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
 import { keysetPage, lateralPages, NESTED_PAGE, type PageArgs, type PageSize, orderBy } from '../../../db/keyset.ts';
-import { conditionSql, type SqlCondition } from '../../../compiled/mapping.ts';
+import type { SqlCondition } from '../../../compiled/mapping.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import {
@@ -40,10 +40,7 @@ export function courseFilterConditions(filter: { status?: CourseStatus | null })
 }
 
 export function listCourses(db: Db, organizationId: number, filter: { status?: CourseStatus | null }, page: PageArgs) {
-  const where = and(
-    eq(courseTable.organizationId, organizationId),
-    ...courseFilterConditions(filter).map(conditionSql),
-  );
+  const where = ownRowsMatching(courseTable, organizationId, courseFilterConditions(filter));
   return keysetPage(db, courseTable, where, courseOrdering, page);
 }
 
