@@ -147,8 +147,14 @@ export function lockCourse(tx: Db, organizationId: number, id: number): Promise<
   return lockOwnedRow(tx, courseTable, organizationId, id, 'Course');
 }
 
-async function touchCourse(tx: Db, courseId: number) {
-  await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, courseId));
+/** Marks the course changed (its updatedAt) and returns it. */
+async function touchCourse(tx: Db, courseId: number): Promise<Course> {
+  const [course] = await tx
+    .update(courseTable)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(courseTable.id, courseId))
+    .returning();
+  return course;
 }
 
 export async function addModule(
@@ -314,12 +320,7 @@ export async function reorderModules(
   return db.transaction(async (tx) => {
     await lockCourse(tx, organizationId, courseId);
     await reorder(tx, courseModuleTable.courseId, courseId, moduleIds, 'moduleIds', 'module');
-    const [course] = await tx
-      .update(courseTable)
-      .set({ updatedAt: sql`now()` })
-      .where(eq(courseTable.id, courseId))
-      .returning();
-    return course;
+    return touchCourse(tx, courseId);
   });
 }
 
