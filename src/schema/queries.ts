@@ -78,6 +78,25 @@ export function listQuery<Type extends TypeParam<Types>, Args extends InputField
   );
 }
 
+/**
+ * The options every connection field nested under a list's rows (`t.loadable`) shares: one statement
+ * for all parents at the same place in the query (byPath: they all have the same arguments), the
+ * connection arguments (then `args`), a cost by the page size and, with `compiled`, how compiled reads
+ * answer it from SQL with the same page size.
+ */
+export function nestedConnection<Args extends InputFieldMap = Record<never, never>>(
+  arg: ArgsBuilder,
+  page: PageSize,
+  options: { args?: Args; compiled?: Omit<SqlConnection, 'page'> } = {},
+) {
+  return {
+    byPath: true as const,
+    args: { ...arg.connectionArgs(), ...(options.args as Args) },
+    complexity: connectionComplexity(page),
+    ...(options.compiled ? { extensions: sqlConnection({ ...options.compiled, page }) } : {}),
+  };
+}
+
 /** The node `id` names each time it changes, over SSE, from an async iterable of its states. */
 export function progressSubscription<Type extends NodeRef>(
   name: string,

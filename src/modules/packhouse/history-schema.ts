@@ -5,7 +5,8 @@ import { NESTED_PAGE } from '../../db/keyset.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { builder } from '../../schema/builder.ts';
 import { tenantRows } from '../../schema/nodes.ts';
-import { connectionComplexity, enumValues } from '../../schema/common.ts';
+import { enumValues } from '../../schema/common.ts';
+import { nestedConnection } from '../../schema/queries.ts';
 import { historyByBatch, type Actor } from './history.ts';
 import { BatchRef, BatchStatusEnum } from './schema.ts';
 
@@ -78,9 +79,7 @@ builder.objectField(BatchRef, 'history', (t) =>
   t.loadable({
     type: BatchEventConnection,
     description: `What happened to this batch, newest first: \`history(first: 5)\` is its last five events. ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}; loaded for all batches of a list in one statement.`,
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(NESTED_PAGE),
+    ...nestedConnection(t.arg, NESTED_PAGE),
     load: (ids: number[], ctx: Context, args) => historyByBatch(ctx.db, organizationOf(ctx), ids, args),
     resolve: (b) => b.id,
   }),

@@ -6,8 +6,8 @@ import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { builder } from '../../schema/builder.ts';
 import { tenantRows } from '../../schema/nodes.ts';
 import { mutation } from '../../schema/mutations.ts';
-import { listQuery } from '../../schema/queries.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { listQuery, nestedConnection } from '../../schema/queries.ts';
+import { enumValues, inputId, queryId } from '../../schema/common.ts';
 import { actorOf } from './history.ts';
 import { ActorRef } from './history-schema.ts';
 import * as payments from './payments.ts';
@@ -94,13 +94,12 @@ builder.objectFields(GrowerRef, (t) => ({
   payments: t.loadable({
     type: GrowerPaymentConnection,
     description: `Payments to this grower, ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}. Loaded for all growers of a list in one statement.`,
-    byPath: true,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: GrowerPaymentFilter }),
-      orderBy: t.arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
-    },
-    complexity: connectionComplexity(NESTED_PAGE),
+    ...nestedConnection(t.arg, NESTED_PAGE, {
+      args: {
+        filter: t.arg({ type: GrowerPaymentFilter }),
+        orderBy: t.arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
+      },
+    }),
     load: (ids: number[], ctx: Context, args) =>
       payments.paymentsByGrower(
         ctx.db,
