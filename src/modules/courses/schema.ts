@@ -124,9 +124,8 @@ builder.objectField(CourseRef, 'modules', (t) =>
         parentColumn: courseModuleTable.courseId,
         ordering: () => service.moduleOrdering,
       },
+      load: service.modulesByCourse,
     }),
-    load: (ids: number[], ctx: Context, args) => service.modulesByCourse(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (c) => c.id,
   }),
 );
 
@@ -140,9 +139,8 @@ builder.objectField(CourseModuleRef, 'lessons', (t) =>
         parentColumn: courseLessonTable.moduleId,
         ordering: () => service.lessonOrdering,
       },
+      load: service.lessonsByModule,
     }),
-    load: (ids: number[], ctx: Context, args) => service.lessonsByModule(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (m) => m.id,
   }),
 );
 

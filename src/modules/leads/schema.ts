@@ -130,9 +130,8 @@ builder.objectField(LeadRef, 'history', (t) =>
     description: `What happened to this lead, newest first; ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}. One statement for all leads of a list.`,
     ...nestedConnection(t.arg, NESTED_PAGE, {
       compiled: { table: leadEventTable, parentColumn: leadEventTable.leadId, ordering: () => LEAD_HISTORY_ORDERING },
+      load: historyByLead,
     }),
-    load: (ids: number[], ctx: Context, args) => historyByLead(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (l) => l.id,
   }),
 );
 

@@ -99,17 +99,9 @@ builder.objectFields(GrowerRef, (t) => ({
         filter: t.arg({ type: GrowerPaymentFilter }),
         orderBy: t.arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
       },
+      load: (db, org, ids, args) =>
+        payments.paymentsByGrower(db, org, ids, args.filter ?? {}, args.orderBy ?? 'PAID_ON_DESC', args),
     }),
-    load: (ids: number[], ctx: Context, args) =>
-      payments.paymentsByGrower(
-        ctx.db,
-        organizationOf(ctx),
-        ids,
-        args.filter ?? {},
-        args.orderBy ?? 'PAID_ON_DESC',
-        args,
-      ),
-    resolve: (g) => g.id,
   }),
   paymentTotals: t.loadableList({
     type: PaymentTotalRef,

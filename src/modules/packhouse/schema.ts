@@ -1,6 +1,5 @@
 // GraphQL types, queries and mutations for growers, packhouses and batches. Thin: the work is in service.ts.
 import { z } from 'zod';
-import { organizationOf, type Context } from '../../context.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE, type Ordering, tenantPage } from '../../db/keyset.ts';
 import { builder } from '../../schema/builder.ts';
@@ -154,18 +153,17 @@ function nestedBatches(parent: 'grower' | 'packhouse') {
             service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC', `${parent}.batches`),
           conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
         },
+        load: (db, org, ids, args) =>
+          service.batchesByParent(
+            db,
+            org,
+            parent,
+            ids,
+            batchFilter(args.filter),
+            args.orderBy ?? 'INTAKE_DATE_DESC',
+            args,
+          ),
       }),
-      load: (ids: number[], ctx: Context, args) =>
-        service.batchesByParent(
-          ctx.db,
-          organizationOf(ctx),
-          parent,
-          ids,
-          batchFilter(args.filter),
-          args.orderBy ?? 'INTAKE_DATE_DESC',
-          args,
-        ),
-      resolve: (p) => p.id,
     }),
   );
 }

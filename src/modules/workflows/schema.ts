@@ -147,9 +147,8 @@ builder.objectField(LeadRef, 'workflowRuns', (t) =>
         parentColumn: workflowRunTable.leadId,
         ordering: () => service.RUN_ORDERING,
       },
+      load: service.runsByLead,
     }),
-    load: (ids: number[], ctx: Context, args) => service.runsByLead(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (l) => l.id,
   }),
 );
 
