@@ -152,6 +152,55 @@ export function createBoss(url: string, config: Config, role: BossRole, log?: Lo
   return boss;
 }
 
+export type QueueWorker = { stop(): Promise<void> };
+
+/**
+ * Consumes `queue` in a worker's own pg-boss client until stopped. `run` gets each job's payload, a
+ * signal that aborts when the worker stops or pg-boss aborts the job, and the stop signal alone. An
+ * attempt cut short so is thrown back for pg-boss to hand out again; any other failure is logged as
+ * "`name` failed" and retried, except on the last attempt allowed, whose failure goes to `giveUp`
+ * with the reason instead. `stop` aborts the running attempts and waits up to `stopTimeoutMs` for
+ * pg-boss to settle them.
+ */
+export async function startQueueWorker<Q extends QueueName>(
+  resources: { databaseUrl: string; config: Config; log: Logger },
+  queue: Q,
+  options: {
+    name: string;
+    concurrency: number;
+    groupConcurrency?: number;
+    run: (payload: QueuePayload<Q>, signal: AbortSignal, stopping: AbortSignal) => Promise<void>;
+    giveUp: (payload: QueuePayload<Q>, reason: string) => Promise<void>;
+    stopTimeoutMs: number;
+  },
+): Promise<QueueWorker> {
+  const { config, log } = resources;
+  const boss = createBoss(resources.databaseUrl, config, 'worker', log);
+  await boss.start();
+  const stopping = new AbortController();
+  await boss.work(queue, workOptions(options.concurrency, options.groupConcurrency), async ([job]) => {
+    const payload = takePayload(queue, job, log);
+    if (!payload) return;
+    const signal = AbortSignal.any([job.signal, stopping.signal]);
+    try {
+      await options.run(payload, signal, stopping.signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const fields: Record<string, unknown> = { err, ...payload, attempt: job.retryCount + 1 };
+      log.error(fields, `${options.name} failed`);
+      if (job.retryCount >= job.retryLimit)
+        return options.giveUp(payload, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
+      throw err;
+    }
+  });
+  return {
+    async stop() {
+      stopping.abort(new Error('worker stopping'));
+      await boss.stop({ graceful: true, close: true, timeout: options.stopTimeoutMs });
+    },
+  };
+}
+
 /** Installs or upgrades pg-boss's schema and our queues; run with the migrations. */
 export async function installQueues(url: string, config: Config): Promise<void> {
   const boss = createBoss(url, config, 'install');

@@ -2,6 +2,7 @@
 // tenant's id loads as null, exactly like an id that does not exist.
 import { and, eq, getTableName, sql, type InferSelectModel } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { conditionSql, type SqlCondition } from '../compiled/mapping.ts';
 import { preparedQuery } from './prepared.ts';
 import { recordLoaderBatch } from './sql-stats.ts';
 import type { Db } from '../resources.ts';
@@ -68,6 +69,15 @@ export function ownRowsIn(
     eq(table.organizationId, organizationId),
     sql`${column} = any(${`{${ids.map(Number).join(',')}}`}::int[])`,
   );
+}
+
+/** The condition that picks the caller's rows of `table` meeting every one of a filter's `conditions`. */
+export function ownRowsMatching(
+  table: { organizationId: PgColumn },
+  organizationId: number,
+  conditions: SqlCondition[],
+) {
+  return and(eq(table.organizationId, organizationId), ...conditions.map(conditionSql));
 }
 
 /** The condition that picks the caller's row `id` of a tenant table, and only the caller's. */

@@ -7,6 +7,7 @@ import { type SqlConnection, sqlConnection, sqlLookup } from '../compiled/mappin
 import { LIST_PAGE, type PageSize } from '../db/keyset.ts';
 import { type ArgsBuilder, builder, needs, type OutputShape, type Types } from './builder.ts';
 import { connectionComplexity, queryId } from './common.ts';
+import type { Db } from '../resources.ts';
 
 type ConnectionArgs = ReturnType<ArgsBuilder['connectionArgs']>;
 
@@ -76,6 +77,38 @@ export function listQuery<Type extends TypeParam<Types>, Args extends InputField
         resolve(args, ctx, organizationOf(ctx)),
     } as never),
   );
+}
+
+/**
+ * The options every connection field nested under a list's rows (`t.loadable`) shares: one statement
+ * for all parents at the same place in the query (byPath: they all have the same arguments), the
+ * connection arguments (then `args`), a cost by the page size, with `compiled` how compiled reads
+ * answer it from SQL with the same page size, and `load`, which gets the parents' ids and the
+ * caller's organization and returns one page a parent, in the order of the ids.
+ */
+export function nestedConnection<Page, Args extends InputFieldMap = Record<never, never>>(
+  arg: ArgsBuilder,
+  page: PageSize,
+  options: {
+    args?: Args;
+    compiled?: Omit<SqlConnection, 'page'>;
+    load: (
+      db: Db,
+      organizationId: number,
+      parentIds: number[],
+      args: InputShapeFromFields<ConnectionArgs & Args>,
+    ) => Promise<readonly Page[]>;
+  },
+) {
+  return {
+    byPath: true as const,
+    args: { ...arg.connectionArgs(), ...(options.args as Args) },
+    complexity: connectionComplexity(page),
+    ...(options.compiled ? { extensions: sqlConnection({ ...options.compiled, page }) } : {}),
+    load: (ids: number[], ctx: Context, args: InputShapeFromFields<ConnectionArgs & Args>) =>
+      options.load(ctx.db, organizationOf(ctx), ids, args),
+    resolve: (parent: { id: number }) => parent.id,
+  };
 }
 
 /** The node `id` names each time it changes, over SSE, from an async iterable of its states. */

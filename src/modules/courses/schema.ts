@@ -11,12 +11,12 @@ import {
   type CourseStatus,
 } from '../../db/tables/index.ts';
 import { LIST_PAGE } from '../../db/keyset.ts';
-import { sqlColumn, sqlConnection } from '../../compiled/mapping.ts';
+import { sqlColumn } from '../../compiled/mapping.ts';
 import { builder, type InputFieldBuilder } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
 import { mutation, updateMutation } from '../../schema/mutations.ts';
-import { listQuery, nodeQuery } from '../../schema/queries.ts';
-import { connectionComplexity, defined, enumValues } from '../../schema/common.ts';
+import { listQuery, nestedConnection, nodeQuery } from '../../schema/queries.ts';
+import { defined, enumValues } from '../../schema/common.ts';
 import { LIMITS } from './content/input.ts';
 import * as service from './content/service.ts';
 import { exportPath } from './export/formats.ts';
@@ -118,17 +118,14 @@ builder.objectField(CourseRef, 'modules', (t) =>
   t.loadable({
     type: ModuleConnection,
     description: `Modules in order, ${service.MODULE_PAGE.defaultSize} a page by default, at most ${service.MODULE_PAGE.maxSize}. One statement for every course of a list.`,
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(service.MODULE_PAGE),
-    extensions: sqlConnection({
-      table: courseModuleTable,
-      parentColumn: courseModuleTable.courseId,
-      page: service.MODULE_PAGE,
-      ordering: () => service.moduleOrdering,
+    ...nestedConnection(t.arg, service.MODULE_PAGE, {
+      compiled: {
+        table: courseModuleTable,
+        parentColumn: courseModuleTable.courseId,
+        ordering: () => service.moduleOrdering,
+      },
+      load: service.modulesByCourse,
     }),
-    load: (ids: number[], ctx: Context, args) => service.modulesByCourse(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (c) => c.id,
   }),
 );
 
@@ -136,17 +133,14 @@ builder.objectField(CourseModuleRef, 'lessons', (t) =>
   t.loadable({
     type: LessonConnection,
     description: `Lessons in order, ${service.LESSON_PAGE.defaultSize} a page by default, at most ${service.LESSON_PAGE.maxSize}. One statement for every module at this level of the query.`,
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(service.LESSON_PAGE),
-    extensions: sqlConnection({
-      table: courseLessonTable,
-      parentColumn: courseLessonTable.moduleId,
-      page: service.LESSON_PAGE,
-      ordering: () => service.lessonOrdering,
+    ...nestedConnection(t.arg, service.LESSON_PAGE, {
+      compiled: {
+        table: courseLessonTable,
+        parentColumn: courseLessonTable.moduleId,
+        ordering: () => service.lessonOrdering,
+      },
+      load: service.lessonsByModule,
     }),
-    load: (ids: number[], ctx: Context, args) => service.lessonsByModule(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (m) => m.id,
   }),
 );
 

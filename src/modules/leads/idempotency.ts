@@ -34,6 +34,15 @@ export function checkKey(key: string): void {
   }
 }
 
+/** The organization's row of this operation's key. */
+function keyRow(organizationId: number, idem: Idempotency) {
+  return and(
+    eq(idempotencyKeyTable.organizationId, organizationId),
+    eq(idempotencyKeyTable.operation, idem.operation),
+    eq(idempotencyKeyTable.key, idem.key),
+  );
+}
+
 /**
  * Claims the key inside `tx`. Returns null when this request is the first with the key (then call
  * `recordResult` before committing), or the ids the first request produced.
@@ -47,16 +56,7 @@ export async function claimKey(tx: Db, organizationId: number, idem: Idempotency
     .onConflictDoNothing()
     .returning({ key: idempotencyKeyTable.key });
   if (inserted.length) return null;
-  const [existing] = await tx
-    .select()
-    .from(idempotencyKeyTable)
-    .where(
-      and(
-        eq(idempotencyKeyTable.organizationId, organizationId),
-        eq(idempotencyKeyTable.operation, idem.operation),
-        eq(idempotencyKeyTable.key, idem.key),
-      ),
-    );
+  const [existing] = await tx.select().from(idempotencyKeyTable).where(keyRow(organizationId, idem));
   if (existing.requestHash !== hash) throw new IdempotencyKeyReusedError(idem.key);
   return existing.result.ids;
 }
@@ -65,11 +65,5 @@ export async function recordResult(tx: Db, organizationId: number, idem: Idempot
   await tx
     .update(idempotencyKeyTable)
     .set({ result: sql`${JSON.stringify({ ids })}::jsonb` })
-    .where(
-      and(
-        eq(idempotencyKeyTable.organizationId, organizationId),
-        eq(idempotencyKeyTable.operation, idem.operation),
-        eq(idempotencyKeyTable.key, idem.key),
-      ),
-    );
+    .where(keyRow(organizationId, idem));
 }

@@ -9,13 +9,13 @@ import {
   leadEventTable,
   leadTable,
 } from '../../db/tables/index.ts';
-import { sqlChildRow, sqlConnection, sqlTable } from '../../compiled/mapping.ts';
+import { sqlChildRow, sqlTable } from '../../compiled/mapping.ts';
 import { LIST_PAGE, NESTED_PAGE, keysetPage } from '../../db/keyset.ts';
 import { builder, ErrorInterface } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
-import { connectionComplexity, defined, enumValues } from '../../schema/common.ts';
+import { defined, enumValues } from '../../schema/common.ts';
 import { mutation } from '../../schema/mutations.ts';
-import { listQuery, nodeQuery } from '../../schema/queries.ts';
+import { listQuery, nestedConnection, nodeQuery } from '../../schema/queries.ts';
 import { actorOf } from '../packhouse/history.ts';
 import { ActorRef } from '../packhouse/history-schema.ts';
 import { retrySync, skipSync } from './crm/sync.ts';
@@ -128,17 +128,10 @@ builder.objectField(LeadRef, 'history', (t) =>
   t.loadable({
     type: LeadEventConnection,
     description: `What happened to this lead, newest first; ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}. One statement for all leads of a list.`,
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(NESTED_PAGE),
-    extensions: sqlConnection({
-      table: leadEventTable,
-      parentColumn: leadEventTable.leadId,
-      page: NESTED_PAGE,
-      ordering: () => LEAD_HISTORY_ORDERING,
+    ...nestedConnection(t.arg, NESTED_PAGE, {
+      compiled: { table: leadEventTable, parentColumn: leadEventTable.leadId, ordering: () => LEAD_HISTORY_ORDERING },
+      load: historyByLead,
     }),
-    load: (ids: number[], ctx: Context, args) => historyByLead(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (l) => l.id,
   }),
 );
 

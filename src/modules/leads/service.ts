@@ -8,10 +8,10 @@ import {
   type LeadSource,
   type LeadStatus,
 } from '../../db/tables/index.ts';
-import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
+import type { SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
-import { loadTenantRows, lockOwnedRow, ownRowsIn } from '../../db/tenant.ts';
+import { loadTenantRows, lockOwnedRow, ownRowsIn, ownRowsMatching } from '../../db/tenant.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import type { Db } from '../../resources.ts';
 import { SYSTEM_ACTOR, type Actor } from '../packhouse/history.ts';
@@ -73,8 +73,7 @@ export function leadFilterConditions(filter: LeadFilter): SqlCondition[] {
 }
 
 export function leadFilterSql(organizationId: number, filter: LeadFilter): SQL | undefined {
-  const conditions = leadFilterConditions(filter);
-  return and(eq(leadTable.organizationId, organizationId), ...conditions.map(conditionSql));
+  return ownRowsMatching(leadTable, organizationId, leadFilterConditions(filter));
 }
 
 export function listLeads(db: Db, organizationId: number, filter: LeadFilter, order: LeadOrder, page: PageArgs) {

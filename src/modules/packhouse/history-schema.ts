@@ -1,11 +1,11 @@
 // Batch history in GraphQL: BatchEvent, who made it (Actor), and Batch.history. Thin: see history.ts.
-import { organizationOf, type Context } from '../../context.ts';
 import { ACTOR_KINDS, BATCH_EVENT_KINDS, batchEventTable } from '../../db/tables/index.ts';
 import { NESTED_PAGE } from '../../db/keyset.ts';
 import { encodeGlobalId } from '../../lib/global-id.ts';
 import { builder } from '../../schema/builder.ts';
 import { tenantRows } from '../../schema/nodes.ts';
-import { connectionComplexity, enumValues } from '../../schema/common.ts';
+import { enumValues } from '../../schema/common.ts';
+import { nestedConnection } from '../../schema/queries.ts';
 import { historyByBatch, type Actor } from './history.ts';
 import { BatchRef, BatchStatusEnum } from './schema.ts';
 
@@ -78,10 +78,6 @@ builder.objectField(BatchRef, 'history', (t) =>
   t.loadable({
     type: BatchEventConnection,
     description: `What happened to this batch, newest first: \`history(first: 5)\` is its last five events. ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}; loaded for all batches of a list in one statement.`,
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(NESTED_PAGE),
-    load: (ids: number[], ctx: Context, args) => historyByBatch(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (b) => b.id,
+    ...nestedConnection(t.arg, NESTED_PAGE, { load: historyByBatch }),
   }),
 );

@@ -6,8 +6,8 @@ import { LIST_PAGE, NESTED_PAGE } from '../../db/keyset.ts';
 import { builder } from '../../schema/builder.ts';
 import { tenantRows } from '../../schema/nodes.ts';
 import { mutation } from '../../schema/mutations.ts';
-import { listQuery } from '../../schema/queries.ts';
-import { connectionComplexity, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { listQuery, nestedConnection } from '../../schema/queries.ts';
+import { enumValues, inputId, queryId } from '../../schema/common.ts';
 import { actorOf } from './history.ts';
 import { ActorRef } from './history-schema.ts';
 import * as payments from './payments.ts';
@@ -94,23 +94,14 @@ builder.objectFields(GrowerRef, (t) => ({
   payments: t.loadable({
     type: GrowerPaymentConnection,
     description: `Payments to this grower, ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}. Loaded for all growers of a list in one statement.`,
-    byPath: true,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: GrowerPaymentFilter }),
-      orderBy: t.arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
-    },
-    complexity: connectionComplexity(NESTED_PAGE),
-    load: (ids: number[], ctx: Context, args) =>
-      payments.paymentsByGrower(
-        ctx.db,
-        organizationOf(ctx),
-        ids,
-        args.filter ?? {},
-        args.orderBy ?? 'PAID_ON_DESC',
-        args,
-      ),
-    resolve: (g) => g.id,
+    ...nestedConnection(t.arg, NESTED_PAGE, {
+      args: {
+        filter: t.arg({ type: GrowerPaymentFilter }),
+        orderBy: t.arg({ type: PaymentOrderEnum, defaultValue: 'PAID_ON_DESC' }),
+      },
+      load: (db, org, ids, args) =>
+        payments.paymentsByGrower(db, org, ids, args.filter ?? {}, args.orderBy ?? 'PAID_ON_DESC', args),
+    }),
   }),
   paymentTotals: t.loadableList({
     type: PaymentTotalRef,

@@ -1,15 +1,13 @@
 // GraphQL types, queries and mutations for growers, packhouses and batches. Thin: the work is in service.ts.
 import { z } from 'zod';
-import { organizationOf, type Context } from '../../context.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable, packhouseTable } from '../../db/tables/index.ts';
 import { LIST_PAGE, NESTED_PAGE, type Ordering, tenantPage } from '../../db/keyset.ts';
 import { builder } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
-import { connectionComplexity, defined, enumValues, inputId, queryId } from '../../schema/common.ts';
+import { defined, enumValues, inputId, queryId } from '../../schema/common.ts';
 import { mutation, updateMutation } from '../../schema/mutations.ts';
-import { listQuery } from '../../schema/queries.ts';
+import { listQuery, nestedConnection } from '../../schema/queries.ts';
 import { compareDecimals } from '../../lib/money.ts';
-import { sqlConnection } from '../../compiled/mapping.ts';
 import { actorOf } from './history.ts';
 import * as service from './service.ts';
 
@@ -142,34 +140,30 @@ function nestedBatches(parent: 'grower' | 'packhouse') {
     t.loadable({
       type: BatchConnection,
       description: `This ${parent}'s batches, ${NESTED_PAGE.defaultSize} a page by default, at most ${NESTED_PAGE.maxSize}. Loaded for all ${parent}s of a list in one statement.`,
-      // byPath: every parent at the same place in the query shares these arguments, so one
-      // LATERAL statement serves them all.
-      byPath: true,
-      args: {
-        ...t.arg.connectionArgs(),
-        filter: t.arg({ type: BatchFilter }),
-        orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
-      },
-      complexity: connectionComplexity(NESTED_PAGE),
-      extensions: sqlConnection({
-        table: batchTable,
-        parentColumn: parent === 'grower' ? batchTable.growerId : batchTable.packhouseId,
-        page: NESTED_PAGE,
-        ordering: (args) =>
-          service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC', `${parent}.batches`),
-        conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
+      // One LATERAL statement serves every parent at the same place in the query.
+      ...nestedConnection(t.arg, NESTED_PAGE, {
+        args: {
+          filter: t.arg({ type: BatchFilter }),
+          orderBy: t.arg({ type: BatchOrderEnum, defaultValue: 'INTAKE_DATE_DESC' }),
+        },
+        compiled: {
+          table: batchTable,
+          parentColumn: parent === 'grower' ? batchTable.growerId : batchTable.packhouseId,
+          ordering: (args) =>
+            service.batchOrdering((args.orderBy as service.BatchOrder) ?? 'INTAKE_DATE_DESC', `${parent}.batches`),
+          conditions: (args) => service.batchFilterConditions(batchFilter(args.filter as BatchFilterArg)),
+        },
+        load: (db, org, ids, args) =>
+          service.batchesByParent(
+            db,
+            org,
+            parent,
+            ids,
+            batchFilter(args.filter),
+            args.orderBy ?? 'INTAKE_DATE_DESC',
+            args,
+          ),
       }),
-      load: (ids: number[], ctx: Context, args) =>
-        service.batchesByParent(
-          ctx.db,
-          organizationOf(ctx),
-          parent,
-          ids,
-          batchFilter(args.filter),
-          args.orderBy ?? 'INTAKE_DATE_DESC',
-          args,
-        ),
-      resolve: (p) => p.id,
     }),
   );
 }

@@ -1,14 +1,14 @@
 // Growers, packhouses and batches: reads and every write. No GraphQL here.
 // Every function takes the caller's organization id and never reads or writes outside it.
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniqueIn } from '../../db/constraint.ts';
-import { lockOwnedRow, updateOwnedRow } from '../../db/tenant.ts';
+import { lockOwnedRow, ownRowsMatching, updateOwnedRow } from '../../db/tenant.ts';
 import { keysetPage, lateralPages, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
 import type { Db } from '../../resources.ts';
-import { conditionSql, type SqlCondition } from '../../compiled/mapping.ts';
+import type { SqlCondition } from '../../compiled/mapping.ts';
 import { correctionEvent, createdEvent, recordBatchEvent, statusEvent, SYSTEM_ACTOR, type Actor } from './history.ts';
 
 export type Grower = typeof growerTable.$inferSelect;
@@ -68,8 +68,7 @@ export function batchFilterConditions(filter: BatchFilter): SqlCondition[] {
 }
 
 export function batchFilterSql(organizationId: number, filter: BatchFilter): SQL | undefined {
-  const conditions = batchFilterConditions(filter);
-  return and(eq(batchTable.organizationId, organizationId), ...conditions.map(conditionSql));
+  return ownRowsMatching(batchTable, organizationId, batchFilterConditions(filter));
 }
 
 export function listBatches(db: Db, organizationId: number, filter: BatchFilter, order: BatchOrder, page: PageArgs) {

@@ -10,13 +10,13 @@ import {
   type StepDefinition,
 } from '../../db/tables/index.ts';
 import { NESTED_PAGE } from '../../db/keyset.ts';
-import { sqlColumn, sqlComputed, sqlConnection, sqlEmbedded } from '../../compiled/mapping.ts';
+import { sqlColumn, sqlComputed, sqlEmbedded } from '../../compiled/mapping.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
 import { builder } from '../../schema/builder.ts';
 import { parentNode, tenantRows } from '../../schema/nodes.ts';
 import { mutation } from '../../schema/mutations.ts';
-import { listQuery, nodeQuery, progressSubscription } from '../../schema/queries.ts';
-import { connectionComplexity, enumValues, inputId } from '../../schema/common.ts';
+import { listQuery, nestedConnection, nodeQuery, progressSubscription } from '../../schema/queries.ts';
+import { enumValues, inputId } from '../../schema/common.ts';
 import { IdempotencyKeyReusedError } from '../leads/errors.ts';
 import { LeadRef } from '../leads/schema.ts';
 import { sleep } from '../recommendations/provider/token-bucket.ts';
@@ -141,17 +141,14 @@ builder.objectField(LeadRef, 'workflowRuns', (t) =>
   t.loadable({
     type: WorkflowRunConnection,
     description: `This lead's runs, newest first: workflowRuns(first: 1) is its latest. One statement for all leads of a list.`,
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    complexity: connectionComplexity(NESTED_PAGE),
-    extensions: sqlConnection({
-      table: workflowRunTable,
-      parentColumn: workflowRunTable.leadId,
-      page: NESTED_PAGE,
-      ordering: () => service.RUN_ORDERING,
+    ...nestedConnection(t.arg, NESTED_PAGE, {
+      compiled: {
+        table: workflowRunTable,
+        parentColumn: workflowRunTable.leadId,
+        ordering: () => service.RUN_ORDERING,
+      },
+      load: service.runsByLead,
     }),
-    load: (ids: number[], ctx: Context, args) => service.runsByLead(ctx.db, organizationOf(ctx), ids, args),
-    resolve: (l) => l.id,
   }),
 );
 

@@ -5,10 +5,9 @@
 // job is handed out again after the heartbeat lapses and the run goes on from the step it was at.
 // Jobs carry the run's generation: cancel and rerun bump it, so a stale job (a pending wait) does nothing.
 import { and, eq, sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
 import { workflowDefinitionTable, workflowRunTable, workflowStepTable } from '../../db/tables/index.ts';
 import { invalidateEntities } from '../../cache/response-cache.ts';
-import { createBoss, QUEUES, takePayload, workOptions, type JobQueue } from '../../db/queue.ts';
+import { QUEUES, startQueueWorker, type JobQueue } from '../../db/queue.ts';
 import type { Db, Resources } from '../../resources.ts';
 import { SYSTEM_ACTOR } from '../packhouse/history.ts';
 import { recordLeadEvent } from '../leads/history.ts';
@@ -131,46 +130,25 @@ export async function startWorkflowWorker(
   options: { concurrency?: number } = {},
 ): Promise<WorkflowWorker> {
   const { config } = resources;
-  const log: Logger = resources.log;
-  const boss = createBoss(resources.databaseUrl, config, 'worker', log);
-  await boss.start();
-  const stopping = new AbortController();
-  await boss.work(
-    QUEUES.workflowRun,
+  return startQueueWorker(resources, QUEUES.workflowRun, {
+    name: 'workflow step',
+    concurrency: options.concurrency ?? config.jobs.workerConcurrency,
     // One tenant's 10,000 runs take at most organizationConcurrency slots; other tenants' runs take the rest.
-    workOptions(options.concurrency ?? config.jobs.workerConcurrency, config.workflows.organizationConcurrency),
-    async ([job]) => {
-      const payload = takePayload(QUEUES.workflowRun, job, log);
-      if (!payload) return;
-      try {
-        while (!stopping.signal.aborted && !job.signal.aborted) {
-          const step = await advanceRun(resources.db, resources.jobs, payload, config.crm.connector);
-          if (step.changedLead)
-            await invalidateEntities(resources, step.changedLead.organizationId, [
-              { typename: 'Lead', id: step.changedLead.id },
-            ]);
-          if (step.advance === 'stop') return;
-        }
-        if (stopping.signal.aborted) throw new Error('worker stopping');
-      } catch (err) {
-        if (stopping.signal.aborted || job.signal.aborted) throw err;
-        log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'workflow step failed');
-        if (job.retryCount >= job.retryLimit)
-          return failRun(
-            resources.db,
-            payload,
-            `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`,
-          );
-        throw err;
+    groupConcurrency: config.workflows.organizationConcurrency,
+    run: async (payload, signal, stopping) => {
+      while (!signal.aborted) {
+        const step = await advanceRun(resources.db, resources.jobs, payload, config.crm.connector);
+        if (step.changedLead)
+          await invalidateEntities(resources, step.changedLead.organizationId, [
+            { typename: 'Lead', id: step.changedLead.id },
+          ]);
+        if (step.advance === 'stop') return;
       }
+      if (stopping.aborted) throw new Error('worker stopping');
     },
-  );
-  return {
-    async stop() {
-      stopping.abort(new Error('worker stopping'));
-      // A step is one transaction: one cut short rolls back and runs again, so the wait is short
-      // (the API stops its worker within 2.5 s).
-      await boss.stop({ graceful: true, close: true, timeout: 2_000 });
-    },
-  };
+    giveUp: (payload, reason) => failRun(resources.db, payload, reason),
+    // A step is one transaction: one cut short rolls back and runs again, so the wait is short
+    // (the API stops its worker within 2.5 s).
+    stopTimeoutMs: 2_000,
+  });
 }

@@ -2,10 +2,10 @@
 // caller's organization id and never reads or writes outside it; structural writes (add, reorder)
 // lock the course row first, so concurrent edits of one course queue and positions stay 1..n.
 import { and, eq, sql } from 'drizzle-orm';
-import { findOwnedRow, lockOwnedRow, ownedRow, updateOwnedRow } from '../../../db/tenant.ts';
+import { findOwnedRow, lockOwnedRow, ownedRow, ownRowsMatching, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
 import { keysetPage, lateralPages, NESTED_PAGE, type PageArgs, type PageSize, orderBy } from '../../../db/keyset.ts';
-import { conditionSql, type SqlCondition } from '../../../compiled/mapping.ts';
+import type { SqlCondition } from '../../../compiled/mapping.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import {
@@ -40,10 +40,7 @@ export function courseFilterConditions(filter: { status?: CourseStatus | null })
 }
 
 export function listCourses(db: Db, organizationId: number, filter: { status?: CourseStatus | null }, page: PageArgs) {
-  const where = and(
-    eq(courseTable.organizationId, organizationId),
-    ...courseFilterConditions(filter).map(conditionSql),
-  );
+  const where = ownRowsMatching(courseTable, organizationId, courseFilterConditions(filter));
   return keysetPage(db, courseTable, where, courseOrdering, page);
 }
 
@@ -150,8 +147,14 @@ export function lockCourse(tx: Db, organizationId: number, id: number): Promise<
   return lockOwnedRow(tx, courseTable, organizationId, id, 'Course');
 }
 
-async function touchCourse(tx: Db, courseId: number) {
-  await tx.update(courseTable).set({ updatedAt: sql`now()` }).where(eq(courseTable.id, courseId));
+/** Marks the course changed (its updatedAt) and returns it. */
+async function touchCourse(tx: Db, courseId: number): Promise<Course> {
+  const [course] = await tx
+    .update(courseTable)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(courseTable.id, courseId))
+    .returning();
+  return course;
 }
 
 export async function addModule(
@@ -317,12 +320,7 @@ export async function reorderModules(
   return db.transaction(async (tx) => {
     await lockCourse(tx, organizationId, courseId);
     await reorder(tx, courseModuleTable.courseId, courseId, moduleIds, 'moduleIds', 'module');
-    const [course] = await tx
-      .update(courseTable)
-      .set({ updatedAt: sql`now()` })
-      .where(eq(courseTable.id, courseId))
-      .returning();
-    return course;
+    return touchCourse(tx, courseId);
   });
 }
 

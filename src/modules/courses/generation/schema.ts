@@ -101,30 +101,25 @@ mutation('generateCourse', {
   resolve: ({ input }, ctx, org) => service.generateCourse(deps(ctx), org, principalKey(ctx.principal), input),
 });
 /** regenerateCourseModule and regenerateCourseLesson: new content for one part of a course, queued. */
-function regenerate(
-  part: 'Module' | 'Lesson',
-  description: string,
-  complexity: number,
-  queue: typeof service.regenerateModule,
-) {
+function regenerate(part: 'Module' | 'Lesson', description: string, complexity: number) {
+  const kind = part === 'Module' ? 'module' : 'lesson';
   mutation(`regenerateCourse${part}`, {
     type: CourseGenerationRef,
     description,
     complexity,
     ids: { id: `Course${part}` },
     args: (arg) => ({ generator: arg({ type: GeneratorEnum }) }),
-    resolve: ({ id, generator }, ctx, org) => queue(deps(ctx), org, principalKey(ctx.principal), id, generator),
+    resolve: ({ id, generator }, ctx, org) =>
+      service.regeneratePart(deps(ctx), org, principalKey(ctx.principal), kind, id, generator),
   });
 }
 regenerate(
   'Module',
   "Queues new content for one module (its title, objectives and lessons); the course's other modules are not touched.",
   GENERATION_COST / 5,
-  service.regenerateModule,
 );
 regenerate(
   'Lesson',
   'Queues a new body and objectives for one lesson; its title, place and every other lesson stay as they are.',
   GENERATION_COST / 10,
-  service.regenerateLesson,
 );

@@ -194,36 +194,27 @@ async function queuePart(
   return generation;
 }
 
-/** Queues new content for one module (its title and lessons); the rest of the course is untouched. */
-export async function regenerateModule(
+/**
+ * Queues new content for one part of a course: a module (its title and lessons) or a lesson (its
+ * body and objectives; its title and place stay). The rest of the course is untouched.
+ */
+export async function regeneratePart(
   deps: GenerationDeps,
   organizationId: number,
   createdBy: string | null,
-  moduleId: number,
+  kind: 'module' | 'lesson',
+  id: number,
   requested?: GeneratorKind | null,
 ): Promise<Generation> {
   const generator = resolveGenerator(deps.config, requested);
   return deps.db.transaction(async (tx) => {
-    const module = await ownedRow(tx, courseModuleTable, organizationId, moduleId, 'CourseModule');
-    const course = await lockCourse(tx, organizationId, module.courseId);
-    return queuePart(deps, tx, course, { kind: 'module', targetId: moduleId, moduleId }, generator, createdBy);
-  });
-}
-
-/** Queues a new body (and objectives) for one lesson; its title, place and the rest stay. */
-export async function regenerateLesson(
-  deps: GenerationDeps,
-  organizationId: number,
-  createdBy: string | null,
-  lessonId: number,
-  requested?: GeneratorKind | null,
-): Promise<Generation> {
-  const generator = resolveGenerator(deps.config, requested);
-  return deps.db.transaction(async (tx) => {
-    const lesson = await ownedRow(tx, courseLessonTable, organizationId, lessonId, 'CourseLesson');
-    const course = await lockCourse(tx, organizationId, lesson.courseId);
-    const part = { kind: 'lesson', targetId: lessonId, moduleId: lesson.moduleId } as const;
-    return queuePart(deps, tx, course, part, generator, createdBy);
+    // The module a part sizes its lessons by: the module itself, or the lesson's.
+    const { courseId, moduleId } =
+      kind === 'module'
+        ? { ...(await ownedRow(tx, courseModuleTable, organizationId, id, 'CourseModule')), moduleId: id }
+        : await ownedRow(tx, courseLessonTable, organizationId, id, 'CourseLesson');
+    const course = await lockCourse(tx, organizationId, courseId);
+    return queuePart(deps, tx, course, { kind, targetId: id, moduleId }, generator, createdBy);
   });
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { invalidateTypes, type ResponseCache } from '../../../cache/response-cache.ts';
 import type { Config } from '../../../config.ts';
 import { courseGenerationTable, courseLessonTable, courseModuleTable, courseTable } from '../../../db/tables/index.ts';
-import { createBoss, QUEUES, takePayload, workOptions } from '../../../db/queue.ts';
+import { QUEUES, startQueueWorker } from '../../../db/queue.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { createBuiltinGenerator } from './builtin.ts';
@@ -342,8 +342,6 @@ export async function startCourseGenerationWorker(
   options: { concurrency?: number; onCheckpoint?: GenerationDeps['onCheckpoint'] } = {},
 ): Promise<GenerationWorker> {
   const { config, log } = resources;
-  const boss = createBoss(resources.databaseUrl, config, 'worker', log);
-  await boss.start();
   const generators = createGenerators(resources);
   const deps: GenerationDeps = {
     db: resources.db,
@@ -353,35 +351,24 @@ export async function startCourseGenerationWorker(
     responseCache: resources.responseCache,
     onCheckpoint: options.onCheckpoint,
   };
-  const stopping = new AbortController();
-  await boss.work(
-    QUEUES.courseGeneration,
+  const worker = await startQueueWorker(resources, QUEUES.courseGeneration, {
+    name: 'course generation',
+    concurrency: options.concurrency ?? config.courses.maxRunning,
     // pg-boss hands out at most the cap at once across processes; claimGeneration makes it exact.
-    workOptions(options.concurrency ?? config.courses.maxRunning, config.courses.maxRunning),
-    async ([job]) => {
-      const payload = takePayload(QUEUES.courseGeneration, job, log);
-      if (!payload) return;
-      const signal = AbortSignal.any([job.signal, stopping.signal]);
-      try {
-        const result = await processGeneration(deps, payload, signal);
-        log.debug({ ...payload, result }, 'course generation finished');
-      } catch (err) {
-        if (stopping.signal.aborted || job.signal.aborted) throw err;
-        log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'course generation failed');
-        if (job.retryCount >= job.retryLimit) {
-          const generation = await reload(deps.db, payload.generationId);
-          if (generation)
-            await fail(deps, generation, `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`);
-          return;
-        }
-        throw err;
-      }
+    groupConcurrency: config.courses.maxRunning,
+    run: async (payload, signal) => {
+      const result = await processGeneration(deps, payload, signal);
+      log.debug({ ...payload, result }, 'course generation finished');
     },
-  );
+    giveUp: async (payload, reason) => {
+      const generation = await reload(deps.db, payload.generationId);
+      if (generation) await fail(deps, generation, reason);
+    },
+    stopTimeoutMs: 10_000,
+  });
   return {
     async stop() {
-      stopping.abort(new Error('worker stopping'));
-      await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+      await worker.stop();
       generators.builtin.close();
       generators.http?.close();
     },

@@ -3,7 +3,8 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import { cardRewardRateTable, cardTable } from '../../../db/tables/index.ts';
 import { uniquely } from '../../../db/constraint.ts';
 import { keysetPage, type PageArgs, orderBy } from '../../../db/keyset.ts';
-import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
+import { updateOwnedRow } from '../../../db/tenant.ts';
+import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import { cardFields, type CardFields, type CatalogCard, type RewardRate, type SpendCategory } from './scoring.ts';
 
@@ -78,6 +79,11 @@ function checkRates(rates: CardInput['rates'] | undefined) {
   });
 }
 
+/** Adds `rates` to the card's category rates. */
+async function insertRates(tx: Db, organizationId: number, cardId: number, rates: CardInput['rates']) {
+  if (rates.length) await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId })));
+}
+
 export async function createCard(db: Db, organizationId: number, input: CardInput): Promise<Card> {
   checkRates(input.rates);
   return uniquely(
@@ -87,8 +93,7 @@ export async function createCard(db: Db, organizationId: number, input: CardInpu
         .insert(cardTable)
         .values({ ...card, organizationId })
         .returning();
-      if (rates.length)
-        await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: row.id })));
+      await insertRates(tx, organizationId, row.id, rates);
       return row;
     }),
     'cards_organization_code_key',
@@ -103,18 +108,12 @@ export async function updateCard(db: Db, organizationId: number, id: number, pat
   return uniquely(
     db.transaction(async (tx) => {
       const { rates, ...fields } = patch;
-      const [row] = await tx
-        .update(cardTable)
-        .set({ ...fields, updatedAt: new Date().toISOString() })
-        .where(and(eq(cardTable.organizationId, organizationId), eq(cardTable.id, id)))
-        .returning();
-      if (!row) throw new NotFoundError('Card', String(id));
+      const row = await updateOwnedRow(tx, cardTable, organizationId, id, 'Card', fields);
       if (rates) {
         await tx
           .delete(cardRewardRateTable)
           .where(and(eq(cardRewardRateTable.organizationId, organizationId), eq(cardRewardRateTable.cardId, id)));
-        if (rates.length)
-          await tx.insert(cardRewardRateTable).values(rates.map((r) => ({ ...r, organizationId, cardId: id })));
+        await insertRates(tx, organizationId, id, rates);
       }
       return row;
     }),

@@ -14,7 +14,8 @@ import {
   recommendationJobTable,
   type StoredRecommendation,
 } from '../../../db/tables/index.ts';
-import { createBoss, takePayload, QUEUES, workOptions } from '../../../db/queue.ts';
+import { QUEUES, startQueueWorker } from '../../../db/queue.ts';
+import { findOwnedRow } from '../../../db/tenant.ts';
 import type { Db, Resources } from '../../../resources.ts';
 import { loadCatalog } from '../catalog/service.ts';
 import type { Recommendation } from '../catalog/scoring.ts';
@@ -245,15 +246,7 @@ export type ChunkResult = 'done' | 'cancelled' | 'skipped';
 
 export async function processChunk(deps: ChunkDeps, payload: ChunkPayload, signal: AbortSignal): Promise<ChunkResult> {
   const { db } = deps;
-  const [job] = await db
-    .select()
-    .from(recommendationJobTable)
-    .where(
-      and(
-        eq(recommendationJobTable.id, payload.jobId),
-        eq(recommendationJobTable.organizationId, payload.organizationId),
-      ),
-    );
+  const job = await findOwnedRow(db, recommendationJobTable, payload.organizationId, payload.jobId);
   const chunkWhere = and(eq(jobChunkTable.jobId, payload.jobId), eq(jobChunkTable.chunkNo, payload.chunkNo));
   if (!job) return 'skipped';
   if (job.status === 'cancelled') {
@@ -353,39 +346,22 @@ export async function startRecommendationWorker(
   options: { concurrency?: number } = {},
 ): Promise<RecommendationWorker> {
   const { config, log } = resources;
-  const boss = createBoss(resources.databaseUrl, config, 'worker', log);
-  await boss.start();
   const runtime = createProviderRuntime(config, resources.db, resources.redis, log);
   const deps: ChunkDeps = { db: resources.db, runtime, log };
-  const stopping = new AbortController();
-  await boss.work(
-    QUEUES.recommendationChunk,
-    workOptions(options.concurrency ?? config.jobs.workerConcurrency),
-    async ([job]) => {
-      const payload = takePayload(QUEUES.recommendationChunk, job, log);
-      if (!payload) return;
-      const signal = AbortSignal.any([job.signal, stopping.signal]);
-      try {
-        const result = await processChunk(deps, payload, signal);
-        log.debug({ ...payload, result }, 'chunk finished');
-      } catch (err) {
-        if (stopping.signal.aborted || job.signal.aborted) throw err;
-        log.error({ err, ...payload, attempt: job.retryCount + 1 }, 'chunk failed');
-        if (job.retryCount >= job.retryLimit)
-          return failRemaining(
-            deps,
-            payload,
-            `gave up after ${job.retryCount + 1} attempts: ${(err as Error).message}`,
-          );
-        throw err;
-      }
+  const worker = await startQueueWorker(resources, QUEUES.recommendationChunk, {
+    name: 'chunk',
+    concurrency: options.concurrency ?? config.jobs.workerConcurrency,
+    run: async (payload, signal) => {
+      const result = await processChunk(deps, payload, signal);
+      log.debug({ ...payload, result }, 'chunk finished');
     },
-  );
+    giveUp: (payload, reason) => failRemaining(deps, payload, reason),
+    stopTimeoutMs: 10_000,
+  });
   return {
     runtime,
     async stop() {
-      stopping.abort(new Error('worker stopping'));
-      await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+      await worker.stop();
       runtime.close();
     },
   };
