@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { createApp, type App } from '../app.ts';
 import { createResources, type Resources } from '../resources.ts';
-import { appTest } from '../test/fixtures.ts';
+import { appTest, fileFixture } from '../test/fixtures.ts';
 import { gql, testConfig, type Tenant } from '../test/harness.ts';
 import { startRedisServer, type RedisServer } from '../test/redis-server.ts';
 
@@ -15,18 +15,7 @@ const it = appTest({ tenant: 'trouble', seed: { growers: 8, packhouses: 2, batch
   redis: RedisServer;
   instance: { resources: Resources; app: App };
 }>({
-  redis: [
-    // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixtures a fixture needs from its first parameter.
-    async ({}, use) => {
-      const redis = await startRedisServer();
-      try {
-        await use(redis);
-      } finally {
-        await redis.stop();
-      }
-    },
-    { scope: 'file' },
-  ],
+  redis: fileFixture(startRedisServer, (redis) => redis.stop()),
   instance: [
     async ({ h, redis }, use) => {
       const resources = await createResources(
