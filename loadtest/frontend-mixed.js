@@ -5,12 +5,7 @@
 import { arrivalRateOptions } from './lib/graphql.js';
 import { FRONTEND_OPERATIONS, frontendIteration, frontendSetup } from './lib/frontend.js';
 
-export const options = arrivalRateOptions('frontend', FRONTEND_OPERATIONS, {
-  rate: 100,
-  minVUs: 10,
-  ratePerVU: 5,
-  minMaxVUs: 50,
-});
+export const options = arrivalRateOptions('frontend', FRONTEND_OPERATIONS, { rate: 100, minVUs: 10, minMaxVUs: 50 });
 
 export const setup = frontendSetup;
 export const frontend = frontendIteration;

@@ -5,6 +5,7 @@
 //   npm run mock:crm -- --port 6201 --latency 300 --fail-500 0.1 --fail-429 0.02
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { flag, serveUntilSignalled } from './mock-cli.ts';
 
 export type MockCrmOptions = {
   port?: number;
@@ -139,11 +140,6 @@ export async function startMockCrm(options: MockCrmOptions = {}): Promise<MockCr
   };
 }
 
-function flag(args: string[], name: string): number | undefined {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : undefined;
-}
-
 async function main() {
   const args = process.argv.slice(2);
   const crm = await startMockCrm({
@@ -153,15 +149,7 @@ async function main() {
     rateLimitedRate: flag(args, 'fail-429') ?? 0,
     retryAfterSeconds: flag(args, 'retry-after') ?? 1,
   });
-  process.stdout.write(`mock CRM listening: ${crm.url} (PUT /leads/:id, GET /stats)\n`);
-  process.send?.({ url: crm.url });
-  const stop = async () => {
-    process.stdout.write(`${JSON.stringify(crm.stats())}\n`);
-    await crm.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  serveUntilSignalled(crm, `mock CRM listening: ${crm.url} (PUT /leads/:id, GET /stats)`);
 }
 
 if (import.meta.main) await main();

@@ -21,6 +21,7 @@ import { seededRandom } from '../src/lib/random.ts';
 import { recommend, type CatalogCard } from '../src/modules/recommendations/catalog/scoring.ts';
 import { fromWireRequest, toWireRecommendations } from '../src/modules/recommendations/provider/wire.ts';
 import { SEED_CATALOG } from '../seeds/cards.ts';
+import { flag, serveUntilSignalled } from './mock-cli.ts';
 
 export type MockFaults = { rateLimited?: number; serverError?: number; timeout?: number; reset?: number };
 
@@ -346,11 +347,6 @@ function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function flag(args: string[], name: string): number | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : undefined;
-}
-
 async function main() {
   const args = process.argv.slice(2);
   const keyAt = args.indexOf('--key');
@@ -368,15 +364,7 @@ async function main() {
       reset: flag(args, 'reset') ?? 0,
     },
   });
-  process.stdout.write(`mock scoring provider listening: ${provider.url} (GET /stats for counts)\n`);
-  process.send?.({ url: provider.url });
-  const stop = async () => {
-    process.stdout.write(`${JSON.stringify(provider.stats())}\n`);
-    await provider.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  serveUntilSignalled(provider, `mock scoring provider listening: ${provider.url} (GET /stats for counts)`);
 }
 
 if (import.meta.main) await main();

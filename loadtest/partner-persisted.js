@@ -5,12 +5,7 @@ import { PARTNER_OPERATIONS, partnerIteration, partnerOperations, partnerSetup }
 
 const hashes = partnerOperations(JSON.parse(open('./partner-operations.json')));
 
-export const options = arrivalRateOptions('partner', PARTNER_OPERATIONS, {
-  rate: 30,
-  minVUs: 5,
-  ratePerVU: 5,
-  minMaxVUs: 30,
-});
+export const options = arrivalRateOptions('partner', PARTNER_OPERATIONS, { rate: 30 });
 
 export const setup = partnerSetup;
 

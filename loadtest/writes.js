@@ -3,12 +3,7 @@
 import { arrivalRateOptions } from './lib/graphql.js';
 import { WRITE_OPERATIONS, writesIteration, writesSetup } from './lib/writes.js';
 
-export const options = arrivalRateOptions('writes', WRITE_OPERATIONS, {
-  rate: 20,
-  minVUs: 5,
-  ratePerVU: 4,
-  minMaxVUs: 30,
-});
+export const options = arrivalRateOptions('writes', WRITE_OPERATIONS, { rate: 20, ratePerVU: 4 });
 
 export const setup = writesSetup;
 export const writes = writesIteration;

@@ -64,7 +64,7 @@ function targetFor(server: Server, pair: Pair, keys: Keys): Target {
   return {
     url: `${server.url}/graphql`,
     headers: server.headers,
-    body: (i) => JSON.stringify({ query: side.query, variables: side.variables(i, keys) }),
+    body: (i) => JSON.stringify({ query: side.query, variables: side.variables?.(i, keys) ?? {} }),
   };
 }
 

@@ -71,7 +71,8 @@ async function main() {
     const target = {
       url: `${url}/graphql`,
       headers: { authorization: `Bearer ${tenant.internalKey}` },
-      body: (i: number) => JSON.stringify({ query: pair!.ours.query, variables: pair!.ours.variables(i, keys) }),
+      body: (i: number) =>
+        JSON.stringify({ query: pair!.ours.query, variables: pair!.ours.variables?.(i, keys) ?? {} }),
     };
     await closedLoop(target, { concurrency: 4, durationMs: 1_000, startIndex: 1e6 });
     const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });

@@ -5,10 +5,13 @@ export type Pair = {
   name: string;
   /** One of the nested-list shapes the 1.5× throughput aim is about. */
   nested: boolean;
-  ours: { query: string; variables: (i: number, keys: Keys) => Record<string, unknown> };
-  postgraphile: { query: string; variables: (i: number, keys: Keys) => Record<string, unknown> };
+  ours: Operation;
+  postgraphile: Operation;
   normalise: { ours: (data: any) => unknown; postgraphile: (data: any) => unknown };
 };
+
+/** One server's spelling of the operation; `variables` of the i-th request (none if absent). */
+export type Operation = { query: string; variables?: (i: number, keys: Keys) => Record<string, unknown> };
 
 /** Batches picked for the by-key lookup: our global id and PostGraphile's row id of the same rows. */
 export type Keys = { ours: string[]; postgraphile: number[]; run: string };
@@ -16,6 +19,12 @@ export type Keys = { ours: string[]; postgraphile: number[]; run: string };
 const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
 const nodes = (connection: any) => connection.edges.map((e: any) => e.node);
 const batchFields = (b: any) => ({ ...b, fruitType: lower(b.fruitType), status: lower(b.status) });
+
+/** Normalisers of a list both servers answer alike under their own root field, each row reduced by `row`. */
+const listOf = (ours: string, postgraphile: string, row: (node: any) => unknown): Pair['normalise'] => ({
+  ours: (d) => nodes(d[ours]).map(row),
+  postgraphile: (d) => nodes(d[postgraphile]).map(row),
+});
 
 const BATCH_DETAIL =
   'code fruitType status harvestDate intakeDate grossWeightKg netWeightKg grower { code name region } packhouse { name location }';
@@ -43,78 +52,47 @@ export const PAIRS: Pair[] = [
     nested: false,
     ours: {
       query: `query Flat { batches(first: 20) { edges { node { code fruitType status intakeDate grossWeightKg } } } }`,
-      variables: () => ({}),
     },
     postgraphile: {
       query: `query Flat { allBatches(first: 20, ${BATCH_ORDER}) { edges { node { code fruitType status intakeDate grossWeightKg } } } }`,
-      variables: () => ({}),
     },
-    normalise: {
-      ours: (d) => nodes(d.batches).map(batchFields),
-      postgraphile: (d) => nodes(d.allBatches).map(batchFields),
-    },
+    normalise: listOf('batches', 'allBatches', batchFields),
   },
   {
     name: '50 growers × first 10 batches',
     nested: true,
     ours: {
       query: `query Nested { growers(first: 50) { edges { node { code name batches(first: 10) { edges { node { code status intakeDate grossWeightKg } } } } } } }`,
-      variables: () => ({}),
     },
     postgraphile: {
       query: `query Nested { allGrowers(first: 50, ${NAME_ORDER}) { edges { node { code name batches(first: 10, ${BATCH_ORDER}) { edges { node { code status intakeDate grossWeightKg } } } } } } }`,
-      variables: () => ({}),
     },
-    normalise: {
-      ours: (d) => nodes(d.growers).map((g: any) => ({ ...g, batches: nodes(g.batches).map(batchFields) })),
-      postgraphile: (d) => nodes(d.allGrowers).map((g: any) => ({ ...g, batches: nodes(g.batches).map(batchFields) })),
-    },
+    normalise: listOf('growers', 'allGrowers', (g) => ({ ...g, batches: nodes(g.batches).map(batchFields) })),
   },
   {
     name: 'three levels (packhouses → batches → grower → batches)',
     nested: true,
     ours: {
       query: `query Three { packhouses(first: 10) { edges { node { name batches(first: 10) { edges { node { code grower { name region batches(first: 3) { edges { node { code intakeDate } } } } } } } } } } }`,
-      variables: () => ({}),
     },
     postgraphile: {
       query: `query Three { allPackhouses(first: 10, ${NAME_ORDER}) { edges { node { name batches(first: 10, ${BATCH_ORDER}) { edges { node { code grower { name region batches(first: 3, ${BATCH_ORDER}) { edges { node { code intakeDate } } } } } } } } } } }`,
-      variables: () => ({}),
     },
-    normalise: {
-      ours: (d) =>
-        nodes(d.packhouses).map((p: any) => ({
-          ...p,
-          batches: nodes(p.batches).map((b: any) => ({
-            ...b,
-            grower: { ...b.grower, batches: nodes(b.grower.batches) },
-          })),
-        })),
-      postgraphile: (d) =>
-        nodes(d.allPackhouses).map((p: any) => ({
-          ...p,
-          batches: nodes(p.batches).map((b: any) => ({
-            ...b,
-            grower: { ...b.grower, batches: nodes(b.grower.batches) },
-          })),
-        })),
-    },
+    normalise: listOf('packhouses', 'allPackhouses', (p) => ({
+      ...p,
+      batches: nodes(p.batches).map((b: any) => ({ ...b, grower: { ...b.grower, batches: nodes(b.grower.batches) } })),
+    })),
   },
   {
     name: `~100 KB response (${BIG_PAGE} batches with grower and packhouse)`,
     nested: false,
     ours: {
       query: `query Big { batches(first: ${BIG_PAGE}) { edges { node { ${BATCH_DETAIL} } } } }`,
-      variables: () => ({}),
     },
     postgraphile: {
       query: `query Big { allBatches(first: ${BIG_PAGE}, ${BATCH_ORDER}) { edges { node { ${BATCH_DETAIL} } } } }`,
-      variables: () => ({}),
     },
-    normalise: {
-      ours: (d) => nodes(d.batches).map(batchFields),
-      postgraphile: (d) => nodes(d.allBatches).map(batchFields),
-    },
+    normalise: listOf('batches', 'allBatches', batchFields),
   },
   {
     name: 'mutation (create a grower)',

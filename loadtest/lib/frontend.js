@@ -58,8 +58,18 @@ export async function frontendSetup() {
   return { token, batchIds: page.edges.map((e) => e.node.id), growerCursor: growers.pageInfo.endCursor };
 }
 
+/** Each operation's request, with what setup() read (`data`). */
+const REQUESTS = {
+  Viewer: (data) => query(VIEWER, {}, data.token),
+  RecentBatches: (data) => query(RECENT_BATCHES, { first: 20 }, data.token),
+  FilteredBatches: (data) => query(FILTERED_BATCHES, { status: pick(STATUSES), fruitType: pick(FRUITS) }, data.token),
+  GrowersWithBatches: (data) =>
+    query(GROWERS_WITH_BATCHES, { after: Math.random() < 0.5 ? data.growerCursor : null }, data.token),
+  PackhouseBoard: (data) => query(PACKHOUSE_BOARD, {}, data.token),
+  BatchDetail: (data) => query(BATCH_DETAIL, { id: pick(data.batchIds) }, data.token),
+};
+
 export async function frontendIteration(data) {
-  const token = data.token;
   const operation = weighted([
     [10, 'Viewer'],
     [25, 'RecentBatches'],
@@ -68,25 +78,5 @@ export async function frontendIteration(data) {
     [10, 'PackhouseBoard'],
     [20, 'BatchDetail'],
   ]);
-  let res;
-  switch (operation) {
-    case 'Viewer':
-      res = await query(VIEWER, {}, token);
-      break;
-    case 'RecentBatches':
-      res = await query(RECENT_BATCHES, { first: 20 }, token);
-      break;
-    case 'FilteredBatches':
-      res = await query(FILTERED_BATCHES, { status: pick(STATUSES), fruitType: pick(FRUITS) }, token);
-      break;
-    case 'GrowersWithBatches':
-      res = await query(GROWERS_WITH_BATCHES, { after: Math.random() < 0.5 ? data.growerCursor : null }, token);
-      break;
-    case 'PackhouseBoard':
-      res = await query(PACKHOUSE_BOARD, {}, token);
-      break;
-    default:
-      res = await query(BATCH_DETAIL, { id: pick(data.batchIds) }, token);
-  }
-  checkResponse(res, operation);
+  checkResponse(await REQUESTS[operation](data), operation);
 }

@@ -152,10 +152,11 @@ export function think() {
 
 /**
  * Options of a one-scenario SLA script: `name` (also its exec function) at a constant arrival rate of
- * RATE per second (`rate` unless RATE is set) for DURATION (60 s), at least `minVUs` VUs preallocated (one per `ratePerVU`
- * arrivals a second) and up to twice the rate, each of `operations` held to the SLA.
+ * RATE per second (`rate` unless RATE is set) for DURATION (60 s), at least `minVUs` (5) VUs preallocated
+ * (one per `ratePerVU` (5) arrivals a second) and up to twice the rate but at least `minMaxVUs` (30),
+ * each of `operations` held to the SLA.
  */
-export function arrivalRateOptions(name, operations, { rate: defaultRate, minVUs, ratePerVU, minMaxVUs }) {
+export function arrivalRateOptions(name, operations, { rate: defaultRate, minVUs = 5, ratePerVU = 5, minMaxVUs = 30 }) {
   const rate = Number(__ENV.RATE || defaultRate);
   return {
     scenarios: {

@@ -1,40 +1,43 @@
 // Two app instances sharing one Redis (same prefix) and one database, as two servers behind a load
 // balancer: a write through A is seen by the next read through B, however B had cached it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackhouse } from '../../seeds/packhouse.ts';
+import { describe, expect } from 'vitest';
 import { createApp, type App } from '../app.ts';
-import { createResources, type Resources } from '../resources.ts';
-import { gql, startHarness, type GqlOptions, type Harness, type Tenant } from '../test/harness.ts';
+import { createResources } from '../resources.ts';
+import { appTest } from '../test/fixtures.ts';
+import { gql, type GqlOptions, type Tenant } from '../test/harness.ts';
 import { invalidateEntities } from './response-cache.ts';
 import { localId } from '../lib/global-id.ts';
 import { updatePackhouse } from '../modules/packhouse/service.ts';
 import { BATCH_REFS, batchInput, batchRefs } from '../test/packhouse.ts';
 
-let h: Harness;
-let t: Tenant;
-let a: App;
-let b: App;
-let bResources: Resources;
-
-beforeAll(async () => {
-  h = await startHarness({ redis: true, env: { REDIS_TIMEOUT_MS: '2000' } });
-  t = await h.tenant('instances');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 10, packhouses: 3, batches: 80, quiet: true });
-  a = h.app;
-  // Its own clients (pool, Redis connection, cache object), the same database and Redis prefix.
-  bResources = await createResources({ ...h.config, serverId: 'b' });
-  b = createApp(bResources);
+/** `a` is the harness's app; `b` has its own clients (pool, Redis connection, cache object), the same database and Redis prefix. */
+const it = appTest({
+  tenant: 'instances',
+  harness: { redis: true, env: { REDIS_TIMEOUT_MS: '2000' } },
+  seed: { growers: 10, packhouses: 3, batches: 80 },
+}).extend<{ instances: { a: App; b: App } }>({
+  instances: [
+    async ({ h }, use) => {
+      const bResources = await createResources({ ...h.config, serverId: 'b' });
+      try {
+        await use({ a: h.app, b: createApp(bResources) });
+      } finally {
+        await bResources.close();
+      }
+    },
+    { scope: 'file' },
+  ],
 });
-afterAll(async () => {
-  await bResources?.close();
-  await h?.close();
-});
 
-const read = (app: App, query: string, options: GqlOptions = {}) => gql(app, query, { auth: t.partnerKey, ...options });
+const reader =
+  (t: Tenant) =>
+  (app: App, query: string, options: GqlOptions = {}) =>
+    gql(app, query, { auth: t.partnerKey, ...options });
 const status = (r: { headers: Headers }) => r.headers.get('x-cache-status');
 
 describe('freshness across instances', () => {
-  it('an answer cached by A is a HIT on B', async () => {
+  it('an answer cached by A is a HIT on B', async ({ t, instances: { a, b } }) => {
+    const read = reader(t);
     const query = `{ packhouses(first: 3) { edges { node { name } } } }`;
     expect(status(await read(a, query))).toBe('MISS');
     const onB = await read(b, query);
@@ -42,7 +45,11 @@ describe('freshness across instances', () => {
     expect(onB.headers.get('x-server-id')).toBe('b');
   });
 
-  it('an update through A is fresh on B, for the entity and for lists embedding it', async () => {
+  it('an update through A is fresh on B, for the entity and for lists embedding it', async ({
+    t,
+    instances: { a, b },
+  }) => {
+    const read = reader(t);
     const list = `{ batches(first: 10) { edges { node { code grower { id name } } } } }`;
     await read(b, list);
     const cached = await read(b, list);
@@ -66,7 +73,8 @@ describe('freshness across instances', () => {
     expect((await read(b, node, { variables: { id: grower } })).body.data.node.name).toBe('Renamed on A');
   });
 
-  it('a batch created through A is in the list B had cached', async () => {
+  it('a batch created through A is in the list B had cached', async ({ t, instances: { a, b } }) => {
+    const read = reader(t);
     const list = `{ batches(first: 2, orderBy: CODE_DESC) { edges { node { code } } } }`;
     await read(b, list);
     expect(status(await read(b, list))).toBe('HIT');
@@ -83,7 +91,12 @@ describe('freshness across instances', () => {
     expect((await read(b, list)).body.data.batches.edges[0].node.code).toBe('Z-FROM-A');
   });
 
-  it('a write made outside GraphQL on A, announced with invalidateEntities, is fresh on B', async () => {
+  it('a write made outside GraphQL on A, announced with invalidateEntities, is fresh on B', async ({
+    h,
+    t,
+    instances: { b },
+  }) => {
+    const read = reader(t);
     const query = `{ packhouses(first: 3, orderBy: NAME_ASC) { edges { node { id name location } } } }`;
     const before = await read(b, query);
     const packhouse = before.body.data.packhouses.edges[0].node;

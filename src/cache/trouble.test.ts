@@ -3,38 +3,37 @@
 // invalidations lost meanwhile never let a stale answer out once Redis is back.
 // The only wall-clock bounds here (2.5 s) are far above the deadline and half the
 // 5 s socket timeout a missing deadline would show, so a busy machine cannot fail them; the figures are printed.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seedPackhouse } from '../../seeds/packhouse.ts';
+import { expect } from 'vitest';
 import { createApp, type App } from '../app.ts';
 import { createResources, type Resources } from '../resources.ts';
-import { gql, startHarness, testConfig, type Harness, type Tenant } from '../test/harness.ts';
+import { appTest, fileFixture } from '../test/fixtures.ts';
+import { gql, testConfig, type Tenant } from '../test/harness.ts';
 import { startRedisServer, type RedisServer } from '../test/redis-server.ts';
 
-let h: Harness;
-let t: Tenant;
-let redis: RedisServer;
-let resources: Resources;
-let app: App;
-
-beforeAll(async () => {
-  h = await startHarness();
-  t = await h.tenant('trouble');
-  await seedPackhouse(h.resources, t.organizationId, { growers: 8, packhouses: 2, batches: 40, quiet: true });
-  redis = await startRedisServer();
-  resources = await createResources(
-    testConfig({ DATABASE_URL: h.db.url, REDIS_URL: redis.url, REDIS_PREFIX: 'trouble:', REDIS_TIMEOUT_MS: '30' }),
-  );
-  app = createApp(resources);
-});
-afterAll(async () => {
-  redis?.resume();
-  await resources?.close();
-  await redis?.stop();
-  await h?.close();
+/** The harness seeds and owns the database; `instance` is an app on it whose Redis is a private redis-server. */
+const it = appTest({ tenant: 'trouble', seed: { growers: 8, packhouses: 2, batches: 40 } }).extend<{
+  redis: RedisServer;
+  instance: { resources: Resources; app: App };
+}>({
+  redis: fileFixture(startRedisServer, (redis) => redis.stop()),
+  instance: [
+    async ({ h, redis }, use) => {
+      const resources = await createResources(
+        testConfig({ DATABASE_URL: h.db.url, REDIS_URL: redis.url, REDIS_PREFIX: 'trouble:', REDIS_TIMEOUT_MS: '30' }),
+      );
+      try {
+        await use({ resources, app: createApp(resources) });
+      } finally {
+        redis.resume();
+        await resources.close();
+      }
+    },
+    { scope: 'file' },
+  ],
 });
 
 const LIST = `{ batches(first: 5, orderBy: CODE_ASC) { edges { node { code grower { id name } } } } }`;
-const read = () => gql(app, LIST, { auth: t.partnerKey });
+const reader = (app: App, t: Tenant) => () => gql(app, LIST, { auth: t.partnerKey });
 const status = (r: { headers: Headers }) => r.headers.get('x-cache-status');
 
 async function until(check: () => Promise<boolean>, what: string, tries = 100) {
@@ -51,7 +50,12 @@ async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - started];
 }
 
-it('a stalled Redis turns lookups into misses within the deadline, and lost invalidations never leak stale answers', async () => {
+it('a stalled Redis turns lookups into misses within the deadline, and lost invalidations never leak stale answers', async ({
+  t,
+  redis,
+  instance: { resources, app },
+}) => {
+  const read = reader(app, t);
   const cached = await read();
   // A busy machine can miss 30 ms now and then; wait for a clean HIT before stalling.
   await until(async () => status(await read()) === 'HIT', 'a HIT before the stall');
@@ -99,7 +103,12 @@ it('a stalled Redis turns lookups into misses within the deadline, and lost inva
   }, 'caching to resume after the stall');
 });
 
-it('a killed Redis refuses at once: requests go on without it, and caching resumes when it is back', async () => {
+it('a killed Redis refuses at once: requests go on without it, and caching resumes when it is back', async ({
+  t,
+  redis,
+  instance: { resources, app },
+}) => {
+  const read = reader(app, t);
   await until(async () => status(await read()) === 'HIT', 'a HIT before the kill');
   await redis.kill();
   const [, lookupMs] = await timed(() => resources.responseCache.get(`${t.organizationId}:${'0'.repeat(64)}`));

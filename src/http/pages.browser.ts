@@ -62,6 +62,18 @@ afterAll(async () => {
 /** An element's visible text; the editor renders spaces as no-break spaces. */
 const textOf = async (locator: Locator) => (await locator.innerText()).replace(/\u00a0/g, ' ');
 
+/** Uploads `file` (named `name`, if given) on the jobs page and waits until its job has scored all `customers`. */
+async function uploadAndComplete(page: Page, file: string, customers: number, name?: string) {
+  await page.locator('input[name=file]').setInputFiles(file);
+  if (name) await page.locator('#upload-form input[name=name]').fill(name);
+  await page.locator('#upload-form button').click();
+  await expect
+    .poll(() => page.locator('#upload-result').innerText(), { timeout: 30_000 })
+    .toContain(`Imported ${customers} customers`);
+  await expect.poll(() => page.locator('#job-status').innerText(), { timeout: 90_000 }).toBe('COMPLETED');
+  expect(await page.locator('#stat-done').innerText()).toBe(String(customers));
+}
+
 async function newPage(): Promise<Page> {
   const page = await context.newPage();
   page.on('console', (m) => {
@@ -124,14 +136,7 @@ describe('the jobs page', () => {
           { childList: true, characterData: true, subtree: true },
         );
       });
-      await page.locator('input[name=file]').setInputFiles(file);
-      await page.locator('#upload-form input[name=name]').fill('Browser test, 200 customers');
-      await page.locator('#upload-form button').click();
-      await expect
-        .poll(() => page.locator('#upload-result').innerText(), { timeout: 30_000 })
-        .toContain('Imported 200 customers');
-      await expect.poll(() => page.locator('#job-status').innerText(), { timeout: 90_000 }).toBe('COMPLETED');
-      expect(await page.locator('#stat-done').innerText()).toBe('200');
+      await uploadAndComplete(page, file, 200, 'Browser test, 200 customers');
       expect(await page.locator('#stat-failed').innerText()).toBe('0');
       expect(await page.locator('#stat-total').innerText()).toBe('200');
       expect(await page.locator('#bar').getAttribute('aria-valuenow')).toBe('100');
@@ -165,13 +170,7 @@ describe('the jobs page', () => {
       // The same page takes an XLSX file.
       const workbookFile = join(dir, 'customers-50.xlsx');
       await writeCustomersXlsx(workbookFile, { count: 50, quiet: true, seed: 17 });
-      await keyPage.locator('input[name=file]').setInputFiles(workbookFile);
-      await keyPage.locator('#upload-form button').click();
-      await expect
-        .poll(() => keyPage.locator('#upload-result').innerText(), { timeout: 30_000 })
-        .toContain('Imported 50 customers');
-      await expect.poll(() => keyPage.locator('#job-status').innerText(), { timeout: 90_000 }).toBe('COMPLETED');
-      expect(await keyPage.locator('#stat-done').innerText()).toBe('50');
+      await uploadAndComplete(keyPage, workbookFile, 50);
       await keyPage.close();
       // The 401 of the wrong key is the browser's own console line, not a page error.
       consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !/status of 401/.test(e)));

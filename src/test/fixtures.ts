@@ -19,20 +19,34 @@ export type AppTestOptions = {
 
 export type AppFixtures = { h: Harness; t: Tenant };
 
+/**
+ * A fixture of the file's tests that needs no other fixture: `start()` before the first test that uses
+ * it, `stop()` after the file's last test, whether or not it passed.
+ */
+export function fileFixture<T>(
+  start: () => Promise<T>,
+  stop: (value: T) => Promise<unknown>,
+): [(context: object, use: (value: T) => Promise<void>) => Promise<void>, { scope: 'file' }] {
+  return [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixtures a fixture needs from its first parameter.
+    async ({}: object, use: (value: T) => Promise<void>) => {
+      const value = await start();
+      try {
+        await use(value);
+      } finally {
+        await stop(value);
+      }
+    },
+    { scope: 'file' },
+  ];
+}
+
 export function appTest(options: AppTestOptions) {
   return test.extend<AppFixtures>({
-    h: [
-      // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixtures a fixture needs from its first parameter.
-      async ({}, use) => {
-        const h = await startHarness(options.harness);
-        try {
-          await use(h);
-        } finally {
-          await h.close();
-        }
-      },
-      { scope: 'file' },
-    ],
+    h: fileFixture(
+      () => startHarness(options.harness),
+      (h) => h.close(),
+    ),
     t: [
       async ({ h }, use) => {
         const t = await h.tenant(options.tenant);

@@ -113,6 +113,15 @@ export function withoutCost<B extends { extensions?: Record<string, any> }>(body
   return Object.keys(extensions).length ? { ...body, extensions } : (({ extensions: _e, ...rest }) => rest as B)(body);
 }
 
+/** The `field` payloads of a subscription's SSE response (from `subscribe`), in order, once the stream has ended. */
+export async function subscriptionEvents<T = any>(response: Response, field: string): Promise<T[]> {
+  return (await response.text())
+    .split('\n')
+    .filter((l) => l.startsWith('data: ') && l.length > 6)
+    .map((l) => JSON.parse(l.slice(6)).data?.[field])
+    .filter(Boolean);
+}
+
 export async function gql<T = any>(app: App, query: string, options: GqlOptions = {}): Promise<GqlResult<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.auth) headers.authorization = `Bearer ${options.auth}`;

@@ -5,8 +5,19 @@
 // Order is `position` (1..n within the parent). There is no unique (parent, position) constraint:
 // a reorder rewrites every position in one statement, and every structural write locks the course
 // row first (service.ts), so positions stay a permutation without a deferred constraint.
-import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, unique, type PgColumn } from 'drizzle-orm/pg-core';
+import { type BuildExtraConfigColumns, sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  unique,
+  type PgColumn,
+  type PgColumnBuilderBase,
+  type PgTableExtraConfigValue,
+} from 'drizzle-orm/pg-core';
 import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps } from './columns.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
@@ -49,50 +60,57 @@ export const courseTable = tenantTable(
 const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColumn }) =>
   tenantRef(name, t, t.courseId, courseTable).onDelete('cascade');
 
-export const courseModuleTable = pgTable(
-  'course_modules',
-  {
-    ...childColumns(),
-    courseId: integer('course_id').notNull(),
-    position: integer('position').notNull(),
-    title: text('title').notNull(),
-    summary: text('summary'),
-    objectives: text('objectives').array().notNull().default(sql`'{}'::text[]`),
-    ...timestamps(),
-  },
-  (t) => [
-    courseRef('course_modules_course_fkey', t),
-    unique('course_modules_organization_id_id_key').on(t.organizationId, t.id),
-    index('course_modules_course_position_idx').on(t.courseId, t.organizationId, t.position, t.id),
-    check('course_modules_title_not_blank', sql`length(trim(${t.title})) > 0`),
-    check('course_modules_position_positive', sql`${t.position} > 0`),
-  ],
-);
+/** What every part of a course (module, lesson) has: its course, its place (1..n) within its parent, a title, objectives. */
+const coursePartColumns = () => ({
+  ...childColumns(),
+  courseId: integer('course_id').notNull(),
+  position: integer('position').notNull(),
+  title: text('title').notNull(),
+  objectives: text('objectives').array().notNull().default(sql`'{}'::text[]`),
+});
 
-export const courseLessonTable = pgTable(
+type CoursePartColumns = ReturnType<typeof coursePartColumns> & ReturnType<typeof timestamps>;
+
+/**
+ * A table of course parts: coursePartColumns, `columns` and timestamps; deleted with the course, with a
+ * non-blank title and a positive position, and referenceable by (organization_id, id).
+ */
+function coursePartTable<Name extends string, Columns extends Record<string, PgColumnBuilderBase>>(
+  name: Name,
+  columns: Columns,
+  extraConfig: (self: BuildExtraConfigColumns<Name, CoursePartColumns & Columns, 'pg'>) => PgTableExtraConfigValue[],
+) {
+  return pgTable<Name, CoursePartColumns & Columns>(
+    name,
+    { ...coursePartColumns(), ...columns, ...timestamps() },
+    (t) => [
+      courseRef(`${name}_course_fkey`, t),
+      unique(`${name}_organization_id_id_key`).on(t.organizationId, t.id),
+      check(`${name}_title_not_blank`, sql`length(trim(${t.title})) > 0`),
+      check(`${name}_position_positive`, sql`${t.position} > 0`),
+      ...extraConfig(t),
+    ],
+  );
+}
+
+export const courseModuleTable = coursePartTable('course_modules', { summary: text('summary') }, (t) => [
+  index('course_modules_course_position_idx').on(t.courseId, t.organizationId, t.position, t.id),
+]);
+
+export const courseLessonTable = coursePartTable(
   'course_lessons',
   {
-    ...childColumns(),
-    courseId: integer('course_id').notNull(),
     moduleId: integer('module_id').notNull(),
-    position: integer('position').notNull(),
-    title: text('title').notNull(),
-    objectives: text('objectives').array().notNull().default(sql`'{}'::text[]`),
     /** Markdown. */
     body: text('body').notNull().default(''),
     estimatedMinutes: integer('estimated_minutes').notNull().default(0),
     level: text('level', { enum: COURSE_LEVELS }),
     prerequisites: text('prerequisites').array().notNull().default(sql`'{}'::text[]`),
-    ...timestamps(),
   },
   (t) => [
-    courseRef('course_lessons_course_fkey', t),
     tenantRef('course_lessons_module_fkey', t, t.moduleId, courseModuleTable).onDelete('cascade'),
-    unique('course_lessons_organization_id_id_key').on(t.organizationId, t.id),
     index('course_lessons_module_position_idx').on(t.moduleId, t.organizationId, t.position, t.id),
     index('course_lessons_course_idx').on(t.courseId),
-    check('course_lessons_title_not_blank', sql`length(trim(${t.title})) > 0`),
-    check('course_lessons_position_positive', sql`${t.position} > 0`),
     check('course_lessons_body_size', sql`length(${t.body}) <= ${sql.raw(String(LESSON_BODY_MAX_CHARS))}`),
     check('course_lessons_minutes_range', sql`${t.estimatedMinutes} between 0 and 10000`),
     check('course_lessons_level_valid', sql`${t.level} is null or ${t.level} in (${inList(COURSE_LEVELS)})`),

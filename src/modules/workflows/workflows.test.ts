@@ -4,7 +4,7 @@
 // tenant's leads, 10,000 leads) that write nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from '../../test/harness.ts';
+import { startHarness, subscriptionEvents, type Harness, type Tenant } from '../../test/harness.ts';
 import {
   createLead,
   DEFAULT_STEPS,
@@ -144,11 +144,7 @@ describe('runs', () => {
       { auth: t.partnerKey, variables: { id: r.id } },
     );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const events = (await response.text())
-      .split('\n')
-      .filter((l) => l.startsWith('data: ') && l.length > 6)
-      .map((l) => JSON.parse(l.slice(6)).data?.workflowRunProgress)
-      .filter(Boolean);
+    const events = await subscriptionEvents(response, 'workflowRunProgress');
     expect(events.at(-1)).toEqual({ status: 'COMPLETED', completedSteps: 3 });
     expect(events.map((e: any) => e.status)).toContain('WAITING');
   });

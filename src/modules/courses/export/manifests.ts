@@ -11,26 +11,50 @@ export type ManifestCourse = { id: number; title: string; summary: string | null
 const XML = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const x = escapeXml;
 
-/** SCORM 1.2: one organization, an item per module holding an item per lesson, one SCO-less asset resource per lesson. */
-export function scorm12Manifest(course: ManifestCourse): string {
-  const items = course.modules
+/**
+ * The organization's <item> tree, a module's item at `pad` holding an item per lesson; each format
+ * names its items (and whatever else it marks them with) in `moduleAttrs` and `lessonAttrs`.
+ */
+function itemTree(
+  course: ManifestCourse,
+  pad: string,
+  moduleAttrs: (m: ManifestModule) => string,
+  lessonAttrs: (l: ManifestLesson) => string,
+): string {
+  return course.modules
     .map((m) => {
       const lessons = m.lessons
-        .map(
-          (l) =>
-            `        <item identifier="ITEM-L${l.id}" identifierref="RES-L${l.id}" isvisible="true"><title>${x(l.title)}</title></item>`,
-        )
+        .map((l) => `${pad}  <item ${lessonAttrs(l)}><title>${x(l.title)}</title></item>`)
         .join('\n');
-      return `      <item identifier="ITEM-M${m.id}" isvisible="true">\n        <title>${x(m.title)}</title>\n${lessons}\n      </item>`;
+      return `${pad}<item ${moduleAttrs(m)}>\n${pad}  <title>${x(m.title)}</title>\n${lessons}\n${pad}</item>`;
     })
     .join('\n');
-  const resources = course.modules
+}
+
+/** A web-content <resource> per lesson (its attributes before href in `attrs`), each depending on the style sheet's. */
+function lessonResources(course: ManifestCourse, attrs: (l: ManifestLesson) => string, styleId: string): string {
+  return course.modules
     .flatMap((m) => m.lessons)
     .map(
       (l) =>
-        `    <resource identifier="RES-L${l.id}" type="webcontent" adlcp:scormtype="asset" href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="RES-STYLE"/>\n    </resource>`,
+        `    <resource ${attrs(l)} href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="${styleId}"/>\n    </resource>`,
     )
     .join('\n');
+}
+
+/** SCORM 1.2: one organization, an item per module holding an item per lesson, one SCO-less asset resource per lesson. */
+export function scorm12Manifest(course: ManifestCourse): string {
+  const items = itemTree(
+    course,
+    '      ',
+    (m) => `identifier="ITEM-M${m.id}" isvisible="true"`,
+    (l) => `identifier="ITEM-L${l.id}" identifierref="RES-L${l.id}" isvisible="true"`,
+  );
+  const resources = lessonResources(
+    course,
+    (l) => `identifier="RES-L${l.id}" type="webcontent" adlcp:scormtype="asset"`,
+    'RES-STYLE',
+  );
   return `${XML}<manifest identifier="COURSE-${course.id}" version="1.0"
   xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
   xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"
@@ -58,24 +82,13 @@ ${resources}
 
 /** IMS Common Cartridge 1.1: a rooted hierarchy (root → modules → lessons), web-content resources, LOM title and description. */
 export function commonCartridgeManifest(course: ManifestCourse): string {
-  const items = course.modules
-    .map((m) => {
-      const lessons = m.lessons
-        .map(
-          (l) =>
-            `          <item identifier="I_L${l.id}" identifierref="R_L${l.id}"><title>${x(l.title)}</title></item>`,
-        )
-        .join('\n');
-      return `        <item identifier="I_M${m.id}">\n          <title>${x(m.title)}</title>\n${lessons}\n        </item>`;
-    })
-    .join('\n');
-  const resources = course.modules
-    .flatMap((m) => m.lessons)
-    .map(
-      (l) =>
-        `    <resource identifier="R_L${l.id}" type="webcontent" href="${x(l.href)}">\n      <file href="${x(l.href)}"/>\n      <dependency identifierref="R_STYLE"/>\n    </resource>`,
-    )
-    .join('\n');
+  const items = itemTree(
+    course,
+    '        ',
+    (m) => `identifier="I_M${m.id}"`,
+    (l) => `identifier="I_L${l.id}" identifierref="R_L${l.id}"`,
+  );
+  const resources = lessonResources(course, (l) => `identifier="R_L${l.id}" type="webcontent"`, 'R_STYLE');
   const description = course.summary
     ? `\n        <lomimscc:description><lomimscc:string language="en">${x(course.summary)}</lomimscc:string></lomimscc:description>`
     : '';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCourse } from '../../../../seeds/courses.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
-import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
+import { startHarness, subscriptionEvents, type Harness, type Tenant } from '../../../test/harness.ts';
 import { memoryBucket } from '../../recommendations/provider/token-bucket.ts';
 import { builtinOutline, createBuiltinGenerator } from './builtin.ts';
 import type { CourseGenerator } from './generator.ts';
@@ -139,11 +139,7 @@ describe('generating a course', () => {
         { auth: t.partnerKey, variables: { id } },
       );
       expect(response.headers.get('content-type')).toContain('text/event-stream');
-      const events = (await response.text())
-        .split('\n')
-        .filter((l) => l.startsWith('data: ') && l.length > 6)
-        .map((l) => JSON.parse(l.slice(6)).data?.courseGenerationProgress)
-        .filter(Boolean);
+      const events = await subscriptionEvents(response, 'courseGenerationProgress');
       expect(events.at(-1)).toEqual({ status: 'COMPLETED', completedModules: 3, totalModules: 3 });
       const done = events.map((e: any) => e.completedModules);
       expect([...done].sort((x, y) => x - y)).toEqual(done);

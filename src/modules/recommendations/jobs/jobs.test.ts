@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
-import { startHarness, type Harness, type Tenant } from '../../../test/harness.ts';
+import { startHarness, subscriptionEvents, type Harness, type Tenant } from '../../../test/harness.ts';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
 import { startRecommendationWorker, writeOutcomes, type RecommendationWorker } from './tasks.ts';
 import {
@@ -188,12 +188,7 @@ describe('progress and cancel', () => {
       { auth: t.partnerKey, variables: { id: payload.job.id } },
     );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const text = await response.text();
-    const events = text
-      .split('\n')
-      .filter((l) => l.startsWith('data: ') && l.length > 6)
-      .map((l) => JSON.parse(l.slice(6)).data?.recommendationJobProgress)
-      .filter(Boolean);
+    const events = await subscriptionEvents(response, 'recommendationJobProgress');
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.at(-1)).toEqual({ status: 'COMPLETED', done: 120, failed: 0, total: 120 });
     const dones = events.map((e: any) => e.done);
