@@ -186,15 +186,20 @@ export const OUTCOME_STATUSES = ['scored', 'failed'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 /** Stored recommendation: card, rank and amounts in paise. */
-export type StoredRecommendation = {
-  rank: number;
-  cardId: number | null;
-  code: string;
-  name: string;
-  net: number;
-  rewards: number;
-  fees: number;
-};
+/**
+ * One stored card, in rank order (rank = position + 1): [catalog card id or null, code, name, net
+ * savings, yearly rewards, fees], amounts in paise. An array, not an object: 200,000 customers × 10
+ * cards with the keys spelled out in every card were 395 MB of jsonb, and PostgreSQL took 1.8× as long
+ * to store them as the same cards as arrays (228 MB).
+ */
+export type StoredRecommendation = [
+  cardId: number | null,
+  code: string,
+  name: string,
+  net: number,
+  rewards: number,
+  fees: number,
+];
 
 /** One row per customer of a job: its top cards, or why it could not be scored. */
 export const jobResultTable = pgTable(

@@ -31,9 +31,9 @@ type ResultRow = {
   customer_ref: string;
   status: string;
   /** The cards' codes, names and net savings (paise) in rank order; null for a failed customer. */
-  codes: StoredRecommendation['code'][] | null;
-  names: StoredRecommendation['name'][] | null;
-  nets: StoredRecommendation['net'][] | null;
+  codes: StoredRecommendation[1][] | null;
+  names: StoredRecommendation[2][] | null;
+  nets: StoredRecommendation[3][] | null;
   reason: string | null;
   detail: string | null;
   attempts: number;
@@ -59,9 +59,9 @@ async function* resultBatches(sql: Sql, job: { id: number; organizationId: numbe
   const batch = (after: number) => {
     const rows = sql<ResultRow[]>`
       select seq, customer_ref, status,
-        jsonb_path_query_array(recommendations, '$[*].code') as codes,
-        jsonb_path_query_array(recommendations, '$[*].name') as names,
-        jsonb_path_query_array(recommendations, '$[*].net') as nets,
+        jsonb_path_query_array(recommendations, '$[*][1]') as codes,
+        jsonb_path_query_array(recommendations, '$[*][2]') as names,
+        jsonb_path_query_array(recommendations, '$[*][3]') as nets,
         reason, detail, attempts
       from recommendation_results
       where job_id = ${job.id} and organization_id = ${job.organizationId} and seq > ${after} and seq <= ${after + BATCH}

@@ -3,6 +3,7 @@
 // SSE progress, tenant isolation and the download routes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { startHarness, subscriptionEvents, type Harness, type Tenant } from '../../../test/harness.ts';
 import { decodeGlobalId } from '../../../lib/global-id.ts';
@@ -263,5 +264,57 @@ describe('storing outcomes', () => {
     expect(after.slice(20).map((r) => [r.seq, r.status])).toEqual(before.slice(20).map((r) => [r.seq, 'failed']));
     const r = await h.gql(JOB, { auth: t.partnerKey, variables: { id: payload.job.id } });
     expect(r.body.data.recommendationJob).toMatchObject({ total: 40, done: 20, failed: 20 });
+  });
+});
+
+describe('the stored form of the cards', () => {
+  const CARDS = `query($id: ID!) { recommendationJob(id: $id) { results(first: 100) { edges { node {
+    customerRef recommendations { rank cardCode cardName netSavings yearlyRewards fees card { id } } } } } } }`;
+
+  it('is an array per card, and rows stored as objects before read the same after the migration', async () => {
+    const payload = await submit(h, t.partnerKey, { name: 'stored form', customers: customerInputs(30, 9000) });
+    await waitForJob(h, t.partnerKey, payload.job.id);
+    const id = Number(decodeGlobalId(payload.job.id).id);
+    const read = async () => {
+      const r = await h.gql(CARDS, { auth: t.partnerKey, variables: { id: payload.job.id } });
+      expect(r.body.errors).toBeUndefined();
+      const csv = await h.app.fetch(`http://test/jobs/${payload.job.id}/results.csv`, {
+        headers: { authorization: `Bearer ${t.partnerKey}` },
+      });
+      return { graphql: r.body.data, csv: await csv.text() };
+    };
+    const stored = () =>
+      h.resources.sql<{ recommendations: unknown[] }[]>`
+        select recommendations from recommendation_results where job_id = ${id} and status = 'scored' order by seq`;
+
+    const now = await read();
+    const first = (await stored())[0].recommendations;
+    expect(first.length).toBeGreaterThan(0);
+    // [card id, code, name, net, rewards, fees]: rank is the position.
+    expect(first[0]).toEqual([
+      expect.any(Number),
+      expect.any(String),
+      expect.any(String),
+      ...Array(3).fill(expect.any(Number)),
+    ]);
+    const ranks = now.graphql.recommendationJob.results.edges[0].node.recommendations.map(
+      (c: { rank: number }) => c.rank,
+    );
+    expect(ranks).toEqual(ranks.map((_: number, i: number) => i + 1));
+
+    // Rows written before drizzle/0012 held objects with the keys spelled out: rewritten by it, they read the same.
+    await h.resources.sql`
+      update recommendation_results set recommendations = (
+        select jsonb_agg(jsonb_build_object('rank', ord, 'cardId', e->0, 'code', e->1, 'name', e->2, 'net', e->3, 'rewards', e->4, 'fees', e->5) order by ord)
+        from jsonb_array_elements(recommendations) with ordinality as x(e, ord))
+      where job_id = ${id} and status = 'scored'`;
+    expect((await stored())[0].recommendations[0]).toMatchObject({ rank: 1, code: (first[0] as unknown[])[1] });
+    const migration = readFileSync(
+      new URL('../../../../drizzle/0012_compact_stored_cards.sql', import.meta.url),
+      'utf8',
+    );
+    await h.resources.sql.unsafe(migration);
+    expect((await stored())[0].recommendations).toEqual(first);
+    expect(await read()).toEqual(now);
   });
 });

@@ -33,21 +33,24 @@ export const ProviderEnum = builder.enumType('RecommendationProvider', {
 const ResultStatusEnum = builder.enumType('RecommendationResultStatus', { values: enumValues(OUTCOME_STATUSES) });
 const FailureReasonEnum = builder.enumType('RecommendationFailureReason', { values: enumValues(FAILURE_REASONS) });
 
-const CardRecommendationRef = builder.objectRef<StoredRecommendation>('CardRecommendation').implement({
+/** A stored card (db/tables/recommendations.ts) with its rank. */
+type RankedCard = { rank: number; card: StoredRecommendation };
+
+const CardRecommendationRef = builder.objectRef<RankedCard>('CardRecommendation').implement({
   description: 'One recommended card; net savings = yearly rewards + welcome benefit − fees, never negative.',
   fields: (t) => ({
     rank: t.exposeInt('rank'),
-    cardCode: t.exposeString('code'),
-    cardName: t.exposeString('name'),
+    cardCode: t.string({ resolve: (r) => r.card[1] }),
+    cardName: t.string({ resolve: (r) => r.card[2] }),
     card: t.field({
       type: CardRef,
       nullable: true,
       description: 'The catalog card, when the provider named one of yours.',
-      resolve: (r) => (r.cardId === null ? null : String(r.cardId)),
+      resolve: (r) => (r.card[0] === null ? null : String(r.card[0])),
     }),
-    netSavings: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.net) }),
-    yearlyRewards: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.rewards) }),
-    fees: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.fees) }),
+    netSavings: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.card[3]) }),
+    yearlyRewards: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.card[4]) }),
+    fees: t.field({ type: 'Decimal', resolve: (r) => rupeesFromPaise(r.card[5]) }),
   }),
 });
 
@@ -67,7 +70,7 @@ const ResultRef = builder.objectRef<service.JobResult>('RecommendationResult').i
     recommendations: t.field({
       type: [CardRecommendationRef],
       complexity: { field: 1, multiplier: 1 },
-      resolve: (r) => r.recommendations ?? [],
+      resolve: (r) => (r.recommendations ?? []).map((card, i) => ({ rank: i + 1, card })),
     }),
     failure: t.field({ type: FailureRef, nullable: true, resolve: (r) => (r.status === 'failed' ? r : null) }),
     attempts: t.exposeInt('attempts'),

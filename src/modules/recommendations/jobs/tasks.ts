@@ -86,15 +86,14 @@ function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
   };
   if (o.status === 'failed')
     return { ...base, status: 'failed' as const, reason: o.reason, detail: o.detail.slice(0, 500) };
-  const recommendations: StoredRecommendation[] = o.recommendations.map((r) => ({
-    rank: r.rank,
-    cardId: r.cardId,
-    code: r.code,
-    name: r.name,
-    net: r.netSavingsPaise,
-    rewards: r.yearlyRewardsPaise,
-    fees: r.feesPaise,
-  }));
+  const recommendations: StoredRecommendation[] = o.recommendations.map((r) => [
+    r.cardId,
+    r.code,
+    r.name,
+    r.netSavingsPaise,
+    r.yearlyRewardsPaise,
+    r.feesPaise,
+  ]);
   return { ...base, status: 'scored' as const, recommendations };
 }
 
@@ -105,7 +104,7 @@ function storedJson(recs: Recommendation[]): string {
   let json = '[';
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i];
-    json += `${i ? ',' : ''}{"rank":${jsonNumber(r.rank)},"cardId":${r.cardId === null ? 'null' : jsonNumber(r.cardId)},"code":${JSON.stringify(r.code)},"name":${JSON.stringify(r.name)},"net":${jsonNumber(r.netSavingsPaise)},"rewards":${jsonNumber(r.yearlyRewardsPaise)},"fees":${jsonNumber(r.feesPaise)}}`;
+    json += `${i ? ',' : ''}[${r.cardId === null ? 'null' : jsonNumber(r.cardId)},${JSON.stringify(r.code)},${JSON.stringify(r.name)},${jsonNumber(r.netSavingsPaise)},${jsonNumber(r.yearlyRewardsPaise)},${jsonNumber(r.feesPaise)}]`;
   }
   return `${json}]`;
 }
