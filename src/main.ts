@@ -49,7 +49,9 @@ async function main() {
   const stopIntakeRefresh = scheduleDailyIntakeRefresh(resources, config.packhouse.intakeRefreshSeconds);
   // Zero-setup development: background jobs need a worker, which is always its own process,
   // restarted when it dies (worker-process.ts).
-  const worker = config.startWorker ? superviseWorkerProcess(databaseUrl, log) : undefined;
+  const worker = config.startWorker
+    ? superviseWorkerProcess(databaseUrl, log, { nice: config.jobs.workerNice })
+    : undefined;
 
   const app = createApp(resources);
   await warmPool(resources.sql, Math.min(config.database.poolMax, 20));

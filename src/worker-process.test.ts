@@ -2,6 +2,7 @@
 // killed, with a log line saying so, and the new worker is up. Runs the real main.ts on a test database.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { getPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,8 @@ describe('npm start', () => {
       if (line.startsWith('{')) logs.push(JSON.parse(line));
     });
     const started = await waitForLog((l) => l.msg === 'job worker process started');
+    // Niced (WORKER_NICE, 10 by default) from the start, before it has loaded a module.
+    expect(getPriority(started.pid!)).toBe(10);
     await waitForLog((l) => l.msg === 'worker started');
     process.kill(started.pid!, 'SIGKILL');
     const exited = await waitForLog((l) => /^the job worker process exited/.test(l.msg ?? ''));
@@ -72,5 +75,6 @@ describe('npm start', () => {
     // The worker's own line (its logger has no pid): a second one, from the new process.
     await waitForLog((l) => l.msg === 'worker started' && logs.filter((x) => x.msg === 'worker started').length >= 2);
     expect(() => process.kill(again.pid!, 0)).not.toThrow();
+    expect(getPriority(again.pid!)).toBe(10);
   }, 40_000);
 });

@@ -6,10 +6,17 @@
 // heartbeat lapses (WORKER_HEARTBEAT_SECONDS), with the same Idempotency-Keys (provider/wire.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 
-export type WorkerProcessOptions = { firstBackoffMs?: number; maxBackoffMs?: number; healthyAfterMs?: number };
+export type WorkerProcessOptions = {
+  firstBackoffMs?: number;
+  maxBackoffMs?: number;
+  healthyAfterMs?: number;
+  /** WORKER_NICE: set on the child as soon as it exists, so its start-up (loading and compiling every module) yields too. */
+  nice?: number;
+};
 
 export function superviseWorkerProcess(databaseUrl: string, log: Logger, options: WorkerProcessOptions = {}) {
   const firstBackoffMs = options.firstBackoffMs ?? 500;
@@ -27,6 +34,13 @@ export function superviseWorkerProcess(databaseUrl: string, log: Logger, options
     const startedAt = performance.now();
     const current = fork(script, [], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'inherit' });
     child = current;
+    if (options.nice && current.pid !== undefined) {
+      try {
+        setPriority(current.pid, options.nice);
+      } catch {
+        // The worker sets its own niceness again once it runs (src/worker.ts).
+      }
+    }
     log.info({ pid: current.pid, restarts }, 'job worker process started');
     current.on('exit', (code, signal) => {
       if (stopping) return;

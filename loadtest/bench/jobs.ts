@@ -14,7 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -77,6 +77,8 @@ async function spawn(
   });
   children.add(child);
   child.on('exit', () => children.delete(child));
+  // As npm start does for its worker: niced from its first instruction, so its start-up yields too.
+  if (script === 'src/worker.ts' && child.pid !== undefined) setPriority(child.pid, 10);
   const [message] = await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])]);
   if (!message) throw new Error(`${script} exited before it was ready`);
   return { child, message };
