@@ -1,4 +1,4 @@
-// Compiles a read operation into ONE SQL statement that builds its `data` as JSON in PostgreSQL.
+// Compiles a read operation into ONE SQL statement that builds its `data` as JSON text in PostgreSQL.
 // Field collection, variable coercion and argument values are graphql-js's own functions, so aliases,
 // fragments, @skip/@include, defaults and key order are exactly those of the normal executor. Only
 // what the schema declares (mapping.ts) compiles; anything else — an undeclared field, a scope the
@@ -42,9 +42,15 @@ import {
 import {
   columnValue,
   globalId,
+  JSON_NULL,
+  jsonConstant,
+  jsonList,
+  jsonObject,
+  jsonValue,
   MAX_INT4,
   MAX_KEYS,
   NotCompilable,
+  orNull,
   quote,
   scalar,
   tableName,
@@ -124,19 +130,19 @@ export class Compiler {
     if (!ok) throw new NotCompilable('scope not granted');
   }
 
-  /** `json_build_object(...)` of the fields selected on one row of `type`, and their cost plan. */
+  /** JSON text of the fields selected on one row of `type`, and their cost plan. */
   object(type: GraphQLObjectType, selection: Map<string, readonly FieldNode[]>, row: Scope): [string, CostPlan] {
     this.checkScopes(type.extensions?.pothosOptions);
-    const [parts, plan] = this.pairs(type, selection, (field, nodes, args) =>
+    const [entries, plan] = this.pairs(type, selection, (field, nodes, args) =>
       this.field(type, field, nodes, args, row),
     );
-    return [`json_build_object(${parts.join(', ')})`, plan];
+    return [jsonObject(entries), plan];
   }
 
   /**
-   * The `'key', value` pairs of a selection on `type` for json_build_object, and its cost plan:
+   * The `[key, value]` entries of a selection on `type` for jsonObject, and its cost plan:
    * `__typename` is the type's name; every other field must exist and be allowed to the caller, and
-   * `value` compiles it (its SQL, and the parts of its cost entry below its own cost).
+   * `value` compiles it (its JSON text, and the parts of its cost entry below its own cost).
    */
   pairs(
     type: GraphQLObjectType,
@@ -146,14 +152,14 @@ export class Compiler {
       nodes: readonly FieldNode[],
       args: Record<string, unknown>,
     ) => [string, Partial<CostField>],
-  ): [string[], CostPlan] {
+  ): [[string, string][], CostPlan] {
     if (selection.size > MAX_KEYS) throw new NotCompilable('too many keys');
-    const parts: string[] = [];
+    const parts: [string, string][] = [];
     const plan: CostPlan = [];
     for (const [key, nodes] of selection) {
       const name = nodes[0].name.value;
       if (name === '__typename') {
-        parts.push(`'${key}', '${type.name}'::text`);
+        parts.push([key, jsonConstant(type.name)]);
         continue;
       }
       const field = type.getFields()[name];
@@ -161,7 +167,7 @@ export class Compiler {
       this.checkScopes(field.extensions?.pothosOptions);
       const args = getArgumentValues(field, nodes[0], this.variables);
       const [sql, sub] = value(field, nodes, args);
-      parts.push(`'${key}', ${sql}`);
+      parts.push([key, sql]);
       // The response cache's own aliased id/__typename fields are not the client's (src/schema/cost.ts).
       if (!key.startsWith('__responseCache')) plan.push({ key, cost: fieldCost(field, args, this.ctx), ...sub });
     }
@@ -202,11 +208,12 @@ export class Compiler {
         inner,
       );
       if (!refs.length) return [obj, { sub: plan }];
-      return [`(case when ${refs.map((r) => `${r} is not null`).join(' and ')} then ${obj} end)`, { sub: plan }];
+      const set = refs.map((r) => `${r} is not null`).join(' and ');
+      return [`(case when ${set} then ${obj} else ${JSON_NULL} end)`, { sub: plan }];
     }
     if (ext[SQL_COMPUTED]) {
       const { columns, build } = ext[SQL_COMPUTED] as SqlComputed;
-      return [scalar(getNamedType(field.type), `(${build(columns.map((c) => this.ref(row, c)))})`), {}];
+      return [scalar(getNamedType(field.type), `(${build(columns.map((c) => this.ref(row, c)))})`, true), {}];
     }
     if (ext[SQL_COLUMN]) {
       const column = ext[SQL_COLUMN] as PgColumn;
@@ -215,7 +222,7 @@ export class Compiler {
     const table = parent.extensions?.[SQL_TABLE] as RowTable | undefined;
     if (!table) throw new NotCompilable(`${parent.name} declares no table`);
     if (field.name === 'id' && isNode(parent) && isNonNullType(field.type)) {
-      return [globalId(parent.name, `${row.alias}.${this.col(row, 'id')}`), {}];
+      return [jsonValue(globalId(parent.name, `${row.alias}.${this.col(row, 'id')}`), false), {}];
     }
     const exposed = ext.pothosExposedField as string | undefined;
     const column = exposed ? (getTableColumns(table) as Record<string, PgColumn>)[exposed] : undefined;
@@ -227,7 +234,7 @@ export class Compiler {
   column(field: GraphQLField<unknown, unknown>, row: Scope, column: PgColumn): string {
     if (isNonNullType(field.type) && !this.notNull(row, column))
       throw new NotCompilable('non-null field on a nullable column');
-    return columnValue(field.type, column, this.ref(row, column));
+    return columnValue(field.type, column, this.ref(row, column), !this.notNull(row, column));
   }
 
   notNull(row: Scope, column: PgColumn): boolean {
@@ -272,7 +279,7 @@ export class Compiler {
       { alias, used: null, table },
     );
     const sql = `(select ${obj} from ${tableName(table)} ${alias} where ${alias}.${quote(match)} = ${valueSql} and ${alias}."organization_id" = ${this.orgParam})`;
-    return [sql, { sub: plan }];
+    return [orNull(sql), { sub: plan }];
   }
 
   /** `lead(id:)` and the like: the row of the field's type its global id names (the resolvers' own check), or null. */
@@ -285,7 +292,7 @@ export class Compiler {
     if (isNonNullType(field.type) || !isNode(target)) throw new NotCompilable('lookup of a non-node');
     // A malformed id or another type's id: the resolvers' own error.
     const n = localId(id, target.name);
-    if (!(n > 0 && n <= MAX_INT4)) return ['null::json', undefined];
+    if (!(n > 0 && n <= MAX_INT4)) return [JSON_NULL, undefined];
     const [sql, sub] = this.relation(target, nodes, 'id', this.param(n, 'int4'));
     return [sql, sub.sub];
   }
@@ -297,7 +304,7 @@ export class Compiler {
     if (!(type instanceof GraphQLObjectType) || !type.extensions?.[SQL_TABLE] || !isNode(type))
       throw new NotCompilable(`node of type ${typename}`);
     const n = Number(id);
-    if (!(n > 0 && n <= MAX_INT4)) return ['null::json', undefined];
+    if (!(n > 0 && n <= MAX_INT4)) return [JSON_NULL, undefined];
     const [sql, sub] = this.relation(type, fieldNodes, 'id', this.param(n, 'int4'));
     return [sql, sub.sub];
   }
@@ -354,7 +361,7 @@ export function compileRead(input: CompileInput): CompiledRead {
         itemPlans.push(sub ?? []);
       }
       if (items.length > 100) throw new NotCompilable('too many ids');
-      return [`json_build_array(${items.join(', ')})`, { items: itemPlans }];
+      return [jsonList(items), { items: itemPlans }];
     }
     if (field.extensions?.[SQL_LOOKUP]) {
       const [sql, sub] = c.lookup(field, nodes, String(args.id));
@@ -366,7 +373,7 @@ export function compileRead(input: CompileInput): CompiledRead {
     }
     throw new NotCompilable(`root field ${name}`);
   });
-  return { text: `select json_build_object(${parts.join(', ')})::text as data`, params: c.params, cost: plan };
+  return { text: `select ${jsonObject(parts)} as data`, params: c.params, cost: plan };
 }
 
 /** The actual cost resolvers would have counted for this answer (src/schema/cost.ts). */

@@ -8,7 +8,20 @@ import { cursorKinds, pageWindow } from '../db/keyset.ts';
 import { decodeCursor } from '../lib/cursor.ts';
 import type { Compiler, CostField } from './compile.ts';
 import type { SqlConnection } from './mapping.ts';
-import { cursorExpr, NotCompilable, quote, sqlType, tableName, type Scope } from './sql.ts';
+import {
+  cursorExpr,
+  JSON_NULL,
+  jsonAgg,
+  jsonBoolean,
+  jsonConstant,
+  jsonObject,
+  jsonValue,
+  NotCompilable,
+  quote,
+  sqlType,
+  tableName,
+  type Scope,
+} from './sql.ts';
 
 export function compileConnection(
   c: Compiler,
@@ -30,6 +43,8 @@ export function compileConnection(
   const nodeType = getNamedType(edgeType.getFields().node?.type) as GraphQLObjectType;
   const empty = window.limit === 0;
   const cursorSql = cursorExpr(rows, ordering.list, ordering.columns);
+  // A cursor over a column that may be NULL is NULL for such a row.
+  const cursorNullable = ordering.columns.some((col) => !col.notNull);
   const L = window.limit;
   // Output order: forwards by row number; backwards the rows were read in reverse, so flip them.
   const dir = window.backward ? 'desc' : 'asc';
@@ -45,37 +60,35 @@ export function compileConnection(
     if (f.name === 'edges') {
       const edgeSel = collectSubfields(c.schema, c.fragments, c.variables, edgeType, fnodes);
       const [edgeParts, edgePlan] = c.pairs(edgeType, edgeSel, (ef, enodes): [string, Partial<CostField>] => {
-        if (ef.name === 'cursor') return [cursorSql, {}];
+        if (ef.name === 'cursor') return [jsonValue(cursorSql, cursorNullable), {}];
         if (ef.name !== 'node') throw new NotCompilable(`edge field ${ef.name}`);
         const nodeSel = collectSubfields(c.schema, c.fragments, c.variables, nodeType, enodes);
         const [obj, nplan] = c.object(nodeType, nodeSel, rows);
         return [obj, { sub: nplan }];
       });
-      const edge = `json_build_object(${edgeParts.join(', ')})`;
+      const edge = jsonObject(edgeParts);
       const list = empty
-        ? `'[]'::json`
-        : ranked
-          ? `coalesce(json_agg(${edge} order by ${edgeOrder}) filter (where ${rows.alias}."__rn" <= ${L}), '[]'::json)`
-          : `coalesce(json_agg(${edge} order by ${edgeOrder}), '[]'::json)`;
+        ? jsonConstant([])
+        : jsonAgg(edge, edgeOrder, ranked ? `${rows.alias}."__rn" <= ${L}` : undefined);
       return [list, { sub: edgePlan }];
     }
     if (f.name !== 'pageInfo') throw new NotCompilable(`connection field ${f.name}`);
     const piType = getNamedType(f.type) as GraphQLObjectType;
     const piSel = collectSubfields(c.schema, c.fragments, c.variables, piType, fnodes);
     const cursorGiven = window.cursor !== undefined;
-    const hasMore = empty ? 'false' : `count(*) > ${L}`;
+    const hasMore = empty ? jsonConstant(false) : jsonBoolean(`count(*) > ${L}`);
     const first = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
     const last = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir === 'asc' ? 'desc' : 'asc'}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
     const [piParts, piPlan] = c.pairs(piType, piSel, (pf): [string, Partial<CostField>] => {
-      if (pf.name === 'hasNextPage') return [window.backward ? String(cursorGiven) : hasMore, {}];
-      if (pf.name === 'hasPreviousPage') return [window.backward ? hasMore : String(cursorGiven), {}];
-      if (pf.name === 'startCursor') return [empty ? 'null::text' : first, {}];
-      if (pf.name === 'endCursor') return [empty ? 'null::text' : last, {}];
+      if (pf.name === 'hasNextPage') return [window.backward ? jsonConstant(cursorGiven) : hasMore, {}];
+      if (pf.name === 'hasPreviousPage') return [window.backward ? hasMore : jsonConstant(cursorGiven), {}];
+      if (pf.name === 'startCursor') return [empty ? JSON_NULL : jsonValue(first, true), {}];
+      if (pf.name === 'endCursor') return [empty ? JSON_NULL : jsonValue(last, true), {}];
       throw new NotCompilable(`pageInfo field ${pf.name}`);
     });
-    return [`json_build_object(${piParts.join(', ')})`, { sub: piPlan }];
+    return [jsonObject(piParts), { sub: piPlan }];
   });
-  const built = `json_build_object(${parts.join(', ')})`;
+  const built = jsonObject(parts);
   if (empty) {
     // An empty page sends no rows: the parameters of its edges' SQL (nested cursors…) go unused.
     c.rollback(mark);

@@ -1,6 +1,13 @@
-// SQL text shared by the compiled read path's parts: quoting, parameter types, Relay ids, cursors and
+// SQL text shared by the compiled read path's parts: quoting, parameter types, Relay ids, cursors,
 // the output format of each scalar, byte for byte what the resolvers (src/schema/builder.ts,
-// src/lib/cursor.ts, src/lib/global-id.ts) produce for the same row.
+// src/lib/cursor.ts, src/lib/global-id.ts) produce for the same row, and the JSON text of objects,
+// lists and scalars.
+//
+// The answer is built as JSON *text* by concatenation, not as json values (json_build_object,
+// json_agg), which costs PostgreSQL less CPU per row (docs/decisions/0027). No JSON text expression
+// made here is ever SQL NULL (NULL || text is NULL and would swallow its whole object): a value that
+// may be missing is rendered `null` explicitly. Scalars go through to_json, which writes them as
+// json_build_object did.
 import { getNullableType, GraphQLEnumType, GraphQLList, GraphQLScalarType, type GraphQLOutputType } from 'graphql';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { RowTable } from './mapping.ts';
@@ -9,7 +16,7 @@ import type { RowTable } from './mapping.ts';
 export class NotCompilable extends Error {}
 
 export const MAX_INT4 = 2_147_483_647;
-// json_build_object takes at most 100 arguments.
+// A wider selection runs the resolvers.
 export const MAX_KEYS = 50;
 
 /**
@@ -71,26 +78,87 @@ export function cursorExpr(row: Scope, list: string, columns: PgColumn[]): strin
   return `translate(encode(convert_to('[${head},' || ${values} || ']', 'UTF8'), 'base64'), ${BASE64URL})`;
 }
 
-/** A column's value in the field type's output format (src/schema/builder.ts serializers). */
-export function columnValue(type: GraphQLOutputType, column: PgColumn, sql: string): string {
-  const nullable = getNullableType(type);
-  if (nullable instanceof GraphQLList) {
+/** An SQL string literal. */
+export function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** JSON text of a constant. */
+export function jsonConstant(value: unknown): string {
+  return literal(JSON.stringify(value));
+}
+
+export const JSON_NULL = jsonConstant(null);
+
+/** The constant's JSON text if `sql` is a plain string literal. */
+function constantOf(sql: string): string | undefined {
+  const m = /^'((?:[^']|'')*)'$/.exec(sql);
+  return m ? m[1].replaceAll("''", "'") : undefined;
+}
+
+/** JSON text of an SQL value (`null` where it may be NULL and is). */
+export function jsonValue(sql: string, nullable: boolean): string {
+  return orNull(`to_json(${sql})::text`, nullable);
+}
+
+/** JSON text that is NULL where it should be `null` (a row that is not there), made never NULL. */
+export function orNull(text: string, nullable = true): string {
+  return nullable ? `coalesce(${text}, ${JSON_NULL})` : text;
+}
+
+/** `{"key":value,…}` from JSON text values, in order; constant values join the text around them. */
+export function jsonObject(entries: readonly (readonly [key: string, value: string])[]): string {
+  const pieces: string[] = [];
+  let text = '{';
+  entries.forEach(([key, value], i) => {
+    text += `${i ? ',' : ''}${JSON.stringify(key)}:`;
+    const constant = constantOf(value);
+    if (constant !== undefined) text += constant;
+    else {
+      pieces.push(literal(text), value);
+      text = '';
+    }
+  });
+  pieces.push(literal(`${text}}`));
+  return pieces.length === 1 ? `${pieces[0]}::text` : `(${pieces.join(' || ')})`;
+}
+
+/** `[item,…]` of a fixed list of JSON text values. */
+export function jsonList(items: readonly string[]): string {
+  return items.length ? `('[' || ${items.join(` || ',' || `)} || ']')` : `'[]'::text`;
+}
+
+/** `[item,…]` of an aggregate's rows (`[]` when there are none): `order` and `filter` as in SQL. */
+export function jsonAgg(item: string, order: string, filter?: string): string {
+  const agg = `string_agg(${item}, ',' order by ${order})${filter ? ` filter (where ${filter})` : ''}`;
+  return `coalesce('[' || ${agg} || ']', '[]')`;
+}
+
+/** `true` or `false` of an SQL boolean that is never NULL. */
+export function jsonBoolean(sql: string): string {
+  return `(${sql})::text`;
+}
+
+/** JSON text of a column's value in the field type's output format (src/schema/builder.ts serializers). */
+export function columnValue(type: GraphQLOutputType, column: PgColumn, sql: string, nullable: boolean): string {
+  const base = getNullableType(type);
+  if (base instanceof GraphQLList) {
     // [String!]! over text[]: to_json writes the array as graphql-js would (`[]` when empty).
-    const item = getNullableType(nullable.ofType);
+    const item = getNullableType(base.ofType);
     if (column.columnType !== 'PgArray' || column.getSQLType() !== 'text[]')
       throw new NotCompilable('list over a non-array column');
     if (!(item instanceof GraphQLScalarType && item.name === 'String')) throw new NotCompilable('list of non-strings');
-    return `to_json(${sql})`;
+    return jsonValue(sql, nullable);
   }
   if (column.columnType === 'PgArray') throw new NotCompilable('array column as a scalar');
-  return scalar(nullable, sql);
+  return scalar(base, sql, nullable);
 }
 
-/** A value in the scalar's output format (src/schema/builder.ts serializers). */
-export function scalar(type: GraphQLOutputType, sql: string): string {
+/** JSON text of a value in the scalar's output format (src/schema/builder.ts serializers). */
+export function scalar(type: GraphQLOutputType, sql: string, nullable: boolean): string {
   if (type instanceof GraphQLEnumType) {
-    const cases = type.getValues().map((v) => `when '${String(v.value).replaceAll("'", "''")}' then '${v.name}'`);
-    return `(case ${sql}::text ${cases.join(' ')} end)`;
+    const cases = type.getValues().map((v) => `when ${literal(String(v.value))} then ${jsonConstant(v.name)}`);
+    return `(case ${sql}::text ${cases.join(' ')} else ${JSON_NULL} end)`;
   }
   if (!(type instanceof GraphQLScalarType)) throw new NotCompilable('not a scalar');
   switch (type.name) {
@@ -99,13 +167,13 @@ export function scalar(type: GraphQLOutputType, sql: string): string {
     case 'Boolean':
     // float8 prints its shortest exact form, which JSON.parse reads back as the same double.
     case 'Float':
-      return sql;
+      return jsonValue(sql, nullable);
     case 'Date':
-      return `to_char(${sql}, 'YYYY-MM-DD')`;
+      return jsonValue(`to_char(${sql}, 'YYYY-MM-DD')`, nullable);
     case 'DateTime':
-      return `to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+      return jsonValue(`to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, nullable);
     case 'Decimal':
-      return `${sql}::text`;
+      return jsonValue(`${sql}::text`, nullable);
     default:
       throw new NotCompilable(`scalar ${type.name}`);
   }
