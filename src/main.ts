@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { loadConfigOrExit } from './config.ts';
 import { createApp } from './app.ts';
 import { guardRequestUrl } from './http/request-url-guard.ts';
+import { drainServer } from './http/drain.ts';
 import { openDatabase } from './db/embedded.ts';
 import { exitGracefullyOnSignal } from './shutdown.ts';
 import { createLogger, createResources, warmPool } from './resources.ts';
@@ -107,11 +108,7 @@ async function main() {
       // The worker needs nothing from requests in flight (jobs wait in the database): stop it at once,
       // beside the drain, so the whole shutdown stays short.
       const workerStopped = worker?.stop();
-      server.close();
-      server.closeIdleConnections();
-      const drain = setTimeout(() => server.closeAllConnections(), 2_500);
-      drain.unref();
-      await once(server, 'close').catch(() => undefined);
+      await drainServer(server, { idleGraceMs: 300, forceMs: 2_500 });
       await workerStopped;
       await resources.close();
       await embedded?.stop();

@@ -206,6 +206,7 @@ describe('SIGTERM under load', () => {
     const figures = {
       startedBefore: before.length,
       failedBefore: before.filter((s) => !ok(s)).length,
+      failures: before.filter((s) => !ok(s)).map((s) => `${Math.round(s.at)} ms: ${s.status} ${s.code ?? ''}`),
       after: samples.length - before.length,
       exitCode: stopped?.code,
       exitMs: Math.round(stopped?.ms ?? NaN),
