@@ -401,7 +401,9 @@ async function main() {
   } finally {
     for (const child of children) await stop(child);
     await rm(dir, { recursive: true, force: true });
-    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    // --keep leaves the database for a closer look (its name is printed).
+    if (args.includes('--keep')) process.stdout.write(`kept database ${dbName}\n`);
+    else await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
     await admin.end();
   }
 }
