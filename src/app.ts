@@ -67,7 +67,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const generations = cachedGenerationCounts(db, config.jobs.heartbeatSeconds);
   metrics.setSource('runningGenerations', async () => (await generations()).running);
   metrics.setSource('generationQueueDepth', async () => (await generations()).queued);
-  const authenticateRequest = requestAuthenticator({ db, config, log });
+  const authenticateRequest = requestAuthenticator({ db, config, log, credentials: resources.credentials });
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -151,6 +151,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         config,
         db,
         responseCache: resources.responseCache,
+        credentials: resources.credentials,
         jobs,
         log: log.child({ requestId: state.requestId }),
         tracer: resources.tracing?.tracer,

@@ -80,6 +80,12 @@ const variables = {
     fix: 'set JWT_SECRET to a random string of 32+ characters, e.g. `openssl rand -base64 48`',
   },
   JWT_TTL_SECONDS: { schema: int(60, 86_400).default(900), fix: 'set JWT_TTL_SECONDS to 60-86400 seconds' },
+  // How long a verified API key or sign-in token is kept in the process (credential-cache.ts); a
+  // change to it reaches every process at once through PostgreSQL, so this only bounds a missed one.
+  CREDENTIAL_CACHE_SECONDS: {
+    schema: int(0, 300).default(10),
+    fix: 'set CREDENTIAL_CACHE_SECONDS to 0-300 seconds (0 reads every credential from the database)',
+  },
   MAX_BODY_BYTES: {
     schema: int(1_024, 100 * 1024 * 1024).default(1024 * 1024),
     fix: 'set MAX_BODY_BYTES to a byte count between 1024 and 104857600',
@@ -350,7 +356,7 @@ export type Config = {
   responseCache: { ttlMs: number };
   /** Reads whose every field maps to SQL run as one statement that builds the answer (src/compiled/). */
   compiledReads: boolean;
-  auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number };
+  auth: { jwtSecret: string; jwtSecretGenerated: boolean; jwtTtlSeconds: number; credentialCacheMs: number };
   http: {
     maxBodyBytes: number;
     maxUploadBytes: number;
@@ -485,7 +491,12 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, timeoutMs: v.REDIS_TIMEOUT_MS },
     responseCache: { ttlMs: v.RESPONSE_CACHE_TTL_SECONDS * 1000 },
     compiledReads: v.COMPILED_READS === 'on',
-    auth: { jwtSecret, jwtSecretGenerated: !v.JWT_SECRET, jwtTtlSeconds: v.JWT_TTL_SECONDS },
+    auth: {
+      jwtSecret,
+      jwtSecretGenerated: !v.JWT_SECRET,
+      jwtTtlSeconds: v.JWT_TTL_SECONDS,
+      credentialCacheMs: v.CREDENTIAL_CACHE_SECONDS * 1000,
+    },
     http: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxUploadBytes: v.MAX_UPLOAD_BYTES,

@@ -6,6 +6,7 @@ import type { ResponseCache } from './cache/response-cache.ts';
 import type { Db } from './resources.ts';
 import type { SqlStats } from './db/sql-stats.ts';
 import type { JobQueue } from './db/queue.ts';
+import type { CredentialCache } from './modules/identity/credential-cache.ts';
 import { unauthenticated } from './lib/errors.ts';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -43,6 +44,8 @@ export type Context = {
   responseCache: ResponseCache;
   /** Enqueues background jobs in a transaction (src/db/queue.ts). */
   jobs: JobQueue;
+  /** Resolvers that end or narrow a credential forget the verified ones at once (other processes hear it from PostgreSQL). */
+  credentials: CredentialCache;
   log: Logger;
   sqlStats: SqlStats;
   /** Set only when tracing is on: resolvers that are not plain columns get a span each (src/schema/tracing.ts). */

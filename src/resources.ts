@@ -20,6 +20,7 @@ import { createMetrics, type Metrics, type PoolUsage } from './observability/met
 import { createTracing, type Tracing } from './observability/tracing.ts';
 import { traceSql } from './db/traced-sql.ts';
 import { gatePool, PoolGate } from './db/pool-gate.ts';
+import { createCredentialCache, type CredentialCache } from './modules/identity/credential-cache.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** The database or a transaction on it: services accept either (docs/decisions/0006-services-take-db-or-tx.md). */
@@ -42,6 +43,8 @@ export type Resources = {
   metrics: Metrics;
   /** Enqueues background jobs (pg-boss) inside a transaction; they run in src/worker.ts. */
   jobs: JobQueue;
+  /** Credentials verified a moment ago, forgotten when PostgreSQL says one changed (src/modules/identity/credential-cache.ts). */
+  credentials: CredentialCache;
   /** The database URL, for clients that open their own connections (pg-boss workers, COPY tools). */
   databaseUrl: string;
   /** OpenTelemetry spans; undefined (and nothing traced) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
@@ -209,6 +212,7 @@ export async function createResources(config: Config, options: ResourceOptions =
   );
   const metrics = createMetrics({ poolUsage: () => poolUsage(sql, config) });
   const jobs = createJobQueue(url, config, log);
+  const credentials = createCredentialCache({ ttlMs: config.auth.credentialCacheMs, sql: pooledSql, log });
   // Request counts per minute go to PostgreSQL every 10 s, for /metrics/performance across instances.
   const flushMinutes = () =>
     metrics.minutes
@@ -228,6 +232,7 @@ export async function createResources(config: Config, options: ResourceOptions =
     redisGuard,
     metrics,
     jobs,
+    credentials,
     databaseUrl: url,
     tracing,
     async close() {

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Context, Principal } from '../context.ts';
 import { withDeadline } from '../lib/timeout.ts';
-import { authenticate } from '../modules/identity/authenticate.ts';
+import { authenticate, cachedPrincipal } from '../modules/identity/authenticate.ts';
+import type { CredentialCache } from '../modules/identity/credential-cache.ts';
 import type { Db } from '../resources.ts';
 import { stateOf, type RequestState } from './request-state.ts';
 import { internalErrorResponse, requestTimeoutResponse, unauthorizedResponse } from './responses.ts';
@@ -31,14 +32,28 @@ export type AuthenticateRequest = (request: Request) => Promise<Authenticated>;
 const ANONYMOUS: Authenticated = { ok: true, principal: { kind: 'anonymous' } };
 
 /** Verifies the request's API key or sign-in token and records the principal in the request state. */
-export function requestAuthenticator(deps: { db: Db; config: Config; log: Logger }): AuthenticateRequest {
+export function requestAuthenticator(deps: {
+  db: Db;
+  config: Config;
+  log: Logger;
+  credentials?: CredentialCache;
+}): AuthenticateRequest {
   const timeoutMs = deps.config.http.requestTimeoutMs;
   return async (request) => {
     const { headers } = request;
     // No credentials, no lookup: the common anonymous case costs no timer.
     if (!headers.has('authorization') && !headers.has('x-api-key')) return ANONYMOUS;
     const state = stateOf(request);
-    const outcome = await withDeadline(authenticate(deps.db, deps.config, headers), remainingMs(state, timeoutMs));
+    // Verified a moment ago and unchanged since (credential-cache.ts): no database, no timer.
+    const cached = cachedPrincipal(deps.credentials, headers);
+    if (cached) {
+      state.principal = cached;
+      return { ok: true, principal: cached };
+    }
+    const outcome = await withDeadline(
+      authenticate(deps.db, deps.config, headers, deps.credentials),
+      remainingMs(state, timeoutMs),
+    );
     if (!outcome.ok) {
       return {
         ok: false,

@@ -1,9 +1,9 @@
 // Every route that authenticates does it through authenticateRequest (src/http/edge.ts), under the
 // request deadline: while another connection holds a lock on api_keys, the key lookup waits, and the
 // route answers within REQUEST_TIMEOUT_MS with a retryable 503 instead of waiting for the lock.
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
+import { withTableLocked } from '../test/locks.ts';
 
 const TIMEOUT_MS = 400;
 let h: Harness;
@@ -16,25 +16,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** Runs `body` while another connection holds an exclusive lock on api_keys, so every key lookup waits. */
-async function withApiKeysLocked<T>(body: () => Promise<T>): Promise<T> {
-  const other = postgres(h.db.url, { max: 1, onnotice: () => {} });
-  let release!: () => void;
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const held = other.begin(async (tx) => {
-    await tx`lock table api_keys in access exclusive mode`;
-    locked();
-    await new Promise<void>((resolve) => (release = resolve));
-  });
-  try {
-    await isLocked;
-    return await body();
-  } finally {
-    release();
-    await held;
-    await other.end();
-  }
-}
+const withApiKeysLocked = <T>(body: () => Promise<T>) => withTableLocked(h.db.url, 'api_keys', body);
 
 async function timed(path: string, key: string) {
   const started = performance.now();

@@ -7,12 +7,15 @@ import { apiKeyTable, revokedTokenTable, userTable } from '../../db/tables/index
 import { isoFromPg } from '../../lib/time.ts';
 import type { Db } from '../../resources.ts';
 import { preparedQuery } from '../../db/prepared.ts';
-import { looksLikeApiKey, parseApiKey, sameHash, verifyToken } from './secrets.ts';
+import { looksLikeApiKey, parseApiKey, sameHash, sha256, verifyToken } from './secrets.ts';
+import type { CredentialCache } from './credential-cache.ts';
 import { scopesOfRole } from './service.ts';
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; message: string };
 
-const deny = (message: string): AuthResult => ({ ok: false, message });
+type Verified = { ok: true; principal: Principal; expiresAt?: number } | { ok: false; message: string };
+
+const deny = (message: string): { ok: false; message: string } => ({ ok: false, message });
 
 /** Reads `Authorization: Bearer …` (API key or sign-in token) or `X-API-Key`. */
 export function credentialsOf(
@@ -31,7 +34,26 @@ export function credentialsOf(
   return looksLikeApiKey(match[1]) ? { kind: 'key', value: match[1] } : { kind: 'token', value: match[1] };
 }
 
-export async function authenticate(db: Db, config: Config, headers: Headers): Promise<AuthResult> {
+/** The credential's cache key: its hash, so the cache holds no secret. */
+export const cacheKeyOf = (credentials: { kind: 'key' | 'token'; value: string }): string =>
+  sha256(`${credentials.kind}:${credentials.value}`);
+
+/**
+ * A principal from `cache` when this credential was verified a moment ago (no database, no await);
+ * undefined when it must be looked up.
+ */
+export function cachedPrincipal(cache: CredentialCache | undefined, headers: Headers): Principal | undefined {
+  if (!cache?.size) return undefined;
+  const credentials = credentialsOf(headers);
+  return credentials.kind === 'key' || credentials.kind === 'token' ? cache.get(cacheKeyOf(credentials)) : undefined;
+}
+
+export async function authenticate(
+  db: Db,
+  config: Config,
+  headers: Headers,
+  cache?: CredentialCache,
+): Promise<AuthResult> {
   const credentials = credentialsOf(headers);
   switch (credentials.kind) {
     case 'none':
@@ -39,13 +61,18 @@ export async function authenticate(db: Db, config: Config, headers: Headers): Pr
     case 'bad':
       return deny(credentials.message);
     case 'key':
-      return authenticateKey(db, credentials.value);
-    case 'token':
-      return authenticateToken(db, config, credentials.value);
+    case 'token': {
+      const result =
+        credentials.kind === 'key'
+          ? await authenticateKey(db, credentials.value)
+          : await authenticateToken(db, config, credentials.value);
+      if (result.ok && cache) cache.set(cacheKeyOf(credentials), result.principal, result.expiresAt);
+      return result.ok ? { ok: true, principal: result.principal } : result;
+    }
   }
 }
 
-async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
+async function authenticateKey(db: Db, presented: string): Promise<Verified> {
   const parsed = parseApiKey(presented);
   if (!parsed)
     return deny('The API key is malformed: keys look like hgk_<12 characters>_<43 characters>. Copy the whole key.');
@@ -94,10 +121,11 @@ async function authenticateKey(db: Db, presented: string): Promise<AuthResult> {
       manifest: key.manifest,
       rateLimitPerMinute: key.rateLimitPerMinute,
     },
+    expiresAt: key.expiresAt ? Date.parse(isoFromPg(key.expiresAt)) : undefined,
   };
 }
 
-async function authenticateToken(db: Db, config: Config, token: string): Promise<AuthResult> {
+async function authenticateToken(db: Db, config: Config, token: string): Promise<Verified> {
   const check = await verifyToken(token, config.auth.jwtSecret);
   if (!check.ok) {
     return deny(
@@ -142,5 +170,7 @@ async function authenticateToken(db: Db, config: Config, token: string): Promise
       tokenId: claims.tokenId,
       expiresAt: claims.expiresAt,
     },
+    // The token's own expiry (seconds); the signature is not checked again while it is cached.
+    expiresAt: claims.expiresAt * 1000,
   };
 }

@@ -155,6 +155,7 @@ builder.mutationFields((t) => ({
       if (ctx.principal.kind !== 'user')
         throw forbidden('signOut ends sign-in tokens; API keys are revoked with revokeApiKey.');
       await service.signOut(ctx.db, ctx.principal);
+      ctx.credentials.forget();
       return true;
     },
   }),
@@ -234,11 +235,13 @@ mutation('setUserDisabled', {
     'Disables a user of your organization (it can no longer sign in, and its tokens and the API keys it created stop working at once), or enables it again.',
   ids: { id: 'User' },
   args: (arg) => ({ disabled: arg.boolean({ required: true }) }),
-  resolve: ({ id, disabled }, ctx, org) => {
+  resolve: async ({ id, disabled }, ctx, org) => {
     if (disabled && ctx.principal.kind === 'user' && ctx.principal.userId === id) {
       throw ValidationError.of('id', 'You cannot disable yourself; ask another admin.');
     }
-    return service.setUserDisabled(ctx.db, org, id, disabled);
+    const user = await service.setUserDisabled(ctx.db, org, id, disabled);
+    ctx.credentials.forget();
+    return user;
   },
 });
 mutation('revokeApiKey', {
@@ -246,5 +249,9 @@ mutation('revokeApiKey', {
   scope: 'admin',
   description: 'Revokes a key at once, on every server. Revoking a revoked key returns it unchanged.',
   ids: { id: 'ApiKey' },
-  resolve: ({ id }, ctx, org) => service.revokeApiKey(ctx.db, org, id),
+  resolve: async ({ id }, ctx, org) => {
+    const key = await service.revokeApiKey(ctx.db, org, id);
+    ctx.credentials.forget();
+    return key;
+  },
 });
