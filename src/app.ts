@@ -67,7 +67,13 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const generations = cachedGenerationCounts(db, config.jobs.heartbeatSeconds);
   metrics.setSource('runningGenerations', async () => (await generations()).running);
   metrics.setSource('generationQueueDepth', async () => (await generations()).queued);
-  const authenticateRequest = requestAuthenticator({ db, config, log, credentials: resources.credentials });
+  const authenticateRequest = requestAuthenticator({
+    db,
+    config,
+    log,
+    credentials: resources.credentials,
+    metrics,
+  });
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,

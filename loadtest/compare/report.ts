@@ -86,7 +86,7 @@ export function renderReport(input: {
     `★ nested-list queries (aim: ≥ 1.5× PostGraphile's throughput). Closed loop: ${input.concurrency} clients for ${input.seconds} s; ` +
       `open model: ${rates.join(' and ')} req/s for ${input.seconds} s each, latency from the scheduled start. ` +
       `CPU: server process + PostgreSQL backends of its database, from /proc, over the closed loop. ` +
-      `SQL/req: ours = X-SQL-Statements + 1 API-key lookup; PostGraphile = statements counted in its pg client (begin, set_config, query, commit). ` +
+      `SQL/req: ours = X-SQL-Statements + the API-key lookups counted by its /metrics (hg_credential_checks_total); PostGraphile = statements counted in its pg client (begin, set_config, query, commit). ` +
       `${input.pinned ? 'Servers pinned to CPU 0, load generator to CPU 1; PostgreSQL unpinned (shared). ' : 'Not pinned (taskset unavailable or one CPU). '}` +
       `Load average at the end: ${input.load}. Errors or dropped requests during timing: ${errors}.`,
   ].join('\n');

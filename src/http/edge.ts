@@ -9,6 +9,7 @@ import type { Context, Principal } from '../context.ts';
 import { withDeadline } from '../lib/timeout.ts';
 import { authenticate, cachedPrincipal } from '../modules/identity/authenticate.ts';
 import type { CredentialCache } from '../modules/identity/credential-cache.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../resources.ts';
 import { stateOf, type RequestState } from './request-state.ts';
 import { internalErrorResponse, requestTimeoutResponse, unauthorizedResponse } from './responses.ts';
@@ -37,6 +38,7 @@ export function requestAuthenticator(deps: {
   config: Config;
   log: Logger;
   credentials?: CredentialCache;
+  metrics?: Metrics;
 }): AuthenticateRequest {
   const timeoutMs = deps.config.http.requestTimeoutMs;
   return async (request) => {
@@ -47,9 +49,11 @@ export function requestAuthenticator(deps: {
     // Verified a moment ago and unchanged since (credential-cache.ts): no database, no timer.
     const cached = cachedPrincipal(deps.credentials, headers);
     if (cached) {
+      deps.metrics?.credentialChecks.inc({ source: 'kept' });
       state.principal = cached;
       return { ok: true, principal: cached };
     }
+    deps.metrics?.credentialChecks.inc({ source: 'database' });
     const outcome = await withDeadline(
       authenticate(deps.db, deps.config, headers, deps.credentials),
       remainingMs(state, timeoutMs),

@@ -15,6 +15,8 @@ export type Metrics = {
   registry: Registry;
   /** `metrics.cacheRequests.inc({ result: 'hit' | 'miss' })` from the response cache. */
   cacheRequests: Counter<'result'>;
+  /** `metrics.credentialChecks.inc({ source: 'kept' | 'database' })` from authenticateRequest (src/http/edge.ts). */
+  credentialChecks: Counter<'source'>;
   loaderBatchSize: Histogram<'loader'>;
   sqlStatements: Histogram<'operation'>;
   window: PerformanceWindow;
@@ -114,6 +116,12 @@ export function createMetrics(options: { poolUsage: () => Promise<PoolUsage>; de
       name: 'hg_response_cache_requests_total',
       help: 'Response cache lookups by result (hit or miss).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    credentialChecks: new Counter({
+      name: 'hg_credential_checks_total',
+      help: 'Requests whose API key or sign-in token was checked, by where it came from: kept by this process (verified a moment ago) or read from the database.',
+      labelNames: ['source'],
       registers: [registry],
     }),
     loaderBatchSize: new Histogram({

@@ -46,6 +46,11 @@ describe('a verified credential', () => {
     const key = await t.key(['read']);
     await cached({ authorization: `Bearer ${key}` });
     const fresh = await t.key(['read']);
+    const checks = async () =>
+      Object.fromEntries(
+        (await h.resources.metrics.credentialChecks.get()).values.map((v) => [v.labels.source, v.value]),
+      ) as Record<'kept' | 'database', number>;
+    const before = await checks();
     await withTableLocked(h.db.url, 'api_keys', async () => {
       expect((await viewer({ authorization: `Bearer ${key}` })).status).toBe(200);
       expect((await viewer({ 'x-api-key': key })).status).toBe(200);
@@ -53,6 +58,10 @@ describe('a verified credential', () => {
       expect(stalled.status).toBe(503);
       expect(stalled.body.errors?.[0].extensions?.code).toBe('REQUEST_TIMEOUT');
     });
+    // What /metrics reports (hg_credential_checks_total): two kept, one read from the database.
+    const after = await checks();
+    expect(after.kept - before.kept).toBe(2);
+    expect(after.database - before.database).toBe(1);
   });
 
   it('with a wrong secret is a different credential, looked up and refused', async () => {
