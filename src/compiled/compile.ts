@@ -46,7 +46,7 @@ import {
   jsonConstant,
   jsonList,
   jsonObject,
-  jsonValue,
+  jsonQuoted,
   MAX_INT4,
   MAX_KEYS,
   NotCompilable,
@@ -222,7 +222,7 @@ export class Compiler {
     const table = parent.extensions?.[SQL_TABLE] as RowTable | undefined;
     if (!table) throw new NotCompilable(`${parent.name} declares no table`);
     if (field.name === 'id' && isNode(parent) && isNonNullType(field.type)) {
-      return [jsonValue(globalId(parent.name, `${row.alias}.${this.col(row, 'id')}`), false), {}];
+      return [jsonQuoted(globalId(parent.name, `${row.alias}.${this.col(row, 'id')}`), false), {}];
     }
     const exposed = ext.pothosExposedField as string | undefined;
     const column = exposed ? (getTableColumns(table) as Record<string, PgColumn>)[exposed] : undefined;

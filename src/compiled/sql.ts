@@ -101,6 +101,19 @@ export function jsonValue(sql: string, nullable: boolean): string {
   return orNull(`to_json(${sql})::text`, nullable);
 }
 
+/** JSON text of an SQL value whose text output is already JSON (integers, booleans). */
+export function jsonPlain(sql: string, nullable: boolean): string {
+  return orNull(`(${sql})::text`, nullable);
+}
+
+/**
+ * JSON text of an SQL text value that needs no escaping (digits, signs, dots, dashes, colons, base64url
+ * letters: dates, timestamps, decimals, global ids): quoted, without to_json's escaping pass.
+ */
+export function jsonQuoted(sql: string, nullable: boolean): string {
+  return orNull(`('"' || ${sql} || '"')`, nullable);
+}
+
 /** JSON text that is NULL where it should be `null` (a row that is not there), made never NULL. */
 export function orNull(text: string, nullable = true): string {
   return nullable ? `coalesce(${text}, ${JSON_NULL})` : text;
@@ -163,17 +176,20 @@ export function scalar(type: GraphQLOutputType, sql: string, nullable: boolean):
   if (!(type instanceof GraphQLScalarType)) throw new NotCompilable('not a scalar');
   switch (type.name) {
     case 'String':
-    case 'Int':
-    case 'Boolean':
-    // float8 prints its shortest exact form, which JSON.parse reads back as the same double.
+    // float8 prints its shortest exact form, which JSON.parse reads back as the same double (to_json
+    // also quotes NaN and Infinity, which are not JSON numbers).
     case 'Float':
       return jsonValue(sql, nullable);
+    // Their text output is their JSON: no to_json pass (decision 0027).
+    case 'Int':
+    case 'Boolean':
+      return jsonPlain(sql, nullable);
     case 'Date':
-      return jsonValue(`to_char(${sql}, 'YYYY-MM-DD')`, nullable);
+      return jsonQuoted(`to_char(${sql}, 'YYYY-MM-DD')`, nullable);
     case 'DateTime':
-      return jsonValue(`to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, nullable);
+      return jsonQuoted(`to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, nullable);
     case 'Decimal':
-      return jsonValue(`${sql}::text`, nullable);
+      return jsonQuoted(`${sql}::text`, nullable);
     default:
       throw new NotCompilable(`scalar ${type.name}`);
   }

@@ -90,6 +90,11 @@ export type XlsxWriter = {
    * `nextRow`: a large export builds each row's XML at once instead of an array of cells.
    */
   addRowXml(cells: string): Promise<void>;
+  /**
+   * Appends a row per item, its cells written by `cells` as for addRowXml (given the row's number):
+   * a large export hands over a batch at a time instead of waiting on each row.
+   */
+  addRowsXml<T>(items: readonly T[], cells: (item: T, rowNumber: number) => string): Promise<void>;
   /** The number of the row the next addRow or addRowXml writes. */
   readonly nextRow: number;
   /** Finishes the sheet and the zip. The destination is not ended. */
@@ -116,6 +121,18 @@ export async function createXlsxWriter(out: Writable, sheetName = 'Sheet1'): Pro
     }
   };
 
+  const addRowsXml = async <T>(items: readonly T[], cells: (item: T, rowNumber: number) => string) => {
+    for (const item of items) {
+      rowNumber++;
+      pending += `<row r="${rowNumber}">${cells(item, rowNumber)}</row>`;
+      if (pending.length >= 65_536) {
+        const chunk = pending;
+        pending = '';
+        await sheet.write(chunk);
+      }
+    }
+  };
+
   return {
     async addRow(cells) {
       const row = rowNumber + 1;
@@ -128,6 +145,7 @@ export async function createXlsxWriter(out: Writable, sheetName = 'Sheet1'): Pro
       await addRowXml(xml);
     },
     addRowXml,
+    addRowsXml,
     get nextRow() {
       return rowNumber + 1;
     },

@@ -30,10 +30,8 @@ type ResultRow = {
   seq: number;
   customer_ref: string;
   status: string;
-  /** The cards' codes, names and net savings (paise) in rank order; null for a failed customer. */
-  codes: StoredRecommendation[1][] | null;
-  names: StoredRecommendation[2][] | null;
-  nets: StoredRecommendation[3][] | null;
+  /** Code, name and net savings (paise) of each card in rank order, one after another; null for a failed customer. */
+  cards: (StoredRecommendation[1] | StoredRecommendation[2] | StoredRecommendation[3])[] | null;
   reason: string | null;
   detail: string | null;
   attempts: number;
@@ -47,8 +45,8 @@ const BATCH = 2_000;
 // bounds each batch to its own rows whatever the planner knows. Seqs are dense (1..total), so a
 // range holds at most BATCH rows; ranges are walked up to the job's last stored seq.
 //
-// Only the three fields of each card the file shows are read, as three JSON arrays PostgreSQL cuts
-// out of the stored cards: sending whole cards as JSON text, and parsing them, took most of an
+// Only the three fields of each card the file shows are read, as one flat JSON array PostgreSQL cuts
+// out of the stored cards (code, name, net, code, name, net, …): sending whole cards as JSON text, and parsing them, took most of an
 // export's time (PostgreSQL renders jsonb as text slower than it walks it). The next batch is asked
 // for while the current one is written, so the database and the writer work at the same time;
 // at most one batch waits, however slowly the file is downloaded.
@@ -59,9 +57,7 @@ async function* resultBatches(sql: Sql, job: { id: number; organizationId: numbe
   const batch = (after: number) => {
     const rows = sql<ResultRow[]>`
       select seq, customer_ref, status,
-        jsonb_path_query_array(recommendations, '$[*][1]') as codes,
-        jsonb_path_query_array(recommendations, '$[*][2]') as names,
-        jsonb_path_query_array(recommendations, '$[*][3]') as nets,
+        jsonb_path_query_array(recommendations, '$[*][1 to 3]') as cards,
         reason, detail, attempts
       from recommendation_results
       where job_id = ${job.id} and organization_id = ${job.organizationId} and seq > ${after} and seq <= ${after + BATCH}
@@ -80,10 +76,14 @@ async function* resultBatches(sql: Sql, job: { id: number; organizationId: numbe
 
 function cells(row: ResultRow): (string | number)[] {
   const out: (string | number)[] = [row.customer_ref, row.status];
-  const { codes, names, nets } = row;
+  const { cards } = row;
   for (let i = 0; i < TOP_N; i++) {
-    const has = codes !== null && i < codes.length;
-    out.push(has ? codes[i] : '', has ? names![i] : '', has ? rupeesFromPaise(nets![i]) : '');
+    const has = cards !== null && i * 3 < cards.length;
+    out.push(
+      has ? (cards[i * 3] as string) : '',
+      has ? (cards[i * 3 + 1] as string) : '',
+      has ? rupeesFromPaise(cards[i * 3 + 2] as number) : '',
+    );
   }
   out.push(row.reason ?? '', row.detail ?? '', row.attempts);
   return out;
@@ -121,13 +121,13 @@ const LETTERS = EXPORT_COLUMNS.map((_, i) => column(i));
  */
 function xlsxRow(row: ResultRow, n: number): string {
   let xml = cellXml(`A${n}`, row.customer_ref) + cellXml(`B${n}`, row.status);
-  const { codes, names, nets } = row;
-  const cards = codes === null ? 0 : Math.min(codes.length, TOP_N);
-  for (let i = 0; i < cards; i++) {
+  const { cards } = row;
+  const count = cards === null ? 0 : Math.min(cards.length / 3, TOP_N);
+  for (let i = 0; i < count; i++) {
     xml +=
-      cellXml(`${LETTERS[2 + i * 3]}${n}`, codes![i]) +
-      cellXml(`${LETTERS[3 + i * 3]}${n}`, names![i]) +
-      decimalXml(`${LETTERS[4 + i * 3]}${n}`, rupeesFromPaise(nets![i]));
+      cellXml(`${LETTERS[2 + i * 3]}${n}`, cards![i * 3] as string) +
+      cellXml(`${LETTERS[3 + i * 3]}${n}`, cards![i * 3 + 1] as string) +
+      decimalXml(`${LETTERS[4 + i * 3]}${n}`, rupeesFromPaise(cards![i * 3 + 2] as number));
   }
   const at = 2 + TOP_N * 3;
   return (
@@ -147,7 +147,7 @@ async function writeXlsx(
   const xlsx = await createXlsxWriter(out, 'recommendations');
   await xlsx.addRow(EXPORT_COLUMNS);
   for await (const rows of resultBatches(sql, job)) {
-    for (const r of rows) await xlsx.addRowXml(xlsxRow(r, xlsx.nextRow));
+    await xlsx.addRowsXml(rows, xlsxRow);
     onRows?.(rows.length);
   }
   await xlsx.finish();
