@@ -47,6 +47,17 @@ const variables = {
     schema: int(100, 600_000).default(5_000),
     fix: 'set STATEMENT_TIMEOUT_MS to 100-600000 milliseconds',
   },
+  // PostgreSQL's planner cost of a random page read, for this server's sessions
+  // (docs/decisions/0029-random-page-cost-for-cached-data.md).
+  DATABASE_RANDOM_PAGE_COST: {
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'must be a number')
+      .transform(Number)
+      .pipe(z.number().min(1).max(10))
+      .default(1.1),
+    fix: 'set DATABASE_RANDOM_PAGE_COST to a number from 1 to 10 (1.1 for data in memory or on SSD, 4 for spinning disks)',
+  },
   REQUEST_TIMEOUT_MS: {
     schema: int(100, 600_000).default(10_000),
     fix: 'set REQUEST_TIMEOUT_MS to 100-600000 milliseconds',
@@ -349,6 +360,8 @@ export type Config = {
     /** Longest a request's statement or transaction waits for a pool connection (src/db/pool-gate.ts). */
     poolWaitMs: number;
     statementTimeoutMs: number;
+    /** random_page_cost of every session this process opens. */
+    randomPageCost: number;
   };
   embeddedPostgres: { dir: string; port: number };
   redis: { url: string | undefined; prefix: string; timeoutMs: number };
@@ -486,6 +499,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       poolMax: v.DATABASE_POOL_MAX,
       poolWaitMs: v.DATABASE_POOL_WAIT_MS,
       statementTimeoutMs: v.STATEMENT_TIMEOUT_MS,
+      randomPageCost: v.DATABASE_RANDOM_PAGE_COST,
     },
     embeddedPostgres: { dir: v.EMBEDDED_PG_DIR, port: v.EMBEDDED_PG_PORT },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, timeoutMs: v.REDIS_TIMEOUT_MS },
