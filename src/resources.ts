@@ -127,6 +127,9 @@ export function createSql(url: string, config: Config, max = config.database.poo
       // Our data is read from memory: at the default 4 the planner scanned a 200-row table once per
       // parent row instead of probing its primary key (docs/decisions/0029-random-page-cost-for-cached-data.md).
       random_page_cost: String(config.database.randomPageCost),
+      // Dates leave PostgreSQL as YYYY-MM-DD whatever the server's default: the Date scalar passes that
+      // text on, and compiled reads write `date::text` (docs/decisions/0030-ordered-input-and-iso-dates.md).
+      datestyle: 'ISO, MDY',
     },
   });
 }

@@ -5,6 +5,8 @@ import { seedPackhouse } from '../../seeds/packhouse.ts';
 import { gql, startHarness, withoutCost, type Harness, type Tenant } from '../test/harness.ts';
 import { loadManifestFiles } from '../modules/persisted/manifests.ts';
 import { appPair } from './differential.ts';
+import { createResources } from '../resources.ts';
+import postgres from 'postgres';
 
 let h: Harness;
 let t: Tenant;
@@ -135,5 +137,39 @@ describe('limits, scopes and the cache apply as on the normal path', () => {
     const after = await h.gql(query, { auth: t.partnerKey });
     expect(after.headers.get('x-cache-status')).toBe('MISS');
     expect(after.body.data.growers.edges[0].node).toEqual({ id: grower.id, name: 'Aaa renamed' });
+  });
+});
+
+describe('dates on a database whose own DateStyle is not ISO', () => {
+  it('both paths answer YYYY-MM-DD: the server pins DateStyle on its sessions', async () => {
+    const plain = postgres(h.db.url, { max: 1, onnotice: () => {} });
+    try {
+      await plain.unsafe(`alter database "${h.db.name}" set datestyle = 'SQL, DMY'`);
+      await plain.end();
+      // A session that does not set it gets the database's DateStyle…
+      const other = postgres(h.db.url, { max: 1, onnotice: () => {} });
+      const [{ DateStyle }] = await other.unsafe('show datestyle');
+      await other.end();
+      expect(DateStyle).toBe('SQL, DMY');
+    } finally {
+      await plain.end();
+    }
+    // …and a fresh pool of ours, opened after the change as a server started on that database would, does not.
+    const resources = await createResources(h.config);
+    try {
+      const apps = appPair(resources, 0);
+      const [{ DateStyle }] = await resources.sql.unsafe('show datestyle');
+      expect(DateStyle).toBe('ISO, MDY');
+      const query = `{ batches(first: 3) { edges { node { harvestDate intakeDate } } } }`;
+      const fast = await gql(apps.compiled, query, { auth: t.partnerKey });
+      const slow = await gql(apps.reference, query, { auth: t.partnerKey });
+      expect(fast.headers.get('x-read-path')).toBe('compiled');
+      const dates = fast.body.data.batches.edges.flatMap((e: any) => [e.node.harvestDate, e.node.intakeDate]);
+      expect(dates).toHaveLength(6);
+      for (const d of dates) expect(d).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(fast.body.data).toEqual(slow.body.data);
+    } finally {
+      await resources.close();
+    }
   });
 });

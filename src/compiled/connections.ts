@@ -46,16 +46,11 @@ export function compileConnection(
   // A cursor over a column that may be NULL is NULL for such a row.
   const cursorNullable = ordering.columns.some((col) => !col.notNull);
   const L = window.limit;
-  // Output order: forwards by row number; backwards the rows were read in reverse, so flip them.
-  const dir = window.backward ? 'desc' : 'asc';
   const forward = ordering.direction === 'asc' ? !window.backward : window.backward;
   // Row numbers (and the n + 1-th row) serve page info and backward pages only; a forward page
-  // without page info reads n rows and orders its edges by the list's own columns, a fifth less
-  // PostgreSQL CPU on nested lists (docs/decisions/0023).
+  // without page info reads n rows, a fifth less PostgreSQL CPU on nested lists (docs/decisions/0023).
+  // Either way the edges are listed in the order the subquery reads them (decision 0030).
   const ranked = window.backward || [...selection.values()].some((n) => n[0].name.value === 'pageInfo');
-  const edgeOrder = ranked
-    ? `${rows.alias}."__rn" ${dir}`
-    : ordering.columns.map((col) => `${rows.alias}.${quote(col.name)} ${forward ? 'asc' : 'desc'}`).join(', ');
   const [parts, plan] = c.pairs(connType, selection, (f, fnodes): [string, Partial<CostField>] => {
     if (f.name === 'edges') {
       const edgeSel = collectSubfields(c.schema, c.fragments, c.variables, edgeType, fnodes);
@@ -69,7 +64,11 @@ export function compileConnection(
       const edge = jsonObject(edgeParts);
       const list = empty
         ? jsonConstant([])
-        : jsonAgg(edge, edgeOrder, ranked ? `${rows.alias}."__rn" <= ${L}` : undefined);
+        : jsonAgg(
+            edge,
+            ranked ? `${rows.alias}."__rn" <= ${L}` : undefined,
+            window.backward ? `${rows.alias}."__rn" desc` : undefined,
+          );
       return [list, { sub: edgePlan }];
     }
     if (f.name !== 'pageInfo') throw new NotCompilable(`connection field ${f.name}`);
@@ -77,8 +76,12 @@ export function compileConnection(
     const piSel = collectSubfields(c.schema, c.fragments, c.variables, piType, fnodes);
     const cursorGiven = window.cursor !== undefined;
     const hasMore = empty ? jsonConstant(false) : jsonBoolean(`count(*) > ${L}`);
-    const first = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
-    const last = `(array_agg(${cursorSql} order by ${rows.alias}."__rn" ${dir === 'asc' ? 'desc' : 'asc'}) filter (where ${rows.alias}."__rn" <= ${L}))[1]`;
+    // The kept rows' cursors in reading order (row number 1 first); a backward page reads its rows
+    // from the far end, so its first edge is the last row read.
+    const cursors = `(array_agg(${cursorSql}) filter (where ${rows.alias}."__rn" <= ${L}))`;
+    const readFirst = `${cursors}[1]`;
+    const readLast = `${cursors}[least(count(*), ${L})]`;
+    const [first, last] = window.backward ? [readLast, readFirst] : [readFirst, readLast];
     const [piParts, piPlan] = c.pairs(piType, piSel, (pf): [string, Partial<CostField>] => {
       if (pf.name === 'hasNextPage') return [window.backward ? jsonConstant(cursorGiven) : hasMore, {}];
       if (pf.name === 'hasPreviousPage') return [window.backward ? hasMore : jsonConstant(cursorGiven), {}];

@@ -141,9 +141,15 @@ export function jsonList(items: readonly string[]): string {
   return items.length ? `('[' || ${items.join(` || ',' || `)} || ']')` : `'[]'::text`;
 }
 
-/** `[item,…]` of an aggregate's rows (`[]` when there are none): `order` and `filter` as in SQL. */
-export function jsonAgg(item: string, order: string, filter?: string): string {
-  const agg = `string_agg(${item}, ',' order by ${order})${filter ? ` filter (where ${filter})` : ''}`;
+/**
+ * `[item,…]` of an aggregate's rows (`[]` when there are none), `filter` as in SQL. The rows come from
+ * a subquery in reading order (`order by … limit n`, nothing joined after it, row numbers in that
+ * order), and the aggregate keeps it: an `order by` in the aggregate would sort each list again
+ * (docs/decisions/0030-ordered-input-and-iso-dates.md). `order` is given where the list is not in
+ * reading order (a backward page, read from its far end).
+ */
+export function jsonAgg(item: string, filter?: string, order?: string): string {
+  const agg = `string_agg(${item}, ','${order ? ` order by ${order}` : ''})${filter ? ` filter (where ${filter})` : ''}`;
   return `coalesce('[' || ${agg} || ']', '[]')`;
 }
 
@@ -185,7 +191,8 @@ export function scalar(type: GraphQLOutputType, sql: string, nullable: boolean):
     case 'Boolean':
       return jsonPlain(sql, nullable);
     case 'Date':
-      return jsonQuoted(`to_char(${sql}, 'YYYY-MM-DD')`, nullable);
+      // ISO dates on every connection (src/resources.ts): the text is YYYY-MM-DD, as the resolvers send it.
+      return jsonQuoted(`${sql}::text`, nullable);
     case 'DateTime':
       return jsonQuoted(`to_char(${sql} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, nullable);
     case 'Decimal':
