@@ -11,6 +11,7 @@ import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionR
 import type { AppPlugin } from './edge.ts';
 import type { Logger } from 'pino';
 import type { Context, Principal } from '../context.ts';
+import { answerOfText } from '../compiled/answer.ts';
 import { actualCost, compileRead, type CompiledRead } from '../compiled/compile.ts';
 import { countStatement } from '../db/sql-stats.ts';
 import type { Sql } from '../resources.ts';
@@ -80,9 +81,10 @@ export function useCompiledReads(deps: { sql: Sql; enabled: boolean; log: Logger
           return executeFn(args) as Promise<ExecutionResult>;
         }
         ctx.sqlStats.compiled = true;
-        const data = JSON.parse(text) as Record<string, unknown>;
-        addActualCost(ctx, actualCost(compiled.cost, data));
-        return { data };
+        // The text goes into the response as PostgreSQL wrote it (src/compiled/answer.ts).
+        const answer = answerOfText(text);
+        addActualCost(ctx, actualCost(compiled.cost, answer.data!));
+        return answer;
       });
     },
   };

@@ -21,6 +21,8 @@ export type GqlResult<T = any> = {
     errors?: { message: string; path?: unknown[]; extensions?: Record<string, any> }[];
     extensions?: Record<string, any>;
   };
+  /** The response body as it came. */
+  text: string;
   /** SQL statements the operation sent (X-SQL-Statements). */
   statements: number;
 };
@@ -141,6 +143,7 @@ export async function gql<T = any>(app: App, query: string, options: GqlOptions 
     status: response.status,
     headers: response.headers,
     body,
+    text,
     statements: Number(response.headers.get('x-sql-statements') ?? NaN),
   };
 }
