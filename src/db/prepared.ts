@@ -3,6 +3,8 @@
 // one-index-probe statements; a prepared query is built once per database handle and then only
 // filled with its placeholders. Transactions are separate handles: their queries are prepared for
 // that transaction and go with it (WeakMap).
+import { sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../resources.ts';
 
 type Prepared = { execute(values?: Record<string, unknown>): Promise<unknown> };
@@ -16,4 +18,23 @@ export function preparedQuery<P extends Prepared>(db: Db, name: string, build: (
   let query = queries.get(name) as P | undefined;
   if (!query) queries.set(name, (query = build(db)));
   return query;
+}
+
+/**
+ * `insert into table (columns) values (placeholders) returning *`, prepared once per database handle
+ * under `name`: execute it with a value for every column (null for one left out).
+ */
+export function preparedInsert<T extends PgTable, C extends keyof T['$inferInsert'] & string>(
+  db: Db,
+  name: string,
+  table: T,
+  columns: readonly C[],
+): { execute(values: { [K in C]: T['$inferInsert'][K] | null }): Promise<T['$inferSelect'][]> } {
+  return preparedQuery(db, `insert ${name}`, (d) =>
+    d
+      .insert(table)
+      .values(Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as T['$inferInsert'])
+      .returning()
+      .prepare(`insert_${name.replaceAll(' ', '_')}`),
+  ) as never;
 }

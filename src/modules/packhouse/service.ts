@@ -3,7 +3,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { batchTable, growerTable, packhouseTable, type BatchStatus, type FruitType } from '../../db/tables/index.ts';
 import { uniqueIn } from '../../db/constraint.ts';
-import { preparedQuery } from '../../db/prepared.ts';
+import { preparedInsert } from '../../db/prepared.ts';
 import { lockOwnedRow, ownRowsMatching, updateOwnedRow } from '../../db/tenant.ts';
 import { keysetPage, lateralPages, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -122,32 +122,9 @@ const uniqueBatchCode = uniqueIn('batches_organization_code_key', 'input.code', 
 // Inserts are prepared once per database handle (src/db/prepared.ts): building them through drizzle
 // took more CPU than PostgreSQL spends on them. A field left out is stored as null.
 const insertGrower = (db: Db) =>
-  preparedQuery(db, 'insert grower', (d) =>
-    d
-      .insert(growerTable)
-      .values({
-        organizationId: sql.placeholder('organizationId'),
-        code: sql.placeholder('code'),
-        name: sql.placeholder('name'),
-        region: sql.placeholder('region'),
-        contactEmail: sql.placeholder('contactEmail'),
-      })
-      .returning()
-      .prepare('insert_grower'),
-  );
-
+  preparedInsert(db, 'grower', growerTable, ['organizationId', 'code', 'name', 'region', 'contactEmail']);
 const insertPackhouse = (db: Db) =>
-  preparedQuery(db, 'insert packhouse', (d) =>
-    d
-      .insert(packhouseTable)
-      .values({
-        organizationId: sql.placeholder('organizationId'),
-        name: sql.placeholder('name'),
-        location: sql.placeholder('location'),
-      })
-      .returning()
-      .prepare('insert_packhouse'),
-  );
+  preparedInsert(db, 'packhouse', packhouseTable, ['organizationId', 'name', 'location']);
 
 export async function createGrower(db: Db, organizationId: number, input: GrowerInput): Promise<Grower> {
   const [row] = await uniqueGrowerCode(
