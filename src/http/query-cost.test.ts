@@ -266,6 +266,12 @@ describe('over the per-query limit', () => {
     const fits = await h.gql(query, { auth: await t.key(['read']), variables: { n: 40 } });
     expect(fits.body.errors).toBeUndefined();
     expect(fits.body.extensions?.cost.requested).toBe(1 + 40 * 202);
+    // Costs are kept per document and variables (src/schema/cost.ts): the same document with other
+    // values is costed for those values, each time.
+    resolverCalls = 0;
+    await refusedBeforeResolvers(query, t.partnerKey, 10_000, 1 + 100 * 202, { n: 100 });
+    const again = await h.gql(query, { auth: await t.key(['read']), variables: { n: 3 } });
+    expect(again.body.extensions?.cost.requested).toBe(1 + 3 * 202);
   });
 });
 

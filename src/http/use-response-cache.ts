@@ -45,8 +45,11 @@ export function useResponseCache({ cache, schema, ttlMs, log }: ResponseCacheDep
     invalidateViaMutation: true,
     // Its default follows NODE_ENV and would change answers' shape between environments.
     includeExtensionMetadata: false,
-    session: (request) => sessionOf(stateOf(request).principal),
+    // The plugin asks for a session and a key on every request, cache on or not; with it off for this
+    // request there is nothing to look up, so neither is worked out.
+    session: (request) => (enabled(request) ? sessionOf(stateOf(request).principal) : null),
     buildResponseCacheKey: ({ documentString, variableValues, operationName, sessionId, request }) => {
+      if (!enabled(request)) return 'off';
       const state = stateOf(request);
       const principal = state.principal;
       // No document here means a plugin that resolves documents runs after this one: never share a key.
