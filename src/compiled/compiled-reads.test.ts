@@ -147,14 +147,16 @@ describe('dates on a database whose own DateStyle is not ISO', () => {
     const plain = postgres(h.db.url, { max: 1, onnotice: () => {} });
     try {
       await plain.unsafe(`alter database "${h.db.name}" set datestyle = 'SQL, DMY'`);
-      await plain.end();
-      // A session that does not set it gets the database's DateStyle…
-      const other = postgres(h.db.url, { max: 1, onnotice: () => {} });
-      const [{ DateStyle }] = await other.unsafe('show datestyle');
-      await other.end();
-      expect(DateStyle).toBe('SQL, DMY');
     } finally {
       await plain.end();
+    }
+    // A session that does not set it gets the database's DateStyle…
+    const other = postgres(h.db.url, { max: 1, onnotice: () => {} });
+    try {
+      const [{ DateStyle }] = await other.unsafe('show datestyle');
+      expect(DateStyle).toBe('SQL, DMY');
+    } finally {
+      await other.end();
     }
     // …and a fresh pool of ours, opened after the change as a server started on that database would, does not.
     const resources = await createResources(h.config);
