@@ -2,7 +2,10 @@
 // partner the typed documents (gql.ts, graphql.ts, index.ts), the manifest they hash to
 // (persisted-documents.json, hash → document; the server loads it) and the same list in the format
 // of Apollo's @apollo/persisted-query-lists (persisted-query-manifest.json: id, name, type, body per
-// operation). `--check` fails when any of them is stale, like `npm run schema:check`.
+// operation). Only the two manifests are committed, the partners' contract; the typed documents are
+// build output (docs/decisions/0032-typed-partner-documents-are-build-output.md). `--check` fails when
+// a committed manifest is stale, like `npm run schema:check`; `--clients` writes the typed documents
+// alone (`npm run typecheck` and the tests' setup), leaving a stale manifest for the check to find.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { generate } from '@graphql-codegen/cli';
@@ -14,6 +17,9 @@ import { MANIFEST_FILE } from '../../src/modules/persisted/manifests.ts';
 export const APOLLO_MANIFEST_FILE = 'persisted-query-manifest.json';
 
 type Output = { filename: string; content: string };
+
+/** The manifests are committed; the rest of codegen's output (the typed documents) is generated where it is used. */
+export const isCommitted = (file: string) => file.endsWith('.json');
 
 /** Apollo's persisted query list (https://www.apollographql.com/docs/graphos/platform/security/persisted-queries). */
 export function apolloManifest(documents: Record<string, string>): string {
@@ -45,22 +51,29 @@ export async function buildManifests(): Promise<{ file: string; json: string; cu
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const check = process.argv.includes('--check');
-  let stale = 0;
+/** Writes what codegen would change (only the typed documents with `clientsOnly`); the files it wrote. */
+export async function writeManifests({ clientsOnly = false } = {}): Promise<string[]> {
+  const written: string[] = [];
   for (const { file, json, current } of await buildManifests()) {
-    if (json === current) continue;
-    stale += 1;
-    if (check)
+    if (json === current || (clientsOnly && isCommitted(file))) continue;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, json);
+    written.push(file);
+  }
+  return written;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--check')) {
+    const stale = (await buildManifests()).filter(({ file, json, current }) => isCommitted(file) && json !== current);
+    for (const { file } of stale)
       process.stderr.write(
         `${relative(process.cwd(), file)} is stale. Run \`npm run codegen\` and commit the result.\n`,
       );
-    else {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, json);
-      process.stdout.write(`wrote ${relative(process.cwd(), file)}\n`);
-    }
+    if (stale.length) process.exit(1);
+  } else {
+    const written = await writeManifests({ clientsOnly: process.argv.includes('--clients') });
+    for (const file of written) process.stdout.write(`wrote ${relative(process.cwd(), file)}\n`);
+    if (!written.length) process.stdout.write('generated files are current\n');
   }
-  if (check && stale) process.exit(1);
-  if (!check && !stale) process.stdout.write('generated files are current\n');
 }
