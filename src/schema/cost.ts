@@ -36,28 +36,28 @@ export function requestedCost(
   if (!costs) requestedCosts.set(document, (costs = new Map()));
   const key = `${operationName ?? ''}|${JSON.stringify(variables ?? {})}`;
   if (costs.has(key)) return costs.get(key);
-  const cost = complexityOf(schema, document, operationName, variables, ctx);
+  const cost = complexityOf(selectedOperation(document, operationName), { schema, variables: variables ?? {}, ctx });
   if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
   costs.set(key, cost);
   return cost;
 }
 
-function complexityOf(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Record<string, unknown> | null | undefined,
-  ctx: object,
-): RequestedCost | undefined {
+/** The operation that will run with the document's fragments: complexityFromQuery measures the first operation of a document. */
+function selectedOperation(document: DocumentNode, operationName: string | null | undefined): DocumentNode | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
-  // complexityFromQuery measures the first operation of a document: give it only the selected one.
   const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+  return { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] };
+}
+
+/** Undefined when there is no such operation or its variables are invalid (complexityFromQuery throws). */
+function complexityOf(
+  operation: DocumentNode | undefined,
+  options: Parameters<typeof complexityFromQuery>[1],
+): RequestedCost | undefined {
+  if (!operation) return undefined;
   try {
-    return complexityFromQuery(
-      { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] },
-      { schema, variables: variables ?? {}, ctx },
-    );
+    return complexityFromQuery(operation, options);
   } catch {
     return undefined;
   }
