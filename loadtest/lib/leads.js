@@ -2,6 +2,7 @@
 // workflows started on them and followed. Each virtual user works on leads it created itself, so
 // every status change it asks for is a valid one and every request must succeed.
 import { checkResponse, pick, query, required, weighted } from './graphql.js';
+import { SCORE_AND_ROUTE } from './workflow-steps.js';
 
 const CREATE = `mutation CreateLead($input: LeadInput!) {
   createLead(input: $input) { __typename ... on MutationCreateLeadSuccess { data { id status crmSync { state } } } ... on Error { message } }
@@ -61,15 +62,7 @@ export async function leadsSetup() {
       input: {
         name: 'load test onboarding',
         steps: [
-          { key: 'enrich', kind: 'enrich' },
-          { key: 'score', kind: 'score' },
-          {
-            key: 'hot',
-            kind: 'branch',
-            condition: { field: 'score', op: 'gte', value: '50' },
-            then: 'assign',
-            else: 'nurture',
-          },
+          ...SCORE_AND_ROUTE,
           { key: 'nurture', kind: 'notify', message: 'nurture sequence' },
           { key: 'assign', kind: 'assign', owners: ['ana', 'ben', 'cy'] },
           { key: 'pause', kind: 'wait', seconds: 5 },

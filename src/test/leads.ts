@@ -1,5 +1,6 @@
 // Helpers for the lead and workflow tests: GraphQL documents and small wrappers.
 import { expect } from 'vitest';
+import { SCORE_AND_ROUTE } from '../../loadtest/lib/workflow-steps.js';
 import type { Harness } from './harness.ts';
 
 export const CREATE_LEAD = `mutation($input: LeadInput!) {
@@ -60,15 +61,7 @@ export async function createLead(
 }
 
 export const DEFAULT_STEPS = [
-  { key: 'enrich', kind: 'enrich' },
-  { key: 'score', kind: 'score' },
-  {
-    key: 'hot',
-    kind: 'branch',
-    condition: { field: 'score', op: 'gte', value: '50' },
-    then: 'assign',
-    else: 'nurture',
-  },
+  ...SCORE_AND_ROUTE,
   { key: 'nurture', kind: 'notify', message: 'Send the nurture sequence' },
   { key: 'assign', kind: 'assign', owners: ['ana', 'ben'] },
   { key: 'welcome', kind: 'notify', message: 'Say hello' },
