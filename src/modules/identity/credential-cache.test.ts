@@ -30,6 +30,17 @@ const viewer = (headers: Record<string, string>) =>
   }));
 const keyIdOf = (key: string) => key.slice(4, 16);
 
+/** The first 401 the key gets, asking until `timeoutMs` has passed (`what` names the wait in a timeout). */
+const refusedWithin = (key: string, what: string, timeoutMs: number) =>
+  waitFor(
+    what,
+    async () => {
+      const r = await viewer({ authorization: `Bearer ${key}` });
+      return r.status === 401 && r;
+    },
+    timeoutMs,
+  );
+
 /**
  * Uses the credential until the process keeps it (the first use also starts listening): until it is
  * answered while `table`, where it is looked up, is locked.
@@ -77,14 +88,7 @@ describe('a verified credential', () => {
     const key = await t.key(['read']);
     await cached({ authorization: `Bearer ${key}` });
     await other`update api_keys set revoked_at = now() where key_id = ${keyIdOf(key)}`;
-    const refused = await waitFor(
-      'the revocation to be heard',
-      async () => {
-        const r = await viewer({ authorization: `Bearer ${key}` });
-        return r.status === 401 && r;
-      },
-      2_000,
-    );
+    const refused = await refusedWithin(key, 'the revocation to be heard', 2_000);
     expect(refused.body.errors?.[0].message).toMatch(/was revoked at/);
   });
 
@@ -106,14 +110,7 @@ describe('a verified credential', () => {
   it('that expires is refused at its expiry, however recently it was verified', async () => {
     const key = await t.key(['read'], { expiresAt: new Date(Date.now() + 1_500).toISOString() });
     await cached({ authorization: `Bearer ${key}` });
-    const refused = await waitFor(
-      'the key to expire',
-      async () => {
-        const r = await viewer({ authorization: `Bearer ${key}` });
-        return r.status === 401 && r;
-      },
-      5_000,
-    );
+    const refused = await refusedWithin(key, 'the key to expire', 5_000);
     expect(refused.body.errors?.[0].message).toMatch(/expired at/);
   });
 
