@@ -38,8 +38,27 @@ function problem(status: number, code: string, message: string, extra: Record<st
   return errorResponse(status, message, { code, ...extra });
 }
 
-function hasScope(principal: Principal, scope: Scope): boolean {
-  return principal.kind !== 'anonymous' && principal.scopes.includes(scope);
+/** The method each route answers and the scope it needs, with what a caller is told otherwise. */
+type Route = { method: string; wrongMethod: string; scope: Scope; missingScope: string };
+const IMPORT_ROUTE: Route = {
+  method: 'POST',
+  wrongMethod: 'POST the file to /jobs/import.',
+  scope: 'write',
+  missingScope: 'Importing a job needs the write scope.',
+};
+const EXPORT_ROUTE: Route = {
+  method: 'GET',
+  wrongMethod: 'Download results with GET.',
+  scope: 'read',
+  missingScope: 'Downloading results needs the read scope.',
+};
+
+/** The answer to a request the route does not take (wrong method, or a caller without its scope); null when it does. */
+function refusal(route: Route, request: Request, principal: Principal): Response | null {
+  if (request.method !== route.method) return problem(405, 'METHOD_NOT_ALLOWED', route.wrongMethod);
+  if (principal.kind === 'anonymous' || !principal.scopes.includes(route.scope))
+    return forbiddenResponse(route.missingScope);
+  return null;
 }
 
 async function handleImport(
@@ -48,8 +67,6 @@ async function handleImport(
   url: URL,
   principal: Principal & { organizationId: number },
 ): Promise<Response> {
-  if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST the file to /jobs/import.');
-  if (!hasScope(principal, 'write')) return forbiddenResponse('Importing a job needs the write scope.');
   const format = fileFormatOf({
     format: url.searchParams.get('format'),
     contentType: request.headers.get('content-type'),
@@ -122,13 +139,10 @@ async function handleImport(
 
 async function handleExport(
   deps: Deps,
-  request: Request,
   globalId: string,
   format: ExportFormat,
   principal: Principal & { organizationId: number },
 ): Promise<Response> {
-  if (request.method !== 'GET') return problem(405, 'METHOD_NOT_ALLOWED', 'Download results with GET.');
-  if (!hasScope(principal, 'read')) return forbiddenResponse('Downloading results needs the read scope.');
   const id = localIdOrNull(globalId, 'RecommendationJob');
   const job = id === null ? null : await getJob(deps.db, principal.organizationId, id);
   if (!job)
@@ -166,20 +180,22 @@ export function useRecommendationFiles(deps: Deps): AppPlugin {
       // The caller's rate limit covers these routes too: an export streams a whole job.
       const taken = await takeRateLimit(deps.limiter, deps.config.limits.rate, principal, null);
       if (taken?.refused) return endResponse(taken.refused);
-      const response = await (isImport
-        ? handleImport(deps, request, url, principal)
-        : handleExport(deps, request, exportMatch![1], exportMatch![2] as ExportFormat, principal)
-      ).catch((err: unknown) => {
-        // As /graphql masks its unexpected errors: an id for the caller, the cause in the log only.
-        const errorId = randomUUID();
-        deps.log.error({ err, errorId, route: url.pathname }, 'unexpected error in a job file route');
-        return problem(
-          500,
-          'INTERNAL_SERVER_ERROR',
-          `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`,
-          { errorId },
-        );
-      });
+      const response =
+        refusal(isImport ? IMPORT_ROUTE : EXPORT_ROUTE, request, principal) ??
+        (await (isImport
+          ? handleImport(deps, request, url, principal)
+          : handleExport(deps, exportMatch![1], exportMatch![2] as ExportFormat, principal)
+        ).catch((err: unknown) => {
+          // As /graphql masks its unexpected errors: an id for the caller, the cause in the log only.
+          const errorId = randomUUID();
+          deps.log.error({ err, errorId, route: url.pathname }, 'unexpected error in a job file route');
+          return problem(
+            500,
+            'INTERNAL_SERVER_ERROR',
+            `Unexpected error. It has been logged with id ${errorId}; quote it when you report this.`,
+            { errorId },
+          );
+        }));
       if (taken)
         for (const [name, value] of Object.entries(rateLimitHeaders(taken.decision))) response.headers.set(name, value);
       endResponse(response);
