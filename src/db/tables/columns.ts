@@ -16,7 +16,9 @@ export const instant = (name: string) => timestamp(name, { precision: 3, withTim
 
 export const createdAt = () => instant('created_at').notNull().defaultNow();
 
-export const timestamps = () => ({ createdAt: createdAt(), updatedAt: instant('updated_at').notNull().defaultNow() });
+export const updatedAt = () => instant('updated_at').notNull().defaultNow();
+
+export const timestamps = () => ({ createdAt: createdAt(), updatedAt: updatedAt() });
 
 /** organization_id, deleted with its organization. */
 export const organizationId = () =>

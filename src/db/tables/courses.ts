@@ -18,7 +18,7 @@ import {
   type PgColumnBuilderBase,
   type PgTableExtraConfigValue,
 } from 'drizzle-orm/pg-core';
-import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps } from './columns.ts';
+import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps, updatedAt } from './columns.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];
@@ -164,7 +164,7 @@ export const courseGenerationTable = tenantTable(
     startedAt: instant('started_at'),
     heartbeatAt: instant('heartbeat_at'),
     finishedAt: instant('finished_at'),
-    updatedAt: instant('updated_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     courseRef('course_generations_course_fkey', t),

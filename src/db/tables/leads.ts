@@ -10,7 +10,16 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
-import { createdAt, inList, instant, organizationId, tenantTable, tenantRef, timestamps } from './columns.ts';
+import {
+  createdAt,
+  inList,
+  instant,
+  organizationId,
+  tenantTable,
+  tenantRef,
+  timestamps,
+  updatedAt,
+} from './columns.ts';
 import { ACTOR_KINDS } from './packhouse-operations.ts';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;
@@ -98,7 +107,7 @@ export const leadCrmSyncTable = pgTable(
     leaseUntil: instant('lease_until'),
     lastError: text('last_error'),
     syncedAt: instant('synced_at'),
-    updatedAt: instant('updated_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     tenantRef('lead_crm_sync_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
@@ -126,7 +135,7 @@ export const crmSettingsTable = pgTable('crm_settings', {
     .primaryKey()
     .references(() => organizationTable.id, { onDelete: 'cascade' }),
   webhookSecret: text('webhook_secret').notNull(),
-  updatedAt: instant('updated_at').notNull().defaultNow(),
+  updatedAt: updatedAt(),
 });
 
 /** CRM webhook events already applied (or ignored as stale), by their event id: redeliveries do nothing. */

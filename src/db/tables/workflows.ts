@@ -5,7 +5,7 @@
 // crash never repeats a completed step.
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, text, unique } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantTable, tenantRef } from './columns.ts';
+import { createdAt, inList, instant, tenantTable, tenantRef, updatedAt } from './columns.ts';
 import { leadTable } from './leads.ts';
 
 export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
@@ -63,7 +63,7 @@ export const workflowRunTable = tenantTable(
     createdAt: createdAt(),
     startedAt: instant('started_at'),
     finishedAt: instant('finished_at'),
-    updatedAt: instant('updated_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
