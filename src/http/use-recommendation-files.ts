@@ -38,6 +38,9 @@ function problem(status: number, code: string, message: string, extra: Record<st
   return errorResponse(status, message, { code, ...extra });
 }
 
+/** Who may use the routes at all: a caller with credentials (an anonymous one is refused first). */
+type Caller = Exclude<Principal, { kind: 'anonymous' }>;
+
 /** The method each route answers and the scope it needs, with what a caller is told otherwise. */
 type Route = { method: string; wrongMethod: string; scope: Scope; missingScope: string };
 const IMPORT_ROUTE: Route = {
@@ -54,19 +57,13 @@ const EXPORT_ROUTE: Route = {
 };
 
 /** The answer to a request the route does not take (wrong method, or a caller without its scope); null when it does. */
-function refusal(route: Route, request: Request, principal: Principal): Response | null {
+function refusal(route: Route, request: Request, principal: Caller): Response | null {
   if (request.method !== route.method) return problem(405, 'METHOD_NOT_ALLOWED', route.wrongMethod);
-  if (principal.kind === 'anonymous' || !principal.scopes.includes(route.scope))
-    return forbiddenResponse(route.missingScope);
+  if (!principal.scopes.includes(route.scope)) return forbiddenResponse(route.missingScope);
   return null;
 }
 
-async function handleImport(
-  deps: Deps,
-  request: Request,
-  url: URL,
-  principal: Principal & { organizationId: number },
-): Promise<Response> {
+async function handleImport(deps: Deps, request: Request, url: URL, principal: Caller): Promise<Response> {
   const format = fileFormatOf({
     format: url.searchParams.get('format'),
     contentType: request.headers.get('content-type'),
@@ -137,12 +134,7 @@ async function handleImport(
   }
 }
 
-async function handleExport(
-  deps: Deps,
-  globalId: string,
-  format: ExportFormat,
-  principal: Principal & { organizationId: number },
-): Promise<Response> {
+async function handleExport(deps: Deps, globalId: string, format: ExportFormat, principal: Caller): Promise<Response> {
   const id = localIdOrNull(globalId, 'RecommendationJob');
   const job = id === null ? null : await getJob(deps.db, principal.organizationId, id);
   if (!job)
