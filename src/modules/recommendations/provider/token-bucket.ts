@@ -31,8 +31,10 @@ export type BucketOptions = {
 
 // A reservation further out than this is not made; the caller waits and asks again, so an aborted
 // burst of callers cannot push the bucket minutes into debt, and a worker that dies takes at most
-// this long of its share of the slots with it (they go unused: never extra calls).
-const MAX_RESERVE_MS = 1_000;
+// this long of its share of the slots with it (they go unused: never extra calls). A quarter of a
+// second: with 1 s, a worker SIGKILLed mid-job took half a second of a two-worker job's calls with
+// it (25 of the 50 a second at R = 50); each caller further out asks again about once a second.
+const MAX_RESERVE_MS = 250;
 
 // A caller that wakes too long after its slot (a stalled event loop, a busy machine) gives the slot
 // up and reserves again: otherwise every call a stall delayed goes out at once with the ones on
