@@ -56,6 +56,7 @@ export const courseTable = tenantTable(
     ),
   ],
 );
+export type Course = typeof courseTable.$inferSelect;
 
 const courseRef = (name: string, t: { organizationId: PgColumn; courseId: PgColumn }) =>
   tenantRef(name, t, t.courseId, courseTable).onDelete('cascade');
@@ -96,6 +97,7 @@ function coursePartTable<Name extends string, Columns extends Record<string, PgC
 export const courseModuleTable = coursePartTable('course_modules', { summary: text('summary') }, (t) => [
   index('course_modules_course_position_idx').on(t.courseId, t.organizationId, t.position, t.id),
 ]);
+export type CourseModule = typeof courseModuleTable.$inferSelect;
 
 export const courseLessonTable = coursePartTable(
   'course_lessons',
@@ -116,6 +118,7 @@ export const courseLessonTable = coursePartTable(
     check('course_lessons_level_valid', sql`${t.level} is null or ${t.level} in (${inList(COURSE_LEVELS)})`),
   ],
 );
+export type CourseLesson = typeof courseLessonTable.$inferSelect;
 
 export const GENERATION_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
@@ -177,3 +180,4 @@ export const courseGenerationTable = tenantTable(
     check('course_generations_progress_valid', sql`${t.completedModules} between 0 and ${t.totalModules}`),
   ],
 );
+export type Generation = typeof courseGenerationTable.$inferSelect;

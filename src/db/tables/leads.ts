@@ -61,6 +61,7 @@ export const leadTable = tenantTable(
     check('leads_name_not_blank', sql`length(trim(${t.name})) > 0`),
   ],
 );
+export type Lead = typeof leadTable.$inferSelect;
 
 export const LEAD_EVENT_KINDS = ['created', 'updated', 'status_changed', 'crm_changed', 'workflow'] as const;
 export type LeadEventKind = (typeof LEAD_EVENT_KINDS)[number];
@@ -84,6 +85,7 @@ export const leadEventTable = tenantTable(
     check('lead_events_kind_valid', sql`${t.kind} in (${inList(LEAD_EVENT_KINDS)})`),
   ],
 );
+export type LeadEvent = typeof leadEventTable.$inferSelect;
 
 export const CRM_SYNC_STATES = ['pending', 'synced', 'failed', 'skipped'] as const;
 export type CrmSyncState = (typeof CRM_SYNC_STATES)[number];
@@ -116,6 +118,7 @@ export const leadCrmSyncTable = pgTable(
     check('lead_crm_sync_state_valid', sql`${t.state} in (${inList(CRM_SYNC_STATES)})`),
   ],
 );
+export type CrmSync = typeof leadCrmSyncTable.$inferSelect;
 
 /** The built-in connector's CRM: every push it received, so the zero-setup start has a CRM to look at. */
 export const crmPushTable = tenantTable(

@@ -40,6 +40,7 @@ export const workflowDefinitionTable = tenantTable(
     unique('workflow_definitions_name_version_key').on(t.organizationId, t.name, t.version),
   ],
 );
+export type WorkflowDefinition = typeof workflowDefinitionTable.$inferSelect;
 
 export const RUN_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -74,6 +75,7 @@ export const workflowRunTable = tenantTable(
     check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
   ],
 );
+export type WorkflowRun = typeof workflowRunTable.$inferSelect;
 
 export const STEP_STATUSES = ['completed', 'failed', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -97,3 +99,4 @@ export const workflowStepTable = tenantTable(
     check('workflow_steps_status_valid', sql`${t.status} in (${inList(STEP_STATUSES)})`),
   ],
 );
+export type WorkflowStep = typeof workflowStepTable.$inferSelect;

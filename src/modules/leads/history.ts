@@ -1,11 +1,8 @@
 // Lead history: one append-only event per change, written in the transaction of the change.
-import { leadEventTable, type leadTable, type LeadEventKind } from '../../db/tables/index.ts';
+import { leadEventTable, type Lead, type LeadEventKind } from '../../db/tables/index.ts';
 import { newestFirstByParent } from '../../db/keyset.ts';
 import type { Db } from '../../resources.ts';
 import type { Actor } from '../packhouse/history.ts';
-
-export type LeadEvent = typeof leadEventTable.$inferSelect;
-type Lead = typeof leadTable.$inferSelect;
 
 const TRACKED = ['name', 'email', 'phone', 'company', 'source', 'owner', 'score'] as const;
 

@@ -9,6 +9,7 @@ import {
   leadEventTable,
   leadTable,
 } from '../../db/tables/index.ts';
+import type { CrmSync } from '../../db/tables/index.ts';
 import { sqlChildRow, sqlTable } from '../../compiled/mapping.ts';
 import { LIST_PAGE, NESTED_PAGE, keysetPage } from '../../db/keyset.ts';
 import { builder, ErrorInterface } from '../../schema/builder.ts';
@@ -45,7 +46,7 @@ builder.objectType(IdempotencyKeyReusedError, {
   fields: (t) => ({ key: t.exposeString('key') }),
 });
 
-const CrmSyncRef = builder.objectRef<service.CrmSync>('CrmSync').implement({
+const CrmSyncRef = builder.objectRef<CrmSync>('CrmSync').implement({
   description:
     'Where the CRM copy of a lead stands. Pushes happen in the background; the lead write never waits for them.',
   extensions: sqlTable(leadCrmSyncTable),

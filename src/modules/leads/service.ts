@@ -8,6 +8,7 @@ import {
   type LeadSource,
   type LeadStatus,
 } from '../../db/tables/index.ts';
+import type { CrmSync, Lead } from '../../db/tables/index.ts';
 import type { SqlCondition } from '../../compiled/mapping.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
@@ -19,9 +20,6 @@ import { DuplicateLeadError } from './errors.ts';
 import { leadChanges, recordLeadEvent } from './history.ts';
 import { claimKey, recordResult, type Idempotency } from './idempotency.ts';
 import { checkContact } from './validation.ts';
-
-export type Lead = typeof leadTable.$inferSelect;
-export type CrmSync = typeof leadCrmSyncTable.$inferSelect;
 
 // ---- reads -----------------------------------------------------------------------------------
 

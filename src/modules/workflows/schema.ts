@@ -9,6 +9,7 @@ import {
   workflowRunTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
+import type { WorkflowRun, WorkflowStep } from '../../db/tables/index.ts';
 import { NESTED_PAGE } from '../../db/keyset.ts';
 import { sqlColumn, sqlComputed, sqlEmbedded } from '../../compiled/mapping.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
@@ -56,7 +57,7 @@ export const WorkflowDefinitionRef = builder.loadableNode('WorkflowDefinition', 
   }),
 });
 
-const StepResultRef = builder.objectRef<service.WorkflowStep>('WorkflowStepResult').implement({
+const StepResultRef = builder.objectRef<WorkflowStep>('WorkflowStepResult').implement({
   description: 'A step the run has been through, stored when it completed: a resumed run never repeats it.',
   fields: (t) => ({
     key: t.exposeString('stepKey'),
@@ -166,7 +167,7 @@ listQuery('workflowDefinitions', {
   resolve: (args, ctx, org) => service.listDefinitions(ctx.db, org, args),
 });
 
-async function* watchRun(ctx: Context, id: number, intervalMs = 500): AsyncGenerator<service.WorkflowRun> {
+async function* watchRun(ctx: Context, id: number, intervalMs = 500): AsyncGenerator<WorkflowRun> {
   let last = '';
   for (;;) {
     const run = await service.getRun(ctx.db, organizationOf(ctx), id);
@@ -221,7 +222,7 @@ function stepOf(input: typeof StepInput.$inferInput): StepDefinition {
   return s as StepDefinition;
 }
 
-const StartPayload = builder.objectRef<{ runs: service.WorkflowRun[] }>('StartWorkflowPayload').implement({
+const StartPayload = builder.objectRef<{ runs: WorkflowRun[] }>('StartWorkflowPayload').implement({
   fields: (t) => ({
     runs: t.field({ type: [WorkflowRunRef], complexity: { field: 1, multiplier: 10 }, resolve: (p) => p.runs }),
   }),

@@ -9,6 +9,7 @@ import {
   workflowStepTable,
   type StepDefinition,
 } from '../../db/tables/index.ts';
+import type { WorkflowDefinition, WorkflowRun, WorkflowStep } from '../../db/tables/index.ts';
 import { newestFirstByParent, tenantPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { QUEUES, type JobQueue } from '../../db/queue.ts';
 import { loadTenantRows, ownRowsIn } from '../../db/tenant.ts';
@@ -18,9 +19,6 @@ import type { Db } from '../../resources.ts';
 import { claimKey, recordResult, type Idempotency } from '../leads/idempotency.ts';
 import { stepProblems } from './steps.ts';
 
-export type WorkflowDefinition = typeof workflowDefinitionTable.$inferSelect;
-export type WorkflowRun = typeof workflowRunTable.$inferSelect;
-export type WorkflowStep = typeof workflowStepTable.$inferSelect;
 export type RunPayload = { organizationId: number; runId: number; generation: number };
 
 /** Leads one startWorkflow takes; a bigger campaign is several calls (each returns its runs at once). */

@@ -1,7 +1,6 @@
 // What each step kind does to a lead. Pure: given the lead and the step, the effect to write; the
 // caller (tasks.ts) writes it with the step's row and the run's advance in one transaction.
-import { STEP_KINDS, type StepDefinition, type StepKind } from '../../db/tables/index.ts';
-import type { Lead } from '../leads/service.ts';
+import { STEP_KINDS, type Lead, type StepDefinition, type StepKind } from '../../db/tables/index.ts';
 
 export type StepEffect = {
   output: Record<string, unknown>;

@@ -4,6 +4,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { findOwnedRow, lockOwnedRow, ownedRow, ownRowsMatching, updateOwnedRow } from '../../../db/tenant.ts';
 import { courseLessonTable, courseModuleTable, courseTable, type CourseStatus } from '../../../db/tables/index.ts';
+import type { Course, CourseLesson, CourseModule } from '../../../db/tables/index.ts';
 import { keysetPage, lateralPages, NESTED_PAGE, type PageArgs, type PageSize, orderBy } from '../../../db/keyset.ts';
 import type { SqlCondition } from '../../../compiled/mapping.ts';
 import { ValidationError } from '../../../lib/errors.ts';
@@ -16,10 +17,6 @@ import {
   type LessonPatch,
   type ModulePatch,
 } from './input.ts';
-
-export type Course = typeof courseTable.$inferSelect;
-export type CourseModule = typeof courseModuleTable.$inferSelect;
-export type CourseLesson = typeof courseLessonTable.$inferSelect;
 
 /** Nested lists of a course: up to 100 modules a page, 100 lessons a module page. */
 export const MODULE_PAGE: PageSize = { defaultSize: 20, maxSize: 100 };

@@ -9,7 +9,7 @@ import { courseLessonTable, courseModuleTable } from '../../../db/tables/index.t
 import { escapeXml } from '../../../lib/xlsx-writer.ts';
 import { createZipWriter, drained } from '../../../lib/zip-writer.ts';
 import type { Db } from '../../../resources.ts';
-import type { Course, CourseLesson, CourseModule } from '../content/service.ts';
+import type { Course, CourseLesson, CourseModule } from '../../../db/tables/index.ts';
 import type { CourseExportFormat } from './formats.ts';
 import { commonCartridgeManifest, scorm12Manifest, type ManifestCourse } from './manifests.ts';
 

@@ -19,8 +19,8 @@ import { COURSE_GENERATION_GROUP, QUEUES, type JobQueue } from '../../../db/queu
 import { ValidationError } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import { lockCourse } from '../content/service.ts';
+import type { Course, Generation } from '../../../db/tables/index.ts';
 
-export type Generation = typeof courseGenerationTable.$inferSelect;
 export type GenerationDeps = { db: Db; jobs: JobQueue; config: Config };
 export type GenerationPayload = { organizationId: number; generationId: number };
 
@@ -134,11 +134,7 @@ export async function generateCourse(
 }
 
 /** The spec of an existing course, for regenerating part of it in the same voice. */
-async function specOfCourse(
-  tx: Db,
-  course: typeof courseTable.$inferSelect,
-  lessonsPerModule: number,
-): Promise<GenerationSpec> {
+async function specOfCourse(tx: Db, course: Course, lessonsPerModule: number): Promise<GenerationSpec> {
   const [stats] = await tx.execute<{ modules: number; words: number | null }>(sql`
     select (select count(*)::int from course_modules where course_id = ${course.id}) as modules,
            (select avg(array_length(regexp_split_to_array(trim(body), '\\s+'), 1))::int from course_lessons where course_id = ${course.id} and body <> '') as words`);
@@ -167,7 +163,7 @@ async function nextRevision(tx: Db, kind: GenerationKind, targetId: number): Pro
 async function queuePart(
   deps: GenerationDeps,
   tx: Db,
-  course: typeof courseTable.$inferSelect,
+  course: Course,
   part: { kind: 'module' | 'lesson'; targetId: number; moduleId: number },
   generator: GeneratorKind,
   createdBy: string | null,

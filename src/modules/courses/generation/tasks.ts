@@ -18,7 +18,8 @@ import { sleep } from '../../recommendations/provider/token-bucket.ts';
 import { createBuiltinGenerator } from './builtin.ts';
 import { GeneratorError, lessonRows, type CourseGenerator, type CourseOutline } from './generator.ts';
 import { createHttpGenerator, httpGeneratorOptions } from './http-generator.ts';
-import type { Generation, GenerationPayload } from './service.ts';
+import type { Generation } from '../../../db/tables/index.ts';
+import type { GenerationPayload } from './service.ts';
 
 export type GenerationDeps = {
   db: Db;

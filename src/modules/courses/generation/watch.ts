@@ -4,7 +4,8 @@
 import { badUserInput } from '../../../lib/errors.ts';
 import type { Db } from '../../../resources.ts';
 import { sleep } from '../../recommendations/provider/token-bucket.ts';
-import { getGeneration, queuePositions, type Generation } from './service.ts';
+import type { Generation } from '../../../db/tables/index.ts';
+import { getGeneration, queuePositions } from './service.ts';
 
 export async function* watchGeneration(
   db: Db,

@@ -11,7 +11,7 @@ import { distance } from 'fastest-levenshtein';
 import { courseLessonTable, courseModuleTable, type CourseLevel } from '../../../db/tables/index.ts';
 import { encodeGlobalId } from '../../../lib/global-id.ts';
 import type { Db } from '../../../resources.ts';
-import type { Course, CourseLesson, CourseModule } from '../content/service.ts';
+import type { Course, CourseLesson, CourseModule } from '../../../db/tables/index.ts';
 import { slug } from '../export/export.ts';
 import { findDuplicates } from './duplicates.ts';
 import { checkLinks } from './links.ts';
