@@ -68,9 +68,17 @@ function columnName(index: number): string {
 export function cellXml(ref: string, value: Cell): string {
   if (value === null || value === undefined || value === '') return '';
   if (typeof value === 'number') return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : '';
+  return `<c r="${ref}${textCellTail(value)}`;
+}
+
+/**
+ * What follows the reference of a text cell (`<c r="A1` + this): for writers that repeat the same
+ * texts on many rows and keep it. The value must not be empty (an empty cell is not written).
+ */
+export function textCellTail(value: string): string {
   // xml:space only where it matters (leading or trailing blanks): a fifth of a typical sheet's bytes.
   const space = /^\s|\s$/.test(value) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}" t="inlineStr"><is><t${space}>${escapeXml(value)}</t></is></c>`;
+  return `" t="inlineStr"><is><t${space}>${escapeXml(value)}</t></is></c>`;
 }
 
 /** A decimal string written as a number cell, digit for digit (Excel reads it as a number). */

@@ -13,7 +13,7 @@ import {
   doublePrecision,
   index,
   integer,
-  jsonb,
+  json,
   pgTable,
   primaryKey,
   text,
@@ -209,7 +209,9 @@ export const jobResultTable = pgTable(
     seq: integer('seq').notNull(),
     customerRef: text('customer_ref').notNull(),
     status: text('status', { enum: OUTCOME_STATUSES }).notNull(),
-    recommendations: jsonb('recommendations').$type<StoredRecommendation[]>(),
+    // json, not jsonb: stored once and read back whole, never queried inside; json keeps the text as
+    // written (docs/decisions/0033-stored-cards-as-json.md).
+    recommendations: json('recommendations').$type<StoredRecommendation[]>(),
     /** Failure kind (rate_limited, server_error, timeout, connection_reset, rejected, invalid_response, worker_error). */
     reason: text('reason'),
     detail: text('detail'),
@@ -223,7 +225,7 @@ export const jobResultTable = pgTable(
     check('recommendation_results_status_valid', sql`${t.status} in (${inList(OUTCOME_STATUSES)})`),
     check(
       'recommendation_results_shape_valid',
-      sql`(${t.status} = 'scored' and jsonb_typeof(${t.recommendations}) = 'array' and jsonb_array_length(${t.recommendations}) <= 10)
+      sql`(${t.status} = 'scored' and json_typeof(${t.recommendations}) = 'array' and json_array_length(${t.recommendations}) <= 10)
           or (${t.status} = 'failed' and ${t.reason} is not null)`,
     ),
   ],

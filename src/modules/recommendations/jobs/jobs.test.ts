@@ -271,7 +271,7 @@ describe('the stored form of the cards', () => {
   const CARDS = `query($id: ID!) { recommendationJob(id: $id) { results(first: 100) { edges { node {
     customerRef recommendations { rank cardCode cardName netSavings yearlyRewards fees card { id } } } } } } }`;
 
-  it('is an array per card, and rows stored as objects before read the same after the migration', async () => {
+  it('is an array per card, and rows stored as objects before read the same after the migrations', async () => {
     const payload = await submit(h, t.partnerKey, { name: 'stored form', customers: customerInputs(30, 9000) });
     await waitForJob(h, t.partnerKey, payload.job.id);
     const id = Number(decodeGlobalId(payload.job.id).id);
@@ -302,18 +302,22 @@ describe('the stored form of the cards', () => {
     );
     expect(ranks).toEqual(ranks.map((_: number, i: number) => i + 1));
 
-    // Rows written before drizzle/0012 held objects with the keys spelled out: rewritten by it, they read the same.
+    // Rows written before drizzle/0012 held objects with the keys spelled out, in the jsonb column of
+    // then: rewritten by 0012 and turned into json by 0014, they read the same.
+    await h.resources.sql.unsafe(`
+      alter table recommendation_results drop constraint recommendation_results_shape_valid;
+      alter table recommendation_results alter column recommendations type jsonb using recommendations::jsonb;
+      alter table recommendation_results add constraint recommendation_results_shape_valid check (
+        (status = 'scored' and jsonb_typeof(recommendations) = 'array' and jsonb_array_length(recommendations) <= 10)
+        or (status = 'failed' and reason is not null))`);
     await h.resources.sql`
       update recommendation_results set recommendations = (
         select jsonb_agg(jsonb_build_object('rank', ord, 'cardId', e->0, 'code', e->1, 'name', e->2, 'net', e->3, 'rewards', e->4, 'fees', e->5) order by ord)
         from jsonb_array_elements(recommendations) with ordinality as x(e, ord))
       where job_id = ${id} and status = 'scored'`;
     expect((await stored())[0].recommendations[0]).toMatchObject({ rank: 1, code: (first[0] as unknown[])[1] });
-    const migration = readFileSync(
-      new URL('../../../../drizzle/0012_compact_stored_cards.sql', import.meta.url),
-      'utf8',
-    );
-    await h.resources.sql.unsafe(migration);
+    for (const file of ['0012_compact_stored_cards.sql', '0014_stored_cards_as_json.sql'])
+      await h.resources.sql.unsafe(readFileSync(new URL(`../../../../drizzle/${file}`, import.meta.url), 'utf8'));
     expect((await stored())[0].recommendations).toEqual(first);
     expect(await read()).toEqual(now);
   });
