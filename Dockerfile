@@ -10,7 +10,10 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --forc
 
 FROM node:24-bookworm-slim
 # A young generation of at most 8 MB per semi-space, for the API and the workers alike
-# (docs/decisions/0025-young-generation-8-mb.md): V8's default let it grow to ~120 MB.
+# (docs/decisions/0025-young-generation-8-mb.md): V8's default let it grow to ~120 MB. The old
+# generation may grow to twice what is live before the next full collection, not four times
+# (--heap-growing-percent=100 on the command lines below and in fly.toml: NODE_OPTIONS cannot carry
+# it; docs/decisions/0034-old-generation-grows-at-most-twofold.md).
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
@@ -23,4 +26,4 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The API process; migrations run at start under an advisory lock (fly.toml also runs them on release).
-CMD ["node", "src/main.ts"]
+CMD ["node", "--heap-growing-percent=100", "src/main.ts"]

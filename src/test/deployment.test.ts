@@ -27,7 +27,18 @@ const copied = [
     .matchAll(/^COPY (?!--from)(.+) \S+$/gm),
 ].flatMap((m) => m[1].split(/\s+/));
 const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]) as string[];
-const processes = [...flyToml.matchAll(/^\s+(\w+) = "node (\S+)"$/gm)].map((m) => m[2]);
+const flyCommands = [...flyToml.matchAll(/^\s+(\w+) = "node ((?:--\S+ )*)(\S+)"$/gm)].map((m) => ({
+  flags: m[2].trim().split(' ').filter(Boolean),
+  script: m[3],
+}));
+const processes = flyCommands.map((c) => c.script);
+// Node's flags of `npm start` and `npm run worker` that the image's NODE_OPTIONS does not carry.
+const nodeOptions = /NODE_OPTIONS=(\S+)/.exec(dockerfile)![1].split(' ');
+const commandFlags = (script: string) =>
+  (/^node ((?:--\S+ )*)/.exec(pkg.scripts[script])![1] ?? '')
+    .trim()
+    .split(' ')
+    .filter((f) => f && !nodeOptions.includes(f));
 
 /** Whether .dockerignore keeps a path (relative to the context) out of the build context. */
 function ignored(path: string): boolean {
@@ -73,9 +84,15 @@ function importGraph(entry: string) {
 
 describe('Dockerfile and fly.toml', () => {
   it('runs the API entry point, and fly runs the same API and the worker', () => {
-    expect(cmd).toEqual(['node', 'src/main.ts']);
+    expect(cmd).toEqual(['node', ...commandFlags('start'), 'src/main.ts']);
     // release_command (migrations), then the api and worker process groups
     expect(processes).toEqual(['src/db/migrate-cli.ts', 'src/main.ts', 'src/worker.ts']);
+    // The image runs its processes with the V8 flags npm start and npm run worker use
+    // (docs/decisions/0025 and 0034): the ones NODE_OPTIONS cannot carry are on each command.
+    expect(commandFlags('start')).toEqual(['--heap-growing-percent=100']);
+    expect(flyCommands[1].flags).toEqual(commandFlags('start'));
+    expect(flyCommands[2].flags).toEqual(commandFlags('worker'));
+    expect(nodeOptions).toEqual(['--max-semi-space-size=8']);
   });
 
   for (const entry of ['src/main.ts', 'src/worker.ts', 'src/db/migrate-cli.ts']) {
