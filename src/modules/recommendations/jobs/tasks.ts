@@ -7,13 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type postgres from 'postgres';
 import { copyIn, copyText } from '../../../db/copy.ts';
-import {
-  jobChunkTable,
-  jobCustomerTable,
-  jobResultTable,
-  recommendationJobTable,
-  type StoredRecommendation,
-} from '../../../db/tables/index.ts';
+import { jobChunkTable, jobCustomerTable, jobResultTable, recommendationJobTable } from '../../../db/tables/index.ts';
 import { QUEUES, startQueueWorker } from '../../../db/queue.ts';
 import { findOwnedRow } from '../../../db/tenant.ts';
 import type { Db, Resources } from '../../../resources.ts';
@@ -76,30 +70,9 @@ export async function pendingCustomers(
   }));
 }
 
-function toRow(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome) {
-  const base = {
-    organizationId: job.organizationId,
-    jobId: job.id,
-    seq: o.seq,
-    customerRef: o.customerRef,
-    attempts: o.attempts,
-  };
-  if (o.status === 'failed')
-    return { ...base, status: 'failed' as const, reason: o.reason, detail: o.detail.slice(0, 500) };
-  const recommendations: StoredRecommendation[] = o.recommendations.map((r) => [
-    r.cardId,
-    r.code,
-    r.name,
-    r.netSavingsPaise,
-    r.yearlyRewardsPaise,
-    r.feesPaise,
-  ]);
-  return { ...base, status: 'scored' as const, recommendations };
-}
-
 const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
 
-/** The cards as toRow stores them (StoredRecommendation[]), as JSON text, without the objects in between. */
+/** The cards as stored (StoredRecommendation[], db/tables/recommendations.ts), as JSON text, without the objects in between. */
 function storedJson(recs: Recommendation[]): string {
   let json = '[';
   for (let i = 0; i < recs.length; i++) {
@@ -110,57 +83,78 @@ function storedJson(recs: Recommendation[]): string {
 }
 
 /**
+ * Outcomes ready to store: their rows of recommendation_results in COPY's text format, and how many
+ * were scored. A chunk turns each outcome into its line as it comes, so what waits for the next write
+ * is one string a customer, not the outcome's objects (which lived long enough to be promoted to the
+ * old generation, and were most of a worker's garbage-collection time).
+ */
+export type OutcomeBatch = { text: string; rows: number; scored: number };
+
+const RESULT_COLUMNS = 'organization_id, job_id, seq, customer_ref, status, recommendations, reason, detail, attempts';
+
+function outcomeLine(job: Pick<Job, 'id' | 'organizationId'>, o: Outcome): string {
+  const head = `${job.organizationId}\t${job.id}\t${o.seq}\t${copyText(o.customerRef)}`;
+  return o.status === 'scored'
+    ? `${head}\tscored\t${copyText(storedJson(o.recommendations))}\t\\N\t\\N\t${o.attempts}\n`
+    : `${head}\tfailed\t\\N\t${copyText(o.reason)}\t${copyText(o.detail.slice(0, 500))}\t${o.attempts}\n`;
+}
+
+function batchOf(job: Pick<Job, 'id' | 'organizationId'>, outcomes: Outcome[]): OutcomeBatch {
+  let text = '';
+  let scored = 0;
+  for (const o of outcomes) {
+    text += outcomeLine(job, o);
+    if (o.status === 'scored') scored++;
+  }
+  return { text, rows: outcomes.length, scored };
+}
+
+/**
  * Stores outcomes and counts the ones that were new; returns the job's status after the write.
  * Usually one COPY and the counter update in one transaction: the chunk's customers without an
  * outcome were read just before, so none of these rows exists yet. When one does (a chunk run twice
  * at once, after its claim was lost), the COPY fails whole, and the batch goes again through
- * insertOutcomes, which keeps the rows stored first and counts only the new ones.
+ * insertBatch, which keeps the rows stored first and counts only the new ones.
  */
 export async function writeOutcomes(
   db: Db,
   job: Pick<Job, 'id' | 'organizationId'>,
   outcomes: Outcome[],
 ): Promise<Job['status']> {
-  if (!outcomes.length) return insertOutcomes(db, job, outcomes);
+  return writeBatch(db, job, batchOf(job, outcomes));
+}
+
+async function writeBatch(
+  db: Db,
+  job: Pick<Job, 'id' | 'organizationId'>,
+  batch: OutcomeBatch,
+): Promise<Job['status']> {
+  if (!batch.rows) {
+    const [row] = await db.execute<{ status: Job['status'] }>(
+      sql`select status from recommendation_jobs where id = ${job.id}`,
+    );
+    return row?.status ?? 'cancelled';
+  }
   try {
-    return await copyOutcomes(db, job, outcomes);
+    return await copyBatch(db, job, batch);
   } catch (err) {
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-    return insertOutcomes(db, job, outcomes);
+    return insertBatch(db, job, batch);
   }
 }
 
 const UNIQUE_VIOLATION = '23505';
 
-async function copyOutcomes(
-  db: Db,
-  job: Pick<Job, 'id' | 'organizationId'>,
-  outcomes: Outcome[],
-): Promise<Job['status']> {
-  const prefix = `${job.organizationId}\t${job.id}\t`;
-  let text = '';
-  let scored = 0;
-  for (const o of outcomes) {
-    if (o.status === 'scored') {
-      scored++;
-      text += `${prefix}${o.seq}\t${copyText(o.customerRef)}\tscored\t${copyText(storedJson(o.recommendations))}\t\\N\t\\N\t${o.attempts}\n`;
-      continue;
-    }
-    const r = toRow(job, o);
-    if (r.status === 'failed') {
-      text += `${prefix}${r.seq}\t${copyText(r.customerRef)}\tfailed\t\\N\t${copyText(r.reason)}\t${copyText(r.detail)}\t${r.attempts}\n`;
-    }
-  }
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+const copyClient = (tx: Tx) => (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
+
+async function copyBatch(db: Db, job: Pick<Job, 'id' | 'organizationId'>, batch: OutcomeBatch): Promise<Job['status']> {
   return db.transaction(async (tx) => {
-    const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-    await copyIn(
-      client`copy recommendation_results (organization_id, job_id, seq, customer_ref, status, recommendations, reason, detail, attempts) from stdin`,
-      text,
-    );
+    await copyIn(copyClient(tx).unsafe(`copy recommendation_results (${RESULT_COLUMNS}) from stdin`), batch.text);
     const [row] = await tx.execute<{ status: Job['status'] }>(sql`
       update recommendation_jobs set
-        done_count = done_count + ${scored}::int,
-        failed_count = failed_count + ${outcomes.length - scored}::int,
+        done_count = done_count + ${batch.scored}::int,
+        failed_count = failed_count + ${batch.rows - batch.scored}::int,
         updated_at = now()
       where id = ${job.id}
       returning status`);
@@ -169,33 +163,35 @@ async function copyOutcomes(
 }
 
 /**
- * The same write for rows that may exist already: one statement (insert and counter update in one
- * data-modifying CTE, atomic like a transaction) with the rows as a single JSON parameter; rows
- * stored before are left as they are and not counted again.
+ * The same write for rows that may exist already: the lines go by COPY into a table of this
+ * transaction only, and from there into recommendation_results with ON CONFLICT DO NOTHING and the
+ * counter update in one statement; rows stored before are left as they are and not counted again.
  */
-async function insertOutcomes(
+async function insertBatch(
   db: Db,
   job: Pick<Job, 'id' | 'organizationId'>,
-  outcomes: Outcome[],
+  batch: OutcomeBatch,
 ): Promise<Job['status']> {
-  const rows = outcomes.map((o) => toRow(job, o));
-  const [row] = await db.execute<{ status: Job['status'] }>(sql`
-    with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ seq: r.seq, ref: r.customerRef, status: r.status, recs: r.status === 'scored' ? r.recommendations : null, reason: r.status === 'failed' ? r.reason : null, detail: r.status === 'failed' ? r.detail : null, attempts: r.attempts })))}::jsonb)
-        as x(seq int, ref text, status text, recs jsonb, reason text, detail text, attempts int)
-    ), inserted as (
-      insert into recommendation_results (organization_id, job_id, seq, customer_ref, status, recommendations, reason, detail, attempts)
-      select ${job.organizationId}::int, ${job.id}::int, seq, ref, status, recs, reason, detail, attempts from input
-      on conflict do nothing
-      returning status
-    )
-    update recommendation_jobs set
-      done_count = done_count + (select count(*) filter (where status = 'scored') from inserted),
-      failed_count = failed_count + (select count(*) filter (where status = 'failed') from inserted),
-      updated_at = now()
-    where id = ${job.id}
-    returning status`);
-  return row?.status ?? 'cancelled';
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`create temp table outcome_batch (like recommendation_results including defaults) on commit drop`,
+    );
+    await copyIn(copyClient(tx).unsafe(`copy outcome_batch (${RESULT_COLUMNS}) from stdin`), batch.text);
+    const [row] = await tx.execute<{ status: Job['status'] }>(sql`
+      with inserted as (
+        insert into recommendation_results (${sql.raw(RESULT_COLUMNS)})
+        select ${sql.raw(RESULT_COLUMNS)} from outcome_batch
+        on conflict do nothing
+        returning status
+      )
+      update recommendation_jobs set
+        done_count = done_count + (select count(*) filter (where status = 'scored') from inserted),
+        failed_count = failed_count + (select count(*) filter (where status = 'failed') from inserted),
+        updated_at = now()
+      where id = ${job.id}
+      returning status`);
+    return row?.status ?? 'cancelled';
+  });
 }
 
 /** Marks the job completed once every chunk is done (a no-op until then, and when it already is). */
@@ -207,20 +203,22 @@ export async function finishJobIfDone(db: Db, jobId: number): Promise<void> {
 }
 
 function createFlusher(db: Db, job: Pick<Job, 'id' | 'organizationId'>, onCancelled: () => void) {
-  let buffer: Outcome[] = [];
+  let lines: string[] = [];
+  let scored = 0;
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (!buffer.length) return;
-    const batch = buffer;
-    buffer = [];
+    if (!lines.length) return;
+    const batch: OutcomeBatch = { text: lines.join(''), rows: lines.length, scored };
+    lines = [];
+    scored = 0;
     chain = chain.then(async () => {
       if (failure) return;
       try {
-        if ((await writeOutcomes(db, job, batch)) === 'cancelled') onCancelled();
+        if ((await writeBatch(db, job, batch)) === 'cancelled') onCancelled();
       } catch (err) {
         failure = err;
         onCancelled();
@@ -229,8 +227,9 @@ function createFlusher(db: Db, job: Pick<Job, 'id' | 'organizationId'>, onCancel
   };
   return {
     push(outcome: Outcome) {
-      buffer.push(outcome);
-      if (buffer.length >= FLUSH_ROWS) flush();
+      lines.push(outcomeLine(job, outcome));
+      if (outcome.status === 'scored') scored++;
+      if (lines.length >= FLUSH_ROWS) flush();
       else timer ??= setTimeout(flush, FLUSH_EVERY_MS);
     },
     async close() {
