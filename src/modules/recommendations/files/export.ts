@@ -4,11 +4,11 @@
 // cards side by side (an XLSX sheet holds at most 1,048,576 rows, so one row per card would not fit).
 // XLSX goes through src/lib/xlsx-writer.ts, which streams; exceljs's writer holds the sheet whole.
 import { PassThrough, Readable } from 'node:stream';
-import type { StoredRecommendation } from '../../../db/tables/index.ts';
 import { cellXml, column, createXlsxWriter, textCellTail } from '../../../lib/xlsx-writer.ts';
 import { rupeesFromPaise } from '../../../lib/money.ts';
 import type { Sql } from '../../../resources.ts';
 import type { FileFormat } from './format.ts';
+import { shownCardFields } from './stored-cards.ts';
 import { TOP_N } from '../catalog/scoring.ts';
 
 export type ExportFormat = FileFormat;
@@ -30,8 +30,8 @@ type ResultRow = {
   seq: number;
   customer_ref: string;
   status: string;
-  /** The stored cards in rank order; null for a failed customer. */
-  cards: StoredRecommendation[] | null;
+  /** The stored cards' JSON text (read by shownCardFields); null for a failed customer. */
+  cards: string | null;
   reason: string | null;
   detail: string | null;
   attempts: number;
@@ -39,7 +39,7 @@ type ResultRow = {
 
 // Small enough that a batch's rows are mostly gone before a scavenge could promote them (with 2,000
 // they reached the old generation and grew the API process's heap during a 200,000-row export).
-const BATCH = 500;
+const BATCH = 2_000;
 
 // Batches are seq ranges, not `seq > after limit n`: right after a job's 200,000 rows are written the
 // table has no statistics yet, and the planner answered `limit` with a bitmap scan and a sort of
@@ -47,9 +47,10 @@ const BATCH = 500;
 // bounds each batch to its own rows whatever the planner knows. Seqs are dense (1..total), so a
 // range holds at most BATCH rows; ranges are walked up to the job's last stored seq.
 //
-// The stored cards come back as written (a json column, decision 0033): PostgreSQL sends their text
-// as it is, where jsonb had to be rendered again (about 1.9 s of the database's time for 200,000
-// customers; jsonb_path_query_array cutting out the three fields the file shows took as long). The next
+// The stored cards come back as their text (a json column, decision 0033): PostgreSQL sends it as it
+// is, where jsonb had to be rendered again (about 1.9 s of the database's time for 200,000 customers;
+// jsonb_path_query_array cutting out the three fields the file shows took as long), and the three
+// fields are read from the text without parsing it (stored-cards.ts). The next
 // batch is asked for while the current one is written, so the database and the writer work at the
 // same time; at most one batch waits, however slowly the file is downloaded.
 async function* resultBatches(sql: Sql, job: { id: number; organizationId: number }): AsyncGenerator<ResultRow[]> {
@@ -58,7 +59,7 @@ async function* resultBatches(sql: Sql, job: { id: number; organizationId: numbe
   if (last === null) return;
   const batch = (after: number) => {
     const rows = sql<ResultRow[]>`
-      select seq, customer_ref, status, recommendations as cards, reason, detail, attempts
+      select seq, customer_ref, status, recommendations::text as cards, reason, detail, attempts
       from recommendation_results
       where job_id = ${job.id} and organization_id = ${job.organizationId} and seq > ${after} and seq <= ${after + BATCH}
       order by seq`.execute();
@@ -76,10 +77,14 @@ async function* resultBatches(sql: Sql, job: { id: number; organizationId: numbe
 
 function cells(row: ResultRow): (string | number)[] {
   const out: (string | number)[] = [row.customer_ref, row.status];
-  const { cards } = row;
+  const shown = row.cards === null ? [] : shownCardFields(row.cards);
   for (let i = 0; i < TOP_N; i++) {
-    const card = cards?.[i];
-    out.push(card ? card[1] : '', card ? card[2] : '', card ? rupeesFromPaise(card[3]) : '');
+    const has = i * 3 < shown.length;
+    out.push(
+      has ? (shown[i * 3] as string) : '',
+      has ? (shown[i * 3 + 1] as string) : '',
+      has ? rupeesFromPaise(shown[i * 3 + 2] as number) : '',
+    );
   }
   out.push(row.reason ?? '', row.detail ?? '', row.attempts);
   return out;
@@ -132,15 +137,14 @@ function xlsxRowWriter(): (row: ResultRow, n: number) => string {
   };
   return (row, n) => {
     let xml = cellXml(`A${n}`, row.customer_ref) + cellXml(`B${n}`, row.status);
-    const { cards } = row;
-    const count = cards === null ? 0 : Math.min(cards.length, TOP_N);
+    const shown = row.cards === null ? [] : shownCardFields(row.cards);
+    const count = Math.min(shown.length / 3, TOP_N);
     for (let i = 0; i < count; i++) {
-      const card = cards![i];
       // rupeesFromPaise writes a plain decimal (-12.50), which decimalXml would only check again.
       xml +=
-        cardText(`${LETTERS[2 + i * 3]}${n}`, card[1]) +
-        cardText(`${LETTERS[3 + i * 3]}${n}`, card[2]) +
-        `<c r="${LETTERS[4 + i * 3]}${n}"><v>${rupeesFromPaise(card[3])}</v></c>`;
+        cardText(`${LETTERS[2 + i * 3]}${n}`, shown[i * 3] as string) +
+        cardText(`${LETTERS[3 + i * 3]}${n}`, shown[i * 3 + 1] as string) +
+        `<c r="${LETTERS[4 + i * 3]}${n}"><v>${rupeesFromPaise(shown[i * 3 + 2] as number)}</v></c>`;
     }
     const at = 2 + TOP_N * 3;
     return (
