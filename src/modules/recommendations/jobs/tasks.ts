@@ -72,12 +72,25 @@ export async function pendingCustomers(
 
 const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
 
+// `[id,"code","name",` of a card, made once per card rather than once per customer (a catalog holds
+// tens of cards; the built-in scorer hands back the catalog's own code and name strings).
+const cardPrefixes = new Map<string, { cardId: number | null; name: string; prefix: string }>();
+
+function cardPrefix(r: Recommendation): string {
+  const known = cardPrefixes.get(r.code);
+  if (known && known.cardId === r.cardId && known.name === r.name) return known.prefix;
+  const prefix = `[${r.cardId === null ? 'null' : jsonNumber(r.cardId)},${JSON.stringify(r.code)},${JSON.stringify(r.name)},`;
+  if (cardPrefixes.size >= 10_000) cardPrefixes.clear();
+  cardPrefixes.set(r.code, { cardId: r.cardId, name: r.name, prefix });
+  return prefix;
+}
+
 /** The cards as stored (StoredRecommendation[], db/tables/recommendations.ts), as JSON text, without the objects in between. */
 function storedJson(recs: Recommendation[]): string {
   let json = '[';
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i];
-    json += `${i ? ',' : ''}[${r.cardId === null ? 'null' : jsonNumber(r.cardId)},${JSON.stringify(r.code)},${JSON.stringify(r.name)},${jsonNumber(r.netSavingsPaise)},${jsonNumber(r.yearlyRewardsPaise)},${jsonNumber(r.feesPaise)}]`;
+    json += `${i ? ',' : ''}${cardPrefix(r)}${jsonNumber(r.netSavingsPaise)},${jsonNumber(r.yearlyRewardsPaise)},${jsonNumber(r.feesPaise)}]`;
   }
   return `${json}]`;
 }
