@@ -34,6 +34,14 @@ export function copyFailure(query: postgres.PendingQuery<postgres.Row[]>): Promi
   return failed;
 }
 
+/**
+ * The postgres.js connection of a drizzle transaction, for COPY (drizzle has no COPY of its own): its
+ * statements run inside the transaction.
+ */
+export function transactionClient(tx: object): postgres.TransactionSql {
+  return (tx as { session: { client: postgres.TransactionSql } }).session.client;
+}
+
 /** Runs a COPY … FROM STDIN with `text` (whole lines in the text format) as its data. */
 export async function copyIn(query: postgres.PendingQuery<postgres.Row[]>, text: string): Promise<void> {
   const failed = copyFailure(query);

@@ -50,9 +50,9 @@ const BATCH = 2_000;
 // The stored cards come back as their text (a json column, decision 0033): PostgreSQL sends it as it
 // is, where jsonb had to be rendered again (about 1.9 s of the database's time for 200,000 customers;
 // jsonb_path_query_array cutting out the three fields the file shows took as long), and the three
-// fields are read from the text without parsing it (stored-cards.ts). The next
-// batch is asked for while the current one is written, so the database and the writer work at the
-// same time; at most one batch waits, however slowly the file is downloaded.
+// fields are read from the text without parsing it (stored-cards.ts). The next batch is asked for
+// while the current one is written, so the database and the writer work at the same time; at most
+// one batch waits, however slowly the file is downloaded.
 async function* resultBatches(sql: Sql, job: { id: number; organizationId: number }): AsyncGenerator<ResultRow[]> {
   const [{ last }] = await sql<{ last: number | null }[]>`
     select max(seq) as last from recommendation_results where job_id = ${job.id} and organization_id = ${job.organizationId}`;

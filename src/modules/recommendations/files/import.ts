@@ -14,7 +14,7 @@ import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import { copyFailure, copyText } from '../../../db/copy.ts';
+import { copyFailure, copyText, transactionClient } from '../../../db/copy.ts';
 import { recommendationJobTable, type ProviderKind } from '../../../db/tables/index.ts';
 import { readFirstSheet } from '../../../lib/xlsx-reader.ts';
 import { checkHeader, parseCustomerRecord, REQUIRED_COLUMNS, type InputColumn } from '../jobs/input.ts';
@@ -332,7 +332,7 @@ async function importOnce(
           createdBy,
         })
         .returning();
-      const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
+      const client = transactionClient(tx);
       const rows = input.format === 'csv' ? csvRows(bytes) : xlsxRows(bytes, received);
       const state = await copyRows(client, { organizationId, jobId: job.id }, rows).catch((err: Error) => {
         if (err instanceof ImportError) throw err;

@@ -5,8 +5,8 @@
 // once, neither loses a customer nor stores or counts one twice.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type postgres from 'postgres';
-import { copyIn, copyText } from '../../../db/copy.ts';
+import { violatedConstraint } from '../../../db/constraint.ts';
+import { copyIn, copyText, transactionClient } from '../../../db/copy.ts';
 import { jobChunkTable, jobCustomerTable, jobResultTable, recommendationJobTable } from '../../../db/tables/index.ts';
 import { QUEUES, startQueueWorker } from '../../../db/queue.ts';
 import { findOwnedRow } from '../../../db/tenant.ts';
@@ -151,19 +151,17 @@ async function writeBatch(
   try {
     return await copyBatch(db, job, batch);
   } catch (err) {
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    if (violatedConstraint(err) !== 'recommendation_results_pkey') throw err;
     return insertBatch(db, job, batch);
   }
 }
 
-const UNIQUE_VIOLATION = '23505';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-const copyClient = (tx: Tx) => (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-
 async function copyBatch(db: Db, job: Pick<Job, 'id' | 'organizationId'>, batch: OutcomeBatch): Promise<Job['status']> {
   return db.transaction(async (tx) => {
-    await copyIn(copyClient(tx).unsafe(`copy recommendation_results (${RESULT_COLUMNS}) from stdin`), batch.text);
+    await copyIn(
+      transactionClient(tx).unsafe(`copy recommendation_results (${RESULT_COLUMNS}) from stdin`),
+      batch.text,
+    );
     const [row] = await tx.execute<{ status: Job['status'] }>(sql`
       update recommendation_jobs set
         done_count = done_count + ${batch.scored}::int,
@@ -189,7 +187,7 @@ async function insertBatch(
     await tx.execute(
       sql`create temp table outcome_batch (like recommendation_results including defaults) on commit drop`,
     );
-    await copyIn(copyClient(tx).unsafe(`copy outcome_batch (${RESULT_COLUMNS}) from stdin`), batch.text);
+    await copyIn(transactionClient(tx).unsafe(`copy outcome_batch (${RESULT_COLUMNS}) from stdin`), batch.text);
     const [row] = await tx.execute<{ status: Job['status'] }>(sql`
       with inserted as (
         insert into recommendation_results (${sql.raw(RESULT_COLUMNS)})
