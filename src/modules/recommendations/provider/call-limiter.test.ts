@@ -44,6 +44,7 @@ describe('a hedged call', () => {
     const signals: AbortSignal[] = [];
     let calls = 0;
     let slots = 0;
+    let hedges = 0;
     const answer = await hedged({
       call: (signal) => {
         signals.push(signal);
@@ -53,12 +54,34 @@ describe('a hedged call', () => {
       idle: () => true,
       slot: async () => void slots++,
       signal: new AbortController().signal,
+      onHedge: () => hedges++,
     });
     expect(answer).toBe('second');
     expect(calls).toBe(2);
     // The second call waited for its own slot of the shared rate limit.
     expect(slots).toBe(1);
+    expect(hedges).toBe(1);
     expect(signals[0].aborted).toBe(true);
+  });
+
+  it('is neither sent nor counted when the first call answers while the second waits for its slot', async () => {
+    let calls = 0;
+    let hedges = 0;
+    const answer = await hedged({
+      call: async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        return 'first';
+      },
+      afterMs: 10,
+      idle: () => true,
+      // The shared rate limit has no slot before the first call answers.
+      slot: (signal) =>
+        new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+      signal: new AbortController().signal,
+      onHedge: () => hedges++,
+    });
+    expect([answer, calls, hedges]).toEqual(['first', 1, 0]);
   });
 
   it('is not sent twice while other calls wait to go out', async () => {

@@ -96,8 +96,15 @@ describe('10% each of 429, 500, timeouts and resets', () => {
     expect(failed).toBeGreaterThan(0);
     expect(failed).toBeLessThan(COUNT * 0.1);
     // Every call spent an attempt except the ones answered 429 and the late ones sent twice (hedged).
+    // Bounds rather than one equation: a hedge cancelled the moment the first call answers may or may
+    // not have reached the provider, and a hedge answered 429 is both (its pair's attempt is spent when
+    // the first call's 500 came back first). A 429 that spent an attempt would put `attempts` over the
+    // first bound by the dozens of injected 429s; an attempt not counted would fall under the second.
     const hedges = workers.reduce((n, w) => n + (w.runtime.http?.stats.hedges ?? 0), 0);
-    expect(attempts + hedges).toBe(stats.received - stats.overLimit - stats.injected.rateLimited);
+    const spendingCalls = stats.received - stats.overLimit - stats.injected.rateLimited;
+    expect(attempts).toBeLessThanOrEqual(spendingCalls);
+    expect(attempts + hedges).toBeGreaterThanOrEqual(spendingCalls);
+    expect(hedges).toBeLessThan(COUNT * 0.1);
     expect(
       stats.injected.rateLimited + stats.injected.serverError + stats.injected.timeout + stats.injected.reset,
     ).toBeGreaterThan(stats.received * 0.3);

@@ -131,7 +131,12 @@ export function hedged<T>(options: {
       running++;
       const signal = AbortSignal.any([options.signal, controller.signal]);
       (async () => {
-        if (withSlot) await options.slot(signal);
+        if (withSlot) {
+          await options.slot(signal);
+          // Counted once it goes out: a hedge whose first call answered during the wait is never sent.
+          if (signal.aborted) throw signal.reason;
+          options.onHedge?.();
+        }
         return options.call(signal);
       })().then(
         (value) => settle(() => resolve(value)),
@@ -144,7 +149,6 @@ export function hedged<T>(options: {
     };
     const timer = setTimeout(() => {
       if (done || options.signal.aborted || !options.idle()) return;
-      options.onHedge?.();
       launch(true);
     }, options.afterMs);
     launch(false);
