@@ -35,7 +35,8 @@ export type XlsxReadOptions = {
   onSpool?(stream: WriteStream): void;
 };
 
-// Input pieces fed to zlib at once: one piece inflates to at most ~1,000× its size.
+// Input pieces fed to zlib at once: one piece inflates to at most ~1,000× its size (and two pieces'
+// output wait at most, one being parsed and the next being inflated).
 const PIECE = 32 * 1024;
 // A row (or a shared string) longer than this is refused rather than held.
 const MAX_ELEMENT = 8 * 1024 * 1024;
@@ -122,7 +123,9 @@ async function* content(bytes: Bytes, h: Header): AsyncGenerator<Buffer> {
     return;
   }
   if (h.method !== 8) throw new XlsxError(`entry ${h.name} uses compression method ${h.method}`);
-  const inflate = createInflateRaw();
+  // Output steps of 256 KB: a piece of sheet XML inflates in one step instead of a dozen, each of
+  // which waits for a turn of the event loop.
+  const inflate = createInflateRaw({ chunkSize: 256 * 1024 });
   const out: Buffer[] = [];
   let ended = false;
   inflate.on('data', (d: Buffer) => out.push(d));
@@ -141,8 +144,12 @@ async function* content(bytes: Bytes, h: Header): AsyncGenerator<Buffer> {
       if (!b) throw new XlsxError('the archive ends in the middle of an entry');
       left -= b.length;
       fed += b.length;
-      await Promise.race([new Promise<void>((resolve) => inflate.write(b, () => resolve())), failed]);
+      // zlib inflates this piece on the thread pool while the caller parses what the last one gave
+      // (waiting first, then parsing, left one of the two idle: 0.9 s of a 200,000-row import).
+      const wrote = Promise.race([new Promise<void>((resolve) => inflate.write(b, () => resolve())), failed]);
+      wrote.catch(() => {});
       while (out.length) yield out.shift()!;
+      await wrote;
       // zlib stops at the end of the deflate data: what it did not take belongs to what follows.
       const unused = fed - inflate.bytesWritten;
       if (unused > 0) {
