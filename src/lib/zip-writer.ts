@@ -3,8 +3,8 @@
 // window whatever the archive's size. Used by the XLSX writer and the course exports. No zip64:
 // each entry and the whole archive must stay under 4 GB, and at most 65,535 entries.
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import { createDeflateRaw, crc32 } from 'node:zlib';
+import type { TransformOptions, Writable } from 'node:stream';
+import { createDeflateRaw, crc32, type ZlibOptions } from 'node:zlib';
 
 /**
  * Waits until `out` takes more data; rejects if it is destroyed first (a client that stopped
@@ -70,11 +70,13 @@ export function createZipWriter(out: Writable): ZipWriter {
     // zlib deflates on the thread pool, one written chunk at a time, and hands each result back through
     // the event loop before it starts on the next. Up to 1 MB of text may wait for it (so the writer
     // runs ahead by a batch), in output steps of 64 KB (a 64 KB write of XML is one step, not four).
-    const deflate = createDeflateRaw({
+    // (zlib streams hand their options to Transform, which @types/node's ZlibOptions does not say.)
+    const streamOptions: ZlibOptions & TransformOptions = {
       level: options.level ?? 6,
       chunkSize: 64 * 1024,
       writableHighWaterMark: 1 << 20,
-    });
+    };
+    const deflate = createDeflateRaw(streamOptions);
     // A destination destroyed mid-entry (the reader went away) ends the entry's writes with an error.
     const abandon = () => deflate.destroy(new Error('the destination was closed'));
     deflate.on('error', () => {});
