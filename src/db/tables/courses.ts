@@ -11,14 +11,24 @@ import {
   index,
   integer,
   jsonb,
-  pgTable,
-  text,
-  unique,
   type PgColumn,
   type PgColumnBuilderBase,
+  pgTable,
   type PgTableExtraConfigValue,
+  text,
 } from 'drizzle-orm/pg-core';
-import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps, updatedAt } from './columns.ts';
+import {
+  childColumns,
+  createdAt,
+  instant,
+  notBlank,
+  oneOf,
+  tenantKey,
+  tenantRef,
+  tenantTable,
+  timestamps,
+  updatedAt,
+} from './columns.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];
@@ -44,12 +54,12 @@ export const courseTable = tenantTable(
     ...timestamps(),
   },
   (t) => [
-    unique('courses_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     index('courses_organization_updated_idx').on(t.organizationId, t.updatedAt, t.id),
     index('courses_organization_status_updated_idx').on(t.organizationId, t.status, t.updatedAt, t.id),
-    check('courses_title_not_blank', sql`length(trim(${t.title})) > 0`),
-    check('courses_status_valid', sql`${t.status} in (${inList(COURSE_STATUSES)})`),
-    check('courses_level_valid', sql`${t.level} in (${inList(COURSE_LEVELS)})`),
+    notBlank(t.title),
+    oneOf(t.status, COURSE_STATUSES),
+    oneOf(t.level, COURSE_LEVELS),
     check(
       'courses_declared_minutes_range',
       sql`${t.declaredMinutes} is null or ${t.declaredMinutes} between 0 and 1000000`,
@@ -86,8 +96,8 @@ function coursePartTable<Name extends string, Columns extends Record<string, PgC
     { ...coursePartColumns(), ...columns, ...timestamps() },
     (t) => [
       courseRef(`${name}_course_fkey`, t),
-      unique(`${name}_organization_id_id_key`).on(t.organizationId, t.id),
-      check(`${name}_title_not_blank`, sql`length(trim(${t.title})) > 0`),
+      tenantKey(t),
+      notBlank(t.title),
       check(`${name}_position_positive`, sql`${t.position} > 0`),
       ...extraConfig(t),
     ],
@@ -115,7 +125,7 @@ export const courseLessonTable = coursePartTable(
     index('course_lessons_course_idx').on(t.courseId),
     check('course_lessons_body_size', sql`length(${t.body}) <= ${sql.raw(String(LESSON_BODY_MAX_CHARS))}`),
     check('course_lessons_minutes_range', sql`${t.estimatedMinutes} between 0 and 10000`),
-    check('course_lessons_level_valid', sql`${t.level} is null or ${t.level} in (${inList(COURSE_LEVELS)})`),
+    oneOf(t.level, COURSE_LEVELS, { nullable: true }),
   ],
 );
 export type CourseLesson = typeof courseLessonTable.$inferSelect;
@@ -171,12 +181,12 @@ export const courseGenerationTable = tenantTable(
   },
   (t) => [
     courseRef('course_generations_course_fkey', t),
-    unique('course_generations_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     index('course_generations_organization_idx').on(t.organizationId, t.id),
     index('course_generations_status_idx').on(t.status, t.id),
-    check('course_generations_status_valid', sql`${t.status} in (${inList(GENERATION_STATUSES)})`),
-    check('course_generations_kind_valid', sql`${t.kind} in (${inList(GENERATION_KINDS)})`),
-    check('course_generations_generator_valid', sql`${t.generator} in (${inList(GENERATOR_KINDS)})`),
+    oneOf(t.status, GENERATION_STATUSES),
+    oneOf(t.kind, GENERATION_KINDS),
+    oneOf(t.generator, GENERATOR_KINDS),
     check('course_generations_progress_valid', sql`${t.completedModules} between 0 and ${t.totalModules}`),
   ],
 );

@@ -1,7 +1,7 @@
 // Tenants (organizations), their users and their API keys.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, instant, tenantTable } from './columns.ts';
+import { createdAt, instant, oneOf, tenantTable } from './columns.ts';
 
 export const organizationTable = pgTable(
   'organizations',
@@ -34,7 +34,7 @@ export const userTable = tenantTable(
     // Sign-in looks users up by e-mail across tenants, so e-mails are unique platform-wide.
     uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
     index('users_organization_idx').on(t.organizationId),
-    check('users_role_valid', sql`${t.role} in ('admin', 'member')`),
+    oneOf(t.role, USER_ROLES),
   ],
 );
 
@@ -67,7 +67,7 @@ export const apiKeyTable = tenantTable(
   (t) => [
     uniqueIndex('api_keys_key_id_key').on(t.keyId),
     index('api_keys_organization_idx').on(t.organizationId, t.createdAt),
-    check('api_keys_kind_valid', sql`${t.kind} in ('partner', 'internal', 'user')`),
+    oneOf(t.kind, API_KEY_KINDS),
     check('api_keys_manifest_format', sql`${t.manifest} is null or ${t.manifest} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
     check('api_keys_rate_limit_positive', sql`${t.rateLimitPerMinute} is null or ${t.rateLimitPerMinute} > 0`),
   ],

@@ -8,15 +8,17 @@
 // the CRM is down are one pending row, pushed once with the last state) for free; each row has its
 // own next_attempt_at, so a failing lead backs off without holding back any other.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
 import {
   createdAt,
-  inList,
   instant,
+  notBlank,
+  oneOf,
   organizationId,
-  tenantTable,
+  tenantKey,
   tenantRef,
+  tenantTable,
   timestamps,
   updatedAt,
 } from './columns.ts';
@@ -49,16 +51,16 @@ export const leadTable = tenantTable(
     ...timestamps(),
   },
   (t) => [
-    unique('leads_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     uniqueIndex('leads_organization_email_key').on(t.organizationId, sql`lower(${t.email})`),
     index('leads_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('leads_status_created_idx').on(t.organizationId, t.status, t.createdAt, t.id),
     index('leads_source_created_idx').on(t.organizationId, t.source, t.createdAt, t.id),
     index('leads_owner_created_idx').on(t.organizationId, t.owner, t.createdAt, t.id),
     index('leads_organization_name_idx').on(t.organizationId, t.name, t.id),
-    check('leads_status_valid', sql`${t.status} in (${inList(LEAD_STATUSES)})`),
-    check('leads_source_valid', sql`${t.source} in (${inList(LEAD_SOURCES)})`),
-    check('leads_name_not_blank', sql`length(trim(${t.name})) > 0`),
+    oneOf(t.status, LEAD_STATUSES),
+    oneOf(t.source, LEAD_SOURCES),
+    notBlank(t.name),
   ],
 );
 export type Lead = typeof leadTable.$inferSelect;
@@ -82,7 +84,7 @@ export const leadEventTable = tenantTable(
   (t) => [
     tenantRef('lead_events_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('lead_events_lead_recorded_idx').on(t.leadId, t.organizationId, t.recordedAt, t.id),
-    check('lead_events_kind_valid', sql`${t.kind} in (${inList(LEAD_EVENT_KINDS)})`),
+    oneOf(t.kind, LEAD_EVENT_KINDS),
   ],
 );
 export type LeadEvent = typeof leadEventTable.$inferSelect;
@@ -115,7 +117,7 @@ export const leadCrmSyncTable = pgTable(
     tenantRef('lead_crm_sync_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('lead_crm_sync_due_idx').on(t.nextAttemptAt).where(sql`state = 'pending'`),
     index('lead_crm_sync_state_idx').on(t.organizationId, t.state, t.leadId),
-    check('lead_crm_sync_state_valid', sql`${t.state} in (${inList(CRM_SYNC_STATES)})`),
+    oneOf(t.state, CRM_SYNC_STATES),
   ],
 );
 export type CrmSync = typeof leadCrmSyncTable.$inferSelect;

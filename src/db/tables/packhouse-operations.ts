@@ -13,7 +13,17 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { childColumns, createdAt, inList, instant, tenantRef, tenantTable, timestamps } from './columns.ts';
+import {
+  childColumns,
+  createdAt,
+  inList,
+  instant,
+  notBlank,
+  oneOf,
+  tenantRef,
+  tenantTable,
+  timestamps,
+} from './columns.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable } from './packhouse.ts';
 
 export const ACTOR_KINDS = ['user', 'api_key', 'system'] as const;
@@ -52,7 +62,7 @@ export const batchEventTable = pgTable(
     tenantRef('batch_events_batch_fk', t, t.batchId, batchTable).onDelete('cascade'),
     // Batch.history: newest first per batch, keyset (recorded_at, id) in either direction.
     index('batch_events_batch_recorded_idx').on(t.organizationId, t.batchId, t.recordedAt, t.id),
-    check('batch_events_kind_valid', sql`${t.kind} in (${inList(BATCH_EVENT_KINDS)})`),
+    oneOf(t.kind, BATCH_EVENT_KINDS),
     check(
       'batch_events_actor_valid',
       sql`${t.actorKind} in (${inList(ACTOR_KINDS)}) and ((${t.actorKind} = 'system') = (${t.actorId} is null))`,
@@ -82,7 +92,7 @@ export const fruitPriceTable = tenantTable(
   (t) => [
     // Reconciliation reads one currency's prices per fruit type in valid_from order.
     uniqueIndex('fruit_prices_period_key').on(t.organizationId, t.currency, t.fruitType, t.validFrom),
-    check('fruit_prices_fruit_type_valid', sql`${t.fruitType} in (${inList(FRUIT_TYPES)})`),
+    oneOf(t.fruitType, FRUIT_TYPES),
     check('fruit_prices_currency_format', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('fruit_prices_price_not_negative', sql`${t.pricePerKg} >= 0`),
   ],
@@ -116,7 +126,7 @@ export const growerPaymentTable = tenantTable(
     check('grower_payments_amount_positive', sql`${t.amount} > 0`),
     check('grower_payments_amount_range', sql`${t.amount} < 1e15 and scale(${t.amount}) <= 4`),
     check('grower_payments_currency_format', sql`${t.currency} ~ '^[A-Z]{3}$'`),
-    check('grower_payments_reference_not_blank', sql`length(trim(${t.reference})) > 0`),
+    notBlank(t.reference),
     check(
       'grower_payments_recorder_valid',
       sql`${t.recordedByKind} in (${inList(ACTOR_KINDS)}) and ((${t.recordedByKind} = 'system') = (${t.recordedById} is null))`,

@@ -2,8 +2,8 @@
 // and child rows reference their parents through (organization_id, id), so a batch can never point
 // at another tenant's grower or packhouse, whatever the application code does.
 import { sql } from 'drizzle-orm';
-import { check, date, index, integer, numeric, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
-import { inList, tenantTable, tenantRef, timestamps } from './columns.ts';
+import { check, date, index, integer, numeric, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { notBlank, oneOf, tenantKey, tenantRef, tenantTable, timestamps } from './columns.ts';
 
 export const growerTable = tenantTable(
   'growers',
@@ -15,11 +15,11 @@ export const growerTable = tenantTable(
     ...timestamps(),
   },
   (t) => [
-    unique('growers_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     uniqueIndex('growers_organization_code_key').on(t.organizationId, t.code),
     index('growers_organization_name_idx').on(t.organizationId, t.name, t.id),
-    check('growers_code_not_blank', sql`length(trim(${t.code})) > 0`),
-    check('growers_name_not_blank', sql`length(trim(${t.name})) > 0`),
+    notBlank(t.code),
+    notBlank(t.name),
   ],
 );
 
@@ -31,10 +31,10 @@ export const packhouseTable = tenantTable(
     ...timestamps(),
   },
   (t) => [
-    unique('packhouses_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     uniqueIndex('packhouses_organization_name_key').on(t.organizationId, t.name),
     index('packhouses_organization_name_idx').on(t.organizationId, t.name, t.id),
-    check('packhouses_name_not_blank', sql`length(trim(${t.name})) > 0`),
+    notBlank(t.name),
   ],
 );
 
@@ -71,7 +71,7 @@ export const batchTable = tenantTable(
     tenantRef('batches_grower_fk', t, t.growerId, growerTable),
     tenantRef('batches_packhouse_fk', t, t.packhouseId, packhouseTable),
     // Lets tenant-owned children (batch_events) reference (organization_id, id), as batches do growers.
-    unique('batches_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     uniqueIndex('batches_organization_code_key').on(t.organizationId, t.code),
     // Keyset orderings: (organization_id, sort column, id) serves both directions.
     index('batches_organization_intake_idx').on(t.organizationId, t.intakeDate, t.id),
@@ -79,14 +79,14 @@ export const batchTable = tenantTable(
     index('batches_packhouse_intake_idx').on(t.organizationId, t.packhouseId, t.intakeDate, t.id),
     index('batches_status_intake_idx').on(t.organizationId, t.status, t.intakeDate, t.id),
     index('batches_fruit_type_intake_idx').on(t.organizationId, t.fruitType, t.intakeDate, t.id),
-    check('batches_fruit_type_valid', sql`${t.fruitType} in (${inList(FRUIT_TYPES)})`),
-    check('batches_status_valid', sql`${t.status} in (${inList(BATCH_STATUSES)})`),
+    oneOf(t.fruitType, FRUIT_TYPES),
+    oneOf(t.status, BATCH_STATUSES),
     check('batches_gross_weight_positive', sql`${t.grossWeightKg} > 0`),
     check(
       'batches_net_weight_range',
       sql`${t.netWeightKg} is null or (${t.netWeightKg} >= 0 and ${t.netWeightKg} <= ${t.grossWeightKg})`,
     ),
     check('batches_intake_after_harvest', sql`${t.intakeDate} >= ${t.harvestDate}`),
-    check('batches_code_not_blank', sql`length(trim(${t.code})) > 0`),
+    notBlank(t.code),
   ],
 );

@@ -14,13 +14,13 @@ import {
   index,
   integer,
   json,
+  type PgColumn,
   pgTable,
   primaryKey,
   text,
   unique,
-  type PgColumn,
 } from 'drizzle-orm/pg-core';
-import { inList, instant, organizationId, tenantTable, tenantRef, timestamps } from './columns.ts';
+import { instant, oneOf, organizationId, tenantKey, tenantRef, tenantTable, timestamps } from './columns.ts';
 
 const paise = (name: string) => bigint(name, { mode: 'number' });
 
@@ -49,7 +49,7 @@ export const cardTable = tenantTable(
     ...timestamps(),
   },
   (t) => [
-    unique('cards_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     unique('cards_organization_code_key').on(t.organizationId, t.code),
     index('cards_organization_code_idx').on(t.organizationId, t.code, t.id),
     check('cards_code_format', sql`${t.code} ~ '^[A-Z0-9][A-Z0-9-]{1,63}$'`),
@@ -73,7 +73,7 @@ export const cardRewardRateTable = pgTable(
   (t) => [
     primaryKey({ name: 'card_reward_rates_pkey', columns: [t.cardId, t.category] }),
     tenantRef('card_reward_rates_card_fkey', t, t.cardId, cardTable).onDelete('cascade'),
-    check('card_reward_rates_category_valid', sql`${t.category} in (${inList(SPEND_CATEGORY_VALUES)})`),
+    oneOf(t.category, SPEND_CATEGORY_VALUES),
     check('card_reward_rates_rate_range', sql`${t.rateBps} between 0 and 10000`),
     check('card_reward_rates_cap_not_negative', sql`coalesce(${t.monthlyCapPaise}, 0) >= 0`),
   ],
@@ -112,12 +112,12 @@ export const recommendationJobTable = tenantTable(
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    unique('recommendation_jobs_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     index('recommendation_jobs_organization_created_idx').on(t.organizationId, t.id),
     index('recommendation_jobs_dedupe_idx').on(t.organizationId, t.requestHash, t.createdAt),
-    check('recommendation_jobs_status_valid', sql`${t.status} in (${inList(JOB_STATUSES)})`),
-    check('recommendation_jobs_source_valid', sql`${t.source} in (${inList(JOB_SOURCES)})`),
-    check('recommendation_jobs_provider_valid', sql`${t.provider} in (${inList(PROVIDER_KINDS)})`),
+    oneOf(t.status, JOB_STATUSES),
+    oneOf(t.source, JOB_SOURCES),
+    oneOf(t.provider, PROVIDER_KINDS),
     check(
       'recommendation_jobs_counts_valid',
       sql`${t.total} > 0 and ${t.doneCount} >= 0 and ${t.failedCount} >= 0 and ${t.doneCount} + ${t.failedCount} <= ${t.total}`,
@@ -177,7 +177,7 @@ export const jobChunkTable = pgTable(
   (t) => [
     primaryKey({ name: 'recommendation_job_chunks_pkey', columns: [t.jobId, t.chunkNo] }),
     jobRef('recommendation_job_chunks_job_fkey', t),
-    check('recommendation_job_chunks_status_valid', sql`${t.status} in (${inList(CHUNK_STATUSES)})`),
+    oneOf(t.status, CHUNK_STATUSES),
     check('recommendation_job_chunks_range_valid', sql`${t.firstSeq} >= 1 and ${t.lastSeq} >= ${t.firstSeq}`),
   ],
 );
@@ -222,7 +222,7 @@ export const jobResultTable = pgTable(
   (t) => [
     primaryKey({ name: 'recommendation_results_pkey', columns: [t.jobId, t.seq] }),
     jobRef('recommendation_results_job_fkey', t),
-    check('recommendation_results_status_valid', sql`${t.status} in (${inList(OUTCOME_STATUSES)})`),
+    oneOf(t.status, OUTCOME_STATUSES),
     check(
       'recommendation_results_shape_valid',
       sql`(${t.status} = 'scored' and json_typeof(${t.recommendations}) = 'array' and json_array_length(${t.recommendations}) <= 10)

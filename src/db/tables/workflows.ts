@@ -3,9 +3,9 @@
 // it started with). A run's steps are memoised in workflow_steps, unique on (run_id, step_key): a
 // step's output and the enqueue of the next step commit in one transaction, so a run resumed after a
 // crash never repeats a completed step.
-import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, text, unique } from 'drizzle-orm/pg-core';
-import { createdAt, inList, instant, tenantTable, tenantRef, updatedAt } from './columns.ts';
+
+import { index, integer, jsonb, text, unique } from 'drizzle-orm/pg-core';
+import { createdAt, instant, oneOf, tenantKey, tenantRef, tenantTable, updatedAt } from './columns.ts';
 import { leadTable } from './leads.ts';
 
 export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
@@ -35,10 +35,7 @@ export const workflowDefinitionTable = tenantTable(
     steps: jsonb('steps').$type<StepDefinition[]>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [
-    unique('workflow_definitions_organization_id_id_key').on(t.organizationId, t.id),
-    unique('workflow_definitions_name_version_key').on(t.organizationId, t.name, t.version),
-  ],
+  (t) => [tenantKey(t), unique('workflow_definitions_name_version_key').on(t.organizationId, t.name, t.version)],
 );
 export type WorkflowDefinition = typeof workflowDefinitionTable.$inferSelect;
 
@@ -67,12 +64,12 @@ export const workflowRunTable = tenantTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    unique('workflow_runs_organization_id_id_key').on(t.organizationId, t.id),
+    tenantKey(t),
     tenantRef('workflow_runs_definition_fkey', t, t.definitionId, workflowDefinitionTable),
     tenantRef('workflow_runs_lead_fkey', t, t.leadId, leadTable).onDelete('cascade'),
     index('workflow_runs_lead_created_idx').on(t.leadId, t.organizationId, t.createdAt, t.id),
     index('workflow_runs_organization_created_idx').on(t.organizationId, t.createdAt, t.id),
-    check('workflow_runs_status_valid', sql`${t.status} in (${inList(RUN_STATUSES)})`),
+    oneOf(t.status, RUN_STATUSES),
   ],
 );
 export type WorkflowRun = typeof workflowRunTable.$inferSelect;
@@ -96,7 +93,7 @@ export const workflowStepTable = tenantTable(
   (t) => [
     tenantRef('workflow_steps_run_fkey', t, t.runId, workflowRunTable).onDelete('cascade'),
     unique('workflow_steps_run_key').on(t.runId, t.stepKey),
-    check('workflow_steps_status_valid', sql`${t.status} in (${inList(STEP_STATUSES)})`),
+    oneOf(t.status, STEP_STATUSES),
   ],
 );
 export type WorkflowStep = typeof workflowStepTable.$inferSelect;
