@@ -39,6 +39,12 @@ describe('a hedged call', () => {
   const never = (signal: AbortSignal) =>
     new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
   const noWait = async () => {};
+  /** A call that answers 'first' after `ms`, counting itself in `sent.calls`. */
+  const answersAfter = (ms: number, sent: { calls: number }) => async () => {
+    sent.calls++;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return 'first';
+  };
 
   it('is sent once more when late and nothing else waits, and the first answer wins', async () => {
     const signals: AbortSignal[] = [];
@@ -65,39 +71,30 @@ describe('a hedged call', () => {
   });
 
   it('is neither sent nor counted when the first call answers while the second waits for its slot', async () => {
-    let calls = 0;
+    const sent = { calls: 0 };
     let hedges = 0;
     const answer = await hedged({
-      call: async () => {
-        calls++;
-        await new Promise((resolve) => setTimeout(resolve, 40));
-        return 'first';
-      },
+      call: answersAfter(40, sent),
       afterMs: 10,
       idle: () => true,
       // The shared rate limit has no slot before the first call answers.
-      slot: (signal) =>
-        new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+      slot: (signal) => never(signal).then(() => {}),
       signal: new AbortController().signal,
       onHedge: () => hedges++,
     });
-    expect([answer, calls, hedges]).toEqual(['first', 1, 0]);
+    expect([answer, sent.calls, hedges]).toEqual(['first', 1, 0]);
   });
 
   it('is not sent twice while other calls wait to go out', async () => {
-    let calls = 0;
+    const sent = { calls: 0 };
     const answer = await hedged({
-      call: async () => {
-        calls++;
-        await new Promise((resolve) => setTimeout(resolve, 60));
-        return 'first';
-      },
+      call: answersAfter(60, sent),
       afterMs: 10,
       idle: () => false,
       slot: noWait,
       signal: new AbortController().signal,
     });
-    expect([answer, calls]).toEqual(['first', 1]);
+    expect([answer, sent.calls]).toEqual(['first', 1]);
   });
 
   it('fails at once when the first call fails before it is late, and with the first error when both fail', async () => {
