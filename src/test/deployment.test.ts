@@ -35,7 +35,7 @@ const processes = flyCommands.map((c) => c.script);
 // Node's flags of `npm start` and `npm run worker` that the image's NODE_OPTIONS does not carry.
 const nodeOptions = /NODE_OPTIONS=(\S+)/.exec(dockerfile)![1].split(' ');
 const commandFlags = (script: string) =>
-  (/^node ((?:--\S+ )*)/.exec(pkg.scripts[script])![1] ?? '')
+  (/^(?:exec )?node ((?:--\S+ )*)/.exec(pkg.scripts[script])![1] ?? '')
     .trim()
     .split(' ')
     .filter((f) => f && !nodeOptions.includes(f));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export type ServerProcess = {
   url: string;
@@ -48,14 +49,19 @@ export async function embeddedStartEnv(prefix: string) {
   return { dir, env };
 }
 
+/** `via: 'npm'` runs `npm start` from the project's root instead, as a newcomer does. */
 export async function startServerProcess(
   env: Record<string, string | undefined>,
   timeoutMs = 120_000,
+  via: 'node' | 'npm' = 'node',
 ): Promise<ServerProcess> {
   const started = performance.now();
   const childEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const child: ChildProcess = spawn(process.execPath, [MAIN], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess =
+    via === 'npm'
+      ? spawn('npm', ['start'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [MAIN], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
