@@ -344,6 +344,18 @@ const variables = {
     schema: int(1, 1_000).default(4),
     fix: 'set WORKFLOW_ORG_CONCURRENCY to how many workflow steps of one organization run at once across all workers (1-1000)',
   },
+  IDEMPOTENCY_KEY_HOURS: {
+    schema: int(1, 8_760).default(24),
+    fix: 'set IDEMPOTENCY_KEY_HOURS to how long a used Idempotency-Key of createLead or startWorkflow is remembered (1-8760 hours)',
+  },
+  CRM_EVENT_RETENTION_DAYS: {
+    schema: int(1, 3_650).default(30),
+    fix: 'set CRM_EVENT_RETENTION_DAYS to how long the ids of applied CRM webhook events are kept against redelivery (1-3650 days)',
+  },
+  PRUNE_EVERY_MINUTES: {
+    schema: int(0, 1_440).default(60),
+    fix: 'set PRUNE_EVERY_MINUTES to how often workers delete expired idempotency keys and CRM event ids (1-1440 minutes, 0 never)',
+  },
 } as const;
 
 type Vars = typeof variables;
@@ -446,6 +458,8 @@ export type Config = {
     leaseMs: number;
   };
   workflows: { organizationConcurrency: number };
+  /** How long bookkeeping rows are kept, and how often workers prune them (src/modules/leads/retention.ts). */
+  retention: { idempotencyKeyHours: number; crmEventDays: number; pruneEveryMinutes: number };
 };
 
 export class ConfigError extends Error {
@@ -586,6 +600,11 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       leaseMs: v.CRM_TIMEOUT_MS * 2 + 2_000,
     },
     workflows: { organizationConcurrency: v.WORKFLOW_ORG_CONCURRENCY },
+    retention: {
+      idempotencyKeyHours: v.IDEMPOTENCY_KEY_HOURS,
+      crmEventDays: v.CRM_EVENT_RETENTION_DAYS,
+      pruneEveryMinutes: v.PRUNE_EVERY_MINUTES,
+    },
   };
 }
 

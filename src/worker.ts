@@ -9,6 +9,7 @@ import { loadConfigOrExit } from './config.ts';
 import { openCliDatabase } from './db/cli-database.ts';
 import { startCourseGenerationWorker } from './modules/courses/generation/tasks.ts';
 import { startCrmSync } from './modules/leads/crm/sync.ts';
+import { schedulePrune } from './modules/leads/retention.ts';
 import { startRecommendationWorker } from './modules/recommendations/jobs/tasks.ts';
 import { startWorkflowWorker } from './modules/workflows/tasks.ts';
 import { concurrencyFor } from './modules/recommendations/provider/runner.ts';
@@ -29,6 +30,7 @@ async function main() {
   const generations = await startCourseGenerationWorker(resources);
   const workflows = await startWorkflowWorker(resources);
   const crm = startCrmSync(resources, log.child({ task: 'crm-sync' }));
+  const stopPrune = schedulePrune({ db: resources.db, config, log: log.child({ task: 'prune' }) });
   const p = config.provider;
   log.info(
     {
@@ -54,6 +56,7 @@ async function main() {
     stopping: 'worker stopping: checkpointing chunks in hand',
     graceMs: 15_000,
     async stop() {
+      stopPrune();
       await Promise.all([worker.stop(), generations.stop(), workflows.stop(), crm.stop()]);
       await resources.close();
       await database.close();

@@ -155,7 +155,11 @@ export const crmWebhookEventTable = pgTable(
     outcome: text('outcome').notNull(),
     receivedAt: instant('received_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ name: 'crm_webhook_events_pkey', columns: [t.organizationId, t.connector, t.eventId] })],
+  (t) => [
+    primaryKey({ name: 'crm_webhook_events_pkey', columns: [t.organizationId, t.connector, t.eventId] }),
+    // The prune of expired event ids (src/modules/leads/retention.ts).
+    index('crm_webhook_events_received_idx').on(t.receivedAt),
+  ],
 );
 
 /** Idempotency-Key of createLead / startWorkflow: same key and body → the same result; other body → refused. */
@@ -169,5 +173,9 @@ export const idempotencyKeyTable = pgTable(
     result: jsonb('result').$type<{ ids: number[] }>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ name: 'idempotency_keys_pkey', columns: [t.organizationId, t.operation, t.key] })],
+  (t) => [
+    primaryKey({ name: 'idempotency_keys_pkey', columns: [t.organizationId, t.operation, t.key] }),
+    // The prune of expired keys (src/modules/leads/retention.ts).
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
 );

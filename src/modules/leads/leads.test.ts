@@ -7,6 +7,7 @@ import { expectResolversAgree } from '../../test/compiled.ts';
 import { appTest, type AppFixtures } from '../../test/fixtures.ts';
 import { CREATE_LEAD, createLead, leadInput, saveDefinition, startRuns } from '../../test/leads.ts';
 import { decodeGlobalId } from '../../lib/global-id.ts';
+import { pruneLeadBookkeeping } from './retention.ts';
 
 const it = appTest({ tenant: 'leads' });
 
@@ -242,5 +243,41 @@ describe('reads', () => {
     expect(r.statements).toBe(1);
     // Resolvers: leads, their CRM sync rows, their latest runs (the current step is on the run row).
     await expectResolversAgree(h, r, query, { auth: u.partnerKey }, 3);
+  });
+});
+
+describe('retention', () => {
+  it('the prune deletes Idempotency-Keys and CRM event ids past their retention, and nothing newer', async ({ h }) => {
+    const t = await h.tenant('retention');
+    const create = (input: Record<string, unknown>, key: string) =>
+      h.gql(CREATE_LEAD, { auth: t.partnerKey, variables: { input }, headers: { 'idempotency-key': key } });
+    const [oldInput, newInput] = [leadInput(), leadInput()];
+    const [oldKey, newKey] = [`old-${Date.now()}`, `new-${Date.now()}`];
+    const first = await create(oldInput, oldKey);
+    const kept = await create(newInput, newKey);
+    const { retention } = h.resources.config;
+    await h.resources.sql`
+      update idempotency_keys set created_at = now() - make_interval(hours => ${retention.idempotencyKeyHours + 1})
+      where organization_id = ${t.organizationId} and key = ${oldKey}`;
+    await h.resources.sql`
+      insert into crm_webhook_events (organization_id, connector, event_id, occurred_at, outcome, received_at)
+      values (${t.organizationId}, 'builtin', 'old-event', now(), 'applied', now() - make_interval(days => ${retention.crmEventDays + 1})),
+             (${t.organizationId}, 'builtin', 'new-event', now(), 'applied', now())`;
+
+    expect(await pruneLeadBookkeeping(h.resources.db, retention)).toEqual({ idempotencyKeys: 1, crmEvents: 1 });
+    expect(await pruneLeadBookkeeping(h.resources.db, retention)).toEqual({ idempotencyKeys: 0, crmEvents: 0 });
+
+    const keys = await h.resources.sql`select key from idempotency_keys where organization_id = ${t.organizationId}`;
+    expect(keys.map((r) => r.key)).toEqual([newKey]);
+    const events = await h.resources
+      .sql`select event_id from crm_webhook_events where organization_id = ${t.organizationId}`;
+    expect(events.map((r) => r.event_id)).toEqual(['new-event']);
+    // The kept key still answers with its lead; the forgotten one runs the request afresh, which the
+    // lead it made refuses as a duplicate.
+    expect((await create(newInput, newKey)).body.data.createLead.data.id).toBe(kept.body.data.createLead.data.id);
+    expect((await create(oldInput, oldKey)).body.data.createLead).toMatchObject({
+      __typename: 'DuplicateLeadError',
+      existingLead: { id: first.body.data.createLead.data.id },
+    });
   });
 });
