@@ -17,18 +17,8 @@ import {
   type PgTableExtraConfigValue,
   text,
 } from 'drizzle-orm/pg-core';
-import {
-  childColumns,
-  createdAt,
-  instant,
-  notBlank,
-  oneOf,
-  tenantKey,
-  tenantRef,
-  tenantTable,
-  timestamps,
-  updatedAt,
-} from './columns.ts';
+import { childColumns, createdAt, instant, tenantTable, timestamps, updatedAt } from './columns.ts';
+import { notBlank, oneOf, tenantKey, tenantRef } from './constraints.ts';
 
 export const COURSE_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export type CourseStatus = (typeof COURSE_STATUSES)[number];

@@ -1,7 +1,8 @@
 // Tenants (organizations), their users and their API keys.
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, instant, oneOf, tenantTable } from './columns.ts';
+import { createdAt, instant, tenantTable } from './columns.ts';
+import { oneOf } from './constraints.ts';
 
 export const organizationTable = pgTable(
   'organizations',

@@ -10,18 +10,8 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { organizationTable } from './identity.ts';
-import {
-  createdAt,
-  instant,
-  notBlank,
-  oneOf,
-  organizationId,
-  tenantKey,
-  tenantRef,
-  tenantTable,
-  timestamps,
-  updatedAt,
-} from './columns.ts';
+import { createdAt, instant, organizationId, tenantTable, timestamps, updatedAt } from './columns.ts';
+import { notBlank, oneOf, tenantKey, tenantRef } from './constraints.ts';
 import { ACTOR_KINDS } from './packhouse-operations.ts';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'won', 'lost'] as const;

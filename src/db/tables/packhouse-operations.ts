@@ -13,17 +13,8 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import {
-  childColumns,
-  createdAt,
-  inList,
-  instant,
-  notBlank,
-  oneOf,
-  tenantRef,
-  tenantTable,
-  timestamps,
-} from './columns.ts';
+import { childColumns, createdAt, instant, tenantTable, timestamps } from './columns.ts';
+import { inList, notBlank, oneOf, tenantRef } from './constraints.ts';
 import { BATCH_STATUSES, FRUIT_TYPES, batchTable, growerTable } from './packhouse.ts';
 
 export const ACTOR_KINDS = ['user', 'api_key', 'system'] as const;

@@ -3,7 +3,8 @@
 // at another tenant's grower or packhouse, whatever the application code does.
 import { sql } from 'drizzle-orm';
 import { check, date, index, integer, numeric, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { notBlank, oneOf, tenantKey, tenantRef, tenantTable, timestamps } from './columns.ts';
+import { tenantTable, timestamps } from './columns.ts';
+import { notBlank, oneOf, tenantKey, tenantRef } from './constraints.ts';
 
 export const growerTable = tenantTable(
   'growers',

@@ -20,7 +20,8 @@ import {
   text,
   unique,
 } from 'drizzle-orm/pg-core';
-import { instant, oneOf, organizationId, tenantKey, tenantRef, tenantTable, timestamps } from './columns.ts';
+import { instant, organizationId, tenantTable, timestamps } from './columns.ts';
+import { oneOf, tenantKey, tenantRef } from './constraints.ts';
 
 const paise = (name: string) => bigint(name, { mode: 'number' });
 

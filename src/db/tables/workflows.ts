@@ -5,7 +5,8 @@
 // crash never repeats a completed step.
 
 import { index, integer, jsonb, text, unique } from 'drizzle-orm/pg-core';
-import { createdAt, instant, oneOf, tenantKey, tenantRef, tenantTable, updatedAt } from './columns.ts';
+import { createdAt, instant, tenantTable, updatedAt } from './columns.ts';
+import { oneOf, tenantKey, tenantRef } from './constraints.ts';
 import { leadTable } from './leads.ts';
 
 export const STEP_KINDS = ['enrich', 'score', 'assign', 'notify', 'wait', 'branch'] as const;
