@@ -3,7 +3,6 @@
 // it started with). A run's steps are memoised in workflow_steps, unique on (run_id, step_key): a
 // step's output and the enqueue of the next step commit in one transaction, so a run resumed after a
 // crash never repeats a completed step.
-
 import { index, integer, jsonb, text, unique } from 'drizzle-orm/pg-core';
 import { createdAt, instant, tenantTable, updatedAt } from './columns.ts';
 import { oneOf, tenantKey, tenantRef } from './constraints.ts';

@@ -10,6 +10,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import { crmWebhookEventTable, idempotencyKeyTable } from '../../db/tables/index.ts';
+import { repeatEvery } from '../../lib/repeat.ts';
 import type { Db } from '../../resources.ts';
 
 // Rows deleted per statement: short statements, so a prune never holds many row locks for long.
@@ -46,11 +47,7 @@ export async function pruneLeadBookkeeping(db: Db, retention: Config['retention'
 /** Prunes every `pruneEveryMinutes` (0: never) until the returned function is called. */
 export function schedulePrune(deps: { db: Db; config: Config; log: Logger }): () => void {
   const { retention } = deps.config;
-  if (retention.pruneEveryMinutes <= 0) return () => {};
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
+  return repeatEvery(retention.pruneEveryMinutes * 60_000, async () => {
     try {
       const pruned = await pruneLeadBookkeeping(deps.db, retention);
       if (pruned.idempotencyKeys || pruned.crmEvents) deps.log.info(pruned, 'expired bookkeeping rows deleted');
@@ -59,10 +56,6 @@ export function schedulePrune(deps: { db: Db; config: Config; log: Logger }): ()
         { err: (err as Error).message },
         'prune of expired bookkeeping rows failed; the next turn tries again',
       );
-    } finally {
-      running = false;
     }
-  }, retention.pruneEveryMinutes * 60_000);
-  timer.unref();
-  return () => clearInterval(timer);
+  });
 }

@@ -2,6 +2,7 @@
 // service functions later without change.
 import type { Logger } from 'pino';
 import { invalidateDerived, type ResponseCache } from '../../cache/response-cache.ts';
+import { repeatEvery } from '../../lib/repeat.ts';
 import type { Db } from '../../resources.ts';
 import { refreshDailyIntake } from './intake.ts';
 
@@ -13,11 +14,7 @@ export function scheduleDailyIntakeRefresh(
   deps: { db: Db; log: Logger; responseCache?: ResponseCache },
   intervalSeconds: number,
 ): () => void {
-  if (intervalSeconds <= 0) return () => {};
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
+  return repeatEvery(intervalSeconds * 1000, async () => {
     try {
       const result = await refreshDailyIntake(deps.db, { wait: false });
       if (result.refreshed) {
@@ -27,10 +24,6 @@ export function scheduleDailyIntakeRefresh(
       } else deps.log.debug('daily intake view refresh skipped: another process is refreshing it');
     } catch (err) {
       deps.log.error({ err }, 'daily intake view refresh failed; the next turn will try again');
-    } finally {
-      running = false;
     }
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+  });
 }
