@@ -14,6 +14,7 @@ import { violatedConstraint } from '../../db/constraint.ts';
 import { keysetPage, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { loadTenantRows, lockOwnedRow, ownRowsIn, ownRowsMatching } from '../../db/tenant.ts';
 import { badUserInput, ValidationError } from '../../lib/errors.ts';
+import { checkTransition, type Transitions } from '../../lib/status-machine.ts';
 import type { Db } from '../../resources.ts';
 import { SYSTEM_ACTOR, type Actor } from '../packhouse/history.ts';
 import { DuplicateLeadError } from './errors.ts';
@@ -260,20 +261,13 @@ export async function updateLead(
 }
 
 /** Where a lead may go next. WON and LOST are final; any open lead may be lost. */
-export const LEAD_TRANSITIONS: Record<LeadStatus, LeadStatus[]> = {
+export const LEAD_TRANSITIONS: Transitions<LeadStatus> = {
   new: ['contacted', 'lost'],
   contacted: ['qualified', 'lost'],
   qualified: ['won', 'lost'],
   won: [],
   lost: [],
 };
-
-export function transitionProblem(from: LeadStatus, to: LeadStatus): string | null {
-  const allowed = LEAD_TRANSITIONS[from];
-  if (allowed.includes(to)) return null;
-  const next = allowed.length ? `it can move to ${allowed.map((s) => s.toUpperCase()).join(' or ')}` : 'it is final';
-  return `The lead is ${from.toUpperCase()}; it cannot move to ${to.toUpperCase()} (${next}).`;
-}
 
 export async function changeLeadStatus(
   db: Db,
@@ -284,8 +278,7 @@ export async function changeLeadStatus(
 ): Promise<Lead> {
   return db.transaction(async (tx) => {
     const current = await lockLead(tx, organizationId, id);
-    const problem = transitionProblem(current.status, to);
-    if (problem) throw ValidationError.of('status', problem);
+    checkTransition(LEAD_TRANSITIONS, 'The lead', current.status, to);
     return writeLead(
       tx,
       current,

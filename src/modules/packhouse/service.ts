@@ -8,6 +8,7 @@ import { lockOwnedRow, ownRowsMatching, updateOwnedRow } from '../../db/tenant.t
 import { keysetPage, lateralPages, type Ordering, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { badUserInput, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { compareDecimals } from '../../lib/money.ts';
+import { checkTransition, type Transitions } from '../../lib/status-machine.ts';
 import type { Db } from '../../resources.ts';
 import type { SqlCondition } from '../../compiled/mapping.ts';
 import { correctionEvent, createdEvent, recordBatchEvent, statusEvent, SYSTEM_ACTOR, type Actor } from './history.ts';
@@ -235,7 +236,7 @@ export async function updateBatch(
 }
 
 /** Where a batch may go next. Dispatched and rejected batches are final. */
-export const BATCH_TRANSITIONS: Record<BatchStatus, BatchStatus[]> = {
+export const BATCH_TRANSITIONS: Transitions<BatchStatus> = {
   received: ['graded', 'rejected'],
   graded: ['packed', 'rejected'],
   packed: ['dispatched'],
@@ -252,14 +253,7 @@ export async function changeBatchStatus(
 ): Promise<Batch> {
   return db.transaction(async (tx) => {
     const current = await lockOwnedRow(tx, batchTable, organizationId, id, 'Batch');
-    const allowed = BATCH_TRANSITIONS[current.status];
-    if (!allowed.includes(to)) {
-      const next = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it is final';
-      throw ValidationError.of(
-        'status',
-        `Batch ${current.code} is ${current.status}; it cannot move to ${to} (${next}).`,
-      );
-    }
+    checkTransition(BATCH_TRANSITIONS, `Batch ${current.code}`, current.status, to);
     const [row] = await tx
       .update(batchTable)
       .set({ status: to, updatedAt: sql`now()` })

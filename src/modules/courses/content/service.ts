@@ -8,6 +8,7 @@ import type { Course, CourseLesson, CourseModule } from '../../../db/tables/inde
 import { keysetPage, lateralPages, NESTED_PAGE, type PageArgs, type PageSize, orderBy } from '../../../db/keyset.ts';
 import type { SqlCondition } from '../../../compiled/mapping.ts';
 import { ValidationError } from '../../../lib/errors.ts';
+import { checkTransition, type Transitions } from '../../../lib/status-machine.ts';
 import type { Db } from '../../../resources.ts';
 import {
   checkCourse,
@@ -338,7 +339,7 @@ export async function reorderLessons(
 }
 
 /** DRAFT → REVIEW → PUBLISHED → ARCHIVED; review can go back to draft, archived can be restored to draft. */
-export const COURSE_TRANSITIONS: Record<CourseStatus, CourseStatus[]> = {
+export const COURSE_TRANSITIONS: Transitions<CourseStatus> = {
   draft: ['review'],
   review: ['draft', 'published'],
   published: ['archived'],
@@ -353,13 +354,7 @@ export async function changeCourseStatus(
 ): Promise<Course> {
   return db.transaction(async (tx) => {
     const course = await lockCourse(tx, organizationId, id);
-    const allowed = COURSE_TRANSITIONS[course.status];
-    if (!allowed.includes(to)) {
-      throw ValidationError.of(
-        'status',
-        `The course is ${course.status.toUpperCase()}; it can move to ${allowed.map((s) => s.toUpperCase()).join(' or ')}, not ${to.toUpperCase()}.`,
-      );
-    }
+    checkTransition(COURSE_TRANSITIONS, 'The course', course.status, to);
     if (to === 'published') {
       const [{ lessons }] = await tx.execute<{ lessons: number }>(
         sql`select count(*)::int as lessons from course_lessons where course_id = ${id}`,
