@@ -18,13 +18,7 @@ import {
 } from '../../cli/command.ts';
 import { openCliDatabase } from '../../db/cli-database.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
-import {
-  API_KEY_KINDS,
-  persistedOperationTable,
-  USER_ROLES,
-  type ApiKeyKind,
-  type UserRole,
-} from '../../db/tables/index.ts';
+import { API_KEY_KINDS, persistedOperationTable, USER_ROLES } from '../../db/tables/index.ts';
 import type { Scope } from '../../context.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
@@ -63,6 +57,18 @@ function required(values: Record<string, unknown>, name: string, usage: string):
   const value = values[name];
   if (typeof value !== 'string' || !value.trim()) throw usageError(`--${name} is required.`, usage);
   return value.trim();
+}
+
+/** The value of --`name`, which must be one of `allowed`. */
+function oneOf<T extends string>(
+  values: Record<string, unknown>,
+  name: string,
+  allowed: readonly T[],
+  usage: string,
+): T {
+  const value = values[name];
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw usageError(`--${name} "${value}" must be one of ${allowed.join(', ')}.`, usage);
 }
 
 /** A service's ValidationError, with its field named as the flag that sets it. */
@@ -159,9 +165,7 @@ async function keyCreate(argv: string[], io: CliIo) {
   if (values.help) return void io.stdout.write(`${KEY_USAGE}\n`);
   const slug = required(values, 'org', KEY_USAGE);
   const name = required(values, 'name', KEY_USAGE);
-  const kind = values.kind as string;
-  if (!(API_KEY_KINDS as readonly string[]).includes(kind))
-    throw usageError(`--kind "${kind}" must be one of ${API_KEY_KINDS.join(', ')}.`, KEY_USAGE);
+  const kind = oneOf(values, 'kind', API_KEY_KINDS, KEY_USAGE);
   const scopes = parseScopes(required(values, 'scopes', KEY_USAGE));
   const manifest = values.manifest;
   if (manifest !== undefined && !MANIFEST_NAME.test(manifest))
@@ -196,7 +200,7 @@ async function keyCreate(argv: string[], io: CliIo) {
     const { key, record } = await service
       .createApiKey(db, org.id, {
         name,
-        kind: kind as ApiKeyKind,
+        kind,
         scopes,
         manifest: manifest ?? null,
         persistedOnly,
@@ -283,9 +287,7 @@ async function userCreate(argv: string[], io: CliIo) {
   const email = required(values, 'email', USER_USAGE).toLowerCase();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 320)
     throw usageError(`--email "${email}" is not an e-mail address.`, USER_USAGE);
-  const role = values.role as string;
-  if (!(USER_ROLES as readonly string[]).includes(role))
-    throw usageError(`--role "${role}" must be one of ${USER_ROLES.join(', ')}.`, USER_USAGE);
+  const role = oneOf(values, 'role', USER_ROLES, USER_USAGE);
   const name = values.name?.trim() || email.split('@')[0];
   const password = await readPassword(io);
   if (password.length < 12) throw new CliError('The password needs at least 12 characters.');
@@ -293,7 +295,7 @@ async function userCreate(argv: string[], io: CliIo) {
   await withDatabase(io, async (db) => {
     const org = await organization(db, slug);
     const user = await service
-      .createUser(db, { organizationId: org.id, email, name, password, role: role as UserRole })
+      .createUser(db, { organizationId: org.id, email, name, password, role })
       .catch((err: unknown) => {
         if (violatedConstraint(err) === 'users_email_key')
           throw new CliError(`A user with e-mail ${email} exists already (e-mails are unique across organizations).`);
