@@ -34,6 +34,7 @@ import { useResponseCache, watchedPrincipal } from './http/use-response-cache.ts
 import { useSqlStats } from './http/use-sql-stats.ts';
 import { useTracing } from './http/use-tracing.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
+import { FailureLimit } from './limits/failure-limit.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
 import { cachedGenerationCounts } from './modules/courses/generation/service.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
@@ -59,6 +60,19 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const { config, log, db, metrics, sql, jobs } = resources;
   const guard = resources.redisGuard;
   const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
+  const { failures } = config.limits;
+  const webhookFailures = new FailureLimit(
+    limiter,
+    'webhook-failures',
+    failures.webhookPerAddress,
+    failures.webhookWindowSeconds * 1000,
+  );
+  const signInFailures = new FailureLimit(
+    limiter,
+    'sign-in-failures',
+    failures.signInPerEmail,
+    failures.signInWindowSeconds * 1000,
+  );
   const buckets = new CostBuckets(guard, `${config.redis.prefix}cost:`);
   const persisted = new PersistedOperationStore(db, loadManifestFiles(options.manifestDir));
   const uploadMutations = options.uploadMutations ?? UPLOAD_MUTATIONS;
@@ -124,7 +138,12 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
       }),
       useCsrfPrevention({ uploadMutations }),
       // Signed by the organization's webhook secret, not by credentials: answers before auth.
-      useCrmWebhooks({ db, responseCache: resources.responseCache }),
+      useCrmWebhooks({
+        db,
+        responseCache: resources.responseCache,
+        failures: webhookFailures,
+        clientIpHeader: config.limits.clientIpHeader,
+      }),
       useAuth(authenticateRequest),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
       useRecommendationFiles({ db, sql, config, jobs, limiter, authenticateRequest, log }),
@@ -158,6 +177,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         db,
         responseCache: resources.responseCache,
         credentials: resources.credentials,
+        signInFailures,
         jobs,
         log: log.child({ requestId: state.requestId }),
         tracer: resources.tracing?.tracer,

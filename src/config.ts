@@ -126,6 +126,14 @@ const variables = {
     schema: int(0, 3_600).default(20),
     fix: 'set COST_BUCKET_REFILL_SECONDS to the seconds an empty query-cost bucket takes to refill (0-3600; 0 turns the budget off)',
   },
+  SIGN_IN_FAILURES_PER_EMAIL: {
+    schema: int(1, 10_000).default(10),
+    fix: 'set SIGN_IN_FAILURES_PER_EMAIL to the wrong passwords one e-mail may have per 15 minutes before signIn refuses it for a while (1-10000)',
+  },
+  WEBHOOK_FAILURES_PER_ADDRESS: {
+    schema: int(1, 10_000).default(20),
+    fix: 'set WEBHOOK_FAILURES_PER_ADDRESS to the badly signed CRM webhook calls one client address may send per minute before it is refused for a while (1-10000)',
+  },
   CLIENT_IP_HEADER: {
     schema: z
       .string()
@@ -396,6 +404,13 @@ export type Config = {
     /** Seconds for an empty query-cost bucket to refill; 0 = no per-minute cost budget. */
     costRefillSeconds: number;
     clientIpHeader: string | undefined;
+    /** Failures before a caller is refused for the rest of the window (src/limits/failure-limit.ts). */
+    failures: {
+      signInPerEmail: number;
+      signInWindowSeconds: number;
+      webhookPerAddress: number;
+      webhookWindowSeconds: number;
+    };
     /** Who may introspect and see "Did you mean" suggestions: internal keys only, or everyone but partner keys. */
     introspection: 'internal' | 'open';
   };
@@ -541,6 +556,12 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       },
       costRefillSeconds: v.COST_BUCKET_REFILL_SECONDS,
       clientIpHeader: v.CLIENT_IP_HEADER,
+      failures: {
+        signInPerEmail: v.SIGN_IN_FAILURES_PER_EMAIL,
+        signInWindowSeconds: 15 * 60,
+        webhookPerAddress: v.WEBHOOK_FAILURES_PER_ADDRESS,
+        webhookWindowSeconds: 60,
+      },
       // GraphiQL on a laptop needs the schema; deployed instances show it to internal keys only.
       introspection: v.SCHEMA_INTROSPECTION ?? (v.NODE_ENV === 'development' ? 'open' : 'internal'),
     },

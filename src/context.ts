@@ -7,6 +7,7 @@ import type { Db } from './resources.ts';
 import type { SqlStats } from './db/sql-stats.ts';
 import type { JobQueue } from './db/queue.ts';
 import type { CredentialCache } from './modules/identity/credential-cache.ts';
+import type { FailureLimit } from './limits/failure-limit.ts';
 import { unauthenticated } from './lib/errors.ts';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -46,6 +47,8 @@ export type Context = {
   jobs: JobQueue;
   /** Resolvers that end or narrow a credential forget the verified ones at once (other processes hear it from PostgreSQL). */
   credentials: CredentialCache;
+  /** Wrong passwords per e-mail: signIn refuses an e-mail that has had too many (src/limits/failure-limit.ts). */
+  signInFailures: FailureLimit;
   log: Logger;
   sqlStats: SqlStats;
   /** Set only when tracing is on: resolvers that are not plain columns get a span each (src/schema/tracing.ts). */

@@ -15,6 +15,8 @@ import { useAuth } from '../http/use-auth.ts';
 import { useRequestHeaders } from '../http/use-request-headers.ts';
 import { useResponseCache, watchedPrincipal } from '../http/use-response-cache.ts';
 import { useSqlStats } from '../http/use-sql-stats.ts';
+import { FailureLimit } from '../limits/failure-limit.ts';
+import { SlidingWindowLimiter } from '../limits/sliding-window.ts';
 import { schema } from '../schema/index.ts';
 import { startHarness, type Harness, type Tenant } from '../test/harness.ts';
 
@@ -40,6 +42,12 @@ function appWith(order: 'persisted first' | 'cache first') {
   );
   const cache = useResponseCache({ cache: h.resources.responseCache, schema, ttlMs: 60_000, log });
   const middle: AppPlugin[] = order === 'persisted first' ? [persisted, cache] : [cache, persisted];
+  const signInFailures = new FailureLimit(
+    new SlidingWindowLimiter(h.resources.redisGuard, 'order:'),
+    'sign-in',
+    10,
+    60_000,
+  );
   return createYoga<Record<string, unknown>, Context>({
     schema,
     plugins: [
@@ -52,6 +60,7 @@ function appWith(order: 'persisted first' | 'cache first') {
       const state = stateOf(request);
       return {
         ...h.resources,
+        signInFailures,
         requestId: state.requestId,
         principal: watchedPrincipal(state),
         sqlStats: state.sqlStats,

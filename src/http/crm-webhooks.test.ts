@@ -85,4 +85,51 @@ describe('CRM webhooks', () => {
     const [row] = await h.resources.sql`select owner from leads where organization_id = ${other.organizationId}`;
     expect(row.owner).toBeNull();
   });
+
+  it('refuses an address after WEBHOOK_FAILURES_PER_ADDRESS badly signed calls, before any work, and only that address', async () => {
+    const hh = await startHarness({ env: { CLIENT_IP_HEADER: 'X-Client-IP', WEBHOOK_FAILURES_PER_ADDRESS: '3' } });
+    try {
+      const tt = await hh.tenant('hooks-limit');
+      const rotated = await hh.gql(`mutation { rotateCrmWebhookSecret { secret } }`, { auth: tt.adminToken });
+      const good = rotated.body.data.rotateCrmWebhookSecret.secret as string;
+      const lead = await createLead(hh, tt.partnerKey);
+      const send = (address: string, key: string, eventId: string) => {
+        const raw = JSON.stringify({
+          eventId,
+          organization: tt.slug,
+          occurredAt: '2026-05-01T10:00:00Z',
+          lead: lead.id,
+          changes: { owner: eventId },
+        });
+        return hh.fetch('/webhooks/crm/hubspot', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-client-ip': address, 'x-crm-signature': sign(key, raw) },
+          body: raw,
+        });
+      };
+      // A good call is never counted: a CRM that signs right is not slowed down.
+      expect((await send('203.0.113.9', good, 'ok-0')).status).toBe(200);
+      for (let i = 0; i < 3; i++) {
+        const bad = await send('203.0.113.9', 'guessed-secret', `bad-${i}`);
+        expect(bad.status).toBe(401);
+        expect((await bad.json()).errors[0].extensions.code).toBe('BAD_SIGNATURE');
+      }
+      // From the limit on, even a well-signed call from that address is refused and nothing of it applied.
+      const before = await hh.resources.sql`select count(*)::int as n from crm_webhook_events`;
+      const refused = await send('203.0.113.9', good, 'ok-1');
+      expect(refused.status).toBe(429);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(50);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      const body = await refused.json();
+      expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+      expect(body.errors[0].message).toMatch(/Too many badly signed calls from your address: retry after \d+ s/);
+      const after = await hh.resources.sql`select count(*)::int as n from crm_webhook_events`;
+      expect(after[0].n).toBe(before[0].n);
+      // Another address is still served.
+      expect((await send('198.51.100.4', good, 'ok-2')).status).toBe(200);
+    } finally {
+      await hh.close();
+    }
+  });
 });

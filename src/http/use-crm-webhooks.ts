@@ -5,6 +5,8 @@
 //     "lead": "<Lead id>", "changes": { "status": "QUALIFIED", "owner": "…", "score": 80 } }
 // Redeliveries of an event id answer 200 and change nothing; an event older than the newest applied
 // one answers 200 with "stale". Writes outside GraphQL, so the lead's cached answers are dropped here.
+// A client address that sends WEBHOOK_FAILURES_PER_ADDRESS badly signed calls in a minute is refused
+// (429, before its body is read or the database is asked) until the oldest of them is a minute old.
 import type { AppPlugin } from './edge.ts';
 import { invalidateEntities } from '../cache/response-cache.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
@@ -16,20 +18,36 @@ import {
   webhookSecretOf,
   type CrmEvent,
 } from '../modules/leads/crm/webhooks.ts';
+import type { FailureLimit } from '../limits/failure-limit.ts';
 import type { Db } from '../resources.ts';
+import { errorResponse } from './responses.ts';
+import { clientAddress } from './use-rate-limit.ts';
 
 const PATH = /^\/webhooks\/crm\/([a-z0-9_-]{1,40})$/;
 const MAX_BYTES = 64 * 1024;
 
-function problem(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+type Deps = { db: Db; responseCache: ResponseCache; failures: FailureLimit; clientIpHeader: string | undefined };
+
+/** Signs the body of an unknown organization too, so that it answers in the time a bad signature takes. */
+const NO_SECRET = { organizationId: 0, secret: 'whsec_unknown-organization' };
+
+function problem(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return errorResponse(status, message, { code }, headers);
 }
 
-async function handle(
-  deps: { db: Db; responseCache: ResponseCache },
-  request: Request,
-  connector: string,
-): Promise<Response> {
+function refusedFor(ms: number): Response {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return problem(
+    429,
+    'RATE_LIMITED',
+    `Too many badly signed calls from your address: retry after ${seconds} s, signing the raw body with your organization's current webhook secret (rotateCrmWebhookSecret).`,
+    { 'Retry-After': String(seconds) },
+  );
+}
+
+async function handle(deps: Deps, request: Request, connector: string, address: string | null): Promise<Response> {
+  const blockedMs = address ? deps.failures.blockedMs(address) : 0;
+  if (blockedMs > 0) return refusedFor(blockedMs);
   if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST CRM events to this URL.');
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BYTES)
     return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
@@ -43,8 +61,11 @@ async function handle(
   }
   const slug = (body as { organization?: unknown })?.organization;
   const settings = typeof slug === 'string' ? await webhookSecretOf(deps.db, slug) : null;
-  // Unknown organization and bad signature answer alike, so the endpoint does not reveal tenants.
-  if (!settings || !signatureMatches(settings.secret, raw, request.headers.get(SIGNATURE_HEADER))) {
+  // Unknown organization and bad signature answer alike, in the same time, so the endpoint does not reveal tenants.
+  const signed = signatureMatches((settings ?? NO_SECRET).secret, raw, request.headers.get(SIGNATURE_HEADER));
+  if (!settings || !signed) {
+    // Counted; from the limit on, the address's next calls are refused before any work.
+    if (address) await deps.failures.fail(address);
     return problem(
       401,
       'BAD_SIGNATURE',
@@ -59,12 +80,12 @@ async function handle(
   return Response.json({ outcome }, { status: outcome === 'unknown_lead' ? 404 : 200 });
 }
 
-export function useCrmWebhooks(deps: { db: Db; responseCache: ResponseCache }): AppPlugin {
+export function useCrmWebhooks(deps: Deps): AppPlugin {
   return {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, serverContext, endResponse }) {
       const match = PATH.exec(url.pathname);
       if (!match) return;
-      endResponse(await handle(deps, request, match[1]));
+      endResponse(await handle(deps, request, match[1], clientAddress(request, serverContext, deps.clientIpHeader)));
     },
   };
 }

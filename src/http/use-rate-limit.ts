@@ -23,7 +23,8 @@ export function windowsFor(principal: Principal, rate: RateConfig): Window[] {
   ];
 }
 
-function clientAddress(request: Request, serverContext: unknown, header: string | undefined): string | null {
+/** The caller's address: CLIENT_IP_HEADER's first entry behind a proxy, else the socket's. */
+export function clientAddress(request: Request, serverContext: unknown, header: string | undefined): string | null {
   if (header) return request.headers.get(header)?.split(',')[0].trim() || null;
   const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
   return req?.socket?.remoteAddress ?? null;

@@ -161,6 +161,30 @@ describe('sign-in', () => {
     }
   });
 
+  it('an e-mail with SIGN_IN_FAILURES_PER_EMAIL wrong passwords is refused for a while, even with the right one', async () => {
+    const locked = await h.tenant('lockout');
+    const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) {
+      __typename ... on Error { message } ... on TooManySignInFailuresError { retryAfterSeconds } } }`;
+    const signIn = async (e: string, p: string) =>
+      (await h.gql(SIGN_IN, { variables: { e, p } })).body.data.signIn as Record<string, unknown>;
+    const limit = h.config.limits.failures.signInPerEmail;
+    expect(limit).toBe(10);
+    for (let i = 0; i < limit; i++) {
+      // Counted per e-mail, whatever its case.
+      const email = i % 2 ? `member@${locked.slug}.example` : `Member@${locked.slug}.EXAMPLE`;
+      expect((await signIn(email, `wrong password ${i}`)).__typename).toBe('InvalidCredentialsError');
+    }
+    const refused = await signIn(`member@${locked.slug}.example`, 'correct horse battery staple');
+    expect(refused.__typename).toBe('TooManySignInFailuresError');
+    expect(refused.message).toMatch(/Too many failed sign-ins for this e-mail: try again in \d+ s/);
+    expect(refused.retryAfterSeconds).toBeGreaterThan(15 * 60 - 60);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
+    // Another e-mail of the same organization is not affected.
+    expect((await signIn(`admin@${locked.slug}.example`, 'correct horse battery staple')).__typename).toBe(
+      'MutationSignInSuccess',
+    );
+  });
+
   it('anonymous callers may ask for __typename but nothing else', async () => {
     expect((await h.gql(`{ __typename }`)).body.data).toEqual({ __typename: 'Query' });
     expect((await h.gql(`{ __typename viewer { tier } }`)).status).toBe(401);

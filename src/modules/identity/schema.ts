@@ -123,6 +123,14 @@ builder.objectType(InvalidCredentialsError, {
   fields: () => ({}),
 });
 
+builder.objectType(service.TooManySignInFailuresError, {
+  name: 'TooManySignInFailuresError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'When signIn accepts this e-mail again.' }),
+  }),
+});
+
 const SignInPayload = builder
   .objectRef<{ token: string; expiresAt: number; user: typeof userTable.$inferSelect }>('SignInPayload')
   .implement({
@@ -137,13 +145,13 @@ builder.mutationFields((t) => ({
   signIn: t.field({
     type: SignInPayload,
     description: 'Exchanges an e-mail and password for a short-lived bearer token. Needs no credentials.',
-    errors: { types: [InvalidCredentialsError, ValidationError] },
+    errors: { types: [InvalidCredentialsError, service.TooManySignInFailuresError, ValidationError] },
     args: {
       email: t.arg.string({ required: true, validate: z.string().max(320) }),
       password: t.arg.string({ required: true, validate: z.string().max(1024) }),
     },
     resolve: async (_root, { email, password }, ctx) => {
-      const result = await service.signIn(ctx.db, ctx.config, email, password);
+      const result = await service.signIn(ctx.db, ctx.config, ctx.signInFailures, email, password);
       if (!result) throw new InvalidCredentialsError();
       return result;
     },

@@ -12,6 +12,7 @@ import {
 } from '../../db/tables/index.ts';
 import { tenantPage, type PageArgs, orderBy } from '../../db/keyset.ts';
 import { ValidationError } from '../../lib/errors.ts';
+import type { FailureLimit } from '../../limits/failure-limit.ts';
 import type { Db } from '../../resources.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, newApiKey, signToken, verifyPassword } from './secrets.ts';
 
@@ -62,14 +63,39 @@ export async function createUser(
 
 export type SignInResult = { token: string; expiresAt: number; user: typeof userTable.$inferSelect };
 
-/** Returns null for an unknown e-mail, a wrong password or a disabled user, taking the same time for each. */
-export async function signIn(db: Db, config: Config, email: string, password: string): Promise<SignInResult | null> {
-  const [user] = await db
-    .select()
-    .from(userTable)
-    .where(sql`lower(${userTable.email}) = ${email.trim().toLowerCase()}`);
+/** The e-mail has had SIGN_IN_FAILURES_PER_EMAIL failed sign-ins in 15 minutes: refused, right password or not. */
+export class TooManySignInFailuresError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(
+      `Too many failed sign-ins for this e-mail: try again in ${seconds} s. If the password is lost, an admin of your organization can set a new one.`,
+    );
+    this.name = 'TooManySignInFailuresError';
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+/**
+ * Returns null for an unknown e-mail, a wrong password or a disabled user, taking the same time for
+ * each, and counts it against the e-mail; throws TooManySignInFailuresError while the e-mail is refused.
+ */
+export async function signIn(
+  db: Db,
+  config: Config,
+  failures: FailureLimit,
+  email: string,
+  password: string,
+): Promise<SignInResult | null> {
+  const address = email.trim().toLowerCase();
+  const refusedMs = failures.blockedMs(address);
+  if (refusedMs > 0) throw new TooManySignInFailuresError(refusedMs);
+  const [user] = await db.select().from(userTable).where(sql`lower(${userTable.email}) = ${address}`);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!user || !ok || user.disabledAt) return null;
+  if (!user || !ok || user.disabledAt) {
+    await failures.fail(address);
+    return null;
+  }
   const { token, expiresAt } = await signToken(
     { userId: user.id, organizationId: user.organizationId, role: user.role },
     config.auth.jwtSecret,
