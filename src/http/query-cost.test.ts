@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isObjectType } from 'graphql';
 import { seedPackhouse } from '../../seeds/packhouse.ts';
-import { createApp } from '../app.ts';
-import { createResources, type Resources } from '../resources.ts';
+import { createApp, type App } from '../app.ts';
+import type { Resources } from '../resources.ts';
 import { schema } from '../schema/index.ts';
 import { gql, startHarness, type Harness, type Tenant } from '../test/harness.ts';
 
@@ -276,13 +276,11 @@ describe('over the per-query limit', () => {
 });
 
 describe('per-minute cost budget (leaky bucket)', () => {
-  let second: { app: ReturnType<typeof createApp>; resources: Resources };
+  let second: { app: App; resources: Resources };
   beforeAll(async () => {
     // A second instance on the same Redis: the budget is shared, not per process.
-    const resources = await createResources(h.config);
-    second = { app: createApp(resources), resources };
+    second = await h.otherInstance();
   });
-  afterAll(() => second?.resources.close());
 
   it('charges each query, refuses with 429 and Retry-After when the bucket is short, across instances', async () => {
     // 100 of the 120 rows exist for every row asked for: actual = requested, nothing is refunded.

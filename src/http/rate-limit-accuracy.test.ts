@@ -12,10 +12,10 @@
 // redis-outage.test.ts for that path), where two instances together may allow more than the limit.
 // The test checks first that every decision was Redis's.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApp, type App } from '../app.ts';
+import type { App } from '../app.ts';
+import type { Resources } from '../resources.ts';
 import { seededRandom } from '../lib/random.ts';
 import { overAllowed, wronglyRefused, type Shot } from '../limits/window-checks.ts';
-import { createResources, type Resources } from '../resources.ts';
 import { gql, startHarness, type Harness, type Tenant } from '../test/harness.ts';
 
 let h: Harness;
@@ -29,13 +29,11 @@ beforeAll(async () => {
     env: { RATE_LIMIT_POINTS: '100', RATE_LIMIT_BURST_POINTS: '20', REDIS_TIMEOUT_MS: '10000' },
   });
   t = await h.tenant('accuracy');
-  second = await createResources(h.config);
-  apps = [h.app, createApp(second)];
+  const other = await h.otherInstance();
+  second = other.resources;
+  apps = [h.app, other.app];
 });
-afterAll(async () => {
-  await second?.close();
-  await h?.close();
-});
+afterAll(() => h?.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 

@@ -3,8 +3,7 @@
 // extra try per other instance, as src/limits/failure-limit.ts says), and without Redis one instance
 // counts alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../app.ts';
-import { createResources, type Resources } from '../resources.ts';
+import type { App } from '../app.ts';
 import { gql, startHarness, type Harness, type Tenant } from '../test/harness.ts';
 
 const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) {
@@ -30,18 +29,13 @@ describe('failure limits', () => {
   describe('two instances sharing Redis', () => {
     let h: Harness;
     let t: Tenant;
-    let second: Resources;
     let apps: App[];
     beforeAll(async () => {
       h = await startHarness({ redis: true, env: { SIGN_IN_FAILURES_PER_EMAIL: '4' } });
       t = await h.tenant('shared-failures');
-      second = await createResources(h.config);
-      apps = [h.app, createApp(second)];
+      apps = [h.app, (await h.otherInstance()).app];
     });
-    afterAll(async () => {
-      await second?.close();
-      await h?.close();
-    });
+    afterAll(() => h?.close());
 
     it('count the failures of one e-mail together and both refuse it', async () => {
       const email = `member@${t.slug}.example`;

@@ -44,6 +44,8 @@ export type Harness = {
   /** A subscription over SSE (Accept: text/event-stream) as `auth`; the response streams its events. */
   subscribe(query: string, options: { auth: string; variables?: Record<string, unknown> }): Promise<Response>;
   tenant(name?: string): Promise<Tenant>;
+  /** Another server on the same database and Redis (its own pools and memory), closed with the harness. */
+  otherInstance(): Promise<{ app: App; resources: Resources }>;
   close(): Promise<void>;
 };
 
@@ -85,6 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const app = createApp(resources);
   const fetchApp = (path: string, init?: RequestInit) =>
     Promise.resolve(app.fetch(new Request(`http://test${path}`, init)));
+  const others: Resources[] = [];
   return {
     db,
     config,
@@ -101,7 +104,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }),
       ),
     tenant: (name) => createTenant(resources, name),
+    async otherInstance() {
+      const other = await createResources(config);
+      others.push(other);
+      return { app: createApp(other), resources: other };
+    },
     async close() {
+      for (const other of others.splice(0)) await other.close();
       await resources.close();
       await db.drop();
     },
