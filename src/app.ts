@@ -35,6 +35,7 @@ import { useSqlStats } from './http/use-sql-stats.ts';
 import { useTracing } from './http/use-tracing.ts';
 import { CostBuckets } from './limits/cost-bucket.ts';
 import { FailureLimit } from './limits/failure-limit.ts';
+import { clientAddressOf } from './http/client-address.ts';
 import { SlidingWindowLimiter } from './limits/sliding-window.ts';
 import { cachedGenerationCounts } from './modules/courses/generation/service.ts';
 import { loadManifestFiles } from './modules/persisted/manifests.ts';
@@ -60,6 +61,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const { config, log, db, metrics, sql, jobs } = resources;
   const guard = resources.redisGuard;
   const limiter = new SlidingWindowLimiter(guard, `${config.redis.prefix}rl:`);
+  const clientAddress = clientAddressOf(config.limits.clientIpHeader, log);
   const { failures } = config.limits;
   const webhookFailures = new FailureLimit(
     limiter,
@@ -142,7 +144,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
         db,
         responseCache: resources.responseCache,
         failures: webhookFailures,
-        clientIpHeader: config.limits.clientIpHeader,
+        clientAddress,
       }),
       useAuth(authenticateRequest),
       // Job file routes (/jobs/import, /jobs/:id/results.*) authenticate and rate-limit on their own and end there.
@@ -157,7 +159,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
           timeoutMs: config.redis.timeoutMs,
         }),
       ),
-      useRateLimit({ limiter, config }),
+      useRateLimit({ limiter, config, clientAddress }),
       // Its execute is the innermost one: the response cache, cost and SQL statistics wrap it (see the file).
       useCompiledReads({ sql, enabled: config.compiledReads, log }),
       useResponseCache({ cache: resources.responseCache, schema, ttlMs: config.responseCache.ttlMs, log }),

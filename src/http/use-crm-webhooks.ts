@@ -20,13 +20,13 @@ import {
 } from '../modules/leads/crm/webhooks.ts';
 import type { FailureLimit } from '../limits/failure-limit.ts';
 import type { Db } from '../resources.ts';
+import type { ClientAddress } from './client-address.ts';
 import { errorResponse } from './responses.ts';
-import { clientAddress } from './use-rate-limit.ts';
 
 const PATH = /^\/webhooks\/crm\/([a-z0-9_-]{1,40})$/;
 const MAX_BYTES = 64 * 1024;
 
-type Deps = { db: Db; responseCache: ResponseCache; failures: FailureLimit; clientIpHeader: string | undefined };
+type Deps = { db: Db; responseCache: ResponseCache; failures: FailureLimit; clientAddress: ClientAddress };
 
 /** Signs the body of an unknown organization too, so that it answers in the time a bad signature takes. */
 const NO_SECRET = { organizationId: 0, secret: 'whsec_unknown-organization' };
@@ -85,7 +85,7 @@ export function useCrmWebhooks(deps: Deps): AppPlugin {
     async onRequest({ request, url, serverContext, endResponse }) {
       const match = PATH.exec(url.pathname);
       if (!match) return;
-      endResponse(await handle(deps, request, match[1], clientAddress(request, serverContext, deps.clientIpHeader)));
+      endResponse(await handle(deps, request, match[1], deps.clientAddress(request, serverContext)));
     },
   };
 }

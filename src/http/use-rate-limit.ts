@@ -8,6 +8,7 @@ import { isGraphqlPath, type AppPlugin } from './edge.ts';
 import type { Config } from '../config.ts';
 import { principalKey, type Principal } from '../context.ts';
 import type { Decision, SlidingWindowLimiter, Window } from '../limits/sliding-window.ts';
+import type { ClientAddress } from './client-address.ts';
 import { stateOf } from './request-state.ts';
 import { errorResponse } from './responses.ts';
 
@@ -21,13 +22,6 @@ export function windowsFor(principal: Principal, rate: RateConfig): Window[] {
     { limit: points, windowMs: rate.windowSeconds * 1000 },
     { limit: burst, windowMs: rate.burstWindowSeconds * 1000 },
   ];
-}
-
-/** The caller's address: CLIENT_IP_HEADER's first entry behind a proxy, else the socket's. */
-export function clientAddress(request: Request, serverContext: unknown, header: string | undefined): string | null {
-  if (header) return request.headers.get(header)?.split(',')[0].trim() || null;
-  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-  return req?.socket?.remoteAddress ?? null;
 }
 
 export function rateLimitHeaders(decision: Decision): Record<string, string> {
@@ -74,14 +68,18 @@ export async function takeRateLimit(
   return { decision, refused: decision.allowed ? null : tooManyRequests(decision, who(principal)) };
 }
 
-export function useRateLimit(deps: { limiter: SlidingWindowLimiter; config: Config }): AppPlugin {
-  const { rate, clientIpHeader } = deps.config.limits;
+export function useRateLimit(deps: {
+  limiter: SlidingWindowLimiter;
+  config: Config;
+  clientAddress: ClientAddress;
+}): AppPlugin {
+  const { rate } = deps.config.limits;
   const decisions = new WeakMap<Request, Decision>();
   return {
     async onRequest({ request, url, serverContext, endResponse }) {
       if (!isGraphqlPath(url)) return;
       const { principal } = stateOf(request);
-      const address = principal.kind === 'anonymous' ? clientAddress(request, serverContext, clientIpHeader) : null;
+      const address = principal.kind === 'anonymous' ? deps.clientAddress(request, serverContext) : null;
       const taken = await takeRateLimit(deps.limiter, rate, principal, address);
       if (!taken) return;
       decisions.set(request, taken.decision);
