@@ -66,7 +66,7 @@ export function createApp(resources: Resources, options: AppOptions = {}): App {
   const webhookFailures = new FailureLimit(
     limiter,
     'webhook-failures',
-    failures.webhookPerAddress,
+    failures.webhookSignatures,
     failures.webhookWindowSeconds * 1000,
   );
   const signInFailures = new FailureLimit(

@@ -130,9 +130,9 @@ const variables = {
     schema: int(1, 10_000).default(10),
     fix: 'set SIGN_IN_FAILURES_PER_EMAIL to the wrong passwords one e-mail may have per 15 minutes before signIn refuses it for a while (1-10000)',
   },
-  WEBHOOK_FAILURES_PER_ADDRESS: {
+  WEBHOOK_SIGNATURE_FAILURES: {
     schema: int(1, 10_000).default(20),
-    fix: 'set WEBHOOK_FAILURES_PER_ADDRESS to the badly signed CRM webhook calls one client address may send per minute before it is refused for a while (1-10000)',
+    fix: 'set WEBHOOK_SIGNATURE_FAILURES to the badly signed CRM webhook calls one client address may send for one organization per minute before they are refused for a while (1-10000)',
   },
   CLIENT_IP_HEADER: {
     schema: z
@@ -408,7 +408,7 @@ export type Config = {
     failures: {
       signInPerEmail: number;
       signInWindowSeconds: number;
-      webhookPerAddress: number;
+      webhookSignatures: number;
       webhookWindowSeconds: number;
     };
     /** Who may introspect and see "Did you mean" suggestions: internal keys only, or everyone but partner keys. */
@@ -559,7 +559,7 @@ export function loadConfig(env: Record<string, string | undefined>, randomSecret
       failures: {
         signInPerEmail: v.SIGN_IN_FAILURES_PER_EMAIL,
         signInWindowSeconds: 15 * 60,
-        webhookPerAddress: v.WEBHOOK_FAILURES_PER_ADDRESS,
+        webhookSignatures: v.WEBHOOK_SIGNATURE_FAILURES,
         webhookWindowSeconds: 60,
       },
       // GraphiQL on a laptop needs the schema; deployed instances show it to internal keys only.

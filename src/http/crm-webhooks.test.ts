@@ -86,19 +86,24 @@ describe('CRM webhooks', () => {
     expect(row.owner).toBeNull();
   });
 
-  it('refuses an address after WEBHOOK_FAILURES_PER_ADDRESS badly signed calls, before any work, and only that address', async () => {
-    const hh = await startHarness({ env: { CLIENT_IP_HEADER: 'X-Client-IP', WEBHOOK_FAILURES_PER_ADDRESS: '3' } });
+  it('refuses an address for an organization after WEBHOOK_SIGNATURE_FAILURES bad signatures, and only for it', async () => {
+    const hh = await startHarness({ env: { CLIENT_IP_HEADER: 'X-Client-IP', WEBHOOK_SIGNATURE_FAILURES: '3' } });
     try {
+      const secretOf = async (tenant: Tenant) =>
+        (await hh.gql(`mutation { rotateCrmWebhookSecret { secret } }`, { auth: tenant.adminToken })).body.data
+          .rotateCrmWebhookSecret.secret as string;
       const tt = await hh.tenant('hooks-limit');
-      const rotated = await hh.gql(`mutation { rotateCrmWebhookSecret { secret } }`, { auth: tt.adminToken });
-      const good = rotated.body.data.rotateCrmWebhookSecret.secret as string;
+      const neighbour = await hh.tenant('hooks-neighbour');
+      const good = await secretOf(tt);
+      const neighbourSecret = await secretOf(neighbour);
       const lead = await createLead(hh, tt.partnerKey);
-      const send = (address: string, key: string, eventId: string) => {
+      const neighbourLead = await createLead(hh, neighbour.partnerKey);
+      const send = (address: string, key: string, eventId: string, tenant = tt, leadId = lead.id) => {
         const raw = JSON.stringify({
           eventId,
-          organization: tt.slug,
+          organization: tenant.slug,
           occurredAt: '2026-05-01T10:00:00Z',
-          lead: lead.id,
+          lead: leadId,
           changes: { owner: eventId },
         });
         return hh.fetch('/webhooks/crm/hubspot', {
@@ -114,8 +119,7 @@ describe('CRM webhooks', () => {
         expect(bad.status).toBe(401);
         expect((await bad.json()).errors[0].extensions.code).toBe('BAD_SIGNATURE');
       }
-      // From the limit on, even a well-signed call from that address is refused and nothing of it applied.
-      const before = await hh.resources.sql`select count(*)::int as n from crm_webhook_events`;
+      // From the limit on, even a well-signed call for that organization from that address is refused.
       const refused = await send('203.0.113.9', good, 'ok-1');
       expect(refused.status).toBe(429);
       const retryAfter = Number(refused.headers.get('retry-after'));
@@ -123,10 +127,12 @@ describe('CRM webhooks', () => {
       expect(retryAfter).toBeLessThanOrEqual(60);
       const body = await refused.json();
       expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
-      expect(body.errors[0].message).toMatch(/Too many badly signed calls from your address: retry after \d+ s/);
-      const after = await hh.resources.sql`select count(*)::int as n from crm_webhook_events`;
-      expect(after[0].n).toBe(before[0].n);
-      // Another address is still served.
+      expect(body.errors[0].message).toMatch(/Too many badly signed calls for this organization from your address/);
+      const [applied] = await hh.resources
+        .sql`select count(*)::int as n from crm_webhook_events where event_id = 'ok-1'`;
+      expect(applied.n).toBe(0);
+      // The same CRM servers still deliver another organization's events, and another address is served.
+      expect((await send('203.0.113.9', neighbourSecret, 'n-1', neighbour, neighbourLead.id)).status).toBe(200);
       expect((await send('198.51.100.4', good, 'ok-2')).status).toBe(200);
     } finally {
       await hh.close();

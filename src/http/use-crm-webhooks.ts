@@ -5,8 +5,10 @@
 //     "lead": "<Lead id>", "changes": { "status": "QUALIFIED", "owner": "…", "score": 80 } }
 // Redeliveries of an event id answer 200 and change nothing; an event older than the newest applied
 // one answers 200 with "stale". Writes outside GraphQL, so the lead's cached answers are dropped here.
-// A client address that sends WEBHOOK_FAILURES_PER_ADDRESS badly signed calls in a minute is refused
-// (429, before its body is read or the database is asked) until the oldest of them is a minute old.
+// A client address that sends WEBHOOK_SIGNATURE_FAILURES badly signed calls for one organization in a
+// minute is refused for that organization (429, before the database is asked) until the oldest of them
+// is a minute old. Counted per address and organization: CRMs send every customer's events from the
+// same servers, and one organization's wrong secret must not hold up another's events.
 import type { AppPlugin } from './edge.ts';
 import { invalidateEntities } from '../cache/response-cache.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
@@ -40,14 +42,12 @@ function refusedFor(ms: number): Response {
   return problem(
     429,
     'RATE_LIMITED',
-    `Too many badly signed calls from your address: retry after ${seconds} s, signing the raw body with your organization's current webhook secret (rotateCrmWebhookSecret).`,
+    `Too many badly signed calls for this organization from your address: retry after ${seconds} s, signing the raw body with the organization's current webhook secret (rotateCrmWebhookSecret).`,
     { 'Retry-After': String(seconds) },
   );
 }
 
 async function handle(deps: Deps, request: Request, connector: string, address: string | null): Promise<Response> {
-  const blockedMs = address ? deps.failures.blockedMs(address) : 0;
-  if (blockedMs > 0) return refusedFor(blockedMs);
   if (request.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'POST CRM events to this URL.');
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BYTES)
     return problem(413, 'TOO_LARGE', `An event body is at most ${MAX_BYTES} bytes.`);
@@ -60,12 +60,15 @@ async function handle(deps: Deps, request: Request, connector: string, address: 
     return problem(400, 'BAD_JSON', 'The body is not JSON.');
   }
   const slug = (body as { organization?: unknown })?.organization;
+  const failureKey = address === null ? null : `${address} ${typeof slug === 'string' ? slug : ''}`;
+  const blockedMs = failureKey === null ? 0 : deps.failures.blockedMs(failureKey);
+  if (blockedMs > 0) return refusedFor(blockedMs);
   const settings = typeof slug === 'string' ? await webhookSecretOf(deps.db, slug) : null;
   // Unknown organization and bad signature answer alike, in the same time, so the endpoint does not reveal tenants.
   const signed = signatureMatches((settings ?? NO_SECRET).secret, raw, request.headers.get(SIGNATURE_HEADER));
   if (!settings || !signed) {
-    // Counted; from the limit on, the address's next calls are refused before any work.
-    if (address) await deps.failures.fail(address);
+    // Counted; from the limit on, this address's next calls for this organization are refused before the lookup.
+    if (failureKey !== null) await deps.failures.fail(failureKey);
     return problem(
       401,
       'BAD_SIGNATURE',

@@ -1,6 +1,6 @@
-// Failures counted per key (wrong passwords per e-mail, bad webhook signatures per client address):
-// after `limit` failures within `windowMs`, the key is refused until the oldest of them leaves the
-// window. Successes cost nothing, so a caller that gets it right is never slowed.
+// Failures counted per key (wrong passwords per e-mail, bad webhook signatures per client address and
+// organization): after `limit` failures within `windowMs`, the key is refused until the oldest of them
+// leaves the window. Successes cost nothing, so a caller that gets it right is never slowed.
 //
 // The count is the sliding-window limiter's (one Redis sorted set per key, shared by every instance;
 // memory while Redis is absent or down). The refusal is remembered by the instance that saw the

@@ -87,13 +87,13 @@ export async function signIn(
   email: string,
   password: string,
 ): Promise<SignInResult | null> {
-  const address = email.trim().toLowerCase();
-  const refusedMs = failures.blockedMs(address);
+  const key = email.trim().toLowerCase();
+  const refusedMs = failures.blockedMs(key);
   if (refusedMs > 0) throw new TooManySignInFailuresError(refusedMs);
-  const [user] = await db.select().from(userTable).where(sql`lower(${userTable.email}) = ${address}`);
+  const [user] = await db.select().from(userTable).where(sql`lower(${userTable.email}) = ${key}`);
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !ok || user.disabledAt) {
-    await failures.fail(address);
+    await failures.fail(key);
     return null;
   }
   const { token, expiresAt } = await signToken(
