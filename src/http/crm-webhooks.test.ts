@@ -70,6 +70,9 @@ describe('CRM webhooks', () => {
     };
     expect((await post(event, 'wrong-secret')).status).toBe(401);
     expect((await post({ ...event, organization: 'no-such-org' })).status).toBe(401);
+    // Not a slug at all (60 KB, upper case): refused like an unknown organization.
+    expect((await post({ ...event, organization: 'X'.repeat(60_000) })).status).toBe(401);
+    expect((await post({ ...event, organization: t.slug.toUpperCase() })).status).toBe(401);
     const unsigned = await h.fetch('/webhooks/crm/hubspot', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -20,6 +20,7 @@ import {
   webhookSecretOf,
   type CrmEvent,
 } from '../modules/leads/crm/webhooks.ts';
+import { ORGANIZATION_SLUG } from '../db/tables/index.ts';
 import type { FailureLimit } from '../limits/failure-limit.ts';
 import type { Db } from '../resources.ts';
 import type { ClientAddress } from './client-address.ts';
@@ -59,11 +60,13 @@ async function handle(deps: Deps, request: Request, connector: string, address: 
   } catch {
     return problem(400, 'BAD_JSON', 'The body is not JSON.');
   }
-  const slug = (body as { organization?: unknown })?.organization;
-  const failureKey = address === null ? null : `${address} ${typeof slug === 'string' ? slug : ''}`;
+  const named = (body as { organization?: unknown })?.organization;
+  // Only a well-formed slug is looked up or becomes part of a counter's key (a 60 KB one would not).
+  const slug = typeof named === 'string' && ORGANIZATION_SLUG.test(named) ? named : null;
+  const failureKey = address === null ? null : `${address} ${slug ?? ''}`;
   const blockedMs = failureKey === null ? 0 : deps.failures.blockedMs(failureKey);
   if (blockedMs > 0) return refusedFor(blockedMs);
-  const settings = typeof slug === 'string' ? await webhookSecretOf(deps.db, slug) : null;
+  const settings = slug === null ? null : await webhookSecretOf(deps.db, slug);
   // Unknown organization and bad signature answer alike, in the same time, so the endpoint does not reveal tenants.
   const signed = signatureMatches((settings ?? NO_SECRET).secret, raw, request.headers.get(SIGNATURE_HEADER));
   if (!settings || !signed) {

@@ -4,6 +4,9 @@ import { boolean, check, index, integer, pgTable, text, uniqueIndex } from 'driz
 import { createdAt, instant, tenantTable } from './columns.ts';
 import { oneOf } from './constraints.ts';
 
+/** An organization's slug, as the table's check constraint and every reader of a slug accept it. */
+export const ORGANIZATION_SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
 export const organizationTable = pgTable(
   'organizations',
   {
@@ -14,7 +17,7 @@ export const organizationTable = pgTable(
   },
   (t) => [
     uniqueIndex('organizations_slug_key').on(t.slug),
-    check('organizations_slug_format', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
+    check('organizations_slug_format', sql`${t.slug} ~ ${sql.raw(`'${ORGANIZATION_SLUG.source}'`)}`),
   ],
 );
 

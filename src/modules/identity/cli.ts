@@ -18,7 +18,7 @@ import {
 } from '../../cli/command.ts';
 import { openCliDatabase } from '../../db/cli-database.ts';
 import { violatedConstraint } from '../../db/constraint.ts';
-import { API_KEY_KINDS, persistedOperationTable, USER_ROLES } from '../../db/tables/index.ts';
+import { API_KEY_KINDS, ORGANIZATION_SLUG, persistedOperationTable, USER_ROLES } from '../../db/tables/index.ts';
 import type { Scope } from '../../context.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { decodeGlobalId, encodeGlobalId } from '../../lib/global-id.ts';
@@ -27,8 +27,6 @@ import { MANIFEST_NAME } from '../persisted/documents.ts';
 import { loadManifestFiles } from '../persisted/manifests.ts';
 import { readPassword } from './password-input.ts';
 import * as service from './service.ts';
-
-const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** Opens the CLI database, runs `fn` on it and closes everything, whatever `fn` does. */
 async function withDatabase<T>(io: CliIo, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -90,7 +88,7 @@ async function orgCreate(argv: string[], io: CliIo) {
   if (values.help) return void io.stdout.write(`${ORG_USAGE}\n`);
   const slug = required(values, 'slug', ORG_USAGE);
   const name = required(values, 'name', ORG_USAGE);
-  if (!SLUG.test(slug))
+  if (!ORGANIZATION_SLUG.test(slug))
     throw usageError(
       `--slug "${slug}" must be 2-63 lower-case letters, digits and dashes, starting with a letter or digit.`,
       ORG_USAGE,
