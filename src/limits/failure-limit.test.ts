@@ -44,6 +44,11 @@ describe('failure limits', () => {
       expect(wrong).toBeLessThanOrEqual(4 + 1);
       for (const app of apps) expect(await signIn(app, email, PASSWORD)).toBe('TooManySignInFailuresError');
       expect(await signIn(apps[1], `admin@${t.slug}.example`, PASSWORD)).toBe('MutationSignInSuccess');
+      // Counted under the e-mail's digest: the e-mail itself is not written to Redis.
+      const keys = await h.resources.redis!.keys(`${h.config.redis.prefix}rl:sign-in-failures:*`);
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).not.toContain('@');
+      expect(keys[0]).toMatch(/:sign-in-failures:[A-Za-z0-9_-]{43}$/);
     });
   });
 

@@ -6,7 +6,9 @@
 // memory while Redis is absent or down). The refusal is remembered by the instance that saw the
 // count reach the limit, so a refused caller costs no Redis call and no database lookup; another
 // instance learns it at the next failure it sees there. With N instances a key gets at most
-// limit + N - 1 tries per window.
+// limit + N - 1 tries per window. Keys are kept as their SHA-256: no e-mail or address is written to
+// Redis, and a long key costs no more than a short one.
+import { hash } from 'node:crypto';
 import type { SlidingWindowLimiter } from './sliding-window.ts';
 
 const MAX_REMEMBERED = 10_000;
@@ -27,30 +29,36 @@ export class FailureLimit {
 
   /** Milliseconds until `key` may try again; 0 when it may now. */
   blockedMs(key: string): number {
-    const until = this.blockedUntil.get(key);
+    const id = digest(key);
+    const until = this.blockedUntil.get(id);
     if (until === undefined) return 0;
     const left = until - performance.now();
     if (left > 0) return Math.ceil(left);
-    this.blockedUntil.delete(key);
+    this.blockedUntil.delete(id);
     return 0;
   }
 
   /** Counts one failure of `key`; returns how long it is now refused (0 while under the limit). */
   async fail(key: string): Promise<number> {
-    const decision = await this.limiter.take(`${this.name}:${key}`, [{ limit: this.limit, windowMs: this.windowMs }]);
+    const id = digest(key);
+    const decision = await this.limiter.take(`${this.name}:${id}`, [{ limit: this.limit, windowMs: this.windowMs }]);
     const [window] = decision.windows;
     const blockMs = decision.allowed ? (window.used >= this.limit ? window.resetMs : 0) : decision.retryAfterMs;
-    if (blockMs > 0) this.remember(key, performance.now() + blockMs);
+    if (blockMs > 0) this.remember(id, performance.now() + blockMs);
     return blockMs;
   }
 
-  private remember(key: string, until: number) {
+  private remember(id: string, until: number) {
     if (this.blockedUntil.size >= MAX_REMEMBERED) {
       const now = performance.now();
       for (const [k, u] of this.blockedUntil) if (u <= now) this.blockedUntil.delete(k);
       // Still full of live refusals: forget the oldest one; its next failure brings it back.
       if (this.blockedUntil.size >= MAX_REMEMBERED) this.blockedUntil.delete(this.blockedUntil.keys().next().value!);
     }
-    this.blockedUntil.set(key, until);
+    this.blockedUntil.set(id, until);
   }
+}
+
+function digest(key: string): string {
+  return hash('sha256', key, 'base64url');
 }
