@@ -68,9 +68,7 @@ export class TooManySignInFailuresError extends Error {
   readonly retryAfterSeconds: number;
   constructor(retryAfterMs: number) {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super(
-      `Too many failed sign-ins for this e-mail: try again in ${seconds} s. If the password is lost, an admin of your organization can set a new one.`,
-    );
+    super(`Too many failed sign-ins for this e-mail: try again in ${seconds} s.`);
     this.name = 'TooManySignInFailuresError';
     this.retryAfterSeconds = seconds;
   }
