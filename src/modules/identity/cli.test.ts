@@ -226,8 +226,41 @@ describe('user:create', () => {
   });
 });
 
+describe('user:password', () => {
+  const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { __typename } }`;
+  const signIn = async (e: string, p: string) =>
+    (await h.gql(SIGN_IN, { variables: { e, p } })).body.data.signIn.__typename as string;
+
+  it('sets a new password: the user signs in with it, and no longer with the old one', async () => {
+    const s = slug();
+    await run(['org:create', '--slug', s, '--name', 'Acme']);
+    await run(['user:create', '--org', s, '--email', `ops@${s}.example`], 'the-first-password');
+    const r = await run(['user:password', '--email', `OPS@${s}.example`], 'the-second-password\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Set a new password for member ops@${s}.example \\(id \\d+\\)`));
+    expect(r.stdout + r.stderr).not.toContain('the-second-password');
+    expect(await signIn(`ops@${s}.example`, 'the-second-password')).toBe('MutationSignInSuccess');
+    expect(await signIn(`ops@${s}.example`, 'the-first-password')).toBe('InvalidCredentialsError');
+  });
+
+  it('refuses an unknown e-mail and a short password, and changes nothing', async () => {
+    const unknown = await run(['user:password', '--email', 'nobody@nowhere.example'], 'a-long-password-1');
+    expect(unknown).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('No user with e-mail nobody@nowhere.example'),
+    });
+    const s = slug();
+    await run(['org:create', '--slug', s, '--name', 'Acme']);
+    await run(['user:create', '--org', s, '--email', `kept@${s}.example`], 'the-first-password');
+    const short = await run(['user:password', '--email', `kept@${s}.example`], 'short');
+    expect(short).toMatchObject({ code: 1, stderr: expect.stringContaining('at least 12 characters') });
+    expect(await signIn(`kept@${s}.example`, 'the-first-password')).toBe('MutationSignInSuccess');
+    expect((await run(['user:password'])).code).toBe(2);
+  });
+});
+
 it('names the commands when given none or an unknown one', async () => {
   const r = await run(['key:list']);
   expect(r.code).toBe(2);
-  expect(r.stderr).toContain('org:create | key:create | key:revoke | user:create');
+  expect(r.stderr).toContain('org:create | key:create | key:revoke | user:create | user:password');
 });

@@ -305,6 +305,35 @@ async function userCreate(argv: string[], io: CliIo) {
   });
 }
 
+// ---- user:password ---------------------------------------------------------------------------
+
+const PASSWORD_USAGE = `usage: npm run user:password -- --email <e-mail>
+  --email   the user's e-mail
+Sets a new password (12+ characters), asked for on a terminal or read from stdin:
+  printf '%s' "$PASSWORD" | npm run user:password -- --email ops@acme.example
+For a user who lost theirs. Sign-in tokens already issued stay valid until they expire, and failed
+sign-ins keep counting against the e-mail for up to 15 minutes (SIGN_IN_FAILURES_PER_EMAIL).`;
+
+async function userPassword(argv: string[], io: CliIo) {
+  const { values } = parseCommandArgs(argv, { email: { type: 'string' } }, PASSWORD_USAGE);
+  if (values.help) return void io.stdout.write(`${PASSWORD_USAGE}\n`);
+  const email = required(values, 'email', PASSWORD_USAGE).toLowerCase();
+  const password = await readPassword(io);
+  if (password.length < 12) throw new CliError('The password needs at least 12 characters.');
+  await withDatabase(io, async (db) => {
+    const user = await service
+      .setPassword(db, email, password)
+      .catch((err: unknown) => asCliError(err, { password: 'password' }));
+    if (!user)
+      throw new CliError(
+        `No user with e-mail ${email}. Create one with: npm run user:create -- --org <slug> --email ${email}`,
+      );
+    io.stdout.write(
+      `Set a new password for ${user.role} ${user.email} (id ${user.id}). They sign in with it from now on.\n`,
+    );
+  });
+}
+
 // ---- entry -----------------------------------------------------------------------------------
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<void>> = {
@@ -312,6 +341,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<void>> = {
   'key:create': keyCreate,
   'key:revoke': keyRevoke,
   'user:create': userCreate,
+  'user:password': userPassword,
 };
 
 export async function runIdentityCli(argv: string[], io: CliIo): Promise<number> {

@@ -61,6 +61,20 @@ export async function createUser(
   return user;
 }
 
+/**
+ * Sets the password of the user with this e-mail (any organization; e-mails are unique); null when
+ * there is none. Tokens already issued stay valid until they expire.
+ */
+export async function setPassword(db: Db, email: string, password: string) {
+  if (password.length < 12) throw ValidationError.of('password', 'Passwords need at least 12 characters.');
+  const [user] = await db
+    .update(userTable)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(sql`lower(${userTable.email}) = ${email.trim().toLowerCase()}`)
+    .returning();
+  return user ?? null;
+}
+
 export type SignInResult = { token: string; expiresAt: number; user: typeof userTable.$inferSelect };
 
 /** The e-mail has had SIGN_IN_FAILURES_PER_EMAIL failed sign-ins in 15 minutes: refused, right password or not. */
