@@ -17,6 +17,17 @@ export function errorResponse(
   return Response.json({ errors: [{ message, extensions }] }, { status, headers });
 }
 
+/** An errorResponse named by its code (and any further extensions): the refusals of the non-GraphQL routes. */
+export function problem(
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  return errorResponse(status, message, { code, ...extensions }, headers);
+}
+
 export function unauthorizedResponse(message: string): Response {
   return errorResponse(401, message, { code: 'UNAUTHENTICATED' }, { 'WWW-Authenticate': 'Bearer' });
 }

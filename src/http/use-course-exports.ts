@@ -13,16 +13,12 @@ import { EXPORT_FORMATS, type CourseExportFormat } from '../modules/courses/expo
 import type { Db } from '../resources.ts';
 import type { AppPlugin, AuthenticateRequest } from './edge.ts';
 import { stateOf } from './request-state.ts';
-import { errorResponse, forbiddenResponse, unauthorizedResponse } from './responses.ts';
+import { forbiddenResponse, problem, unauthorizedResponse } from './responses.ts';
 import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 
 type Deps = { db: Db; config: Config; limiter: SlidingWindowLimiter; authenticateRequest: AuthenticateRequest };
 
 const EXPORT_PATH = /^\/courses\/([A-Za-z0-9_=-]{1,200})\/export\.(json|md|zip|scorm12\.zip|imscc)$/;
-
-function problem(status: number, code: string, message: string): Response {
-  return errorResponse(status, message, { code });
-}
 
 export function useCourseExports(deps: Deps): AppPlugin {
   return {

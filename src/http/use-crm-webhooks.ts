@@ -24,7 +24,7 @@ import { ORGANIZATION_SLUG } from '../db/tables/index.ts';
 import type { FailureLimit } from '../limits/failure-limit.ts';
 import type { Db } from '../resources.ts';
 import type { ClientAddress } from './client-address.ts';
-import { errorResponse } from './responses.ts';
+import { problem } from './responses.ts';
 
 const PATH = /^\/webhooks\/crm\/([a-z0-9_-]{1,40})$/;
 const MAX_BYTES = 64 * 1024;
@@ -34,16 +34,13 @@ type Deps = { db: Db; responseCache: ResponseCache; failures: FailureLimit; clie
 /** Signs the body of an unknown organization too, so that it answers in the time a bad signature takes. */
 const NO_SECRET = { organizationId: 0, secret: 'whsec_unknown-organization' };
 
-function problem(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return errorResponse(status, message, { code }, headers);
-}
-
 function refusedFor(ms: number): Response {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   return problem(
     429,
     'RATE_LIMITED',
     `Too many badly signed calls for this organization from your address: retry after ${seconds} s, signing the raw body with the organization's current webhook secret (rotateCrmWebhookSecret).`,
+    {},
     { 'Retry-After': String(seconds) },
   );
 }

@@ -19,7 +19,7 @@ import { ValidationError } from '../lib/errors.ts';
 import type { Db, Sql } from '../resources.ts';
 import type { SlidingWindowLimiter } from '../limits/sliding-window.ts';
 import type { AppPlugin, AuthenticateRequest } from './edge.ts';
-import { errorResponse, forbiddenResponse, unauthorizedResponse } from './responses.ts';
+import { errorResponse, forbiddenResponse, problem, unauthorizedResponse } from './responses.ts';
 import { rateLimitHeaders, takeRateLimit } from './use-rate-limit.ts';
 
 type Deps = {
@@ -33,10 +33,6 @@ type Deps = {
 };
 
 const EXPORT_PATH = /^\/jobs\/([A-Za-z0-9_=-]{1,200})\/results\.(csv|xlsx)$/;
-
-function problem(status: number, code: string, message: string, extra: Record<string, unknown> = {}): Response {
-  return errorResponse(status, message, { code, ...extra });
-}
 
 /** Who may use the routes at all: a caller with credentials (an anonymous one is refused first). */
 type Caller = Exclude<Principal, { kind: 'anonymous' }>;
