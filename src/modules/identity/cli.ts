@@ -57,6 +57,14 @@ function required(values: Record<string, unknown>, name: string, usage: string):
   return value.trim();
 }
 
+/** A new password from the terminal or stdin, refused before any database work when it is too short. */
+async function readNewPassword(io: CliIo): Promise<string> {
+  const password = await readPassword(io);
+  if (password.length < service.MIN_PASSWORD_LENGTH)
+    throw new CliError(`The password needs at least ${service.MIN_PASSWORD_LENGTH} characters.`);
+  return password;
+}
+
 /** The value of --`name`, which must be one of `allowed`. */
 function oneOf<T extends string>(
   values: Record<string, unknown>,
@@ -287,8 +295,7 @@ async function userCreate(argv: string[], io: CliIo) {
     throw usageError(`--email "${email}" is not an e-mail address.`, USER_USAGE);
   const role = oneOf(values, 'role', USER_ROLES, USER_USAGE);
   const name = values.name?.trim() || email.split('@')[0];
-  const password = await readPassword(io);
-  if (password.length < 12) throw new CliError('The password needs at least 12 characters.');
+  const password = await readNewPassword(io);
 
   await withDatabase(io, async (db) => {
     const org = await organization(db, slug);
@@ -318,8 +325,7 @@ async function userPassword(argv: string[], io: CliIo) {
   const { values } = parseCommandArgs(argv, { email: { type: 'string' } }, PASSWORD_USAGE);
   if (values.help) return void io.stdout.write(`${PASSWORD_USAGE}\n`);
   const email = required(values, 'email', PASSWORD_USAGE).toLowerCase();
-  const password = await readPassword(io);
-  if (password.length < 12) throw new CliError('The password needs at least 12 characters.');
+  const password = await readNewPassword(io);
   await withDatabase(io, async (db) => {
     const user = await service
       .setPassword(db, email, password)

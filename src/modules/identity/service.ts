@@ -43,16 +43,28 @@ export async function findOrganizationBySlug(db: Db, slug: string) {
   return org ?? null;
 }
 
+export const MIN_PASSWORD_LENGTH = 12;
+
+function checkPassword(password: string) {
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw ValidationError.of('password', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+}
+
+/** E-mails are compared ignoring case and surrounding spaces (users_email_key is on lower(email)). */
+function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 export async function createUser(
   db: Db,
   input: { organizationId: number; email: string; name: string; password: string; role?: UserRole },
 ) {
-  if (input.password.length < 12) throw ValidationError.of('password', 'Passwords need at least 12 characters.');
+  checkPassword(input.password);
   const [user] = await db
     .insert(userTable)
     .values({
       organizationId: input.organizationId,
-      email: input.email.trim().toLowerCase(),
+      email: emailKey(input.email),
       name: input.name,
       role: input.role ?? 'member',
       passwordHash: await hashPassword(input.password),
@@ -66,11 +78,11 @@ export async function createUser(
  * there is none. Tokens already issued stay valid until they expire.
  */
 export async function setPassword(db: Db, email: string, password: string) {
-  if (password.length < 12) throw ValidationError.of('password', 'Passwords need at least 12 characters.');
+  checkPassword(password);
   const [user] = await db
     .update(userTable)
     .set({ passwordHash: await hashPassword(password) })
-    .where(sql`lower(${userTable.email}) = ${email.trim().toLowerCase()}`)
+    .where(sql`lower(${userTable.email}) = ${emailKey(email)}`)
     .returning();
   return user ?? null;
 }
@@ -99,7 +111,7 @@ export async function signIn(
   email: string,
   password: string,
 ): Promise<SignInResult | null> {
-  const key = email.trim().toLowerCase();
+  const key = emailKey(email);
   const refusedMs = failures.blockedMs(key);
   if (refusedMs > 0) throw new TooManySignInFailuresError(refusedMs);
   const [user] = await db.select().from(userTable).where(sql`lower(${userTable.email}) = ${key}`);
